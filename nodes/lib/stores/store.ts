@@ -1,0 +1,16 @@
+// The durable state every node keeps in bridge-store: watermarks, delivered keys, later the outbox
+// and workflow state. Stores are namespaced key→JSON maps; each implementation is durable on return.
+
+export interface KeyValueStore {
+  /** The value stored under key in namespace, or undefined. */
+  get<T = unknown>(namespace: string, key: string): Promise<T | undefined>;
+  /** Several keys at once; missing ones are absent from the map. */
+  getMany<T = unknown>(namespace: string, keys: string[]): Promise<Map<string, T>>;
+  /** Writes all entries in one atomic step (all or nothing). */
+  putMany(namespace: string, entries: Array<[key: string, value: unknown]>): Promise<void>;
+  put(namespace: string, key: string, value: unknown): Promise<void>;
+  delete(namespace: string, key: string): Promise<void>;
+  /** Every key of a namespace (for listings and tests). */
+  keys(namespace: string): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,22 @@
+// Compiles the TypeScript, then puts each node's editor template, locales and icons
+// next to its compiled .js, where Node-RED's loader looks for them.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+
+const nodesDir = join(root, 'nodes');
+for (const type of readdirSync(nodesDir)) {
+  const src = join(nodesDir, type);
+  if (type === 'lib' || !statSync(src).isDirectory()) continue;
+  const out = join(root, 'dist', 'nodes', type);
+  for (const entry of readdirSync(src)) {
+    if (entry.endsWith('.html') || entry === 'locales' || entry === 'icons') {
+      cpSync(join(src, entry), join(out, entry), { recursive: true });
+    }
+  }
+}
+if (!existsSync(join(root, 'dist'))) throw new Error('build produced no dist/');
