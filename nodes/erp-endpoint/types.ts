@@ -1,0 +1,13 @@
+// What other nodes may use of this config node.
+import type { Node } from 'node-red';
+import type { BackoffPolicy } from '../lib/backoff';
+import type { ErpHttpClient } from '../lib/erp/http-client';
+
+export interface ErpEndpointNode extends Node<{ password?: string; token?: string }> {
+  /** "Demo ERP (http://…)", for messages. */
+  title: string;
+  ordersPath: string;
+  retry: BackoffPolicy;
+  /** The shared HTTP client; throws an ErpRequestError of kind 'config' when the endpoint is misconfigured. */
+  client(): ErpHttpClient;
+}

@@ -1,0 +1,151 @@
+// Talks HTTP(S) to an ERP and turns every way a call can fail into one ErpRequestError whose
+// message is a sentence naming the endpoint: unreachable, timed out, refused credentials,
+// an HTTP error status, or an answer that is not JSON.
+import http from 'node:http';
+import https from 'node:https';
+
+export type ErpAuth =
+  | { kind: 'none' }
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'bearer'; token: string };
+
+export interface ErpConnection {
+  /** Shown in every error, e.g. "Demo ERP". */
+  name: string;
+  baseUrl: string;
+  auth: ErpAuth;
+  timeoutMs: number;
+  tls?: { rejectUnauthorized?: boolean; ca?: string | Buffer };
+  /** Answers larger than this are refused rather than buffered. */
+  maxBodyBytes?: number;
+}
+
+export type ErpFailure = 'unreachable' | 'timeout' | 'auth' | 'status' | 'malformed' | 'config';
+
+export class ErpRequestError extends Error {
+  constructor(
+    message: string,
+    readonly failure: ErpFailure,
+    readonly url: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ErpRequestError';
+  }
+
+  /** Worth retrying soon: the ERP may come back. Wrong credentials or configuration are not. */
+  get retryable(): boolean {
+    return this.failure === 'unreachable' || this.failure === 'timeout' || this.failure === 'malformed' || (this.failure === 'status' && (this.status ?? 0) >= 500) || this.status === 429;
+  }
+}
+
+export type QueryValue = string | number | undefined;
+
+export class ErpHttpClient {
+  private readonly agent: http.Agent;
+  private readonly base: URL;
+
+  constructor(readonly connection: ErpConnection) {
+    try {
+      this.base = new URL(connection.baseUrl.endsWith('/') ? connection.baseUrl : `${connection.baseUrl}/`);
+    } catch {
+      throw new ErpRequestError(`ERP endpoint '${connection.name}' has an invalid base URL '${connection.baseUrl}'.`, 'config', connection.baseUrl);
+    }
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
+      throw new ErpRequestError(`ERP endpoint '${connection.name}' must use http or https, not '${this.base.protocol}'.`, 'config', connection.baseUrl);
+    }
+    this.agent =
+      this.base.protocol === 'https:'
+        ? new https.Agent({ keepAlive: true, rejectUnauthorized: connection.tls?.rejectUnauthorized ?? true, ca: connection.tls?.ca })
+        : new http.Agent({ keepAlive: true });
+  }
+
+  /** base + relative path + query, e.g. ("production-orders", {limit: 100}). */
+  url(path: string, query: Record<string, QueryValue> = {}): URL {
+    const url = new URL(path.replace(/^\//, ''), this.base);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  async getJson(path: string, query: Record<string, QueryValue> = {}): Promise<unknown> {
+    const url = this.url(path, query);
+    const { status, statusText, body } = await this.send('GET', url);
+    return this.parse(url, status, statusText, body);
+  }
+
+  private parse(url: URL, status: number, statusText: string, body: string): unknown {
+    const where = `ERP endpoint '${this.connection.name}' (${redact(url)})`;
+    if (status === 401 || status === 403) {
+      throw new ErpRequestError(`${where} refused the credentials (HTTP ${status} ${statusText}): check the user name and password or token.`, 'auth', url.href, status);
+    }
+    if (status < 200 || status >= 300) {
+      throw new ErpRequestError(`${where} answered HTTP ${status} ${statusText}${excerpt(body)}.`, 'status', url.href, status);
+    }
+    try {
+      return JSON.parse(body);
+    } catch (err) {
+      throw new ErpRequestError(`${where} answered with malformed JSON (${(err as Error).message})${excerpt(body)}.`, 'malformed', url.href, status);
+    }
+  }
+
+  private send(method: string, url: URL): Promise<{ status: number; statusText: string; body: string }> {
+    const { connection } = this;
+    const where = `ERP endpoint '${connection.name}' (${redact(url)})`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (connection.auth.kind === 'basic') {
+      headers.authorization = `Basic ${Buffer.from(`${connection.auth.username}:${connection.auth.password}`).toString('base64')}`;
+    } else if (connection.auth.kind === 'bearer') {
+      headers.authorization = `Bearer ${connection.auth.token}`;
+    }
+    const limit = connection.maxBodyBytes ?? 64 * 1024 * 1024;
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, { method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > limit) {
+            req.destroy(new ErpRequestError(`${where} sent an answer larger than ${limit} bytes.`, 'malformed', url.href, res.statusCode));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => reject(asErpError(err, where, url)));
+        res.on('aborted', () => reject(new ErpRequestError(`${where} closed the connection in the middle of its answer.`, 'unreachable', url.href)));
+      });
+      req.setTimeout(connection.timeoutMs, () => {
+        req.destroy(new ErpRequestError(`${where} did not answer within ${connection.timeoutMs / 1000} s.`, 'timeout', url.href));
+      });
+      req.on('error', (err) => reject(asErpError(err, where, url)));
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function asErpError(err: Error, where: string, url: URL): ErpRequestError {
+  if (err instanceof ErpRequestError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason = code === 'ECONNRESET' ? 'the connection was reset' : err.message;
+  return new ErpRequestError(`${where} is unreachable: ${reason}.`, 'unreachable', url.href);
+}
+
+/** Never print credentials that someone put into a URL. */
+function redact(url: URL): string {
+  if (!url.username && !url.password) return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
+}
+
+function excerpt(body: string): string {
+  const text = body.trim().replace(/\s+/g, ' ');
+  if (!text) return '';
+  return `: ${text.length > 160 ? `${text.slice(0, 160)}…` : text}`;
+}

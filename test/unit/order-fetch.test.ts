@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { OrdersPageRequest } from '../../nodes/lib/erp/generic-rest';
+import { OrderFetcher, type FirstRunFrom } from '../../nodes/lib/plan-sync/order-fetch';
+import type { ProductionOrder } from '../../nodes/lib/plan-sync/work-order';
+import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';
+import { tempDir } from '../support/temp';
+
+function order(orderNo: string, updatedAt: string, revision = 1): ProductionOrder {
+  return {
+    orderNo,
+    revision,
+    status: 'released',
+    productCode: 'FG-100234',
+    quantity: 100,
+    unit: 'PCS',
+    dueDate: '2026-12-01T17:00:00+08:00',
+    priority: 3,
+    plant: '1010',
+    operations: [
+      { opNo: '0010', opCode: 'ASSY', workCentre: 'WC-ASM01', plannedStart: '2026-11-25T08:00:00+08:00', plannedEnd: '2026-11-25T12:00:00+08:00', stdTimePerUnitSec: 12 },
+    ],
+    bom: [{ materialCode: 'RM-200101', qtyPer: 0.02, unit: 'KG', issueTolerancePct: 2 }],
+    updatedAt,
+  };
+}
+
+/** An ERP table served the way a real ERP API does: inclusive updatedSince, sorted by (updatedAt, orderNo). */
+class ErpTable {
+  rows: unknown[] = [];
+  requests: OrdersPageRequest[] = [];
+  beforeServe?: (request: OrdersPageRequest) => void;
+  read = async (request: OrdersPageRequest) => {
+    this.requests.push(request);
+    this.beforeServe?.(request);
+    const since = request.updatedSince === undefined ? -Infinity : Date.parse(request.updatedSince);
+    const sorted = [...this.rows]
+      .filter((r) => Date.parse((r as ProductionOrder).updatedAt) >= since)
+      .sort((a, b) => {
+        const d = Date.parse((a as ProductionOrder).updatedAt) - Date.parse((b as ProductionOrder).updatedAt);
+        return d !== 0 ? d : String((a as ProductionOrder).orderNo).localeCompare(String((b as ProductionOrder).orderNo));
+      });
+    return { items: sorted.slice(request.offset, request.offset + request.limit) };
+  };
+  upsert(o: unknown) {
+    this.rows = this.rows.filter((r) => (r as ProductionOrder).orderNo !== (o as ProductionOrder).orderNo);
+    this.rows.push(o);
+  }
+}
+
+describe('OrderFetcher: incremental pull of production orders', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: SqliteStore;
+  let erp: ErpTable;
+
+  beforeEach(() => {
+    dir = tempDir();
+    store = new SqliteStore(join(dir.path, 'store.sqlite'));
+    erp = new ErpTable();
+  });
+  afterEach(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  function fetcher(pageSize = 2, firstRunFrom: FirstRunFrom = { kind: 'beginning' }, s = store) {
+    return new OrderFetcher({ store: s, stateKey: 'node-1', readPage: erp.read, pageSize, firstRunFrom, source: "ERP endpoint 'Test ERP'" });
+  }
+  async function collect(f: OrderFetcher) {
+    const delivered: ProductionOrder[] = [];
+    const invalid: string[] = [];
+    const result = await f.run({ onOrder: (o) => delivered.push(o), onInvalid: (_item, message) => invalid.push(message) });
+    return { delivered, invalid, result };
+  }
+
+  it('delivers every order once when many orders share one change time across page boundaries', async () => {
+    for (let i = 1; i <= 7; i++) erp.upsert(order(`MO-${i}`, '2026-11-20T08:00:00+08:00'));
+    erp.upsert(order('MO-8', '2026-11-20T08:00:01+08:00'));
+    const { delivered } = await collect(fetcher(3));
+    assert.deepEqual(delivered.map((o) => o.orderNo).sort(), ['MO-1', 'MO-2', 'MO-3', 'MO-4', 'MO-5', 'MO-6', 'MO-7', 'MO-8']);
+    const again = await collect(fetcher(3));
+    assert.equal(again.delivered.length, 0, 'a second run finds nothing new');
+    assert.ok(again.result.duplicates >= 1, 'the orders at the watermark are re-served and dropped');
+  });
+
+  it('neither skips nor repeats an order the ERP changes while the pages are read', async () => {
+    for (let i = 1; i <= 6; i++) erp.upsert(order(`MO-${i}`, `2026-11-20T08:00:0${i}+08:00`));
+    erp.beforeServe = (req) => {
+      // After the first page, the ERP revises MO-1: it moves to the end of the list.
+      if (erp.requests.length === 2 && req.updatedSince !== undefined) erp.upsert(order('MO-1', '2026-11-20T09:00:00+08:00', 2));
+    };
+    const { delivered } = await collect(fetcher(2));
+    const keys = delivered.map((o) => `${o.orderNo}#${o.revision}`);
+    assert.deepEqual([...keys].sort(), ['MO-1#1', 'MO-1#2', 'MO-2#1', 'MO-3#1', 'MO-4#1', 'MO-5#1', 'MO-6#1']);
+  });
+
+  it('resumes after a restart from the stored watermark and sends only newer revisions', async () => {
+    erp.upsert(order('MO-1', '2026-11-20T08:00:00+08:00'));
+    erp.upsert(order('MO-2', '2026-11-20T08:05:00+08:00'));
+    await collect(fetcher());
+    await store.close();
+    const reopened = new SqliteStore(join(dir.path, 'store.sqlite'));
+    try {
+      erp.upsert(order('MO-2', '2026-11-20T08:10:00+08:00', 2));
+      erp.upsert(order('MO-3', '2026-11-20T08:10:00+08:00'));
+      const f = fetcher(2, { kind: 'beginning' }, reopened);
+      assert.equal(await f.watermark(), '2026-11-20T08:05:00+08:00');
+      const { delivered } = await collect(f);
+      assert.deepEqual(delivered.map((o) => `${o.orderNo}#${o.revision}`), ['MO-2#2', 'MO-3#1']);
+      assert.equal(erp.requests.at(-2)?.updatedSince, '2026-11-20T08:05:00+08:00');
+    } finally {
+      await reopened.close();
+      store = new SqliteStore(join(dir.path, 'store.sqlite'));
+    }
+  });
+
+  it('reports an order that fails the schema with its number and field, and still delivers the others', async () => {
+    erp.upsert(order('MO-1', '2026-11-20T08:00:00+08:00'));
+    const bad = order('MO-2', '2026-11-20T08:00:01+08:00') as unknown as { operations: Array<Record<string, unknown>> };
+    bad.operations[0].workCentre = 42;
+    erp.upsert(bad);
+    erp.upsert(order('MO-3', '2026-11-20T08:00:02+08:00'));
+    const { delivered, invalid } = await collect(fetcher(10));
+    assert.deepEqual(delivered.map((o) => o.orderNo), ['MO-1', 'MO-3']);
+    assert.equal(invalid.length, 1);
+    assert.match(invalid[0], /ERP endpoint 'Test ERP': order MO-2 \(revision 1\) is not a valid production order: payload\.operations\[0\]\.workCentre must be a string/);
+  });
+
+  it('after the ERP fails in the middle of a pull, the next pull delivers the rest and repeats nothing', async () => {
+    for (let i = 1; i <= 6; i++) erp.upsert(order(`MO-${i}`, `2026-11-20T08:00:0${i}+08:00`));
+    erp.beforeServe = () => {
+      if (erp.requests.length === 2) throw new Error('ERP unreachable');
+    };
+    const first: ProductionOrder[] = [];
+    await assert.rejects(fetcher(2).run({ onOrder: (o) => first.push(o), onInvalid: () => {} }), /ERP unreachable/);
+    erp.beforeServe = undefined;
+    const { delivered } = await collect(fetcher(2));
+    assert.deepEqual([...first, ...delivered].map((o) => o.orderNo), ['MO-1', 'MO-2', 'MO-3', 'MO-4', 'MO-5', 'MO-6']);
+  });
+
+  it('stops with a clear error when the ERP ignores the paging parameters', async () => {
+    const page = [order('MO-1', '2026-11-20T08:00:00+08:00'), order('MO-2', '2026-11-20T08:00:00+08:00')];
+    const f = new OrderFetcher({ store, stateKey: 'n', readPage: async () => ({ items: page }), pageSize: 2, firstRunFrom: { kind: 'beginning' }, source: "ERP endpoint 'Stubborn'" });
+    await assert.rejects(f.run({ onOrder: () => {}, onInvalid: () => {} }), /ERP endpoint 'Stubborn' served the same page twice/);
+  });
+
+  it('a first run "from now" starts at the current time, and "from a value" at that value', async () => {
+    erp.upsert(order('MO-old', '2026-11-20T08:00:00+08:00'));
+    erp.upsert(order('MO-new', '2026-11-22T08:00:00+08:00'));
+    const now = new OrderFetcher({ store, stateKey: 'now', readPage: erp.read, pageSize: 5, firstRunFrom: { kind: 'now' }, source: 'x', now: () => new Date('2026-11-21T00:00:00Z') });
+    const got: string[] = [];
+    await now.run({ onOrder: (o) => got.push(o.orderNo), onInvalid: () => {} });
+    assert.deepEqual(got, ['MO-new']);
+    const bad = new OrderFetcher({ store, stateKey: 'bad', readPage: erp.read, pageSize: 5, firstRunFrom: { kind: 'value', value: 'yesterday' }, source: 'x' });
+    await assert.rejects(bad.run({ onOrder: () => {}, onInvalid: () => {} }), /first-run start 'yesterday' is not a date and time/);
+  });
+});
