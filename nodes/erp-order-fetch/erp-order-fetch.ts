@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { backoffDelay } from '../lib/backoff';
 import { genericRestOrdersReader } from '../lib/erp/generic-rest';
 import { ErpRequestError } from '../lib/erp/http-client';
-import { type FetchRunResult, type FirstRunFrom, OrderFetcher, describeOrder } from '../lib/plan-sync/order-fetch';
+import { type FetchRunResult, type FirstRunFrom, OrderFetcher } from '../lib/plan-sync/order-fetch';
 import { toWorkOrder } from '../lib/plan-sync/work-order';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
@@ -68,11 +68,11 @@ export = function register(RED: NodeAPI): void {
     async function runOnce(triggers: Trigger[]): Promise<void> {
       const first = triggers[0];
       node.status({ fill: 'blue', shape: 'dot', text: 'erp-order-fetch.status.fetching' });
-      const outputOf = (item: unknown): NodeMessage => {
+      const outputOf = (item: unknown, orderNo: unknown): NodeMessage => {
         const msg = RED.util.cloneMessage(first.msg) as NodeMessage & Record<string, unknown>;
         delete msg._msgid;
         msg.payload = item;
-        msg.topic = (item as { orderNo?: string }).orderNo;
+        msg.topic = typeof orderNo === 'string' ? orderNo : undefined;
         return msg;
       };
       let result: FetchRunResult;
@@ -81,13 +81,12 @@ export = function register(RED: NodeAPI): void {
         result = await fetcher!.run({
           onOrder(order) {
             if (closing) throw new Error('erp-order-fetch was stopped while fetching; the rest is fetched at the next start.');
-            const msg = outputOf(config.output === 'production-order' ? order : toWorkOrder(order));
+            const msg = outputOf(config.output === 'production-order' ? order : toWorkOrder(order), order.orderNo);
             (msg as Record<string, unknown>).erpOrder = { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt };
             first.send(msg);
           },
           onInvalid(item, message) {
-            const msg = outputOf(item);
-            msg.topic = describeOrder(item);
+            const msg = outputOf(item, (item as { orderNo?: unknown } | null)?.orderNo);
             node.error(message, msg);
           },
         });

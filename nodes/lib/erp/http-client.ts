@@ -33,6 +33,11 @@ export class ErpRequestError extends Error {
     this.name = 'ErpRequestError';
   }
 
+  /** Node-RED puts toString() into msg.error.message: the sentence alone reads best there. */
+  override toString(): string {
+    return this.message;
+  }
+
   /** Worth retrying soon: the ERP may come back. Wrong credentials or configuration are not. */
   get retryable(): boolean {
     return this.failure === 'unreachable' || this.failure === 'timeout' || this.failure === 'malformed' || (this.failure === 'status' && (this.status ?? 0) >= 500) || this.status === 429;

@@ -1,0 +1,163 @@
+// The simulated MES: receives work orders over REST behind a bearer token, checks them against
+// schemas/work-order.schema.json, and is idempotent by (workOrderNo, source.revision) the way a
+// plan-sync client needs when it retries.
+import express, { type Request, type Response, type Router } from 'express';
+import { validate } from '../../nodes/lib/validation';
+import { BODY_LIMIT, bearerToken, jsonBodyErrors, secretEquals, sendError } from './http-util';
+import { toPlantIso } from './plant-time';
+import type { WorkOrder } from './types';
+
+export type ReceiveOutcome = 'created' | 'updated' | 'duplicate';
+
+/** One accepted POST, in arrival order; a duplicate is logged (flagged) but not stored twice. */
+export interface ReceivedWorkOrder {
+  seq: number;
+  receivedAt: string;
+  outcome: ReceiveOutcome;
+  duplicate: boolean;
+  workOrder: WorkOrder;
+}
+
+export interface SimulatedMesOptions {
+  token: string;
+  now: () => Date;
+}
+
+interface Waiter {
+  check: () => void;
+  fail: (err: Error) => void;
+}
+
+export class SimulatedMes {
+  readonly router: Router;
+  private readonly current = new Map<string, WorkOrder>();
+  private log: ReceivedWorkOrder[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private seq = 0;
+
+  constructor(private readonly options: SimulatedMesOptions) {
+    this.router = this.buildRouter();
+  }
+
+  received(): ReceivedWorkOrder[] {
+    return structuredClone(this.log);
+  }
+
+  workOrders(): WorkOrder[] {
+    return [...this.current.values()].map((w) => structuredClone(w)).sort((a, b) => (a.workOrderNo < b.workOrderNo ? -1 : a.workOrderNo > b.workOrderNo ? 1 : 0));
+  }
+
+  workOrder(workOrderNo: string): WorkOrder | undefined {
+    const found = this.current.get(workOrderNo);
+    return found && structuredClone(found);
+  }
+
+  reset(): void {
+    this.current.clear();
+    this.log = [];
+    this.notify();
+  }
+
+  /**
+   * Resolves with the received list as soon as `predicate` holds for it (checked now and after
+   * every accepted POST); rejects after `timeoutMs` naming how many arrived.
+   */
+  waitFor(predicate: (received: ReceivedWorkOrder[]) => boolean, timeoutMs = 5000): Promise<ReceivedWorkOrder[]> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        fail: (err) => finish(err),
+        check: () => {
+          let satisfied: boolean;
+          try {
+            satisfied = predicate(this.received());
+          } catch (err) {
+            return finish(err as Error);
+          }
+          if (satisfied) finish();
+        },
+      };
+      const timer = setTimeout(
+        () => finish(new Error(`the simulated MES did not receive the expected work orders within ${timeoutMs} ms (${this.log.length} received)`)),
+        timeoutMs,
+      );
+      const finish = (err?: Error): void => {
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        if (err) reject(err);
+        else resolve(this.received());
+      };
+      this.waiters.add(waiter);
+      waiter.check();
+    });
+  }
+
+  /**
+   * The POST /work-orders decision: HTTP status and body. Validation failures name the field;
+   * an older revision than the one held is a conflict, not silently ignored.
+   */
+  receive(body: unknown): { status: number; body: Record<string, unknown> } {
+    const check = validate('work-order', body);
+    if (!check.ok) return { status: 400, body: { error: check.message } };
+    const workOrder = structuredClone(body) as WorkOrder;
+    const held = this.current.get(workOrder.workOrderNo);
+    let outcome: ReceiveOutcome;
+    if (!held) outcome = 'created';
+    else if (workOrder.source.revision === held.source.revision) outcome = 'duplicate';
+    else if (workOrder.source.revision > held.source.revision) outcome = 'updated';
+    else {
+      return {
+        status: 409,
+        body: {
+          error: `work order ${workOrder.workOrderNo} revision ${workOrder.source.revision} is older than revision ${held.source.revision} the MES already holds`,
+          currentRevision: held.source.revision,
+        },
+      };
+    }
+    if (outcome !== 'duplicate') this.current.set(workOrder.workOrderNo, workOrder);
+    this.log.push({ seq: ++this.seq, receivedAt: toPlantIso(this.options.now()), outcome, duplicate: outcome === 'duplicate', workOrder });
+    this.notify();
+    return { status: outcome === 'created' ? 201 : 200, body: { status: outcome, workOrderNo: workOrder.workOrderNo, revision: workOrder.source.revision } };
+  }
+
+  /** Rejects every pending waitFor: nothing more will arrive. */
+  close(): void {
+    for (const waiter of [...this.waiters]) waiter.fail(new Error('the simulated MES was closed while waiting for work orders'));
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter.check();
+  }
+
+  private buildRouter(): Router {
+    const router = express.Router();
+    router.use('/api', (req, res, next) => this.authorise(req, res, next));
+    router.use(express.json({ limit: BODY_LIMIT }));
+    router.post('/api/work-orders', (req, res) => {
+      if (!req.is('application/json')) {
+        return sendError(res, 415, `POST ${req.originalUrl} needs a JSON body (Content-Type: application/json); got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`);
+      }
+      const answer = this.receive(req.body);
+      res.status(answer.status).json(answer.body);
+    });
+    router.get('/api/work-orders', (_req, res) => void res.json({ items: this.workOrders() }));
+    router.get('/api/work-orders/:workOrderNo', (req, res) => {
+      const found = this.workOrder(req.params.workOrderNo);
+      if (found) res.json(found);
+      else sendError(res, 404, `work order ${req.params.workOrderNo} does not exist in the simulated MES`);
+    });
+    router.get('/_sim/received', (_req, res) => void res.json({ items: this.received() }));
+    router.post('/_sim/reset', (_req, res) => {
+      this.reset();
+      res.json({ status: 'reset' });
+    });
+    router.use(jsonBodyErrors);
+    return router;
+  }
+
+  private authorise(req: Request, res: Response, next: () => void): void {
+    const token = bearerToken(req);
+    if (token !== undefined && secretEquals(token, this.options.token)) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer realm="MES"');
+    sendError(res, 401, token === undefined ? 'MES request needs an Authorization: Bearer token' : 'MES bearer token is not valid');
+  }
+}

@@ -1,0 +1,115 @@
+// The demo plant on one HTTP server: the ERP under /erp, the MES under /mes. The product's nodes
+// reach it over real HTTP exactly as they would reach a plant's systems, faults included.
+import express from 'express';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SimulatedErp, type LiveChange } from './erp';
+import { SimulatedMes } from './mes';
+import { sendError } from './http-util';
+import { createPrng } from './seed';
+
+export { SimulatedErp, type ErpFault, type LiveChange } from './erp';
+export { SimulatedMes, type ReceivedWorkOrder, type ReceiveOutcome } from './mes';
+export { demoCodeTable, demoCodeTableCsv, type DemoCodeEntry } from './demo-master-data';
+export type { ProductionOrder, ProductionOrderInput, WorkOrder } from './types';
+
+export interface PlantSimulatorOptions {
+  host?: string; // default 127.0.0.1
+  port?: number; // 0 = random free port
+  seedOrders?: number; // default 24
+  erpUser?: string; // default 'erp-bridge'
+  erpPassword?: string; // default 'demo-erp-pass'
+  mesToken?: string; // default 'demo-mes-token'
+  /** 0 = off (tests); the demo uses e.g. 20000: each tick revises an order or releases a new one. */
+  liveChangesEveryMs?: number;
+  now?: () => Date;
+  /** Called after each live change, e.g. for the demo's log. */
+  onLiveChange?: (change: LiveChange) => void;
+}
+
+export interface PlantSimulator {
+  url: string;
+  erpUrl: string; // `${url}/erp/api/v1`
+  mesUrl: string; // `${url}/mes/api`
+  erp: SimulatedErp;
+  mes: SimulatedMes;
+  close(): Promise<void>;
+}
+
+// Fixed so every run seeds the same plan for the same day.
+const SEED = 20261010;
+
+export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Promise<PlantSimulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const seedOrders = opts.seedOrders ?? 24;
+  if (!Number.isInteger(seedOrders) || seedOrders < 0 || seedOrders > 9999) {
+    throw new Error(`seedOrders must be an integer from 0 to 9999; got ${String(opts.seedOrders)}`);
+  }
+  const now = opts.now ?? (() => new Date());
+  const erp = new SimulatedErp({
+    user: opts.erpUser ?? 'erp-bridge',
+    password: opts.erpPassword ?? 'demo-erp-pass',
+    seedOrders,
+    now,
+    rng: createPrng(SEED),
+  });
+  const mes = new SimulatedMes({ token: opts.mesToken ?? 'demo-mes-token', now });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/erp', erp.router);
+  app.use('/mes', mes.router);
+  app.use((req, res) => sendError(res, 404, `the plant simulator has no ${req.method} ${req.originalUrl}`));
+  app.use((err: Error, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    sendError(res, 500, `the plant simulator failed on ${req.method} ${req.originalUrl}: ${err.message}`);
+  });
+
+  const server = createServer(app);
+  await listen(server, opts.port ?? 0, host);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let liveTimer: NodeJS.Timeout | undefined;
+  const every = opts.liveChangesEveryMs ?? 0;
+  if (every > 0) {
+    liveTimer = setInterval(() => {
+      try {
+        const change = erp.liveChange();
+        opts.onLiveChange?.(change);
+      } catch (err) {
+        // A failed planner edit must not take the demo down; the next tick tries again.
+        process.emitWarning(`plant simulator live change failed: ${(err as Error).message}`);
+      }
+    }, every);
+    liveTimer.unref();
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    erpUrl: `${url}/erp/api/v1`,
+    mesUrl: `${url}/mes/api`,
+    erp,
+    mes,
+    close() {
+      closing ??= new Promise<void>((resolve, reject) => {
+        if (liveTimer) clearInterval(liveTimer);
+        erp.close();
+        mes.close();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
