@@ -6,7 +6,13 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+// Copy the assets even when tsc reports errors (it still emits), then fail at the end.
+let typeErrors = false;
+try {
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+} catch {
+  typeErrors = true;
+}
 
 const nodesDir = join(root, 'nodes');
 for (const type of readdirSync(nodesDir)) {
@@ -20,3 +26,7 @@ for (const type of readdirSync(nodesDir)) {
   }
 }
 if (!existsSync(join(root, 'dist'))) throw new Error('build produced no dist/');
+if (typeErrors) {
+  console.error('build: TypeScript reported errors (see above)');
+  process.exit(1);
+}

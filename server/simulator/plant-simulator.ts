@@ -42,8 +42,8 @@ const SEED = 20261010;
 export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Promise<PlantSimulator> {
   const host = opts.host ?? '127.0.0.1';
   const seedOrders = opts.seedOrders ?? 24;
-  if (!Number.isInteger(seedOrders) || seedOrders < 0 || seedOrders > 9999) {
-    throw new Error(`seedOrders must be an integer from 0 to 9999; got ${String(opts.seedOrders)}`);
+  if (!Number.isInteger(seedOrders) || seedOrders < 0 || seedOrders > 99999) {
+    throw new Error(`seedOrders must be an integer from 0 to 99999; got ${String(opts.seedOrders)}`);
   }
   const now = opts.now ?? (() => new Date());
   const erp = new SimulatedErp({
