@@ -13,11 +13,11 @@ const { demoCodeTable } = require(join(root, 'dist/server/simulator/demo-master-
 const z = 'plan-sync';
 const flow = [
   { id: z, type: 'tab', label: '计划同步 Plan sync (ERP → MES)', disabled: false, info: 'ERP production orders become MES work orders: fetched every 30 minutes (and on "Sync now"), mapped to MES codes, posted to the MES.\n\nERP 生产订单每 30 分钟(或点击“立即同步”)拉取一次,映射为 MES 编码后下发到 MES。' },
-  { id: 'note-plan-sync', type: 'comment', z, name: 'ERP 生产订单 → 编码映射 → MES 工单  |  ERP production orders → code mapping → MES work orders', info: 'The ERP address and credentials come from the environment (ERP_BASE_URL, ERP_USERNAME, ERP_PASSWORD; MES_BASE_URL, MES_TOKEN): one flow file serves every plant. `npm start` points them at the demo plant simulator.', x: 420, y: 40, wires: [] },
-  { id: 'sync-now', type: 'inject', z, name: '立即同步 Sync now', props: [], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 150, y: 120, wires: [['fetch-orders']] },
-  { id: 'fetch-orders', type: 'erp-order-fetch', z, name: 'ERP 生产订单 Production orders', endpoint: 'demo-erp', store: 'demo-store', intervalMin: 30, pageSize: 100, firstRunFrom: 'beginning', firstRunValue: '', output: 'work-order', fetchOnStart: true, x: 400, y: 120, wires: [['map-codes']] },
+  { id: 'note-plan-sync', type: 'comment', z, name: 'ERP 生产订单 → 编码映射 → MES 工单  |  ERP production orders → code mapping → MES work orders', info: 'The ERP address and credentials come from the environment (ERP_BASE_URL, ERP_USERNAME, ERP_PASSWORD; MES_BASE_URL, MES_TOKEN): one flow file serves every plant. `npm start` points them at the demo plant simulator.', x: 450, y: 40, wires: [] },
+  { id: 'sync-now', type: 'inject', z, name: '立即同步 Sync now', props: [], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 140, y: 120, wires: [['fetch-orders']] },
+  { id: 'fetch-orders', type: 'erp-order-fetch', z, name: '生产订单 ERP orders', endpoint: 'demo-erp', store: 'demo-store', intervalMin: 30, pageSize: 100, firstRunFrom: 'beginning', firstRunValue: '', output: 'work-order', fetchOnStart: true, x: 350, y: 120, wires: [['map-codes']] },
   {
-    id: 'map-codes', type: 'code-map', z, name: 'ERP → MES 编码 codes', tables: 'demo-codes', direction: 'erp-to-mes',
+    id: 'map-codes', type: 'code-map', z, name: '编码映射 ERP → MES', tables: 'demo-codes', direction: 'erp-to-mes',
     rules: [
       { path: 'payload.materialCode', table: 'material' },
       { path: 'payload.unit', table: 'unit' },
@@ -27,25 +27,25 @@ const flow = [
       { path: 'payload.materials[*].materialCode', table: 'material' },
       { path: 'payload.materials[*].unit', table: 'unit' },
     ],
-    x: 650, y: 120, wires: [['mes-call'], ['unmapped']],
+    x: 570, y: 120, wires: [['mes-call'], ['unmapped']],
   },
   {
-    id: 'mes-call', type: 'change', z, name: 'MES 接口 call',
+    id: 'mes-call', type: 'change', z, name: 'MES 接口 API',
     rules: [
       { t: 'set', p: 'url', pt: 'msg', to: '$env("MES_BASE_URL") & "/work-orders"', tot: 'jsonata' },
       { t: 'set', p: 'headers', pt: 'msg', to: '{ "authorization": "Bearer " & $env("MES_TOKEN") }', tot: 'jsonata' },
     ],
-    action: '', property: '', from: '', to: '', reg: false, x: 870, y: 100, wires: [['post-work-order']],
+    action: '', property: '', from: '', to: '', reg: false, x: 770, y: 100, wires: [['post-work-order']],
   },
-  { id: 'post-work-order', type: 'http request', z, name: '下发工单 POST work order', method: 'POST', ret: 'obj', paytoqs: 'ignore', url: '', tls: '', persist: true, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [], x: 1080, y: 100, wires: [['mes-answer']] },
+  { id: 'post-work-order', type: 'http request', z, name: '下发工单 POST', method: 'POST', ret: 'obj', paytoqs: 'ignore', url: '', tls: '', persist: true, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [], x: 950, y: 100, wires: [['mes-answer']] },
   {
-    id: 'mes-answer', type: 'switch', z, name: 'MES 接受? accepted?', property: 'statusCode', propertyType: 'msg',
+    id: 'mes-answer', type: 'switch', z, name: '已接受? accepted?', property: 'statusCode', propertyType: 'msg',
     rules: [{ t: 'btwn', v: '200', vt: 'num', v2: '299', v2t: 'num' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2,
-    x: 1290, y: 100, wires: [['accepted'], ['refused']],
+    x: 1140, y: 100, wires: [['accepted'], ['refused']],
   },
-  { id: 'accepted', type: 'debug', z, name: 'MES 已接收 accepted', active: true, tosidebar: true, console: false, tostatus: true, complete: 'payload.status', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: 1520, y: 80, wires: [] },
-  { id: 'refused', type: 'debug', z, name: 'MES 拒收 refused', active: true, tosidebar: true, console: false, tostatus: true, complete: 'payload', targetType: 'msg', statusVal: 'statusCode', statusType: 'msg', x: 1510, y: 130, wires: [] },
-  { id: 'unmapped', type: 'debug', z, name: '未映射编码 unmapped codes', active: true, tosidebar: true, console: false, tostatus: true, complete: 'unmapped', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: 900, y: 180, wires: [] },
+  { id: 'accepted', type: 'debug', z, name: 'MES 已接收 accepted', active: true, tosidebar: true, console: false, tostatus: true, complete: 'payload.status', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: 1350, y: 80, wires: [] },
+  { id: 'refused', type: 'debug', z, name: 'MES 拒收 refused', active: true, tosidebar: true, console: false, tostatus: true, complete: 'payload', targetType: 'msg', statusVal: 'statusCode', statusType: 'msg', x: 1340, y: 130, wires: [] },
+  { id: 'unmapped', type: 'debug', z, name: '未映射 unmapped', active: true, tosidebar: true, console: false, tostatus: true, complete: 'unmapped', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: 780, y: 160, wires: [] },
   { id: 'catch-errors', type: 'catch', z, name: '错误 Errors', scope: null, uncaught: false, x: 140, y: 260, wires: [['errors']] },
   { id: 'errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 380, y: 260, wires: [] },
   {

@@ -1,0 +1,72 @@
+// In headless Chromium (Debian's, driven by playwright-core): log in to the editor of the real server in
+// demo mode, find the ERP-MES nodes in the palette, open the code-map dialog, and save screenshots
+// to test/artifacts/ for a person to look at.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const artifacts = join(repoRoot, 'test', 'artifacts');
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (CI's .ci/run does).`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+describe('the Node-RED editor in a browser', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    server = await startServerProcess({ env: { ADMIN_PASSWORD: 'browser-pass' } });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1920, height: 1000 } });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('asks for a login, and lets the admin in', async () => {
+    await page.goto(server.url);
+    await page.locator('#node-dialog-login-username').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.fill('#node-dialog-login-username', 'admin');
+    await page.fill('#node-dialog-login-password', 'wrong');
+    await page.click('#node-dialog-login-submit');
+    await page.locator('#node-dialog-login-failed').waitFor({ state: 'visible' });
+    await page.fill('#node-dialog-login-password', 'browser-pass');
+    await page.click('#node-dialog-login-submit');
+    await page.locator('#red-ui-workspace').waitFor({ state: 'visible', timeout: 30_000 });
+  });
+
+  it('shows the ERP-MES palette category with the bridge nodes, and the demo flow', async () => {
+    for (const type of ['erp-order-fetch', 'code-map']) {
+      await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).waitFor({ state: 'attached', timeout: 20_000 });
+    }
+    const category = await page.locator('.red-ui-palette-category', { has: page.locator('.red-ui-palette-node[data-palette-type="code-map"]') }).locator('.red-ui-palette-header').innerText();
+    assert.match(category, /ERP-MES/i);
+    await page.locator('g.red-ui-flow-node', { hasText: '编码映射 ERP' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    // Wait until the first sync has shown its status under the fetch node.
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('.red-ui-flow-node-status-label')).some((e) => /new|新增/.test(e.textContent ?? '')), null, { timeout: 20_000 });
+    await page.screenshot({ path: join(artifacts, 'editor-demo-flow.png') });
+  });
+
+  it('opens the code-map edit dialog with its rules and saves a screenshot', async () => {
+    await page.locator('g.red-ui-flow-node', { hasText: '编码映射 ERP' }).first().dblclick();
+    const dialog = page.locator('.red-ui-tray');
+    await dialog.locator('#node-input-rules-container').waitFor({ state: 'visible' });
+    const rules = await dialog.locator('#node-input-rules-container li').count();
+    assert.equal(rules, 7, 'the seven work-order rules of the demo flow');
+    assert.ok(await dialog.locator('#node-input-rules-container').innerText().then(() => true));
+    await page.screenshot({ path: join(artifacts, 'code-map-dialog.png') });
+    await page.locator('#node-dialog-cancel').click();
+  });
+});

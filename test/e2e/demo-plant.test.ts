@@ -1,0 +1,109 @@
+// End to end: the real server in demo mode, the demo plant flow deployed through the Admin API with a
+// login, the simulated ERP's orders arriving at the simulated MES as mapped work orders — exactly once.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { demoCodeTable } from '../../server/simulator/demo-master-data';
+import { adminToken, repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
+import { eventually } from '../support/temp';
+
+interface Received {
+  outcome: string;
+  duplicate: boolean;
+  workOrder: { workOrderNo: string; source: { revision: number }; materialCode: string; unit: string; site: string; plannedQty: number; operations: Array<{ equipmentCode: string; operationCode: string }>; materials: Array<{ materialCode: string; unit: string }> };
+}
+interface ErpOrder {
+  orderNo: string;
+  revision: number;
+  productCode: string;
+  quantity: number;
+  operations: Array<{ workCentre: string }>;
+}
+
+const mes = (table: string, erp: string) => demoCodeTable.find((e) => e.table === table && e.erp === erp)?.mes;
+
+describe('demo plant end to end', () => {
+  let server: ServerProcess;
+  let token: string;
+  const erpAuth = `Basic ${Buffer.from('erp-bridge:demo-erp-pass').toString('base64')}`;
+
+  before(async () => {
+    server = await startServerProcess({ flows: [], env: { ADMIN_PASSWORD: 'e2e-admin-pass' } });
+    token = await adminToken(server.url, 'admin', 'e2e-admin-pass');
+  });
+  after(async () => {
+    const code = await server.stop('SIGTERM');
+    assert.equal(code, 0, `the server exits cleanly on SIGTERM:\n${server.output().slice(-2000)}`);
+  });
+
+  const received = async () => ((await (await fetch(`${server.simUrl}/mes/_sim/received`)).json()) as { items: Received[] }).items;
+  const erpOrders = async () => ((await (await fetch(`${server.simUrl}/erp/api/v1/production-orders?limit=1000`, { headers: { authorization: erpAuth } })).json()) as { items: ErpOrder[] }).items;
+
+  it('refuses to deploy without a login', async () => {
+    const res = await fetch(`${server.url}/flows`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    assert.equal(res.status, 401);
+  });
+
+  it('deploys flows/demo-plant.json through the Admin API and the MES receives exactly the mapped work orders', async () => {
+    const flow = JSON.parse(readFileSync(join(repoRoot, 'flows', 'demo-plant.json'), 'utf8'));
+    const res = await fetch(`${server.url}/flows`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify(flow),
+    });
+    assert.equal(res.status, 204, await res.text());
+
+    const orders = await erpOrders();
+    const mappable = orders.filter((o) => o.operations.every((op) => mes('equipment', op.workCentre)));
+    assert.equal(orders.length - mappable.length, 1, 'the demo seeds exactly one order with an unmapped work centre');
+
+    const got = await eventually(async () => {
+      const items = await received();
+      return items.length >= mappable.length ? items : undefined;
+    }, `${mappable.length} work orders at the MES`, 20_000);
+    assert.equal(got.length, mappable.length, 'no extra posts');
+    assert.ok(got.every((r) => r.outcome === 'created' && !r.duplicate), 'every work order created once');
+    assert.deepEqual(got.map((r) => r.workOrder.workOrderNo).sort(), mappable.map((o) => o.orderNo).sort());
+
+    for (const { workOrder } of got) {
+      const order = orders.find((o) => o.orderNo === workOrder.workOrderNo)!;
+      assert.equal(workOrder.materialCode, mes('material', order.productCode));
+      assert.equal(workOrder.site, 'SZ01');
+      assert.equal(workOrder.plannedQty, order.quantity);
+      assert.deepEqual(workOrder.operations.map((op) => op.equipmentCode), order.operations.map((op) => mes('equipment', op.workCentre)));
+      for (const op of workOrder.operations) assert.match(op.operationCode, /^OP-/);
+      for (const m of workOrder.materials) assert.ok(demoCodeTable.some((e) => e.table === 'material' && e.mes === m.materialCode), `${m.materialCode} is an MES material code`);
+    }
+  });
+
+  it('after the ERP revises an order, "Sync now" sends exactly that revision', async () => {
+    const before = await received();
+    const order = (await erpOrders()).find((o) => o.orderNo === before[0].workOrder.workOrderNo)!;
+    const saved = await fetch(`${server.simUrl}/erp/_sim/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...order, quantity: order.quantity + 1000 }),
+    });
+    assert.equal(saved.status, 200, await saved.text());
+
+    const inject = await fetch(`${server.url}/inject/sync-now`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    assert.equal(inject.status, 200);
+    const afterSync = await eventually(async () => {
+      const items = await received();
+      return items.length > before.length ? items : undefined;
+    }, 'the revised work order');
+    const latest = afterSync.at(-1)!;
+    assert.equal(afterSync.length, before.length + 1);
+    assert.equal(latest.outcome, 'updated');
+    assert.equal(latest.workOrder.workOrderNo, order.orderNo);
+    assert.equal(latest.workOrder.source.revision, order.revision + 1);
+    assert.equal(latest.workOrder.plannedQty, order.quantity + 1000);
+  });
+
+  it('counts the messages per node type in /metrics', async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(text, /erp_mes_messages_total\{node_type="erp-order-fetch"\} \d+/);
+    assert.match(text, /erp_mes_messages_total\{node_type="code-map"\} \d+/);
+  });
+});

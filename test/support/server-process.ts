@@ -1,0 +1,90 @@
+// Starts the real bridge server (`node dist/server/main.js`) as a child process on free ports, the way
+// a user runs it, and stops it with a signal. Used by the end-to-end and browser tests.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { schemasDirectory } from '../../nodes/lib/validation';
+import { tempDir } from './temp';
+
+export const repoRoot = dirname(schemasDirectory());
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+export interface ServerProcess {
+  url: string;
+  simUrl: string;
+  userDir: string;
+  output(): string;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface StartOptions {
+  demo?: boolean;
+  /** Contents of the flows file written before start; undefined = let the server seed it. */
+  flows?: unknown[];
+  env?: Record<string, string>;
+}
+
+const INHERITED_PLANT_VARS = ['ERP_BASE_URL', 'ERP_USERNAME', 'ERP_PASSWORD', 'MES_BASE_URL', 'MES_TOKEN', 'CREDENTIAL_SECRET', 'ADMIN_USERS', 'ADMIN_PASSWORD', 'PORT', 'HOST'];
+
+export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
+  const dir = tempDir('erp-mes-server-');
+  if (options.flows) writeFileSync(join(dir.path, 'flows.json'), JSON.stringify(options.flows));
+  const port = await freePort();
+  const simPort = await freePort();
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !INHERITED_PLANT_VARS.includes(k)) env[k] = v;
+  Object.assign(env, { PORT: String(port), SIM_PORT: String(simPort), BRIDGE_USER_DIR: dir.path, SIM_LIVE_CHANGES_MS: '0', LOG_LEVEL: 'info' }, options.env);
+  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'dist/server/main.js'), ...(options.demo === false ? [] : ['--demo'])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${output}`);
+    const ready = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server was not ready within 30 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    url,
+    simUrl: `http://127.0.0.1:${simPort}`,
+    userDir: dir.path,
+    output: () => output,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const code = await exited;
+      clearTimeout(kill);
+      dir.remove();
+      return code;
+    },
+  };
+}
+
+/** Logs in through Node-RED's admin API, as the editor does, and returns the bearer token. */
+export async function adminToken(url: string, username: string, password: string): Promise<string> {
+  const res = await fetch(`${url}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login as ${username} failed with HTTP ${res.status}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
