@@ -42,6 +42,7 @@ export async function benchOrderFetch(): Promise<Array<Record<string, string>>> 
         ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1]),
         { erp: { password: 'demo-erp-pass' } },
       );
+      helper.log().restore();
       const received = await new Promise<number>((resolve) => {
         let n = 0;
         helper.getNode('sink').on('input', () => {

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { demoCodeTable } from '../../server/simulator/demo-master-data';
-import { adminToken, repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
+import { login } from '../support/server-kit';
+import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/temp';
 
 interface Received {
@@ -30,7 +31,7 @@ describe('demo plant end to end', () => {
 
   before(async () => {
     server = await startServerProcess({ flows: [], env: { ADMIN_PASSWORD: 'e2e-admin-pass' } });
-    token = await adminToken(server.url, 'admin', 'e2e-admin-pass');
+    token = await login(server.url, 'admin', 'e2e-admin-pass');
   });
   after(async () => {
     const code = await server.stop('SIGTERM');

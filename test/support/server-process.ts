@@ -77,14 +77,3 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     },
   };
 }
-
-/** Logs in through Node-RED's admin API, as the editor does, and returns the bearer token. */
-export async function adminToken(url: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username, password }),
-  });
-  if (res.status !== 200) throw new Error(`login as ${username} failed with HTTP ${res.status}`);
-  return ((await res.json()) as { access_token: string }).access_token;
-}

@@ -1,0 +1,176 @@
+// The embedding server: Express + one Node-RED runtime, with health, metrics, the bridge REST API,
+// login-protected editor/admin API and Basic-auth-protected flow endpoints.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import express from 'express';
+import RED from 'node-red';
+import type { BridgeSettings } from '../settings';
+import { seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
+import { httpNodeBasicAuth } from './http-node-auth';
+import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
+import { buildNodeRedSettings } from './node-red-settings';
+import type { LabelledHooks, RedApp } from './red-types';
+import { releaseSessionExpiryTimer } from './node-red-workarounds';
+import { mountBridgeApi } from './rest-api';
+
+export interface BridgeServer {
+  url: string;
+  red: RedApp;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Print the start banner (default true). */
+  banner?: boolean;
+  log?: (line: string) => void;
+}
+
+type FlowsState = 'starting' | 'started' | 'stopped' | 'stopping';
+
+const METRICS_HOOK = 'onSend.metrics';
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function packageInfo(repoRoot: string): { name: string; version: string } {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+  return { name: pkg.name, version: pkg.version };
+}
+
+export async function startBridgeServer(settings: BridgeSettings, options: StartOptions = {}): Promise<BridgeServer> {
+  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const pkg = packageInfo(settings.repoRoot);
+  mkdirSync(settings.userDir, { recursive: true });
+  mkdirSync(settings.storeDir, { recursive: true });
+
+  let demoPlant: DemoPlant | undefined;
+  let seeded: ReturnType<typeof seedDemoFlows> | undefined;
+  if (settings.demo) {
+    demoPlant = await startDemoPlant(settings);
+    seeded = seedDemoFlows(settings);
+  }
+
+  const metrics = new BridgeMetrics();
+  let flowsState: FlowsState = 'starting';
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    if (flowsState === 'started') res.json({ status: 'ok', flows: 'started' });
+    else res.status(503).json({ status: flowsState, flows: flowsState });
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus(metrics.snapshot()));
+  });
+
+  const server: Server = settings.tls
+    ? createHttpsServer(
+        {
+          key: readFileSync(settings.tls.keyFile),
+          cert: readFileSync(settings.tls.certFile),
+          ...(settings.tls.caFile ? { ca: readFileSync(settings.tls.caFile) } : {}),
+        },
+        app,
+      )
+    : createHttpServer(app);
+
+  const coreNodesDir = dirname(require.resolve('@node-red/nodes'));
+  const nrSettings = buildNodeRedSettings(settings, coreNodesDir, {
+    errorCounter: () => (msg) => metrics.countLogEvent(msg),
+  });
+  RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
+  mountBridgeApi(RED, { name: pkg.name, version: pkg.version, demo: settings.demo });
+  app.use('/', RED.httpAdmin);
+  app.use('/', httpNodeBasicAuth(settings.httpNodeUsers), RED.httpNode);
+
+  const hooks = RED.hooks as unknown as LabelledHooks;
+  hooks.add(METRICS_HOOK, (events) => {
+    metrics.countSends(events as SendEventLike[]);
+  });
+  const onFlowsStarted = (): void => {
+    if (flowsState !== 'stopping') flowsState = 'started';
+  };
+  // A runtime-state "stop" means the flows are not running (missing node types, stopped by an admin).
+  const onRuntimeEvent = (event: { id?: string; payload?: { state?: string } }): void => {
+    if (event.id === 'runtime-state' && (event.payload?.state === 'stop' || event.payload?.state === 'safe')) {
+      if (flowsState !== 'stopping') flowsState = 'stopped';
+    }
+  };
+  RED.events.on('flows:started', onFlowsStarted);
+  RED.events.on('runtime-event', onRuntimeEvent);
+  metrics.startEventLoopMonitor();
+
+  const detach = (): void => {
+    hooks.remove(METRICS_HOOK);
+    RED.events.off('flows:started', onFlowsStarted);
+    RED.events.off('runtime-event', onRuntimeEvent);
+    metrics.stop();
+  };
+
+  try {
+    await listen(server, settings.port, settings.host);
+    await RED.start();
+  } catch (err) {
+    detach();
+    server.close();
+    server.closeAllConnections();
+    await demoPlant?.close();
+    throw err;
+  }
+
+  const { port } = server.address() as AddressInfo;
+  const url = `${settings.tls ? 'https' : 'http'}://${urlHost(settings.host)}:${port}`;
+
+  if (options.banner ?? true) {
+    const lines = [
+      '',
+      `==== ERP–MES Bridge ${pkg.version}${settings.demo ? ' (demo plant)' : ''} ====`,
+      `  Editor:     ${url}/`,
+    ];
+    if (settings.generatedAdminPassword) {
+      lines.push(`  Login:      admin / ${settings.generatedAdminPassword}   (generated for this run; set ADMIN_PASSWORD to choose one)`);
+    } else {
+      lines.push(`  Login:      ${settings.adminUsers.map((u) => u.username).join(', ')}`);
+    }
+    lines.push(`  Flows file: ${settings.flowFile}${seeded === 'seeded' ? ' (seeded from flows/demo-plant.json)' : ''}`);
+    if (seeded === 'missing-demo-flow') lines.push('  Warning:    flows/demo-plant.json not found; started with an empty flow');
+    if (demoPlant) lines.push(`  Simulator:  ERP ${demoPlant.erpUrl}   MES ${demoPlant.mesUrl}`);
+    lines.push(`  Health:     ${url}/healthz   Metrics: ${url}/metrics`, '');
+    log(lines.join('\n'));
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      flowsState = 'stopping';
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      try {
+        await RED.stop();
+      } finally {
+        await releaseSessionExpiryTimer();
+        detach();
+        server.closeAllConnections();
+        await serverClosed;
+        await demoPlant?.close();
+      }
+    })();
+    return closing;
+  };
+
+  return { url, red: RED, close };
+}

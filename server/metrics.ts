@@ -1,0 +1,101 @@
+// Prometheus metrics for the bridge: messages sent and errors logged, per node type.
+// Counting is a map increment (it runs on every send); formatting is pure and done per scrape.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+export interface MetricsSnapshot {
+  messagesByNodeType: ReadonlyMap<string, number>;
+  errorsByNodeType: ReadonlyMap<string, number>;
+  residentMemoryBytes: number;
+  eventLoopLagSeconds?: number;
+}
+
+/** Node-RED's log levels: fatal 10, error 20 (see @node-red/util log.js). */
+const LOG_ERROR_LEVEL = 20;
+
+/** What the runtime hands a logging handler. */
+export interface RuntimeLogEvent {
+  level: number;
+  type?: string;
+  msg?: unknown;
+}
+
+/** Node-RED's onSend hook receives an array of these. */
+export interface SendEventLike {
+  source?: { node?: { type?: string } };
+}
+
+export class BridgeMetrics {
+  private readonly messages = new Map<string, number>();
+  private readonly errors = new Map<string, number>();
+  private loopDelay: IntervalHistogram | undefined;
+
+  /** Starts sampling event-loop delay (a cheap libuv histogram). */
+  startEventLoopMonitor(): void {
+    if (this.loopDelay) return;
+    this.loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    this.loopDelay.enable();
+  }
+
+  stop(): void {
+    this.loopDelay?.disable();
+    this.loopDelay = undefined;
+  }
+
+  countSends(events: readonly SendEventLike[]): void {
+    for (const e of events) increment(this.messages, e.source?.node?.type ?? 'unknown');
+  }
+
+  countLogEvent(event: RuntimeLogEvent): void {
+    if (event.level <= LOG_ERROR_LEVEL) increment(this.errors, event.type ?? 'runtime');
+  }
+
+  snapshot(): MetricsSnapshot {
+    const lag = this.loopDelay && this.loopDelay.count > 0 ? this.loopDelay.mean / 1e9 : undefined;
+    return {
+      messagesByNodeType: new Map(this.messages),
+      errorsByNodeType: new Map(this.errors),
+      residentMemoryBytes: process.memoryUsage.rss(),
+      ...(lag !== undefined ? { eventLoopLagSeconds: lag } : {}),
+    };
+  }
+}
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function counterLines(name: string, help: string, counts: ReadonlyMap<string, number>): string[] {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} counter`];
+  for (const [type, n] of [...counts.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`${name}{node_type="${escapeLabel(type)}"} ${n}`);
+  }
+  return lines;
+}
+
+/** Prometheus text exposition format 0.0.4. */
+export function formatPrometheus(s: MetricsSnapshot): string {
+  const lines = [
+    '# HELP erp_mes_up 1 while the bridge server is running.',
+    '# TYPE erp_mes_up gauge',
+    'erp_mes_up 1',
+    ...counterLines('erp_mes_messages_total', 'Messages sent by nodes, by node type.', s.messagesByNodeType),
+    ...counterLines('erp_mes_errors_total', 'Errors logged by the runtime, by node type.', s.errorsByNodeType),
+    '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+    '# TYPE process_resident_memory_bytes gauge',
+    `process_resident_memory_bytes ${s.residentMemoryBytes}`,
+  ];
+  if (s.eventLoopLagSeconds !== undefined) {
+    lines.push(
+      '# HELP nodejs_eventloop_lag_seconds Mean event loop delay in seconds since start.',
+      '# TYPE nodejs_eventloop_lag_seconds gauge',
+      `nodejs_eventloop_lag_seconds ${s.eventLoopLagSeconds}`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -1,0 +1,60 @@
+// Turns BridgeSettings into the settings object handed to RED.init: locked-down editor (no palette
+// installs, no projects, no telemetry/diagnostics), login required, the pack loaded from the checkout.
+import { dirname, join, resolve } from 'node:path';
+import type { BridgeSettings } from '../settings';
+import type { LogHandlerFactory } from './red-types';
+
+/**
+ * Node-RED scans every `<ancestor of @node-red/nodes>/node_modules` for modules. When the pack
+ * already sits in one of those (installed as a dependency), listing it in nodesDir as well would
+ * register every type twice, so nodesDir is only used for a checkout outside node_modules.
+ */
+export function nodesDirFor(packRoot: string, coreNodesDir: string): string[] {
+  const packParent = resolve(packRoot, '..');
+  for (let dir = resolve(coreNodesDir); ; dir = dirname(dir)) {
+    const scanned = join(dir, 'node_modules');
+    if (packParent === scanned || resolve(packParent, '..') === scanned) return [];
+    if (dirname(dir) === dir) return [packRoot];
+  }
+}
+
+export function buildNodeRedSettings(
+  s: BridgeSettings,
+  coreNodesDir: string,
+  logHandlers: { errorCounter: LogHandlerFactory },
+): Record<string, unknown> {
+  return {
+    uiHost: s.host,
+    uiPort: s.port,
+    nodesDir: nodesDirFor(s.repoRoot, coreNodesDir),
+    userDir: s.userDir,
+    flowFile: s.flowFile,
+    flowFilePretty: true,
+    credentialSecret: s.credentialSecret,
+    adminAuth: { type: 'credentials', users: s.adminUsers.map((u) => ({ ...u })) },
+    httpAdminRoot: '/',
+    httpNodeRoot: '/',
+    editorTheme: {
+      projects: { enabled: false },
+      page: { title: 'ERP–MES Bridge' },
+      header: { title: 'ERP–MES Bridge' },
+      tours: false,
+    },
+    // Same effect as editorTheme.palette.editable=false, which Node-RED 4 logs as deprecated.
+    externalModules: {
+      autoInstall: false,
+      palette: { allowInstall: false, allowUpload: false },
+      modules: { allowInstall: false },
+    },
+    functionExternalModules: false,
+    diagnostics: { enabled: false, ui: false },
+    telemetry: { enabled: false, updateNotification: false },
+    runtimeState: { enabled: false, ui: false },
+    logging: {
+      console: { level: s.logLevel, metrics: false, audit: false },
+      // Sees every error the runtime logs (node.error included) to count them per node type.
+      bridgeMetrics: { level: 'error', metrics: false, audit: false, handler: logHandlers.errorCounter },
+    },
+    bridgeStoreDirectory: s.storeDir,
+  };
+}

@@ -1,0 +1,261 @@
+// The bridge server's configuration: everything comes from the environment, with defaults that are
+// safe to run. Outside demo mode the server refuses to start without a credential secret and an admin.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import bcrypt from 'bcryptjs';
+
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+/** A Node-RED adminAuth user: permissions "*" edits flows, "read" only reads. */
+export interface AdminUser {
+  username: string;
+  password: string; // bcrypt hash
+  permissions: string | string[];
+}
+
+/** A user allowed to call the flows' own HTTP endpoints (HTTP Basic). */
+export interface HttpNodeUser {
+  username: string;
+  passwordHash: string; // bcrypt hash
+}
+
+export interface TlsFiles {
+  keyFile: string;
+  certFile: string;
+  caFile?: string;
+}
+
+export interface BridgeSettings {
+  demo: boolean;
+  host: string;
+  port: number;
+  credentialSecret: string;
+  adminUsers: AdminUser[];
+  /** Demo only: the admin password generated for this run, to be printed once in the banner. */
+  generatedAdminPassword?: string;
+  httpNodeUsers: HttpNodeUser[];
+  userDir: string;
+  flowFile: string;
+  storeDir: string;
+  tls?: TlsFiles;
+  simPort: number;
+  /** How often the demo ERP's planner revises or releases an order, ms; 0 = never (tests). */
+  simLiveChangesMs: number;
+  demoReset: boolean;
+  logLevel: LogLevel;
+  repoRoot: string;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'off';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'off'];
+
+const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+const ROLE_PERMISSIONS: Record<string, string> = { admin: '*', viewer: 'read' };
+const PACKAGE_NAME = 'node-red-contrib-erp-mes-bridge';
+// The demo flow holds no secrets (it reads them from env), so a fixed demo secret only keeps
+// flows_cred.json readable across demo restarts.
+const DEMO_CREDENTIAL_SECRET = 'erp-mes-bridge-demo-only';
+
+type Env = Record<string, string | undefined>;
+
+/** The checkout (or installed package) root: the folder whose package.json is this pack. */
+export function findRepoRoot(from: string = __dirname): string {
+  let dir = resolve(from);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === PACKAGE_NAME) return dir;
+      } catch {
+        // an unreadable package.json is not ours; keep walking up
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(from, '..');
+    dir = parent;
+  }
+}
+
+function flag(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v ? v : undefined;
+}
+
+function parsePort(name: string, value: string | undefined, fallback: number): number {
+  if (nonEmpty(value) === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SettingsError(`${name} must be a port number from 0 to 65535, got "${value}".`);
+  }
+  return port;
+}
+
+function parseWholeNumber(name: string, value: string | undefined, fallback: number): number {
+  if (nonEmpty(value) === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new SettingsError(`${name} must be a whole number of milliseconds (0 or more), got "${value}".`);
+  return n;
+}
+
+function checkHash(where: string, hash: string): void {
+  if (!BCRYPT_HASH.test(hash)) {
+    throw new SettingsError(`${where}: the password is not a bcrypt hash ($2a$/$2b$/$2y$…, 60 characters).`);
+  }
+}
+
+function roleToPermissions(where: string, role: string): string {
+  const permissions = ROLE_PERMISSIONS[role.trim().toLowerCase()];
+  if (!permissions) throw new SettingsError(`${where}: role "${role}" is not admin or viewer.`);
+  return permissions;
+}
+
+/** ADMIN_USERS="alice:$2b$10$…:admin,bob:$2b$10$…:viewer" */
+export function parseAdminUsers(value: string): AdminUser[] {
+  return value
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0)
+    .map((entry, i) => {
+      const parts = entry.split(':');
+      const where = `ADMIN_USERS entry ${i + 1} ("${parts[0] ?? ''}")`;
+      if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2]) {
+        throw new SettingsError(`${where} must look like user:bcryptHash:role (role admin or viewer).`);
+      }
+      checkHash(where, parts[1]);
+      return { username: parts[0], password: parts[1], permissions: roleToPermissions(where, parts[2]) };
+    });
+}
+
+/** ADMIN_USERS_FILE: JSON array of {username, password (bcrypt), permissions | role}. */
+export function readAdminUsersFile(file: string): AdminUser[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new SettingsError(`ADMIN_USERS_FILE ${file} could not be read as JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new SettingsError(`ADMIN_USERS_FILE ${file} must hold a JSON array of users.`);
+  return parsed.map((raw: unknown, i) => {
+    const u = (raw ?? {}) as { username?: unknown; password?: unknown; permissions?: unknown; role?: unknown };
+    const where = `ADMIN_USERS_FILE ${file} user [${i}]`;
+    if (typeof u.username !== 'string' || !u.username || typeof u.password !== 'string') {
+      throw new SettingsError(`${where} needs a string username and password.`);
+    }
+    checkHash(where, u.password);
+    let permissions: string | string[];
+    if (typeof u.role === 'string') permissions = roleToPermissions(where, u.role);
+    else if (typeof u.permissions === 'string' || (Array.isArray(u.permissions) && u.permissions.every((p) => typeof p === 'string'))) {
+      permissions = u.permissions as string | string[];
+    } else throw new SettingsError(`${where} needs a role (admin or viewer) or permissions ("*" or "read").`);
+    return { username: u.username, password: u.password, permissions };
+  });
+}
+
+/** HTTP_NODE_USERS="line:$2b$10$…,scada:$2b$10$…" */
+export function parseHttpNodeUsers(value: string): HttpNodeUser[] {
+  return value
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0)
+    .map((entry, i) => {
+      const parts = entry.split(':');
+      const where = `HTTP_NODE_USERS entry ${i + 1} ("${parts[0] ?? ''}")`;
+      if (parts.length !== 2 || !parts[0] || !parts[1]) throw new SettingsError(`${where} must look like user:bcryptHash.`);
+      checkHash(where, parts[1]);
+      return { username: parts[0], passwordHash: parts[1] };
+    });
+}
+
+function readTls(env: Env): TlsFiles | undefined {
+  const keyFile = nonEmpty(env.TLS_KEY_FILE);
+  const certFile = nonEmpty(env.TLS_CERT_FILE);
+  const caFile = nonEmpty(env.TLS_CA_FILE);
+  if (!keyFile && !certFile) {
+    if (caFile) throw new SettingsError('TLS_CA_FILE is set but TLS_KEY_FILE and TLS_CERT_FILE are not; set both to serve HTTPS.');
+    return undefined;
+  }
+  if (!keyFile) throw new SettingsError('TLS_CERT_FILE is set but TLS_KEY_FILE is not; set both to serve HTTPS, or neither.');
+  if (!certFile) throw new SettingsError('TLS_KEY_FILE is set but TLS_CERT_FILE is not; set both to serve HTTPS, or neither.');
+  for (const [name, file] of [['TLS_KEY_FILE', keyFile], ['TLS_CERT_FILE', certFile], ['TLS_CA_FILE', caFile]] as const) {
+    if (file && !existsSync(file)) throw new SettingsError(`${name} ${file} does not exist.`);
+  }
+  return caFile ? { keyFile, certFile, caFile } : { keyFile, certFile };
+}
+
+export function loadSettings(env: Env = process.env, argv: string[] = process.argv.slice(2)): BridgeSettings {
+  const demo = argv.includes('--demo') || flag(env.BRIDGE_DEMO);
+  const repoRoot = findRepoRoot();
+
+  const logLevel = (nonEmpty(env.LOG_LEVEL)?.toLowerCase() ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new SettingsError(`LOG_LEVEL "${env.LOG_LEVEL}" is not one of ${LOG_LEVELS.join(', ')}.`);
+  }
+
+  const adminUsers: AdminUser[] = [];
+  const adminUsersEnv = nonEmpty(env.ADMIN_USERS);
+  if (adminUsersEnv) adminUsers.push(...parseAdminUsers(adminUsersEnv));
+  const adminUsersFile = nonEmpty(env.ADMIN_USERS_FILE);
+  if (adminUsersFile) adminUsers.push(...readAdminUsersFile(adminUsersFile));
+
+  let credentialSecret = nonEmpty(env.CREDENTIAL_SECRET);
+  let generatedAdminPassword: string | undefined;
+  if (demo) {
+    credentialSecret ??= DEMO_CREDENTIAL_SECRET;
+    const adminPassword = nonEmpty(env.ADMIN_PASSWORD);
+    if (adminPassword || adminUsers.length === 0) {
+      const password = adminPassword ?? randomBytes(12).toString('base64url');
+      if (!adminPassword) generatedAdminPassword = password;
+      const admin = { username: 'admin', password: bcrypt.hashSync(password, 10), permissions: '*' };
+      const existing = adminUsers.findIndex((u) => u.username === 'admin');
+      if (existing >= 0) adminUsers[existing] = admin;
+      else adminUsers.unshift(admin);
+    }
+  } else {
+    if (!credentialSecret) {
+      throw new SettingsError(
+        'CREDENTIAL_SECRET is not set: set CREDENTIAL_SECRET to a long random string (it encrypts flow credentials), or run with --demo.',
+      );
+    }
+    if (adminUsers.length === 0) {
+      throw new SettingsError(
+        'No admin user: set ADMIN_USERS="user:bcryptHash:admin" (or ADMIN_USERS_FILE) — ADMIN_PASSWORD only applies with --demo.',
+      );
+    }
+  }
+
+  const userDir = resolve(nonEmpty(env.BRIDGE_USER_DIR) ?? (demo ? join(repoRoot, '.demo') : join(homedir(), '.erp-mes-bridge')));
+  const httpNodeUsersEnv = nonEmpty(env.HTTP_NODE_USERS);
+  const tls = readTls(env);
+
+  return {
+    demo,
+    host: nonEmpty(env.HOST) ?? '127.0.0.1',
+    port: parsePort('PORT', env.PORT, 1880),
+    credentialSecret,
+    adminUsers,
+    ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
+    httpNodeUsers: httpNodeUsersEnv
+      ? parseHttpNodeUsers(httpNodeUsersEnv)
+      : adminUsers.map((u) => ({ username: u.username, passwordHash: u.password })),
+    userDir,
+    flowFile: resolve(userDir, nonEmpty(env.FLOWS_FILE) ?? 'flows.json'),
+    storeDir: resolve(nonEmpty(env.BRIDGE_STORE_DIR) ?? userDir),
+    ...(tls ? { tls } : {}),
+    simPort: parsePort('SIM_PORT', env.SIM_PORT, 0),
+    simLiveChangesMs: parseWholeNumber('SIM_LIVE_CHANGES_MS', env.SIM_LIVE_CHANGES_MS, 20_000),
+    demoReset: flag(env.DEMO_RESET),
+    logLevel,
+    repoRoot,
+  };
+}
