@@ -120,21 +120,24 @@ function roleToPermissions(where: string, role: string): string {
   return permissions;
 }
 
-/** ADMIN_USERS="alice:$2b$10$…:admin,bob:$2b$10$…:viewer" */
-export function parseAdminUsers(value: string): AdminUser[] {
+function commaList(value: string): string[] {
   return value
     .split(',')
     .map((e) => e.trim())
-    .filter((e) => e.length > 0)
-    .map((entry, i) => {
-      const parts = entry.split(':');
-      const where = `ADMIN_USERS entry ${i + 1} ("${parts[0] ?? ''}")`;
-      if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2]) {
-        throw new SettingsError(`${where} must look like user:bcryptHash:role (role admin or viewer).`);
-      }
-      checkHash(where, parts[1]);
-      return { username: parts[0], password: parts[1], permissions: roleToPermissions(where, parts[2]) };
-    });
+    .filter((e) => e.length > 0);
+}
+
+/** ADMIN_USERS="alice:$2b$10$…:admin,bob:$2b$10$…:viewer" */
+export function parseAdminUsers(value: string): AdminUser[] {
+  return commaList(value).map((entry, i) => {
+    const parts = entry.split(':');
+    const where = `ADMIN_USERS entry ${i + 1} ("${parts[0] ?? ''}")`;
+    if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2]) {
+      throw new SettingsError(`${where} must look like user:bcryptHash:role (role admin or viewer).`);
+    }
+    checkHash(where, parts[1]);
+    return { username: parts[0], password: parts[1], permissions: roleToPermissions(where, parts[2]) };
+  });
 }
 
 /** ADMIN_USERS_FILE: JSON array of {username, password (bcrypt), permissions | role}. */
@@ -164,17 +167,13 @@ export function readAdminUsersFile(file: string): AdminUser[] {
 
 /** HTTP_NODE_USERS="line:$2b$10$…,scada:$2b$10$…" */
 export function parseHttpNodeUsers(value: string): HttpNodeUser[] {
-  return value
-    .split(',')
-    .map((e) => e.trim())
-    .filter((e) => e.length > 0)
-    .map((entry, i) => {
-      const parts = entry.split(':');
-      const where = `HTTP_NODE_USERS entry ${i + 1} ("${parts[0] ?? ''}")`;
-      if (parts.length !== 2 || !parts[0] || !parts[1]) throw new SettingsError(`${where} must look like user:bcryptHash.`);
-      checkHash(where, parts[1]);
-      return { username: parts[0], passwordHash: parts[1] };
-    });
+  return commaList(value).map((entry, i) => {
+    const parts = entry.split(':');
+    const where = `HTTP_NODE_USERS entry ${i + 1} ("${parts[0] ?? ''}")`;
+    if (parts.length !== 2 || !parts[0] || !parts[1]) throw new SettingsError(`${where} must look like user:bcryptHash.`);
+    checkHash(where, parts[1]);
+    return { username: parts[0], passwordHash: parts[1] };
+  });
 }
 
 function readTls(env: Env): TlsFiles | undefined {

@@ -102,6 +102,13 @@ describe('demo plant end to end', () => {
     assert.equal(latest.workOrder.plannedQty, order.quantity + 1000);
   });
 
+  it("offers the pack's flows in the editor's Import ▸ Examples", async () => {
+    const res = await fetch(`${server.url}/library/examples/flows/node-red-contrib-erp-mes-bridge`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    const listed = ((await res.json()) as Array<{ fn?: string }>).map((e) => e.fn);
+    assert.ok(listed.includes('demo-plant'), `examples: ${JSON.stringify(listed)}`);
+  });
+
   it('counts the messages per node type in /metrics', async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(text, /erp_mes_messages_total\{node_type="erp-order-fetch"\} \d+/);

@@ -1,10 +1,33 @@
 // Plan sync's one reshaping step: an ERP production order becomes an MES work order.
 // Codes stay ERP codes here; code-map turns them into MES codes afterwards.
 
+export type OrderStatus = 'created' | 'released' | 'completed' | 'closed' | 'cancelled';
+
+/** One routing operation (工序) of a production order; see schemas/production-order.schema.json. */
+export interface RoutingOperation {
+  opNo: string;
+  opCode: string;
+  description?: string;
+  workCentre: string;
+  plannedStart: string;
+  plannedEnd: string;
+  stdTimePerUnitSec: number;
+  qcSpecRef?: string;
+}
+
+export interface BomLine {
+  materialCode: string;
+  materialName?: string;
+  qtyPer: number;
+  unit: string;
+  issueTolerancePct?: number;
+  opNo?: string;
+}
+
 export interface ProductionOrder {
   orderNo: string;
   revision: number;
-  status: 'created' | 'released' | 'completed' | 'closed' | 'cancelled';
+  status: OrderStatus;
   productCode: string;
   productName?: string;
   quantity: number;
@@ -12,24 +35,15 @@ export interface ProductionOrder {
   dueDate: string;
   priority: number;
   plant: string;
-  operations: Array<{
-    opNo: string;
-    opCode: string;
-    description?: string;
-    workCentre: string;
-    plannedStart: string;
-    plannedEnd: string;
-    stdTimePerUnitSec: number;
-    qcSpecRef?: string;
-  }>;
-  bom: Array<{ materialCode: string; materialName?: string; qtyPer: number; unit: string; issueTolerancePct?: number; opNo?: string }>;
+  operations: RoutingOperation[];
+  bom: BomLine[];
   updatedAt: string;
 }
 
 export interface WorkOrder {
   workOrderNo: string;
   source: { system: 'erp'; orderNo: string; revision: number; updatedAt: string };
-  status: ProductionOrder['status'];
+  status: OrderStatus;
   materialCode: string;
   productName?: string;
   plannedQty: number;

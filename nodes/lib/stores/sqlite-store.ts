@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import type { KeyValueStore } from './store';
 
 interface SharedDatabase {
+  key: string;
   db: Database.Database;
   users: number;
 }
@@ -28,16 +29,15 @@ function openShared(file: string): SharedDatabase {
       updated_at INTEGER NOT NULL,
       PRIMARY KEY (namespace, key)
     ) WITHOUT ROWID`);
-    shared = { db, users: 0 };
+    shared = { key, db, users: 0 };
     openFiles.set(key, shared);
   }
   shared.users += 1;
-  (shared as SharedDatabase & { key?: string }).key = key;
   return shared;
 }
 
 export class SqliteStore implements KeyValueStore {
-  private readonly shared: SharedDatabase & { key?: string };
+  private readonly shared: SharedDatabase;
   private closed = false;
   private readonly getStmt: Database.Statement<[string, string], { value: string }>;
   private readonly putStmt: Database.Statement<[string, string, string, number]>;
@@ -105,7 +105,7 @@ export class SqliteStore implements KeyValueStore {
     this.closed = true;
     this.shared.users -= 1;
     if (this.shared.users === 0) {
-      openFiles.delete(this.shared.key!);
+      openFiles.delete(this.shared.key);
       this.shared.db.close();
     }
   }
