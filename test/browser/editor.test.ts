@@ -69,4 +69,47 @@ describe('the Node-RED editor in a browser', () => {
     await page.screenshot({ path: join(artifacts, 'code-map-dialog.png') });
     await page.locator('#node-dialog-cancel').click();
   });
+
+  it('opens the erp-order-fetch dialog and, from it, the ERP endpoint with its secrets read from the environment', async () => {
+    await page.locator('g.red-ui-flow-node', { hasText: '生产订单 ERP orders' }).first().dblclick();
+    await page.locator('#node-input-intervalMin').waitFor({ state: 'visible' });
+    assert.equal(await page.inputValue('#node-input-intervalMin'), '30');
+    await page.screenshot({ path: join(artifacts, 'erp-order-fetch-dialog.png') });
+    await page.locator('#node-input-btn-endpoint-edit').click();
+    await page.locator('#node-config-input-ordersPath').waitFor({ state: 'visible' });
+    await page.locator('#erp-endpoint-tabs a', { hasText: /Security|安全/ }).click();
+    assert.equal(await page.inputValue('#node-config-input-passwordEnv'), 'ERP_PASSWORD');
+    await page.screenshot({ path: join(artifacts, 'erp-endpoint-dialog.png') });
+    await page.locator('#node-config-dialog-cancel').click();
+    await page.locator('#node-dialog-cancel').click();
+  });
+
+  it('speaks Chinese to a zh-CN browser: palette category, dialog labels and help', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1920, height: 1000 } });
+    try {
+      const zh = await context.newPage();
+      await zh.goto(server.url);
+      await zh.locator('#node-dialog-login-username').waitFor({ state: 'visible', timeout: 30_000 });
+      await zh.fill('#node-dialog-login-username', 'admin');
+      await zh.fill('#node-dialog-login-password', 'browser-pass');
+      await zh.click('#node-dialog-login-submit');
+      await zh.locator('.red-ui-palette-node[data-palette-type="code-map"]').waitFor({ state: 'attached', timeout: 30_000 });
+      const header = await zh.locator('.red-ui-palette-category', { has: zh.locator('.red-ui-palette-node[data-palette-type="code-map"]') }).locator('.red-ui-palette-header').innerText();
+      assert.match(header, /ERP-MES 集成/);
+      await zh.locator('g.red-ui-flow-node', { hasText: '生产订单 ERP orders' }).first().dblclick();
+      await zh.locator('#node-input-intervalMin').waitFor({ state: 'visible' });
+      const labels = await zh.locator('.red-ui-tray').innerText();
+      assert.match(labels, /每隔/);
+      assert.match(labels, /首次运行起点/);
+      await zh.locator('#node-dialog-cancel').click();
+      // The help sidebar shows the zh-CN help of the selected node.
+      await zh.locator('g.red-ui-flow-node', { hasText: '生产订单 ERP orders' }).first().click();
+      await zh.keyboard.press('Control+g');
+      await zh.keyboard.press('h');
+      await zh.locator('.red-ui-help').getByText('增量拉取生产订单').first().waitFor({ state: 'visible', timeout: 10_000 });
+      await zh.screenshot({ path: join(artifacts, 'editor-zh-CN.png') });
+    } finally {
+      await context.close();
+    }
+  });
 });
