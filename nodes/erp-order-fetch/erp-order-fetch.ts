@@ -2,7 +2,7 @@
 // per new order (or new revision) as an MES work order. The pull itself lives in lib/plan-sync/order-fetch.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { backoffDelay } from '../lib/backoff';
-import { genericRestOrdersReader } from '../lib/erp/generic-rest';
+import { profileOrdersReader } from '../lib/erp/profile';
 import { ErpRequestError } from '../lib/erp/http-client';
 import { type FetchRunResult, type FirstRunFrom, OrderFetcher } from '../lib/plan-sync/order-fetch';
 import { toWorkOrder } from '../lib/plan-sync/work-order';
@@ -48,8 +48,9 @@ export = function register(RED: NodeAPI): void {
       fetcher = new OrderFetcher({
         store: storeNode.store(),
         stateKey: node.id,
-        readPage: genericRestOrdersReader(endpoint.client(), endpoint.ordersPath),
+        readPage: profileOrdersReader(endpoint.session()),
         pageSize,
+        overlapSeconds: endpoint.profile.pull.overlapSeconds,
         firstRunFrom,
         source: `ERP endpoint '${endpoint.title}'`,
       });

@@ -33,6 +33,7 @@ export class SimulatedErp {
   private pendingFaults: Array<{ fault: ErpFault; left: number }> = [];
   private readonly heldResponses = new Set<Response>();
   private served = 0;
+  private readonly confirmationsByKey = new Map<string, { id: string; key: string; body: unknown }>();
   private nextOrder: number;
 
   constructor(private readonly options: SimulatedErpOptions) {
@@ -135,6 +136,7 @@ export class SimulatedErp {
   private buildRouter(): Router {
     const router = express.Router();
     router.get('/api/v1/production-orders', (req, res) => this.productionOrders(req, res));
+    router.post('/api/v1/confirmations', express.json({ limit: BODY_LIMIT }), (req, res) => this.confirm(req, res));
     router.use('/_sim', express.json({ limit: BODY_LIMIT }));
     router.get('/_sim/orders', (_req, res) => void res.json({ items: this.orders() }));
     router.get('/_sim/orders/:orderNo', (req, res) => {
@@ -152,6 +154,34 @@ export class SimulatedErp {
     return router;
   }
 
+  /** Confirmations written back, in arrival order (the generic profile's push). */
+  confirmations(): Array<{ id: string; key: string; body: unknown }> {
+    return [...this.confirmationsByKey.values()];
+  }
+
+  private authorized(req: Request, res: Response): boolean {
+    const credentials = basicCredentials(req);
+    if (credentials && secretEquals(credentials.user, this.options.user) && secretEquals(credentials.password, this.options.password)) return true;
+    res.setHeader('WWW-Authenticate', 'Basic realm="ERP"');
+    sendError(res, 401, credentials ? `ERP user "${credentials.user}" or its password is wrong` : 'ERP request needs HTTP Basic credentials');
+    return false;
+  }
+
+  // The key in the body is unique: a repeat is refused with 409 and the id of the first write.
+  private confirm(req: Request, res: Response): void {
+    if (!this.authorized(req, res)) return;
+    const body = req.body as { key?: unknown; orderNo?: unknown; opNo?: unknown };
+    const check = validate('confirmation', body);
+    if (!check.ok) return sendError(res, 400, check.message);
+    const key = String(body.key);
+    const existing = this.confirmationsByKey.get(key);
+    if (existing) return void res.status(409).json({ error: `confirmation ${key} was posted before`, id: existing.id });
+    if (!this.store.has(String(body.orderNo))) return sendError(res, 404, `production order ${String(body.orderNo)} does not exist`);
+    const saved = { id: `CONF-${String(this.confirmationsByKey.size + 1).padStart(6, '0')}`, key, body };
+    this.confirmationsByKey.set(key, saved);
+    res.status(201).json({ id: saved.id });
+  }
+
   private control(res: Response, action: () => unknown): void {
     try {
       res.json(action());
@@ -165,11 +195,7 @@ export class SimulatedErp {
     const fault = this.takeFault();
     if (fault) return this.fail(req, res, fault);
 
-    const credentials = basicCredentials(req);
-    if (!credentials || !secretEquals(credentials.user, this.options.user) || !secretEquals(credentials.password, this.options.password)) {
-      res.setHeader('WWW-Authenticate', 'Basic realm="ERP"');
-      return sendError(res, 401, credentials ? `ERP user "${credentials.user}" or its password is wrong` : 'ERP request needs HTTP Basic credentials');
-    }
+    if (!this.authorized(req, res)) return;
     try {
       res.json(this.page(req));
     } catch (err) {

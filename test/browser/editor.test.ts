@@ -76,7 +76,10 @@ describe('the Node-RED editor in a browser', () => {
     assert.equal(await page.inputValue('#node-input-intervalMin'), '30');
     await page.screenshot({ path: join(artifacts, 'erp-order-fetch-dialog.png') });
     await page.locator('#node-input-btn-endpoint-edit').click();
-    await page.locator('#node-config-input-ordersPath').waitFor({ state: 'visible' });
+    await page.locator('#node-config-input-timeoutSec').waitFor({ state: 'visible' });
+    // The profile select lists the shipped presets from the node's admin route.
+    await page.waitForFunction(() => document.querySelector('#node-config-input-profile option[value="custom"]') !== null);
+    await page.screenshot({ path: join(artifacts, 'erp-endpoint-connection.png') });
     await page.locator('#erp-endpoint-tabs a', { hasText: /Security|安全/ }).click();
     assert.equal(await page.inputValue('#node-config-input-passwordEnv'), 'ERP_PASSWORD');
     await page.screenshot({ path: join(artifacts, 'erp-endpoint-dialog.png') });

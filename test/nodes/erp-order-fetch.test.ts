@@ -47,7 +47,7 @@ describe('erp-order-fetch node', () => {
       { id: 'tab', type: 'tab' },
       { id: 'store', type: 'bridge-store', z: 'tab', file: join(dir.path, 'bridge.sqlite') },
       {
-        id: 'erp', type: 'erp-endpoint', z: 'tab', name: 'Demo ERP', baseUrl: sim.erpUrl, baseUrlType: 'str', ordersPath: 'production-orders',
+        id: 'erp', type: 'erp-endpoint', z: 'tab', name: 'Demo ERP', baseUrl: sim.erpUrl, baseUrlType: 'str',
         authType: 'basic', username: 'erp-bridge', usernameType: 'str', timeoutSec: 2, retryBaseSec: 0.05, retryMaxSec: 0.2, ...endpoint,
       },
       { id: 'fetch', type: 'erp-order-fetch', z: 'tab', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 5, fetchOnStart: false, output: 'work-order', wires: [['out']], ...fetch },

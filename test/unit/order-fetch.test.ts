@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { OrdersPageRequest } from '../../nodes/lib/erp/generic-rest';
+import type { OrdersPageRequest } from '../../nodes/lib/erp/orders-page';
 import { OrderFetcher, type FirstRunFrom } from '../../nodes/lib/plan-sync/order-fetch';
 import type { ProductionOrder } from '../../nodes/lib/plan-sync/work-order';
 import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';

@@ -20,7 +20,8 @@ export interface ErpConnection {
   maxBodyBytes?: number;
 }
 
-export type ErpFailure = 'unreachable' | 'timeout' | 'auth' | 'status' | 'malformed' | 'config';
+/** 'erp' = the ERP answered, and its answer says the call failed (often inside an HTTP 200). */
+export type ErpFailure = 'unreachable' | 'timeout' | 'auth' | 'status' | 'malformed' | 'config' | 'erp';
 
 export class ErpRequestError extends Error {
   constructor(
@@ -46,9 +47,28 @@ export class ErpRequestError extends Error {
 
 export type QueryValue = string | number | undefined;
 
+export interface RawRequest {
+  method: string;
+  url: URL;
+  headers?: Record<string, string>;
+  /** Sent as JSON unless it is already a string. */
+  body?: unknown;
+  /** Leave out the endpoint's own Authorization (the profile authenticates by other means). */
+  noAuth?: boolean;
+}
+
+export interface RawAnswer {
+  status: number;
+  statusText: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
 export class ErpHttpClient {
   private readonly agent: http.Agent;
   private readonly base: URL;
+  /** Session cookies the ERP set (name → value), sent back on every request: session logins and SAP's CSRF need them. */
+  private readonly cookies = new Map<string, string>();
 
   constructor(readonly connection: ErpConnection) {
     try {
@@ -74,12 +94,26 @@ export class ErpHttpClient {
 
   async getJson(path: string, query: Record<string, QueryValue> = {}): Promise<unknown> {
     const url = this.url(path, query);
-    const { status, statusText, body } = await this.send('GET', url);
+    const { status, statusText, body } = await this.send({ method: 'GET', url });
     return this.parse(url, status, statusText, body);
   }
 
-  private parse(url: URL, status: number, statusText: string, body: string): unknown {
-    const where = `ERP endpoint '${this.connection.name}' (${redact(url)})`;
+  /** Any call, answered as it came (status, headers, text); only transport failures throw. */
+  request(request: RawRequest): Promise<RawAnswer> {
+    return this.send(request);
+  }
+
+  forgetCookies(): void {
+    this.cookies.clear();
+  }
+
+  /** "ERP endpoint 'X' (url)", the start of every message about a call. */
+  where(url: URL): string {
+    return `ERP endpoint '${this.connection.name}' (${redact(url)})`;
+  }
+
+  parse(url: URL, status: number, statusText: string, body: string): unknown {
+    const where = this.where(url);
     if (status === 401 || status === 403) {
       throw new ErpRequestError(`${where} refused the credentials (HTTP ${status} ${statusText}): check the user name and password or token.`, 'auth', url.href, status);
     }
@@ -93,19 +127,32 @@ export class ErpHttpClient {
     }
   }
 
-  private send(method: string, url: URL): Promise<{ status: number; statusText: string; body: string }> {
+  private send({ method, url, headers: extra, body, noAuth }: RawRequest): Promise<RawAnswer> {
     const { connection } = this;
-    const where = `ERP endpoint '${connection.name}' (${redact(url)})`;
+    const where = this.where(url);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (connection.auth.kind === 'basic') {
+    if (!noAuth && connection.auth.kind === 'basic') {
       headers.authorization = `Basic ${Buffer.from(`${connection.auth.username}:${connection.auth.password}`).toString('base64')}`;
-    } else if (connection.auth.kind === 'bearer') {
+    } else if (!noAuth && connection.auth.kind === 'bearer') {
       headers.authorization = `Bearer ${connection.auth.token}`;
     }
+    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    let payload: Buffer | undefined;
+    if (body !== undefined) {
+      payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+      headers['content-type'] = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
+      headers['content-length'] = String(payload.length);
+    }
+    Object.assign(headers, extra);
     const limit = connection.maxBodyBytes ?? 64 * 1024 * 1024;
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = transport.request(url, { method, headers, agent: this.agent }, (res) => {
+        for (const cookie of res.headers['set-cookie'] ?? []) {
+          const [pair] = cookie.split(';');
+          const eq = pair.indexOf('=');
+          if (eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -116,7 +163,7 @@ export class ErpHttpClient {
           }
           chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', (err) => reject(asErpError(err, where, url)));
         res.on('aborted', () => reject(new ErpRequestError(`${where} closed the connection in the middle of its answer.`, 'unreachable', url.href)));
       });
@@ -124,7 +171,7 @@ export class ErpHttpClient {
         req.destroy(new ErpRequestError(`${where} did not answer within ${connection.timeoutMs / 1000} s.`, 'timeout', url.href));
       });
       req.on('error', (err) => reject(asErpError(err, where, url)));
-      req.end();
+      req.end(payload);
     });
   }
 

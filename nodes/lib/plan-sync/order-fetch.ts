@@ -8,7 +8,7 @@
 // the watermark; the delivered map (order no → revision) drops them, so nothing is repeated either.
 import type { KeyValueStore } from '../stores/store';
 import { validate } from '../validation';
-import type { OrdersPageReader } from '../erp/generic-rest';
+import type { OrdersPageReader } from '../erp/orders-page';
 import type { ProductionOrder } from './work-order';
 
 export type FirstRunFrom = { kind: 'beginning' } | { kind: 'now' } | { kind: 'value'; value: string };
@@ -22,6 +22,8 @@ export interface OrderFetcherOptions {
   firstRunFrom: FirstRunFrom;
   /** For messages: "ERP endpoint 'Demo ERP'". */
   source: string;
+  /** Re-read this many seconds below the watermark (ERP filters with one-second precision); duplicates are dropped. */
+  overlapSeconds?: number;
   now?: () => Date;
 }
 
@@ -72,9 +74,13 @@ export class OrderFetcher {
     let previousPageSignature = '';
 
     for (;;) {
-      const { items } = await readPage({ updatedSince: since, offset: skipAtSince, limit: pageSize });
+      const { items, problems = [] } = await readPage({ updatedSince: since, offset: skipAtSince, limit: pageSize });
       result.pages += 1;
-      result.received += items.length;
+      result.received += items.length + problems.length;
+      for (const problem of problems) {
+        result.invalid += 1;
+        handlers.onInvalid(problem.item, `${this.options.source}: ${describeOrder(problem.item)} could not be read: ${problem.message}`);
+      }
 
       const signature = pageSignature(items);
       if (items.length > 0 && signature === previousPageSignature) {
@@ -107,14 +113,14 @@ export class OrderFetcher {
       result.delivered += handedOn.length;
       if (handedOn.length > 0) await store.putMany(delivered(stateKey), handedOn);
 
-      const next = advance(items, since, skipAtSince);
+      const next = advance([...items, ...problems.map((p) => p.item)], since, skipAtSince);
       if (next.since !== undefined && next.since !== since) {
         await store.put(WATERMARKS, stateKey, { updatedSince: next.since } satisfies Watermark);
         result.watermark = next.since;
       }
       since = next.since;
       skipAtSince = next.skip;
-      if (items.length < pageSize) break;
+      if (items.length + problems.length < pageSize) break;
     }
     result.watermark = since;
     return result;
@@ -122,7 +128,8 @@ export class OrderFetcher {
 
   private async startingPoint(): Promise<string | undefined> {
     const stored = await this.watermark();
-    if (stored !== undefined) return stored;
+    const overlap = this.options.overlapSeconds ?? 0;
+    if (stored !== undefined) return overlap > 0 ? new Date(Date.parse(stored) - overlap * 1000).toISOString() : stored;
     const first = this.options.firstRunFrom;
     if (first.kind === 'beginning') return undefined;
     const value = first.kind === 'now' ? (this.options.now?.() ?? new Date()).toISOString() : first.value;

@@ -1,0 +1,51 @@
+// Writes a confirmation (progress of one operation) back to the ERP through its profile, exactly once
+// per idempotency key: either the ERP refuses a second write with the same key in the body, or the
+// profile looks the key up first and skips the write when the ERP already has it.
+import { ErpRequestError } from '../http-client';
+import { type CompiledExpression, compileExpression } from './expressions';
+import { type CompiledRequest, type ProfileSession, compileRequest } from './session';
+import type { Confirmation } from './types';
+
+export interface PushResult {
+  /** The ERP's id of the confirmation (new or found). */
+  id?: string;
+  /** True when the ERP already had this key and nothing was written. */
+  alreadyThere: boolean;
+}
+
+export type ConfirmationWriter = (confirmation: Confirmation) => Promise<PushResult>;
+
+export function profileConfirmationWriter(session: ProfileSession): ConfirmationWriter {
+  const { profile } = session;
+  const spec = profile.push?.confirmation;
+  if (!spec) throw new Error(`ERP profile '${profile.name}' has no push.confirmation: it cannot write confirmations back.`);
+  const tz = profile.pull.changeTime.timeZone;
+  const expr = (src: string | undefined, field: string): CompiledExpression | undefined => (src === undefined ? undefined : compileExpression(src, field, profile.name, tz));
+  const write: CompiledRequest = compileRequest(spec.request, 'push.confirmation.request', profile);
+  const error = expr(spec.error, 'push.confirmation.error');
+  const resultId = expr(spec.resultId, 'push.confirmation.resultId');
+  const duplicate = spec.idempotency.kind === 'body-key' ? expr(spec.idempotency.duplicate, 'push.confirmation.idempotency.duplicate') : undefined;
+  const lookup =
+    spec.idempotency.kind === 'lookup'
+      ? { request: compileRequest(spec.idempotency.request, 'push.confirmation.idempotency.request', profile), found: expr(spec.idempotency.found, 'push.confirmation.idempotency.found')! }
+      : undefined;
+
+  return async (confirmation) => {
+    const bindings = { confirmation, key: confirmation.key };
+    if (lookup) {
+      const existing = await session.call(lookup.request, bindings, { error });
+      const found = await lookup.found.evaluate(existing.answer, bindings);
+      if (found !== undefined && found !== null && found !== false && !(Array.isArray(found) && found.length === 0)) {
+        return { id: String(Array.isArray(found) ? found[0] : found), alreadyThere: true };
+      }
+    }
+    const answered = await session.call(write, bindings, { write: true, unchecked: true });
+    const seenBefore = duplicate ? Boolean(await duplicate.evaluate(answered.answer, { ...bindings, status: answered.status })) : false;
+    const result = seenBefore ? answered : await session.check(answered, error);
+    const id = resultId ? await resultId.evaluate(result.answer, bindings) : undefined;
+    if (resultId && (id === undefined || id === null)) {
+      throw new ErpRequestError(`${session.client.where(result.url)} accepted the confirmation ${confirmation.key} but its answer has no id where push.confirmation.resultId points.`, 'malformed', result.url.href, result.status);
+    }
+    return { id: id === undefined ? undefined : String(id), alreadyThere: seenBefore };
+  };
+}

@@ -1,0 +1,88 @@
+// ERPs filter and report change times in their own formats and time zones: SAP's 14-digit
+// yyyyMMddHHmmss (UTC) or datetimeoffset, ERPNext's naive site time with microseconds, Odoo's naive
+// UTC, Kingdee's server-local time. These turn an instant into the ERP's text and back.
+
+export type ChangeTimeFormat =
+  | 'iso' // 2026-11-20T08:30:00+08:00
+  | 'iso-utc' // 2026-11-20T00:30:00Z
+  | 'compact' // 20261120003000 (yyyyMMddHHmmss)
+  | 'sql' // 2026-11-20 00:30:00
+  | 'sql-micro' // 2026-11-20 00:30:00.000000
+  | 'local-t' // 2026-11-20T08:30:00 (no zone)
+  | 'epoch-ms'; // 1795134600000
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** Wall-clock fields of an instant in an IANA time zone. */
+function wallClock(ms: number, timeZone: string): { y: number; mo: number; d: number; h: number; mi: number; s: number } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+    .formatToParts(new Date(ms))
+    .reduce<Record<string, number>>((acc, p) => (p.type === 'literal' ? acc : { ...acc, [p.type]: Number(p.value) }), {});
+  return { y: parts.year, mo: parts.month, d: parts.day, h: parts.hour === 24 ? 0 : parts.hour, mi: parts.minute, s: parts.second };
+}
+
+/** Offset of the zone from UTC at that instant, minutes. */
+export function zoneOffsetMinutes(ms: number, timeZone: string): number {
+  const w = wallClock(ms, timeZone);
+  const asUtc = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
+  return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60000);
+}
+
+export function checkTimeZone(timeZone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+  } catch {
+    throw new Error(`'${timeZone}' is not a time zone (use an IANA name such as Asia/Shanghai or UTC).`);
+  }
+}
+
+/** The instant (an ISO string with zone, or ms) written the way the ERP writes it in `timeZone`. */
+export function formatChangeTime(instant: string | number, format: ChangeTimeFormat, timeZone = 'UTC'): string {
+  const ms = typeof instant === 'number' ? instant : Date.parse(instant);
+  if (Number.isNaN(ms)) throw new Error(`'${String(instant)}' is not a date and time.`);
+  if (format === 'epoch-ms') return String(ms);
+  if (format === 'iso-utc') return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const w = wallClock(ms, timeZone);
+  const date = `${w.y}-${pad(w.mo)}-${pad(w.d)}`;
+  const time = `${pad(w.h)}:${pad(w.mi)}:${pad(w.s)}`;
+  switch (format) {
+    case 'compact':
+      return `${w.y}${pad(w.mo)}${pad(w.d)}${pad(w.h)}${pad(w.mi)}${pad(w.s)}`;
+    case 'sql':
+      return `${date} ${time}`;
+    case 'sql-micro':
+      return `${date} ${time}.${pad((ms % 1000) * 1000, 6)}`;
+    case 'local-t':
+      return `${date}T${time}`;
+    case 'iso': {
+      const off = zoneOffsetMinutes(ms, timeZone);
+      const sign = off < 0 ? '-' : '+';
+      return `${date}T${time}${sign}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+    }
+  }
+}
+
+/**
+ * Reads an ERP time into an ISO string with zone. Text without a zone is wall-clock time in `timeZone`.
+ * Accepts every ChangeTimeFormat plus SAP's /Date(ms)/ and /Date(ms+0000)/.
+ */
+export function parseChangeTime(text: unknown, timeZone = 'UTC'): string | undefined {
+  if (typeof text === 'number') return Number.isFinite(text) ? new Date(text).toISOString() : undefined;
+  if (typeof text !== 'string' || text.trim() === '') return undefined;
+  const value = text.trim();
+  const sapDate = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/.exec(value);
+  if (sapDate) return new Date(Number(sapDate[1])).toISOString();
+  if (/^\d{13}$/.test(value)) return new Date(Number(value)).toISOString();
+  const compact = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value);
+  const naive = compact ?? /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/.exec(value);
+  if (naive) {
+    const [, y, mo, d, h, mi, s = '0', frac = '0'] = naive;
+    const wallAsUtc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, Math.floor(Number(`0.${frac}`) * 1000));
+    // The zone's offset at that wall time: take it at the naive instant, then correct once for DST edges.
+    let ms = wallAsUtc - zoneOffsetMinutes(wallAsUtc, timeZone) * 60000;
+    ms = wallAsUtc - zoneOffsetMinutes(ms, timeZone) * 60000;
+    return new Date(ms).toISOString();
+  }
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}

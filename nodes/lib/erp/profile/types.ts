@@ -1,0 +1,107 @@
+// An ERP profile: how one ERP's API is called and how its fields map to ours. Pure data (JSON), checked
+// by schemas/erp-profile.schema.json; every string marked JSONata is an expression over the bindings named.
+import type { ChangeTimeFormat } from './time-format';
+
+/** One HTTP call. `path` is relative to the endpoint's base URL; `{name}` is filled from the bindings (URL-encoded). */
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'HEAD';
+  path: string;
+  /** JSONata → object of query parameters (undefined values are left out). */
+  query?: string;
+  /** JSONata → object of extra headers. */
+  headers?: string;
+  /** JSONata → the JSON body. */
+  body?: string;
+}
+
+export type AuthSpec =
+  | { kind: 'none' }
+  | { kind: 'basic' }
+  | { kind: 'bearer' }
+  /** A header built from the credentials, e.g. ERPNext's "Authorization: token key:secret". */
+  | { kind: 'token-header'; header: string; value: string /* JSONata over $credentials */ }
+  /** Log in once, keep the session (cookies and/or a token from the answer), log in again when it expires. */
+  | {
+      kind: 'session';
+      login: RequestSpec; // bindings: $credentials
+      /** JSONata over the login answer → a message when the login failed (undefined/false = success). */
+      loginError?: string;
+      /** JSONata over the login answer → a token kept as $session.token (e.g. Odoo's uid). */
+      token?: string;
+      /** JSONata over any answer ($status, $headers bound) → true when the session has expired. */
+      expired?: string;
+    }
+  /** A signature header computed per request, e.g. HMAC-SHA256 of timestamp + path. */
+  | { kind: 'signed'; header: string; algorithm: 'sha256' | 'hmac-sha256'; message: string /* JSONata over $credentials, $timestamp, $path */; value?: string /* JSONata, $signature bound */ };
+
+/** SAP's rule for writes: fetch an x-csrf-token (with its cookies) first; a 403 "Required" means fetch again, once. */
+export interface CsrfSpec {
+  fetch: RequestSpec;
+  header: string;
+}
+
+export type PagingSpec =
+  | { kind: 'offset' } // $offset/$limit, stop on a short page
+  | { kind: 'page'; first: 0 | 1 } // $page/$limit
+  | { kind: 'next-link'; next: string /* JSONata over the answer → next URL or undefined */ }
+  | { kind: 'total'; total: string /* JSONata over the answer → total count */ };
+
+export interface PullSpec {
+  /** Bindings: $since (the watermark in the ERP's format, or undefined on a first run), $sinceIso, $offset, $limit, $page, $credentials, $session. */
+  request: RequestSpec;
+  changeTime: { format: ChangeTimeFormat; timeZone: string };
+  pageSize: number;
+  maxPageSize?: number;
+  paging: PagingSpec;
+  /** JSONata over the answer → the array of items. */
+  items: string;
+  /** Rows that arrive as arrays are zipped with these names into objects first. */
+  columns?: string[];
+  /** JSONata over the answer ($status bound) → an error message when an answer (even a 200) is an error. */
+  error?: string;
+  /** A request per item for what the list leaves out (child tables); bindings: $item. Its answer is bound as $detail in map. */
+  detail?: { request: RequestSpec; select?: string /* JSONata over the detail answer */ };
+  /** JSONata over one item ($detail bound) → a production order (schemas/production-order.schema.json). */
+  map: string;
+  /** Re-read this many seconds below the watermark; the delivered map drops what was sent (1-second filters). */
+  overlapSeconds?: number;
+}
+
+export interface PushSpec {
+  /** Bindings: $confirmation (schemas/confirmation), $key (idempotency key), $credentials, $session. */
+  request: RequestSpec;
+  error?: string;
+  /** JSONata over the answer → the ERP's id of what was written. */
+  resultId?: string;
+  idempotency:
+    /** The ERP refuses a second write with the same key in the body; `duplicate` (JSONata, $status bound) recognises that refusal. */
+    | { kind: 'body-key'; duplicate?: string }
+    | { kind: 'lookup'; request: RequestSpec; found: string /* JSONata over the answer → the existing id, or undefined */ };
+}
+
+export interface ErpProfile {
+  id: string;
+  name: string;
+  description?: string;
+  auth: AuthSpec;
+  csrf?: CsrfSpec;
+  /** JSONata → headers sent with every request, e.g. Odoo's X-Odoo-Database. */
+  headers?: string;
+  pull: PullSpec;
+  push?: { confirmation?: PushSpec };
+}
+
+/** What the bridge writes back to the ERP when an operation reports progress (schemas/confirmation.schema.json). */
+export interface Confirmation {
+  orderNo: string;
+  opNo: string;
+  yieldQty: number;
+  scrapQty: number;
+  unit: string;
+  finalConfirmation: boolean;
+  postedAt: string;
+  /** The idempotency key: the same report always carries the same key. */
+  key: string;
+  workCentre?: string;
+  operator?: string;
+}
