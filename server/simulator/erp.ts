@@ -33,6 +33,7 @@ export class SimulatedErp {
   private pendingFaults: Array<{ fault: ErpFault; left: number }> = [];
   private readonly heldResponses = new Set<Response>();
   private served = 0;
+  private changes = 0;
   private readonly confirmationsByKey = new Map<string, { id: string; key: string; body: unknown }>();
   private nextOrder: number;
 
@@ -40,6 +41,11 @@ export class SimulatedErp {
     for (const order of seedProductionOrders(options.seedOrders, options.now(), options.rng)) this.store.set(order.orderNo, order);
     this.nextOrder = options.seedOrders + 1;
     this.router = this.buildRouter();
+  }
+
+  /** Goes up with every change to the orders: dialects cache what they derive from them until it moves. */
+  get version(): number {
+    return this.changes;
   }
 
   /** Requests to production-orders answered so far, faults and refusals included. */
@@ -75,6 +81,7 @@ export class SimulatedErp {
     const check = validate('production-order', stored, 'order');
     if (!check.ok) throw new Error(`production order ${String(input.orderNo)} was not stored: ${check.message}`);
     this.store.set(stored.orderNo, stored);
+    this.changes += 1;
     return structuredClone(stored);
   }
 
@@ -82,6 +89,7 @@ export class SimulatedErp {
   addRawOrder(item: unknown): void {
     const orderNo = (item as { orderNo?: unknown } | null)?.orderNo;
     this.store.set(typeof orderNo === 'string' ? orderNo : `raw-${this.store.size + 1}`, structuredClone(item));
+    this.changes += 1;
   }
 
   /** The next `times` (default 1) production-orders requests fail as `fault.kind`. */

@@ -7,6 +7,10 @@ import { SimulatedErp, type LiveChange } from './erp';
 import { SimulatedMes } from './mes';
 import { sendError } from './http-util';
 import { createPrng } from './seed';
+import { createErpnextDialect } from './dialects/erpnext';
+import { createKingdeeDialect } from './dialects/kingdee';
+import { createOdooDialect } from './dialects/odoo';
+import { createSapDialect } from './dialects/sap';
 
 export { SimulatedErp, type ErpFault, type LiveChange } from './erp';
 export { SimulatedMes, type ReceivedWorkOrder, type ReceiveOutcome } from './mes';
@@ -27,8 +31,17 @@ export interface PlantSimulatorOptions {
   onLiveChange?: (change: LiveChange) => void;
 }
 
+/** The same plant served in each real ERP's dialect, at `${url}/<name>` (the ERP profile presets' fakes). */
+export interface PlantDialects {
+  sap: ReturnType<typeof createSapDialect>;
+  erpnext: ReturnType<typeof createErpnextDialect>;
+  odoo: ReturnType<typeof createOdooDialect>;
+  kingdee: ReturnType<typeof createKingdeeDialect>;
+}
+
 export interface PlantSimulator {
   url: string;
+  dialects: PlantDialects;
   erpUrl: string; // `${url}/erp/api/v1`
   mesUrl: string; // `${url}/mes/api`
   erp: SimulatedErp;
@@ -58,6 +71,13 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
   const app = express();
   app.disable('x-powered-by');
   app.use('/erp', erp.router);
+  const dialects: PlantDialects = {
+    sap: createSapDialect(erp, { now }),
+    erpnext: createErpnextDialect(erp, { now }),
+    odoo: createOdooDialect(erp, { now }),
+    kingdee: createKingdeeDialect(erp, { now }),
+  };
+  for (const [name, dialect] of Object.entries(dialects)) app.use(`/${name}`, dialect.router);
   app.use('/mes', mes.router);
   app.use((req, res) => sendError(res, 404, `the plant simulator has no ${req.method} ${req.originalUrl}`));
   app.use((err: Error, req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -91,11 +111,13 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     mesUrl: `${url}/mes/api`,
     erp,
     mes,
+    dialects,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         if (liveTimer) clearInterval(liveTimer);
         erp.close();
         mes.close();
+        for (const dialect of Object.values(dialects)) dialect.close();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });

@@ -195,10 +195,12 @@ export function seedProductionOrders(count: number, now: Date, rng: Prng): Produ
   const anchor = plantMidnight(now);
   const changedFrom = anchor - 16 * HOUR_MS;
   const slots = Math.max(4, count);
+  // Every seeded change lies before plant midnight, so later edits always carry later change times.
+  const step = Math.min(7 * 60_000, Math.floor((16 * HOUR_MS - 60_000) / slots));
   const orders: ProductionOrder[] = [];
   for (let i = 0; i < count; i++) {
     const slot = randomInt(rng, 0, slots - 1);
-    const updatedAt = i % 5 === 1 ? orders[i - 1].updatedAt : toPlantIso(changedFrom + slot * 7 * 60_000 + ((slot * 13) % 60) * 1000);
+    const updatedAt = i % 5 === 1 ? orders[i - 1].updatedAt : toPlantIso(changedFrom + slot * step + ((slot * 13) % 60) * 1000);
     const start = anchor + DAY + 8 * HOUR_MS + i * 6 * HOUR_MS;
     const order = buildOrder(orderNumber(i + 1), randomInt(rng, 0, PRODUCTS.length - 1), rng, start, updatedAt);
     if (i % 8 === 5) order.status = 'created';

@@ -79,7 +79,17 @@ describe('the Node-RED editor in a browser', () => {
     await page.locator('#node-config-input-timeoutSec').waitFor({ state: 'visible' });
     // The profile select lists the shipped presets from the node's admin route.
     await page.waitForFunction(() => document.querySelector('#node-config-input-profile option[value="custom"]') !== null);
+    // "Test connection" fetches one page from the demo ERP and shows the first order, mapped.
+    await page.locator('#erp-endpoint-test').click();
+    await page.locator('#erp-endpoint-test-result.erp-endpoint-ok').waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await page.locator('#erp-endpoint-test-result').innerText(), /"orderNo": "MO-2026-\d{4}"/);
     await page.screenshot({ path: join(artifacts, 'erp-endpoint-connection.png') });
+    // A wrong base URL shows the exact error instead.
+    await page.evaluate(() => (window as unknown as { $: (s: string) => { typedInput: (...a: unknown[]) => void } }).$('#node-config-input-baseUrl').typedInput('type', 'str'));
+    await page.evaluate(() => (window as unknown as { $: (s: string) => { typedInput: (...a: unknown[]) => void } }).$('#node-config-input-baseUrl').typedInput('value', 'http://127.0.0.1:9/erp'));
+    await page.locator('#erp-endpoint-test').click();
+    await page.locator('#erp-endpoint-test-result.erp-endpoint-bad').waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match(await page.locator('#erp-endpoint-test-result').innerText(), /ERP endpoint 'Demo ERP' \(http:\/\/127\.0\.0\.1:9\/erp\/production-orders.*\) is unreachable/);
     await page.locator('#erp-endpoint-tabs a', { hasText: /Security|安全/ }).click();
     assert.equal(await page.inputValue('#node-config-input-passwordEnv'), 'ERP_PASSWORD');
     await page.screenshot({ path: join(artifacts, 'erp-endpoint-dialog.png') });

@@ -7,13 +7,13 @@ import type { ProductionOrder } from '../../nodes/lib/plan-sync/work-order';
 import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';
 import { tempDir } from '../support/temp';
 
-function order(orderNo: string, updatedAt: string, revision = 1): ProductionOrder {
+function order(orderNo: string, updatedAt: string, revision = 1, quantity = 100): ProductionOrder {
   return {
     orderNo,
     revision,
     status: 'released',
     productCode: 'FG-100234',
-    quantity: 100,
+    quantity,
     unit: 'PCS',
     dueDate: '2026-12-01T17:00:00+08:00',
     priority: 3,
@@ -88,7 +88,7 @@ describe('OrderFetcher: incremental pull of production orders', () => {
     for (let i = 1; i <= 6; i++) erp.upsert(order(`MO-${i}`, `2026-11-20T08:00:0${i}+08:00`));
     erp.beforeServe = (req) => {
       // After the first page, the ERP revises MO-1: it moves to the end of the list.
-      if (erp.requests.length === 2 && req.updatedSince !== undefined) erp.upsert(order('MO-1', '2026-11-20T09:00:00+08:00', 2));
+      if (erp.requests.length === 2 && req.updatedSince !== undefined) erp.upsert(order('MO-1', '2026-11-20T09:00:00+08:00', 2, 150));
     };
     const { delivered } = await collect(fetcher(2));
     const keys = delivered.map((o) => `${o.orderNo}#${o.revision}`);
@@ -102,7 +102,7 @@ describe('OrderFetcher: incremental pull of production orders', () => {
     await store.close();
     const reopened = new SqliteStore(join(dir.path, 'store.sqlite'));
     try {
-      erp.upsert(order('MO-2', '2026-11-20T08:10:00+08:00', 2));
+      erp.upsert(order('MO-2', '2026-11-20T08:10:00+08:00', 2, 250));
       erp.upsert(order('MO-3', '2026-11-20T08:10:00+08:00'));
       const f = fetcher(2, { kind: 'beginning' }, reopened);
       assert.equal(await f.watermark(), '2026-11-20T08:05:00+08:00');
@@ -113,6 +113,20 @@ describe('OrderFetcher: incremental pull of production orders', () => {
       await reopened.close();
       store = new SqliteStore(join(dir.path, 'store.sqlite'));
     }
+  });
+
+  it('does not send again an order whose change time moved but whose content did not', async () => {
+    erp.upsert(order('MO-1', '2026-11-20T08:00:00+08:00'));
+    erp.upsert(order('MO-2', '2026-11-20T08:00:00+08:00'));
+    await collect(fetcher());
+    // The ERP touches both (a bill-level change time, as Kingdee has), but only MO-2's quantity changed.
+    erp.upsert(order('MO-1', '2026-11-20T09:00:00+08:00', 2));
+    erp.upsert(order('MO-2', '2026-11-20T09:00:00+08:00', 2, 300));
+    const { delivered, result } = await collect(fetcher());
+    assert.deepEqual(delivered.map((o) => `${o.orderNo}#${o.revision}`), ['MO-2#2']);
+    assert.equal(result.duplicates, 1);
+    // The touched revision is remembered: serving MO-1#2 again is a plain duplicate.
+    assert.equal((await collect(fetcher())).delivered.length, 0);
   });
 
   it('reports an order that fails the schema with its number and field, and still delivers the others', async () => {

@@ -41,7 +41,7 @@ export class ErpRequestError extends Error {
 
   /** Worth retrying soon: the ERP may come back. Wrong credentials or configuration are not. */
   get retryable(): boolean {
-    return this.failure === 'unreachable' || this.failure === 'timeout' || this.failure === 'malformed' || (this.failure === 'status' && (this.status ?? 0) >= 500) || this.status === 429;
+    return this.failure === 'unreachable' || this.failure === 'timeout' || this.failure === 'malformed' || (this.failure !== 'auth' && (this.status ?? 0) >= 500) || this.status === 429;
   }
 }
 

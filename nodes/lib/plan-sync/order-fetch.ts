@@ -6,6 +6,7 @@
 // exactly that time. An order the ERP changes while we page moves to the end and is read there; a plain
 // offset would shift the rest of the list under us and skip one. Inclusive bounds re-serve the orders at
 // the watermark; the delivered map (order no → revision) drops them, so nothing is repeated either.
+import { createHash } from 'node:crypto';
 import type { KeyValueStore } from '../stores/store';
 import { validate } from '../validation';
 import type { OrdersPageReader } from '../erp/orders-page';
@@ -45,6 +46,22 @@ export interface FetchRunResult {
 
 interface Watermark {
   updatedSince: string;
+}
+
+/** What was handed on for an order: its revision and a hash of its content. */
+interface Delivered {
+  r: number;
+  h?: string;
+}
+
+function asDelivered(value: Delivered | number | undefined): Delivered | undefined {
+  return typeof value === 'number' ? { r: value } : value;
+}
+
+/** The order's content without its revision and change time. */
+function contentHash(order: ProductionOrder): string {
+  const { revision: _r, updatedAt: _u, ...content } = order;
+  return createHash('sha1').update(JSON.stringify(content)).digest('base64');
 }
 
 const WATERMARKS = 'order-fetch/watermark';
@@ -98,20 +115,26 @@ export class OrderFetcher {
         }
       }
 
-      const known = await store.getMany<number>(delivered(stateKey), valid.map((o) => o.orderNo));
-      const handedOn: Array<[string, number]> = [];
+      const known = await store.getMany<Delivered | number>(delivered(stateKey), valid.map((o) => o.orderNo));
+      const changed: Array<[string, Delivered]> = [];
       for (const order of valid) {
-        const deliveredRevision = known.get(order.orderNo);
-        if (deliveredRevision !== undefined && deliveredRevision >= order.revision) {
+        const before = asDelivered(known.get(order.orderNo));
+        const now: Delivered = { r: order.revision, h: contentHash(order) };
+        if (before && before.r >= now.r) {
+          result.duplicates += 1;
+          continue;
+        }
+        known.set(order.orderNo, now);
+        changed.push([order.orderNo, now]);
+        // A new change time with the same content (a sibling line of a changed bill, a touched record) is not news.
+        if (before && before.h === now.h) {
           result.duplicates += 1;
           continue;
         }
         handlers.onOrder(order);
-        known.set(order.orderNo, order.revision);
-        handedOn.push([order.orderNo, order.revision]);
+        result.delivered += 1;
       }
-      result.delivered += handedOn.length;
-      if (handedOn.length > 0) await store.putMany(delivered(stateKey), handedOn);
+      if (changed.length > 0) await store.putMany(delivered(stateKey), changed);
 
       const next = advance([...items, ...problems.map((p) => p.item)], since, skipAtSince);
       if (next.since !== undefined && next.since !== since) {

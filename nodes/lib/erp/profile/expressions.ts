@@ -1,6 +1,7 @@
 // Every dynamic part of an ERP profile is a JSONata expression (Node-RED's own expression language):
 // request query and body, where the items are, how an error hides in a 200 answer, the mapping to our
 // production-order shape. They are compiled once per profile; errors name the profile field.
+import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
 import { formatChangeTime, parseChangeTime, type ChangeTimeFormat } from './time-format';
 
@@ -29,6 +30,26 @@ function registerHelpers(expression: jsonata.Expression, timeZone: string): void
   // Odoo many2one [id, "name"] → "name" (or id with $m2oId); false → undefined.
   expression.registerFunction('m2o', (value: unknown) => (Array.isArray(value) ? value[1] : undefined), '<x?:x>');
   expression.registerFunction('m2oId', (value: unknown) => (Array.isArray(value) ? value[0] : undefined), '<x?:x>');
+  // SAP OData v2 splits date and time: /Date(ms)/ is the calendar day (UTC midnight), PT17H00M00S the wall clock.
+  expression.registerFunction('sapDateTime', (date: unknown, time?: unknown, zone?: string) => sapDateTime(date, time, zone ?? timeZone), '<x?x?s?:s>');
+  // A GUID made from an idempotency key, for ERPs whose external key field must be a GUID (SAP).
+  expression.registerFunction('keyGuid', (key: string) => keyGuid(key), '<s:s>');
+}
+
+export function sapDateTime(date: unknown, time: unknown, timeZone: string): string | undefined {
+  const day = typeof date === 'string' ? /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(date) : null;
+  if (!day) return undefined;
+  const clock = typeof time === 'string' ? /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$/.exec(time) : null;
+  const d = new Date(Number(day[1]));
+  const wall = `${d.toISOString().slice(0, 10)} ${String(clock?.[1] ?? 0).padStart(2, '0')}:${String(clock?.[2] ?? 0).padStart(2, '0')}:${String(clock?.[3] ?? 0).padStart(2, '0')}`;
+  const iso = parseChangeTime(wall, timeZone);
+  return iso === undefined ? undefined : formatChangeTime(iso, 'iso', timeZone);
+}
+
+export function keyGuid(key: string): string {
+  const h = createHash('sha1').update(`erp-mes-bridge:${key}`).digest('hex');
+  // Shaped as a version-5 (name-based) UUID.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
 export function compileExpression(source: string, field: string, profileName: string, timeZone = 'UTC'): CompiledExpression {

@@ -1,6 +1,10 @@
 // ERP profiles: the shipped presets, and loading a custom one (checked against schemas/erp-profile and
 // compiled up front, so a typo in a JSONata expression is reported at deploy, not at 3 a.m.).
-import genericRest from '../presets/generic-rest.json';
+import { genericRest } from '../presets/generic-rest';
+import { kingdeeK3Cloud } from '../presets/kingdee-k3cloud';
+import { sapS4hana } from '../presets/sap-s4hana';
+import { erpnext } from '../presets/erpnext';
+import { odooJson2, odooJsonRpc } from '../presets/odoo';
 import { validate } from '../../validation';
 import { compileExpression } from './expressions';
 import { checkTimeZone } from './time-format';
@@ -11,7 +15,7 @@ export { ProfileSession, type ErpCredentials } from './session';
 export { profileOrdersReader } from './pull';
 export { profileConfirmationWriter, type ConfirmationWriter, type PushResult } from './push';
 
-const PRESETS: ErpProfile[] = [genericRest as ErpProfile];
+const PRESETS: ErpProfile[] = [genericRest, sapS4hana, erpnext, odooJsonRpc, odooJson2, kingdeeK3Cloud];
 
 export function presetIds(): string[] {
   return PRESETS.map((p) => p.id);

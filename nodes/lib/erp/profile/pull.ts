@@ -15,7 +15,7 @@ interface CompiledPull {
   map: CompiledExpression;
   next?: CompiledExpression;
   total?: CompiledExpression;
-  detail?: { request: CompiledRequest; select?: CompiledExpression };
+  details: Array<{ name: string; request: CompiledRequest; select?: CompiledExpression }>;
 }
 
 function compilePull(profile: ErpProfile): CompiledPull {
@@ -29,11 +29,36 @@ function compilePull(profile: ErpProfile): CompiledPull {
     map: expr(pull.map, 'pull.map'),
     next: pull.paging.kind === 'next-link' ? expr(pull.paging.next, 'pull.paging.next') : undefined,
     total: pull.paging.kind === 'total' ? expr(pull.paging.total, 'pull.paging.total') : undefined,
-    detail: pull.detail && {
-      request: compileRequest(pull.detail.request, 'pull.detail.request', profile),
-      select: pull.detail.select === undefined ? undefined : expr(pull.detail.select, 'pull.detail.select'),
-    },
+    details: Object.entries(pull.details ?? {}).map(([name, d]) => ({
+      name,
+      request: compileRequest(d.request, `pull.details.${name}.request`, profile),
+      select: d.select === undefined ? undefined : expr(d.select, `pull.details.${name}.select`),
+    })),
   };
+}
+
+/** How many per-item detail requests are in flight at once: enough to hide latency, few enough to be polite. */
+const DETAIL_CONCURRENCY = 6;
+
+type Mapped = { ok: true; value: unknown } | { ok: false; raw: unknown; message: string };
+
+async function mapConcurrently(raws: unknown[], width: number, map: (raw: unknown) => Promise<unknown>): Promise<Mapped[]> {
+  const results: Mapped[] = new Array(raws.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < raws.length) {
+      const i = next++;
+      try {
+        results[i] = { ok: true, value: await map(raws[i]) };
+      } catch (err) {
+        // A failed call fails the page (nothing may be skipped); only a mapping that fails is this item's problem.
+        if (err instanceof ErpRequestError) throw err;
+        results[i] = { ok: false, raw: raws[i], message: (err as Error).message };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, raws.length) }, worker));
+  return results;
 }
 
 export function profileOrdersReader(session: ProfileSession): OrdersPageReader {
@@ -56,12 +81,12 @@ export function profileOrdersReader(session: ProfileSession): OrdersPageReader {
 
   async function mapItem(raw: unknown): Promise<unknown> {
     const item = pull.columns && Array.isArray(raw) ? Object.fromEntries(pull.columns.map((c, i) => [c, raw[i]])) : raw;
-    let detail: unknown;
-    if (compiled.detail) {
-      const result = await session.call(compiled.detail.request, { item }, { error: compiled.error });
-      detail = compiled.detail.select ? await compiled.detail.select.evaluate(result.answer) : result.answer;
+    const details: Record<string, unknown> = {};
+    for (const d of compiled.details) {
+      const result = await session.call(d.request, { item }, { error: compiled.error });
+      details[d.name] = d.select ? await d.select.evaluate(result.answer, { item }) : result.answer;
     }
-    return compiled.map.evaluate(item, { detail });
+    return compiled.map.evaluate(item, { details });
   }
 
   return async ({ updatedSince, offset, limit: wanted }: OrdersPageRequest): Promise<OrdersPage> => {
@@ -81,14 +106,13 @@ export function profileOrdersReader(session: ProfileSession): OrdersPageReader {
       if (exhausted || raws.length >= wanted) break;
       url = pull.paging.kind === 'next-link' ? next : undefined;
     }
+    // Detail requests go out a few at a time; the page keeps the ERP's order.
+    const mapped = await mapConcurrently(raws.slice(0, wanted), compiled.details.length > 0 ? DETAIL_CONCURRENCY : 1, mapItem);
     const items: unknown[] = [];
     const problems: NonNullable<OrdersPage['problems']> = [];
-    for (const raw of raws.slice(0, wanted)) {
-      try {
-        items.push(await mapItem(raw));
-      } catch (err) {
-        problems.push({ item: raw, message: (err as Error).message });
-      }
+    for (const m of mapped) {
+      if (m.ok) items.push(m.value);
+      else problems.push({ item: m.raw, message: m.message });
     }
     return { items, problems };
   };

@@ -22,6 +22,7 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
   const tz = profile.pull.changeTime.timeZone;
   const expr = (src: string | undefined, field: string): CompiledExpression | undefined => (src === undefined ? undefined : compileExpression(src, field, profile.name, tz));
   const write: CompiledRequest = compileRequest(spec.request, 'push.confirmation.request', profile);
+  const prepare = Object.entries(spec.prepare ?? {}).map(([name, request]) => ({ name, request: compileRequest(request, `push.confirmation.prepare.${name}`, profile) }));
   const error = expr(spec.error, 'push.confirmation.error');
   const resultId = expr(spec.resultId, 'push.confirmation.resultId');
   const duplicate = spec.idempotency.kind === 'body-key' ? expr(spec.idempotency.duplicate, 'push.confirmation.idempotency.duplicate') : undefined;
@@ -39,7 +40,9 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
         return { id: String(Array.isArray(found) ? found[0] : found), alreadyThere: true };
       }
     }
-    const answered = await session.call(write, bindings, { write: true, unchecked: true });
+    const prepared: Record<string, unknown> = {};
+    for (const step of prepare) prepared[step.name] = (await session.call(step.request, { ...bindings, prepared }, { error })).answer;
+    const answered = await session.call(write, { ...bindings, prepared }, { write: true, unchecked: true });
     const seenBefore = duplicate ? Boolean(await duplicate.evaluate(answered.answer, { ...bindings, status: answered.status })) : false;
     const result = seenBefore ? answered : await session.check(answered, error);
     const id = resultId ? await resultId.evaluate(result.answer, bindings) : undefined;

@@ -136,7 +136,17 @@ export class ProfileSession {
     return {};
   }
 
-  private async login(): Promise<void> {
+  private loggingIn: Promise<void> | undefined;
+
+  /** One login at a time: calls that find the session expired together share it. */
+  private login(): Promise<void> {
+    this.loggingIn ??= this.doLogin().finally(() => {
+      this.loggingIn = undefined;
+    });
+    return this.loggingIn;
+  }
+
+  private async doLogin(): Promise<void> {
     const c = this.compiled.auth!;
     this.client.forgetCookies();
     this.session = undefined;
@@ -169,7 +179,9 @@ export class ProfileSession {
     const message = error ? await error.evaluate(result.answer, { status: result.status }) : undefined;
     if (message !== undefined && message !== null && message !== false && message !== '') {
       const auth = result.status === 401 || result.status === 403;
-      throw new ErpRequestError(`${where} answered with an error: ${typeof message === 'string' ? message : JSON.stringify(message)}.`, auth ? 'auth' : 'erp', result.url.href, result.status);
+      // ERP messages come with line breaks and tracebacks' spacing: one line reads best in a status and a log.
+      const words = (typeof message === 'string' ? message : JSON.stringify(message)).replace(/\s+/g, ' ').trim();
+      throw new ErpRequestError(`${where} answered with an error: ${words}.`, auth ? 'auth' : 'erp', result.url.href, result.status);
     }
     if (result.status === 401 || result.status === 403) {
       throw new ErpRequestError(`${where} refused the credentials (HTTP ${result.status}): check the user name and password or token.`, 'auth', result.url.href, result.status);

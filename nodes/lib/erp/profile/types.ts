@@ -59,16 +59,24 @@ export interface PullSpec {
   columns?: string[];
   /** JSONata over the answer ($status bound) → an error message when an answer (even a 200) is an error. */
   error?: string;
-  /** A request per item for what the list leaves out (child tables); bindings: $item. Its answer is bound as $detail in map. */
-  detail?: { request: RequestSpec; select?: string /* JSONata over the detail answer */ };
-  /** JSONata over one item ($detail bound) → a production order (schemas/production-order.schema.json). */
+  /**
+   * Requests per item for what the list leaves out (child tables, operations, components); bindings: $item.
+   * Each answer (through `select`) is bound in map as $details.<name>.
+   */
+  details?: Record<string, { request: RequestSpec; select?: string /* JSONata over the answer */ }>;
+  /** JSONata over one item ($details bound) → a production order (schemas/production-order.schema.json). */
   map: string;
   /** Re-read this many seconds below the watermark; the delivered map drops what was sent (1-second filters). */
   overlapSeconds?: number;
 }
 
 export interface PushSpec {
-  /** Bindings: $confirmation (schemas/confirmation), $key (idempotency key), $credentials, $session. */
+  /**
+   * Calls made before the write, in order, each answer bound as $prepared.<name> for the next ones
+   * (find a record's id, ask the ERP for a draft to fill in).
+   */
+  prepare?: Record<string, RequestSpec>;
+  /** Bindings: $confirmation (schemas/confirmation), $key (idempotency key), $prepared, $credentials, $session. */
   request: RequestSpec;
   error?: string;
   /** JSONata over the answer → the ERP's id of what was written. */
@@ -104,4 +112,6 @@ export interface Confirmation {
   key: string;
   workCentre?: string;
   operator?: string;
+  productCode?: string;
+  plant?: string;
 }

@@ -1,4 +1,7 @@
-{
+// The generic JSON REST profile: the demo simulator's API, and the starting point for an in-house ERP.
+import type { ErpProfile } from '../profile/types';
+
+export const genericRest: ErpProfile = {
   "id": "generic-rest",
   "name": "Generic JSON REST",
   "description": "The demo simulator's API and a starting point for an in-house ERP: GET production-orders?updatedSince=&offset=&limit= answering { items } already in the production-order shape; POST confirmations with the idempotency key in the body (a repeat answers 409 with the existing id).",
@@ -39,4 +42,4 @@
       }
     }
   }
-}
+};
