@@ -48,6 +48,8 @@ export interface BridgeSettings {
   simPort: number;
   /** How often the demo ERP's planner revises or releases an order, ms; 0 = never (tests). */
   simLiveChangesMs: number;
+  /** Which ERP dialect the demo flow talks to: an ERP profile preset id (DEMO_ERP). */
+  demoErp: string;
   demoReset: boolean;
   logLevel: LogLevel;
   repoRoot: string;
@@ -99,6 +101,14 @@ function parsePort(name: string, value: string | undefined, fallback: number): n
     throw new SettingsError(`${name} must be a port number from 0 to 65535, got "${value}".`);
   }
   return port;
+}
+
+const DEMO_ERPS = ['generic-rest', 'sap-s4hana-odata-v2', 'erpnext', 'odoo-jsonrpc', 'odoo-json2', 'kingdee-k3cloud'];
+
+function parseDemoErp(value: string | undefined): string {
+  const chosen = nonEmpty(value) ?? 'generic-rest';
+  if (!DEMO_ERPS.includes(chosen)) throw new SettingsError(`DEMO_ERP must be one of ${DEMO_ERPS.join(', ')}, got "${value}".`);
+  return chosen;
 }
 
 function parseWholeNumber(name: string, value: string | undefined, fallback: number): number {
@@ -253,6 +263,7 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     ...(tls ? { tls } : {}),
     simPort: parsePort('SIM_PORT', env.SIM_PORT, 0),
     simLiveChangesMs: parseWholeNumber('SIM_LIVE_CHANGES_MS', env.SIM_LIVE_CHANGES_MS, 20_000),
+    demoErp: parseDemoErp(env.DEMO_ERP),
     demoReset: flag(env.DEMO_RESET),
     logLevel,
     repoRoot,

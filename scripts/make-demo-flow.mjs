@@ -49,8 +49,9 @@ const flow = [
   { id: 'catch-errors', type: 'catch', z, name: '错误 Errors', scope: null, uncaught: false, x: 140, y: 260, wires: [['errors']] },
   { id: 'errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 380, y: 260, wires: [] },
   {
-    id: 'demo-erp', type: 'erp-endpoint', name: 'Demo ERP', baseUrl: 'ERP_BASE_URL', baseUrlType: 'env', profile: 'generic-rest',
-    authType: 'basic', username: 'ERP_USERNAME', usernameType: 'env', passwordEnv: 'ERP_PASSWORD', tokenEnv: '', timeoutSec: 30, retryBaseSec: 5, retryMaxSec: 300, rejectUnauthorized: true, caFile: '',
+    // Profile, address, credentials and ERP settings all come from the environment: one flow file for every plant.
+    id: 'demo-erp', type: 'erp-endpoint', name: 'Demo ERP', baseUrl: 'ERP_BASE_URL', baseUrlType: 'env', profile: '${ERP_PROFILE}', profileJson: '', params: '${ERP_PARAMS}',
+    authType: 'basic', username: 'ERP_USERNAME', usernameType: 'env', passwordEnv: 'ERP_PASSWORD', tokenEnv: 'ERP_TOKEN', timeoutSec: 30, retryBaseSec: 5, retryMaxSec: 300, rejectUnauthorized: true, caFile: '',
   },
   { id: 'demo-store', type: 'bridge-store', name: 'Demo store', storeType: 'sqlite', file: 'bridge-store.sqlite' },
   { id: 'demo-codes', type: 'code-map-table', name: '苏州工厂主数据 Suzhou master data', entries: demoCodeTable.map(({ table, erp, mes, description }) => ({ table, erp, mes, description })), file: '', fileTable: '' },

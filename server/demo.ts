@@ -26,12 +26,36 @@ export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv =
     erpPassword: DEMO_ERP_PASSWORD,
     mesToken: DEMO_MES_TOKEN,
   });
-  env.ERP_BASE_URL ??= sim.erpUrl;
-  env.ERP_USERNAME ??= DEMO_ERP_USER;
-  env.ERP_PASSWORD ??= DEMO_ERP_PASSWORD;
+  const erp = demoErpEnvironment(s.demoErp, sim.url, sim.erpUrl);
+  for (const [name, value] of Object.entries(erp)) env[name] ??= value;
   env.MES_BASE_URL ??= sim.mesUrl;
   env.MES_TOKEN ??= DEMO_MES_TOKEN;
-  return { erpUrl: sim.erpUrl, mesUrl: sim.mesUrl, close: () => sim.close() };
+  return { erpUrl: env.ERP_BASE_URL ?? sim.erpUrl, mesUrl: sim.mesUrl, close: () => sim.close() };
+}
+
+/**
+ * The environment the demo flow reads its ERP from (ERP_PROFILE, ERP_BASE_URL, credentials, ERP_PARAMS),
+ * for the simulator served in the chosen ERP's dialect (DEMO_ERP).
+ */
+export function demoErpEnvironment(preset: string, simUrl: string, genericErpUrl: string): Record<string, string> {
+  const kingdee = { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, plant: '1010' };
+  const dialects: Record<string, { base: string; username?: string; password?: string; token?: string; params?: object }> = {
+    'generic-rest': { base: genericErpUrl, username: DEMO_ERP_USER, password: DEMO_ERP_PASSWORD },
+    'sap-s4hana-odata-v2': { base: `${simUrl}/sap`, username: DEMO_ERP_USER, password: DEMO_ERP_PASSWORD },
+    erpnext: { base: `${simUrl}/erpnext`, username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret' },
+    'odoo-jsonrpc': { base: `${simUrl}/odoo`, username: 'mes-bridge', password: 'demo-odoo-pass', params: { database: 'plant1010' } },
+    'odoo-json2': { base: `${simUrl}/odoo`, token: 'demo-odoo-api-key', params: { database: 'plant1010' } },
+    'kingdee-k3cloud': { base: `${simUrl}/kingdee/k3cloud`, username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001', params: kingdee },
+  };
+  const d = dialects[preset] ?? dialects['generic-rest'];
+  return {
+    ERP_PROFILE: preset,
+    ERP_BASE_URL: d.base,
+    ERP_USERNAME: d.username ?? '',
+    ERP_PASSWORD: d.password ?? '',
+    ERP_TOKEN: d.token ?? '',
+    ERP_PARAMS: JSON.stringify(d.params ?? {}),
+  };
 }
 
 /** Copies the demo flow into place when there is none yet (or DEMO_RESET=1). Returns what it did. */

@@ -1,6 +1,6 @@
 // The editor's "Test connection": one page from the ERP with the dialog's settings, the first order
 // mapped and checked, or the exact error — so an integrator sees at once whether a profile works.
-import { type EndpointSettings, type EnvLookup, openEndpoint } from '../lib/erp/endpoint';
+import { type EndpointSettings, type EnvLookup, openEndpoint, withEnvironment } from '../lib/erp/endpoint';
 import { profileOrdersReader } from '../lib/erp/profile';
 import { validate } from '../lib/validation';
 
@@ -11,7 +11,7 @@ export type ConnectionTestResult =
 export async function connectionTest(settings: EndpointSettings, stored: { password?: string; token?: string }, env: EnvLookup): Promise<ConnectionTestResult> {
   let client;
   try {
-    const open = openEndpoint(settings, stored, env);
+    const open = openEndpoint(withEnvironment(settings, env), stored, env);
     client = open.client;
     const page = await profileOrdersReader(open.session)({ offset: 0, limit: Math.min(5, open.profile.pull.pageSize) });
     const first = page.items[0];

@@ -90,6 +90,13 @@ describe('the Node-RED editor in a browser', () => {
     await page.locator('#erp-endpoint-test').click();
     await page.locator('#erp-endpoint-test-result.erp-endpoint-bad').waitFor({ state: 'visible', timeout: 15_000 });
     assert.match(await page.locator('#erp-endpoint-test-result').innerText(), /ERP endpoint 'Demo ERP' \(http:\/\/127\.0\.0\.1:9\/erp\/production-orders.*\) is unreachable/);
+    // Choosing a preset shows what it expects; "Copy into custom" puts it into the profile editor to adjust.
+    await page.selectOption('#node-config-input-profile', 'sap-s4hana-odata-v2');
+    assert.match(await page.locator('#erp-endpoint-profile-description').innerText(), /LastChangeDateTime/);
+    await page.locator('#erp-endpoint-copy-preset').click();
+    assert.equal(await page.inputValue('#node-config-input-profile'), 'custom');
+    await page.locator('#node-config-input-profileJson-editor').getByText('custom-sap-s4hana-odata-v2').waitFor({ state: 'visible' });
+    await page.screenshot({ path: join(artifacts, 'erp-endpoint-custom-profile.png') });
     await page.locator('#erp-endpoint-tabs a', { hasText: /Security|安全/ }).click();
     assert.equal(await page.inputValue('#node-config-input-passwordEnv'), 'ERP_PASSWORD');
     await page.screenshot({ path: join(artifacts, 'erp-endpoint-dialog.png') });

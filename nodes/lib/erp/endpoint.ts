@@ -41,9 +41,25 @@ function positive(value: string | number | undefined, fallback: number): number 
   return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
+/**
+ * Fills "${NAME}" values from the environment, as Node-RED does for deployed nodes; the editor's
+ * "Test connection" sends the dialog's settings before any deploy.
+ */
+export function withEnvironment(settings: EndpointSettings, env: EnvLookup): EndpointSettings {
+  const fill = (value: string | undefined) => {
+    const name = /^\$\{(\w+)\}$/.exec(value ?? '')?.[1];
+    return name === undefined ? value : (env(name) ?? value);
+  };
+  return { ...settings, profile: fill(settings.profile), params: fill(settings.params) };
+}
+
 export function endpointProfile(settings: EndpointSettings): ErpProfile {
   const label = settings.name || 'ERP';
-  return settings.profile === 'custom' ? loadProfile(settings.profileJson ?? '', `ERP endpoint '${label}': the custom profile`) : preset(settings.profile || 'generic-rest');
+  if (settings.profile === 'custom') return loadProfile(settings.profileJson ?? '', `ERP endpoint '${label}': the custom profile`);
+  // Node-RED fills "${NAME}" from the environment at deploy; one still there means the variable is not set.
+  const unset = /^\$\{(\w+)\}$/.exec(settings.profile ?? '');
+  if (unset) throw new Error(`ERP endpoint '${label}': the environment variable ${unset[1]} for the ERP profile is not set.`);
+  return preset(settings.profile || 'generic-rest');
 }
 
 /** Throws an ErpRequestError of kind 'config' that names what is missing or wrong. */
@@ -52,16 +68,18 @@ export function openEndpoint(settings: EndpointSettings, stored: { password?: st
   const fail = (message: string, url = ''): never => {
     throw new ErpRequestError(message, 'config', url);
   };
-  const resolve = (value: string | undefined, source: ValueSource | undefined, what: string): string => {
-    if (source !== 'env') return value ?? '';
+  /** A typed value, or an environment variable's value (undefined when it is not set). */
+  const lookup = (value: string | undefined, source: ValueSource | undefined): string | undefined => {
+    if (source !== 'env') return value || undefined;
     const resolved = env(String(value));
-    return resolved === undefined || resolved === '' ? fail(`ERP endpoint '${label}': the environment variable ${value} for the ${what} is not set.`) : resolved;
+    return resolved === undefined || resolved === '' ? undefined : resolved;
   };
-  const secret = (value: string | undefined, envName: string | undefined, what: string): string => {
-    if (envName && envName.trim()) return resolve(envName.trim(), 'env', what);
-    return value ? value : fail(`ERP endpoint '${label}' has no ${what}: enter it or name an environment variable.`);
-  };
-
+  const missing = (what: string, envName: string | undefined): never =>
+    fail(
+      envName
+        ? `ERP endpoint '${label}': the environment variable ${envName} for the ${what} is not set.`
+        : `ERP endpoint '${label}' has no ${what}: enter it or name an environment variable.`,
+    );
   let profile: ErpProfile;
   try {
     profile = endpointProfile(settings);
@@ -69,6 +87,8 @@ export function openEndpoint(settings: EndpointSettings, stored: { password?: st
     return fail((err as Error).message);
   }
   let params: Record<string, unknown> = {};
+  const unsetParams = /^\$\{(\w+)\}$/.exec(settings.params ?? '');
+  if (unsetParams) fail(`ERP endpoint '${label}': the environment variable ${unsetParams[1]} for the ERP settings is not set.`);
   if (settings.params && settings.params.trim()) {
     try {
       params = JSON.parse(settings.params);
@@ -76,14 +96,24 @@ export function openEndpoint(settings: EndpointSettings, stored: { password?: st
       fail(`ERP endpoint '${label}': the ERP settings are not valid JSON: ${(err as Error).message}.`);
     }
   }
-  const baseUrl = resolve(settings.baseUrl, settings.baseUrlType, 'base URL');
-  if (!baseUrl) fail(`ERP endpoint '${label}' has no base URL.`);
-  const username = settings.authType === 'basic' ? resolve(settings.username, settings.usernameType, 'user name') : undefined;
-  const password = settings.authType === 'basic' ? secret(stored.password, settings.passwordEnv, 'password') : undefined;
-  const token = settings.authType === 'bearer' ? secret(stored.token, settings.tokenEnv, 'token') : undefined;
+  const baseUrl = lookup(settings.baseUrl, settings.baseUrlType) ?? missing('base URL', settings.baseUrlType === 'env' ? settings.baseUrl : undefined);
+  // Every credential that is given is handed to the profile; the profile's kind says which it needs.
+  const none = settings.authType === 'none';
+  const passwordEnv = settings.passwordEnv?.trim() || undefined;
+  const tokenEnv = settings.tokenEnv?.trim() || undefined;
+  const username = none ? undefined : lookup(settings.username, settings.usernameType);
+  const password = none ? undefined : passwordEnv ? lookup(passwordEnv, 'env') : stored.password || undefined;
+  const token = none ? undefined : tokenEnv ? lookup(tokenEnv, 'env') : stored.token || undefined;
   let auth: ErpAuth = { kind: 'none' };
-  if (profile.auth.kind === 'basic' && username !== undefined) auth = { kind: 'basic', username, password: password ?? '' };
-  else if (profile.auth.kind === 'bearer' && token !== undefined) auth = { kind: 'bearer', token };
+  if (profile.auth.kind === 'basic') {
+    auth = {
+      kind: 'basic',
+      username: username ?? missing('user name', settings.usernameType === 'env' ? settings.username : undefined),
+      password: password ?? missing('password', passwordEnv),
+    };
+  } else if (profile.auth.kind === 'bearer') {
+    auth = { kind: 'bearer', token: token ?? missing('token', tokenEnv) };
+  }
   let ca: Buffer | undefined;
   if (settings.caFile) {
     try {
