@@ -17,6 +17,8 @@ export interface CodeMapTableNode extends Node {
   /** The tables in force now; replaced (never mutated) on every change. */
   tables: CodeTables;
   tablesStatus(): TablesStatus;
+  /** Why the tables cannot be used (they never loaded), or undefined; cheap enough for every message. */
+  failure(): string | undefined;
   register(user: Node): void;
   deregister(user: Node): void;
   /** Loads rows at runtime; `replace` replaces each table the rows name, `merge` overrides row by row. Throws naming the row. */

@@ -101,6 +101,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.tablesStatus = status;
+    node.failure = () => (inlineError || (fileError && !fileLoaded) ? (inlineError ?? fileError ?? 'failed') : undefined);
     node.register = (user: Node): void => {
       users.add(user.id);
     };

@@ -165,3 +165,77 @@ describe('the worked in-house profile against its ERP', () => {
     }
   });
 });
+
+describe('profile engine: server-driven next links, total counts and signed requests', () => {
+  it("follows SAP's d.__next links when the server pages below the requested page size", async () => {
+    const { SimulatedErp } = await import('../../server/simulator/erp');
+    const { createPrng } = await import('../../server/simulator/seed');
+    const { createSapDialect } = await import('../../server/simulator/dialects/sap');
+    const express = (await import('express')).default;
+    const erp = new SimulatedErp({ user: 'u', password: 'p', seedOrders: 250, now: () => new Date('2026-11-20T10:00:00+08:00'), rng: createPrng(7) });
+    const sap = createSapDialect(erp, { user: 'u', password: 'p', serverPageSize: 40, now: () => new Date('2026-11-20T10:00:00+08:00') });
+    const app = express();
+    app.use('/sap', sap.router);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const client = new ErpHttpClient({ name: 'SAP', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/sap`, auth: { kind: 'basic', username: 'u', password: 'p' }, timeoutMs: 5000 });
+    const store = new SqliteStore(':memory:');
+    try {
+      const session = new ProfileSession(client, preset('sap-s4hana-odata-v2'), { username: 'u', password: 'p' });
+      const fetcher = new OrderFetcher({ store, stateKey: 'sap', readPage: profileOrdersReader(session), pageSize: 100, firstRunFrom: { kind: 'beginning' }, source: 'SAP' });
+      const got: string[] = [];
+      await fetcher.run({ onOrder: (o) => got.push(o.orderNo), onInvalid: (_i, m) => assert.fail(m) });
+      assert.equal(new Set(got).size, 250);
+      assert.equal(got.length, 250);
+    } finally {
+      client.close();
+      await store.close();
+      sap.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('signs each request with HMAC-SHA256 and stops paging at the total count the ERP reports', async () => {
+    const { createHmac } = await import('node:crypto');
+    const rows = Array.from({ length: 7 }, (_, i) => ({ id: `W${i + 1}`, t: `2026-11-20T0${i}:00:00Z` }));
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const ts = String(req.headers['x-timestamp']);
+      const expected = createHmac('sha256', 'signing-secret').update(`${ts}\n${url.pathname}`).digest('hex');
+      if (req.headers['x-signature'] !== `v1=${expected}`) {
+        res.statusCode = 401;
+        return res.end('{"message":"bad signature"}');
+      }
+      seen.push(url.search);
+      const from = Number(url.searchParams.get('from'));
+      // Always answers full pages of 3 while rows last: only the total tells where the list ends.
+      res.end(JSON.stringify({ total: rows.length, list: rows.slice(from, from + 3) }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const profile = loadProfile({
+      id: 'signed-erp', name: 'Signed ERP',
+      auth: { kind: 'signed', header: 'X-Signature', algorithm: 'hmac-sha256', message: '$timestamp & "\\n" & $path', value: '"v1=" & $signature' },
+      headers: '{ "X-Timestamp": $string($floor($millis() / 1000)) }',
+      pull: {
+        request: { method: 'GET', path: 'orders', query: '{ "from": $offset, "size": $limit }' },
+        changeTime: { format: 'iso-utc', timeZone: 'UTC' }, pageSize: 3, paging: { kind: 'total', total: 'total' }, items: 'list',
+        map: '{ "id": id, "updatedAt": $erpTime(t) }',
+      },
+    });
+    const client = new ErpHttpClient({ name: 'Signed', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, auth: { kind: 'none' }, timeoutMs: 2000 });
+    try {
+      const read = profileOrdersReader(new ProfileSession(client, profile, { password: 'signing-secret' }));
+      const page = await read({ offset: 6, limit: 3 });
+      assert.deepEqual((page.items as Array<{ id: string }>).map((o) => o.id), ['W7']);
+      assert.deepEqual(seen, ['?from=6&size=3']);
+      const wrong = profileOrdersReader(new ProfileSession(client, profile, { password: 'other' }));
+      await assert.rejects(wrong({ offset: 0, limit: 3 }), /refused the credentials \(HTTP 401\)/);
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

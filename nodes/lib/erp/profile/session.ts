@@ -99,7 +99,8 @@ export class ProfileSession {
   private async send(request: CompiledRequest, extra: Bindings, options: CallOptions): Promise<CallResult> {
     const b = this.bindings(extra);
     const url = options.url ? new URL(options.url, this.client.url('')) : this.client.url(fillPath(request.spec.path, b, this.profile.name));
-    const query = (await request.query?.evaluate({}, b)) as Record<string, unknown> | undefined;
+    // A next link is opaque: it already carries the query, and adding ours again would page twice.
+    const query = options.url ? undefined : ((await request.query?.evaluate({}, b)) as Record<string, unknown> | undefined);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== null) url.searchParams.set(k, typeof v === 'string' ? v : JSON.stringify(v));
     const headers: Record<string, string> = {};
     Object.assign(headers, stringValues((await this.compiled.headers?.evaluate({}, b)) as object | undefined));
