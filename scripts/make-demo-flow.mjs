@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { demoCodeTable } = require(join(root, 'dist/server/simulator/demo-master-data.js'));
+const { WORK_ORDER_RULES } = require(join(root, 'dist/nodes/lib/code-map/index.js'));
 
 const z = 'plan-sync';
 const flow = [
@@ -18,15 +19,7 @@ const flow = [
   { id: 'fetch-orders', type: 'erp-order-fetch', z, name: '生产订单 ERP orders', endpoint: 'demo-erp', store: 'demo-store', intervalMin: 30, pageSize: 100, firstRunFrom: 'beginning', firstRunValue: '', output: 'work-order', fetchOnStart: true, x: 350, y: 120, wires: [['map-codes']] },
   {
     id: 'map-codes', type: 'code-map', z, name: '编码映射 ERP → MES', tables: 'demo-codes', direction: 'erp-to-mes',
-    rules: [
-      { path: 'payload.materialCode', table: 'material' },
-      { path: 'payload.unit', table: 'unit' },
-      { path: 'payload.site', table: 'plant' },
-      { path: 'payload.operations[*].operationCode', table: 'operation' },
-      { path: 'payload.operations[*].equipmentCode', table: 'equipment' },
-      { path: 'payload.materials[*].materialCode', table: 'material' },
-      { path: 'payload.materials[*].unit', table: 'unit' },
-    ],
+    rules: WORK_ORDER_RULES,
     x: 570, y: 120, wires: [['mes-call'], ['unmapped']],
   },
   {

@@ -15,6 +15,7 @@ import { buildNodeRedSettings } from './node-red-settings';
 import type { LabelledHooks, RedApp } from './red-types';
 import { releaseSessionExpiryTimer } from './node-red-workarounds';
 import { mountBridgeApi } from './rest-api';
+import { listen } from './listen';
 
 export interface BridgeServer {
   url: string;
@@ -37,15 +38,6 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
 function packageInfo(repoRoot: string): { name: string; version: string } {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };

@@ -11,6 +11,7 @@ import { createErpnextDialect } from './dialects/erpnext';
 import { createKingdeeDialect } from './dialects/kingdee';
 import { createOdooDialect } from './dialects/odoo';
 import { createSapDialect } from './dialects/sap';
+import { listen } from '../listen';
 
 export { SimulatedErp, type ErpFault, type LiveChange } from './erp';
 export { SimulatedMes, type ReceivedWorkOrder, type ReceiveOutcome } from './mes';
@@ -124,14 +125,4 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
       return closing;
     },
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

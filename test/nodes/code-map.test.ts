@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { Node } from 'node-red';
+import { WORK_ORDER_RULES } from '../../nodes/lib/code-map';
 
 helper.init(require.resolve('node-red'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,15 +28,6 @@ const CODES = [
   { table: 'equipment', erp: 'WC-03', mes: 'MC-B02', description: '加工中心 2 号' },
 ];
 
-const WORK_ORDER_RULES = [
-  { path: 'payload.materialCode', table: 'material' },
-  { path: 'payload.unit', table: 'unit' },
-  { path: 'payload.site', table: 'plant' },
-  { path: 'payload.operations[*].operationCode', table: 'operation' },
-  { path: 'payload.operations[*].equipmentCode', table: 'equipment' },
-  { path: 'payload.materials[*].materialCode', table: 'material' },
-  { path: 'payload.materials[*].unit', table: 'unit' },
-];
 
 /** A work order as erp-order-fetch emits it (schemas/work-order.schema.json), still in ERP codes. */
 function workOrder(): Msg {

@@ -1,10 +1,10 @@
 // erp-order-fetch inside a real Node-RED runtime, pulling from the demo plant's simulated ERP over real HTTP.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import { startPlantSimulator, type PlantSimulator } from '../../server/simulator/plant-simulator';
-import { eventually, tempDir } from '../support/temp';
+import { usePlantFixture } from '../support/plant-fixture';
+import { eventually } from '../support/temp';
 
 helper.init(require.resolve('node-red'));
 
@@ -22,32 +22,14 @@ interface Received {
 }
 
 describe('erp-order-fetch node', () => {
-  let sim: PlantSimulator;
-  let dir: ReturnType<typeof tempDir>;
-
-  before(async () => {
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startPlantSimulator({ seedOrders: 24 });
-    dir = tempDir();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.close();
-    dir.remove();
-    delete process.env.TEST_ERP_PASSWORD;
-  });
+  const plant = usePlantFixture(24, () => delete process.env.TEST_ERP_PASSWORD);
 
   function flow(endpoint: Record<string, unknown> = {}, fetch: Record<string, unknown> = {}) {
     return [
       { id: 'tab', type: 'tab' },
-      { id: 'store', type: 'bridge-store', z: 'tab', file: join(dir.path, 'bridge.sqlite') },
+      { id: 'store', type: 'bridge-store', z: 'tab', file: join(plant.dir.path, 'bridge.sqlite') },
       {
-        id: 'erp', type: 'erp-endpoint', z: 'tab', name: 'Demo ERP', baseUrl: sim.erpUrl, baseUrlType: 'str',
+        id: 'erp', type: 'erp-endpoint', z: 'tab', name: 'Demo ERP', baseUrl: plant.sim.erpUrl, baseUrlType: 'str',
         authType: 'basic', username: 'erp-bridge', usernameType: 'str', timeoutSec: 2, retryBaseSec: 0.05, retryMaxSec: 0.2, ...endpoint,
       },
       { id: 'fetch', type: 'erp-order-fetch', z: 'tab', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 5, fetchOnStart: false, output: 'work-order', wires: [['out']], ...fetch },
@@ -79,14 +61,14 @@ describe('erp-order-fetch node', () => {
     const { received, fetchNode, statuses } = await load();
     fetchNode.receive({ payload: 'go', plant: '1010' });
     await eventually(() => received.length === 24 && statuses.at(-1)?.fill === 'green', '24 work orders');
-    assert.deepEqual(received.map((m) => m.payload.workOrderNo).sort(), sim.erp.orders().map((o) => o.orderNo).sort());
+    assert.deepEqual(received.map((m) => m.payload.workOrderNo).sort(), plant.sim.erp.orders().map((o) => o.orderNo).sort());
     assert.equal((received[0] as unknown as { plant: string }).plant, '1010', 'the input message properties are kept');
     assert.equal(received[0].topic, received[0].payload.workOrderNo);
     assert.equal(statuses.at(-1)?.text, 'erp-order-fetch.status.done');
 
-    const before = sim.erp.requestCount;
+    const before = plant.sim.erp.requestCount;
     fetchNode.receive({});
-    await eventually(() => sim.erp.requestCount > before && statuses.at(-1)?.fill === 'green', 'a second pull');
+    await eventually(() => plant.sim.erp.requestCount > before && statuses.at(-1)?.fill === 'green', 'a second pull');
     assert.equal(received.length, 24);
   });
 
@@ -96,8 +78,8 @@ describe('erp-order-fetch node', () => {
     await eventually(() => run.received.length === 24, 'the first pull');
     await helper.unload();
 
-    const changed = sim.erp.order('MO-2026-0003')!;
-    sim.erp.upsertOrder({ ...changed, quantity: changed.quantity + 500 });
+    const changed = plant.sim.erp.order('MO-2026-0003')!;
+    plant.sim.erp.upsertOrder({ ...changed, quantity: changed.quantity + 500 });
     run = await load();
     run.fetchNode.receive({});
     await eventually(() => run.statuses.at(-1)?.fill === 'green', 'the pull after redeploy');
@@ -105,10 +87,10 @@ describe('erp-order-fetch node', () => {
   });
 
   it('reports an order that violates the schema to a Catch node, naming the order and field, and sends the others', async () => {
-    const bad = structuredClone(sim.erp.order('MO-2026-0005')!) as unknown as Record<string, unknown> & { operations: Array<Record<string, unknown>> };
+    const bad = structuredClone(plant.sim.erp.order('MO-2026-0005')!) as unknown as Record<string, unknown> & { operations: Array<Record<string, unknown>> };
     bad.orderNo = 'MO-2026-0999';
     bad.operations[1].workCentre = 42;
-    sim.erp.addRawOrder(bad);
+    plant.sim.erp.addRawOrder(bad);
     const { received, caught, fetchNode, statuses } = await load();
     fetchNode.receive({});
     await eventually(() => statuses.at(-1)?.fill === 'yellow', 'the pull to finish');
@@ -126,7 +108,7 @@ describe('erp-order-fetch node', () => {
     { name: 'does not answer in time', inject: { kind: 'timeout', times: 1 } as const, status: 'erp-order-fetch.status.timeout', error: /did not answer within 0\.5 s/ },
   ]) {
     it(`when the ERP ${fault.name}: red status, a clear error, a retry with backoff, and every order exactly once`, async () => {
-      sim.erp.injectFault(fault.inject);
+      plant.sim.erp.injectFault(fault.inject);
       const { received, caught, fetchNode, statuses } = await load(flow({ timeoutSec: 0.5 }));
       fetchNode.receive({});
       await eventually(() => received.length === 24 && statuses.at(-1)?.fill === 'green', 'recovery');
@@ -145,7 +127,7 @@ describe('erp-order-fetch node', () => {
     assert.match(caught[0].error!.message, /^ERP endpoint 'Demo ERP' \(http:\/\/127\.0\.0\.1:\d+\/erp\/api\/v1\/production-orders\?offset=0&limit=5\) refused the credentials \(HTTP 401/);
     assert.deepEqual(statuses.at(-1), { fill: 'red', shape: 'ring', text: 'erp-order-fetch.status.auth' });
     await new Promise((r) => setTimeout(r, 400)); // several backoff periods: an auth failure schedules no retry
-    assert.equal(sim.erp.requestCount, 1);
+    assert.equal(plant.sim.erp.requestCount, 1);
     assert.equal(received.length, 0);
   });
 

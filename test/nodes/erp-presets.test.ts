@@ -5,13 +5,13 @@
 // a confirmation is written back once per idempotency key.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import { openEndpoint, type EndpointSettings } from '../../nodes/lib/erp/endpoint';
 import { profileConfirmationWriter } from '../../nodes/lib/erp/profile';
 import { validate } from '../../nodes/lib/validation';
-import { startPlantSimulator, type PlantSimulator } from '../../server/simulator/plant-simulator';
-import { eventually, tempDir } from '../support/temp';
+import { usePlantFixture } from '../support/plant-fixture';
+import { eventually } from '../support/temp';
 
 helper.init(require.resolve('node-red'));
 const nodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/erp-order-fetch/erp-order-fetch'), require('@node-red/nodes/core/common/25-catch')];
@@ -57,27 +57,10 @@ const cases: PresetCase[] = [
 ];
 
 describe('ERP profile presets against their ERP dialects', () => {
-  let sim: PlantSimulator;
-  let dir: ReturnType<typeof tempDir>;
-
-  before(async () => {
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startPlantSimulator({ seedOrders: 250 });
-    dir = tempDir();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.close();
-    dir.remove();
-  });
+  const plant = usePlantFixture(250);
 
   const settings = (c: PresetCase): EndpointSettings => ({
-    name: c.preset, baseUrl: `${sim.url}/${c.mount}`, baseUrlType: 'str', profile: c.preset, params: JSON.stringify(c.params ?? {}),
+    name: c.preset, baseUrl: `${plant.sim.url}/${c.mount}`, baseUrlType: 'str', profile: c.preset, params: JSON.stringify(c.params ?? {}),
     authType: c.token ? 'bearer' : 'basic', username: c.username, usernameType: 'str', timeoutSec: 10,
   });
   const secrets = (c: PresetCase) => (c.token ? { token: c.token } : { password: c.password });
@@ -86,7 +69,7 @@ describe('ERP profile presets against their ERP dialects', () => {
     await helper.load(
       nodes,
       ([
-        { id: 'store', type: 'bridge-store', file: join(dir.path, 'store.sqlite') },
+        { id: 'store', type: 'bridge-store', file: join(plant.dir.path, 'store.sqlite') },
         { id: 'erp', type: 'erp-endpoint', ...settings(c), retryBaseSec: 0.05, retryMaxSec: 0.1 },
         { id: 'fetch', type: 'erp-order-fetch', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 100, fetchOnStart: false, output: 'production-order', wires: [['out']] },
         { id: 'out', type: 'helper' },
@@ -123,15 +106,15 @@ describe('ERP profile presets against their ERP dialects', () => {
 
         // The planner changes three orders in the ERP.
         for (const no of ['MO-2026-0007', 'MO-2026-0100', 'MO-2026-0222']) {
-          const order = sim.erp.order(no)!;
-          sim.erp.upsertOrder({ ...order, quantity: order.quantity + 1000 });
+          const order = plant.sim.erp.order(no)!;
+          plant.sim.erp.upsertOrder({ ...order, quantity: order.quantity + 1000 });
         }
         const before = received.length;
         await pull();
         assert.deepEqual(caught.map((m) => m.error.message), []);
         const changed = received.slice(before);
         assert.equal(changed.length, 3, `second pull sent ${changed.map((m) => m.payload.orderNo).join(', ')}`);
-        assert.deepEqual(changed.map((m) => m.payload.quantity).sort(), ['MO-2026-0007', 'MO-2026-0100', 'MO-2026-0222'].map((no) => sim.erp.order(no)!.quantity).sort());
+        assert.deepEqual(changed.map((m) => m.payload.quantity).sort(), ['MO-2026-0007', 'MO-2026-0100', 'MO-2026-0222'].map((no) => plant.sim.erp.order(no)!.quantity).sort());
       });
 
       if (c.errorIn200 || c.errorStatus) {
@@ -153,8 +136,8 @@ describe('ERP profile presets against their ERP dialects', () => {
         const { received, caught, pull } = await load(c);
         await pull();
         dialectOf(c).expireSessions();
-        const order = sim.erp.order('MO-2026-0042')!;
-        sim.erp.upsertOrder({ ...order, quantity: order.quantity + 10 });
+        const order = plant.sim.erp.order('MO-2026-0042')!;
+        plant.sim.erp.upsertOrder({ ...order, quantity: order.quantity + 10 });
         await pull();
         assert.deepEqual(caught.map((m) => m.error.message), []);
         assert.equal(received.length, 251);
@@ -177,7 +160,7 @@ describe('ERP profile presets against their ERP dialects', () => {
         const open = openEndpoint(settings(c), secrets(c), () => undefined);
         try {
           const write = profileConfirmationWriter(open.session);
-          const order = sim.erp.order('MO-2026-0003')!;
+          const order = plant.sim.erp.order('MO-2026-0003')!;
           const confirmation = {
             orderNo: c.preset === 'kingdee-k3cloud' ? await kingdeeOrderNo(c, 'MO-2026-0003') : order.orderNo,
             opNo: order.operations[0].opNo, yieldQty: 480, scrapQty: 20, unit: order.unit, finalConfirmation: false,
@@ -199,7 +182,7 @@ describe('ERP profile presets against their ERP dialects', () => {
     const name = c.mount.split('/')[0];
     // The generic profile talks to the simulator's own ERP, which keeps no sessions.
     if (name === 'erp') return { injectError: () => assert.fail('no injected errors for the generic ERP'), expireSessions: () => {} };
-    return (sim.dialects as unknown as Record<string, { injectError(kind: string): void; expireSessions(): void }>)[name];
+    return (plant.sim.dialects as unknown as Record<string, { injectError(kind: string): void; expireSessions(): void }>)[name];
   }
 
   /** Kingdee's order no for a simulator order: the bill line that carries it (bill no-line seq). */
@@ -209,7 +192,7 @@ describe('ERP profile presets against their ERP dialects', () => {
       const { profileOrdersReader } = await import('../../nodes/lib/erp/profile');
       const page = await profileOrdersReader(open.session)({ offset: 0, limit: 1000 });
       const match = (page.items as Array<{ orderNo: string; quantity: number; dueDate: string }>).find((o) => {
-        const sim0 = sim.erp.order(simOrderNo)!;
+        const sim0 = plant.sim.erp.order(simOrderNo)!;
         return o.quantity === sim0.quantity && Date.parse(o.dueDate) === Date.parse(sim0.dueDate);
       });
       assert.ok(match, 'the order is served by Kingdee');

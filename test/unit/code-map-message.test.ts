@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CodeTables, compileRules, describeAllUnmapped, mapMessage, type MappingRule } from '../../nodes/lib/code-map';
+import { CodeTables, WORK_ORDER_RULES, compileRules, describeAllUnmapped, mapMessage, type MappingRule } from '../../nodes/lib/code-map';
 
 const tables = CodeTables.fromEntries(
   [
@@ -18,15 +18,6 @@ const tables = CodeTables.fromEntries(
   (i) => `test row ${i + 1}`,
 );
 
-const WORK_ORDER_RULES: MappingRule[] = [
-  { path: 'payload.materialCode', table: 'material' },
-  { path: 'payload.unit', table: 'unit' },
-  { path: 'payload.site', table: 'plant' },
-  { path: 'payload.operations[*].operationCode', table: 'operation' },
-  { path: 'payload.operations[*].equipmentCode', table: 'equipment' },
-  { path: 'payload.materials[*].materialCode', table: 'material' },
-  { path: 'payload.materials[*].unit', table: 'unit' },
-];
 const rules = compileRules(WORK_ORDER_RULES);
 
 function workOrder(): { _msgid: string; topic: string; payload: Record<string, unknown> } {

@@ -224,3 +224,14 @@ export function describeUnmapped(u: UnmappedCode, direction: Direction, tables?:
 export function describeAllUnmapped(list: readonly UnmappedCode[], direction: Direction, tables?: CodeTables): string {
   return list.map((u) => describeUnmapped(u, direction, tables)).join('; ');
 }
+
+/** The codes of an MES work order (schemas/work-order.schema.json): the rules plan sync maps ERP→MES. */
+export const WORK_ORDER_RULES: readonly MappingRule[] = [
+  { path: 'payload.materialCode', table: 'material' },
+  { path: 'payload.unit', table: 'unit' },
+  { path: 'payload.site', table: 'plant' },
+  { path: 'payload.operations[*].operationCode', table: 'operation' },
+  { path: 'payload.operations[*].equipmentCode', table: 'equipment' },
+  { path: 'payload.materials[*].materialCode', table: 'material' },
+  { path: 'payload.materials[*].unit', table: 'unit' },
+];
