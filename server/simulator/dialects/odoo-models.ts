@@ -72,10 +72,16 @@ export class OdooPlant {
     return this.id(model, `#${(this.ids.get(model)?.size ?? 0) + 1}`);
   }
 
+  private cachedOrders: { version: number; orders: ProductionOrder[] } | undefined;
+
+  /** The ERP's orders, copied once per change of them rather than once per call. */
   private orders(): ProductionOrder[] {
-    const orders = this.erp.orders();
-    for (const o of orders) this.id('mrp.production', o.orderNo);
-    return orders;
+    if (this.cachedOrders?.version !== this.erp.version) {
+      const orders = this.erp.orders();
+      for (const o of orders) this.id('mrp.production', o.orderNo);
+      this.cachedOrders = { version: this.erp.version, orders };
+    }
+    return this.cachedOrders.orders;
   }
 
   private ref(model: string, key: string, name: string): [number, string] {
