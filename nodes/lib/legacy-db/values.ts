@@ -1,0 +1,129 @@
+// What a flow gets from a legacy table: the drivers are told to hand decimals and datetimes back as text
+// (no lost digits, no lost microseconds); here they become what the node was asked for. Datetimes without
+// a zone are the legacy database's wall-clock time (default Asia/Shanghai) and come out as ISO instants.
+import { checkTimeZone, formatChangeTime, parseChangeTime } from '../erp/profile/time-format';
+import type { SqlDialect } from './identifiers';
+import { quotePart, parseIdentifier } from './identifiers';
+import type { SqlStatement } from './keyset';
+
+export type ColumnKind = 'decimal' | 'integer' | 'datetime' | 'date' | 'binary' | 'text' | 'other';
+
+export interface FlowValueOptions {
+  /** Decimal columns as text (every digit kept, default) or as JS numbers. */
+  decimals?: 'string' | 'number';
+  /** The zone the database stores local times in (default Asia/Shanghai). */
+  timeZone?: string;
+  /** iso-utc (default) 2026-11-20T00:30:00.123456Z; iso-local 2026-11-20T08:30:00.123456+08:00; text = as stored. */
+  datetimes?: 'iso-utc' | 'iso-local' | 'text';
+  /** Column kinds by column name (from columnTypesQuery + columnKindOf). Columns not listed are guessed. */
+  columnKinds?: Readonly<Record<string, ColumnKind>>;
+  /** For columns not in columnKinds: treat text shaped "YYYY-MM-DD HH:MM:SS[.f]" as a datetime (default true). */
+  detectDatetimes?: boolean;
+}
+
+const datetimeText = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?\s?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/**
+ * A datetime as the database wrote it ("2026-11-20 08:30:00.123456", or with an offset for timestamptz /
+ * datetimeoffset) as an ISO string. The fraction is kept digit for digit: a Date would keep only milliseconds.
+ */
+export function legacyDatetimeToIso(text: string, timeZone = 'Asia/Shanghai', style: 'iso-utc' | 'iso-local' = 'iso-utc'): string {
+  const m = datetimeText.exec(text.trim());
+  if (!m) throw new Error(`'${text}' is not a datetime as the database writes it (YYYY-MM-DD HH:MM:SS[.ffffff]).`);
+  const [, date, time, frac, zone] = m;
+  const zoneText = zone === undefined ? '' : zone === 'Z' ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const iso = parseChangeTime(zoneText ? `${date}T${time}${zoneText}` : `${date} ${time}`, timeZone);
+  if (iso === undefined) throw new Error(`'${text}' is not a valid date and time.`);
+  const fraction = frac ? `.${frac}` : '';
+  if (style === 'iso-utc') return iso.replace(/\.\d{3}Z$/, `${fraction}Z`);
+  return formatChangeTime(iso, 'iso', timeZone).replace(/([+-]\d{2}:\d{2})$/, `${fraction}$1`);
+}
+
+/** information_schema / sqlite type names → what the value is (decimal, numeric, money, datetime2, timestamptz…). */
+export function columnKindOf(sqlType: string): ColumnKind {
+  const t = sqlType.trim().toLowerCase();
+  if (/^(decimal|numeric|money|smallmoney|number|real|float|double)/.test(t)) return 'decimal';
+  if (/^(tinyint|smallint|mediumint|int|integer|bigint|serial|bigserial|smallserial)\b/.test(t)) return 'integer';
+  if (/^(datetime|datetime2|smalldatetime|datetimeoffset|timestamp)/.test(t)) return 'datetime';
+  if (t === 'date') return 'date';
+  if (/^(binary|varbinary|image|blob|tinyblob|mediumblob|longblob|bytea|rowversion)/.test(t)) return 'binary';
+  if (/char|text|clob|uniqueidentifier|uuid|enum|set|json|xml/.test(t)) return 'text';
+  return 'other';
+}
+
+/**
+ * Lists a table's columns and their type names (rows { name, type }), so columnKinds need not be configured.
+ * The table name is bound as a value here, never put into the SQL text.
+ */
+export function columnTypesQuery(dialect: SqlDialect, table: string): SqlStatement {
+  const parts = parseIdentifier(table, 'table');
+  const name = parts[parts.length - 1];
+  const schema = parts.length >= 2 ? parts[parts.length - 2] : null;
+  switch (dialect) {
+    case 'mysql':
+      return { sql: 'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, DATABASE()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', bindings: [schema, name] };
+    case 'pg':
+      return { sql: 'SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_schema = COALESCE(CAST(? AS text), current_schema()) AND table_name = ? ORDER BY ordinal_position', bindings: [schema, name] };
+    case 'mssql': {
+      const catalog = parts.length === 3 ? `${quotePart('mssql', parts[0])}.` : '';
+      return { sql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM ${catalog}INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, SCHEMA_NAME()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, bindings: [schema, name] };
+    }
+    case 'sqlite':
+      return schema === null
+        ? { sql: 'SELECT name, type FROM pragma_table_info(?) ORDER BY cid', bindings: [name] }
+        : { sql: 'SELECT name, type FROM pragma_table_info(?, ?) ORDER BY cid', bindings: [name, schema] };
+    default:
+      throw new Error(`'${String(dialect)}' is not a SQL dialect.`);
+  }
+}
+
+/** { name, type } rows from columnTypesQuery → columnKinds. */
+export function columnKindsFrom(rows: ReadonlyArray<Record<string, unknown>>): Record<string, ColumnKind> {
+  const kinds: Record<string, ColumnKind> = {};
+  for (const row of rows) kinds[String(row.name)] = columnKindOf(String(row.type ?? ''));
+  return kinds;
+}
+
+function resolved(options: FlowValueOptions): Required<Omit<FlowValueOptions, 'columnKinds'>> & Pick<FlowValueOptions, 'columnKinds'> {
+  const timeZone = options.timeZone ?? 'Asia/Shanghai';
+  checkTimeZone(timeZone);
+  return { decimals: options.decimals ?? 'string', timeZone, datetimes: options.datetimes ?? 'iso-utc', detectDatetimes: options.detectDatetimes ?? true, columnKinds: options.columnKinds };
+}
+
+/** One driver value as a flow gets it; kind undefined = not known (strings are only checked for the datetime shape). */
+export function flowValue(value: unknown, kind: ColumnKind | undefined, options: FlowValueOptions = {}): unknown {
+  return convert(value, kind, resolved(options));
+}
+
+function convert(value: unknown, kind: ColumnKind | undefined, o: ReturnType<typeof resolved>): unknown {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  // A driver that still builds Dates (sqlite functions, a misconfigured pool) gives an instant: keep it.
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : legacyDatetimeToIso(value.toISOString(), o.timeZone, o.datetimes === 'iso-local' ? 'iso-local' : 'iso-utc');
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  switch (kind) {
+    case 'decimal':
+      if (typeof value === 'string') return o.decimals === 'number' ? Number(value) : value;
+      if (typeof value === 'number') return o.decimals === 'string' ? String(value) : value;
+      return value;
+    case 'integer':
+      // BIGINT ids beyond 2^53 would silently change as numbers: those stay text.
+      if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+      return value;
+    case 'datetime':
+      return typeof value === 'string' && o.datetimes !== 'text' && datetimeText.test(value.trim()) ? legacyDatetimeToIso(value, o.timeZone, o.datetimes) : value;
+    case undefined:
+      return typeof value === 'string' && o.detectDatetimes && o.datetimes !== 'text' && datetimeText.test(value.trim()) ? legacyDatetimeToIso(value, o.timeZone, o.datetimes) : value;
+    default:
+      return value;
+  }
+}
+
+/** A row as a flow gets it: a new object, the driver's row untouched (its watermark text is the cursor). */
+export function flowRow(row: Readonly<Record<string, unknown>>, options: FlowValueOptions = {}): Record<string, unknown> {
+  const o = resolved(options);
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(row)) out[name] = convert(value, o.columnKinds?.[name], o);
+  return out;
+}
