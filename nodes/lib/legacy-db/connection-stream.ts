@@ -28,11 +28,16 @@ export async function* streamRows(
   switch (client) {
     case 'mysql': {
       const rows = connection.query({ sql: query.sql, values: query.bindings }).stream({ highWaterMark: batchSize });
+      // mysql2 does not pass a lost connection (KILL, server restart) on to a row stream paused for
+      // backpressure: it would wait forever. End it with the connection's error instead.
+      const lost = (err: Error) => rows.destroy(err);
+      connection.once('error', lost);
       let finished = false;
       try {
         for await (const row of rows) yield row as Row;
         finished = true;
       } finally {
+        connection.removeListener('error', lost);
         // A reader that stops early leaves unread rows on the wire: that connection cannot be reused.
         if (!finished) {
           connection.__knex__disposed = 'stream abandoned';
