@@ -104,6 +104,25 @@ describe('the Node-RED editor in a browser', () => {
     await page.locator('#node-dialog-cancel').click();
   });
 
+  it('opens the legacy database poll dialog with its schedule presets', async () => {
+    // Import a poll node (and its database) into the workspace the way a pasted flow arrives.
+    await page.evaluate(() => {
+      const RED = (window as unknown as { RED: { view: { importNodes(nodes: unknown[], options?: unknown): void } } }).RED;
+      RED.view.importNodes([
+        { id: 'legacy-erp-db', type: 'legacy-db', name: 'ERP SQL Server', client: 'mssql', host: 'erp-db.plant.local', port: '1433', database: 'AIS20240101' },
+        { id: 'legacy-poll', type: 'legacy-db-poll', name: 'ERP 生产订单表', db: 'legacy-erp-db', table: 'dbo.PRD_MO', watermarkColumn: 'FModifyDate', keyColumn: 'FBillNo', schedule: 'plans-30', pageSize: 1000, lookBackMinutes: 10, filter: 'FDocumentStatus = ?', filterBindings: '["C"]', x: 300, y: 420, wires: [[]] },
+      ], { generateIds: false, addFlow: false, touchImport: true });
+    });
+    // The imported nodes follow the mouse until a click drops them.
+    await page.mouse.click(700, 600);
+    await page.locator('g.red-ui-flow-node', { hasText: 'ERP 生产订单表' }).first().dblclick();
+    await page.locator('#node-input-watermarkColumn').waitFor({ state: 'visible' });
+    assert.equal(await page.inputValue('#node-input-watermarkColumn'), 'FModifyDate');
+    assert.match(await page.locator('.red-ui-tray').innerText(), /ERP plans — every 30 min/);
+    await page.screenshot({ path: join(artifacts, 'legacy-db-poll-dialog.png') });
+    await page.locator('#node-dialog-cancel').click();
+  });
+
   it('speaks Chinese to a zh-CN browser: palette category, dialog labels and help', async () => {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1920, height: 1000 } });
     try {
