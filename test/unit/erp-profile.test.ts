@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErpHttpClient } from '../../nodes/lib/erp/http-client';
 import { ProfileSession, loadProfile, preset, presetIds, profileConfirmationWriter, profileOrdersReader } from '../../nodes/lib/erp/profile';
-import { formatChangeTime, parseChangeTime } from '../../nodes/lib/erp/profile/time-format';
+import { formatChangeTime, parseChangeTime } from '../../nodes/lib/time-format';
 import { OrderFetcher } from '../../nodes/lib/plan-sync/order-fetch';
 import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';
 import { schemasDirectory } from '../../nodes/lib/validation';

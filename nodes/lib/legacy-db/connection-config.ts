@@ -1,6 +1,7 @@
 // Turns a legacy-db's settings into a knex configuration. Every driver is told to hand datetimes and
 // decimals back as text, because a keyset cursor that loses microseconds or digits repeats or skips rows.
 import type { Knex } from 'knex';
+import { zoneOffsetMinutes } from '../time-format';
 
 export type LegacyDbClient = 'mssql' | 'mysql' | 'pg' | 'sqlite';
 export const legacyDbClients: readonly LegacyDbClient[] = ['mssql', 'mysql', 'pg', 'sqlite'];
@@ -141,9 +142,9 @@ export function resolveLegacyDb(options: LegacyDbOptions): ResolvedLegacyDb {
 
 /** "+08:00" for Asia/Shanghai now; MariaDB without time zone tables only understands offsets. */
 export function zoneOffset(timeZone: string, at = new Date()): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' }).formatToParts(at).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
-  const m = /GMT([+-]\d{2}):?(\d{2})?/.exec(part);
-  return m ? `${m[1]}:${m[2] ?? '00'}` : '+00:00';
+  const minutes = zoneOffsetMinutes(at.getTime(), timeZone);
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 // pg type ids whose text form is what the ERP stored: timestamp, timestamptz, date, time, timetz, interval, numeric.

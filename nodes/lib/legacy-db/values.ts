@@ -1,7 +1,7 @@
 // What a flow gets from a legacy table: the drivers are told to hand decimals and datetimes back as text
 // (no lost digits, no lost microseconds); here they become what the node was asked for. Datetimes without
 // a zone are the legacy database's wall-clock time (default Asia/Shanghai) and come out as ISO instants.
-import { checkTimeZone, formatChangeTime, parseChangeTime } from '../erp/profile/time-format';
+import { checkTimeZone, formatChangeTime, parseChangeTime } from '../time-format';
 import type { SqlDialect } from './identifiers';
 import { quotePart, parseIdentifier } from './identifiers';
 import type { SqlStatement } from './keyset';

@@ -3,7 +3,7 @@
 // production-order shape. They are compiled once per profile; errors name the profile field.
 import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
-import { formatChangeTime, parseChangeTime, type ChangeTimeFormat } from './time-format';
+import { formatChangeTime, parseChangeTime, type ChangeTimeFormat } from '../../time-format';
 
 export type Bindings = Record<string, unknown>;
 

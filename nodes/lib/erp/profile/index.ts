@@ -7,7 +7,7 @@ import { erpnext } from '../presets/erpnext';
 import { odooJson2, odooJsonRpc } from '../presets/odoo';
 import { validate } from '../../validation';
 import { compileExpression } from './expressions';
-import { checkTimeZone } from './time-format';
+import { checkTimeZone } from '../../time-format';
 import type { ErpProfile } from './types';
 
 export type { Confirmation, ErpProfile } from './types';

@@ -5,7 +5,7 @@ import type { OrdersPage, OrdersPageReader, OrdersPageRequest } from '../orders-
 import { ErpRequestError } from '../http-client';
 import { type CompiledExpression, compileExpression } from './expressions';
 import { type CompiledRequest, type ProfileSession, compileRequest } from './session';
-import { formatChangeTime } from './time-format';
+import { formatChangeTime } from '../../time-format';
 import type { ErpProfile } from './types';
 
 interface CompiledPull {

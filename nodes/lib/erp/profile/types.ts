@@ -1,6 +1,6 @@
 // An ERP profile: how one ERP's API is called and how its fields map to ours. Pure data (JSON), checked
 // by schemas/erp-profile.schema.json; every string marked JSONata is an expression over the bindings named.
-import type { ChangeTimeFormat } from './time-format';
+import type { ChangeTimeFormat } from '../../time-format';
 
 /** One HTTP call. `path` is relative to the endpoint's base URL; `{name}` is filled from the bindings (URL-encoded). */
 export interface RequestSpec {

@@ -1,4 +1,4 @@
-// ERPs filter and report change times in their own formats and time zones: SAP's 14-digit
+// ERPs and legacy databases write times in their own formats and zones: SAP's 14-digit
 // yyyyMMddHHmmss (UTC) or datetimeoffset, ERPNext's naive site time with microseconds, Odoo's naive
 // UTC, Kingdee's server-local time. These turn an instant into the ERP's text and back.
 
