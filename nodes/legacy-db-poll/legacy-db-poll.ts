@@ -27,6 +27,7 @@ interface LegacyDbPollDef extends NodeDef {
   firstRunFrom: 'beginning' | 'now' | 'value';
   firstRunValue: string;
   commit: 'emit' | 'ack';
+  ackTimeoutMin: string | number;
   output: 'page' | 'row';
   decimals: 'string' | 'number';
 }
@@ -44,6 +45,8 @@ export = function register(RED: NodeAPI): void {
     const storeNode = RED.nodes.getNode(config.store) as BridgeStoreNode | null;
     const rowMode = config.output === 'row';
 
+    // Row mode with acks: a page is acknowledged when every one of its rows is.
+    const rowsToAck = new Map<string, number>();
     let poller: TablePoller | undefined;
     let setupError: Error | undefined;
     let schedule: ReturnType<typeof compileSchedule> | undefined;
@@ -74,6 +77,11 @@ export = function register(RED: NodeAPI): void {
         firstRunFrom,
         values: { decimals: config.decimals === 'number' ? 'number' : 'string' },
         commit: config.commit === 'ack' ? 'ack' : 'emit',
+        ackTimeoutMs: (Number(config.ackTimeoutMin) > 0 ? Number(config.ackTimeoutMin) : 10) * 60_000,
+        onExpired: (ids) => {
+          for (const id of ids) rowsToAck.delete(id);
+          node.warn(RED._('legacy-db-poll.warnings.expired', { pages: String(ids.length), table: config.table }));
+        },
       });
       dbNode.register(node);
     } catch (err) {
@@ -88,8 +96,6 @@ export = function register(RED: NodeAPI): void {
     };
     if (dbNode && !setupError) (dbNode as unknown as EventEmitter).on('state', onState);
 
-    // Row mode with acks: a page is acknowledged when every one of its rows is.
-    const rowsToAck = new Map<string, number>();
     let failures = 0;
     let timer: NodeJS.Timeout | undefined;
     let closing = false;
@@ -140,7 +146,15 @@ export = function register(RED: NodeAPI): void {
         }
         rowsToAck.delete(pageId);
         poller.ack(pageId).then(
-          (known) => (known ? done() : done(new Error(RED._('legacy-db-poll.errors.unknownAck', { id: pageId })))),
+          (outcome) => {
+            if (outcome === 'acked') return done();
+            // Too late: the page was given up on and is being delivered again; not an error of this message.
+            if (outcome === 'expired') {
+              node.warn(RED._('legacy-db-poll.warnings.lateAck', { id: pageId }));
+              return done();
+            }
+            done(new Error(RED._('legacy-db-poll.errors.unknownAck', { id: pageId })));
+          },
           (err: Error) => done(err),
         );
         return;

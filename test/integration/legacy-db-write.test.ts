@@ -16,17 +16,23 @@ interface Target {
   config: Record<string, unknown>;
   credentials: Record<string, unknown>;
   rows(): Promise<Array<Record<string, unknown>>>;
+  reports(): Promise<Array<Record<string, unknown>>>;
   cleanup(): Promise<void>;
 }
 
 const TABLE_SQL = `CREATE TABLE mes_progress (order_no VARCHAR(40) NOT NULL, op_no VARCHAR(4) NOT NULL, good_qty DECIMAL(18,3) NOT NULL, note VARCHAR(40), PRIMARY KEY (order_no, op_no))`;
 const SELECT = 'SELECT order_no, op_no, good_qty, note FROM mes_progress ORDER BY order_no, op_no';
+// A local-time column (no zone), as legacy ERPs keep them, and how each dialect reads it back as text.
+const REPORT_SQL = { mysql: 'CREATE TABLE mes_report (order_no VARCHAR(40) PRIMARY KEY, reported_at DATETIME(6) NOT NULL)', pg: 'CREATE TABLE mes_report (order_no VARCHAR(40) PRIMARY KEY, reported_at TIMESTAMP(6) NOT NULL)', sqlite: 'CREATE TABLE mes_report (order_no VARCHAR(40) PRIMARY KEY, reported_at DATETIME NOT NULL)' };
+const REPORT_SELECT = { mysql: 'SELECT order_no, CAST(reported_at AS CHAR) AS reported_at FROM mes_report ORDER BY order_no', pg: 'SELECT order_no, reported_at::text AS reported_at FROM mes_report ORDER BY order_no', sqlite: 'SELECT order_no, reported_at FROM mes_report ORDER BY order_no' };
 
 async function serverTarget(t: TestContext, kind: 'mysql' | 'pg'): Promise<Target | undefined> {
   const db: ThrowawayDatabase | undefined = await throwawayDatabase(t, kind);
   if (!db) return undefined;
   await db.admin(TABLE_SQL);
+  await db.admin(REPORT_SQL[kind]);
   return {
+    reports: () => db.admin(REPORT_SELECT[kind]),
     config: { client: kind, host: db.host, port: String(db.port), database: db.database, user: db.user },
     credentials: { password: db.password },
     rows: async () => (await db.admin(SELECT)).map((r) => ({ ...r, good_qty: String(r.good_qty) })),
@@ -39,8 +45,18 @@ function sqliteTarget(): Target {
   const file = join(dir.path, 'erp.db');
   const seed = new Database(file);
   seed.exec(TABLE_SQL);
+  seed.exec(REPORT_SQL.sqlite);
   seed.close();
+  const read = (sql: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare(sql).all() as Array<Record<string, unknown>>;
+    } finally {
+      db.close();
+    }
+  };
   return {
+    reports: async () => read(REPORT_SELECT.sqlite),
     config: { client: 'sqlite', database: file },
     credentials: {},
     rows: async () => {
@@ -107,6 +123,43 @@ describe('legacy-db-write node', () => {
       const final = await target.rows();
       assert.ok(final.some((r) => r.order_no === 'MO-5' && r.op_no === '0020'), 'batch 1 was committed');
       assert.ok(!final.some((r) => r.order_no === 'MO-6'), 'no row of the refused batch was written');
+    });
+  }
+
+  for (const kind of ['mysql', 'pg', 'sqlite'] as const) {
+    it(`${kind}: writes ISO instants into a datetime column as the database's local time (Asia/Shanghai), fraction kept`, async (t) => {
+      const target = kind === 'sqlite' ? sqliteTarget() : await serverTarget(t, kind);
+      if (!target) return;
+      t.after(() => target.cleanup());
+      await helper.load(
+        nodes,
+        ([
+          { id: 'erp', type: 'legacy-db', name: 'ERP staging', ...target.config },
+          { id: 'write', type: 'legacy-db-write', db: 'erp', table: 'mes_report', keyColumns: 'order_no', batchSize: 100, wires: [['out']] },
+          { id: 'out', type: 'helper' },
+        ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+        { erp: target.credentials },
+      );
+      const out: unknown[] = [];
+      helper.getNode('out').on('input', (m: unknown) => out.push(m));
+      helper.getNode('write').receive({
+        payload: [
+          { order_no: 'MO-1', reported_at: '2026-11-22T00:30:00.123456Z' },
+          { order_no: 'MO-2', reported_at: '2026-11-22T23:59:59+08:00' },
+          { order_no: 'MO-3', reported_at: '2026-11-22 10:00:00' },
+        ],
+      });
+      await eventually(() => out.length === 1, 'the write');
+      const fraction = kind === 'mysql' ? '.000000' : ''; // how each database prints a whole second
+      assert.deepEqual(
+        (await target.reports()).map((r) => [r.order_no, r.reported_at]),
+        [
+          ['MO-1', '2026-11-22 08:30:00.123456'],
+          ['MO-2', `2026-11-22 23:59:59${fraction}`],
+          ['MO-3', `2026-11-22 10:00:00${fraction}`],
+        ],
+        'instants become Shanghai wall-clock time; text without a zone is written as it is',
+      );
     });
   }
 

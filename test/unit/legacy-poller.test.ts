@@ -65,7 +65,7 @@ describe('TablePoller on SQLite', () => {
     assert.deepEqual(pages.map((pg) => pg.rows.length), [4, 4, 2]);
     assert.deepEqual(keysOf(pages), Array.from({ length: 10 }, (_, i) => `PO-${String(i + 1).padStart(2, '0')}`));
     assert.deepEqual(pages[0].cursor, { watermark: ts(4), key: 'PO-04' });
-    assert.deepEqual(result, { pages: 3, rows: 10, dropped: 0, cursor: { watermark: ts(10), key: 'PO-10' }, pending: 0 });
+    assert.deepEqual(result, { pages: 3, rows: 10, dropped: 0, cursor: { watermark: ts(10), key: 'PO-10' }, pending: 0, expired: 0 });
     assert.deepEqual(await p.cursor(), { watermark: ts(10), key: 'PO-10' });
     // The datetime text becomes an ISO instant for the flow (Asia/Shanghai wall clock), the cursor keeps the raw text.
     assert.equal(pages[0].rows[0].modified, '2026-11-20T00:01:00.000000Z');
@@ -150,12 +150,12 @@ describe('TablePoller on SQLite', () => {
     assert.equal(first.result.pending, 3);
     assert.equal(await p.cursor(), undefined);
     // Out of order: page 2's ack waits for page 1.
-    assert.equal(await p.ack(first.pages[1].id), true);
+    assert.equal(await p.ack(first.pages[1].id), 'acked');
     assert.equal(await p.cursor(), undefined);
-    assert.equal(await p.ack(first.pages[0].id), true);
+    assert.equal(await p.ack(first.pages[0].id), 'acked');
     assert.deepEqual(await p.cursor(), { watermark: ts(4), key: 'PO-4' });
-    assert.equal(await p.ack(first.pages[0].id), false);
-    assert.equal(await p.ack('poll-1:unknown:1'), false);
+    assert.equal(await p.ack(first.pages[0].id), 'unknown');
+    assert.equal(await p.ack('poll-1:unknown:1'), 'unknown');
     // A poll in this process continues after the emitted pages: page 3 is not emitted twice.
     insert('PO-7', ts(7));
     assert.deepEqual(keysOf((await pollAll(p)).pages), ['PO-7']);
@@ -165,8 +165,8 @@ describe('TablePoller on SQLite', () => {
     const restarted = poller({ pageSize: 2, commit: 'ack' });
     const again = await pollAll(restarted);
     assert.deepEqual(keysOf(again.pages), ['PO-5', 'PO-6', 'PO-7']);
-    assert.equal(await restarted.ack(first.pages[2].id), false, 'a page id of the dead process is stale');
-    for (const page of again.pages) assert.equal(await restarted.ack(page.id), true);
+    assert.equal(await restarted.ack(first.pages[2].id), 'unknown', 'a page id of the dead process is stale');
+    for (const page of again.pages) assert.equal(await restarted.ack(page.id), 'acked');
     assert.deepEqual(await restarted.cursor(), { watermark: ts(7), key: 'PO-7' });
   });
 
@@ -195,10 +195,10 @@ describe('TablePoller on SQLite', () => {
     // Give the event loop a turn: a stream that did not pause would emit page 3 now.
     await new Promise<void>((resolve) => setImmediate(resolve));
     assert.equal(pages.length, 2);
-    assert.equal(await ack(pages[1]), true);
+    assert.equal(await ack(pages[1]), 'acked');
     await new Promise<void>((resolve) => setImmediate(resolve));
     assert.equal(pages.length, 2, 'an out-of-order ack does not free a place: page 1 still waits');
-    assert.equal(await ack(pages[0]), true);
+    assert.equal(await ack(pages[0]), 'acked');
     await emitted(4);
     await new Promise<void>((resolve) => setImmediate(resolve));
     assert.equal(pages.length, 4);
@@ -210,6 +210,39 @@ describe('TablePoller on SQLite', () => {
     assert.equal(result.pages, 5);
     assert.ok(inFlightAtEmit.every((n) => n <= 2), `pages waiting for ack when each was emitted: ${inFlightAtEmit.join(', ')}`);
     assert.deepEqual(result.cursor, { watermark: ts(10), key: 'PO-10' });
+  });
+
+  it('in ack mode delivers again, from the committed position, pages whose ack did not come within the ack timeout', async () => {
+    for (let i = 1; i <= 4; i++) insert(`PO-${i}`, ts(i));
+    const expiredIds: string[] = [];
+    const p = poller({ pageSize: 2, commit: 'ack', ackTimeoutMs: 30, onExpired: (ids) => expiredIds.push(...ids) });
+    const first = await pollAll(p);
+    assert.equal(await p.ack(first.pages[0].id), 'acked');
+    // Page 2 is lost in the flow (say the MES call failed and nothing acked it).
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    insert('PO-5', ts(5));
+    const second = await pollAll(p);
+    assert.equal(second.result.expired, 1);
+    assert.deepEqual(expiredIds, [first.pages[1].id]);
+    assert.deepEqual(keysOf(second.pages), ['PO-3', 'PO-4', 'PO-5'], 'the lost page comes again, once, followed by the new row');
+    assert.equal(await p.ack(first.pages[1].id), 'expired', 'a late ack of the lost page is recognised, not committed');
+    assert.deepEqual(await p.cursor(), { watermark: ts(2), key: 'PO-2' });
+    for (const page of second.pages) assert.equal(await p.ack(page.id), 'acked');
+    assert.deepEqual(await p.cursor(), { watermark: ts(5), key: 'PO-5' });
+  });
+
+  it('in ack mode ends a poll paused for acks when the oldest page is overdue, and the next poll starts again from the committed position', async () => {
+    for (let i = 1; i <= 6; i++) insert(`PO-${i}`, ts(i));
+    const p = poller({ pageSize: 2, commit: 'ack', maxPagesInFlight: 1, ackTimeoutMs: 30 });
+    const first = await pollAll(p);
+    assert.deepEqual(keysOf(first.pages), ['PO-1', 'PO-2'], 'the stream paused after one page and nothing acked it');
+    assert.equal(first.result.expired, 1);
+    assert.equal(first.result.pending, 0);
+    const second = await p.poll(async (page) => {
+      assert.equal(await p.ack(page.id), 'acked');
+    });
+    assert.equal(second.rows, 6, 'everything from the start, the expired page included');
+    assert.deepEqual(second.cursor, { watermark: ts(6), key: 'PO-6' });
   });
 
   it('rejects a row with a NULL key or watermark naming the table, the column and the row, and keeps the cursor', async () => {

@@ -33,6 +33,8 @@ export interface PendingPage {
   /** [key, watermark] of each row, for the delivered window when the page commits. */
   delivered: Array<[KeysetCursor['key'], KeysetCursor['watermark']]>;
   acked: boolean;
+  /** Ack mode: when the page was handed to the flow (ms), for the ack timeout. */
+  emittedAt?: number;
 }
 
 /** Committed state in memory and in the store; writes are chained so they reach the store in order. */

@@ -33,6 +33,14 @@ export interface TablePollerOptions {
   commit?: CommitMode;
   /** Ack mode: pages emitted and not yet committed before the stream pauses (default 4). */
   maxPagesInFlight?: number;
+  /**
+   * Ack mode: a page not acknowledged this long after it was emitted counts as lost in the flow (a failed
+   * HTTP call, a Catch that swallowed it): the poller goes back to the committed position and delivers it
+   * again (default 10 minutes).
+   */
+  ackTimeoutMs?: number;
+  /** Ack mode: told which pages were given up on, so the caller can forget what it kept for them. */
+  onExpired?: (pageIds: string[]) => void;
   /** Rows fetched from the server at a time (default: the page size). */
   fetchSize?: number;
 }
@@ -53,7 +61,12 @@ export interface PollResult {
   cursor: KeysetCursor | undefined;
   /** Ack mode: pages emitted and still waiting for ack (or for an earlier page's ack). */
   pending: number;
+  /** Ack mode: pages whose ack did not come in time; they are read again from the committed position. */
+  expired: number;
 }
+
+/** What an ack did: committed (in order), came too late (the page is being delivered again), or names no page. */
+export type AckOutcome = 'acked' | 'expired' | 'unknown';
 
 export type PageHandler = (page: PolledPage) => void | Promise<void>;
 
@@ -62,6 +75,9 @@ export class TablePoller {
   private readonly lookBack: number;
   private readonly commitMode: CommitMode;
   private readonly maxInFlight: number;
+  private readonly ackTimeoutMs: number;
+  /** Ids of pages given up on (bounded): their late acks are recognised, not refused as unknown. */
+  private expiredIds = new Set<string>();
   private readonly instance = randomBytes(4).toString('hex');
   private loaded: Promise<void> | undefined;
   private running: Promise<PollResult> | undefined;
@@ -83,6 +99,8 @@ export class TablePoller {
     this.commitMode = options.commit ?? 'emit';
     this.maxInFlight = options.maxPagesInFlight ?? 4;
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) throw new Error(`maxPagesInFlight must be a whole number above 0 (got ${String(options.maxPagesInFlight)}).`);
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10 * 60_000;
+    if (!Number.isFinite(this.ackTimeoutMs) || this.ackTimeoutMs <= 0) throw new Error(`The ack timeout of the poll of '${options.table}' must be above 0 (got ${String(options.ackTimeoutMs)}).`);
     if (options.filter) checkFilter(options.filter);
     // Builds the statement once so a bad table, column or filter fails at configuration time.
     this.statement(undefined, undefined);
@@ -111,9 +129,9 @@ export class TablePoller {
   }
 
   /** Ack mode: the flow is done with this page. False for an id this poller does not wait for. */
-  async ack(pageId: string): Promise<boolean> {
+  async ack(pageId: string): Promise<AckOutcome> {
     const page = this.pending.find((p) => p.id === pageId);
-    if (!page || page.acked) return false;
+    if (!page || page.acked) return this.expiredIds.has(pageId) ? 'expired' : 'unknown';
     page.acked = true;
     // Commit in emit order: an ack for a later page waits until the pages before it are acknowledged.
     while (this.pending.length > 0 && this.pending[0].acked) {
@@ -121,7 +139,7 @@ export class TablePoller {
       await this.committed.commit(head);
     }
     this.wakeWaiters();
-    return true;
+    return 'acked';
   }
 
   /** Forgets the position and the pages waiting for ack: the next poll starts from firstRunFrom again. */
@@ -150,6 +168,45 @@ export class TablePoller {
   /** The row versions a look-back drops: committed ones, plus (ack mode) those emitted in this process. */
   private deliveredWindow(): DeliveredWindow {
     return this.commitMode === 'ack' ? this.emittedWindow : this.committed.window;
+  }
+
+  /** Resolves true when a page slot frees up, false when the oldest pending page's ack is overdue. */
+  private capacityOrTimeout(): Promise<boolean> {
+    const head = this.pending[0];
+    const left = (head.emittedAt ?? Date.now()) + this.ackTimeoutMs - Date.now();
+    if (left <= 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.capacityWaiters = this.capacityWaiters.filter((w) => w !== wake);
+        resolve(false);
+      }, left);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.capacityWaiters.push(wake);
+    });
+  }
+
+  /**
+   * Ack mode: when the oldest pending page's ack is overdue, gives up on every pending page and goes back to
+   * the committed position (at-least-once: they are read and delivered again). Returns how many pages expired.
+   */
+  private expireOverdue(): number {
+    const head = this.pending[0];
+    if (this.commitMode !== 'ack' || !head || (head.emittedAt ?? Date.now()) + this.ackTimeoutMs > Date.now()) return 0;
+    const ids = this.pending.map((p) => p.id);
+    for (const id of ids) this.expiredIds.add(id);
+    // Remember only recent expiries: enough to recognise a late ack without growing for ever.
+    for (const id of this.expiredIds) {
+      if (this.expiredIds.size <= 1000) break;
+      this.expiredIds.delete(id);
+    }
+    this.pending = [];
+    this.emittedCursor = this.committed.cursor;
+    this.emittedWindow = DeliveredWindow.fromJSON(this.committed.window.toJSON());
+    this.options.onExpired?.(ids);
+    return ids.length;
   }
 
   private wakeWaiters(): void {
@@ -207,7 +264,8 @@ export class TablePoller {
     this.aborting = false;
     await this.load();
     const o = this.options;
-    const result: PollResult = { pages: 0, rows: 0, dropped: 0, cursor: undefined, pending: 0 };
+    const result: PollResult = { pages: 0, rows: 0, dropped: 0, cursor: undefined, pending: 0, expired: 0 };
+    result.expired = this.expireOverdue();
     const first = o.firstRunFrom ?? { kind: 'beginning' };
     if (!this.committed.started && this.committed.cursor === undefined && first.kind === 'now') {
       const latest = await this.latestPosition();
@@ -228,7 +286,7 @@ export class TablePoller {
     let delivered: PendingPage['delivered'] = [];
     let pageEnd = start;
     const flush = async (): Promise<boolean> => {
-      const page: PendingPage = { id: `${o.stateKey}:${this.instance}:${++this.pageSeq}`, cursor: pageEnd as KeysetCursor, delivered, acked: false };
+      const page: PendingPage = { id: `${o.stateKey}:${this.instance}:${++this.pageSeq}`, cursor: pageEnd as KeysetCursor, delivered, acked: false, emittedAt: Date.now() };
       const out: PolledPage = { id: page.id, rows, cursor: page.cursor };
       rows = [];
       delivered = [];
@@ -249,7 +307,13 @@ export class TablePoller {
         this.emittedCursor = laterOf(this.emittedCursor, page.cursor);
         if (this.lookBack > 0) for (const [key, wm] of page.delivered) this.emittedWindow.add(key, wm);
         // Bounded memory: stop reading the stream while too many pages wait for their acks.
-        while (this.pending.length >= this.maxInFlight && !this.aborting) await new Promise<void>((wake) => this.capacityWaiters.push(wake));
+        while (this.pending.length >= this.maxInFlight && !this.aborting) {
+          if (!(await this.capacityOrTimeout())) {
+            // The oldest page was never acknowledged: this poll ends, the next one reads again from the committed position.
+            result.expired += this.expireOverdue();
+            return false;
+          }
+        }
       }
       return !this.aborting;
     };

@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { LegacyDb } from './connection';
 import { legacyDbError } from './connection-errors';
 import { maxRowsPerStatement, upsertStatement, type UpsertOptions, type UpsertRow } from './upsert';
+import { columnTypesQuery, isLocalDatetimeType, toLegacyDatetime } from './values';
 
 export interface StagingWriteOptions extends Omit<UpsertOptions, 'dialect'> {
   /** Rows per batch (one statement, one transaction); capped by the dialect's bound-value limit. */
@@ -20,7 +21,7 @@ export interface StagingWriteResult {
 class ProbeRollback extends Error {}
 
 export async function writeStaging(db: LegacyDb, options: StagingWriteOptions, input: unknown): Promise<StagingWriteResult> {
-  const rows = toRows(input);
+  const rows = await inDatabaseTime(db, options.table, toRows(input));
   if (rows.length === 0) return { rows: 0, batches: 0 };
   const columnCount = (options.columns ?? Object.keys(rows[0])).length;
   const size = Math.max(1, Math.min(options.batchSize, maxRowsPerStatement(db.dialect, columnCount)));
@@ -48,6 +49,38 @@ export async function writeStaging(db: LegacyDb, options: StagingWriteOptions, i
     batches += 1;
   }
   return { rows: rows.length, batches };
+}
+
+/** Staging tables' local-datetime columns, per connection pool: looked up once, not per write. */
+const localDatetimeColumns = new WeakMap<LegacyDb, Map<string, Promise<Set<string>>>>();
+
+/**
+ * ISO instants bound for columns without a zone (datetime, datetime2, timestamp without time zone) become the
+ * database's wall-clock text: MariaDB refuses '…Z' and PostgreSQL's timestamp would drop the offset silently.
+ */
+async function inDatabaseTime(db: LegacyDb, table: string, rows: UpsertRow[]): Promise<UpsertRow[]> {
+  if (rows.length === 0) return rows;
+  let tables = localDatetimeColumns.get(db);
+  if (!tables) localDatetimeColumns.set(db, (tables = new Map()));
+  let lookup = tables.get(table);
+  if (!lookup) {
+    const { sql, bindings } = columnTypesQuery(db.dialect, table);
+    lookup = db.query(sql, bindings).then((found) => new Set(found.filter((c) => isLocalDatetimeType(String(c.type ?? ''))).map((c) => String(c.name))));
+    tables.set(table, lookup);
+    lookup.catch(() => tables!.delete(table));
+  }
+  const columns = await lookup;
+  if (columns.size === 0) return rows;
+  return rows.map((row) => {
+    if (!row || typeof row !== 'object' || Array.isArray(row)) return row;
+    let out: UpsertRow | undefined;
+    for (const c of columns) {
+      if (!(c in row)) continue;
+      const local = toLegacyDatetime(row[c], db.timeZone);
+      if (local !== row[c]) (out ??= { ...row })[c] = local;
+    }
+    return out ?? row;
+  });
 }
 
 function written(batches: number): string {

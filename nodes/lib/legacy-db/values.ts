@@ -77,6 +77,29 @@ export function columnTypesQuery(dialect: SqlDialect, table: string): SqlStateme
   }
 }
 
+/** Column types that hold a wall-clock time with no zone: ISO instants written there must become local text. */
+export function isLocalDatetimeType(sqlType: string): boolean {
+  const t = sqlType.trim().toLowerCase();
+  return /^(datetime|datetime2|smalldatetime|timestamp)\b/.test(t) && !/with time zone|timestamptz|datetimeoffset/.test(t);
+}
+
+const isoInstant = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * The reverse of legacyDatetimeToIso: an ISO instant (with Z or an offset) or a Date as the legacy database's
+ * wall-clock text in its zone, fraction digits kept. Anything else is returned unchanged (the database judges it).
+ */
+export function toLegacyDatetime(value: unknown, timeZone = 'Asia/Shanghai'): unknown {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? value : formatChangeTime(value.getTime(), 'sql-micro', timeZone).replace(/\d{3}$/, '');
+  if (typeof value !== 'string') return value;
+  const m = isoInstant.exec(value.trim());
+  if (!m) return value;
+  const ms = Date.parse(value.trim());
+  if (Number.isNaN(ms)) return value;
+  const wall = formatChangeTime(Math.floor(ms / 1000) * 1000, 'sql', timeZone);
+  return m[3] ? `${wall}.${m[3]}` : wall;
+}
+
 /** { name, type } rows from columnTypesQuery → columnKinds. */
 export function columnKindsFrom(rows: ReadonlyArray<Record<string, unknown>>): Record<string, ColumnKind> {
   const kinds: Record<string, ColumnKind> = {};
