@@ -1,7 +1,8 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { columnKindOf, columnKindsFrom, columnTypesQuery, flowRow, flowValue, legacyDatetimeToIso } from '../../nodes/lib/legacy-db/values';
+import { legacyDbOptions } from '../../nodes/lib/legacy-db/connection-settings';
+import { columnKindOf, columnKindsFrom, columnTypesQuery, flowRow, flowValue, isLocalDatetimeType, legacyDatetimeToIso, toLegacyDatetime } from '../../nodes/lib/legacy-db/values';
 
 describe('legacy datetimes become ISO instants', () => {
   it('a naive datetime is wall-clock time in the database zone (default Asia/Shanghai), microseconds kept', () => {
@@ -88,5 +89,32 @@ describe('column kinds', () => {
     const q = columnTypesQuery('sqlite', '生产订单');
     const kinds = columnKindsFrom(db.prepare(q.sql).all(...(q.bindings as unknown[])) as Array<Record<string, unknown>>);
     assert.deepEqual(kinds, { 订单号: 'text', qty: 'decimal', modified: 'datetime', photo: 'binary' });
+  });
+});
+
+describe('instants written back into a legacy database', () => {
+  it('become wall-clock text in the database zone, fraction digits kept; other values pass unchanged', () => {
+    assert.equal(toLegacyDatetime('2026-11-20T00:30:00.123456Z'), '2026-11-20 08:30:00.123456');
+    assert.equal(toLegacyDatetime('2026-11-20T08:30:00+08:00'), '2026-11-20 08:30:00');
+    assert.equal(toLegacyDatetime('2026-07-01T10:00:00.5Z', 'Europe/Berlin'), '2026-07-01 12:00:00.5');
+    assert.equal(toLegacyDatetime(new Date('2026-11-20T00:30:00.250Z')), '2026-11-20 08:30:00.250');
+    assert.equal(toLegacyDatetime('2026-11-20 08:30:00'), '2026-11-20 08:30:00');
+    assert.equal(toLegacyDatetime('MO-1'), 'MO-1');
+    assert.equal(toLegacyDatetime(42), 42);
+  });
+
+  it('only for column types without a zone', () => {
+    for (const t of ['datetime', 'DATETIME(6)', 'datetime2', 'smalldatetime', 'timestamp', 'timestamp without time zone']) assert.ok(isLocalDatetimeType(t), t);
+    for (const t of ['timestamp with time zone', 'timestamptz', 'datetimeoffset', 'date', 'varchar']) assert.ok(!isLocalDatetimeType(t), t);
+  });
+});
+
+describe('legacy-db settings', () => {
+  it('a SQLite database ignores user and password variables that a flow for every dialect names', () => {
+    const env = () => undefined;
+    const o = legacyDbOptions({ client: 'sqlite', database: '/tmp/erp.db', user: 'LEGACY_ERP_DB_USER', userType: 'env', passwordEnv: 'LEGACY_ERP_DB_PASSWORD' }, {}, env);
+    assert.equal(o.user, undefined);
+    assert.equal(o.password, undefined);
+    assert.throws(() => legacyDbOptions({ client: 'mysql', user: 'LEGACY_ERP_DB_USER', userType: 'env' }, {}, env), /the environment variable LEGACY_ERP_DB_USER for the user name is not set/);
   });
 });

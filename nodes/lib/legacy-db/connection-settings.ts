@@ -45,9 +45,11 @@ export function legacyDbOptions(settings: LegacyDbSettings, secrets: LegacyDbSec
     if (value === undefined || value === '') throw new LegacyDbError(`${title}: the environment variable ${variable} for the ${what} is not set`, 'config');
     return value;
   };
-  const user = settings.userType === 'env' && settings.user ? fromEnv(settings.user, 'user name') : settings.user || undefined;
+  // SQLite has no users: a flow file written for every dialect may name variables that a SQLite plant leaves unset.
+  const accounts = settings.client !== 'sqlite';
+  const user = settings.userType === 'env' && settings.user ? (accounts ? fromEnv(settings.user, 'user name') : undefined) : settings.user || undefined;
   const passwordEnv = settings.passwordEnv?.trim();
-  const password = passwordEnv ? fromEnv(passwordEnv, 'password') : secrets.password || undefined;
+  const password = passwordEnv ? (accounts ? fromEnv(passwordEnv, 'password') : undefined) : secrets.password || undefined;
   const seconds = (value: string | number | undefined) => {
     const n = number(value);
     return n === undefined ? undefined : n * 1000;
