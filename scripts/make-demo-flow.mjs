@@ -1,5 +1,5 @@
-// Writes flows/demo-plant.json from the simulator's master data, so the demo's code table and the
-// simulated plant cannot drift apart (test/unit/demo-flow.test.ts checks they agree).
+// Writes flows/demo-plant.json and flows/plant-legacy-erp.json from the simulator's master data, so the
+// flows' code tables and the simulated plant cannot drift apart (test/unit/demo-flow.test.ts checks they agree).
 // Run after `npm run build`: node scripts/make-demo-flow.mjs
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -51,3 +51,7 @@ const flow = [
 ];
 writeFileSync(join(root, 'flows', 'demo-plant.json'), `${JSON.stringify(flow, null, 2)}\n`);
 console.log(`wrote flows/demo-plant.json (${flow.length} nodes, ${demoCodeTable.length} code-table rows)`);
+
+const legacy = (await import('./legacy-erp-flow.mjs')).legacyErpFlow(demoCodeTable, WORK_ORDER_RULES);
+writeFileSync(join(root, 'flows', 'plant-legacy-erp.json'), `${JSON.stringify(legacy, null, 2)}\n`);
+console.log(`wrote flows/plant-legacy-erp.json (${legacy.length} nodes)`);

@@ -4,10 +4,13 @@
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BridgeSettings } from '../settings';
+import type { ProductionOrder } from './simulator/types';
 
 export interface DemoPlant {
   erpUrl: string;
   mesUrl: string;
+  /** The legacy ERP database (SQLite) that flows/plant-legacy-erp.json reads and writes. */
+  legacyErpDb: string;
   close(): Promise<void>;
 }
 
@@ -30,7 +33,65 @@ export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv =
   for (const [name, value] of Object.entries(erp)) env[name] ??= value;
   env.MES_BASE_URL ??= sim.mesUrl;
   env.MES_TOKEN ??= DEMO_MES_TOKEN;
-  return { erpUrl: env.ERP_BASE_URL ?? sim.erpUrl, mesUrl: sim.mesUrl, close: () => sim.close() };
+  let legacy: LegacyErpMirror;
+  try {
+    legacy = await mirrorErpIntoLegacyDb(sim.erp, join(s.userDir, 'legacy-erp.sqlite'));
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
+  sim.erp.onChange((order) => legacy.write(order));
+  env.LEGACY_ERP_DB_CLIENT ??= 'sqlite';
+  env.LEGACY_ERP_DB_NAME ??= legacy.file;
+  return {
+    erpUrl: env.ERP_BASE_URL ?? sim.erpUrl,
+    mesUrl: sim.mesUrl,
+    legacyErpDb: legacy.file,
+    close: async () => {
+      await sim.close();
+      await legacy.close();
+    },
+  };
+}
+
+interface LegacyErpMirror {
+  file: string;
+  write(order: ProductionOrder): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The demo's legacy ERP database: the simulated ERP's orders, kept in step with it, in the tables a
+ * legacy ERP keeps them in. Created and filled on first start; changed orders are rewritten as they change.
+ */
+async function mirrorErpIntoLegacyDb(erp: { orders(): ProductionOrder[] }, file: string): Promise<LegacyErpMirror> {
+  const { openLegacyDb } = await import('../nodes/lib/legacy-db/connection');
+  const { createLegacyErpSchema, hasLegacyErpSchema, writeLegacyOrders } = await import('./simulator/legacy-erp-db');
+  mkdirSync(dirname(file), { recursive: true });
+  // An empty file is an empty SQLite database; the legacy-db connection refuses a file that is not there.
+  if (!existsSync(file)) writeFileSync(file, '');
+  const db = openLegacyDb({ name: 'demo legacy ERP', client: 'sqlite', database: file });
+  try {
+    if (!(await hasLegacyErpSchema(db))) await createLegacyErpSchema(db);
+    await writeLegacyOrders(db, erp.orders());
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  // Writes are chained so the database sees the ERP's changes in the ERP's order.
+  let writing = Promise.resolve();
+  return {
+    file,
+    write(order) {
+      writing = writing
+        .then(() => writeLegacyOrders(db, [order]))
+        .catch((err: Error) => process.emitWarning(`demo legacy ERP database: order ${order.orderNo} was not written: ${err.message}`));
+    },
+    async close() {
+      await writing;
+      await db.close();
+    },
+  };
 }
 
 /**

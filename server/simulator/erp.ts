@@ -37,6 +37,8 @@ export class SimulatedErp {
   private readonly confirmationsByKey = new Map<string, { id: string; key: string; body: unknown }>();
   private nextOrder: number;
 
+  private readonly changeListeners: Array<(order: ProductionOrder) => void> = [];
+
   constructor(private readonly options: SimulatedErpOptions) {
     for (const order of seedProductionOrders(options.seedOrders, options.now(), options.rng)) this.store.set(order.orderNo, order);
     this.nextOrder = options.seedOrders + 1;
@@ -82,7 +84,13 @@ export class SimulatedErp {
     if (!check.ok) throw new Error(`production order ${String(input.orderNo)} was not stored: ${check.message}`);
     this.store.set(stored.orderNo, stored);
     this.changes += 1;
+    for (const listener of this.changeListeners) listener(structuredClone(stored));
     return structuredClone(stored);
+  }
+
+  /** Calls `listener` with every order the ERP stores from now on (new or changed), e.g. to mirror them elsewhere. */
+  onChange(listener: (order: ProductionOrder) => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** Stores an item exactly as given, unchecked: how tests make the ERP serve a broken order. */

@@ -4,6 +4,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { validate } from '../../nodes/lib/validation';
 import { BODY_LIMIT, bearerToken, jsonBodyErrors, secretEquals, sendError } from './http-util';
+import { progressAt, type OperationProgress } from './mes-progress';
 import { toPlantIso } from './plant-time';
 import type { WorkOrder } from './types';
 
@@ -50,6 +51,14 @@ export class SimulatedMes {
   workOrder(workOrderNo: string): WorkOrder | undefined {
     const found = this.current.get(workOrderNo);
     return found && structuredClone(found);
+  }
+
+  /** Every operation's progress on the simulated floor now (cancelled orders are not worked on). */
+  progress(workOrderNo?: string): OperationProgress[] {
+    const now = this.options.now();
+    return this.workOrders()
+      .filter((w) => w.status !== 'cancelled' && (workOrderNo === undefined || w.workOrderNo === workOrderNo))
+      .flatMap((w) => progressAt(w, now));
   }
 
   reset(): void {
@@ -144,6 +153,11 @@ export class SimulatedMes {
       const found = this.workOrder(req.params.workOrderNo);
       if (found) res.json(found);
       else sendError(res, 404, `work order ${req.params.workOrderNo} does not exist in the simulated MES`);
+    });
+    // The floor's progress per operation; ?workOrderNo= narrows it to one order.
+    router.get('/api/progress', (req, res) => {
+      const one = typeof req.query.workOrderNo === 'string' && req.query.workOrderNo !== '' ? req.query.workOrderNo : undefined;
+      res.json({ asOf: toPlantIso(this.options.now()), items: this.progress(one) });
     });
     router.get('/_sim/received', (_req, res) => void res.json({ items: this.received() }));
     router.post('/_sim/reset', (_req, res) => {

@@ -15,6 +15,7 @@ import { listen } from '../listen';
 
 export { SimulatedErp, type ErpFault, type LiveChange } from './erp';
 export { SimulatedMes, type ReceivedWorkOrder, type ReceiveOutcome } from './mes';
+export { progressAt, type OperationProgress } from './mes-progress';
 export { demoCodeTable, demoCodeTableCsv, type DemoCodeEntry } from './demo-master-data';
 export type { ProductionOrder, ProductionOrderInput, WorkOrder } from './types';
 
