@@ -4,10 +4,12 @@
 // The database, the MES and their credentials come from the environment: one file for every such plant.
 
 // One row of v_mes_plan → an MES work order in ERP codes (code-map turns the codes into MES codes next).
+// The JSON columns arrive as text from most drivers and already parsed from some (mysql2 on MariaDB).
 const ROW_TO_WORK_ORDER = `(
   $status := {"P": "created", "R": "released", "F": "completed", "C": "closed", "X": "cancelled"};
   $present := function($v) { $v != null };
   $row := payload;
+  $json := function($v) { $type($v) = "string" ? $eval($v) : $v };
   $qty := $row.qty;
   $sift({
     "workOrderNo": $row.mo_code,
@@ -20,11 +22,11 @@ const ROW_TO_WORK_ORDER = `(
     "dueDate": $row.due_date,
     "priority": $row.priority,
     "site": $row.plant,
-    "operations": [$eval($row.routing_json).$sift({
+    "operations": [$json($row.routing_json).$sift({
       "sequence": opNo, "operationCode": opCode, "description": description, "equipmentCode": workCentre,
       "plannedStart": plannedStart, "plannedEnd": plannedEnd, "stdSecondsPerUnit": stdTimePerUnitSec, "qcSpecRef": qcSpecRef
     }, $present)],
-    "materials": [$eval($row.bom_json).$sift({
+    "materials": [$json($row.bom_json).$sift({
       "materialCode": materialCode, "materialName": materialName, "qtyPer": qtyPer, "requiredQty": $round(qtyPer * $qty, 6),
       "unit": unit, "issueTolerancePct": issueTolerancePct, "sequence": opNo
     }, $present)]

@@ -35,6 +35,8 @@ export class SimulatedMes {
   private log: ReceivedWorkOrder[] = [];
   private readonly waiters = new Set<Waiter>();
   private seq = 0;
+  /** Armed failures: the next POSTs of work orders answer this status instead of being received. */
+  private faults: Array<{ status: number; left: number }> = [];
 
   constructor(private readonly options: SimulatedMesOptions) {
     this.router = this.buildRouter();
@@ -61,8 +63,16 @@ export class SimulatedMes {
       .flatMap((w) => progressAt(w, now));
   }
 
+  /** The next `times` work-order POSTs answer `status` (e.g. 503) and are not received. */
+  failNextPosts(status: number, times = 1): void {
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw new Error(`status must be an HTTP error status 400..599; got ${String(status)}`);
+    if (!Number.isInteger(times) || times < 1) throw new Error(`times must be a positive integer; got ${String(times)}`);
+    this.faults.push({ status, left: times });
+  }
+
   reset(): void {
     this.current.clear();
+    this.faults = [];
     this.log = [];
     this.notify();
   }
@@ -145,6 +155,11 @@ export class SimulatedMes {
       if (!req.is('application/json')) {
         return sendError(res, 415, `POST ${req.originalUrl} needs a JSON body (Content-Type: application/json); got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`);
       }
+      const fault = this.faults[0];
+      if (fault) {
+        if (--fault.left === 0) this.faults.shift();
+        return sendError(res, fault.status, `the simulated MES is failing on purpose (${fault.status})`);
+      }
       const answer = this.receive(req.body);
       res.status(answer.status).json(answer.body);
     });
@@ -160,6 +175,14 @@ export class SimulatedMes {
       res.json({ asOf: toPlantIso(this.options.now()), items: this.progress(one) });
     });
     router.get('/_sim/received', (_req, res) => void res.json({ items: this.received() }));
+    router.post('/_sim/faults', express.json(), (req, res) => {
+      try {
+        this.failNextPosts(Number(req.body?.status), req.body?.times === undefined ? 1 : Number(req.body.times));
+        res.json({ status: 'armed' });
+      } catch (err) {
+        sendError(res, 400, (err as Error).message);
+      }
+    });
     router.post('/_sim/reset', (_req, res) => {
       this.reset();
       res.json({ status: 'reset' });

@@ -9,7 +9,7 @@ import { DeliveredWindow } from './delivered-window';
 import { columnName, quoteColumn, quoteTable } from './identifiers';
 import { type KeysetCursor, type SqlFilter, type WatermarkValue, checkFilter, keysetQuery } from './keyset';
 import { CommittedState, type PendingPage, laterOf, lookBackFrom } from './poller-state';
-import { type FlowValueOptions, flowRow } from './values';
+import { type ColumnKind, type FlowValueOptions, columnKindsFrom, columnTypesQuery, flowRow } from './values';
 
 export type FirstRunFrom = { kind: 'beginning' } | { kind: 'now' } | { kind: 'value'; value: WatermarkValue };
 export type CommitMode = 'emit' | 'ack';
@@ -80,6 +80,7 @@ export class TablePoller {
   private expiredIds = new Set<string>();
   private readonly instance = randomBytes(4).toString('hex');
   private loaded: Promise<void> | undefined;
+  private kinds: Promise<Readonly<Record<string, ColumnKind>> | undefined> | undefined;
   private running: Promise<PollResult> | undefined;
   /** Ack mode: where the next poll in this process starts (after the last emitted page). */
   private emittedCursor: KeysetCursor | undefined;
@@ -168,6 +169,28 @@ export class TablePoller {
   /** The row versions a look-back drops: committed ones, plus (ack mode) those emitted in this process. */
   private deliveredWindow(): DeliveredWindow {
     return this.commitMode === 'ack' ? this.emittedWindow : this.committed.window;
+  }
+
+  /**
+   * The table's column types, asked once: drivers hand decimals back as text and the node's "decimals as
+   * numbers" needs to know which text is a decimal. Undefined (values guessed) when the catalogue cannot be read.
+   */
+  private columnKinds(): Promise<Readonly<Record<string, ColumnKind>> | undefined> {
+    if (this.options.values?.columnKinds) return Promise.resolve(this.options.values.columnKinds);
+    this.kinds ??= (async () => {
+      const { sql, bindings } = columnTypesQuery(this.options.db.dialect, this.options.table);
+      const found = await this.options.db.query(sql, bindings);
+      if (found.length === 0) return undefined;
+      const kinds = columnKindsFrom(found);
+      // SQLite has no datetime type and keeps times in TEXT columns: leave those to be recognised by their shape.
+      if (this.options.db.dialect === 'sqlite') for (const [name, kind] of Object.entries(kinds)) if (kind === 'text') delete kinds[name];
+      return kinds;
+    })().catch(() => {
+      // Asked again on the next poll: the table may be back, or the connection was down.
+      this.kinds = undefined;
+      return undefined;
+    });
+    return this.kinds;
   }
 
   /** Resolves true when a page slot frees up, false when the oldest pending page's ack is overdue. */
@@ -280,7 +303,7 @@ export class TablePoller {
     const lowerBound = lookingBack ? lookBackFrom(start, this.lookBack) : fromValue;
     if (lookingBack) this.deliveredWindow().prune(lowerBound as string);
     const { sql, bindings } = this.statement(lookingBack ? undefined : start, lowerBound);
-    const values: FlowValueOptions = { timeZone: o.db.timeZone, ...o.values };
+    const values: FlowValueOptions = { timeZone: o.db.timeZone, columnKinds: await this.columnKinds(), ...o.values };
 
     let rows: Record<string, unknown>[] = [];
     let delivered: PendingPage['delivered'] = [];
