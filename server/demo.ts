@@ -61,8 +61,8 @@ interface LegacyErpMirror {
 }
 
 /**
- * The demo's legacy ERP database: the simulated ERP's orders, kept in step with it, in the tables a
- * legacy ERP keeps them in. Created and filled on first start; changed orders are rewritten as they change.
+ * The demo's legacy ERP database: the simulated ERP's orders, in the tables a legacy ERP keeps them in.
+ * Created and filled on first start; orders the ERP changes while the demo runs are rewritten as they change.
  */
 async function mirrorErpIntoLegacyDb(erp: { orders(): ProductionOrder[] }, file: string): Promise<LegacyErpMirror> {
   const { openLegacyDb } = await import('../nodes/lib/legacy-db/connection');
@@ -72,8 +72,11 @@ async function mirrorErpIntoLegacyDb(erp: { orders(): ProductionOrder[] }, file:
   if (!existsSync(file)) writeFileSync(file, '');
   const db = openLegacyDb({ name: 'demo legacy ERP', client: 'sqlite', database: file });
   try {
-    if (!(await hasLegacyErpSchema(db))) await createLegacyErpSchema(db);
-    await writeLegacyOrders(db, erp.orders());
+    // Filled once: afterwards the database is the plant's own and outlives restarts (the ERP's later changes are mirrored in).
+    if (!(await hasLegacyErpSchema(db))) {
+      await createLegacyErpSchema(db);
+      await writeLegacyOrders(db, erp.orders());
+    }
   } catch (err) {
     await db.close();
     throw err;

@@ -37,6 +37,7 @@ export class SimulatedMes {
   private seq = 0;
   /** Armed failures: the next POSTs of work orders answer this status instead of being received. */
   private faults: Array<{ status: number; left: number }> = [];
+  private failedPosts = 0;
 
   constructor(private readonly options: SimulatedMesOptions) {
     this.router = this.buildRouter();
@@ -158,6 +159,7 @@ export class SimulatedMes {
       const fault = this.faults[0];
       if (fault) {
         if (--fault.left === 0) this.faults.shift();
+        this.failedPosts += 1;
         return sendError(res, fault.status, `the simulated MES is failing on purpose (${fault.status})`);
       }
       const answer = this.receive(req.body);
@@ -183,6 +185,7 @@ export class SimulatedMes {
         sendError(res, 400, (err as Error).message);
       }
     });
+    router.get('/_sim/faults', (_req, res) => void res.json({ armed: this.faults.reduce((n, f) => n + f.left, 0), failedPosts: this.failedPosts }));
     router.post('/_sim/reset', (_req, res) => {
       this.reset();
       res.json({ status: 'reset' });

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { demoCodeTable } from '../../server/simulator/demo-master-data';
 import { login } from '../support/server-kit';
 import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
-import { eventually } from '../support/temp';
+import { eventually, tempDir } from '../support/temp';
 
 interface Received {
   outcome: string;
@@ -115,6 +115,61 @@ describe('flows/plant-legacy-erp.json against the demo legacy ERP database', () 
       assert.match(String(row.reported_at), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/, 'local wall-clock time, as the ERP keeps it');
       const reported = progress.find((p) => p.workOrderNo === row.mo_code && p.sequence === row.op_no);
       assert.ok(reported, `${row.mo_code}/${row.op_no} was reported by the MES`);
+    }
+  });
+});
+
+describe('plant-legacy-erp after the process is killed (SIGKILL) between emit and ack', () => {
+  it('delivers the unacknowledged orders again after the restart, and none of the acknowledged ones', async (t) => {
+    const dir = tempDir('erp-mes-kill-');
+    const env = { ADMIN_PASSWORD: 'e2e-admin-pass' };
+    let server = await startServerProcess({ flows: [], env, userDir: dir.path });
+    t.after(async () => {
+      await server.stop('SIGKILL');
+      dir.remove();
+    });
+    let token = await login(server.url, 'admin', 'e2e-admin-pass');
+    const flow = JSON.parse(readFileSync(join(repoRoot, 'flows', 'plant-legacy-erp.json'), 'utf8'));
+    const deployed = await fetch(`${server.url}/flows`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify(flow),
+    });
+    assert.equal(deployed.status, 204, await deployed.text());
+    const received = async () => ((await (await fetch(`${server.simUrl}/mes/_sim/received`)).json()) as { items: Received[] }).items;
+    const press = (id: string) => eventually(async () => (await fetch(`${server.url}/inject/${id}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status === 200, `the button of ${id}`);
+
+    // Everything the database holds now reaches the MES and is acknowledged.
+    await press('legacy-poll-now');
+    const first = await eventually(async () => {
+      const items = await received();
+      return items.length >= 23 ? items : undefined;
+    }, 'the first 23 work orders', 20_000);
+
+    // The ERP changes three orders in its database; the MES refuses them (503), so nothing acknowledges that page.
+    const changed = first.slice(0, 3).map((r) => r.workOrder.workOrderNo);
+    const erpDb = new Database(join(dir.path, 'legacy-erp.sqlite'));
+    erpDb.prepare(`UPDATE mo_order SET qty = qty + 100, change_no = change_no + 1, modified_at = '2099-01-01 08:00:00' WHERE mo_code IN (?, ?, ?)`).run(...changed);
+    erpDb.close();
+    const armed = await fetch(`${server.simUrl}/mes/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 503, times: 3 }) });
+    assert.equal(armed.status, 200);
+    await press('legacy-poll-now');
+    await eventually(async () => ((await (await fetch(`${server.simUrl}/mes/_sim/faults`)).json()) as { failedPosts: number }).failedPosts === 3, 'the three refused posts');
+
+    // Killed before any ack of that page; a new process on the same folder, a new (empty) simulated MES.
+    assert.equal(await server.stop('SIGKILL'), null, 'killed by the signal');
+    server = await startServerProcess({ env, userDir: dir.path });
+    token = await login(server.url, 'admin', 'e2e-admin-pass');
+    await press('legacy-poll-now');
+    const again = await eventually(async () => {
+      const items = await received();
+      return items.length >= 3 ? items : undefined;
+    }, 'the three unacknowledged orders after the restart', 20_000);
+    assert.deepEqual(again.map((r) => r.workOrder.workOrderNo).sort(), [...changed].sort(), 'exactly the unacknowledged orders; the acknowledged 20 are not read again');
+    for (const r of again) {
+      const before = first.find((f) => f.workOrder.workOrderNo === r.workOrder.workOrderNo)!;
+      assert.equal(r.workOrder.plannedQty, before.workOrder.plannedQty + 100);
+      assert.equal(r.workOrder.source.revision, before.workOrder.source.revision + 1);
     }
   });
 });

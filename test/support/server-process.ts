@@ -31,12 +31,14 @@ export interface StartOptions {
   /** Contents of the flows file written before start; undefined = let the server seed it. */
   flows?: unknown[];
   env?: Record<string, string>;
+  /** Run in this folder (e.g. the one of a server killed before) and leave it in place at stop. */
+  userDir?: string;
 }
 
 const INHERITED_PLANT_VARS = ['ERP_BASE_URL', 'ERP_USERNAME', 'ERP_PASSWORD', 'MES_BASE_URL', 'MES_TOKEN', 'CREDENTIAL_SECRET', 'ADMIN_USERS', 'ADMIN_PASSWORD', 'PORT', 'HOST'];
 
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
-  const dir = tempDir('erp-mes-server-');
+  const dir = options.userDir ? { path: options.userDir, remove: () => undefined } : tempDir('erp-mes-server-');
   if (options.flows) writeFileSync(join(dir.path, 'flows.json'), JSON.stringify(options.flows));
   const port = await freePort();
   const simPort = await freePort();
