@@ -1,0 +1,180 @@
+// The figures of an order at an instant: completion, colour, lag against the planned window, observed cycle
+// time and predicted delay (DESIGN §1). Pure functions of the order's state, the settings and `now`.
+import { observedCycleSec, roundQty } from './tally';
+import type {
+  Colour,
+  OperationStatus,
+  OperationTally,
+  OrderProgressState,
+  OrderProgressStatus,
+  PlannedOperation,
+  PlannedOrder,
+  ProgressSettings,
+} from './types';
+import { DEFAULT_PROGRESS_SETTINGS } from './types';
+
+/** The parts of an order's state its figures depend on. */
+export type OrderView = Pick<OrderProgressState, 'plan' | 'operations' | 'exception'>;
+
+export interface OperationFigures {
+  planned: PlannedOperation;
+  tally?: OperationTally;
+  plannedQty: number;
+  goodQty: number;
+  scrapQty: number;
+  completionPct: number;
+  colour: Colour;
+  status: OperationStatus;
+  /** Where the plan says the operation should be at `now`, linear over its planned window, %. */
+  expectedPct: number;
+  /** expectedPct − completionPct, percentage points. */
+  behindPct: number;
+  lagging: boolean;
+  observedCycleSec?: number;
+}
+
+export interface OrderFigures {
+  plan: PlannedOrder;
+  operations: OperationFigures[];
+  completedQty: number;
+  scrapQty: number;
+  completionPct: number;
+  colour: Colour;
+  status: OrderProgressStatus;
+  lagging: boolean;
+  lagReason?: string;
+  predictedDelayMinutes: number;
+}
+
+/** Settings with the defaults filled in, refused with a sentence when they cannot make sense. */
+export function progressSettings(given: Partial<ProgressSettings> = {}): ProgressSettings {
+  const settings = { ...DEFAULT_PROGRESS_SETTINGS, ...given };
+  for (const name of ['greenPct', 'yellowPct', 'lagThresholdPct'] as const) {
+    const value = settings[name];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
+      throw new Error(`Progress setting ${name} must be a number from 0 to 100, not ${JSON.stringify(value)}.`);
+    }
+  }
+  if (settings.yellowPct > settings.greenPct) {
+    throw new Error(`Progress setting yellowPct (${settings.yellowPct}) must not be above greenPct (${settings.greenPct}).`);
+  }
+  return settings;
+}
+
+/** Percentages carry two decimals; colours and lag are judged on the figure shown, so they never disagree. */
+export function roundPct(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+export function completionPct(goodQty: number, plannedQty: number): number {
+  return plannedQty > 0 ? roundPct((goodQty * 100) / plannedQty) : 0;
+}
+
+export function colourFor(pct: number, settings: ProgressSettings): Colour {
+  if (pct >= settings.greenPct) return 'green';
+  if (pct >= settings.yellowPct) return 'yellow';
+  return 'red';
+}
+
+/** 0 before the planned start, 100 from the planned end, linear in between. */
+export function expectedCompletionPct(op: PlannedOperation, nowMs: number): number {
+  const start = Date.parse(op.plannedStart);
+  const end = Date.parse(op.plannedEnd);
+  if (nowMs < start) return 0;
+  if (nowMs >= end) return 100;
+  return roundPct(((nowMs - start) * 100) / (end - start));
+}
+
+export function operationStatus(tally: OperationTally | undefined): OperationStatus {
+  return tally ? tally.latest.status : 'waiting';
+}
+
+/**
+ * Without a plan an order is waiting until its first report and running after it. With one it is completed
+ * once its last operation reports completed or has made the planned quantity.
+ */
+export function orderStatus(state: OrderView): OrderProgressStatus {
+  const last = state.plan?.operations[state.plan.operations.length - 1];
+  const lastTally = last && state.operations[last.opNo];
+  if (state.plan && lastTally && (lastTally.latest.status === 'completed' || lastTally.goodQty >= state.plan.plannedQty)) return 'completed';
+  return Object.keys(state.operations).length > 0 ? 'running' : 'waiting';
+}
+
+export function operationFigures(op: PlannedOperation, tally: OperationTally | undefined, plannedQty: number, settings: ProgressSettings, nowMs: number): OperationFigures {
+  const goodQty = tally?.goodQty ?? 0;
+  const pct = completionPct(goodQty, plannedQty);
+  const status = operationStatus(tally);
+  const expectedPct = expectedCompletionPct(op, nowMs);
+  const behindPct = roundPct(expectedPct - pct);
+  const shouldHaveStarted = nowMs >= Date.parse(op.plannedStart);
+  const cycle = observedCycleSec(tally);
+  return {
+    planned: op,
+    ...(tally && { tally }),
+    plannedQty,
+    goodQty,
+    scrapQty: tally?.scrapQty ?? 0,
+    completionPct: pct,
+    colour: colourFor(pct, settings),
+    status,
+    expectedPct,
+    behindPct,
+    lagging: shouldHaveStarted && status !== 'completed' && behindPct > settings.lagThresholdPct,
+    ...(cycle !== undefined && { observedCycleSec: cycle }),
+  };
+}
+
+/** "1.5" rather than "1.50", "25" rather than "25.00". */
+const figure = (n: number) => String(Math.round(n * 10) / 10);
+
+export function operationLagReason(op: OperationFigures): string {
+  return `Operation ${op.planned.opNo} is ${figure(op.behindPct)} points behind plan: ${figure(op.completionPct)} % done, ${figure(op.expectedPct)} % expected by now.`;
+}
+
+/**
+ * Minutes the order will finish after its due date at the pace seen so far, 0 when on time:
+ * max(0, remaining qty × bottleneck cycle − time left to due). The bottleneck is the slowest observed cycle
+ * among the operations not yet finished; while none of them has an observed cycle, the slowest of their
+ * planned stdSecondsPerUnit stands in.
+ */
+export function predictedDelayMinutes(plan: PlannedOrder, operations: OperationFigures[], completedQty: number, nowMs: number): number {
+  const remaining = Math.max(0, plan.plannedQty - completedQty);
+  const unfinished = operations.filter((op) => op.status !== 'completed' && op.goodQty < op.plannedQty);
+  if (remaining === 0 || unfinished.length === 0) return 0;
+  const observed = unfinished.flatMap((op) => (op.observedCycleSec === undefined ? [] : [op.observedCycleSec]));
+  const cycleSec = observed.length > 0 ? Math.max(...observed) : Math.max(...unfinished.map((op) => op.planned.stdSecondsPerUnit));
+  const secondsLeft = (Date.parse(plan.dueDate) - nowMs) / 1000;
+  return Math.max(0, Math.round((remaining * cycleSec - secondsLeft) / 60));
+}
+
+/** The figures of a planned order at `now`. */
+export function orderFigures(state: OrderView & { plan: PlannedOrder }, settings: ProgressSettings, nowMs: number): OrderFigures {
+  const plan = state.plan;
+  const status = orderStatus(state);
+  const operations = plan.operations
+    .map((op) => operationFigures(op, state.operations[op.opNo], plan.plannedQty, settings, nowMs))
+    // A finished order has nothing behind, even an operation that never reported its own completion.
+    .map((op) => (status === 'completed' && op.lagging ? { ...op, lagging: false } : op));
+  const completedQty = operations[operations.length - 1]?.goodQty ?? 0;
+  const scrapQty = operations.reduce((sum, op) => roundQty(sum + op.scrapQty), 0);
+  const pct = completionPct(completedQty, plan.plannedQty);
+  const furthestBehind = operations.filter((op) => op.lagging).sort((a, b) => b.behindPct - a.behindPct)[0];
+  const lagging = furthestBehind !== undefined;
+  let lagReason: string | undefined;
+  if (lagging) {
+    const exception = state.exception;
+    lagReason = exception ? `${exception.type}, ${exception.severity}: ${exception.description}`.slice(0, 500) : operationLagReason(furthestBehind);
+  }
+  return {
+    plan,
+    operations,
+    completedQty,
+    scrapQty,
+    completionPct: pct,
+    colour: colourFor(pct, settings),
+    status,
+    lagging,
+    ...(lagReason !== undefined && { lagReason }),
+    predictedDelayMinutes: status === 'completed' ? 0 : predictedDelayMinutes(plan, operations, completedQty, nowMs),
+  };
+}

@@ -1,0 +1,50 @@
+// One operation's reports folded into sums, its earliest and its latest report. Every step is a sum, a
+// minimum or a maximum over a total order, so reports arriving late or out of order give the same tally.
+import type { OperationTally, ProgressReport, ReportMark } from './types';
+
+/** Quantities are kept to 6 decimals: sums of increments then agree whatever order they were added in. */
+export function roundQty(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+/** Orders reports by time, then by event id when two share a timestamp. */
+export function compareMarks(a: ReportMark, b: ReportMark): number {
+  if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
+  return a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0;
+}
+
+export function reportMark(report: ProgressReport): ReportMark {
+  const ms = Date.parse(report.timestamp);
+  if (Number.isNaN(ms)) throw new Error(`payload.timestamp '${report.timestamp}' is not a date and time.`);
+  return { at: report.timestamp, ms, eventId: report.eventId };
+}
+
+/** The tally with one more distinct report counted (the input is not changed). */
+export function addReport(tally: OperationTally | undefined, report: ProgressReport): OperationTally {
+  const mark = reportMark(report);
+  const good = roundQty(report.goodQty);
+  const scrap = roundQty(report.scrapQty);
+  const first = { ...mark, units: roundQty(good + scrap) };
+  const latest = { ...mark, status: report.status };
+  if (!tally) return { goodQty: good, scrapQty: scrap, reports: 1, first, latest };
+  return {
+    goodQty: roundQty(tally.goodQty + good),
+    scrapQty: roundQty(tally.scrapQty + scrap),
+    reports: tally.reports + 1,
+    first: compareMarks(mark, tally.first) < 0 ? first : tally.first,
+    latest: compareMarks(mark, tally.latest) > 0 ? latest : tally.latest,
+  };
+}
+
+/**
+ * Seconds per unit (good + scrap) actually taken: the time from the first to the latest report over the
+ * units reported after the first one (the first report's units were made from an unknown start).
+ * Undefined until two reports at different times have added units.
+ */
+export function observedCycleSec(tally: OperationTally | undefined): number | undefined {
+  if (!tally) return undefined;
+  const seconds = (tally.latest.ms - tally.first.ms) / 1000;
+  const units = roundQty(tally.goodQty + tally.scrapQty - tally.first.units);
+  if (seconds <= 0 || units <= 0) return undefined;
+  return Math.round((seconds / units) * 1000) / 1000;
+}
