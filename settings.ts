@@ -48,6 +48,8 @@ export interface BridgeSettings {
   simPort: number;
   /** How often the demo ERP's planner revises or releases an order, ms; 0 = never (tests). */
   simLiveChangesMs: number;
+  /** Demo: how often the simulated MES reports the floor's progress to the bridge (0 = never). */
+  simMesReportsMs: number;
   /** Which ERP dialect the demo flow talks to: an ERP profile preset id (DEMO_ERP). */
   demoErp: string;
   demoReset: boolean;
@@ -263,6 +265,7 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     ...(tls ? { tls } : {}),
     simPort: parsePort('SIM_PORT', env.SIM_PORT, 0),
     simLiveChangesMs: parseWholeNumber('SIM_LIVE_CHANGES_MS', env.SIM_LIVE_CHANGES_MS, 20_000),
+    simMesReportsMs: parseWholeNumber('SIM_MES_REPORTS_MS', env.SIM_MES_REPORTS_MS, 5_000),
     demoErp: parseDemoErp(env.DEMO_ERP),
     demoReset: flag(env.DEMO_RESET),
     logLevel,

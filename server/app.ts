@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import express from 'express';
 import RED from 'node-red';
 import type { BridgeSettings } from '../settings';
-import { seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
+import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { httpNodeBasicAuth } from './http-node-auth';
 import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
 import { buildNodeRedSettings } from './node-red-settings';
@@ -87,7 +87,8 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
   mountBridgeApi(RED, { name: pkg.name, version: pkg.version, demo: settings.demo });
   app.use('/', RED.httpAdmin);
-  app.use('/', httpNodeBasicAuth(settings.httpNodeUsers), RED.httpNode);
+  const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
+  app.use('/', httpNodeBasicAuth(httpNodeUsers), RED.httpNode);
 
   const hooks = RED.hooks as unknown as LabelledHooks;
   hooks.add(METRICS_HOOK, (events) => {

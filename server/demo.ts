@@ -3,7 +3,8 @@
 // file is seeded from flows/demo-plant.json.
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BridgeSettings } from '../settings';
+import bcrypt from 'bcryptjs';
+import type { BridgeSettings, HttpNodeUser } from '../settings';
 import type { ProductionOrder } from './simulator/types';
 
 export interface DemoPlant {
@@ -17,6 +18,11 @@ export interface DemoPlant {
 export const DEMO_ERP_USER = 'erp-bridge';
 export const DEMO_ERP_PASSWORD = 'demo-erp-pass';
 export const DEMO_MES_TOKEN = 'demo-mes-token';
+/** The simulated MES posts its job reports to the bridge's webhook as this HTTP user (demo only). */
+export const DEMO_MES_WEBHOOK_USER = 'mes-demo';
+export const DEMO_MES_WEBHOOK_PASSWORD = 'demo-mes-webhook-pass';
+/** Where the demo flow's http-in node takes the MES's job reports. */
+export const MES_REPORTS_PATH = '/mes/progress-reports';
 
 export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv = process.env): Promise<DemoPlant> {
   // Loaded lazily: outside demo mode the simulator is never required.
@@ -28,6 +34,9 @@ export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv =
     erpUser: DEMO_ERP_USER,
     erpPassword: DEMO_ERP_PASSWORD,
     mesToken: DEMO_MES_TOKEN,
+    planFrom: 'now',
+    mesReportsEveryMs: s.simMesReportsMs,
+    mesWebhook: { url: `${s.tls ? 'https' : 'http'}://127.0.0.1:${s.port}${MES_REPORTS_PATH}`, username: DEMO_MES_WEBHOOK_USER, password: DEMO_MES_WEBHOOK_PASSWORD },
   });
   const erp = demoErpEnvironment(s.demoErp, sim.url, sim.erpUrl);
   for (const [name, value] of Object.entries(erp)) env[name] ??= value;
@@ -120,6 +129,11 @@ export function demoErpEnvironment(preset: string, simUrl: string, genericErpUrl
     ERP_TOKEN: d.token ?? '',
     ERP_PARAMS: JSON.stringify(d.params ?? {}),
   };
+}
+
+/** The HTTP user the simulated MES posts its job reports as; only the demo lets it in. */
+export function demoWebhookUser(): HttpNodeUser {
+  return { username: DEMO_MES_WEBHOOK_USER, passwordHash: bcrypt.hashSync(DEMO_MES_WEBHOOK_PASSWORD, 10) };
 }
 
 /** Copies the demo flow into place when there is none yet (or DEMO_RESET=1). Returns what it did. */

@@ -7,10 +7,14 @@ import { BODY_LIMIT, basicCredentials, jsonBodyErrors, secretEquals, sendError }
 import { DAY, HOUR_MS, parseIsoWithZone, plantMidnight, toPlantIso } from './plant-time';
 import { PRODUCTS, buildOrder, dueDateAfter, orderNumber, randomInt, scheduleOperations, seedProductionOrders, type Prng } from './seed';
 import type { ProductionOrder, ProductionOrderInput } from './types';
+import { ErpProgressInbox } from './erp-progress';
+
+/** Which requests a fault hits: the production-order pages (default) or the progress-update inbox. */
+export type ErpFaultTarget = 'orders' | 'progress';
 
 export type ErpFault =
-  | { kind: 'status'; status: number; times?: number; message?: string }
-  | { kind: 'timeout' | 'malformed' | 'reset'; times?: number };
+  | { kind: 'status'; status: number; times?: number; message?: string; target?: ErpFaultTarget }
+  | { kind: 'timeout' | 'malformed' | 'reset'; times?: number; target?: ErpFaultTarget };
 
 export type LiveChange = { kind: 'revised' | 'released'; orderNo: string; revision: number };
 
@@ -20,6 +24,8 @@ export interface SimulatedErpOptions {
   seedOrders: number;
   now: () => Date;
   rng: Prng;
+  /** When the first seeded order starts (ms); default tomorrow 08:00 plant time. */
+  firstStartMs?: number;
 }
 
 const MAX_LIMIT = 1000;
@@ -29,6 +35,8 @@ class BadQuery extends Error {}
 
 export class SimulatedErp {
   readonly router: Router;
+  /** Progress updates the MES side wrote back (execution feedback). */
+  readonly progress: ErpProgressInbox;
   private readonly store = new Map<string, unknown>();
   private pendingFaults: Array<{ fault: ErpFault; left: number }> = [];
   private readonly heldResponses = new Set<Response>();
@@ -40,8 +48,9 @@ export class SimulatedErp {
   private readonly changeListeners: Array<(order: ProductionOrder) => void> = [];
 
   constructor(private readonly options: SimulatedErpOptions) {
-    for (const order of seedProductionOrders(options.seedOrders, options.now(), options.rng)) this.store.set(order.orderNo, order);
+    for (const order of seedProductionOrders(options.seedOrders, options.now(), options.rng, options.firstStartMs)) this.store.set(order.orderNo, order);
     this.nextOrder = options.seedOrders + 1;
+    this.progress = new ErpProgressInbox(options.now);
     this.router = this.buildRouter();
   }
 
@@ -104,6 +113,7 @@ export class SimulatedErp {
   injectFault(fault: ErpFault): void {
     const times = fault.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new Error(`fault.times must be a positive integer; got ${String(fault.times)}`);
+    if (fault.target !== undefined && fault.target !== 'orders' && fault.target !== 'progress') throw new Error(`fault.target must be orders or progress; got ${JSON.stringify(fault.target)}`);
     if (!['status', 'timeout', 'malformed', 'reset'].includes(fault.kind)) {
       throw new Error(`fault.kind must be one of status, timeout, malformed, reset; got ${JSON.stringify(fault.kind)}`);
     }
@@ -152,6 +162,16 @@ export class SimulatedErp {
   private buildRouter(): Router {
     const router = express.Router();
     router.get('/api/v1/production-orders', (req, res) => this.productionOrders(req, res));
+    router.use(
+      this.progress.router((req, res) => {
+        const fault = this.takeFault('progress');
+        if (fault) {
+          this.fail(req, res, fault);
+          return false;
+        }
+        return this.authorized(req, res);
+      }),
+    );
     router.post('/api/v1/confirmations', express.json({ limit: BODY_LIMIT }), (req, res) => this.confirm(req, res));
     router.use('/_sim', express.json({ limit: BODY_LIMIT }));
     router.get('/_sim/orders', (_req, res) => void res.json({ items: this.orders() }));
@@ -237,10 +257,12 @@ export class SimulatedErp {
     return { items: matching.slice(offset, offset + limit).map((o) => structuredClone(o.item)), offset, limit, total: matching.length };
   }
 
-  private takeFault(): ErpFault | undefined {
-    const next = this.pendingFaults[0];
-    if (!next) return undefined;
-    if (--next.left <= 0) this.pendingFaults.shift();
+  /** The next armed fault for these requests, if any (faults for the other target wait their turn). */
+  private takeFault(target: ErpFaultTarget = 'orders'): ErpFault | undefined {
+    const index = this.pendingFaults.findIndex((f) => (f.fault.target ?? 'orders') === target);
+    if (index < 0) return undefined;
+    const next = this.pendingFaults[index];
+    if (--next.left <= 0) this.pendingFaults.splice(index, 1);
     return next.fault;
   }
 

@@ -5,6 +5,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { validate } from '../../nodes/lib/validation';
 import { BODY_LIMIT, bearerToken, jsonBodyErrors, secretEquals, sendError } from './http-util';
 import { progressAt, type OperationProgress } from './mes-progress';
+import { MesReporter, type ProgressReport, type WebhookTarget } from './mes-reports';
 import { toPlantIso } from './plant-time';
 import type { WorkOrder } from './types';
 
@@ -22,6 +23,8 @@ export interface ReceivedWorkOrder {
 export interface SimulatedMesOptions {
   token: string;
   now: () => Date;
+  /** Where the MES posts its job reports (the bridge's webhook); none = reports only queue up. */
+  webhook?: WebhookTarget;
 }
 
 interface Waiter {
@@ -31,6 +34,8 @@ interface Waiter {
 
 export class SimulatedMes {
   readonly router: Router;
+  /** Job reports of the floor, posted to the webhook. */
+  readonly reporter: MesReporter;
   private readonly current = new Map<string, WorkOrder>();
   private log: ReceivedWorkOrder[] = [];
   private readonly waiters = new Set<Waiter>();
@@ -40,6 +45,7 @@ export class SimulatedMes {
   private failedPosts = 0;
 
   constructor(private readonly options: SimulatedMesOptions) {
+    this.reporter = new MesReporter(options.webhook);
     this.router = this.buildRouter();
   }
 
@@ -184,6 +190,20 @@ export class SimulatedMes {
       } catch (err) {
         sendError(res, 400, (err as Error).message);
       }
+    });
+    // A report made by hand ({orderNo, opNo, goodQty, scrapQty, status, equipment[, timestamp]}), posted at once.
+    router.post('/_sim/reports', express.json(), (req, res) => {
+      const body = (req.body ?? {}) as Partial<ProgressReport>;
+      const report = this.reporter.manual({
+        orderNo: String(body.orderNo),
+        opNo: String(body.opNo),
+        goodQty: Number(body.goodQty ?? 0),
+        scrapQty: Number(body.scrapQty ?? 0),
+        status: body.status ?? 'running',
+        equipment: String(body.equipment),
+        timestamp: body.timestamp ?? toPlantIso(this.options.now()),
+      });
+      this.reporter.flush().then(() => res.json({ report, pending: this.reporter.pending, failures: this.reporter.failures }));
     });
     router.get('/_sim/faults', (_req, res) => void res.json({ armed: this.faults.reduce((n, f) => n + f.left, 0), failedPosts: this.failedPosts }));
     router.post('/_sim/reset', (_req, res) => {

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimulatedErp, type LiveChange } from './erp';
 import { SimulatedMes } from './mes';
+import type { WebhookTarget } from './mes-reports';
 import { sendError } from './http-util';
 import { createPrng } from './seed';
 import { createErpnextDialect } from './dialects/erpnext';
@@ -16,6 +17,7 @@ import { listen } from '../listen';
 export { SimulatedErp, type ErpFault, type LiveChange } from './erp';
 export { SimulatedMes, type ReceivedWorkOrder, type ReceiveOutcome } from './mes';
 export { progressAt, type OperationProgress } from './mes-progress';
+export { MesReporter, lotOf, type ProgressReport, type WebhookTarget } from './mes-reports';
 export { demoCodeTable, demoCodeTableCsv, type DemoCodeEntry } from './demo-master-data';
 export type { ProductionOrder, ProductionOrderInput, WorkOrder } from './types';
 
@@ -31,6 +33,12 @@ export interface PlantSimulatorOptions {
   now?: () => Date;
   /** Called after each live change, e.g. for the demo's log. */
   onLiveChange?: (change: LiveChange) => void;
+  /** 'tomorrow' (default): the seeded plan starts tomorrow 08:00; 'now': it started hours ago, so the floor is busy. */
+  planFrom?: 'tomorrow' | 'now';
+  /** 0 = off (tests drive reports by hand); the demo uses e.g. 5000: the MES reports the floor's progress. */
+  mesReportsEveryMs?: number;
+  /** Where the MES posts its job reports (the bridge's webhook). */
+  mesWebhook?: WebhookTarget;
 }
 
 /** The same plant served in each real ERP's dialect, at `${url}/<name>` (the ERP profile presets' fakes). */
@@ -51,6 +59,7 @@ export interface PlantSimulator {
   close(): Promise<void>;
 }
 
+const HOUR = 3_600_000;
 // Fixed so every run seeds the same plan for the same day.
 const SEED = 20261010;
 
@@ -67,8 +76,9 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     seedOrders,
     now,
     rng: createPrng(SEED),
+    firstStartMs: opts.planFrom === 'now' ? Math.floor(now().getTime() / HOUR) * HOUR - 14 * HOUR : undefined,
   });
-  const mes = new SimulatedMes({ token: opts.mesToken ?? 'demo-mes-token', now });
+  const mes = new SimulatedMes({ token: opts.mesToken ?? 'demo-mes-token', now, webhook: opts.mesWebhook });
 
   const app = express();
   app.disable('x-powered-by');
@@ -106,6 +116,16 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     liveTimer.unref();
   }
 
+  let reportTimer: NodeJS.Timeout | undefined;
+  const reportEvery = opts.mesReportsEveryMs ?? 0;
+  if (reportEvery > 0) {
+    reportTimer = setInterval(() => {
+      mes.reporter.observe(mes.progress());
+      void mes.reporter.flush();
+    }, reportEvery);
+    reportTimer.unref();
+  }
+
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -117,6 +137,7 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         if (liveTimer) clearInterval(liveTimer);
+        if (reportTimer) clearInterval(reportTimer);
         erp.close();
         mes.close();
         for (const dialect of Object.values(dialects)) dialect.close();

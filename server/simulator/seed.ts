@@ -187,11 +187,12 @@ function issuingOperation(product: ProductTemplate, operations: RoutingOperation
 }
 
 /**
- * The seeded plan, anchored at plant midnight of `now` so a given day always seeds the same
- * orders. Changes were stamped yesterday morning, several orders in the same second (ERP batch
- * release), and not in order-number order; the last order still routes leak test to WC-OLD09.
+ * The seeded plan, anchored at plant midnight of `now` so a given day always seeds the same orders
+ * (unless `firstStartMs` moves the first start). Changes were stamped yesterday morning, several orders
+ * in the same second (ERP batch release), and not in order-number order; the last order still routes
+ * leak test to WC-OLD09.
  */
-export function seedProductionOrders(count: number, now: Date, rng: Prng): ProductionOrder[] {
+export function seedProductionOrders(count: number, now: Date, rng: Prng, firstStartMs?: number): ProductionOrder[] {
   const anchor = plantMidnight(now);
   const changedFrom = anchor - 16 * HOUR_MS;
   const slots = Math.max(4, count);
@@ -201,7 +202,8 @@ export function seedProductionOrders(count: number, now: Date, rng: Prng): Produ
   for (let i = 0; i < count; i++) {
     const slot = randomInt(rng, 0, slots - 1);
     const updatedAt = i % 5 === 1 ? orders[i - 1].updatedAt : toPlantIso(changedFrom + slot * step + ((slot * 13) % 60) * 1000);
-    const start = anchor + DAY + 8 * HOUR_MS + i * 6 * HOUR_MS;
+    // Tests plan from tomorrow 08:00, one order every 6 h; the demo from a few hours ago, so the floor is busy now.
+    const start = firstStartMs === undefined ? anchor + DAY + 8 * HOUR_MS + i * 6 * HOUR_MS : firstStartMs + i * 3 * HOUR_MS;
     const order = buildOrder(orderNumber(i + 1), randomInt(rng, 0, PRODUCTS.length - 1), rng, start, updatedAt);
     if (i % 8 === 5) order.status = 'created';
     if (rng() < 0.25) order.revision = randomInt(rng, 1, 2);
