@@ -1,32 +1,95 @@
-// Config node: where durable state lives (watermarks, delivered keys; later the outbox and workflow state).
-// The embedded default is one SQLite file; Redis comes later behind the same KeyValueStore interface.
+// Config node: where durable state lives (watermarks, delivered keys, the outbox, workflow state).
+// The embedded default is one SQLite file; Redis lets several Node-RED instances share the state and the
+// outbox. Users listen for 'state' (the Redis link dropped or back) and 'durability' (writes not durable).
 import { isAbsolute, join } from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
-import type { KeyValueStore } from '../lib/stores/store';
-import type { BridgeStoreNode } from './types';
+import { Outbox, type OutboxOptions } from '../lib/outbox/outbox';
+import { RedisOutboxStore } from '../lib/outbox/redis-outbox-store';
+import { SqliteOutboxStore } from '../lib/outbox/sqlite-outbox-store';
+import type { OutboxStore, StoreDurability } from '../lib/outbox/types';
+import { RedisConnection, type RedisStateEvent } from '../lib/stores/redis-connection';
+import { RedisStore } from '../lib/stores/redis-store';
 import { SqliteStore } from '../lib/stores/sqlite-store';
+import type { KeyValueStore } from '../lib/stores/store';
+import type { BridgeStoreNode, BridgeStoreStateEvent, BridgeStoreType } from './types';
 
 interface BridgeStoreDef extends NodeDef {
-  storeType: 'sqlite';
-  file: string;
+  storeType?: BridgeStoreType;
+  file?: string;
+  url?: string;
+  host?: string;
+  port?: string | number;
+  db?: string | number;
+  username?: string;
+  keyPrefix?: string;
+  requireDurable?: boolean;
 }
 
+/** A whole number from a field that may be empty; the default when empty. */
+function wholeNumber(value: string | number | undefined, fallback: number, what: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`the Redis ${what} must be a whole number, not '${value}'`);
+  return n;
+}
 
 export = function register(RED: NodeAPI): void {
   function BridgeStore(this: BridgeStoreNode, config: BridgeStoreDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const directory: string = (RED.settings as unknown as Record<string, string | undefined>).bridgeStoreDirectory ?? RED.settings.userDir ?? process.cwd();
-    const file = config.file || 'bridge-store.sqlite';
-    node.location = file === ':memory:' || isAbsolute(file) ? file : join(directory, file);
+    const title = `bridge store '${config.name || 'bridge-store'}'`;
+    node.storeType = config.storeType === 'redis' ? 'redis' : 'sqlite';
+    node.state = undefined;
 
     let store: KeyValueStore | undefined;
+    let outboxStore: OutboxStore | undefined;
+    let connection: RedisConnection | undefined;
     let openError: Error | undefined;
-    try {
-      store = new SqliteStore(node.location);
-    } catch (err) {
-      openError = new Error(`bridge store '${config.name || 'bridge-store'}' cannot open ${node.location}: ${(err as Error).message}.`);
-      node.error(openError.message);
+    const outboxes = new Map<string, Outbox>();
+
+    if (node.storeType === 'sqlite') {
+      const directory: string = (RED.settings as unknown as Record<string, string | undefined>).bridgeStoreDirectory ?? RED.settings.userDir ?? process.cwd();
+      const file = config.file || 'bridge-store.sqlite';
+      node.location = file === ':memory:' || isAbsolute(file) ? file : join(directory, file);
+      try {
+        store = new SqliteStore(node.location);
+        node.state = 'connected';
+      } catch (err) {
+        openError = new Error(`${title} cannot open ${node.location}: ${(err as Error).message}.`);
+        node.error(openError.message);
+      }
+    } else {
+      try {
+        connection = new RedisConnection({
+          url: config.url || undefined,
+          host: config.host || '127.0.0.1',
+          port: wholeNumber(config.port, 6379, 'port'),
+          db: wholeNumber(config.db, 0, 'database number'),
+          username: config.username || undefined,
+          password: node.credentials?.password || undefined,
+          keyPrefix: config.keyPrefix ?? 'erp-mes:',
+          requireDurable: config.requireDurable === true,
+          connectionName: `bridge-store:${node.id}`,
+        });
+        node.location = connection.label;
+        store = new RedisStore(connection);
+        connection.on('state', (event: RedisStateEvent) => {
+          node.state = event.state;
+          if (event.error) node.warn(event.error.message);
+          node.emit('state', event satisfies BridgeStoreStateEvent);
+        });
+        let lastWarning: string | undefined;
+        connection.on('durability', (durability: StoreDurability) => {
+          // Not refusing: the machine's default Redis is not durable. Said once per change, not per reconnect.
+          if (durability.durable !== true && durability.detail !== lastWarning) node.warn(`${title}: ${durability.detail}`);
+          lastWarning = durability.durable === true ? undefined : durability.detail;
+          node.emit('durability', durability);
+        });
+      } catch (err) {
+        node.location = 'redis';
+        openError = new Error(`${title} cannot use Redis: ${(err as Error).message}.`);
+        node.error(openError.message);
+      }
     }
 
     node.store = () => {
@@ -34,16 +97,56 @@ export = function register(RED: NodeAPI): void {
       return store!;
     };
 
+    node.outboxStore = () => {
+      if (openError) throw openError;
+      // How long a Node-RED instance may go silent before another takes over what it was delivering.
+      const claimIdleMs = Number((RED.settings as unknown as Record<string, unknown>).bridgeStoreClaimIdleMs) || 30_000;
+      outboxStore ??= connection ? new RedisOutboxStore(connection, { claimIdleMs }) : new SqliteOutboxStore(node.location);
+      return outboxStore;
+    };
+
+    node.outbox = (name: string, options?: OutboxOptions) => {
+      let outbox = outboxes.get(name);
+      if (!outbox) {
+        outbox = new Outbox(name, node.outboxStore(), options);
+        outboxes.set(name, outbox);
+      } else if (options && !outbox.delivering) {
+        // A user node redeployed with new settings: they apply from its next start().
+        outbox.configure(options);
+      }
+      return outbox;
+    };
+
+    node.durability = () => {
+      if (openError) return { durable: false, detail: openError.message };
+      if (connection) return connection.durability();
+      return node.location === ':memory:'
+        ? { durable: false, detail: `${title} keeps its state in memory (:memory:); it is lost when the process ends.` }
+        : { durable: true, detail: `SQLite file ${node.location} (WAL).` };
+    };
+
     node.on('close', (_removed: boolean, done: () => void) => {
-      (store ? store.close() : Promise.resolve()).then(
+      // Outboxes first (their workers finish what is in flight), then the stores, then the connection.
+      (async () => {
+        await Promise.all([...outboxes.values()].map((o) => o.close()));
+        outboxes.clear();
+        await outboxStore?.close();
+        await store?.close();
+        await connection?.close();
+      })().then(
         () => done(),
         (err) => {
-          node.error(`bridge store did not close cleanly: ${(err as Error).message}`);
+          node.error(`${title} did not close cleanly: ${(err as Error).message}`);
+          connection?.client.disconnect();
           done();
         },
       );
     });
   }
 
-  RED.nodes.registerType('bridge-store', BridgeStore as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType('bridge-store', BridgeStore as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+    credentials: {
+      password: { type: 'password' },
+    },
+  });
 };

@@ -1,9 +1,34 @@
 // What other nodes may use of this config node.
 import type { Node } from 'node-red';
+import type { Outbox, OutboxOptions } from '../lib/outbox/outbox';
+import type { OutboxStore, StoreDurability } from '../lib/outbox/types';
 import type { KeyValueStore } from '../lib/stores/store';
 
-export interface BridgeStoreNode extends Node {
-  /** The open store; throws a clear error when it could not be opened. */
-  store(): KeyValueStore;
+export type BridgeStoreType = 'sqlite' | 'redis';
+
+/** 'connected' / 'dropped' / 'unreachable' of the Redis link (SQLite is always 'connected'). */
+export interface BridgeStoreStateEvent {
+  state: 'connected' | 'dropped' | 'unreachable';
+  /** Why, for 'dropped' and 'unreachable': a sentence naming the server. */
+  error?: Error;
+}
+
+export interface BridgeStoreNode extends Node<{ password?: string }> {
+  storeType: BridgeStoreType;
+  /** The SQLite file, or redis://host:port/db (never with the password). */
   location: string;
+  /** The last state seen; listen with on('state', (e: BridgeStoreStateEvent) => …) and on('durability', (d: StoreDurability) => …). */
+  state: BridgeStoreStateEvent['state'] | undefined;
+  /** Whether an acknowledged write survives a crash of the store (for a warning status). */
+  durability(): StoreDurability;
+  /** The open key-value store; throws a clear error when it could not be opened. */
+  store(): KeyValueStore;
+  /** The outbox store behind every outbox of this config (for statistics and dead letters). */
+  outboxStore(): OutboxStore;
+  /**
+   * The outbox named `name` (one per ERP endpoint), made on first use; later calls get the same instance, and
+   * their options apply while its worker is stopped (start() it once, stop() it in your close handler). It is
+   * closed when this node closes.
+   */
+  outbox(name: string, options?: OutboxOptions): Outbox;
 }

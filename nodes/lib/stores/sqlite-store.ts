@@ -1,43 +1,12 @@
 // The embedded default store: one SQLite file in WAL mode (better-sqlite3). Writes are synchronous
 // and committed when the call returns, which is what "durable before done()" needs.
 // Several bridge-store nodes naming the same file share one connection, counted by users.
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import type Database from 'better-sqlite3';
 import type { KeyValueStore } from './store';
-
-interface SharedDatabase {
-  key: string;
-  db: Database.Database;
-  users: number;
-}
-const openFiles = new Map<string, SharedDatabase>();
-
-function openShared(file: string): SharedDatabase {
-  const key = file === ':memory:' ? `:memory:${openFiles.size}:${Math.random()}` : resolve(file);
-  let shared = openFiles.get(key);
-  if (!shared) {
-    if (file !== ':memory:') mkdirSync(dirname(key), { recursive: true });
-    const db = new Database(file === ':memory:' ? ':memory:' : key);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(`CREATE TABLE IF NOT EXISTS kv (
-      namespace TEXT NOT NULL,
-      key TEXT NOT NULL,
-      value TEXT NOT NULL,
-      updated_at INTEGER NOT NULL,
-      PRIMARY KEY (namespace, key)
-    ) WITHOUT ROWID`);
-    shared = { key, db, users: 0 };
-    openFiles.set(key, shared);
-  }
-  shared.users += 1;
-  return shared;
-}
+import { openSharedSqlite, type SharedSqliteFile } from './sqlite-file';
 
 export class SqliteStore implements KeyValueStore {
-  private readonly shared: SharedDatabase;
+  private readonly shared: SharedSqliteFile;
   private closed = false;
   private readonly getStmt: Database.Statement<[string, string], { value: string }>;
   private readonly putStmt: Database.Statement<[string, string, string, number]>;
@@ -46,8 +15,15 @@ export class SqliteStore implements KeyValueStore {
   private readonly putAll: (namespace: string, entries: Array<[string, unknown]>) => void;
 
   constructor(readonly file: string) {
-    this.shared = openShared(file);
+    this.shared = openSharedSqlite(file);
     const db = this.shared.db;
+    db.exec(`CREATE TABLE IF NOT EXISTS kv (
+      namespace TEXT NOT NULL,
+      key TEXT NOT NULL,
+      value TEXT NOT NULL,
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (namespace, key)
+    ) WITHOUT ROWID`);
     this.getStmt = db.prepare('SELECT value FROM kv WHERE namespace = ? AND key = ?');
     this.putStmt = db.prepare(
       'INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
@@ -103,10 +79,6 @@ export class SqliteStore implements KeyValueStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.shared.users -= 1;
-    if (this.shared.users === 0) {
-      openFiles.delete(this.shared.key);
-      this.shared.db.close();
-    }
+    this.shared.release();
   }
 }

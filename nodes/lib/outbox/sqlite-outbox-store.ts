@@ -1,0 +1,251 @@
+// The outbox in the embedded SQLite file (shared with the key-value store). The queue is a table ordered by
+// an AUTOINCREMENT id, so ids never go back even after the newest row is delivered; a partition's head is its
+// lowest id. Nothing about a delivery in flight is written: after a restart the heads are simply taken again
+// and re-sent with the same idempotency key. One process works one file.
+import { randomUUID } from 'node:crypto';
+import { openSharedSqlite, type SharedSqliteFile } from '../stores/sqlite-file';
+import type { DeadLetter, DeliveryFailure, NewOutboxItem, OutboxItem, OutboxStats, OutboxStore, StoreDurability, TakeRequest, TakeResult } from './types';
+
+interface ItemRow {
+  id: number;
+  outbox: string;
+  partition_key: string;
+  idempotency_key: string;
+  payload: string;
+  enqueued_at: number;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+}
+interface DeadRow extends ItemRow {
+  reason: string;
+  dead_lettered_at: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS outbox_item (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  outbox TEXT NOT NULL,
+  partition_key TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_item_queue ON outbox_item (outbox);
+CREATE INDEX IF NOT EXISTS outbox_item_partition ON outbox_item (outbox, partition_key, id);
+CREATE UNIQUE INDEX IF NOT EXISTS outbox_item_key ON outbox_item (outbox, idempotency_key);
+CREATE INDEX IF NOT EXISTS outbox_item_retry ON outbox_item (outbox, next_attempt_at) WHERE attempts > 0;
+CREATE TABLE IF NOT EXISTS outbox_dead_letter (
+  id INTEGER PRIMARY KEY,
+  outbox TEXT NOT NULL,
+  partition_key TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  reason TEXT NOT NULL,
+  dead_lettered_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS outbox_dead_letter_key ON outbox_dead_letter (outbox, idempotency_key);
+CREATE TABLE IF NOT EXISTS outbox_counter (
+  outbox TEXT PRIMARY KEY,
+  delivered INTEGER NOT NULL DEFAULT 0,
+  retries INTEGER NOT NULL DEFAULT 0,
+  dead_lettered INTEGER NOT NULL DEFAULT 0
+);`;
+
+const toItem = (row: ItemRow): OutboxItem => ({
+  id: String(row.id),
+  outbox: row.outbox,
+  partition: row.partition_key,
+  idempotencyKey: row.idempotency_key,
+  payload: JSON.parse(row.payload),
+  enqueuedAt: row.enqueued_at,
+  attempts: row.attempts,
+  nextAttemptAt: row.next_attempt_at,
+  ...(row.last_error === null ? {} : { lastError: row.last_error }),
+});
+
+export class SqliteOutboxStore implements OutboxStore {
+  readonly kind = 'sqlite' as const;
+  private readonly shared: SharedSqliteFile;
+  private closed = false;
+  private readonly statements;
+  private readonly appendAll: (items: readonly NewOutboxItem[]) => OutboxItem[];
+  private readonly deliverAll: (items: readonly OutboxItem[]) => void;
+  private readonly failOne: (item: OutboxItem, failure: DeliveryFailure) => void;
+  private readonly deadLetterOne: (item: OutboxItem, reason: string) => void;
+  private readonly replay: (outbox: string, ids: readonly string[] | undefined) => OutboxItem[];
+
+  constructor(readonly file: string) {
+    this.shared = openSharedSqlite(file);
+    const db = this.shared.db;
+    // An acknowledged send must survive a power cut, not only a crash: every commit reaches the disk.
+    // Group commits keep that affordable. The setting is per connection, so the key-value store gains it too.
+    db.pragma('synchronous = FULL');
+    db.exec(SCHEMA);
+    const s = (this.statements = {
+      insert: db.prepare<[string, string, string, string, number]>(
+        'INSERT INTO outbox_item (outbox, partition_key, idempotency_key, payload, enqueued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (outbox, idempotency_key) DO NOTHING',
+      ),
+      heldQueued: db.prepare<[string, string], { id: number }>('SELECT id FROM outbox_item WHERE outbox = ? AND idempotency_key = ?'),
+      heldDead: db.prepare<[string, string], { id: number }>('SELECT id FROM outbox_dead_letter WHERE outbox = ? AND idempotency_key = ?'),
+      counterRow: db.prepare<[string]>('INSERT INTO outbox_counter (outbox) VALUES (?) ON CONFLICT (outbox) DO NOTHING'),
+      // Oldest first, heads only: an item is a head when no lower id of its partition is still queued.
+      heads: db.prepare<{ outbox: string; now: number; busy: string; limit: number }, ItemRow>(`
+        SELECT i.* FROM outbox_item i INDEXED BY outbox_item_queue
+        WHERE i.outbox = @outbox AND i.next_attempt_at <= @now
+          AND NOT EXISTS (SELECT 1 FROM outbox_item e WHERE e.outbox = i.outbox AND e.partition_key = i.partition_key AND e.id < i.id)
+          AND i.partition_key NOT IN (SELECT value FROM json_each(@busy))
+        ORDER BY i.id LIMIT @limit`),
+      run: db.prepare<[string, string, number, number], ItemRow>('SELECT * FROM outbox_item WHERE outbox = ? AND partition_key = ? AND id >= ? ORDER BY id LIMIT ?'),
+      nextDue: db.prepare<[string, number], { due: number | null }>('SELECT MIN(next_attempt_at) AS due FROM outbox_item WHERE outbox = ? AND attempts > 0 AND next_attempt_at > ?'),
+      get: db.prepare<[number], ItemRow>('SELECT * FROM outbox_item WHERE id = ?'),
+      delete: db.prepare<[number]>('DELETE FROM outbox_item WHERE id = ?'),
+      count: db.prepare<[number, number, number, string]>(
+        'UPDATE outbox_counter SET delivered = delivered + ?, retries = retries + ?, dead_lettered = dead_lettered + ? WHERE outbox = ?',
+      ),
+      fail: db.prepare<[number, string, number]>('UPDATE outbox_item SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
+      bury: db.prepare<[number, string | null, string, number, number]>(`
+        INSERT INTO outbox_dead_letter (id, outbox, partition_key, idempotency_key, payload, enqueued_at, attempts, next_attempt_at, last_error, reason, dead_lettered_at)
+        SELECT id, outbox, partition_key, idempotency_key, payload, enqueued_at, ?, next_attempt_at, ?, ?, ? FROM outbox_item WHERE id = ?`),
+      dead: db.prepare<[string], DeadRow>('SELECT * FROM outbox_dead_letter WHERE outbox = ? ORDER BY id'),
+      deadOfPartition: db.prepare<[string, string], DeadRow>('SELECT * FROM outbox_dead_letter WHERE outbox = ? AND partition_key = ? ORDER BY id'),
+      deadOne: db.prepare<[string, number], DeadRow>('SELECT * FROM outbox_dead_letter WHERE outbox = ? AND id = ?'),
+      undead: db.prepare<[number]>('DELETE FROM outbox_dead_letter WHERE id = ?'),
+      stats: db.prepare<[string], { depth: number; oldest: number | null }>('SELECT COUNT(*) AS depth, MIN(enqueued_at) AS oldest FROM outbox_item WHERE outbox = ?'),
+      deadCount: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM outbox_dead_letter WHERE outbox = ?'),
+      counters: db.prepare<[string], { delivered: number; retries: number; dead_lettered: number }>('SELECT delivered, retries, dead_lettered FROM outbox_counter WHERE outbox = ?'),
+      outboxes: db.prepare<[], { outbox: string }>('SELECT outbox FROM outbox_counter ORDER BY outbox'),
+    });
+
+    this.appendAll = db.transaction((items: readonly NewOutboxItem[]) => {
+      const now = Date.now();
+      const seen = new Set<string>();
+      return items.map((entry) => {
+        const key = entry.idempotencyKey ?? randomUUID();
+        const enqueuedAt = entry.enqueuedAt ?? now;
+        if (!seen.has(entry.outbox)) {
+          seen.add(entry.outbox);
+          s.counterRow.run(entry.outbox);
+        }
+        const dead = s.heldDead.get(entry.outbox, key);
+        const inserted = dead ? undefined : s.insert.run(entry.outbox, entry.partition, key, JSON.stringify(entry.payload), enqueuedAt);
+        const id = inserted?.changes === 1 ? Number(inserted.lastInsertRowid) : (dead ?? s.heldQueued.get(entry.outbox, key))!.id;
+        return { id: String(id), outbox: entry.outbox, partition: entry.partition, idempotencyKey: key, payload: entry.payload, enqueuedAt, attempts: 0, nextAttemptAt: 0 };
+      });
+    });
+    this.deliverAll = db.transaction((items: readonly OutboxItem[]) => {
+      const perOutbox = new Map<string, number>();
+      for (const item of items) {
+        if (s.delete.run(Number(item.id)).changes === 1) perOutbox.set(item.outbox, (perOutbox.get(item.outbox) ?? 0) + 1);
+      }
+      for (const [outbox, n] of perOutbox) s.count.run(n, 0, 0, outbox);
+    });
+    this.failOne = db.transaction((item: OutboxItem, failure: DeliveryFailure) => {
+      if (s.fail.run(failure.nextAttemptAt, failure.error, Number(item.id)).changes === 1) s.count.run(0, 1, 0, item.outbox);
+    });
+    this.deadLetterOne = db.transaction((item: OutboxItem, reason: string) => {
+      if (s.bury.run(item.attempts, item.lastError ?? null, reason, Date.now(), Number(item.id)).changes === 1) {
+        s.delete.run(Number(item.id));
+        s.count.run(0, 0, 1, item.outbox);
+      }
+    });
+    this.replay = db.transaction((outbox: string, ids: readonly string[] | undefined) => {
+      const rows = ids ? ids.map((id) => s.deadOne.get(outbox, Number(id))).filter((r): r is DeadRow => r !== undefined) : s.dead.all(outbox);
+      rows.sort((a, b) => a.id - b.id);
+      return rows.map((row) => {
+        s.undead.run(row.id);
+        const inserted = s.insert.run(outbox, row.partition_key, row.idempotency_key, row.payload, row.enqueued_at);
+        return toItem(s.get.get(Number(inserted.lastInsertRowid))!);
+      });
+    });
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error(`the outbox in ${this.file} is closed`);
+  }
+
+  async append(items: readonly NewOutboxItem[]): Promise<OutboxItem[]> {
+    this.check();
+    return items.length === 0 ? [] : this.appendAll(items);
+  }
+
+  async take(outbox: string, request: TakeRequest): Promise<TakeResult> {
+    this.check();
+    const s = this.statements;
+    const heads = s.heads.all({ outbox, now: request.now, busy: JSON.stringify([...request.busyPartitions]), limit: Math.max(0, request.limit) });
+    const items: OutboxItem[] = [];
+    for (const head of heads) {
+      const room = request.limit - items.length;
+      if (room <= 0) break;
+      const run = request.perPartition > 1 && room > 1 ? s.run.all(outbox, head.partition_key, head.id, Math.min(room, request.perPartition)) : [head];
+      items.push(...run.map(toItem));
+    }
+    const due = s.nextDue.get(outbox, request.now)?.due;
+    return due === null || due === undefined ? { items } : { items, nextDueAt: due };
+  }
+
+  async markDelivered(items: readonly OutboxItem[]): Promise<void> {
+    this.check();
+    if (items.length > 0) this.deliverAll(items);
+  }
+
+  async markFailed(item: OutboxItem, failure: DeliveryFailure): Promise<void> {
+    this.check();
+    this.failOne(item, failure);
+  }
+
+  async deadLetter(item: OutboxItem, reason: string): Promise<void> {
+    this.check();
+    this.deadLetterOne(item, reason);
+  }
+
+  async listDeadLetters(outbox: string, options: { partition?: string; limit?: number } = {}): Promise<DeadLetter[]> {
+    this.check();
+    const rows = options.partition === undefined ? this.statements.dead.all(outbox) : this.statements.deadOfPartition.all(outbox, options.partition);
+    return rows.slice(0, options.limit ?? rows.length).map((row) => ({ ...toItem(row), reason: row.reason, deadLetteredAt: row.dead_lettered_at }));
+  }
+
+  async replayDeadLetters(outbox: string, ids?: readonly string[]): Promise<OutboxItem[]> {
+    this.check();
+    return this.replay(outbox, ids);
+  }
+
+  async stats(outbox: string): Promise<OutboxStats> {
+    this.check();
+    const s = this.statements;
+    const queue = s.stats.get(outbox)!;
+    const counters = s.counters.get(outbox) ?? { delivered: 0, retries: 0, dead_lettered: 0 };
+    return {
+      outbox,
+      depth: queue.depth,
+      ...(queue.oldest === null ? {} : { oldestEnqueuedAt: queue.oldest }),
+      delivered: counters.delivered,
+      retries: counters.retries,
+      deadLettered: counters.dead_lettered,
+      deadLetters: s.deadCount.get(outbox)!.n,
+    };
+  }
+
+  async outboxes(): Promise<string[]> {
+    this.check();
+    return this.statements.outboxes.all().map((r) => r.outbox);
+  }
+
+  durability(): StoreDurability {
+    if (this.file === ':memory:') return { durable: false, detail: 'the outbox is kept in memory (:memory:) and is lost when the process ends.' };
+    return { durable: true, detail: `SQLite file ${this.shared.key} in WAL mode with synchronous=FULL: every commit reaches the disk.` };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.shared.release();
+  }
+}
