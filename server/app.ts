@@ -10,6 +10,7 @@ import RED from 'node-red';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { httpNodeBasicAuth } from './http-node-auth';
+import { mountOutboxApi, outboxFigures } from './outbox-api';
 import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
 import { buildNodeRedSettings } from './node-red-settings';
 import type { LabelledHooks, RedApp } from './red-types';
@@ -66,7 +67,11 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     else res.status(503).json({ status: flowsState, flows: flowsState });
   });
   app.get('/metrics', (_req, res) => {
-    res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus(metrics.snapshot()));
+    // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
+    outboxFigures().then(
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus(metrics.snapshot())),
+    );
   });
 
   const server: Server = settings.tls
@@ -86,6 +91,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   });
   RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
   mountBridgeApi(RED, { name: pkg.name, version: pkg.version, demo: settings.demo });
+  mountOutboxApi(RED);
   app.use('/', RED.httpAdmin);
   const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
   app.use('/', httpNodeBasicAuth(httpNodeUsers), RED.httpNode);

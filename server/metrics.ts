@@ -2,8 +2,21 @@
 // Counting is a map increment (it runs on every send); formatting is pure and done per scrape.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
+/** One outbox's figures, labelled by its ERP endpoint. */
+export interface OutboxMetrics {
+  outbox: string;
+  endpoint: string;
+  depth: number;
+  oldestAgeSeconds?: number;
+  delivered: number;
+  retries: number;
+  deadLettered: number;
+  deadLetters: number;
+}
+
 export interface MetricsSnapshot {
   messagesByNodeType: ReadonlyMap<string, number>;
+  outboxes?: readonly OutboxMetrics[];
   errorsByNodeType: ReadonlyMap<string, number>;
   residentMemoryBytes: number;
   eventLoopLagSeconds?: number;
@@ -88,6 +101,7 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     '# TYPE process_resident_memory_bytes gauge',
     `process_resident_memory_bytes ${s.residentMemoryBytes}`,
   ];
+  lines.push(...outboxLines(s.outboxes ?? []));
   if (s.eventLoopLagSeconds !== undefined) {
     lines.push(
       '# HELP nodejs_eventloop_lag_seconds Mean event loop delay in seconds since start.',
@@ -96,6 +110,24 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+function outboxLines(outboxes: readonly OutboxMetrics[]): string[] {
+  const series: Array<[name: string, type: 'gauge' | 'counter', help: string, value: (o: OutboxMetrics) => number | undefined]> = [
+    ['erp_mes_outbox_depth', 'gauge', 'Items waiting in the outbox for the ERP.', (o) => o.depth],
+    ['erp_mes_outbox_oldest_age_seconds', 'gauge', 'Age of the oldest item waiting in the outbox.', (o) => o.oldestAgeSeconds ?? 0],
+    ['erp_mes_outbox_delivered_total', 'counter', 'Items the ERP accepted.', (o) => o.delivered],
+    ['erp_mes_outbox_retries_total', 'counter', 'Failed deliveries that will be tried again.', (o) => o.retries],
+    ['erp_mes_outbox_dead_lettered_total', 'counter', 'Items moved to the dead letters.', (o) => o.deadLettered],
+    ['erp_mes_outbox_dead_letters', 'gauge', 'Dead letters waiting to be replayed.', (o) => o.deadLetters],
+  ];
+  if (outboxes.length === 0) return [];
+  const lines: string[] = [];
+  for (const [name, type, help, value] of series) {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const o of outboxes) lines.push(`${name}{outbox="${escapeLabel(o.outbox)}",endpoint="${escapeLabel(o.endpoint)}"} ${value(o)}`);
+  }
+  return lines;
 }
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -1,0 +1,149 @@
+// Execution feedback (MES → ERP) as one service: job reports and plans go into the progress book, the orders
+// they touched are saved, and the updates for the ERP are written to the outbox — all durable before the
+// promise resolves, so the node may acknowledge the MES. Idempotency keys come from the event ids, so a report
+// the MES sends again after a crash reaches the ERP once.
+import type { Outbox } from '../outbox/outbox';
+import type { WorkOrder } from '../plan-sync/work-order';
+import type { KeyValueStore } from '../stores/store';
+import { validate } from '../validation';
+import { ProgressBook, immediateUpdateReason } from './book';
+import type { BoardModel, OpenException, OrderProgressState, ProgressChange, ProgressReport, ProgressUpdate, UpdateReason } from './types';
+
+export type PushOn = 'report' | 'changes';
+
+export interface ProgressFeedbackOptions {
+  book: ProgressBook;
+  store: KeyValueStore;
+  /** Store namespace of this node's orders (one key per order). */
+  namespace: string;
+  outbox: Outbox;
+  /** 'report': every new report sends its order's update; 'changes': only status changes and lagging (plus snapshots). */
+  pushOn: PushOn;
+  now?: () => number;
+}
+
+export interface ReportsOutcome {
+  accepted: number;
+  duplicates: number;
+  /** Reports for orders without a plan yet: kept, pushed once the plan arrives. */
+  unplanned: number;
+  updates: number;
+}
+
+/** Every item of a message checked before any is applied: one bad report refuses the whole message, naming it. */
+function checkAll<T>(items: readonly unknown[], schema: string, what: string): T[] {
+  items.forEach((item, i) => {
+    const check = validate(schema, item, items.length === 1 ? 'payload' : `payload[${i}]`);
+    if (!check.ok) throw new Error(`The ${what} was refused: ${check.message}. Nothing of this message was applied.`);
+  });
+  return items as T[];
+}
+
+export class ProgressFeedback {
+  readonly book: ProgressBook;
+  private readonly now: () => number;
+
+  private constructor(private readonly options: ProgressFeedbackOptions) {
+    this.book = options.book;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Opens the service with the orders saved under the namespace restored into the book. */
+  static async open(options: ProgressFeedbackOptions): Promise<ProgressFeedback> {
+    const keys = await options.store.keys(options.namespace);
+    const saved = await options.store.getMany<OrderProgressState>(options.namespace, keys);
+    for (const state of saved.values()) options.book.restoreOrder(state);
+    return new ProgressFeedback(options);
+  }
+
+  /** Applies job reports (one or many); durable (state and outbox) when it resolves. */
+  async reports(input: unknown): Promise<ReportsOutcome> {
+    const reports = checkAll<ProgressReport>(Array.isArray(input) ? input : [input], 'progress-report', Array.isArray(input) && input.length > 1 ? 'batch of progress reports' : 'progress report');
+    const now = this.now();
+    const touched = new Set<string>();
+    const pushes: Array<{ orderNo: string; key: string; reason: UpdateReason }> = [];
+    const outcome: ReportsOutcome = { accepted: 0, duplicates: 0, unplanned: 0, updates: 0 };
+    for (const report of reports) {
+      const result = this.book.report(report, now);
+      if (result.duplicate) {
+        outcome.duplicates += 1;
+        continue;
+      }
+      outcome.accepted += 1;
+      touched.add(report.orderNo);
+      if (!result.planned) {
+        outcome.unplanned += 1;
+        continue;
+      }
+      const reason = immediateUpdateReason(result.changes) ?? (this.options.pushOn === 'report' ? 'report' : undefined);
+      if (reason) pushes.push({ orderNo: report.orderNo, key: `progress:${report.orderNo}:${report.eventId}`, reason });
+    }
+    outcome.updates = await this.commit(touched, pushes, now);
+    return outcome;
+  }
+
+  /** Registers plans (work orders from plan sync); an order whose statuses became visible is pushed. */
+  async plans(input: unknown): Promise<number> {
+    const orders = checkAll<WorkOrder>(Array.isArray(input) ? input : [input], 'work-order', 'work order');
+    const now = this.now();
+    const touched = new Set<string>();
+    const pushes: Array<{ orderNo: string; key: string; reason: UpdateReason }> = [];
+    for (const order of orders) {
+      const result = this.book.plan(order, now);
+      if (!result.applied) continue;
+      touched.add(order.workOrderNo);
+      const reason = immediateUpdateReason(result.changes);
+      if (reason && this.book.orderState(order.workOrderNo)?.plan) {
+        pushes.push({ orderNo: order.workOrderNo, key: `plan:${order.workOrderNo}:${order.source.revision}`, reason });
+      }
+    }
+    await this.commit(touched, pushes, now);
+    return touched.size;
+  }
+
+  /** The latest open exception of an order becomes its lag reason (undefined clears it). */
+  async exception(orderNo: string, exception: OpenException | undefined): Promise<void> {
+    this.book.setException(orderNo, exception);
+    await this.commit(new Set([orderNo]), [], this.now());
+  }
+
+  /** The periodic snapshot of every open order; keyed by its time slot, so a restart inside the slot sends none twice. */
+  async snapshots(slotMs: number): Promise<number> {
+    const now = this.now();
+    const slot = Math.floor(now / slotMs) * slotMs;
+    const pushes = this.book.openOrders().filter((o) => this.book.orderState(o)?.plan).map((orderNo) => ({ orderNo, key: `snapshot:${orderNo}:${slot}`, reason: 'snapshot' as const }));
+    return this.commit(new Set(), pushes, now);
+  }
+
+  /** As time passes orders fall behind (or catch up): those turning lagging are pushed at once. */
+  async review(): Promise<ProgressChange[]> {
+    const now = this.now();
+    const changes = this.book.review(now);
+    const minute = Math.floor(now / 60_000);
+    const touched = new Set(changes.map((c) => c.orderNo));
+    const pushes = [...touched]
+      .filter((orderNo) => changes.some((c) => c.orderNo === orderNo && c.kind === 'lagging' && c.lagging))
+      .map((orderNo) => ({ orderNo, key: `lagging:${orderNo}:${minute}`, reason: 'lagging' as const }));
+    await this.commit(touched, pushes, now);
+    return changes;
+  }
+
+  board(filter?: { workCentre?: string }): BoardModel {
+    return this.book.board(this.now(), filter);
+  }
+
+  /** Saves the touched orders in one step, then writes the updates to the outbox (one group commit). */
+  private async commit(touched: ReadonlySet<string>, pushes: ReadonlyArray<{ orderNo: string; key: string; reason: UpdateReason }>, now: number): Promise<number> {
+    const entries: Array<[string, unknown]> = [];
+    for (const orderNo of touched) {
+      const state = this.book.orderState(orderNo);
+      if (state) entries.push([orderNo, state]);
+    }
+    // The updates first: if the process dies before the state is saved, the MES's repeat finds no duplicate and
+    // enqueues again under the same keys, which the outbox and the ERP take once.
+    const updates: ProgressUpdate[] = pushes.map((p) => this.book.snapshot(p.orderNo, now, p.reason));
+    await Promise.all(updates.map((update, i) => this.options.outbox.enqueue({ partition: pushes[i].orderNo, payload: update, idempotencyKey: pushes[i].key })));
+    if (entries.length > 0) await this.options.store.putMany(this.options.namespace, entries);
+    return updates.length;
+  }
+}
