@@ -42,6 +42,10 @@ export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv =
   for (const [name, value] of Object.entries(erp)) env[name] ??= value;
   env.MES_BASE_URL ??= sim.mesUrl;
   env.MES_TOKEN ??= DEMO_MES_TOKEN;
+  // Progress updates go to the generic REST API of the simulated ERP, whichever dialect serves plan sync.
+  env.ERP_FEEDBACK_URL ??= sim.erpUrl;
+  env.ERP_FEEDBACK_USERNAME ??= DEMO_ERP_USER;
+  env.ERP_FEEDBACK_PASSWORD ??= DEMO_ERP_PASSWORD;
   let legacy: LegacyErpMirror;
   try {
     legacy = await mirrorErpIntoLegacyDb(sim.erp, join(s.userDir, 'legacy-erp.sqlite'));
