@@ -3,20 +3,10 @@
 // schema progress-report. Reports queue up on the MES side and are posted to the bridge's webhook; a post
 // that fails stays queued and goes again on the next tick, the way a real MES buffers them.
 import { randomBytes } from 'node:crypto';
+import type { ProgressReport } from '../../nodes/lib/progress/types';
 import type { OperationProgress } from './mes-progress';
 
-export interface ProgressReport {
-  eventId: string;
-  orderNo: string;
-  opNo: string;
-  goodQty: number;
-  scrapQty: number;
-  status: 'started' | 'running' | 'paused' | 'completed';
-  operator: string;
-  equipment: string;
-  timestamp: string;
-  traceCode?: string;
-}
+export type { ProgressReport };
 
 export interface WebhookTarget {
   url: string;

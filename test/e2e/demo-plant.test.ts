@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { demoCodeTable } from '../../server/simulator/demo-master-data';
-import { login } from '../support/server-kit';
+import { deployFlow, login } from '../support/server-kit';
 import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/temp';
 
@@ -47,13 +47,7 @@ describe('demo plant end to end', () => {
   });
 
   it('deploys flows/demo-plant.json through the Admin API and the MES receives exactly the mapped work orders', async () => {
-    const flow = JSON.parse(readFileSync(join(repoRoot, 'flows', 'demo-plant.json'), 'utf8'));
-    const res = await fetch(`${server.url}/flows`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify(flow),
-    });
-    assert.equal(res.status, 204, await res.text());
+    await deployFlow(server.url, token, JSON.parse(readFileSync(join(repoRoot, 'flows', 'demo-plant.json'), 'utf8')));
 
     const orders = await erpOrders();
     const mappable = orders.filter((o) => o.operations.every((op) => mes('equipment', op.workCentre)));

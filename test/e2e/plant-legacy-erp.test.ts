@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { demoCodeTable } from '../../server/simulator/demo-master-data';
-import { login } from '../support/server-kit';
+import { deployFlow, login } from '../support/server-kit';
 import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
 import { eventually, tempDir } from '../support/temp';
 
@@ -40,13 +40,7 @@ describe('flows/plant-legacy-erp.json against the demo legacy ERP database', () 
     eventually(async () => (await fetch(`${server.url}/inject/${injectId}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status === 200, `the button of inject node ${injectId}`);
 
   it('reads every order from the ERP database into the MES as mapped work orders, once each', async () => {
-    const flow = JSON.parse(readFileSync(join(repoRoot, 'flows', 'plant-legacy-erp.json'), 'utf8'));
-    const res = await fetch(`${server.url}/flows`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify(flow),
-    });
-    assert.equal(res.status, 204, await res.text());
+    await deployFlow(server.url, token, JSON.parse(readFileSync(join(repoRoot, 'flows', 'plant-legacy-erp.json'), 'utf8')));
 
     const orders = erpDb.prepare('SELECT mo_code, change_no, qty, product_code FROM mo_order ORDER BY mo_code').all() as Array<{ mo_code: string; change_no: number; qty: number; product_code: string }>;
     const routing = erpDb.prepare('SELECT mo_code, work_centre, plan_start FROM mo_routing ORDER BY mo_code, op_no').all() as Array<{ mo_code: string; work_centre: string; plan_start: string }>;
@@ -129,13 +123,7 @@ describe('plant-legacy-erp after the process is killed (SIGKILL) between emit an
       dir.remove();
     });
     let token = await login(server.url, 'admin', 'e2e-admin-pass');
-    const flow = JSON.parse(readFileSync(join(repoRoot, 'flows', 'plant-legacy-erp.json'), 'utf8'));
-    const deployed = await fetch(`${server.url}/flows`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify(flow),
-    });
-    assert.equal(deployed.status, 204, await deployed.text());
+    await deployFlow(server.url, token, JSON.parse(readFileSync(join(repoRoot, 'flows', 'plant-legacy-erp.json'), 'utf8')));
     const received = async () => ((await (await fetch(`${server.simUrl}/mes/_sim/received`)).json()) as { items: Received[] }).items;
     const press = (id: string) => eventually(async () => (await fetch(`${server.url}/inject/${id}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status === 200, `the button of ${id}`);
 

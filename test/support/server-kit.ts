@@ -31,3 +31,13 @@ export async function login(baseUrl: string, username: string, password: string,
 export function basic(username: string, password: string): string {
   return 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64');
 }
+
+/** Deploys `flow` as the whole configuration through the admin API (what the editor's Deploy does); throws unless 204. */
+export async function deployFlow(baseUrl: string, token: string, flow: unknown[]): Promise<void> {
+  const res = await fetch(`${baseUrl}/flows`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+    body: JSON.stringify(flow),
+  });
+  if (res.status !== 204) throw new Error(`deploying the flow answered HTTP ${res.status}: ${await res.text()}`);
+}
