@@ -2,22 +2,31 @@
 // the same run (medians of several rounds; machines here are noisy, so read the ratios).
 import helper from 'node-red-node-test-helper';
 import { benchCodeMap } from './code-map.bench';
+import { benchLegacyDbPoll, legacyDbPollNotes } from './legacy-db-poll.bench';
 import { benchOrderFetch } from './order-fetch.bench';
 import { table } from './stats';
 
 helper.init(require.resolve('node-red'));
 
+// `npm run bench -- legacy` runs only the benches whose name contains one of the words given.
+const benches: Array<[name: string, run: () => Promise<Array<Record<string, string>>>]> = [
+  ['code-map', benchCodeMap],
+  ['order-fetch', benchOrderFetch],
+  ['legacy-db-poll', benchLegacyDbPoll],
+];
+
 async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
   await helper.startServer();
   const rows: Array<Record<string, string>> = [];
   try {
-    rows.push(...(await benchCodeMap()));
-    rows.push(...(await benchOrderFetch()));
+    for (const [name, run] of benches) if (wanted.length === 0 || wanted.some((w) => name.includes(w))) rows.push(...(await run()));
   } finally {
     await helper.stopServer();
   }
   console.log(`\nERP–MES Bridge benchmark (node ${process.version}, ${new Date().toISOString()})\n`);
   console.log(table(rows));
+  if (legacyDbPollNotes.length > 0) console.log(`\n${legacyDbPollNotes.join('\n')}`);
 }
 
 main().catch((err) => {

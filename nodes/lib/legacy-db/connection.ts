@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import knexFactory, { type Knex } from 'knex';
 import { type LegacyDbClient, type LegacyDbOptions, type ResolvedLegacyDb, knexConfig, resolveLegacyDb } from './connection-config';
 import { LegacyDbError, type Phase, diedBeforeSend, legacyDbError } from './connection-errors';
-import { type Row, streamRows } from './connection-stream';
+import { type Row, streamRowBatches } from './connection-stream';
 
 export { type LegacyDbClient, type LegacyDbOptions, type LegacyDbTls, legacyDbClients, resolveLegacyDb } from './connection-config';
 export { LegacyDbError, type LegacyDbErrorKind } from './connection-errors';
@@ -38,6 +38,8 @@ export interface LegacyDb {
   query<T extends Row = Row>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
   /** Streams one statement's rows in order without holding them all; break out of the loop to stop early. */
   stream(sql: string, bindings?: readonly unknown[], options?: StreamOptions): AsyncGenerator<Row>;
+  /** stream(), as batches of the rows that arrived together (at most about batchSize): for large reads. */
+  streamBatches(sql: string, bindings?: readonly unknown[], options?: StreamOptions): AsyncGenerator<Row[]>;
   /** Runs a trivial statement: resolves when the database answers, rejects with a LegacyDbError otherwise. */
   ping(): Promise<void>;
   /** Destroys the pool; safe to call twice. */
@@ -169,16 +171,16 @@ export function openLegacyDb(options: LegacyDbOptions, hooks: LegacyDbHooks = {}
     }
   }
 
-  async function* stream(sql: string, bindings: readonly unknown[] = [], streamOptions: StreamOptions = {}): AsyncGenerator<Row> {
+  async function* streamBatches(sql: string, bindings: readonly unknown[] = [], streamOptions: StreamOptions = {}): AsyncGenerator<Row[]> {
     const batchSize = Math.max(1, Math.floor(streamOptions.batchSize ?? 1000));
     const connection = await acquire();
     try {
       const native = knex.raw(sql, bindings as Knex.RawBinding[]).toSQL().toNative();
       let first = true;
-      for await (const row of streamRows(dialect, knex, connection, { ...native, original: { sql, bindings } }, batchSize, datesAsText)) {
+      for await (const batch of streamRowBatches(dialect, knex, connection, { ...native, original: { sql, bindings } }, batchSize, datesAsText)) {
         if (first) setState('connected');
         first = false;
-        yield row;
+        yield batch;
       }
       if (first) setState('connected');
     } catch (err) {
@@ -188,6 +190,10 @@ export function openLegacyDb(options: LegacyDbOptions, hooks: LegacyDbHooks = {}
     } finally {
       await release(connection);
     }
+  }
+
+  async function* stream(sql: string, bindings: readonly unknown[] = [], streamOptions: StreamOptions = {}): AsyncGenerator<Row> {
+    for await (const batch of streamBatches(sql, bindings, streamOptions)) yield* batch;
   }
 
   return {
@@ -200,6 +206,7 @@ export function openLegacyDb(options: LegacyDbOptions, hooks: LegacyDbHooks = {}
     },
     query,
     stream,
+    streamBatches,
     ping: async () => {
       await query('select 1 as ok');
     },

@@ -9,7 +9,7 @@ import { DeliveredWindow } from './delivered-window';
 import { columnName, quoteColumn, quoteTable } from './identifiers';
 import { type KeysetCursor, type SqlFilter, type WatermarkValue, checkFilter, keysetQuery } from './keyset';
 import { CommittedState, type PendingPage, laterOf, lookBackFrom } from './poller-state';
-import { type ColumnKind, type FlowValueOptions, columnKindsFrom, columnTypesQuery, flowRow } from './values';
+import { type ColumnKind, type FlowValueOptions, columnKindsFrom, columnTypesQuery, flowRowConverter } from './values';
 
 export type FirstRunFrom = { kind: 'beginning' } | { kind: 'now' } | { kind: 'value'; value: WatermarkValue };
 export type CommitMode = 'emit' | 'ack';
@@ -91,6 +91,8 @@ export class TablePoller {
   /** Set by reset()/stop(): a poll paused for acks ends instead of waiting. */
   private aborting = false;
   private stopped = false;
+  /** The watermark and key as the driver names them in a row. */
+  private readonly positionColumns: { wmName: string; keyName: string };
 
   constructor(private readonly options: TablePollerOptions) {
     const { pageSize } = options;
@@ -105,6 +107,7 @@ export class TablePoller {
     if (options.filter) checkFilter(options.filter);
     // Builds the statement once so a bad table, column or filter fails at configuration time.
     this.statement(undefined, undefined);
+    this.positionColumns = { wmName: columnName(options.watermarkColumn), keyName: columnName(options.keyColumn) };
     this.committed = new CommittedState(options.store, options.stateKey, this.lookBack);
   }
 
@@ -254,21 +257,25 @@ export class TablePoller {
     return keysetQuery({ dialect: o.db.dialect, table: o.table, columns: o.columns, watermarkColumn: o.watermarkColumn, keyColumn: o.keyColumn, filter: o.filter, after, watermarkFrom });
   }
 
-  /** The position of a raw driver row; a NULL watermark or key cannot be polled and is named. */
-  private positionOf(row: Row): KeysetCursor {
-    const o = this.options;
-    const wmName = columnName(o.watermarkColumn);
-    const keyName = columnName(o.keyColumn);
+  /** A NULL watermark or key cannot be polled: the row is named. Per row, so the names are worked out once. */
+  private checkPosition(row: Row): void {
+    const { wmName, keyName } = this.positionColumns;
     const watermark = row[wmName];
     const key = row[keyName];
     if (key === null || key === undefined) {
-      throw new Error(`Table '${o.table}': a row has no value in the key column '${keyName}' (watermark ${JSON.stringify(watermark ?? null)}); every polled row needs a key.`);
+      throw new Error(`Table '${this.options.table}': a row has no value in the key column '${keyName}' (watermark ${JSON.stringify(watermark ?? null)}); every polled row needs a key.`);
     }
     if (watermark === null || watermark === undefined) {
-      throw new Error(`Table '${o.table}': the row with ${keyName} = ${JSON.stringify(String(key))} has no value in the watermark column '${wmName}'; rows with a NULL watermark cannot be polled incrementally.`);
+      throw new Error(`Table '${this.options.table}': the row with ${keyName} = ${JSON.stringify(String(key))} has no value in the watermark column '${wmName}'; rows with a NULL watermark cannot be polled incrementally.`);
     }
+  }
+
+  /** The position of a raw driver row. */
+  private positionOf(row: Row): KeysetCursor {
+    this.checkPosition(row);
+    const { wmName, keyName } = this.positionColumns;
     const text = (v: unknown): string | number => (typeof v === 'number' ? v : typeof v === 'bigint' ? v.toString() : v instanceof Date ? v.toISOString() : String(v));
-    return { watermark: text(watermark), key: text(key) };
+    return { watermark: text(row[wmName]), key: text(row[keyName]) };
   }
 
   /** "First run from now": the table's latest position; nothing before it is delivered. */
@@ -303,7 +310,7 @@ export class TablePoller {
     const lowerBound = lookingBack ? lookBackFrom(start, this.lookBack) : fromValue;
     if (lookingBack) this.deliveredWindow().prune(lowerBound as string);
     const { sql, bindings } = this.statement(lookingBack ? undefined : start, lowerBound);
-    const values: FlowValueOptions = { timeZone: o.db.timeZone, columnKinds: await this.columnKinds(), ...o.values };
+    const toFlow = flowRowConverter({ timeZone: o.db.timeZone, columnKinds: await this.columnKinds(), ...o.values } satisfies FlowValueOptions);
 
     let rows: Record<string, unknown>[] = [];
     let delivered: PendingPage['delivered'] = [];
@@ -341,18 +348,31 @@ export class TablePoller {
       return !this.aborting;
     };
 
-    const stream = o.db.stream(sql, bindings, { batchSize: o.fetchSize ?? o.pageSize });
-    for await (const raw of stream) {
-      const position = this.positionOf(raw);
-      if (lookingBack && this.deliveredWindow().has(position.key, position.watermark)) {
-        result.dropped += 1;
-        continue;
+    // Only a look-back needs each row's position (to drop versions already delivered); otherwise a page ends
+    // where its last row is, rows coming in (watermark, key) order.
+    const remember = this.lookBack > 0;
+    let last: Row | undefined;
+    const batches = o.db.streamBatches(sql, bindings, { batchSize: o.fetchSize ?? o.pageSize });
+    reading: for await (const batch of batches) {
+      for (const raw of batch) {
+        this.checkPosition(raw);
+        if (remember) {
+          const position = this.positionOf(raw);
+          if (lookingBack && this.deliveredWindow().has(position.key, position.watermark)) {
+            result.dropped += 1;
+            continue;
+          }
+          delivered.push([position.key, position.watermark]);
+        }
+        rows.push(toFlow(raw));
+        last = raw;
+        if (rows.length >= o.pageSize) {
+          pageEnd = laterOf(pageEnd, this.positionOf(last));
+          if (!(await flush())) break reading;
+        }
       }
-      rows.push(flowRow(raw, values));
-      delivered.push([position.key, position.watermark]);
-      pageEnd = laterOf(pageEnd, position);
-      if (rows.length >= o.pageSize && !(await flush())) break;
     }
+    if (rows.length > 0 && last) pageEnd = laterOf(pageEnd, this.positionOf(last));
     if (rows.length > 0 && !this.aborting) await flush();
     if (!this.committed.started) await this.committed.commit(undefined);
     return { ...result, cursor: this.committed.cursor, pending: this.pending.length };

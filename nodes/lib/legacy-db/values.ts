@@ -2,6 +2,7 @@
 // (no lost digits, no lost microseconds); here they become what the node was asked for. Datetimes without
 // a zone are the legacy database's wall-clock time (default Asia/Shanghai) and come out as ISO instants.
 import { checkTimeZone, formatChangeTime, parseChangeTime } from '../time-format';
+import { digits, plainWallClockToIsoUtc, wallClockToIsoUtc } from './wall-clock';
 import type { SqlDialect } from './identifiers';
 import { quotePart, parseIdentifier } from './identifiers';
 import type { SqlStatement } from './keyset';
@@ -23,6 +24,19 @@ export interface FlowValueOptions {
 
 const datetimeText = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?\s?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
+function isoFromMatch(m: RegExpExecArray, timeZone: string, style: 'iso-utc' | 'iso-local'): string {
+  const [, date, time, frac, zone] = m;
+  const fraction = frac ? `.${frac}` : '';
+  if (zone === undefined && style === 'iso-utc') {
+    return wallClockToIsoUtc(digits(date, 0, 4), digits(date, 5, 7), digits(date, 8, 10), digits(time, 0, 2), digits(time, 3, 5), digits(time, 6, 8), fraction, timeZone);
+  }
+  const zoneText = zone === undefined ? '' : zone === 'Z' ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+  const iso = parseChangeTime(zoneText ? `${date}T${time}${zoneText}` : `${date} ${time}`, timeZone);
+  if (iso === undefined) throw new Error(`'${m.input}' is not a valid date and time.`);
+  if (style === 'iso-utc') return iso.replace(/\.\d{3}Z$/, `${fraction}Z`);
+  return formatChangeTime(iso, 'iso', timeZone).replace(/([+-]\d{2}:\d{2})$/, `${fraction}$1`);
+}
+
 /**
  * A datetime as the database wrote it ("2026-11-20 08:30:00.123456", or with an offset for timestamptz /
  * datetimeoffset) as an ISO string. The fraction is kept digit for digit: a Date would keep only milliseconds.
@@ -30,13 +44,7 @@ const datetimeText = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))
 export function legacyDatetimeToIso(text: string, timeZone = 'Asia/Shanghai', style: 'iso-utc' | 'iso-local' = 'iso-utc'): string {
   const m = datetimeText.exec(text.trim());
   if (!m) throw new Error(`'${text}' is not a datetime as the database writes it (YYYY-MM-DD HH:MM:SS[.ffffff]).`);
-  const [, date, time, frac, zone] = m;
-  const zoneText = zone === undefined ? '' : zone === 'Z' ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const iso = parseChangeTime(zoneText ? `${date}T${time}${zoneText}` : `${date} ${time}`, timeZone);
-  if (iso === undefined) throw new Error(`'${text}' is not a valid date and time.`);
-  const fraction = frac ? `.${frac}` : '';
-  if (style === 'iso-utc') return iso.replace(/\.\d{3}Z$/, `${fraction}Z`);
-  return formatChangeTime(iso, 'iso', timeZone).replace(/([+-]\d{2}:\d{2})$/, `${fraction}$1`);
+  return isoFromMatch(m, timeZone, style);
 }
 
 /** information_schema / sqlite type names → what the value is (decimal, numeric, money, datetime2, timestamptz…). */
@@ -107,7 +115,9 @@ export function columnKindsFrom(rows: ReadonlyArray<Record<string, unknown>>): R
   return kinds;
 }
 
-function resolved(options: FlowValueOptions): Required<Omit<FlowValueOptions, 'columnKinds'>> & Pick<FlowValueOptions, 'columnKinds'> {
+type ResolvedValueOptions = Required<Omit<FlowValueOptions, 'columnKinds'>> & Pick<FlowValueOptions, 'columnKinds'>;
+
+function resolved(options: FlowValueOptions): ResolvedValueOptions {
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
   checkTimeZone(timeZone);
   return { decimals: options.decimals ?? 'string', timeZone, datetimes: options.datetimes ?? 'iso-utc', detectDatetimes: options.detectDatetimes ?? true, columnKinds: options.columnKinds };
@@ -118,7 +128,15 @@ export function flowValue(value: unknown, kind: ColumnKind | undefined, options:
   return convert(value, kind, resolved(options));
 }
 
-function convert(value: unknown, kind: ColumnKind | undefined, o: ReturnType<typeof resolved>): unknown {
+/** Text shaped like a datetime as an ISO instant; any other text as it is. */
+function datetimeOrText(value: string, o: ResolvedValueOptions): string {
+  const plain = o.datetimes === 'iso-utc' ? plainWallClockToIsoUtc(value, o.timeZone) : undefined;
+  if (plain !== undefined) return plain;
+  const m = datetimeText.exec(value.trim());
+  return m ? isoFromMatch(m, o.timeZone, o.datetimes === 'iso-local' ? 'iso-local' : 'iso-utc') : value;
+}
+
+function convert(value: unknown, kind: ColumnKind | undefined, o: ResolvedValueOptions): unknown {
   if (value === null || value === undefined) return null;
   if (Buffer.isBuffer(value)) return value.toString('base64');
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
@@ -135,18 +153,68 @@ function convert(value: unknown, kind: ColumnKind | undefined, o: ReturnType<typ
       if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number.isSafeInteger(Number(value)) ? Number(value) : value;
       return value;
     case 'datetime':
-      return typeof value === 'string' && o.datetimes !== 'text' && datetimeText.test(value.trim()) ? legacyDatetimeToIso(value, o.timeZone, o.datetimes) : value;
+      return typeof value === 'string' && o.datetimes !== 'text' ? datetimeOrText(value, o) : value;
     case undefined:
-      return typeof value === 'string' && o.detectDatetimes && o.datetimes !== 'text' && datetimeText.test(value.trim()) ? legacyDatetimeToIso(value, o.timeZone, o.datetimes) : value;
+      return typeof value === 'string' && o.detectDatetimes && o.datetimes !== 'text' ? datetimeOrText(value, o) : value;
     default:
       return value;
   }
 }
 
+interface ColumnSlot {
+  name: string;
+  kind: ColumnKind | undefined;
+  /** Text in this column reaches the flow as it is (text, decimals kept as text…). */
+  textAsIs: boolean;
+  /** The column's last text and what it became: neighbouring rows often repeat a value (an order's plan dates). */
+  lastText: string | undefined;
+  lastOut: unknown;
+}
+
+/**
+ * Converts rows as a flow gets them, with the options checked once (a poll converts every row the same
+ * way): each row becomes a new object, the driver's row stays untouched (its watermark text is the cursor).
+ */
+export function flowRowConverter(options: FlowValueOptions = {}): (row: Readonly<Record<string, unknown>>) => Record<string, unknown> {
+  const o = resolved(options);
+  const hasOwn = Object.prototype.hasOwnProperty;
+  // Rows of one statement list their columns in one order: what is known per column is kept by position.
+  const slots: ColumnSlot[] = [];
+  const slotFor = (name: string): ColumnSlot => {
+    const kind = o.columnKinds?.[name];
+    const textAsIs = kind === 'text' || kind === 'other' || kind === 'date' || kind === 'binary' || (kind === 'decimal' && o.decimals === 'string');
+    return { name, kind, textAsIs, lastText: undefined, lastOut: undefined };
+  };
+  return (row) => {
+    // A spread copy is one allocation of the row's shape; only values that change are written again.
+    const out: Record<string, unknown> = { ...row };
+    let position = 0;
+    for (const name in out) {
+      if (!hasOwn.call(out, name)) continue;
+      let slot = slots[position];
+      if (slot === undefined || slot.name !== name) slot = slots[position] = slotFor(name);
+      position += 1;
+      const value = out[name];
+      if (typeof value === 'string') {
+        if (slot.textAsIs) continue;
+        if (value === slot.lastText) {
+          out[name] = slot.lastOut;
+          continue;
+        }
+        const converted = convert(value, slot.kind, o);
+        slot.lastText = value;
+        slot.lastOut = converted;
+        out[name] = converted;
+        continue;
+      }
+      const converted = convert(value, slot.kind, o);
+      if (converted !== value) out[name] = converted;
+    }
+    return out;
+  };
+}
+
 /** A row as a flow gets it: a new object, the driver's row untouched (its watermark text is the cursor). */
 export function flowRow(row: Readonly<Record<string, unknown>>, options: FlowValueOptions = {}): Record<string, unknown> {
-  const o = resolved(options);
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(row)) out[name] = convert(value, o.columnKinds?.[name], o);
-  return out;
+  return flowRowConverter(options)(row);
 }
