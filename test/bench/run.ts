@@ -4,6 +4,7 @@ import helper from 'node-red-node-test-helper';
 import { benchCodeMap } from './code-map.bench';
 import { benchLegacyDbPoll, legacyDbPollNotes } from './legacy-db-poll.bench';
 import { benchOrderFetch } from './order-fetch.bench';
+import { benchProgressPush, progressPushNotes } from './progress-push.bench';
 import { table } from './stats';
 
 helper.init(require.resolve('node-red'));
@@ -13,6 +14,7 @@ const benches: Array<[name: string, run: () => Promise<Array<Record<string, stri
   ['code-map', benchCodeMap],
   ['order-fetch', benchOrderFetch],
   ['legacy-db-poll', benchLegacyDbPoll],
+  ['progress-push', benchProgressPush],
 ];
 
 async function main(): Promise<void> {
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
   console.log(`\nERP–MES Bridge benchmark (node ${process.version}, ${new Date().toISOString()})\n`);
   console.log(table(rows));
   if (legacyDbPollNotes.length > 0) console.log(`\n${legacyDbPollNotes.join('\n')}`);
+  if (progressPushNotes.length > 0) console.log(`\n${progressPushNotes.join('\n')}`);
 }
 
 main().catch((err) => {

@@ -44,7 +44,7 @@ export interface OutboxEvents {
 }
 
 interface Pending {
-  item: { outbox: string; partition: string; payload: unknown; idempotencyKey: string; enqueuedAt: number };
+  item: { outbox: string; partition: string; payload: unknown; payloadJson: string; idempotencyKey: string; enqueuedAt: number };
   resolve(item: OutboxItem): void;
   reject(err: Error): void;
 }
@@ -107,14 +107,17 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   enqueue(entry: { partition: string; payload: unknown; idempotencyKey?: string }): Promise<OutboxItem> {
     if (this.closed) return Promise.reject(new Error(`outbox '${this.name}' is closed; the item for '${entry.partition}' was not queued.`));
     if (typeof entry.partition !== 'string' || entry.partition === '') return Promise.reject(new Error(`outbox '${this.name}': the partition (order no) must be a non-empty string.`));
+    let payloadJson: string | undefined;
     try {
-      if (JSON.stringify(entry.payload) === undefined) throw new Error('it is undefined');
+      payloadJson = JSON.stringify(entry.payload);
+      if (payloadJson === undefined) throw new Error('it is undefined');
     } catch (err) {
       return Promise.reject(new Error(`outbox '${this.name}': the payload for '${entry.partition}' cannot be stored as JSON: ${(err as Error).message}.`));
     }
     return new Promise((resolve, reject) => {
       const idempotencyKey = entry.idempotencyKey || randomUUID();
-      this.pending.push({ item: { outbox: this.name, partition: entry.partition, payload: entry.payload, idempotencyKey, enqueuedAt: this.now() }, resolve, reject });
+      // The text checked here is the text stored: not serialised twice, and not changed by later edits of the object.
+      this.pending.push({ item: { outbox: this.name, partition: entry.partition, payload: entry.payload, payloadJson, idempotencyKey, enqueuedAt: this.now() }, resolve, reject });
       // Whatever arrives in this turn of the event loop (or while an append is under way) goes in one append.
       this.flushing ??= new Promise((r) => setImmediate(r)).then(() => this.flush());
     });

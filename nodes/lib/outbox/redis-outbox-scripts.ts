@@ -31,11 +31,11 @@ for i = 1, #KEYS - 3 do
 end
 return out`,
 
-  // KEYS: tries, queue per partition. ARGV: how many ids per queue. Per queue: id, tries, id, tries… ('' = none).
+  // KEYS: tries, queue per partition. ARGV: how many ids of each queue. Per queue: id, tries, id, tries… ('' = none).
   bridgeOutboxHeads: `
 local out = {}
 for i = 2, #KEYS do
-  local ids = redis.call('LRANGE', KEYS[i], 0, tonumber(ARGV[1]) - 1)
+  local ids = redis.call('LRANGE', KEYS[i], 0, tonumber(ARGV[i - 1]) - 1)
   local row = {}
   if #ids > 0 then
     local tries = redis.call('HMGET', KEYS[1], unpack(ids))

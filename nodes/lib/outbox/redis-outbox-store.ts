@@ -57,11 +57,11 @@ export class RedisOutboxStore implements OutboxStore {
     const entries = items.map((entry) => ({ ...entry, idempotencyKey: entry.idempotencyKey ?? randomUUID(), enqueuedAt: entry.enqueuedAt ?? now }));
     // One script per outbox named in the batch, all in one pipeline (usually there is just one).
     const byOutbox = new Map<string, number[]>();
-    entries.forEach((e, i) => byOutbox.set(e.outbox, [...(byOutbox.get(e.outbox) ?? []), i]));
+    entries.forEach((e, i) => (byOutbox.get(e.outbox) ?? byOutbox.set(e.outbox, []).get(e.outbox)!).push(i));
     const pipeline = this.connection.client.pipeline();
     for (const [outbox, indexes] of byOutbox) {
       const keys = [this.key(outbox, 'stream'), this.key(outbox, 'keys'), this.connection.key('outboxes'), ...indexes.map((i) => this.queue(outbox, entries[i].partition))];
-      const args = [outbox, ...indexes.flatMap((i) => [entries[i].partition, entries[i].idempotencyKey, JSON.stringify(entries[i].payload), entries[i].enqueuedAt])];
+      const args = [outbox, ...indexes.flatMap((i) => [entries[i].partition, entries[i].idempotencyKey, entries[i].payloadJson ?? JSON.stringify(entries[i].payload), entries[i].enqueuedAt])];
       (pipeline as unknown as OutboxScripts).bridgeOutboxAppend(keys.length, ...keys, ...args);
     }
     const results = (await pipeline.exec()) ?? [];
@@ -94,7 +94,9 @@ export class RedisOutboxStore implements OutboxStore {
     for (let from = 0; from < partitions.length && items.length < request.limit; from += slice) {
       const some = partitions.slice(from, from + slice);
       const queues = some.map((p) => this.queue(outbox, p));
-      const heads = (await this.scripts.bridgeOutboxHeads(1 + queues.length, this.key(outbox, 'tries'), ...queues, Math.max(1, request.perPartition))) as string[][];
+      // No more of a queue than this worker holds of it: a run only goes on through held entries.
+      const counts = some.map((p) => Math.max(1, Math.min(request.perPartition, heldByPartition.get(p)!.length)));
+      const heads = (await this.scripts.bridgeOutboxHeads(1 + queues.length, this.key(outbox, 'tries'), ...queues, ...counts)) as string[][];
       some.forEach((partition, i) => {
         const row = heads[i] ?? [];
         const headId = row[0];
@@ -120,7 +122,7 @@ export class RedisOutboxStore implements OutboxStore {
   async markDelivered(items: readonly OutboxItem[]): Promise<void> {
     this.check();
     const byOutbox = new Map<string, OutboxItem[]>();
-    for (const item of items) byOutbox.set(item.outbox, [...(byOutbox.get(item.outbox) ?? []), item]);
+    for (const item of items) (byOutbox.get(item.outbox) ?? byOutbox.set(item.outbox, []).get(item.outbox)!).push(item);
     for (const [outbox, batch] of byOutbox) {
       const keys = [this.key(outbox, 'stream'), this.key(outbox, 'tries'), this.key(outbox, 'keys'), this.key(outbox, 'counters'), ...batch.map((i) => this.queue(outbox, i.partition))];
       await this.scripts.bridgeOutboxDelivered(keys.length, ...keys, GROUP, ...batch.flatMap((i) => [i.id, i.idempotencyKey]));

@@ -10,6 +10,8 @@ export interface NewOutboxItem {
   partition: string;
   /** Any JSON value; it comes back parsed. */
   payload: unknown;
+  /** The payload as JSON text, when the caller has it already (the outbox checks every payload that way). */
+  payloadJson?: string;
   /** Sent with every attempt (Idempotency-Key header) so the ERP applies the item once; a UUID when absent. */
   idempotencyKey?: string;
   /** When the item was produced, ms since the epoch; now when absent. */

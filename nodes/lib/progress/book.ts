@@ -6,7 +6,7 @@ import type { WorkOrder } from '../plan-sync/work-order';
 import { validate } from '../validation';
 import { operationLagReason, orderFigures, orderStatus, operationStatus, progressSettings, type OrderFigures } from './figures';
 import { isOpen, toPlannedOrder } from './plan';
-import { emptyRecord, fromState, toState, type OrderRecord } from './state';
+import { emptyRecord, fromState, stateWithoutIds, toState, type OrderRecord } from './state';
 import { addReport, reportMark } from './tally';
 import type {
   BoardModel,
@@ -93,16 +93,28 @@ export class ProgressBook {
   report(input: unknown, now: Instant): ReportOutcome {
     const checked = validate('progress-report', input);
     if (!checked.ok) throw new Error(`The progress report was refused: ${checked.message}.`);
-    const report = input as ProgressReport;
+    return this.countReport(input as ProgressReport, now);
+  }
+
+  /** report() for a report the caller has already checked against schemas/progress-report (not checked twice). */
+  countReport(report: ProgressReport, now: Instant): ReportOutcome {
     reportMark(report);
     const nowMs = toMs(now);
     const record = this.record(report.orderNo);
     const planned = record.plan?.operations.some((op) => op.opNo === report.opNo) === true;
     if (record.eventIds.has(report.eventId)) return { duplicate: true, planned, changes: [] };
-    const before = visibleStatuses(record);
+    // A report can change the status of its own operation and of the order, nothing else: only those are compared.
+    const opBefore = operationStatus(record.operations[report.opNo]);
+    const orderBefore = record.plan && orderStatus(record);
     record.operations[report.opNo] = addReport(record.operations[report.opNo], report);
+    record.operationsVersion += 1;
     record.eventIds.add(report.eventId);
-    return { duplicate: false, planned, changes: [...statusChanges(record.orderNo, before, visibleStatuses(record)), ...this.reviewOrder(record, nowMs)] };
+    const changes: ProgressChange[] = [];
+    const opAfter = operationStatus(record.operations[report.opNo]);
+    if (planned && opAfter !== opBefore) changes.push({ kind: 'operation-status', orderNo: record.orderNo, opNo: report.opNo, from: opBefore, to: opAfter });
+    const orderAfter = record.plan && orderStatus(record);
+    if (orderAfter !== undefined && orderAfter !== (orderBefore ?? 'waiting')) changes.push({ kind: 'order-status', orderNo: record.orderNo, from: orderBefore ?? 'waiting', to: orderAfter });
+    return { duplicate: false, planned, changes: [...changes, ...this.reviewOrder(record, nowMs)] };
   }
 
   /** The latest open exception of an order (undefined once none is open): while the order lags, it is the reason. */
@@ -159,6 +171,12 @@ export class ProgressBook {
     return record && toState(record);
   }
 
+  /** What is saved of one order: its state without the event ids (see stateWithoutIds) and its event ids counted from the n-th on. */
+  orderToSave(orderNo: string, idsFrom = 0): { state: Omit<OrderProgressState, 'eventIds'>; eventIds: string[]; eventIdCount: number } | undefined {
+    const record = this.orders.get(orderNo);
+    return record && { state: stateWithoutIds(record), eventIds: record.eventIds.since(idsFrom), eventIdCount: record.eventIds.size };
+  }
+
   /** Puts back one order's persisted state (replacing what the book had for it). */
   restoreOrder(state: OrderProgressState): void {
     const record = fromState(state);
@@ -196,7 +214,19 @@ export class ProgressBook {
     const record = this.orders.get(orderNo);
     if (!record) throw new Error(`No progress is known for order ${orderNo}.`);
     if (!record.plan) throw new Error(`Order ${orderNo} has reports but no plan yet: its progress is known once plan sync delivers the work order.`);
-    return orderFigures(record as OrderRecord & { plan: PlannedOrder }, this.settings, nowMs);
+    return this.figuresOf(record as OrderRecord & { plan: PlannedOrder }, nowMs);
+  }
+
+  /**
+   * The figures of a planned order at nowMs, kept until the order changes: a report's review and the update
+   * pushed for it right after ask for the same figures at the same instant.
+   */
+  private figuresOf(record: OrderRecord & { plan: PlannedOrder }, nowMs: number): OrderFigures {
+    const kept = record.figures;
+    if (kept && kept.nowMs === nowMs && kept.plan === record.plan && kept.operations === record.operationsVersion && kept.exception === record.exception) return kept.value;
+    const value = orderFigures(record, this.settings, nowMs);
+    record.figures = { nowMs, plan: record.plan, operations: record.operationsVersion, exception: record.exception, value };
+    return value;
   }
 
   /** Compares lagging at now with the flags last seen; orders not open (or not planned) lose their flags silently. */
@@ -205,7 +235,7 @@ export class ProgressBook {
       record.lagging = { order: false, operations: new Set() };
       return [];
     }
-    const figures = orderFigures(record as OrderRecord & { plan: PlannedOrder }, this.settings, nowMs);
+    const figures = this.figuresOf(record as OrderRecord & { plan: PlannedOrder }, nowMs);
     const changes: ProgressChange[] = [];
     const lagging = new Set<string>();
     for (const op of figures.operations) {

@@ -7,7 +7,8 @@ import type { WorkOrder } from '../plan-sync/work-order';
 import type { KeyValueStore } from '../stores/store';
 import { validate } from '../validation';
 import { ProgressBook, immediateUpdateReason } from './book';
-import type { BoardModel, OpenException, OrderProgressState, ProgressChange, ProgressReport, ProgressUpdate, UpdateReason } from './types';
+import { SavedOrders } from './saved-orders';
+import type { BoardModel, OpenException, ProgressChange, ProgressReport, ProgressUpdate, UpdateReason } from './types';
 
 export type PushOn = 'report' | 'changes';
 
@@ -42,18 +43,23 @@ function checkAll<T>(items: readonly unknown[], schema: string, what: string): T
 export class ProgressFeedback {
   readonly book: ProgressBook;
   private readonly now: () => number;
+  /** Calls whose updates are being written, waiting for the save of the orders they touched. */
+  private saving: PendingSave[] = [];
+  private saveRunning: Promise<void> | undefined;
 
-  private constructor(private readonly options: ProgressFeedbackOptions) {
+  private constructor(
+    private readonly options: ProgressFeedbackOptions,
+    private readonly saved: SavedOrders,
+  ) {
     this.book = options.book;
     this.now = options.now ?? Date.now;
   }
 
   /** Opens the service with the orders saved under the namespace restored into the book. */
   static async open(options: ProgressFeedbackOptions): Promise<ProgressFeedback> {
-    const keys = await options.store.keys(options.namespace);
-    const saved = await options.store.getMany<OrderProgressState>(options.namespace, keys);
-    for (const state of saved.values()) options.book.restoreOrder(state);
-    return new ProgressFeedback(options);
+    const saved = new SavedOrders(options.store, options.namespace);
+    for (const state of await saved.load()) options.book.restoreOrder(state);
+    return new ProgressFeedback(options, saved);
   }
 
   /** Applies job reports (one or many); durable (state and outbox) when it resolves. */
@@ -64,7 +70,7 @@ export class ProgressFeedback {
     const pushes: Array<{ orderNo: string; key: string; reason: UpdateReason }> = [];
     const outcome: ReportsOutcome = { accepted: 0, duplicates: 0, unplanned: 0, updates: 0 };
     for (const report of reports) {
-      const result = this.book.report(report, now);
+      const result = this.book.countReport(report, now);
       if (result.duplicate) {
         outcome.duplicates += 1;
         continue;
@@ -93,7 +99,7 @@ export class ProgressFeedback {
       if (!result.applied) continue;
       touched.add(order.workOrderNo);
       const reason = immediateUpdateReason(result.changes);
-      if (reason && this.book.orderState(order.workOrderNo)?.plan) {
+      if (reason) {
         pushes.push({ orderNo: order.workOrderNo, key: `plan:${order.workOrderNo}:${order.source.revision}`, reason });
       }
     }
@@ -111,7 +117,7 @@ export class ProgressFeedback {
   async snapshots(slotMs: number): Promise<number> {
     const now = this.now();
     const slot = Math.floor(now / slotMs) * slotMs;
-    const pushes = this.book.openOrders().filter((o) => this.book.orderState(o)?.plan).map((orderNo) => ({ orderNo, key: `snapshot:${orderNo}:${slot}`, reason: 'snapshot' as const }));
+    const pushes = this.book.openOrders().map((orderNo) => ({ orderNo, key: `snapshot:${orderNo}:${slot}`, reason: 'snapshot' as const }));
     return this.commit(new Set(), pushes, now);
   }
 
@@ -132,18 +138,54 @@ export class ProgressFeedback {
     return this.book.board(this.now(), filter);
   }
 
-  /** Saves the touched orders in one step, then writes the updates to the outbox (one group commit). */
-  private async commit(touched: ReadonlySet<string>, pushes: ReadonlyArray<{ orderNo: string; key: string; reason: UpdateReason }>, now: number): Promise<number> {
-    const entries: Array<[string, unknown]> = [];
-    for (const orderNo of touched) {
-      const state = this.book.orderState(orderNo);
-      if (state) entries.push([orderNo, state]);
-    }
-    // The updates first: if the process dies before the state is saved, the MES's repeat finds no duplicate and
-    // enqueues again under the same keys, which the outbox and the ERP take once.
-    const updates: ProgressUpdate[] = pushes.map((p) => this.book.snapshot(p.orderNo, now, p.reason));
-    await Promise.all(updates.map((update, i) => this.options.outbox.enqueue({ partition: pushes[i].orderNo, payload: update, idempotencyKey: pushes[i].key })));
-    if (entries.length > 0) await this.options.store.putMany(this.options.namespace, entries);
-    return updates.length;
+  /**
+   * Writes this call's updates to the outbox and saves the orders it touched. Calls arriving together (or while a
+   * save is under way) share one save, each order once in its latest state: with many messages in flight, saving
+   * every touched order after every message cost more than counting the reports.
+   */
+  private commit(touched: ReadonlySet<string>, pushes: ReadonlyArray<{ orderNo: string; key: string; reason: UpdateReason }>, now: number): Promise<number> {
+    // This call's figures, once per order and reason (several reports of one order in a message share them).
+    const figures = new Map<string, ProgressUpdate>();
+    const enqueued = pushes.map((p) => {
+      let update = figures.get(`${p.reason}\n${p.orderNo}`);
+      if (!update) figures.set(`${p.reason}\n${p.orderNo}`, (update = this.book.snapshot(p.orderNo, now, p.reason)));
+      return this.options.outbox.enqueue({ partition: p.orderNo, payload: update, idempotencyKey: p.key });
+    });
+    const written = Promise.all(enqueued);
+    // Awaited by the save below; this only keeps a failure from counting as unhandled meanwhile.
+    written.catch(() => undefined);
+    return new Promise((resolve, reject) => {
+      this.saving.push({ touched, written, resolve: () => resolve(enqueued.length), reject });
+      this.saveRunning ??= new Promise((r) => setImmediate(r)).then(() => this.save());
+    });
   }
+
+  private async save(): Promise<void> {
+    while (this.saving.length > 0) {
+      const group = this.saving.splice(0);
+      // Each call counts its reports and queues its save in one synchronous step, so the book holds now exactly
+      // the reports of the calls queued so far: the states taken here are theirs, no later report's.
+      const save = this.saved.prepare(this.book, new Set(group.flatMap((call) => [...call.touched])));
+      try {
+        // The updates first: if the process dies before the state is saved, the MES's repeat finds no duplicate and
+        // enqueues again under the same keys, which the outbox and the ERP take once.
+        await Promise.all(group.map((call) => call.written));
+        if (save.entries.length > 0) await this.options.store.putMany(this.options.namespace, save.entries);
+        save.settle(true);
+        for (const call of group) call.resolve();
+      } catch (err) {
+        save.settle(false);
+        for (const call of group) call.reject(err as Error);
+      }
+    }
+    this.saveRunning = undefined;
+  }
+}
+
+interface PendingSave {
+  touched: ReadonlySet<string>;
+  /** This call's updates, durable in the outbox once it resolves. */
+  written: Promise<unknown>;
+  resolve(): void;
+  reject(err: Error): void;
 }

@@ -76,10 +76,17 @@ export function colourFor(pct: number, settings: ProgressSettings): Colour {
   return 'red';
 }
 
+/** An operation's planned window in ms, read once per plan: the figures are computed for every report. */
+const plannedWindows = new WeakMap<PlannedOperation, { start: number; end: number }>();
+function plannedWindow(op: PlannedOperation): { start: number; end: number } {
+  let window = plannedWindows.get(op);
+  if (!window) plannedWindows.set(op, (window = { start: Date.parse(op.plannedStart), end: Date.parse(op.plannedEnd) }));
+  return window;
+}
+
 /** 0 before the planned start, 100 from the planned end, linear in between. */
 export function expectedCompletionPct(op: PlannedOperation, nowMs: number): number {
-  const start = Date.parse(op.plannedStart);
-  const end = Date.parse(op.plannedEnd);
+  const { start, end } = plannedWindow(op);
   if (nowMs < start) return 0;
   if (nowMs >= end) return 100;
   return roundPct(((nowMs - start) * 100) / (end - start));
@@ -106,7 +113,7 @@ export function operationFigures(op: PlannedOperation, tally: OperationTally | u
   const status = operationStatus(tally);
   const expectedPct = expectedCompletionPct(op, nowMs);
   const behindPct = roundPct(expectedPct - pct);
-  const shouldHaveStarted = nowMs >= Date.parse(op.plannedStart);
+  const shouldHaveStarted = nowMs >= plannedWindow(op).start;
   const cycle = observedCycleSec(tally);
   return {
     planned: op,

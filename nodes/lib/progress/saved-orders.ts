@@ -1,0 +1,104 @@
+// How the progress of each order is kept in the bridge store: one key per order with its state, and the event
+// ids it has counted beside it, in chunks. An order is saved after every message that touches it; writing all
+// its event ids each time made saving grow with the order's age (an order with 10,000 reports wrote them all
+// for every new one). Each save now writes the ids counted since the last one as a new chunk, and every
+// FULL_EVERY-th save writes them all as chunk 0 again, so an order never has more than FULL_EVERY chunks.
+// State and chunks of one save are written in one putMany (atomic), so they always agree.
+import type { KeyValueStore } from '../stores/store';
+import type { ProgressBook } from './book';
+import type { OrderProgressState } from './types';
+
+/** Chunks of an order before its ids are written whole again. */
+const FULL_EVERY = 32;
+const CHUNK = '\u001fevent-ids\u001f';
+
+/** An order's state as saved from version 2 on: the event ids are in `eventIdChunks` keys beside it. */
+export interface SavedOrderState extends Omit<OrderProgressState, 'version' | 'eventIds'> {
+  version: 2;
+  eventIdChunks: number;
+  eventIdCount: number;
+}
+
+const chunkKey = (orderNo: string, n: number) => `${orderNo}${CHUNK}${n}`;
+
+/** What the store holds of an order's ids: chunks written, ids in them; `rewrite` after a failed save. */
+interface Saved {
+  chunks: number;
+  ids: number;
+  rewrite: boolean;
+}
+
+export interface PreparedSave {
+  entries: Array<[string, unknown]>;
+  /** Tells whether the entries were written (putMany resolved) or not. */
+  settle(written: boolean): void;
+}
+
+export class SavedOrders {
+  private readonly saved = new Map<string, Saved>();
+
+  constructor(
+    private readonly store: KeyValueStore,
+    private readonly namespace: string,
+  ) {}
+
+  /** Every saved order as a whole state (version 1, ids included), whichever version it was saved in. */
+  async load(): Promise<OrderProgressState[]> {
+    const keys = await this.store.keys(this.namespace);
+    const values = await this.store.getMany<unknown>(this.namespace, keys);
+    const orders: OrderProgressState[] = [];
+    for (const [key, value] of values) {
+      if (key.includes(CHUNK)) continue;
+      const state = value as OrderProgressState | SavedOrderState;
+      if (state?.version !== 2) {
+        // Version 1 (all ids inline): written as chunks on its next save.
+        orders.push(state as OrderProgressState);
+        this.saved.set(key, { chunks: 0, ids: 0, rewrite: true });
+        continue;
+      }
+      const { eventIdChunks, eventIdCount, ...rest } = state;
+      const eventIds: string[] = [];
+      for (let n = 0; n < eventIdChunks; n++) {
+        const chunk = values.get(chunkKey(key, n));
+        if (!Array.isArray(chunk)) throw new Error(`The saved progress of order ${key} lacks event id chunk ${n + 1} of ${eventIdChunks} in '${this.namespace}'.`);
+        for (const id of chunk) eventIds.push(id as string);
+      }
+      if (eventIds.length !== eventIdCount) throw new Error(`The saved progress of order ${key} has ${eventIds.length} event ids in its chunks, not the ${eventIdCount} its state names.`);
+      orders.push({ ...rest, version: 1, eventIds });
+      this.saved.set(key, { chunks: eventIdChunks, ids: eventIdCount, rewrite: false });
+    }
+    return orders;
+  }
+
+  /** The entries that save these orders as the book holds them now. */
+  prepare(book: ProgressBook, orderNos: Iterable<string>): PreparedSave {
+    const entries: Array<[string, unknown]> = [];
+    const next = new Map<string, Saved>();
+    for (const orderNo of orderNos) {
+      const before = this.saved.get(orderNo) ?? { chunks: 0, ids: 0, rewrite: true };
+      const whole = before.rewrite || before.chunks >= FULL_EVERY;
+      const order = book.orderToSave(orderNo, whole ? 0 : before.ids);
+      if (!order) continue;
+      let chunks = before.chunks;
+      if (whole) {
+        entries.push([chunkKey(orderNo, 0), order.eventIds]);
+        chunks = 1;
+      } else if (order.eventIds.length > 0) {
+        entries.push([chunkKey(orderNo, chunks), order.eventIds]);
+        chunks += 1;
+      }
+      const state: SavedOrderState = { ...order.state, version: 2, eventIdChunks: chunks, eventIdCount: order.eventIdCount };
+      entries.push([orderNo, state]);
+      next.set(orderNo, { chunks, ids: order.eventIdCount, rewrite: false });
+    }
+    return {
+      entries,
+      settle: (written) => {
+        for (const [orderNo, saved] of next) {
+          // Not known what the store holds after a failure: the next save writes the order's ids whole.
+          this.saved.set(orderNo, written ? saved : { ...(this.saved.get(orderNo) ?? saved), rewrite: true });
+        }
+      },
+    };
+  }
+}
