@@ -16,6 +16,7 @@ import { buildNodeRedSettings } from './node-red-settings';
 import type { LabelledHooks, RedApp } from './red-types';
 import { releaseSessionExpiryTimer } from './node-red-workarounds';
 import { mountBridgeApi } from './rest-api';
+import { mountWorkflowsApi } from './workflows-api';
 import { listen } from './listen';
 
 export interface BridgeServer {
@@ -92,6 +93,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
   mountBridgeApi(RED, { name: pkg.name, version: pkg.version, demo: settings.demo });
   mountOutboxApi(RED);
+  mountWorkflowsApi(RED, settings.adminUsers);
   app.use('/', RED.httpAdmin);
   const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
   app.use('/', httpNodeBasicAuth(httpNodeUsers), RED.httpNode);

@@ -8,6 +8,7 @@ import { DAY, HOUR_MS, parseIsoWithZone, plantMidnight, toPlantIso } from './pla
 import { PRODUCTS, buildOrder, dueDateAfter, orderNumber, randomInt, scheduleOperations, seedProductionOrders, type Prng } from './seed';
 import type { ProductionOrder, ProductionOrderInput } from './types';
 import { ErpProgressInbox } from './erp-progress';
+import { ErpWorkflowInbox } from './erp-workflows';
 
 /** Which requests a fault hits: the production-order pages (default) or the progress-update inbox. */
 export type ErpFaultTarget = 'orders' | 'progress';
@@ -37,6 +38,8 @@ export class SimulatedErp {
   readonly router: Router;
   /** Progress updates the MES side wrote back (execution feedback). */
   readonly progress: ErpProgressInbox;
+  /** Approval requests, exception notices and resolutions, emergency purchase requests (issue 6). */
+  readonly workflows: ErpWorkflowInbox;
   private readonly store = new Map<string, unknown>();
   private pendingFaults: Array<{ fault: ErpFault; left: number }> = [];
   private readonly heldResponses = new Set<Response>();
@@ -51,6 +54,7 @@ export class SimulatedErp {
     for (const order of seedProductionOrders(options.seedOrders, options.now(), options.rng, options.firstStartMs)) this.store.set(order.orderNo, order);
     this.nextOrder = options.seedOrders + 1;
     this.progress = new ErpProgressInbox(options.now);
+    this.workflows = new ErpWorkflowInbox(options.now);
     this.router = this.buildRouter();
   }
 
@@ -172,6 +176,7 @@ export class SimulatedErp {
         return this.authorized(req, res);
       }),
     );
+    router.use(this.workflows.router((req, res) => this.authorized(req, res)));
     router.post('/api/v1/confirmations', express.json({ limit: BODY_LIMIT }), (req, res) => this.confirm(req, res));
     router.use('/_sim', express.json({ limit: BODY_LIMIT }));
     router.get('/_sim/orders', (_req, res) => void res.json({ items: this.orders() }));
