@@ -13,7 +13,7 @@ function fedBook(book = new CostBook({ thresholdPct: 5 })) {
   book.plan(costPlan(), NOW);
   book.standard(standardCost(), NOW);
   book.costEvents(timeLogs(), NOW);
-  for (const i of issues()) book.issue(i);
+  for (const i of issues()) book.issues(i);
   return book;
 }
 
@@ -74,7 +74,7 @@ describe('CostBook', () => {
   it('counts a repeated event, report or requisition once', () => {
     const book = fedBook();
     assert.deepEqual(book.costEvents(labour('L-1', '0010', '张伟', 3.5), NOW).outcomes.map((o) => o.kind), ['duplicate']);
-    assert.deepEqual(book.issue(issues()[0]).outcomes.map((o) => o.kind), ['duplicate']);
+    assert.deepEqual(book.issues(issues()[0]).outcomes.map((o) => o.kind), ['duplicate']);
     const reports = completingReports();
     book.reports(reports.slice(0, 2), NOW);
     const v = book.reports(reports, NOW);
@@ -88,7 +88,7 @@ describe('CostBook', () => {
     const before = book.get(ORDER);
     assert.throws(() => book.costEvents([labour('L-9', '0010', 'x', 1), { ...labour('L-10', '0010', 'y', 1), labourHours: 'two' }], NOW), /cost event was refused: payload\[1\]\.labourHours must be a number/);
     assert.throws(() => book.costEvents({ eventId: 'L-11', orderNo: ORDER, opNo: '0010', labourHours: 1, timestamp: NOW }, NOW), /payload must have property operator when property labourHours is present/);
-    assert.throws(() => book.issue({ ...issues()[0], requisitionId: 'REQ-9', qty: -1 }), /payload\.qty must be a number above 0/);
+    assert.throws(() => book.issues({ ...issues()[0], requisitionId: 'REQ-9', qty: -1 }), /payload\.qty must be a number above 0/);
     assert.deepEqual(book.get(ORDER), before);
     assert.deepEqual(book.takeChanges().length > 0, true);
   });
@@ -97,7 +97,7 @@ describe('CostBook', () => {
     const book = new CostBook();
     book.plan(costPlan(), NOW);
     book.costEvents(timeLogs(), NOW);
-    for (const i of issues()) book.issue(i);
+    for (const i of issues()) book.issues(i);
     const done = book.reports(completingReports(), NOW);
     assert.deepEqual(done.waiting, [{ orderNo: ORDER, waitingFor: 'the standard cost of product P-IVSET-20' }]);
     const later = book.standard(standardCost(), NOW);
@@ -120,7 +120,7 @@ describe('CostBook', () => {
 
   it('waits when an issued material has no unit cost, naming it', () => {
     const book = fedBook();
-    book.issue({ ...issues()[0], requisitionId: 'REQ-7', materialCode: 'RM-GLUE', unit: 'KG', qty: 2 });
+    book.issues({ ...issues()[0], requisitionId: 'REQ-7', materialCode: 'RM-GLUE', unit: 'KG', qty: 2 });
     const r = book.complete({ orderNo: ORDER }, NOW);
     assert.equal(r.variances.length, 0);
     assert.match(r.waiting[0].waitingFor, /a unit cost of material RM-GLUE in the standard cost of P-IVSET-20 \(2 KG were issued/);

@@ -136,15 +136,24 @@ export class CostBook {
     return result;
   }
 
-  /** A requisition material-overdraw released: the quantity handed to the line, counted once per requisition id. */
-  issue(input: unknown): StepResult {
-    const issue = checkIssue(input);
-    const order = this.order(issue.orderNo);
-    const known = order.materials[issue.materialCode];
-    if (known && known.unit !== issue.unit) throw new Error(`Requisition ${issue.requisitionId} issued ${issue.materialCode} in ${issue.unit}, but order ${issue.orderNo} had it issued in ${known.unit} before; one material needs one unit.`);
-    const outcome = this.count(order, 'requisitions', issue.requisitionId);
-    if (outcome.kind === 'counted') order.materials[issue.materialCode] = { qty: stored(restored(known?.qty) + micros(issue.qty, 'qty')), unit: issue.unit };
-    return { outcomes: [outcome], variances: [], waiting: [] };
+  /** Requisitions material-overdraw released (one or an array): the quantities handed to the line, counted once per requisition id. */
+  issues(input: unknown): StepResult {
+    const list = (Array.isArray(input) ? input : [input]).map(checkIssue);
+    const units = new Map<string, string>();
+    for (const issue of list) {
+      const key = `${issue.orderNo}|${issue.materialCode}`;
+      const unit = units.get(key) ?? this.orders.get(issue.orderNo)?.materials[issue.materialCode]?.unit ?? issue.unit;
+      if (unit !== issue.unit) throw new Error(`Requisition ${issue.requisitionId} issued ${issue.materialCode} in ${issue.unit}, but order ${issue.orderNo} had it issued in ${unit}; one material needs one unit.`);
+      units.set(key, unit);
+    }
+    const outcomes = list.map((issue) => {
+      const order = this.order(issue.orderNo);
+      const outcome = this.count(order, 'requisitions', issue.requisitionId);
+      const known = order.materials[issue.materialCode];
+      if (outcome.kind === 'counted') order.materials[issue.materialCode] = { qty: stored(restored(known?.qty) + micros(issue.qty, 'qty')), unit: issue.unit };
+      return outcome;
+    });
+    return { outcomes, variances: [], waiting: [] };
   }
 
   /** An explicit completion: the variance is made now (or as soon as what it needs arrives). */
