@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const PLAN_LINK_OUT = 'feedback-plan-out';
+/** The mapped job reports, for the cost tab. */
+export const REPORTS_LINK_OUT = 'feedback-reports-link-out';
 
 export function feedbackFlow(root, storeId) {
   const z = 'feedback';
@@ -20,8 +22,9 @@ export function feedbackFlow(root, storeId) {
     { id: 'mes-reports-in', type: 'http in', z, name: 'MES 报工 job reports', url: '/mes/progress-reports', method: 'post', upload: false, swaggerDoc: '', x: 150, y: 120, wires: [['mes-report-codes']] },
     {
       id: 'mes-report-codes', type: 'code-map', z, name: '编码映射 MES → ERP', tables: 'demo-codes', direction: 'mes-to-erp',
-      rules: [{ path: 'payload[*].equipment', table: 'equipment' }], x: 370, y: 120, wires: [['progress'], ['report-unmapped']],
+      rules: [{ path: 'payload[*].equipment', table: 'equipment' }], x: 370, y: 120, wires: [['progress', REPORTS_LINK_OUT], ['report-unmapped']],
     },
+    { id: REPORTS_LINK_OUT, type: 'link out', z, name: '报工 → 成本 reports → cost', mode: 'link', links: ['cost-reports-link-in'], x: 545, y: 240, wires: [] },
     { id: PLAN_LINK_OUT.replace('-out', '-in'), type: 'link in', z, name: '计划 plans', links: [PLAN_LINK_OUT], x: 415, y: 200, wires: [['progress']] },
     {
       id: 'progress', type: 'progress-push', z, name: '进度回传 progress push', endpoint: 'demo-erp-feedback', store: storeId,

@@ -23,6 +23,8 @@ export const DEMO_MES_WEBHOOK_USER = 'mes-demo';
 export const DEMO_MES_WEBHOOK_PASSWORD = 'demo-mes-webhook-pass';
 /** Where the demo flow's http-in node takes the MES's job reports. */
 export const MES_REPORTS_PATH = '/mes/progress-reports';
+/** Where the demo flow's cost tab takes the MES's time logs (labour and machine hours). */
+export const MES_COST_EVENTS_PATH = '/mes/cost-events';
 
 export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv = process.env): Promise<DemoPlant> {
   // Loaded lazily: outside demo mode the simulator is never required.
@@ -37,6 +39,7 @@ export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv =
     planFrom: 'now',
     mesReportsEveryMs: s.simMesReportsMs,
     mesWebhook: { url: `${s.tls ? 'https' : 'http'}://127.0.0.1:${s.port}${MES_REPORTS_PATH}`, username: DEMO_MES_WEBHOOK_USER, password: DEMO_MES_WEBHOOK_PASSWORD },
+    mesCostWebhook: { url: `${s.tls ? 'https' : 'http'}://127.0.0.1:${s.port}${MES_COST_EVENTS_PATH}`, username: DEMO_MES_WEBHOOK_USER, password: DEMO_MES_WEBHOOK_PASSWORD },
   });
   const erp = demoErpEnvironment(s.demoErp, sim.url, sim.erpUrl);
   for (const [name, value] of Object.entries(erp)) env[name] ??= value;

@@ -176,6 +176,8 @@ export = function register(RED: NodeAPI): void {
       });
       await deliver(r, result.variances);
       msg.cost = { counted: result.outcomes.filter((o) => o.kind === 'counted').length, duplicates: result.outcomes.filter((o) => o.kind === 'duplicate').length, late: result.outcomes.filter((o) => o.kind === 'late').length };
+      const late = result.outcomes.filter((o) => o.kind === 'late');
+      if (late.length > 0) node.warn(RED._('cost-variance.warnings.late', { n: String(late.length), orders: [...new Set(late.map((o) => o.orderNo))].join(', ') }));
       outputs(result, send);
       showStatus(result.waiting.length);
     }

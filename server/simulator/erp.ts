@@ -9,6 +9,7 @@ import { PRODUCTS, buildOrder, dueDateAfter, orderNumber, randomInt, scheduleOpe
 import type { ProductionOrder, ProductionOrderInput } from './types';
 import { ErpProgressInbox } from './erp-progress';
 import { ErpWorkflowInbox } from './erp-workflows';
+import { erpCostsRouter } from './erp-costs';
 
 /** Which requests a fault hits: the production-order pages (default) or the progress-update inbox. */
 export type ErpFaultTarget = 'orders' | 'progress';
@@ -177,6 +178,7 @@ export class SimulatedErp {
       }),
     );
     router.use(this.workflows.router((req, res) => this.authorized(req, res)));
+    router.use(erpCostsRouter(() => this.orders(), (req, res) => this.authorized(req, res)));
     router.post('/api/v1/confirmations', express.json({ limit: BODY_LIMIT }), (req, res) => this.confirm(req, res));
     router.use('/_sim', express.json({ limit: BODY_LIMIT }));
     router.get('/_sim/orders', (_req, res) => void res.json({ items: this.orders() }));

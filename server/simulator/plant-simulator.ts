@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { SimulatedErp, type LiveChange } from './erp';
 import { SimulatedMes } from './mes';
 import type { WebhookTarget } from './mes-reports';
+import { MesCostReporter } from './mes-costs';
 import { sendError } from './http-util';
 import { createPrng } from './seed';
 import { createErpnextDialect } from './dialects/erpnext';
@@ -39,6 +40,8 @@ export interface PlantSimulatorOptions {
   mesReportsEveryMs?: number;
   /** Where the MES posts its job reports (the bridge's webhook). */
   mesWebhook?: WebhookTarget;
+  /** Where the MES posts its time logs (labour and machine hours, schema cost-event). */
+  mesCostWebhook?: WebhookTarget;
 }
 
 /** The same plant served in each real ERP's dialect, at `${url}/<name>` (the ERP profile presets' fakes). */
@@ -119,9 +122,11 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
   let reportTimer: NodeJS.Timeout | undefined;
   const reportEvery = opts.mesReportsEveryMs ?? 0;
   if (reportEvery > 0) {
+    const costs = new MesCostReporter((no) => mes.workOrder(no), opts.mesCostWebhook);
     reportTimer = setInterval(() => {
-      mes.reporter.observe(mes.progress());
-      void mes.reporter.flush();
+      costs.observe(mes.reporter.observe(mes.progress()));
+      // Time logs first: the job report that completes an order finds its hours counted.
+      void costs.flush().then(() => mes.reporter.flush());
     }, reportEvery);
     reportTimer.unref();
   }
