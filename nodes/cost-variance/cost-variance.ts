@@ -54,7 +54,6 @@ export = function register(RED: NodeAPI): void {
     let outbox: Outbox | undefined;
     let runner: Promise<WorkflowRunner<CostBook>> | undefined;
     let closing = false;
-    let costed = 0;
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) => {
       if (!closing) node.status({ fill, shape, text: RED._(`cost-variance.status.${key}`, { n: String(n ?? 0) }) });
@@ -75,7 +74,8 @@ export = function register(RED: NodeAPI): void {
       });
     }
 
-    function showStatus(waiting: number): void {
+    function showStatus(book: CostBook): void {
+      const { waiting, costed } = book.counts();
       if (waiting > 0) status('yellow', 'dot', 'waiting', waiting);
       else status('green', 'dot', 'ok', costed);
     }
@@ -94,7 +94,7 @@ export = function register(RED: NodeAPI): void {
         async (r) => {
           // A variance stored just before a crash, but not yet in the outbox, goes now (the ERP applies its key once).
           await deliver(r, r.book.unsent());
-          showStatus(0);
+          showStatus(r.book);
         },
         (err: Error) => {
           status('red', 'ring', 'store');
@@ -118,7 +118,6 @@ export = function register(RED: NodeAPI): void {
 
     function outputs(result: StepResult, send: Send): void {
       for (const v of result.variances) {
-        costed += 1;
         const flags = v.elements
           .filter((e) => e.flagged)
           .map((e) => ({ topic: 'cost-flag', payload: { orderNo: v.orderNo, productCode: v.productCode, currency: v.currency, goodQty: v.goodQty, ...e } }) as NodeMessage);
@@ -179,7 +178,7 @@ export = function register(RED: NodeAPI): void {
       const late = result.outcomes.filter((o) => o.kind === 'late');
       if (late.length > 0) node.warn(RED._('cost-variance.warnings.late', { n: String(late.length), orders: [...new Set(late.map((o) => o.orderNo))].join(', ') }));
       outputs(result, send);
-      showStatus(result.waiting.length);
+      showStatus(r.book);
     }
 
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {

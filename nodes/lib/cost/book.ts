@@ -171,6 +171,17 @@ export class CostBook {
     return [...this.orders.values()].filter((o) => o.variance && o.varianceState === 'computed').map((o) => structuredClone(o.variance!));
   }
 
+  /** Completed orders waiting for what their variance needs, and orders costed so far. */
+  counts(): { waiting: number; costed: number } {
+    let waiting = 0;
+    let costed = 0;
+    for (const o of this.orders.values()) {
+      if (o.variance) costed += 1;
+      else if (o.waitingFor) waiting += 1;
+    }
+    return { waiting, costed };
+  }
+
   markEnqueued(orderNos: string[]): void {
     for (const no of orderNos) {
       const order = this.orders.get(no);
