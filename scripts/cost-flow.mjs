@@ -53,7 +53,7 @@ export function costFlow({ storeId, endpointId, planLinkOut, reportsLinkOut }) {
     },
     change('cost-events-topic', '工时 cost events', [{ t: 'set', p: 'topic', pt: 'msg', to: 'cost-event', tot: 'str' }], 590, 320, [['costs']]),
     {
-      id: 'costs', type: 'cost-variance', z, name: '成本差异 cost variance', endpoint: endpointId, store: storeId, path: 'cost-variances', thresholdPct: 5, maxAttempts: 10,
+      id: 'costs', type: 'cost-variance', z, name: '成本差异 cost variance', endpoint: endpointId, store: storeId, path: 'cost-variances', thresholdPct: 5, settleMin: 0, maxAttempts: 10,
       x: 1020, y: 220, wires: [['cost-variances'], ['cost-flags']],
     },
     { id: 'cost-variances', type: 'debug', z, name: '成本差异 variances', active: true, tosidebar: true, console: false, tostatus: true, complete: 'payload.total', targetType: 'msg', statusVal: 'payload.orderNo', statusType: 'msg', x: 1240, y: 200, wires: [] },

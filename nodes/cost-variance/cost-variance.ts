@@ -20,6 +20,7 @@ interface CostVarianceDef extends NodeDef {
   store: string;
   path: string;
   thresholdPct: string | number;
+  settleMin: string | number;
   maxAttempts: string | number;
 }
 
@@ -34,7 +35,7 @@ const list = (p: unknown) => (Array.isArray(p) ? p : [p]);
 /** What a message carries, by topic first, else by its shape (one item or an array of one kind). */
 function kindOf(msg: Msg): string {
   const t = msg.topic;
-  if (t === 'standard-cost' || t === 'plan' || t === 'complete' || t === 'requisition' || t === 'report' || t === 'cost-event' || t === 'dead-letters' || t === 'replay') return t;
+  if (t === 'standard-cost' || t === 'plan' || t === 'complete' || t === 'settle' || t === 'requisition' || t === 'report' || t === 'cost-event' || t === 'dead-letters' || t === 'replay') return t;
   const p = msg.payload;
   if (all(p, (i) => has(i, 'workOrderNo'))) return 'plan';
   if (all(p, (i) => has(i, 'requisitionId'))) return 'requisition';
@@ -83,17 +84,19 @@ export = function register(RED: NodeAPI): void {
     try {
       if (!endpoint) throw new Error(RED._('cost-variance.errors.noEndpoint'));
       if (!storeNode) throw new Error(RED._('cost-variance.errors.noStore'));
-      const settings = { thresholdPct: num(config.thresholdPct, 5) };
+      const settings = { thresholdPct: num(config.thresholdPct, 5), settleMin: num(config.settleMin, 0) };
       new CostBook(settings); // refuses a bad threshold now, with a sentence
       const store = storeNode.store();
       outbox = storeNode.outbox(`cost@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
       registerOutbox(outbox, { endpoint: endpoint.title });
       outbox.start(routedHttpDelivery(endpoint.client()));
-      runner = WorkflowRunner.open({ store, namespace: `cost/${node.id}`, audit: auditLogFor(store), outbox, restore: (entries) => CostBook.restore(entries, settings), onDeadline: () => undefined });
+      runner = WorkflowRunner.open({ store, namespace: `cost/${node.id}`, audit: auditLogFor(store), outbox, restore: (entries) => CostBook.restore(entries, settings), onDeadline: () => node.emit('input', { topic: 'settle' }) });
       runner.then(
         async (r) => {
-          // A variance stored just before a crash, but not yet in the outbox, goes now (the ERP applies its key once).
+          // A variance stored just before a crash, but not yet in the outbox, goes now (the ERP applies its key once);
+          // a wait for late time logs that ended while the node was down ends now.
           await deliver(r, r.book.unsent());
+          node.emit('input', { topic: 'settle' });
           showStatus(r.book);
         },
         (err: Error) => {
@@ -169,6 +172,8 @@ export = function register(RED: NodeAPI): void {
             return { result: book.costEvents(msg.payload, now) };
           case 'complete':
             return { result: book.complete(msg.payload, now) };
+          case 'settle':
+            return { result: book.due(now) };
           default:
             throw new Error(RED._('cost-variance.errors.unknown', { topic: String(msg.topic ?? '') }));
         }

@@ -46,7 +46,7 @@ describe('cost-variance fed by legacy-db-poll from the ERP cost table', () => {
           filter: '', filterBindings: '[]', pageSize: 100, schedule: 'manual', lookBackMinutes: 0, firstRunFrom: 'beginning', commit: 'emit', output: 'page', decimals: 'string', wires: [['topic']],
         },
         { id: 'topic', type: 'change', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'standard-cost', tot: 'str' }], action: '', property: '', from: '', to: '', reg: false, wires: [['cost']] },
-        { id: 'cost', type: 'cost-variance', endpoint: 'erp', store: 'store', path: 'cost-variances', thresholdPct: 5, maxAttempts: 10, wires: [['variances'], []] },
+        { id: 'cost', type: 'cost-variance', endpoint: 'erp', store: 'store', path: 'cost-variances', thresholdPct: 5, settleMin: 0, maxAttempts: 10, wires: [['variances'], []] },
         { id: 'variances', type: 'helper' },
       ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },

@@ -10,7 +10,7 @@ import { CostBook } from '../../nodes/lib/cost';
 import { registeredOutbox } from '../../nodes/lib/outbox/registry';
 import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';
 import { startPlantSimulator } from '../../server/simulator/plant-simulator';
-import { completingReports, costPlan, issues, labour, ORDER, standardCost, timeLogs } from '../unit/cost-fixture';
+import { completingReports, costPlan, issues, labour, machine, ORDER, standardCost, timeLogs } from '../unit/cost-fixture';
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
 
@@ -40,13 +40,13 @@ interface Element {
 describe('cost-variance', () => {
   const plant = usePlantFixture(0);
 
-  async function load(storeFile = join(plant.dir.path, 'store.sqlite'), erpUrl = plant.sim.erpUrl) {
+  async function load(storeFile = join(plant.dir.path, 'store.sqlite'), erpUrl = plant.sim.erpUrl, extra: Record<string, unknown> = {}) {
     await helper.load(
       nodes,
       ([
         { id: 'store', type: 'bridge-store', file: storeFile },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 2, retryBaseSec: 0.05, retryMaxSec: 0.2 },
-        { id: 'cost', type: 'cost-variance', endpoint: 'erp', store: 'store', path: 'cost-variances', thresholdPct: 5, maxAttempts: 1000, wires: [['variances'], ['flags']] },
+        { id: 'cost', type: 'cost-variance', endpoint: 'erp', store: 'store', path: 'cost-variances', thresholdPct: 5, maxAttempts: 1000, wires: [['variances'], ['flags']], ...extra },
         { id: 'variances', type: 'helper' },
         { id: 'flags', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['cost'], uncaught: false, wires: [['caught']] },
@@ -139,7 +139,7 @@ describe('cost-variance', () => {
     feed(run.node);
     run.node.receive({ topic: 'report', payload: completingReports().slice(0, 3) });
     // 1 plan, 1 standard, 1 batch of time logs, 3 requisitions, 1 batch of reports: all stored before done().
-    await eventually(() => run.done.length === 7, 'every message done');
+    await eventually(() => run.done.filter((m) => m.topic !== 'settle').length === 7, 'every message done');
     await helper.unload();
     run = await load(file);
     run.node.receive({ topic: 'report', payload: completingReports()[3] });
@@ -169,12 +169,25 @@ describe('cost-variance', () => {
     // its step runs after the start's).
     const run = await load(file);
     run.node.receive({ topic: 'complete', payload: { orderNo: ORDER } });
-    await eventually(() => run.done.length === 1, 'the completion handled');
+    await eventually(() => run.done.some((m) => m.topic === 'complete'), 'the completion handled');
     const again = registeredOutbox('cost@cost')!.outbox;
     await eventually(async () => (await again.stats()).depth === 0, 'the outbox empty');
     assert.equal((await again.stats()).delivered, 1);
     assert.equal(atErp().length, 1);
     assert.equal(plant.sim.erp.workflows.duplicateCount, 0);
+  });
+
+  it('waits the configured minutes after completion and counts the time logs that arrive meanwhile', async () => {
+    const run = await load(undefined, undefined, { settleMin: 0.01 });
+    feed(run.node);
+    run.node.receive({ topic: 'report', payload: completingReports() });
+    await eventually(() => run.done.some((m) => m.topic === 'report'), 'the completing reports handled');
+    // 0.6 s after completion the variance is made; a time log arriving before then still counts.
+    run.node.receive({ topic: 'cost-event', payload: machine('M-LATE', '0010', 'EQ-EXTR-01', 1) });
+    const body = (await eventually(() => atErp()[0], 'the record at the ERP')).body as { elements: Element[]; actualHours: { machine: number } };
+    assert.equal(body.actualHours.machine, 15.7);
+    // 1 more hour on EQ-EXTR-01 at 60 CNY/h: 540.00 + 60.00.
+    assert.equal(body.elements[2].actual, 600);
   });
 
   it('delivers the record once the ERP is back, exactly once', async () => {

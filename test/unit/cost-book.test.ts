@@ -134,6 +134,19 @@ describe('CostBook', () => {
     assert.equal(book.get(ORDER)!.variance!.elements[1].actual, 517.5);
   });
 
+  it('with a wait for late logs, counts what arrives before the wait ends and makes the variance then', () => {
+    const book = fedBook(new CostBook({ thresholdPct: 5, settleMin: 10 }));
+    const done = book.reports(completingReports(), '2026-11-25T22:00:00+08:00');
+    assert.equal(done.variances.length, 0);
+    assert.equal(book.nextDeadline(), '2026-11-25T14:10:00.000Z');
+    // 0.5 h more labour on 0020 at 30 CNY/h: 517.50 + 15.00.
+    assert.deepEqual(book.costEvents(labour('L-LATE', '0020', '王芳', 0.5), NOW).outcomes.map((o) => o.kind), ['counted']);
+    assert.equal(book.due('2026-11-25T22:09:59+08:00').variances.length, 0);
+    const v = book.due('2026-11-25T22:10:00+08:00').variances[0];
+    assert.equal(v.elements[1].actual, 532.5);
+    assert.equal(book.nextDeadline(), undefined);
+  });
+
   it('restores from its stored entries, and re-offers a variance not yet marked enqueued', () => {
     const book = fedBook();
     book.reports(completingReports(), NOW);

@@ -20,8 +20,10 @@ const addHours = (record: Record<string, string>, key: string, hours: number, fi
 
 export function costSettings(settings: Partial<CostSettings> = {}): CostSettings {
   const thresholdPct = settings.thresholdPct ?? 5;
+  const settleMin = settings.settleMin ?? 0;
   if (typeof thresholdPct !== 'number' || !Number.isFinite(thresholdPct) || thresholdPct < 0) throw new Error(`The variance threshold must be a percentage of 0 or more, not ${JSON.stringify(thresholdPct)}.`);
-  return { thresholdPct };
+  if (typeof settleMin !== 'number' || !Number.isFinite(settleMin) || settleMin < 0) throw new Error(`The wait for late time logs must be a number of minutes of 0 or more, not ${JSON.stringify(settleMin)}.`);
+  return { thresholdPct, settleMin };
 }
 
 function checkIssue(input: unknown): IssuedMaterial {
@@ -197,8 +199,16 @@ export class CostBook {
     return order && structuredClone(order);
   }
 
-  nextDeadline(): undefined {
-    return undefined;
+  /** The earliest time a completed order's wait for late time logs ends (for the node's timer). */
+  nextDeadline(): string | undefined {
+    // An order whose wait ended but that waits for its standard cost has no deadline: its standard settles it.
+    const dues = [...this.orders.values()].filter((o) => !o.variance && !o.waitingFor && o.completion?.settleDue).map((o) => o.completion!.settleDue!);
+    return dues.length === 0 ? undefined : dues.reduce((a, b) => (toMs(b) < toMs(a) ? b : a));
+  }
+
+  /** Makes the variances of the completed orders whose wait for late time logs has ended. */
+  due(now: Instant): StepResult {
+    return this.retryWaiting(now, (o) => o.completion?.settleDue !== undefined && toMs(o.completion.settleDue) <= toMs(now));
   }
 
   takeChanges(): Array<[key: string, value: unknown]> {
@@ -268,6 +278,14 @@ export class CostBook {
       this.touch(order);
     }
     if (!order.completion) return none;
+    if (this.settings.settleMin > 0) {
+      // Time logs and issues may trail the last job report: they are counted until the wait ends.
+      if (!order.completion.settleDue) {
+        order.completion.settleDue = isoAt(toMs(now) + this.settings.settleMin * 60_000);
+        this.touch(order);
+      }
+      if (toMs(now) < toMs(order.completion.settleDue)) return none;
+    }
     const product = this.productOf(order);
     const cost = this.standards.get(`standard:order:${order.orderNo}`) ?? (product ? this.standards.get(`standard:product:${product}`) : undefined);
     const wait = (what: string): StepResult => {

@@ -87,7 +87,7 @@ export interface OrderCostState {
   machine: Record<string, Record<string, string>>;
   /** Issued quantity per material (millionths) and its unit. */
   materials: Record<string, { qty: string; unit: string }>;
-  completion?: { at: string; goodQty?: number; productCode?: string; by: 'reports' | 'message' };
+  completion?: { at: string; goodQty?: number; productCode?: string; by: 'reports' | 'message'; settleDue?: string };
   /** Set while a completed order waits for what its variance needs (a standard cost, a unit cost, a rate). */
   waitingFor?: string;
   variance?: CostVariance;
@@ -135,6 +135,8 @@ export interface CostVariance {
 export interface CostSettings {
   /** An element whose actual is more than this % over its standard is flagged (default 5). */
   thresholdPct: number;
+  /** Minutes a completed order waits for late time logs and issues before its variance is made (default 0). */
+  settleMin: number;
 }
 
 export type ApplyOutcome =
