@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { SimulatedErp, type LiveChange } from './erp';
 import { SimulatedMes } from './mes';
 import type { WebhookTarget } from './mes-reports';
+import { MesInspector } from './mes-quality';
 import { sendError } from './http-util';
 import { createPrng } from './seed';
 import { createErpnextDialect } from './dialects/erpnext';
@@ -118,10 +119,15 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
 
   let reportTimer: NodeJS.Timeout | undefined;
   const reportEvery = opts.mesReportsEveryMs ?? 0;
+  // The inspectors sample the units the floor makes, beside the job reports (quality traceability).
+  const inspector = new MesInspector(opts.mesWebhook);
   if (reportEvery > 0) {
     reportTimer = setInterval(() => {
-      mes.reporter.observe(mes.progress());
+      const floor = mes.progress();
+      mes.reporter.observe(floor);
       void mes.reporter.flush();
+      inspector.observe(floor);
+      void inspector.flush();
     }, reportEvery);
     reportTimer.unref();
   }
