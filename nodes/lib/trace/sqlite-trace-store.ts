@@ -1,7 +1,8 @@
 // The trace in the bridge store's SQLite file, beside the key-value state and the outbox: one table of records
-// (job reports, inspections, material issues) keyed by (book, kind, id), so the same record twice is stored once;
-// an index by trace code (which orders carry a code) and one by order and time (the order's records, oldest
-// first); and a table of order plans. A trace is three indexed reads, whatever the table holds.
+// (job reports, inspections, material issues) clustered by order and time (WITHOUT ROWID), so an order's records
+// lie together on disk however interleaved they arrived; a unique index on (book, kind, id), so the same record
+// twice is stored once; an index by trace code (which orders carry a code); and a table of order plans. A trace is
+// three indexed reads, whatever the table holds.
 import type Database from 'better-sqlite3';
 import { openSharedSqlite, type SharedSqliteFile } from '../stores/sqlite-file';
 import { buildTraceAnswer, storedBody } from './answer';
@@ -17,10 +18,10 @@ CREATE TABLE IF NOT EXISTS trace_record (
   trace_code TEXT,
   at_ms INTEGER NOT NULL,
   body TEXT NOT NULL,
-  PRIMARY KEY (book, kind, id)
-);
+  PRIMARY KEY (book, order_no, at_ms, kind, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS trace_record_id ON trace_record (book, kind, id);
 CREATE INDEX IF NOT EXISTS trace_record_code ON trace_record (book, trace_code, order_no, at_ms) WHERE trace_code IS NOT NULL;
-CREATE INDEX IF NOT EXISTS trace_record_order ON trace_record (book, order_no, at_ms);
 CREATE TABLE IF NOT EXISTS trace_plan (
   book TEXT NOT NULL,
   order_no TEXT NOT NULL,
@@ -70,9 +71,9 @@ export class SqliteTraceStore implements TraceStore {
       ordersOfCode: db.prepare<[string, string], { order_no: string }>(
         'SELECT order_no FROM trace_record INDEXED BY trace_record_code WHERE book = ? AND trace_code = ? GROUP BY order_no ORDER BY MAX(at_ms) DESC',
       ),
-      orderKnown: db.prepare<[string, string], { found: number }>('SELECT 1 AS found FROM trace_record INDEXED BY trace_record_order WHERE book = ? AND order_no = ? LIMIT 1'),
+      orderKnown: db.prepare<[string, string], { found: number }>('SELECT 1 AS found FROM trace_record WHERE book = ? AND order_no = ? LIMIT 1'),
       records: db.prepare<[string, string, number], RecordRow>(
-        'SELECT kind, op_no, body FROM trace_record INDEXED BY trace_record_order WHERE book = ? AND order_no = ? ORDER BY at_ms, kind, id LIMIT ?',
+        'SELECT kind, op_no, body FROM trace_record WHERE book = ? AND order_no = ? ORDER BY at_ms, kind, id LIMIT ?',
       ),
     });
     this.insertAll = db.transaction((records: readonly TraceRecord[]) => {
