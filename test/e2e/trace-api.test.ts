@@ -99,8 +99,12 @@ describe('quality traceability end to end', () => {
     }
   });
 
-  it('needs a login: anonymous callers get 401', async () => {
+  it('needs a login: anonymous callers get 401; a read-only (viewer) login may trace', async () => {
     assert.equal((await trace(unit(), false)).status, 401);
+    const viewer = await login(server.url, 'admin', 'trace-pass', 'read');
+    const res = await fetch(`${server.url}/api/trace/${unit()}`, { headers: { authorization: `Bearer ${viewer}` } });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as TraceAnswer).code, unit());
   });
 
   it('refuses a malformed quality post with 400 naming the field, and stores none of it', async () => {
