@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
+import Redis from 'ioredis';
 import { SqliteTraceStore, type TraceAnswer } from '../../nodes/lib/trace';
 import { traceAnywhere, traceDesks } from '../../nodes/lib/trace/registry';
 import { validate } from '../../nodes/lib/validation';
@@ -188,5 +189,34 @@ describe('trace-record', () => {
     assert.equal(answer.found, true);
     assert.equal(answer.payload.matches.inspections, 1);
     assert.equal(answer.payload.operations.flatMap((op) => op.reports).length, 3);
+  });
+
+  it('refuses to acknowledge when the store cannot write durably: error to Catch, red status, nothing stored', async (t) => {
+    if (!(await redisAvailable(t))) return;
+    const prefix = testPrefix('trace-node');
+    t.after(() => dropKeys(prefix));
+    // The machine's Redis keeps nothing on disk (appendonly no): with "require durable writes" nothing is written.
+    const probe = new Redis(redisUrl());
+    const [, appendonly] = (await probe.config('GET', 'appendonly').finally(() => probe.disconnect())) as string[];
+    if (appendonly === 'yes') return t.skip('this Redis writes an AOF; the case needs one that does not');
+    const run = await load({ storeType: 'redis', url: redisUrl(), keyPrefix: prefix, requireDurable: true });
+    const statuses: Array<{ fill?: string; text?: string }> = [];
+    const node = helper.getNode('tracer') as unknown as { status: (s: { fill?: string; text?: string }) => void };
+    const status = node.status.bind(node);
+    node.status = (s) => {
+      statuses.push(s);
+      status(s);
+    };
+    await run.send({ payload: reports });
+    assert.equal(run.caught.length, 1);
+    assert.match(run.caught[0].error.message, /does not write durably.*"require durable writes" is on, so nothing is written/);
+    assert.deepEqual(statuses.at(-1), { fill: 'red', shape: 'ring', text: 'trace-record.status.store' });
+    assert.equal(run.stored.length, 0);
+    const admin = new Redis(redisUrl());
+    try {
+      assert.deepEqual((await admin.keys(`${prefix}*`)).filter((k) => k.includes('trace:')), []);
+    } finally {
+      admin.disconnect();
+    }
   });
 });
