@@ -19,7 +19,8 @@ export function feedbackFlow(root, storeId) {
       info: 'The MES posts job reports (schema progress-report, an array per post) to POST /mes/progress-reports with HTTP Basic auth. progress-push keeps the progress per order and operation, answers 202 once the reports are durable, and pushes progress updates to the ERP through the outbox (ERP_FEEDBACK_URL, ERP_FEEDBACK_USERNAME, ERP_FEEDBACK_PASSWORD). The board is the dashboard page /dashboard/progress.\n\nMES 以 HTTP Basic 认证把报工(progress-report 数组)发到 POST /mes/progress-reports;progress-push 汇总每个订单、每道工序的进度,持久化后答复 202,并经发件箱把进度回传 ERP。看板见仪表盘页面 /dashboard/progress。',
     },
     { id: 'feedback-note', type: 'comment', z, name: 'MES 报工 → 编码映射 → 进度回传 ERP + 生产进度看板  |  MES job reports → code mapping → progress to the ERP + progress board', info: '', x: 480, y: 40, wires: [] },
-    { id: 'mes-reports-in', type: 'http in', z, name: 'MES 报工 job reports', url: '/mes/progress-reports', method: 'post', upload: false, swaggerDoc: '', x: 150, y: 120, wires: [['mes-report-codes']] },
+    { id: 'mes-reports-in', type: 'http in', z, name: 'MES 报工 job reports', url: '/mes/progress-reports', method: 'post', upload: false, swaggerDoc: '', x: 150, y: 120, wires: [['mes-report-codes', 'feedback-trace-link-out']] },
+    { id: 'feedback-trace-link-out', type: 'link out', z, name: '报工 → 质量追溯 reports → trace', mode: 'link', links: ['trace-reports-link-in'], x: 355, y: 60, wires: [] },
     {
       id: 'mes-report-codes', type: 'code-map', z, name: '编码映射 MES → ERP', tables: 'demo-codes', direction: 'mes-to-erp',
       rules: [{ path: 'payload[*].equipment', table: 'equipment' }], x: 370, y: 120, wires: [['progress', REPORTS_LINK_OUT], ['report-unmapped']],

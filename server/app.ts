@@ -17,6 +17,7 @@ import type { LabelledHooks, RedApp } from './red-types';
 import { releaseSessionExpiryTimer } from './node-red-workarounds';
 import { mountBridgeApi } from './rest-api';
 import { mountWorkflowsApi } from './workflows-api';
+import { mountTraceApi } from './trace-api';
 import { listen } from './listen';
 
 export interface BridgeServer {
@@ -94,6 +95,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountBridgeApi(RED, { name: pkg.name, version: pkg.version, demo: settings.demo });
   mountOutboxApi(RED);
   mountWorkflowsApi(RED, settings.adminUsers);
+  mountTraceApi(RED);
   app.use('/', RED.httpAdmin);
   const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
   app.use('/', httpNodeBasicAuth(httpNodeUsers), RED.httpNode);

@@ -10,6 +10,7 @@ import type { OutboxStore, StoreDurability } from '../lib/outbox/types';
 import { RedisConnection, type RedisStateEvent } from '../lib/stores/redis-connection';
 import { RedisStore } from '../lib/stores/redis-store';
 import { SqliteStore } from '../lib/stores/sqlite-store';
+import { RedisTraceStore, SqliteTraceStore, type TraceStore, type TraceStoreOptions } from '../lib/trace';
 import type { KeyValueStore } from '../lib/stores/store';
 import type { BridgeStoreNode, BridgeStoreStateEvent, BridgeStoreType } from './types';
 
@@ -46,6 +47,7 @@ export = function register(RED: NodeAPI): void {
     let connection: RedisConnection | undefined;
     let openError: Error | undefined;
     const outboxes = new Map<string, Outbox>();
+    const traceStores = new Map<string, TraceStore>();
 
     if (node.storeType === 'sqlite') {
       const directory: string = (RED.settings as unknown as Record<string, string | undefined>).bridgeStoreDirectory ?? RED.settings.userDir ?? process.cwd();
@@ -117,6 +119,16 @@ export = function register(RED: NodeAPI): void {
       return outbox;
     };
 
+    node.traceStore = (book: string, options?: TraceStoreOptions) => {
+      if (openError) throw openError;
+      let trace = traceStores.get(book);
+      if (!trace) {
+        trace = connection ? new RedisTraceStore(connection, book, options) : new SqliteTraceStore(node.location, book, options);
+        traceStores.set(book, trace);
+      }
+      return trace;
+    };
+
     node.durability = () => {
       if (openError) return { durable: false, detail: openError.message };
       if (connection) return connection.durability();
@@ -130,6 +142,8 @@ export = function register(RED: NodeAPI): void {
       (async () => {
         await Promise.all([...outboxes.values()].map((o) => o.close()));
         outboxes.clear();
+        await Promise.all([...traceStores.values()].map((t) => t.close()));
+        traceStores.clear();
         await outboxStore?.close();
         await store?.close();
         await connection?.close();

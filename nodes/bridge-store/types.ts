@@ -3,6 +3,7 @@ import type { Node } from 'node-red';
 import type { Outbox, OutboxOptions } from '../lib/outbox/outbox';
 import type { OutboxStore, StoreDurability } from '../lib/outbox/types';
 import type { KeyValueStore } from '../lib/stores/store';
+import type { TraceStore, TraceStoreOptions } from '../lib/trace';
 
 export type BridgeStoreType = 'sqlite' | 'redis';
 
@@ -31,4 +32,6 @@ export interface BridgeStoreNode extends Node<{ password?: string }> {
    * closed when this node closes.
    */
   outbox(name: string, options?: OutboxOptions): Outbox;
+  /** The trace store of the book `book` (quality traceability), made on first use; closed when this node closes. */
+  traceStore(book: string, options?: TraceStoreOptions): TraceStore;
 }

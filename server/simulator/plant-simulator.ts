@@ -7,6 +7,7 @@ import { SimulatedErp, type LiveChange } from './erp';
 import { SimulatedMes } from './mes';
 import type { WebhookTarget } from './mes-reports';
 import { MesCostReporter } from './mes-costs';
+import { MesInspector } from './mes-quality';
 import { sendError } from './http-util';
 import { createPrng } from './seed';
 import { createErpnextDialect } from './dialects/erpnext';
@@ -121,12 +122,17 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
 
   let reportTimer: NodeJS.Timeout | undefined;
   const reportEvery = opts.mesReportsEveryMs ?? 0;
+  // The inspectors sample the units the floor makes, beside the job reports (quality traceability).
+  const inspector = new MesInspector(opts.mesWebhook);
   if (reportEvery > 0) {
     const costs = new MesCostReporter((no) => mes.workOrder(no), opts.mesCostWebhook);
     reportTimer = setInterval(() => {
-      costs.observe(mes.reporter.observe(mes.progress()));
+      const floor = mes.progress();
+      costs.observe(mes.reporter.observe(floor));
       // Time logs first: the job report that completes an order finds its hours counted.
       void costs.flush().then(() => mes.reporter.flush());
+      inspector.observe(floor);
+      void inspector.flush();
     }, reportEvery);
     reportTimer.unref();
   }

@@ -266,6 +266,7 @@ export class RequisitionBook {
       materialCode: r.materialCode,
       qty: r.requestedQty,
       unit: r.unit,
+      ...(r.lot !== undefined && { lot: r.lot }),
       requester: r.requester,
       approval: signed ? 'erp-approved' : 'within-limit',
       approvedBy: signed ?? 'bridge',

@@ -15,6 +15,8 @@ export interface MaterialRequisition {
   requester: string;
   timestamp: string;
   note?: string;
+  /** The material lot issued (批号), for quality traceability. */
+  lot?: string;
 }
 
 /** schemas/approval-decision.schema.json */
@@ -81,6 +83,8 @@ export interface MaterialIssue {
   materialCode: string;
   qty: number;
   unit: string;
+  /** The requisition's material lot, when it named one. */
+  lot?: string;
   requester: string;
   /** within-limit: approved by the BOM rule; erp-approved: an ERP approver signed. */
   approval: 'within-limit' | 'erp-approved';
