@@ -12,6 +12,7 @@ const { demoCodeTable } = require(join(root, 'dist/server/simulator/demo-master-
 const { WORK_ORDER_RULES } = require(join(root, 'dist/nodes/lib/code-map/index.js'));
 
 const { feedbackFlow, PLAN_LINK_OUT } = await import('./feedback-flow.mjs');
+const { equipmentFlow } = await import('./equipment-flow.mjs');
 const z = 'plan-sync';
 const flow = [
   { id: z, type: 'tab', label: '计划同步 Plan sync (ERP → MES)', disabled: false, info: 'ERP production orders become MES work orders: fetched every 30 minutes (and on "Sync now"), mapped to MES codes, posted to the MES.\n\nERP 生产订单每 30 分钟(或点击“立即同步”)拉取一次,映射为 MES 编码后下发到 MES。' },
@@ -52,6 +53,7 @@ const flow = [
   { id: 'demo-codes', type: 'code-map-table', name: '苏州工厂主数据 Suzhou master data', entries: demoCodeTable.map(({ table, erp, mes, description }) => ({ table, erp, mes, description })), file: '', fileTable: '' },
 ];
 flow.push(...feedbackFlow(root, 'demo-store'));
+flow.push(...equipmentFlow(root));
 writeFileSync(join(root, 'flows', 'demo-plant.json'), `${JSON.stringify(flow, null, 2)}\n`);
 console.log(`wrote flows/demo-plant.json (${flow.length} nodes, ${demoCodeTable.length} code-table rows)`);
 
