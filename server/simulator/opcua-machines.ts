@@ -22,6 +22,8 @@ export interface OpcuaMachines {
   endpoint: string;
   port: number;
   loadTagIds: string[];
+  /** Values written to the load tags so far (what the benchmark offers). */
+  loadValuesWritten(): number;
   /** Shuts the server down and starts a new one on the same port. */
   restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startOpcuaMachines(opts: OpcuaMachinesOptions): Promise<Op
   const now = opts.now ?? Date.now;
   const tags = opts.machines.flatMap(opcuaTagsOf);
   const loadTagIds = Array.from({ length: opts.loadTags ?? 0 }, (_, i) => `ns=1;s=Load.Tag${String(i + 1).padStart(3, '0')}`);
+  let loadWritten = 0;
   let port = opts.port ?? 0;
   let running = await boot(port);
   port = running.server.endpoints[0].port;
@@ -89,6 +92,7 @@ export async function startOpcuaMachines(opts: OpcuaMachinesOptions): Promise<Op
           const at = new Date();
           // Every tag gets a new value every period: what the benchmark offers the client.
           for (const v of loadVars) v.setValueFromSource(new Variant({ dataType: DataType.Double, value: n }), StatusCodes.Good, at);
+          loadWritten += loadVars.length;
         }, opts.loadTagEveryMs ?? 100),
       );
     }
@@ -108,6 +112,7 @@ export async function startOpcuaMachines(opts: OpcuaMachinesOptions): Promise<Op
     endpoint: `opc.tcp://127.0.0.1:${port}${OPCUA_RESOURCE_PATH}`,
     port,
     loadTagIds,
+    loadValuesWritten: () => loadWritten,
     restart(downMs = 0) {
       restarting = restarting.then(async () => {
         await stop(running);
