@@ -36,7 +36,7 @@ export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv =
     mesToken: DEMO_MES_TOKEN,
     planFrom: 'now',
     mesReportsEveryMs: s.simMesReportsMs,
-    equipment: { opcuaPort: s.simOpcuaPort, modbusPort: s.simModbusPort },
+    equipment: { opcuaPort: s.simOpcuaPort, modbusPort: s.simModbusPort, opcuaInBackground: true },
     mesWebhook: { url: `${s.tls ? 'https' : 'http'}://127.0.0.1:${s.port}${MES_REPORTS_PATH}`, username: DEMO_MES_WEBHOOK_USER, password: DEMO_MES_WEBHOOK_PASSWORD },
   });
   const erp = demoErpEnvironment(s.demoErp, sim.url, sim.erpUrl);

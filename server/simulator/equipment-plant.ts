@@ -3,9 +3,9 @@
 // Modbus unit or restart the OPC UA server.
 import express from 'express';
 import { EquipmentModel, MACHINE_STATES, type MachineState } from './equipment-model';
-import { DEMO_EQUIPMENT_TAGS, DEMO_MACHINES } from './equipment-tags';
+import { DEMO_EQUIPMENT_TAGS, DEMO_MACHINES, OPCUA_RESOURCE_PATH } from './equipment-tags';
 import { sendError } from './http-util';
-import { startModbusPlc, type ModbusPlc } from './modbus-plc';
+import { freePort, startModbusPlc, type ModbusPlc } from './modbus-plc';
 import { startOpcuaMachines, type OpcuaMachines } from './opcua-machines';
 
 export interface EquipmentPlantOptions {
@@ -14,11 +14,17 @@ export interface EquipmentPlantOptions {
   modbusPort?: number; // 0 = free port
   now?: () => number;
   tickMs?: number;
+  /**
+   * The demo: resolve once the PLC listens and let the OPC UA server finish starting behind (node-opcua loads
+   * the standard nodeset, seconds on a busy machine); its port is fixed first, so the endpoint is known at once.
+   */
+  opcuaInBackground?: boolean;
 }
 
 export interface EquipmentPlant {
   model: EquipmentModel;
-  opcua: OpcuaMachines;
+  /** The OPC UA server, once started (at once unless opcuaInBackground). */
+  opcuaReady: Promise<OpcuaMachines>;
   modbus: ModbusPlc;
   /** opc.tcp://127.0.0.1:<port>/UA/DemoPlant */
   opcuaEndpoint: string;
@@ -32,18 +38,21 @@ export async function startEquipmentPlant(opts: EquipmentPlantOptions): Promise<
   const now = opts.now ?? Date.now;
   const model = new EquipmentModel({ machines: DEMO_MACHINES, startMs: now() });
   // Both servers start together: node-opcua's start is the slow one, the PLC's is instant.
+  const opcuaPort = opts.opcuaPort ? opts.opcuaPort : await freePort(opts.host);
+  const opcuaReady = startOpcuaMachines({ model, machines: DEMO_EQUIPMENT_TAGS.opcua.machines, port: opcuaPort, now, tickMs: opts.tickMs });
   const [opcuaStart, modbusStart] = await Promise.allSettled([
-    startOpcuaMachines({ model, machines: DEMO_EQUIPMENT_TAGS.opcua.machines, port: opts.opcuaPort ?? 0, now, tickMs: opts.tickMs }),
+    opts.opcuaInBackground ? Promise.resolve(undefined) : opcuaReady,
     startModbusPlc({ model, units: DEMO_EQUIPMENT_TAGS.modbus.units, host: opts.host, port: opts.modbusPort ?? 0, now }),
   ]);
   if (opcuaStart.status === 'rejected' || modbusStart.status === 'rejected') {
-    // The one that did start is closed again, so a failed start leaves no port taken.
-    if (opcuaStart.status === 'fulfilled') await opcuaStart.value.close();
+    // What did start is closed again, so a failed start leaves no port taken.
+    await opcuaReady.then((o) => o.close(), () => undefined);
     if (modbusStart.status === 'fulfilled') await modbusStart.value.close();
     const failed = opcuaStart.status === 'rejected' ? ['OPC UA server', opcuaStart.reason] : ['Modbus PLC', (modbusStart as PromiseRejectedResult).reason];
     throw new Error(`the simulated ${failed[0] as string} did not start: ${(failed[1] as Error).message}`);
   }
-  const opcua = opcuaStart.value;
+  // Started behind: a failure is told, not thrown into nowhere.
+  opcuaReady.catch((err: Error) => process.emitWarning(`the simulated OPC UA server did not start: ${err.message}`));
   const modbus = modbusStart.value;
 
   const router = express.Router();
@@ -72,20 +81,20 @@ export async function startEquipmentPlant(opts: EquipmentPlantOptions): Promise<
   });
   router.post('/_sim/opcua/restart', express.json(), (req, res, next) => {
     const { downMs } = (req.body ?? {}) as { downMs?: number };
-    opcua.restart(typeof downMs === 'number' ? downMs : 0).then(() => res.json({ restarted: true, endpoint: opcua.endpoint }), next);
+    opcuaReady.then((opcua) => opcua.restart(typeof downMs === 'number' ? downMs : 0).then(() => res.json({ restarted: true, endpoint: opcua.endpoint }))).catch(next);
   });
 
   let closing: Promise<void> | undefined;
   return {
     model,
-    opcua,
+    opcuaReady,
     modbus,
-    opcuaEndpoint: opcua.endpoint,
+    opcuaEndpoint: `opc.tcp://127.0.0.1:${opcuaPort}${OPCUA_RESOURCE_PATH}`,
     modbusHost: modbus.host,
     modbusPort: modbus.port,
     router,
     close() {
-      closing ??= Promise.all([opcua.close(), modbus.close()]).then(() => undefined);
+      closing ??= Promise.all([opcuaReady.then((o) => o.close(), () => undefined), modbus.close()]).then(() => undefined);
       return closing;
     },
   };

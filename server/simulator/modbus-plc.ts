@@ -107,7 +107,8 @@ export async function startModbusPlc(opts: ModbusPlcOptions): Promise<ModbusPlc>
   };
 }
 
-function freePort(host: string): Promise<number> {
+/** A port free on host now (ServerTCP and node-opcua need a number before they listen). */
+export function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

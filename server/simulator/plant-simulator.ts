@@ -41,7 +41,7 @@ export interface PlantSimulatorOptions {
   /** Where the MES posts its job reports (the bridge's webhook). */
   mesWebhook?: WebhookTarget;
   /** The machines over OPC UA and Modbus TCP (ports 0 = free); off when absent (most tests need no machines). */
-  equipment?: { opcuaPort?: number; modbusPort?: number };
+  equipment?: { opcuaPort?: number; modbusPort?: number; opcuaInBackground?: boolean };
 }
 
 /** The same plant served in each real ERP's dialect, at `${url}/<name>` (the ERP profile presets' fakes). */

@@ -49,7 +49,7 @@ describe('equipment tab when the OPC UA server restarts', () => {
   it('after a quick reboot every monitored item delivers again, once', async () => {
     await eventually(() => f.lastStatus('opcua-watchdog')?.text === '实时 live', 'the subscription live', 20_000);
     await everyMachineChangesStateOnce();
-    await f.equipment.opcua.restart(500);
+    await (await f.equipment.opcuaReady).restart(500);
     const after = f.signals.length;
     await eventually(() => MACHINES.every((m) => opcua(f.signals.slice(after)).some((s) => s.equipment === m && 'partCounter' in s)), 'part counters after the restart', 30_000);
     await everyMachineChangesStateOnce();
@@ -61,7 +61,7 @@ describe('equipment tab when the OPC UA server restarts', () => {
   it('after an outage longer than the watchdog allows, the watchdog reconnects and subscribes once', async () => {
     await eventually(() => f.lastStatus('opcua-watchdog')?.text === '实时 live', 'the subscription live', 20_000);
     const statusesBefore = f.statuses.get('opcua-watchdog')?.length ?? 0;
-    const restarted = f.equipment.opcua.restart(7000);
+    const restarted = (await f.equipment.opcuaReady).restart(7000);
     // While the server is away the watchdog says so; the data stops.
     await eventually(() => (f.statuses.get('opcua-watchdog') ?? []).slice(statusesBefore).some((s) => s.fill !== 'green'), 'the watchdog showing the outage', 15_000);
     await restarted;
