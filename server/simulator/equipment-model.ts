@@ -89,10 +89,6 @@ export class EquipmentModel {
     return { ...this.machine(equipment).reading };
   }
 
-  spec(equipment: string): MachineSpec {
-    return this.machine(equipment).spec;
-  }
-
   get time(): number {
     return this.now;
   }
