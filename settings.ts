@@ -46,6 +46,9 @@ export interface BridgeSettings {
   storeDir: string;
   tls?: TlsFiles;
   simPort: number;
+  /** Demo: the simulated machines' OPC UA server and Modbus TCP PLC ports (0 = free port). */
+  simOpcuaPort: number;
+  simModbusPort: number;
   /** How often the demo ERP's planner revises or releases an order, ms; 0 = never (tests). */
   simLiveChangesMs: number;
   /** Demo: how often the simulated MES reports the floor's progress to the bridge (0 = never). */
@@ -264,6 +267,8 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     storeDir: resolve(nonEmpty(env.BRIDGE_STORE_DIR) ?? userDir),
     ...(tls ? { tls } : {}),
     simPort: parsePort('SIM_PORT', env.SIM_PORT, 0),
+    simOpcuaPort: parsePort('SIM_OPCUA_PORT', env.SIM_OPCUA_PORT, 0),
+    simModbusPort: parsePort('SIM_MODBUS_PORT', env.SIM_MODBUS_PORT, 0),
     simLiveChangesMs: parseWholeNumber('SIM_LIVE_CHANGES_MS', env.SIM_LIVE_CHANGES_MS, 20_000),
     simMesReportsMs: parseWholeNumber('SIM_MES_REPORTS_MS', env.SIM_MES_REPORTS_MS, 5_000),
     demoErp: parseDemoErp(env.DEMO_ERP),

@@ -14,6 +14,7 @@ const { WORK_ORDER_RULES } = require(join(root, 'dist/nodes/lib/code-map/index.j
 const { feedbackFlow, PLAN_LINK_OUT, REPORTS_LINK_OUT } = await import('./feedback-flow.mjs');
 const { costFlow, COST_PLAN_LINK_IN } = await import('./cost-flow.mjs');
 const { traceFlow, PLAN_LINK_OUT: TRACE_PLAN_LINK_OUT } = await import('./trace-flow.mjs');
+const { equipmentFlow } = await import('./equipment-flow.mjs');
 const z = 'plan-sync';
 const flow = [
   { id: z, type: 'tab', label: '计划同步 Plan sync (ERP → MES)', disabled: false, info: 'ERP production orders become MES work orders: fetched every 30 minutes (and on "Sync now"), mapped to MES codes, posted to the MES.\n\nERP 生产订单每 30 分钟(或点击“立即同步”)拉取一次,映射为 MES 编码后下发到 MES。' },
@@ -57,6 +58,7 @@ const flow = [
 flow.push(...feedbackFlow(root, 'demo-store'));
 flow.push(...costFlow({ storeId: 'demo-store', endpointId: 'demo-erp-feedback', planLinkOut: PLAN_LINK_OUT, reportsLinkOut: REPORTS_LINK_OUT }));
 flow.push(...traceFlow(root, 'demo-store'));
+flow.push(...equipmentFlow(root));
 writeFileSync(join(root, 'flows', 'demo-plant.json'), `${JSON.stringify(flow, null, 2)}\n`);
 console.log(`wrote flows/demo-plant.json (${flow.length} nodes, ${demoCodeTable.length} code-table rows)`);
 

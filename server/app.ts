@@ -15,6 +15,7 @@ import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEven
 import { buildNodeRedSettings } from './node-red-settings';
 import type { LabelledHooks, RedApp } from './red-types';
 import { releaseSessionExpiryTimer } from './node-red-workarounds';
+import { disconnectOpcuaClientsOnClose } from './opcua-client-close';
 import { mountBridgeApi } from './rest-api';
 import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
@@ -106,6 +107,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   });
   const onFlowsStarted = (): void => {
     if (flowsState !== 'stopping') flowsState = 'started';
+    disconnectOpcuaClientsOnClose(RED.nodes as unknown as Parameters<typeof disconnectOpcuaClientsOnClose>[0]);
   };
   // A runtime-state "stop" means the flows are not running (missing node types, stopped by an admin).
   const onRuntimeEvent = (event: { id?: string; payload?: { state?: string } }): void => {

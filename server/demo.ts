@@ -38,6 +38,7 @@ export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv =
     mesToken: DEMO_MES_TOKEN,
     planFrom: 'now',
     mesReportsEveryMs: s.simMesReportsMs,
+    equipment: { opcuaPort: s.simOpcuaPort, modbusPort: s.simModbusPort, opcuaInBackground: true },
     mesWebhook: { url: `${s.tls ? 'https' : 'http'}://127.0.0.1:${s.port}${MES_REPORTS_PATH}`, username: DEMO_MES_WEBHOOK_USER, password: DEMO_MES_WEBHOOK_PASSWORD },
     mesCostWebhook: { url: `${s.tls ? 'https' : 'http'}://127.0.0.1:${s.port}${MES_COST_EVENTS_PATH}`, username: DEMO_MES_WEBHOOK_USER, password: DEMO_MES_WEBHOOK_PASSWORD },
   });
@@ -45,6 +46,12 @@ export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv =
   for (const [name, value] of Object.entries(erp)) env[name] ??= value;
   env.MES_BASE_URL ??= sim.mesUrl;
   env.MES_TOKEN ??= DEMO_MES_TOKEN;
+  // The equipment tab reads the simulated machines here (the flow's OPC UA endpoint and Modbus client use env).
+  if (sim.equipment) {
+    env.OPCUA_ENDPOINT ??= sim.equipment.opcuaEndpoint;
+    env.MODBUS_HOST ??= sim.equipment.modbusHost;
+    env.MODBUS_PORT ??= String(sim.equipment.modbusPort);
+  }
   // Progress updates go to the generic REST API of the simulated ERP, whichever dialect serves plan sync.
   env.ERP_FEEDBACK_URL ??= sim.erpUrl;
   env.ERP_FEEDBACK_USERNAME ??= DEMO_ERP_USER;

@@ -15,6 +15,7 @@ import { createKingdeeDialect } from './dialects/kingdee';
 import { createOdooDialect } from './dialects/odoo';
 import { createSapDialect } from './dialects/sap';
 import { listen } from '../listen';
+import { startEquipmentPlant, type EquipmentPlant } from './equipment-plant';
 
 export { SimulatedErp, type ErpFault, type LiveChange } from './erp';
 export { SimulatedMes, type ReceivedWorkOrder, type ReceiveOutcome } from './mes';
@@ -43,6 +44,8 @@ export interface PlantSimulatorOptions {
   mesWebhook?: WebhookTarget;
   /** Where the MES posts its time logs (labour and machine hours, schema cost-event). */
   mesCostWebhook?: WebhookTarget;
+  /** The machines over OPC UA and Modbus TCP (ports 0 = free); off when absent (most tests need no machines). */
+  equipment?: { opcuaPort?: number; modbusPort?: number; opcuaInBackground?: boolean };
 }
 
 /** The same plant served in each real ERP's dialect, at `${url}/<name>` (the ERP profile presets' fakes). */
@@ -60,6 +63,8 @@ export interface PlantSimulator {
   mesUrl: string; // `${url}/mes/api`
   erp: SimulatedErp;
   mes: SimulatedMes;
+  /** Present when started with `equipment`: opcuaEndpoint, modbusHost, modbusPort, the model, /equipment/_sim. */
+  equipment?: EquipmentPlant;
   close(): Promise<void>;
 }
 
@@ -95,13 +100,18 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
   };
   for (const [name, dialect] of Object.entries(dialects)) app.use(`/${name}`, dialect.router);
   app.use('/mes', mes.router);
+  const equipment = opts.equipment ? await startEquipmentPlant({ host, ...opts.equipment, now: () => now().getTime() }) : undefined;
+  if (equipment) app.use('/equipment', equipment.router);
   app.use((req, res) => sendError(res, 404, `the plant simulator has no ${req.method} ${req.originalUrl}`));
   app.use((err: Error, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     sendError(res, 500, `the plant simulator failed on ${req.method} ${req.originalUrl}: ${err.message}`);
   });
 
   const server = createServer(app);
-  await listen(server, opts.port ?? 0, host);
+  await listen(server, opts.port ?? 0, host).catch(async (err: Error) => {
+    await equipment?.close();
+    throw err;
+  });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -145,6 +155,7 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     erp,
     mes,
     dialects,
+    equipment,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
         if (liveTimer) clearInterval(liveTimer);
@@ -154,7 +165,7 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
         for (const dialect of Object.values(dialects)) dialect.close();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      });
+      }).then(() => equipment?.close());
       return closing;
     },
   };

@@ -4,6 +4,7 @@ import helper from 'node-red-node-test-helper';
 import { benchCodeMap } from './code-map.bench';
 import { benchLegacyDbPoll, legacyDbPollNotes } from './legacy-db-poll.bench';
 import { benchOrderFetch } from './order-fetch.bench';
+import { benchOpcua } from './opcua.bench';
 import { benchProgressPush, progressPushNotes } from './progress-push.bench';
 import { table } from './stats';
 import { benchTrace } from './trace.bench';
@@ -17,6 +18,7 @@ const benches: Array<[name: string, run: () => Promise<Array<Record<string, stri
   ['legacy-db-poll', benchLegacyDbPoll],
   ['progress-push', benchProgressPush],
   ['trace', benchTrace],
+  ['opcua', benchOpcua],
 ];
 
 async function main(): Promise<void> {

@@ -35,7 +35,7 @@ export interface StartOptions {
   userDir?: string;
 }
 
-const INHERITED_PLANT_VARS = ['ERP_BASE_URL', 'ERP_USERNAME', 'ERP_PASSWORD', 'ERP_FEEDBACK_URL', 'ERP_FEEDBACK_USERNAME', 'ERP_FEEDBACK_PASSWORD', 'MES_BASE_URL', 'MES_TOKEN', 'LEGACY_ERP_DB_CLIENT', 'LEGACY_ERP_DB_NAME', 'CREDENTIAL_SECRET', 'ADMIN_USERS', 'ADMIN_PASSWORD', 'PORT', 'HOST'];
+const INHERITED_PLANT_VARS = ['OPCUA_ENDPOINT', 'MODBUS_HOST', 'MODBUS_PORT', 'ERP_BASE_URL', 'ERP_USERNAME', 'ERP_PASSWORD', 'ERP_FEEDBACK_URL', 'ERP_FEEDBACK_USERNAME', 'ERP_FEEDBACK_PASSWORD', 'MES_BASE_URL', 'MES_TOKEN', 'LEGACY_ERP_DB_CLIENT', 'LEGACY_ERP_DB_NAME', 'CREDENTIAL_SECRET', 'ADMIN_USERS', 'ADMIN_PASSWORD', 'PORT', 'HOST'];
 
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
   const dir = options.userDir ? { path: options.userDir, remove: () => undefined } : tempDir('erp-mes-server-');
