@@ -8,6 +8,7 @@ import { SimulatedMes } from './mes';
 import type { WebhookTarget } from './mes-reports';
 import { sendError } from './http-util';
 import { createPrng } from './seed';
+import { demoCodeTable } from './demo-master-data';
 import { createErpnextDialect } from './dialects/erpnext';
 import { createKingdeeDialect } from './dialects/kingdee';
 import { createOdooDialect } from './dialects/odoo';
@@ -78,7 +79,9 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     rng: createPrng(SEED),
     firstStartMs: opts.planFrom === 'now' ? Math.floor(now().getTime() / HOUR) * HOUR - 14 * HOUR : undefined,
   });
-  const mes = new SimulatedMes({ token: opts.mesToken ?? 'demo-mes-token', now, webhook: opts.mesWebhook });
+  const erpMaterialOf = new Map(demoCodeTable.filter((e) => e.table === 'material').map((e) => [e.mes, e.erp]));
+  const stockOf = (mesMaterial: string) => erp.stock.availableQty(erpMaterialOf.get(mesMaterial) ?? mesMaterial);
+  const mes = new SimulatedMes({ token: opts.mesToken ?? 'demo-mes-token', now, webhook: opts.mesWebhook, stockOf });
 
   const app = express();
   app.disable('x-powered-by');
@@ -122,6 +125,7 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     reportTimer = setInterval(() => {
       mes.reporter.observe(mes.progress());
       void mes.reporter.flush();
+      void mes.workflows.tick(mes.workOrders(), mes.progress());
     }, reportEvery);
     reportTimer.unref();
   }
