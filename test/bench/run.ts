@@ -6,6 +6,7 @@ import { benchLegacyDbPoll, legacyDbPollNotes } from './legacy-db-poll.bench';
 import { benchOrderFetch } from './order-fetch.bench';
 import { benchProgressPush, progressPushNotes } from './progress-push.bench';
 import { table } from './stats';
+import { benchWorkflows } from './workflows.bench';
 
 helper.init(require.resolve('node-red'));
 
@@ -15,6 +16,7 @@ const benches: Array<[name: string, run: () => Promise<Array<Record<string, stri
   ['order-fetch', benchOrderFetch],
   ['legacy-db-poll', benchLegacyDbPoll],
   ['progress-push', benchProgressPush],
+  ['workflows', benchWorkflows],
 ];
 
 async function main(): Promise<void> {
