@@ -75,7 +75,7 @@ export = function register(RED: NodeAPI): void {
       node.status({ fill, shape, text: RED._(`exception-escalation.status.${key}`, { n: String(n ?? 0) }) });
     function showStatus(state: EscalationState): void {
       if (closing) return;
-      const open = state.exceptions.list({ states: ['open'] }).length;
+      const open = state.exceptions.count(['open']);
       if (open > 0) status('yellow', 'dot', 'open', open);
       else status('green', 'dot', 'ok');
     }

@@ -10,6 +10,7 @@ import type { ProductionOrder, ProductionOrderInput } from './types';
 import { ErpProgressInbox } from './erp-progress';
 import { ErpWorkflowInbox } from './erp-workflows';
 import { erpCostsRouter } from './erp-costs';
+import { ErpStock } from './erp-stock';
 
 /** Which requests a fault hits: the production-order pages (default) or the progress-update inbox. */
 export type ErpFaultTarget = 'orders' | 'progress';
@@ -41,6 +42,8 @@ export class SimulatedErp {
   readonly progress: ErpProgressInbox;
   /** Approval requests, exception notices and resolutions, emergency purchase requests (issue 6). */
   readonly workflows: ErpWorkflowInbox;
+  /** Stock on hand per material, for material-overdraw's shortage check (issue 6). */
+  readonly stock: ErpStock;
   private readonly store = new Map<string, unknown>();
   private pendingFaults: Array<{ fault: ErpFault; left: number }> = [];
   private readonly heldResponses = new Set<Response>();
@@ -56,6 +59,7 @@ export class SimulatedErp {
     this.nextOrder = options.seedOrders + 1;
     this.progress = new ErpProgressInbox(options.now);
     this.workflows = new ErpWorkflowInbox(options.now);
+    this.stock = new ErpStock(options.now);
     this.router = this.buildRouter();
   }
 
@@ -179,6 +183,7 @@ export class SimulatedErp {
     );
     router.use(this.workflows.router((req, res) => this.authorized(req, res)));
     router.use(erpCostsRouter(() => this.orders(), (req, res) => this.authorized(req, res)));
+    router.use(this.stock.router((req, res) => this.authorized(req, res)));
     router.post('/api/v1/confirmations', express.json({ limit: BODY_LIMIT }), (req, res) => this.confirm(req, res));
     router.use('/_sim', express.json({ limit: BODY_LIMIT }));
     router.get('/_sim/orders', (_req, res) => void res.json({ items: this.orders() }));

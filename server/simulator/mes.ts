@@ -6,6 +6,8 @@ import { validate } from '../../nodes/lib/validation';
 import { BODY_LIMIT, bearerToken, jsonBodyErrors, secretEquals, sendError } from './http-util';
 import { progressAt, type OperationProgress } from './mes-progress';
 import { MesReporter, type ProgressReport, type WebhookTarget } from './mes-reports';
+import { MesWorkflowReporter } from './mes-workflows';
+import { createPrng } from './seed';
 import { toPlantIso } from './plant-time';
 import type { WorkOrder } from './types';
 
@@ -25,6 +27,8 @@ export interface SimulatedMesOptions {
   now: () => Date;
   /** Where the MES posts its job reports (the bridge's webhook); none = reports only queue up. */
   webhook?: WebhookTarget;
+  /** Stock on hand at the ERP per MES material code, for the occasional requisition above it (issue 6). */
+  stockOf?: (mesMaterialCode: string) => number | undefined;
 }
 
 interface Waiter {
@@ -36,6 +40,8 @@ export class SimulatedMes {
   readonly router: Router;
   /** Job reports of the floor, posted to the webhook. */
   readonly reporter: MesReporter;
+  /** Material requisitions, exception events and inspection records, posted to the bridge (issue 6). */
+  readonly workflows: MesWorkflowReporter;
   private readonly current = new Map<string, WorkOrder>();
   private log: ReceivedWorkOrder[] = [];
   private readonly waiters = new Set<Waiter>();
@@ -46,6 +52,7 @@ export class SimulatedMes {
 
   constructor(private readonly options: SimulatedMesOptions) {
     this.reporter = new MesReporter(options.webhook);
+    this.workflows = new MesWorkflowReporter(options.webhook, { now: options.now, rng: createPrng(20261201), stockOf: options.stockOf });
     this.router = this.buildRouter();
   }
 
@@ -205,6 +212,7 @@ export class SimulatedMes {
       });
       this.reporter.flush().then(() => res.json({ report, pending: this.reporter.pending, failures: this.reporter.failures }));
     });
+    router.use(this.workflows.router(() => this.workOrders(), () => this.progress()));
     router.get('/_sim/faults', (_req, res) => void res.json({ armed: this.faults.reduce((n, f) => n + f.left, 0), failedPosts: this.failedPosts }));
     router.post('/_sim/reset', (_req, res) => {
       this.reset();

@@ -10,6 +10,7 @@ import { MesCostReporter } from './mes-costs';
 import { MesInspector } from './mes-quality';
 import { sendError } from './http-util';
 import { createPrng } from './seed';
+import { demoCodeTable } from './demo-master-data';
 import { createErpnextDialect } from './dialects/erpnext';
 import { createKingdeeDialect } from './dialects/kingdee';
 import { createOdooDialect } from './dialects/odoo';
@@ -87,7 +88,9 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     rng: createPrng(SEED),
     firstStartMs: opts.planFrom === 'now' ? Math.floor(now().getTime() / HOUR) * HOUR - 14 * HOUR : undefined,
   });
-  const mes = new SimulatedMes({ token: opts.mesToken ?? 'demo-mes-token', now, webhook: opts.mesWebhook });
+  const erpMaterialOf = new Map(demoCodeTable.filter((e) => e.table === 'material').map((e) => [e.mes, e.erp]));
+  const stockOf = (mesMaterial: string) => erp.stock.availableQty(erpMaterialOf.get(mesMaterial) ?? mesMaterial);
+  const mes = new SimulatedMes({ token: opts.mesToken ?? 'demo-mes-token', now, webhook: opts.mesWebhook, stockOf });
 
   const app = express();
   app.disable('x-powered-by');
@@ -143,6 +146,7 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
       void costs.flush().then(() => mes.reporter.flush());
       inspector.observe(floor);
       void inspector.flush();
+      void mes.workflows.tick(mes.workOrders(), floor);
     }, reportEvery);
     reportTimer.unref();
   }

@@ -8,6 +8,7 @@ import { benchOpcua } from './opcua.bench';
 import { benchProgressPush, progressPushNotes } from './progress-push.bench';
 import { table } from './stats';
 import { benchTrace } from './trace.bench';
+import { benchWorkflows } from './workflows.bench';
 
 helper.init(require.resolve('node-red'));
 
@@ -19,6 +20,7 @@ const benches: Array<[name: string, run: () => Promise<Array<Record<string, stri
   ['progress-push', benchProgressPush],
   ['trace', benchTrace],
   ['opcua', benchOpcua],
+  ['workflows', benchWorkflows],
 ];
 
 async function main(): Promise<void> {

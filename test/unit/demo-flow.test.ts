@@ -42,3 +42,75 @@ describe('flows/demo-plant.json', () => {
     assert.ok(!('credentials' in erp) && !JSON.stringify(flow).includes('demo-erp-pass') && !JSON.stringify(flow).includes('demo-mes-token'));
   });
 });
+
+describe('flows/demo-plant.json workflows tab', () => {
+  const byId = new Map(flow.map((n) => [n.id as string, n]));
+  const on = (tab: string) => flow.filter((n) => n.z === tab);
+
+  it('has material-overdraw "overdraw" and exception-escalation "escalation" on the workflows tab, both through the outbox to the simulated ERP', () => {
+    assert.equal(byId.get('overdraw')?.type, 'material-overdraw');
+    assert.equal(byId.get('escalation')?.type, 'exception-escalation');
+    for (const id of ['overdraw', 'escalation']) {
+      assert.equal(byId.get(id)!.z, 'workflows');
+      assert.equal(byId.get(id)!.endpoint, 'demo-erp-feedback');
+      assert.equal(byId.get(id)!.store, 'demo-store');
+    }
+    // Shortages (output 3) go to escalation, where the severe material-shortage row asks the ERP for an emergency request.
+    assert.deepEqual((byId.get('overdraw')!.wires as string[][])[2], ['escalation']);
+    const rows = byId.get('escalation')!.policy as Array<{ level: string; type?: string; erpAction?: string }>;
+    assert.equal(rows.find((r) => r.level === 'severe' && r.type === 'material-shortage')?.erpAction, 'emergency-purchase-or-transfer');
+  });
+
+  it('provides the agreed link nodes: exceptions-link-in and quality-link-in feed escalation, material-issued-link-out carries the released requisitions', () => {
+    const reaches = (id: string, target: string, seen = new Set<string>()): boolean => {
+      if (id === target) return true;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return ((byId.get(id)?.wires as string[][] | undefined) ?? []).flat().some((next) => reaches(next, target, seen));
+    };
+    assert.equal(byId.get('exceptions-link-in')?.type, 'link in');
+    assert.equal(byId.get('quality-link-in')?.type, 'link in');
+    assert.ok(reaches('exceptions-link-in', 'escalation') && reaches('quality-link-in', 'escalation'));
+    const out = byId.get('material-issued-link-out')!;
+    assert.equal(out.type, 'link out');
+    assert.equal(out.mode, 'link');
+    // Trace and cost both take the released requisitions; every link out names link-in nodes of the flow.
+    assert.deepEqual(out.links, ['material-issued-link-in', 'cost-material-link-in']);
+    for (const link of flow.filter((n) => n.type === 'link out')) {
+      for (const target of link.links as string[]) assert.equal(byId.get(target)?.type, 'link in', `${link.id} links to ${target}, which is not a link in`);
+    }
+    assert.ok(reaches('overdraw', 'material-issued-link-out'));
+  });
+
+  it('gets the plans from plan sync and sends the lag reason to progress-push by links that point both ways', () => {
+    const planOut = flow.find((n) => n.type === 'link out' && n.z === 'plan-sync')!;
+    assert.ok((planOut.links as string[]).includes('workflows-plan-in'));
+    assert.deepEqual(byId.get('workflows-plan-in')!.links, [planOut.id]);
+    assert.deepEqual(byId.get('workflows-plan-in')!.wires, [['overdraw']]);
+    assert.deepEqual(byId.get('lag-reason-link-out')!.links, ['progress-exceptions-in']);
+    assert.equal(byId.get('progress-exceptions-in')!.z, 'feedback');
+    assert.deepEqual(byId.get('progress-exceptions-in')!.wires, [['progress']]);
+    assert.deepEqual((byId.get('escalation')!.wires as string[][])[3].includes('lag-reason-link-out'), true);
+  });
+
+  it('takes the MES posts on http-in endpoints and answers every one of them', () => {
+    const urls = on('workflows').filter((n) => n.type === 'http in').map((n) => n.url).sort();
+    assert.deepEqual(urls, ['/mes/exceptions', '/mes/material-requisitions']);
+    // Inspection records are taken once, on the trace tab, and passed on to escalation by the quality link.
+    const everyUrl = flow.filter((n) => n.type === 'http in').map((n) => `${n.method} ${n.url}`);
+    assert.deepEqual(everyUrl.filter((u, i) => everyUrl.indexOf(u) !== i), [], 'two http-in nodes take the same URL');
+    assert.equal(flow.find((n) => n.type === 'http in' && n.url === '/mes/quality-records')!.z, 'trace');
+    const complete = on('workflows').find((n) => n.type === 'complete')!;
+    assert.deepEqual(complete.scope, ['overdraw', 'escalation']);
+    assert.equal(on('workflows').filter((n) => n.type === 'http response').length, 1);
+  });
+
+  it('serves the two pages with the Vue templates of scripts/dashboard/', () => {
+    const pages = flow.filter((n) => n.type === 'ui-page').map((n) => [n.path, n.ui, n.theme]);
+    for (const path of ['/approvals', '/exceptions']) assert.deepEqual(pages.find(([p]) => p === path), [path, 'demo-dashboard', 'demo-theme']);
+    assert.equal(byId.get('approvals-page')!.format, readFileSync(join(root, 'scripts', 'dashboard', 'approvals.vue'), 'utf8'));
+    assert.equal(byId.get('exceptions-page')!.format, readFileSync(join(root, 'scripts', 'dashboard', 'exceptions.vue'), 'utf8'));
+    assert.deepEqual(byId.get('approvals-page')!.wires, [['overdraw']]);
+    assert.deepEqual(byId.get('exceptions-page')!.wires, [['escalation']]);
+  });
+});

@@ -153,7 +153,12 @@ export class ExceptionBook {
   /** The earliest deadline still running, for the node's timer. */
   nextDeadline(): string | undefined {
     let next: string | undefined;
-    for (const r of this.records.values()) if (r.state === 'open' && r.deadline !== undefined && (next === undefined || toMs(r.deadline) < toMs(next))) next = r.deadline;
+    let nextMs = Infinity;
+    for (const r of this.records.values()) {
+      if (r.state !== 'open' || r.deadline === undefined) continue;
+      const ms = toMs(r.deadline);
+      if (ms < nextMs) [next, nextMs] = [r.deadline, ms];
+    }
     return next;
   }
 
@@ -168,6 +173,13 @@ export class ExceptionBook {
       .filter((r) => (!filter.states || filter.states.includes(r.state)) && (filter.orderNo === undefined || r.event.orderNo === filter.orderNo))
       .sort((a, b) => (a.raisedAt < b.raisedAt ? -1 : a.raisedAt > b.raisedAt ? 1 : a.event.id < b.event.id ? -1 : 1))
       .map((r) => structuredClone(r));
+  }
+
+  /** How many exceptions are in one of these states (the node's status), without copying or sorting them. */
+  count(states: readonly ExceptionState[]): number {
+    let n = 0;
+    for (const r of this.records.values()) if (states.includes(r.state)) n += 1;
+    return n;
   }
 
   /** The order's latest exception not yet resolved (by detection time): progress-push shows it as the lag reason. */
