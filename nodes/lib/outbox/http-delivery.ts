@@ -54,11 +54,23 @@ function transportFailure(err: unknown): DeliveryOutcome {
   return { outcome: 'retry', error: err instanceof ErpRequestError ? err.message : (err as Error).message };
 }
 
+/** The stored JSON text is the body as it is (not parsed and serialised again): say it is JSON. */
+const JSON_BODY = { 'content-type': 'application/json; charset=utf-8' };
+
+/** {"items": [{"idempotencyKey", "update"}, …]} put together from the items' stored JSON text. */
+function batchBody(batch: readonly OutboxItem[]): string {
+  const parts = batch.map((item) => `{"idempotencyKey":${JSON.stringify(item.idempotencyKey)},"update":${item.payloadJson ?? JSON.stringify(item.payload)}}`);
+  return `{"items":[${parts.join(',')}]}`;
+}
+
 export function httpDelivery(client: ErpHttpClient, options: HttpDeliveryOptions): Deliver {
   const single = async (item: OutboxItem): Promise<DeliveryOutcome> => {
     const url = client.url(options.path);
     try {
-      const answer = await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey }, body: item.payload });
+      const answer =
+        item.payloadJson === undefined
+          ? await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey }, body: item.payload })
+          : await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey, ...JSON_BODY }, body: item.payloadJson });
       return outcomeOf(client, url, answer);
     } catch (err) {
       return transportFailure(err);
@@ -72,7 +84,7 @@ export function httpDelivery(client: ErpHttpClient, options: HttpDeliveryOptions
     const url = client.url(batchPath);
     let answer: RawAnswer;
     try {
-      answer = await client.request({ method: 'POST', url, body: { items: batch.map((item) => ({ idempotencyKey: item.idempotencyKey, update: item.payload })) } });
+      answer = await client.request({ method: 'POST', url, headers: JSON_BODY, body: batchBody(batch) });
     } catch (err) {
       return batch.map(() => transportFailure(err));
     }

@@ -4,6 +4,7 @@
 // and re-sent with the same idempotency key. One process works one file.
 import { randomUUID } from 'node:crypto';
 import { openSharedSqlite, type SharedSqliteFile } from '../stores/sqlite-file';
+import { withStoredPayload } from './stored-payload';
 import type { DeadLetter, DeliveryFailure, NewOutboxItem, OutboxItem, OutboxStats, OutboxStore, StoreDurability, TakeRequest, TakeResult } from './types';
 
 interface ItemRow {
@@ -74,17 +75,19 @@ CREATE TABLE IF NOT EXISTS outbox_counter (
   dead_lettered INTEGER NOT NULL DEFAULT 0
 );`;
 
-const toItem = (row: ItemRow): OutboxItem => ({
-  id: String(row.id),
-  outbox: row.outbox,
-  partition: row.partition_key,
-  idempotencyKey: row.idempotency_key,
-  payload: JSON.parse(row.payload),
-  enqueuedAt: row.enqueued_at,
-  attempts: row.attempts,
-  nextAttemptAt: row.next_attempt_at,
-  ...(row.last_error === null ? {} : { lastError: row.last_error }),
-});
+const toItem = (row: ItemRow): OutboxItem => {
+  const fields: Omit<OutboxItem, 'payload' | 'payloadJson'> = {
+    id: String(row.id),
+    outbox: row.outbox,
+    partition: row.partition_key,
+    idempotencyKey: row.idempotency_key,
+    enqueuedAt: row.enqueued_at,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+  };
+  if (row.last_error !== null) fields.lastError = row.last_error;
+  return withStoredPayload(fields, row.payload);
+};
 
 export class SqliteOutboxStore implements OutboxStore {
   readonly kind = 'sqlite' as const;
@@ -115,6 +118,7 @@ export class SqliteOutboxStore implements OutboxStore {
       ),
       heldQueued: db.prepare<[string, string], { id: number }>('SELECT id FROM outbox_item WHERE outbox = ? AND idempotency_key = ?'),
       heldDead: db.prepare<[string, string], { id: number }>('SELECT id FROM outbox_dead_letter WHERE outbox = ? AND idempotency_key = ?'),
+      anyDead: db.prepare<[string], { n: number }>('SELECT EXISTS (SELECT 1 FROM outbox_dead_letter WHERE outbox = ?) AS n'),
       counterRow: db.prepare<[string]>('INSERT INTO outbox_counter (outbox) VALUES (?) ON CONFLICT (outbox) DO NOTHING'),
       // Oldest first, heads only. The heads table names each partition's head: finding them used to scan the whole
       // queue on every take, which cost more than delivering once an ERP outage had let the queue grow.
@@ -146,15 +150,17 @@ export class SqliteOutboxStore implements OutboxStore {
 
     this.appendAll = db.transaction((items: readonly NewOutboxItem[]) => {
       const now = Date.now();
-      const seen = new Set<string>();
+      // Per outbox of the batch: whether it has dead letters at all (most often not: no lookup per item then).
+      const hasDead = new Map<string, boolean>();
       return items.map((entry) => {
         const key = entry.idempotencyKey ?? randomUUID();
         const enqueuedAt = entry.enqueuedAt ?? now;
-        if (!seen.has(entry.outbox)) {
-          seen.add(entry.outbox);
+        let anyDead = hasDead.get(entry.outbox);
+        if (anyDead === undefined) {
           s.counterRow.run(entry.outbox);
+          hasDead.set(entry.outbox, (anyDead = s.anyDead.get(entry.outbox)!.n === 1));
         }
-        const dead = s.heldDead.get(entry.outbox, key);
+        const dead = anyDead ? s.heldDead.get(entry.outbox, key) : undefined;
         const inserted = dead ? undefined : s.insert.run(entry.outbox, entry.partition, key, entry.payloadJson ?? JSON.stringify(entry.payload), enqueuedAt);
         const id = inserted?.changes === 1 ? Number(inserted.lastInsertRowid) : (dead ?? s.heldQueued.get(entry.outbox, key))!.id;
         return { id: String(id), outbox: entry.outbox, partition: entry.partition, idempotencyKey: key, payload: entry.payload, enqueuedAt, attempts: 0, nextAttemptAt: 0 };

@@ -25,6 +25,11 @@ export interface OutboxItem {
   partition: string;
   idempotencyKey: string;
   payload: unknown;
+  /**
+   * The payload as the store holds it (JSON text), on items read back from a store: a delivery can send it as it
+   * is. Such an item parses its payload only when it is read.
+   */
+  payloadJson?: string;
   enqueuedAt: number;
   /** Failed deliveries so far. */
   attempts: number;
