@@ -4,6 +4,7 @@
 // transport failures retried (Retry-After honoured); any other 4xx refused for good, with the ERP's words.
 import { ErpRequestError, type ErpHttpClient, type RawAnswer } from '../erp/http-client';
 import type { Deliver, DeliveryOutcome } from './outbox';
+import { payloadJson, storedPayloadJson } from './stored-payload';
 import type { OutboxItem } from './types';
 
 export interface HttpDeliveryOptions {
@@ -59,7 +60,7 @@ const JSON_BODY = { 'content-type': 'application/json; charset=utf-8' };
 
 /** {"items": [{"idempotencyKey", "update"}, …]} put together from the items' stored JSON text. */
 function batchBody(batch: readonly OutboxItem[]): string {
-  const parts = batch.map((item) => `{"idempotencyKey":${JSON.stringify(item.idempotencyKey)},"update":${item.payloadJson ?? JSON.stringify(item.payload)}}`);
+  const parts = batch.map((item) => `{"idempotencyKey":${JSON.stringify(item.idempotencyKey)},"update":${payloadJson(item)}}`);
   return `{"items":[${parts.join(',')}]}`;
 }
 
@@ -67,10 +68,11 @@ export function httpDelivery(client: ErpHttpClient, options: HttpDeliveryOptions
   const single = async (item: OutboxItem): Promise<DeliveryOutcome> => {
     const url = client.url(options.path);
     try {
+      const stored = storedPayloadJson(item);
       const answer =
-        item.payloadJson === undefined
+        stored === undefined
           ? await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey }, body: item.payload })
-          : await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey, ...JSON_BODY }, body: item.payloadJson });
+          : await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey, ...JSON_BODY }, body: stored });
       return outcomeOf(client, url, answer);
     } catch (err) {
       return transportFailure(err);

@@ -15,9 +15,8 @@ export interface HeldEntry {
   id: string;
   partition: string;
   idempotencyKey: string;
+  /** Parsed when first read (see stored-payload.ts). */
   payload: unknown;
-  /** The payload as stored (see stored-payload.ts). */
-  payloadJson: string;
   enqueuedAt: number;
 }
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from '../stores/redis-connection';
 import { compareStreamIds, entryOf, GROUP, GroupConsumer, type GroupConsumerOptions } from './redis-outbox-consumer';
 import { outboxScripts, type OutboxScripts } from './redis-outbox-scripts';
-import { withStoredPayload } from './stored-payload';
+import { payloadJson, withStoredPayload } from './stored-payload';
 import type { DeadLetter, DeliveryFailure, NewOutboxItem, OutboxItem, OutboxStats, OutboxStore, StoreDurability, TakeRequest, TakeResult } from './types';
 
 export { compareStreamIds } from './redis-outbox-consumer';
@@ -114,7 +114,7 @@ export class RedisOutboxStore implements OutboxStore {
           if (!entry) break;
           const tries = j === 0 ? head : parseTries(row[j + 1]);
           const { id, partition: p, idempotencyKey, enqueuedAt } = entry;
-          items.push(withStoredPayload({ id, outbox, partition: p, idempotencyKey, enqueuedAt, attempts: tries.attempts, nextAttemptAt: tries.nextAttemptAt, ...(tries.lastError === undefined ? {} : { lastError: tries.lastError }) }, entry.payloadJson));
+          items.push(withStoredPayload({ id, outbox, partition: p, idempotencyKey, enqueuedAt, attempts: tries.attempts, nextAttemptAt: tries.nextAttemptAt, ...(tries.lastError === undefined ? {} : { lastError: tries.lastError }) }, payloadJson(entry)));
         }
       });
     }
@@ -141,8 +141,7 @@ export class RedisOutboxStore implements OutboxStore {
   async deadLetter(item: OutboxItem, reason: string): Promise<void> {
     this.check();
     const o = item.outbox;
-    const { payloadJson: _stored, ...rest } = item;
-    const letter: DeadLetter = { ...rest, reason, deadLetteredAt: Date.now() };
+    const letter: DeadLetter = { ...item, reason, deadLetteredAt: Date.now() };
     await this.scripts.bridgeOutboxDeadLetter(5, this.key(o, 'stream'), this.key(o, 'tries'), this.key(o, 'dead'), this.key(o, 'counters'), this.queue(o, item.partition), GROUP, item.id, JSON.stringify(letter));
     this.consumer.forget(o, [item.id]);
   }

@@ -24,12 +24,8 @@ export interface OutboxItem {
   outbox: string;
   partition: string;
   idempotencyKey: string;
+  /** Items read back from a store parse it when it is first read (see stored-payload.ts: payloadJson()). */
   payload: unknown;
-  /**
-   * The payload as the store holds it (JSON text), on items read back from a store: a delivery can send it as it
-   * is. Such an item parses its payload only when it is read.
-   */
-  payloadJson?: string;
   enqueuedAt: number;
   /** Failed deliveries so far. */
   attempts: number;
