@@ -6,6 +6,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { ProductionOrder } from '../../nodes/lib/plan-sync/work-order';
 import { startPlantSimulator } from '../../server/simulator/plant-simulator';
 
+const REACH_TIMEOUT_MS = 180_000;
+
 /** ms on the machine's monotonic clock, the same in every process. */
 export const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -59,7 +61,23 @@ export async function startRemoteErp(seedOrders: number): Promise<RemoteErp> {
     erpUrl,
     orders,
     reset: async () => void (await ask({ kind: 'reset' })),
-    reaches: async (count) => void (await ask({ kind: 'reaches', count })),
+    reaches: async (count) => {
+      // A run that loses updates must say so, not wait for ever.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          ask({ kind: 'arrivals' }).then(
+            (r) => reject(new Error(`the bench's ERP holds ${r.arrivals?.length} of ${count} updates after ${REACH_TIMEOUT_MS / 1000} s`)),
+            reject,
+          );
+        }, REACH_TIMEOUT_MS);
+      });
+      try {
+        await Promise.race([ask({ kind: 'reaches', count }), late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     arrivals: async () => (await ask({ kind: 'arrivals' })).arrivals ?? [],
     close: async () => {
       if (gone) return;

@@ -237,6 +237,7 @@ export async function benchProgressPush(): Promise<Row[]> {
           helper.getNode('answered').once('input', () => resolve());
           plans.receive({ topic: 'plan', payload: r.workOrders });
         });
+        console.error(`progress-push bench: round ${round + 1} of ${ROUNDS}, ${store}`);
         await sustained(r, 'push', `warm-${store}-${round}`, WARM_UP_REPORTS);
         const s = await sustained(r, 'push', `sustained-${store}-${round}`);
         ours[store].rate.push(s.rate);
@@ -251,6 +252,7 @@ export async function benchProgressPush(): Promise<Row[]> {
             helper.getNode('answered').once('input', () => resolve());
             helper.getNode('ceiling').receive({ topic: 'plan', payload: r.workOrders });
           });
+          console.error(`progress-push bench: round ${round + 1} of ${ROUNDS}, the minimal node`);
           await sustained(r, 'ceiling', `warm-ceiling-${round}`, WARM_UP_REPORTS);
           const cs = await sustained(r, 'ceiling', `sustained-ceiling-${round}`);
           ceiling.rate.push(cs.rate);
