@@ -40,6 +40,6 @@ describe('schemas and their examples', () => {
   });
 
   it('refuses an unknown schema name with the known ones listed', () => {
-    assert.throws(() => validate('no-such-schema', {}), /unknown schema "no-such-schema"; known: approval-decision, audit-entry, code-map-entry, confirmation, erp-profile, exception-event, material-requisition, production-order, progress-report, progress-update, quality-record, work-order/);
+    assert.throws(() => validate('no-such-schema', {}), /unknown schema "no-such-schema"; known: approval-decision, audit-entry, code-map-entry, confirmation, equipment-signal, equipment-status, erp-profile, exception-event, material-requisition, oee-report, production-order, progress-report, progress-update, quality-record, work-order/);
   });
 });
