@@ -101,6 +101,19 @@ export class OeeBook {
     return { duplicate: false, late: false, status: this.status(machine, previous, now) };
   }
 
+  /**
+   * Takes a message's signals, one or an array: all are checked first, so a malformed one (named by its
+   * index) refuses the whole message and changes nothing.
+   */
+  signals(input: unknown, now: number): SignalOutcome[] {
+    const list = Array.isArray(input) ? input : [input];
+    list.forEach((s, i) => {
+      const checked = validate('equipment-signal', s, Array.isArray(input) ? `payload[${i}]` : 'payload');
+      if (!checked.ok) throw new Error(`The equipment signal was refused: ${checked.message}. Nothing of this message was applied.`);
+    });
+    return list.map((s) => this.signal(s, now));
+  }
+
   /** Takes one work order or an array of them (schemas/work-order): the plan says which order each machine runs. */
   plan(input: unknown): number {
     const orders = Array.isArray(input) ? input : [input];

@@ -50,3 +50,23 @@ export function oeeFigures(t: PeriodTotals): Figures {
 export function belowThreshold(figures: OeeFigures, thresholdPct: number): boolean {
   return figures.oee !== null && figures.oee * 100 < thresholdPct;
 }
+
+const LOSS_WORDS: Record<Loss, string> = { downtime: 'downtime 停机损失', speed: 'speed 速度损失', quality: 'quality 质量损失' };
+
+/** The alarm of a report below the threshold, with a sentence a supervisor reads (English and Chinese). */
+export function oeeAlarm(r: { equipment: string; period: 'hour' | 'shift'; shift?: string; from: string; to: string; oee: number | null; thresholdPct: number; largestLoss: Loss | null; losses: Record<string, number> }) {
+  const pct = ((r.oee ?? 0) * 100).toFixed(1);
+  const loss = r.largestLoss ? LOSS_WORDS[r.largestLoss] : '—';
+  const period = r.period === 'shift' ? `shift ${r.shift ?? ''}`.trim() : 'hour';
+  return {
+    equipment: r.equipment,
+    period: r.period,
+    from: r.from,
+    to: r.to,
+    oee: r.oee,
+    thresholdPct: r.thresholdPct,
+    largestLoss: r.largestLoss,
+    losses: r.losses,
+    text: `OEE of ${r.equipment} was ${pct} % (below ${r.thresholdPct} %) in the ${period} from ${r.from}; largest loss: ${loss}. ${r.equipment} OEE ${pct} % 低于 ${r.thresholdPct} %。`,
+  };
+}

@@ -2,7 +2,7 @@
 // for the ERP, and equipment-fault exceptions, from PLC / OPC UA signals.
 export { OeeBook } from './book';
 export { countBetween, insertReading, deltas, type Reading } from './counters';
-export { oeeFigures, belowThreshold } from './figures';
+export { oeeFigures, belowThreshold, oeeAlarm } from './figures';
 export { checkMaster, currentOperation, plannedOperations } from './routing';
 export { ShiftCalendar } from './shifts';
 export * from './types';
