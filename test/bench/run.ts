@@ -3,6 +3,7 @@
 import helper from 'node-red-node-test-helper';
 import { benchCodeMap } from './code-map.bench';
 import { benchLegacyDbPoll, legacyDbPollNotes } from './legacy-db-poll.bench';
+import { benchOee } from './oee.bench';
 import { benchOrderFetch } from './order-fetch.bench';
 import { benchProgressPush, progressPushNotes } from './progress-push.bench';
 import { table } from './stats';
@@ -15,6 +16,7 @@ const benches: Array<[name: string, run: () => Promise<Array<Record<string, stri
   ['order-fetch', benchOrderFetch],
   ['legacy-db-poll', benchLegacyDbPoll],
   ['progress-push', benchProgressPush],
+  ['oee', benchOee],
 ];
 
 async function main(): Promise<void> {

@@ -236,6 +236,34 @@ describe('OEE book', () => {
     assert.equal(shift.goodCount, 397);
   });
 
+  it('keeps a long run of readings small by counting the oldest into their hour, with the same figures', () => {
+    const book = new OeeBook(settings());
+    book.plan(workOrder());
+    // A part every 2 s from 08:00 to 09:59:58 (3,600 readings), a reject every 100th part, the counter wrapping at 65535.
+    const start = t('08:00');
+    for (let i = 0; i < 3600; i += 1) {
+      const ms = start + i * 2000;
+      book.signal({ equipment: 'EQ-ASM-01', at: new Date(ms).toISOString(), ...(i === 0 && { state: 'running' }), partCounter: (65_000 + i) % 65_536, rejectCounter: Math.floor(i / 100) }, ms);
+    }
+    const [[, stored]] = book.takeChanges().filter(([key]) => key === 'equipment:EQ-ASM-01') as Array<[string, { parts: unknown[]; rejects: unknown[] }]>;
+    assert.ok(stored.parts.length <= 256, `${stored.parts.length} part readings kept`);
+    // A reading from before the oldest one kept can no longer be placed: it is late, and counts nothing.
+    assert.deepEqual(book.signal(sig('08:10', { partCounter: 1 }), t('10:00')), { duplicate: false, late: true });
+    const reports = book.due(t('10:01')).reports;
+    // 08:00–09:00: readings 1…1799 end in that hour → 1,799 parts (reading 0 only sets the base), 17 rejects
+    // (the counter rose at parts 100 … 1700); 09:00–10:00: readings 1800…3599 → 1,800 parts, 18 rejects.
+    const first = hourReport(reports, '08:00');
+    const second = hourReport(reports, '09:00');
+    assert.equal(first.totalCount, 1799);
+    assert.equal(first.totalCount - first.goodCount, 17);
+    assert.equal(second.totalCount, 1800);
+    assert.equal(second.totalCount - second.goodCount, 18);
+    // P for 08:00–09:00 = 30 s × 1,799 / 3,600 s = 14.991667: the plan's 30 s per part is far from this machine's 2 s.
+    assert.equal(first.performance, 14.991667);
+    assert.equal(first.idealCycleTimeSec, 30);
+    assert.deepEqual(first.orders, ['MO-2026-0101']);
+  });
+
   it('refuses a malformed signal naming the field, and changes nothing', () => {
     const book = new OeeBook(settings());
     book.signal(sig('08:00', { state: 'running' }), t('08:00'));

@@ -5,7 +5,7 @@
 // JSON under store keys, so a restart continues the open periods and the fault timers where they were.
 import type { ExceptionEvent } from '../escalation/types';
 import { validate } from '../validation';
-import { deltas, insertReading, pruneReadings, type Reading } from './counters';
+import { countBetween, deltas, insertReading, pruneReadings, type Reading } from './counters';
 import { belowThreshold, oeeFigures } from './figures';
 import { checkMaster, currentOperation, plannedOperations, type PlannedOperation } from './routing';
 import { ShiftCalendar, type Period } from './shifts';
@@ -36,8 +36,26 @@ interface MachineRecord {
   /** Readings refused since the last report because their period was already reported. */
   late: number;
   lastSignalAt?: number;
+  /**
+   * Parts and rejects already taken out of readings folded away (a long run keeps only its latest readings, so
+   * each write stays small), by the start of the piece of hour within a shift they were made in.
+   */
+  counted?: Record<string, CountedPiece>;
+  /** The oldest reading kept after a fold: a reading before it can no longer be placed and counts as late. */
+  foldedTo?: { parts?: number; rejects?: number };
   measurements: { at?: number; spindleSpeed?: number; temperature?: number };
 }
+
+interface CountedPiece {
+  parts: number;
+  rejects: number;
+  idealSec: number;
+  idealCount: number;
+  orders: string[];
+}
+
+/** Readings kept per counter before the oldest half is folded into counted pieces. */
+export const MAX_READINGS = 256;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const min = (ms: number) => Math.round((ms / MINUTE_MS) * 1000) / 1000;
@@ -82,9 +100,25 @@ export class OeeBook {
       measurements: {},
     };
     let added = false;
+    let lateField = false;
+    const counter = (kind: 'parts' | 'rejects', value: number | undefined) => {
+      if (value === undefined) return;
+      const foldedTo = machine!.foldedTo?.[kind];
+      if (foldedTo !== undefined && at < foldedTo) lateField = true;
+      else added = insertReading(machine![kind], at, value) === 'added' || added;
+    };
     if (signal.state !== undefined) added = insertState(machine.states, at, signal.state) === 'added' || added;
-    if (signal.partCounter !== undefined) added = insertReading(machine.parts, at, signal.partCounter) === 'added' || added;
-    if (signal.rejectCounter !== undefined) added = insertReading(machine.rejects, at, signal.rejectCounter) === 'added' || added;
+    counter('parts', signal.partCounter);
+    counter('rejects', signal.rejectCounter);
+    if (lateField) {
+      machine.late += 1;
+      if (!added && this.machines.has(signal.equipment)) {
+        this.touch(machine);
+        return { duplicate: false, late: true };
+      }
+    }
+    this.fold(machine, 'parts');
+    this.fold(machine, 'rejects');
     if ((signal.spindleSpeed !== undefined || signal.temperature !== undefined) && at >= (machine.measurements.at ?? -Infinity)) {
       const { spindleSpeed, temperature } = signal;
       machine.measurements = { ...machine.measurements, at, ...(spindleSpeed !== undefined && { spindleSpeed }), ...(temperature !== undefined && { temperature }) };
@@ -161,6 +195,7 @@ export class OeeBook {
         pruneStates(machine.states, keepFrom);
         pruneReadings(machine.parts, keepFrom);
         pruneReadings(machine.rejects, keepFrom);
+        for (const piece of Object.keys(machine.counted ?? {})) if (Number(piece) < keepFrom) delete machine.counted![piece];
       }
       outcome.reports.push(...reports.sort((a, b) => (a.to < b.to ? -1 : a.to > b.to ? 1 : a.period === 'hour' ? -1 : 1)));
       const fault = this.faultDue(machine, now);
@@ -222,12 +257,16 @@ export class OeeBook {
     return { asOf: iso(now), thresholdPct: this.settings.thresholdPct, equipment: tiles };
   }
 
-  /** The store entries changed since the last call: write them with putMany in one step. */
+  /**
+   * The store entries changed since the last call: write them with putMany in one step, before the book next
+   * changes (the workflow runner does, one step at a time). They are the book's own records, not copies: a
+   * structured clone of a machine's readings cost more than the rest of a signal together.
+   */
   takeChanges(): Array<[string, unknown]> {
     const entries = [...this.changed].sort().map((key): [string, unknown] => {
       if (key === MASTER) return [key, [...this.master.values()]];
       if (key.startsWith(PLAN)) return [key, this.plans.get(key.slice(PLAN.length))];
-      return [key, structuredClone(this.machines.get(key.slice(MACHINE.length)))];
+      return [key, this.machines.get(key.slice(MACHINE.length))];
     });
     this.changed.clear();
     return entries;
@@ -295,6 +334,14 @@ export class OeeBook {
       }
     }
     for (const [at, count] of deltas(machine.rejects, row?.counterMax)) if (at >= from && at < to) totals.rejectCount += count;
+    for (const [start, piece] of Object.entries(machine.counted ?? {})) {
+      if (Number(start) < from || Number(start) >= to) continue;
+      totals.totalCount += piece.parts;
+      totals.rejectCount += piece.rejects;
+      totals.idealSec += piece.idealSec;
+      totals.idealCount += piece.idealCount;
+      for (const o of piece.orders) orders.add(o);
+    }
     totals.orders = [...orders].sort();
     return totals;
   }
@@ -376,6 +423,35 @@ export class OeeBook {
       timestamp: iso(current[0]),
       reportedBy: 'oee',
     };
+  }
+
+  /** Keeps a counter's readings few: the oldest half is counted into pieces of hour within shift and dropped. */
+  private fold(machine: MachineRecord, kind: 'parts' | 'rejects'): void {
+    const readings = machine[kind];
+    if (readings.length <= MAX_READINGS) return;
+    const row = this.master.get(machine.equipment);
+    const ops = this.allOps();
+    machine.counted ??= {};
+    while (readings.length > MAX_READINGS / 2) {
+      const at = readings[1][0];
+      const count = countBetween(readings[0][1], readings[1][1], row?.counterMax);
+      readings.shift();
+      if (count === 0) continue;
+      const start = String(Math.max(this.calendar.hourAt(at).from, this.calendar.shiftAt(at).from));
+      const piece = (machine.counted[start] ??= { parts: 0, rejects: 0, idealSec: 0, idealCount: 0, orders: [] });
+      if (kind === 'rejects') {
+        piece.rejects += count;
+        continue;
+      }
+      piece.parts += count;
+      const op = currentOperation(ops, row, machine.equipment, at);
+      if (op.orderNo !== undefined && !piece.orders.includes(op.orderNo)) piece.orders.push(op.orderNo);
+      if (op.idealCycleSec !== undefined) {
+        piece.idealSec += count * op.idealCycleSec;
+        piece.idealCount += count;
+      }
+    }
+    machine.foldedTo = { ...machine.foldedTo, [kind]: readings[0][0] };
   }
 
   private touch(machine: MachineRecord): void {

@@ -20,8 +20,12 @@ function minutesOf(text: unknown, where: string): number {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
+const QUARTER_MS = 15 * MINUTE_MS;
+
 export class ShiftCalendar {
   private readonly rows: Array<{ name: string; start: number; length: number }>;
+  /** Offsets by UTC quarter hour: each Intl answer costs a formatter, and every counted part asks. Zones change offset on quarter hours. */
+  private readonly offsets = new Map<number, number>();
 
   constructor(
     shifts: readonly ShiftRow[],
@@ -47,7 +51,7 @@ export class ShiftCalendar {
 
   /** The shift that instant falls in. */
   shiftAt(ms: number): Period {
-    const localDay = Math.floor((ms + zoneOffsetMinutes(ms, this.timeZone) * MINUTE_MS) / DAY_MS) * DAY_MS;
+    const localDay = Math.floor((ms + this.offsetMinutes(ms) * MINUTE_MS) / DAY_MS) * DAY_MS;
     for (const day of [localDay, localDay - DAY_MS]) {
       for (const row of this.rows) {
         const from = this.toInstant(day + row.start * MINUTE_MS);
@@ -62,7 +66,7 @@ export class ShiftCalendar {
 
   /** The zone's clock hour that instant falls in. */
   hourAt(ms: number): Period {
-    const offset = zoneOffsetMinutes(ms, this.timeZone) * MINUTE_MS;
+    const offset = this.offsetMinutes(ms) * MINUTE_MS;
     const from = Math.floor((ms + offset) / HOUR_MS) * HOUR_MS - offset;
     return { from, to: from + HOUR_MS, shift: '' };
   }
@@ -73,10 +77,21 @@ export class ShiftCalendar {
     return { ...hour, shift: this.shiftAt(hour.from).shift };
   }
 
+  private offsetMinutes(ms: number): number {
+    const quarter = Math.floor(ms / QUARTER_MS);
+    let offset = this.offsets.get(quarter);
+    if (offset === undefined) {
+      if (this.offsets.size >= 10_000) this.offsets.clear();
+      offset = zoneOffsetMinutes(quarter * QUARTER_MS, this.timeZone);
+      this.offsets.set(quarter, offset);
+    }
+    return offset;
+  }
+
   /** Local wall-clock ms (as if UTC) → the instant. */
   private toInstant(localMs: number): number {
-    const guess = localMs - zoneOffsetMinutes(localMs, this.timeZone) * MINUTE_MS;
-    return localMs - zoneOffsetMinutes(guess, this.timeZone) * MINUTE_MS;
+    const guess = localMs - this.offsetMinutes(localMs) * MINUTE_MS;
+    return localMs - this.offsetMinutes(guess) * MINUTE_MS;
   }
 }
 
