@@ -59,7 +59,16 @@ export = function register(RED: NodeAPI): void {
     let deadLetters = 0;
     let storeDown = false;
 
+    // The status counts machines from the board: at most twice a second, not once per signal.
+    let statusTimer: NodeJS.Timeout | undefined;
     function showStatus(book: OeeBook | undefined): void {
+      if (closing || statusTimer) return;
+      statusTimer = setTimeout(() => {
+        statusTimer = undefined;
+        showStatusNow(book);
+      }, 500);
+    }
+    function showStatusNow(book: OeeBook | undefined): void {
       if (closing) return;
       if (storeDown) return void node.status({ fill: 'red', shape: 'ring', text: 'oee.status.store' });
       if (deadLetters > 0) return void node.status({ fill: 'red', shape: 'dot', text: RED._('oee.status.dead', { n: String(deadLetters) }) });
@@ -218,6 +227,7 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       clearInterval(refresh);
       clearTimeout(boardTimer);
+      clearTimeout(statusTimer);
       node.status({});
       if (outbox) {
         outbox.off('dead-lettered', onDead);
