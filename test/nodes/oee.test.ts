@@ -62,7 +62,15 @@ describe('oee', () => {
     );
     const out = { reports: [] as Out[], exceptions: [] as Out[], board: [] as Out[], caught: [] as Array<{ error: { message: string } }> };
     for (const name of ['reports', 'exceptions', 'board', 'caught'] as const) helper.getNode(name).on('input', (m: unknown) => (out[name] as unknown[]).push(m));
-    return { node: helper.getNode('machines'), ...out };
+    const node = helper.getNode('machines');
+    // Status texts are locale keys; the editor translates them (the test runtime has no catalogs).
+    const statuses: Array<{ fill?: string; shape?: string; text?: string }> = [];
+    const originalStatus = node.status.bind(node);
+    node.status = ((st: (typeof statuses)[number]) => {
+      statuses.push(st);
+      return originalStatus(st as Parameters<typeof originalStatus>[0]);
+    }) as typeof node.status;
+    return { node, statuses, ...out };
   }
   const statusAtErp = () => plant.sim.erp.workflows.received('equipment-status');
   const latestBoard = (board: Out[]) => board.at(-1)?.payload as unknown as EquipmentBoard | undefined;
@@ -148,6 +156,12 @@ describe('oee', () => {
     assert.equal(run.exceptions.length, 1, 'one exception per fault');
     const board = await eventually(() => latestBoard(run.board)?.equipment.find((t) => t.equipment === 'EQ-ASM-01' && t.temperature === 88.5), 'the board');
     assert.equal(board.state, 'fault');
+    // The status tells the truth: one machine known, in fault.
+    await eventually(() => run.statuses.at(-1)?.text === 'oee.status.fault', 'the fault status');
+    assert.deepEqual(run.statuses.at(-1), { fill: 'yellow', shape: 'dot', text: 'oee.status.fault' });
+    run.node.receive({ payload: signal(Date.now(), { state: 'running' }) });
+    await eventually(() => run.statuses.at(-1)?.text === 'oee.status.ok', 'the running status');
+    assert.equal(run.statuses.at(-1)?.fill, 'green');
   });
 
   it('refuses a malformed signal naming the field, and nothing of the message is applied', async () => {
