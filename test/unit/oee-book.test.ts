@@ -126,6 +126,16 @@ describe('OEE book', () => {
     assert.equal(r.alarm, false, '82.97 % is above 80 %');
   });
 
+  it('forgets a plan a week after its last operation ended', () => {
+    const book = new OeeBook(settings());
+    book.plan(workOrder());
+    book.takeChanges();
+    book.due(t('17:00') + 6 * 86_400_000);
+    assert.deepEqual(book.takeChanges().filter(([key]) => key.startsWith('plan:')), []);
+    book.due(t('17:01') + 7 * 86_400_000);
+    assert.deepEqual(book.takeChanges().filter(([key]) => key.startsWith('plan:')), [['plan:MO-2026-0101', []]]);
+  });
+
   it('uses the equipment master default ideal cycle time when no work order plans the machine', () => {
     const book = new OeeBook(settings());
     feed(book, [sig('08:00', { state: 'running', partCounter: 0 }), sig('08:59', { partCounter: 81 })]);

@@ -202,6 +202,13 @@ export class OeeBook {
       if (fault) outcome.exceptions.push(fault);
       if (before.hour !== machine.hourFrom || before.shift !== machine.shiftFrom || before.raised !== machine.faultRaisedFor) this.touch(machine);
     }
+    // Plans whose operations all ended more than the catch-up time ago can no longer be asked about: emptied.
+    for (const [orderNo, ops] of this.plans) {
+      if (ops.length > 0 && ops.every((op) => op.to < now - CATCH_UP_MS)) {
+        this.plans.set(orderNo, []);
+        this.changed.add(PLAN + orderNo);
+      }
+    }
     return outcome;
   }
 
