@@ -5,12 +5,13 @@
 // JSON under store keys, so a restart continues the open periods and the fault timers where they were.
 import type { ExceptionEvent } from '../escalation/types';
 import { validate } from '../validation';
-import { countBetween, deltas, insertReading, pruneReadings, type Reading } from './counters';
+import { insertReading, pruneReadings } from './counters';
+import { foldReadings, machineTotals, MAX_READINGS, type MachineContext, type MachineRecord } from './machine';
 import { belowThreshold, oeeFigures } from './figures';
 import { checkMaster, currentOperation, plannedOperations, type PlannedOperation } from './routing';
 import { ShiftCalendar, type Period } from './shifts';
-import { insertState, mergeWindows, pruneStates, splitTime, type StateChange } from './timeline';
-import type { DueOutcome, EquipmentBoard, EquipmentMasterRow, EquipmentSignal, EquipmentState, EquipmentStatus, EquipmentTile, OeeReport, OeeSettings, PeriodTotals, SignalOutcome } from './types';
+import { insertState, mergeWindows, pruneStates } from './timeline';
+import type { DueOutcome, EquipmentBoard, EquipmentMasterRow, EquipmentSignal, EquipmentState, EquipmentStatus, EquipmentTile, OeeReport, OeeSettings, SignalOutcome } from './types';
 
 const MACHINE = 'equipment:';
 const PLAN = 'plan:';
@@ -18,44 +19,6 @@ const MASTER = 'master';
 const MINUTE_MS = 60_000;
 /** A machine silent for longer than this is caught up from here, not hour by hour from its last signal. */
 const CATCH_UP_MS = 7 * 86_400_000;
-
-/** What the book keeps of one machine (store key equipment:<code>). */
-interface MachineRecord {
-  version: 1;
-  equipment: string;
-  states: StateChange[];
-  parts: Reading[];
-  rejects: Reading[];
-  /** Start of the first hour and shift not reported yet. */
-  hourFrom: number;
-  shiftFrom: number;
-  /** The last state told to the ERP. */
-  told?: { state: EquipmentState; since: number };
-  /** The fault (by its start) an exception was raised for. */
-  faultRaisedFor?: number;
-  /** Readings refused since the last report because their period was already reported. */
-  late: number;
-  lastSignalAt?: number;
-  /**
-   * Parts and rejects already taken out of readings folded away (a long run keeps only its latest readings, so
-   * each write stays small), by the start of the piece of hour within a shift they were made in.
-   */
-  counted?: Record<string, CountedPiece>;
-  /** The oldest reading kept after a fold: a reading before it can no longer be placed and counts as late. */
-  foldedTo?: { parts?: number; rejects?: number };
-  measurements: { at?: number; spindleSpeed?: number; temperature?: number };
-}
-
-interface CountedPiece {
-  parts: number;
-  rejects: number;
-  idealSec: number;
-  idealCount: number;
-  orders: string[];
-}
-
-/** Readings kept per counter before the oldest half is folded into counted pieces. */
-export const MAX_READINGS = 256;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const min = (ms: number) => Math.round((ms / MINUTE_MS) * 1000) / 1000;
@@ -117,8 +80,11 @@ export class OeeBook {
         return { duplicate: false, late: true };
       }
     }
-    this.fold(machine, 'parts');
-    this.fold(machine, 'rejects');
+    if (machine.parts.length > MAX_READINGS || machine.rejects.length > MAX_READINGS) {
+      const ctx = this.context(machine.equipment);
+      foldReadings(machine, 'parts', ctx);
+      foldReadings(machine, 'rejects', ctx);
+    }
     if ((signal.spindleSpeed !== undefined || signal.temperature !== undefined) && at >= (machine.measurements.at ?? -Infinity)) {
       const { spindleSpeed, temperature } = signal;
       machine.measurements = { ...machine.measurements, at, ...(spindleSpeed !== undefined && { spindleSpeed }), ...(temperature !== undefined && { temperature }) };
@@ -233,7 +199,7 @@ export class OeeBook {
       const row = this.master.get(code);
       const current = machine?.states.at(-1);
       const op = currentOperation(this.allOps(), row, code, now);
-      const totals = machine ? this.totals(machine, shift.from, shift.to, now) : undefined;
+      const totals = machine ? machineTotals(machine, this.context(machine.equipment), shift.from, shift.to, now) : undefined;
       const f = totals ? oeeFigures(totals) : undefined;
       return {
         equipment: code,
@@ -309,52 +275,19 @@ export class OeeBook {
     return [...this.plans.values()].flat();
   }
 
-  private windows(equipment: string): Array<[number, number]> {
-    return mergeWindows((this.master.get(equipment)?.maintenanceWindows ?? []).map((w) => [Date.parse(w.from), Date.parse(w.to)]));
-  }
-
-  private totals(machine: MachineRecord, from: number, to: number, now: number): PeriodTotals {
-    const split = splitTime(machine.states, from, Math.min(to, now), this.windows(machine.equipment));
-    const row = this.master.get(machine.equipment);
-    const ops = this.allOps();
-    const totals: PeriodTotals = {
-      plannedMin: (split.runMs + split.faultMs + split.idleMs) / MINUTE_MS,
-      runMin: split.runMs / MINUTE_MS,
-      faultMin: split.faultMs / MINUTE_MS,
-      idleMin: split.idleMs / MINUTE_MS,
-      plannedDowntimeMin: split.plannedDowntimeMs / MINUTE_MS,
-      totalCount: 0,
-      rejectCount: 0,
-      idealSec: 0,
-      idealCount: 0,
-      orders: [],
+  /** What counting a machine's parts and time needs to know besides its record. */
+  private context(equipment: string): MachineContext {
+    const row = this.master.get(equipment);
+    return {
+      calendar: this.calendar,
+      row,
+      ops: this.allOps(),
+      windows: mergeWindows((row?.maintenanceWindows ?? []).map((w) => [Date.parse(w.from), Date.parse(w.to)])),
     };
-    const orders = new Set<string>();
-    for (const [at, count] of deltas(machine.parts, row?.counterMax)) {
-      if (at < from || at >= to) continue;
-      totals.totalCount += count;
-      const op = currentOperation(ops, row, machine.equipment, at);
-      if (op.orderNo !== undefined) orders.add(op.orderNo);
-      if (op.idealCycleSec !== undefined) {
-        totals.idealSec += count * op.idealCycleSec;
-        totals.idealCount += count;
-      }
-    }
-    for (const [at, count] of deltas(machine.rejects, row?.counterMax)) if (at >= from && at < to) totals.rejectCount += count;
-    for (const [start, piece] of Object.entries(machine.counted ?? {})) {
-      if (Number(start) < from || Number(start) >= to) continue;
-      totals.totalCount += piece.parts;
-      totals.rejectCount += piece.rejects;
-      totals.idealSec += piece.idealSec;
-      totals.idealCount += piece.idealCount;
-      for (const o of piece.orders) orders.add(o);
-    }
-    totals.orders = [...orders].sort();
-    return totals;
   }
 
   private report(machine: MachineRecord, period: 'hour' | 'shift', p: Period, now: number): OeeReport {
-    const t = this.totals(machine, p.from, p.to, now);
+    const t = machineTotals(machine, this.context(machine.equipment), p.from, p.to, now);
     const f = oeeFigures(t);
     return {
       reportId: `${machine.equipment}/${period}/${iso(p.from)}`,
@@ -391,7 +324,7 @@ export class OeeBook {
     const row = this.master.get(machine.equipment);
     const op = currentOperation(this.allOps(), row, machine.equipment, Math.max(since, now));
     const shift = this.calendar.shiftAt(Math.max(since, now));
-    const f = oeeFigures(this.totals(machine, shift.from, shift.to, Math.max(since, now)));
+    const f = oeeFigures(machineTotals(machine, this.context(machine.equipment), shift.from, shift.to, Math.max(since, now)));
     return {
       equipment: machine.equipment,
       state,
@@ -430,35 +363,6 @@ export class OeeBook {
       timestamp: iso(current[0]),
       reportedBy: 'oee',
     };
-  }
-
-  /** Keeps a counter's readings few: the oldest half is counted into pieces of hour within shift and dropped. */
-  private fold(machine: MachineRecord, kind: 'parts' | 'rejects'): void {
-    const readings = machine[kind];
-    if (readings.length <= MAX_READINGS) return;
-    const row = this.master.get(machine.equipment);
-    const ops = this.allOps();
-    machine.counted ??= {};
-    while (readings.length > MAX_READINGS / 2) {
-      const at = readings[1][0];
-      const count = countBetween(readings[0][1], readings[1][1], row?.counterMax);
-      readings.shift();
-      if (count === 0) continue;
-      const start = String(Math.max(this.calendar.hourAt(at).from, this.calendar.shiftAt(at).from));
-      const piece = (machine.counted[start] ??= { parts: 0, rejects: 0, idealSec: 0, idealCount: 0, orders: [] });
-      if (kind === 'rejects') {
-        piece.rejects += count;
-        continue;
-      }
-      piece.parts += count;
-      const op = currentOperation(ops, row, machine.equipment, at);
-      if (op.orderNo !== undefined && !piece.orders.includes(op.orderNo)) piece.orders.push(op.orderNo);
-      if (op.idealCycleSec !== undefined) {
-        piece.idealSec += count * op.idealCycleSec;
-        piece.idealCount += count;
-      }
-    }
-    machine.foldedTo = { ...machine.foldedTo, [kind]: readings[0][0] };
   }
 
   private touch(machine: MachineRecord): void {
