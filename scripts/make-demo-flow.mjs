@@ -16,13 +16,14 @@ const { costFlow, COST_PLAN_LINK_IN } = await import('./cost-flow.mjs');
 const { traceFlow, PLAN_LINK_OUT: TRACE_PLAN_LINK_OUT } = await import('./trace-flow.mjs');
 const { equipmentFlow } = await import('./equipment-flow.mjs');
 const { workflowsFlow, WORKFLOWS_PLAN_IN } = await import('./workflows-flow.mjs');
+const { oeeFlow, OEE_PLAN_LINK_IN } = await import('./oee-flow.mjs');
 const z = 'plan-sync';
 const flow = [
   { id: z, type: 'tab', label: '计划同步 Plan sync (ERP → MES)', disabled: false, info: 'ERP production orders become MES work orders: fetched every 30 minutes (and on "Sync now"), mapped to MES codes, posted to the MES.\n\nERP 生产订单每 30 分钟(或点击“立即同步”)拉取一次,映射为 MES 编码后下发到 MES。' },
   { id: 'note-plan-sync', type: 'comment', z, name: 'ERP 生产订单 → 编码映射 → MES 工单  |  ERP production orders → code mapping → MES work orders', info: 'The ERP address and credentials come from the environment (ERP_BASE_URL, ERP_USERNAME, ERP_PASSWORD; MES_BASE_URL, MES_TOKEN): one flow file serves every plant. `npm start` points them at the demo plant simulator.', x: 450, y: 40, wires: [] },
   { id: 'sync-now', type: 'inject', z, name: '立即同步 Sync now', props: [], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 140, y: 120, wires: [['fetch-orders']] },
   { id: 'fetch-orders', type: 'erp-order-fetch', z, name: '生产订单 ERP orders', endpoint: 'demo-erp', store: 'demo-store', intervalMin: 30, pageSize: 100, firstRunFrom: 'beginning', firstRunValue: '', output: 'work-order', fetchOnStart: true, x: 350, y: 120, wires: [['map-codes', PLAN_LINK_OUT]] },
-  { id: PLAN_LINK_OUT, type: 'link out', z, name: '计划 → 执行反馈 plans → feedback', mode: 'link', links: [PLAN_LINK_OUT.replace('-out', '-in'), COST_PLAN_LINK_IN, WORKFLOWS_PLAN_IN], x: 545, y: 200, wires: [] },
+  { id: PLAN_LINK_OUT, type: 'link out', z, name: '计划 → 执行反馈 plans → feedback', mode: 'link', links: [PLAN_LINK_OUT.replace('-out', '-in'), COST_PLAN_LINK_IN, WORKFLOWS_PLAN_IN, OEE_PLAN_LINK_IN], x: 545, y: 200, wires: [] },
   {
     id: 'map-codes', type: 'code-map', z, name: '编码映射 ERP → MES', tables: 'demo-codes', direction: 'erp-to-mes',
     rules: WORK_ORDER_RULES,
@@ -61,6 +62,7 @@ flow.push(...costFlow({ storeId: 'demo-store', endpointId: 'demo-erp-feedback', 
 flow.push(...traceFlow(root, 'demo-store'));
 flow.push(...equipmentFlow(root));
 flow.push(...workflowsFlow(root, { storeId: 'demo-store', endpointId: 'demo-erp-feedback', planLinkOut: PLAN_LINK_OUT }));
+flow.push(...oeeFlow(root, 'demo-store', WORK_ORDER_RULES));
 writeFileSync(join(root, 'flows', 'demo-plant.json'), `${JSON.stringify(flow, null, 2)}\n`);
 console.log(`wrote flows/demo-plant.json (${flow.length} nodes, ${demoCodeTable.length} code-table rows)`);
 

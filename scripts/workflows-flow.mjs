@@ -113,7 +113,7 @@ export function workflowsFlow(root, { storeId, endpointId, planLinkOut }) {
 
     // Exceptions and inspection records → exception-escalation
     httpIn('mes-exceptions-in', 'MES 异常 exceptions', '/mes/exceptions', 150, 700, [['exception-codes']]),
-    { id: 'exceptions-link-in', type: 'link in', z, name: '异常 exceptions (other tabs)', links: [], x: 135, y: 750, wires: [['exception-codes']] },
+    { id: 'exceptions-link-in', type: 'link in', z, name: '异常 exceptions (other tabs)', links: ['oee-exceptions-link-out'], x: 135, y: 750, wires: [['exception-codes']] },
     {
       id: 'exception-codes', type: 'code-map', z, name: '编码映射 MES → ERP', tables: 'demo-codes', direction: 'mes-to-erp',
       rules: [{ path: 'payload.equipment', table: 'equipment' }], x: 380, y: 720, wires: [['escalation'], ['workflow-unmapped']],

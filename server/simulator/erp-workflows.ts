@@ -5,7 +5,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { BODY_LIMIT, sendError } from './http-util';
 import { toPlantIso } from './plant-time';
 
-export const WORKFLOW_INBOXES = ['approval-requests', 'exception-notices', 'exception-resolutions', 'emergency-requests', 'cost-variances'] as const;
+export const WORKFLOW_INBOXES = ['approval-requests', 'exception-notices', 'exception-resolutions', 'emergency-requests', 'cost-variances', 'equipment-status', 'oee-reports'] as const;
 export type WorkflowInboxName = (typeof WORKFLOW_INBOXES)[number];
 
 /** The field every record of an inbox must carry, so a misrouted record is refused. */
@@ -15,6 +15,8 @@ const ID_FIELD: Record<WorkflowInboxName, string> = {
   'exception-resolutions': 'exceptionId',
   'emergency-requests': 'exceptionId',
   'cost-variances': 'orderNo',
+  'equipment-status': 'equipment',
+  'oee-reports': 'reportId',
 };
 
 export interface ReceivedWorkflowRecord {

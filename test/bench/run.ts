@@ -3,6 +3,7 @@
 import helper from 'node-red-node-test-helper';
 import { benchCodeMap } from './code-map.bench';
 import { benchLegacyDbPoll, legacyDbPollNotes } from './legacy-db-poll.bench';
+import { benchOee } from './oee.bench';
 import { benchOrderFetch } from './order-fetch.bench';
 import { benchOpcua } from './opcua.bench';
 import { benchProgressPush, progressPushNotes } from './progress-push.bench';
@@ -21,6 +22,7 @@ const benches: Array<[name: string, run: () => Promise<Array<Record<string, stri
   ['trace', benchTrace],
   ['opcua', benchOpcua],
   ['workflows', benchWorkflows],
+  ['oee', benchOee],
 ];
 
 async function main(): Promise<void> {

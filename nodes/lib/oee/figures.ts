@@ -1,0 +1,72 @@
+// The OEE arithmetic: availability = run time / planned production time, performance = ideal cycle time ×
+// total count / run time, quality = good count / total count, OEE = A × P × Q; and the three losses in
+// minutes of planned time, the largest of which the alarm names.
+import type { Loss, OeeFigures, PeriodTotals } from './types';
+
+const ratio = (value: number) => Math.round(value * 1e6) / 1e6;
+const minutes = (value: number) => Math.round(value * 1000) / 1000;
+
+export interface Figures extends OeeFigures {
+  idealCycleTimeSec: number | null;
+  goodCount: number;
+  losses: { downtimeMin: number; speedMin: number; qualityMin: number };
+  largestLoss: Loss | null;
+}
+
+export function oeeFigures(t: PeriodTotals): Figures {
+  const goodCount = Math.max(0, t.totalCount - t.rejectCount);
+  // The weighted ideal cycle time of the parts whose ideal is known; null when no part had one.
+  const idealCycle = t.idealCount > 0 ? t.idealSec / t.idealCount : null;
+  const idealKnown = idealCycle !== null || t.totalCount === 0;
+  const availability = t.plannedMin > 0 ? t.runMin / t.plannedMin : null;
+  // Parts with no known ideal cycle time would make performance a guess: then it is left open.
+  const performance = t.runMin > 0 && idealKnown && t.idealCount === t.totalCount ? t.idealSec / (t.runMin * 60) : null;
+  const quality = t.totalCount > 0 ? goodCount / t.totalCount : null;
+  let oee: number | null = null;
+  if (availability === 0 || performance === 0) oee = 0;
+  else if (availability !== null && performance !== null) oee = availability * performance * (quality ?? 1);
+  const downtimeMin = t.faultMin + t.idleMin;
+  const speedMin = performance !== null ? Math.max(0, t.runMin - t.idealSec / 60) : 0;
+  const qualityMin = idealCycle !== null ? ((t.totalCount - goodCount) * idealCycle) / 60 : 0;
+  const losses: Array<[Loss, number]> = [
+    ['downtime', downtimeMin],
+    ['speed', speedMin],
+    ['quality', qualityMin],
+  ];
+  const largest = losses.reduce((best, l) => (l[1] > best[1] ? l : best), ['downtime', 0] as [Loss, number]);
+  return {
+    availability: availability === null ? null : ratio(availability),
+    performance: performance === null ? null : ratio(performance),
+    quality: quality === null ? null : ratio(quality),
+    oee: oee === null ? null : ratio(oee),
+    idealCycleTimeSec: idealCycle === null ? null : minutes(idealCycle),
+    goodCount,
+    losses: { downtimeMin: minutes(downtimeMin), speedMin: minutes(speedMin), qualityMin: minutes(qualityMin) },
+    largestLoss: largest[1] > 0 ? largest[0] : null,
+  };
+}
+
+/** Whether the figures call for the OEE alarm. */
+export function belowThreshold(figures: OeeFigures, thresholdPct: number): boolean {
+  return figures.oee !== null && figures.oee * 100 < thresholdPct;
+}
+
+const LOSS_WORDS: Record<Loss, string> = { downtime: 'downtime 停机损失', speed: 'speed 速度损失', quality: 'quality 质量损失' };
+
+/** The alarm of a report below the threshold, with a sentence a supervisor reads (English and Chinese). */
+export function oeeAlarm(r: { equipment: string; period: 'hour' | 'shift'; shift?: string; from: string; to: string; oee: number | null; thresholdPct: number; largestLoss: Loss | null; losses: Record<string, number> }) {
+  const pct = ((r.oee ?? 0) * 100).toFixed(1);
+  const loss = r.largestLoss ? LOSS_WORDS[r.largestLoss] : '—';
+  const period = r.period === 'shift' ? `shift ${r.shift ?? ''}`.trim() : 'hour';
+  return {
+    equipment: r.equipment,
+    period: r.period,
+    from: r.from,
+    to: r.to,
+    oee: r.oee,
+    thresholdPct: r.thresholdPct,
+    largestLoss: r.largestLoss,
+    losses: r.losses,
+    text: `OEE of ${r.equipment} was ${pct} % (below ${r.thresholdPct} %) in the ${period} from ${r.from}; largest loss: ${loss}. ${r.equipment} OEE ${pct} % 低于 ${r.thresholdPct} %。`,
+  };
+}
