@@ -1,0 +1,5 @@
+export * from './tag-map';
+export * from './readings';
+export * from './opcua-reading';
+export * from './modbus-reading';
+export * from './opcua-watchdog';
