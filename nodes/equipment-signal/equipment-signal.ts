@@ -3,7 +3,7 @@
 // lib/equipment: the map is checked at deploy (a bad row names itself), each reading is decoded there, and a bad
 // reading goes to Catch naming the tag and value while the flow keeps running.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { isModbusRead, isSubscriptionNotice, modbusSignal, opcuaSignal, parseTagMap, EquipmentReadingError, type EquipmentSignal, type TagMap } from '../lib/equipment';
+import { equipmentSignalOf, isSubscriptionNotice, parseTagMap, type EquipmentSignal, type TagMap } from '../lib/equipment';
 
 interface EquipmentSignalDef extends NodeDef {
   tags: unknown[];
@@ -27,15 +27,10 @@ export = function register(RED: NodeAPI): void {
       map = parseTagMap(config.tags, config.stateCodes);
       status('yellow', 'ring', 'waiting');
     } catch (err) {
-      configError = new Error(RED._('equipment-signal.errors.tagMap', { reason: (err as Error).message }));
+      // The lib's sentence names the row and field; it is English like every error the runtime logs.
+      configError = new Error(`equipment-signal: ${(err as Error).message}`);
       status('red', 'ring', 'config');
       node.error(configError.message);
-    }
-
-    function decode(m: TagMap, msg: Msg): EquipmentSignal {
-      if (typeof msg.topic === 'string' && m.opcua.has(msg.topic)) return opcuaSignal(m, msg);
-      if (isModbusRead(m, msg)) return modbusSignal(m, msg);
-      throw new EquipmentReadingError(RED._('equipment-signal.errors.unknownTopic', { topic: JSON.stringify(msg.topic ?? '') }));
     }
 
     node.on('input', (incoming: NodeMessageInFlow, send, done) => {
@@ -44,7 +39,7 @@ export = function register(RED: NodeAPI): void {
       if (isSubscriptionNotice(msg)) return done();
       let signal: EquipmentSignal;
       try {
-        signal = decode(map, msg);
+        signal = equipmentSignalOf(map, msg);
       } catch (err) {
         status('red', 'ring', 'bad');
         return done(err as Error);

@@ -32,7 +32,7 @@ export = function register(RED: NodeAPI): void {
       // The clock re-enters the input path, so ticks and messages share one status and one error path.
       timer = setInterval(() => node.emit('input', { _msgid: RED.util.generateId(), topic: TICK }), every);
     } catch (err) {
-      configError = new Error(RED._('opcua-watchdog.errors.config', { reason: (err as Error).message }));
+      configError = new Error(`opcua-watchdog: ${(err as Error).message}`);
       node.status({ fill: 'red', shape: 'ring', text: RED._('opcua-watchdog.status.config') });
       node.error(configError.message);
     }

@@ -3,3 +3,4 @@ export * from './readings';
 export * from './opcua-reading';
 export * from './modbus-reading';
 export * from './opcua-watchdog';
+export * from './signal';
