@@ -52,11 +52,11 @@ describe('opcua-watchdog', () => {
     assert.deepEqual(seen.statuses.at(-1), { fill: 'green', shape: 'dot', text: 'opcua-watchdog.status.live' });
     // The client's reconnection after a short outage: no subscribe while it reconnects, none once it is live again.
     node('watchdog').receive(clientStatus('reconnect'));
+    await eventually(() => seen.statuses.at(-1)?.text === 'opcua-watchdog.status.connecting', 'connecting');
     node('watchdog').receive(clientStatus('terminated'));
     node('watchdog').receive(clientStatus('keepalive'));
     node('watchdog').receive({ topic: 'ns=1;s=EQ-EXTR-01.State', payload: 'idle' });
     await eventually(() => seen.statuses.at(-1)?.text === 'opcua-watchdog.status.live', 'live again');
-    assert.equal(seen.statuses.at(-2)?.text, 'opcua-watchdog.status.connecting');
     assert.equal(seen.subscribes.length, 1, 'no subscribe while the client repaired its own subscription');
     // A subscription lost inside a live session is subscribed again, once.
     node('watchdog').receive(clientStatus('terminated'));
