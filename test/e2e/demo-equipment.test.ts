@@ -1,6 +1,6 @@
 // End to end: `npm start`'s demo mode runs the simulated machines beside the bridge and gives the demo flow
 // their addresses by env; the seeded flow's equipment tab reads them through the real contrib nodes (the server's
-// /metrics counts what the OPC UA client, the Modbus reads and the signal functions sent), the simulator's
+// /metrics counts what the OPC UA client, the Modbus reads and the equipment-signal nodes sent), the simulator's
 // control is served, and the server still exits cleanly with OPC UA and Modbus connections open.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -25,7 +25,7 @@ describe('demo plant equipment end to end', () => {
     assert.deepEqual(machines.map((m) => m.equipment), ['EQ-EXTR-01', 'EQ-ASM-01', 'EQ-UVB-01', 'EQ-LEAK-01']);
     await eventually(async () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
-      return sent(text, 'OpcUa-Client') > 10 && sent(text, 'modbus-read') > 4 && sent(text, 'function') > 10;
+      return sent(text, 'OpcUa-Client') > 10 && sent(text, 'modbus-read') > 4 && sent(text, 'equipment-signal') > 10;
     }, 'OPC UA values and Modbus readings passing through the equipment tab', 45_000);
   });
 });

@@ -19,11 +19,11 @@ export const EQUIPMENT_NODE_MODULES = [
   require('node-red-contrib-opcua/opcua/105-opcuaendpoint'),
   require('node-red-contrib-modbus/modbus/modbus-client'),
   require('node-red-contrib-modbus/modbus/modbus-read'),
-  require('@node-red/nodes/core/common/20-inject'),
+  require('../../nodes/equipment-signal/equipment-signal'),
+  require('../../nodes/opcua-watchdog/opcua-watchdog'),
   require('@node-red/nodes/core/common/21-debug'),
   require('@node-red/nodes/core/common/60-link'),
   require('@node-red/nodes/core/common/90-comment'),
-  require('@node-red/nodes/core/function/10-function'),
   require('@node-red/nodes/core/function/10-switch'),
   require('@node-red/nodes/core/function/rbe'),
 ]; // catch the helper loads by itself

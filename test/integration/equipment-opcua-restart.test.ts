@@ -47,7 +47,7 @@ describe('equipment tab when the OPC UA server restarts', () => {
   }
 
   it('after a quick reboot every monitored item delivers again, once', async () => {
-    await eventually(() => f.lastStatus('opcua-watchdog')?.text === '实时 live', 'the subscription live', 20_000);
+    await eventually(() => f.lastStatus('opcua-watchdog')?.fill === 'green', 'the subscription live', 20_000);
     await everyMachineChangesStateOnce();
     await (await f.equipment.opcuaReady).restart(500);
     const after = f.signals.length;
@@ -59,7 +59,7 @@ describe('equipment tab when the OPC UA server restarts', () => {
   });
 
   it('after an outage longer than the watchdog allows, the watchdog reconnects and subscribes once', async () => {
-    await eventually(() => f.lastStatus('opcua-watchdog')?.text === '实时 live', 'the subscription live', 20_000);
+    await eventually(() => f.lastStatus('opcua-watchdog')?.fill === 'green', 'the subscription live', 20_000);
     const statusesBefore = f.statuses.get('opcua-watchdog')?.length ?? 0;
     const restarted = (await f.equipment.opcuaReady).restart(7000);
     // While the server is away the watchdog says so; the data stops.

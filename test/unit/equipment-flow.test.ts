@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { schemasDirectory } from '../../nodes/lib/validation';
 import { DEMO_EQUIPMENT_TAGS } from '../../server/simulator/equipment-tags';
+import { parseTagMap } from '../../nodes/lib/equipment';
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 const flow = JSON.parse(readFileSync(join(dirname(schemasDirectory()), 'flows', 'demo-plant.json'), 'utf8')) as FlowNode[];
@@ -19,7 +20,23 @@ describe('flows/demo-plant.json equipment tab', () => {
     assert.equal(out.type, 'link out');
     assert.equal(out.mode, 'link');
     assert.deepEqual(out.links, ['equipment-signals-link-in']);
-    for (const id of ['opcua-to-signal', 'modbus-to-signal']) assert.ok((byId(id).wires as string[][])[0].includes('equipment-signals-link-out'), `${id} feeds the link out`);
+    for (const id of ['opcua-to-signal', 'modbus-to-signal']) {
+      assert.equal(byId(id).type, 'equipment-signal');
+      assert.ok((byId(id).wires as string[][])[0].includes('equipment-signals-link-out'), `${id} feeds the link out`);
+    }
+    assert.deepEqual(tab.filter((n) => n.type === 'function').map((n) => n.id), [], 'no domain logic in function nodes');
+  });
+
+  it('maps every tag of the address map in the equipment-signal nodes, and the lib accepts their tag maps', () => {
+    const opcuaRows = byId('opcua-to-signal').tags as Array<{ nodeId: string }>;
+    assert.deepEqual(opcuaRows.map((r) => r.nodeId).sort(), DEMO_EQUIPMENT_TAGS.opcua.tags.map((t) => t.nodeId).sort());
+    const modbus = parseTagMap(byId('modbus-to-signal').tags, byId('modbus-to-signal').stateCodes);
+    assert.deepEqual([...modbus.modbus.keys()], DEMO_EQUIPMENT_TAGS.modbus.units.map((u) => u.equipment));
+    assert.deepEqual([...modbus.modbusUnits], DEMO_EQUIPMENT_TAGS.modbus.units.map((u) => [u.unitId, u.equipment]));
+    for (const [state, code] of Object.entries(DEMO_EQUIPMENT_TAGS.modbus.stateCodes)) assert.equal(modbus.stateCodes.get(code), state);
+    const watchdog = byId('opcua-watchdog');
+    assert.equal(watchdog.type, 'opcua-watchdog');
+    assert.deepEqual((watchdog.wires as string[][])[1], ['opcua-client']);
   });
 
   it('subscribes every OPC UA tag of the address map through one client, and only the watchdog triggers the items', () => {
