@@ -16,6 +16,7 @@ import { buildNodeRedSettings } from './node-red-settings';
 import type { LabelledHooks, RedApp } from './red-types';
 import { releaseSessionExpiryTimer } from './node-red-workarounds';
 import { disconnectOpcuaClientsOnClose } from './opcua-client-close';
+import { guardOpcuaMonitoringAfterSessionClose } from './opcua-monitor-guard';
 import { mountBridgeApi } from './rest-api';
 import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
@@ -53,6 +54,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const pkg = packageInfo(settings.repoRoot);
   mkdirSync(settings.userDir, { recursive: true });
   mkdirSync(settings.storeDir, { recursive: true });
+  guardOpcuaMonitoringAfterSessionClose();
 
   let demoPlant: DemoPlant | undefined;
   let seeded: ReturnType<typeof seedDemoFlows> | undefined;

@@ -102,6 +102,6 @@ describe('bridge CLI (node dist/server/main.js)', () => {
     const info = (await (await fetch(`${url}/api/info`, { headers: { authorization: `Bearer ${token}` } })).json()) as { demo: boolean };
     assert.equal(info.demo, true);
     r.child.kill('SIGTERM');
-    assert.equal((await r.exited).code, 0);
+    assert.equal((await r.exited).code, 0, `stderr: ${r.stderr()}`);
   });
 });
