@@ -1,6 +1,7 @@
 // The embedded default store: one SQLite file in WAL mode (better-sqlite3). A write's promise resolves once
-// it is committed, which is what "durable before done()" needs; writes made in one turn of the event loop
-// share one commit (sqlite-file.ts's group commit), so many messages in flight share one fsync.
+// it is committed, which is what "durable before done()" needs. put and delete commit when called; putMany
+// (what the workflow steps and the audit log write) goes through sqlite-file.ts's group commit, so the steps
+// of many messages in flight share one transaction and one fsync.
 // Several bridge-store nodes naming the same file share one connection, counted by users.
 import type Database from 'better-sqlite3';
 import type { KeyValueStore } from './store';
@@ -59,10 +60,11 @@ export class SqliteStore implements KeyValueStore {
 
   async put(namespace: string, key: string, value: unknown): Promise<void> {
     this.check();
-    const json = JSON.stringify(value);
-    await this.shared.commit(() => this.putStmt.run(namespace, key, json, Date.now()));
+    // A single write commits at once, as it always did (watermarks and keys of the other nodes rely on that).
+    this.putStmt.run(namespace, key, JSON.stringify(value), Date.now());
   }
 
+  /** Written atomically in the file's next group commit (the end of this turn of the event loop). */
   async putMany(namespace: string, entries: Array<[string, unknown]>): Promise<void> {
     this.check();
     // Serialised now: a caller changing its objects after the call does not change what is stored.
@@ -77,7 +79,7 @@ export class SqliteStore implements KeyValueStore {
 
   async delete(namespace: string, key: string): Promise<void> {
     this.check();
-    await this.shared.commit(() => this.deleteStmt.run(namespace, key));
+    this.deleteStmt.run(namespace, key);
   }
 
   async keys(namespace: string): Promise<string[]> {
