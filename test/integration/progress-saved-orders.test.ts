@@ -1,7 +1,8 @@
 // How the progress of each order is kept in a real bridge store (a SQLite file): its state under one key and
-// its event ids in chunks beside it, written a chunk per save and whole again every so often; what an older
-// bridge saved (all ids inline) is read and then written the new way; a save that failed is followed by a
-// whole one; a chunk gone missing is refused with a sentence naming the order.
+// its event ids in chunks beside it, written a chunk per save and whole again every so often, and its plan under
+// a key of its own, written when it changes; what an older bridge saved (all ids inline) is read and then
+// written the new way; a save that failed is followed by a whole one; a chunk gone missing is refused with a
+// sentence naming the order.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
@@ -14,6 +15,8 @@ import { at, report, workOrder } from '../unit/progress-fixture';
 const NS = 'progress/push-1';
 const ORDER = 'MO-2026-0101';
 const NOW = at('2026-11-25T14:00');
+const isChunk = ([key]: [string, unknown]) => key.includes('event-ids');
+const isPlan = ([key]: [string, unknown]) => key.endsWith('plan');
 
 function store(t: TestContext): SqliteStore {
   const dir = tempDir('erp-mes-saved-orders-');
@@ -56,13 +59,17 @@ describe('saved progress of an order', () => {
     for (let n = 0; n < 100; n++) {
       count(book, n * 3, 3);
       const prepared = saved.prepare(book, [ORDER]);
-      const ids = prepared.entries.filter(([key]) => key !== ORDER).map(([, value]) => (value as string[]).length);
+      const ids = prepared.entries.filter(isChunk).map(([, value]) => (value as string[]).length);
       assert.deepEqual(ids, [n === 0 || n % 32 === 0 ? (n + 1) * 3 : 3], `save ${n + 1} writes its 3 new ids, or all of them every 32nd save`);
+      assert.equal(prepared.entries.filter(isPlan).length, n === 0 ? 1 : 0, `save ${n + 1} writes the plan only the first time`);
       await kv.putMany(NS, prepared.entries);
       prepared.settle(true);
     }
     assert.deepEqual((await reload(kv)).orderState(ORDER), book.orderState(ORDER));
-    assert.ok((await kv.keys(NS)).length <= 33, 'the state and at most 32 chunks');
+    assert.ok((await kv.keys(NS)).length <= 34, 'the state, the plan and at most 32 chunks');
+    // A new revision of the plan is written with the next save.
+    book.plan({ ...workOrder(), source: { ...workOrder().source, revision: 2 } }, NOW);
+    assert.equal(saved.prepare(book, [ORDER]).entries.filter(isPlan).length, 1);
   });
 
   it('reads an order an older bridge saved with its ids inline, and writes it as chunks on its next save', async (t) => {
@@ -76,7 +83,7 @@ describe('saved progress of an order', () => {
     assert.deepEqual(book.orderState(ORDER), old.orderState(ORDER));
     count(book, 5, 1);
     await save(kv, saved, book);
-    assert.equal(((await kv.get(NS, ORDER)) as { version: number }).version, 2);
+    assert.equal(((await kv.get(NS, ORDER)) as { version: number }).version, 3);
     assert.deepEqual((await reload(kv)).orderState(ORDER)?.eventIds.length, 6);
   });
 
@@ -90,7 +97,8 @@ describe('saved progress of an order', () => {
     saved.prepare(book, [ORDER]).settle(false);
     count(book, 6, 1);
     const next = saved.prepare(book, [ORDER]);
-    assert.deepEqual(next.entries.filter(([key]) => key !== ORDER).map(([, ids]) => (ids as string[]).length), [7]);
+    assert.deepEqual(next.entries.filter(isChunk).map(([, ids]) => (ids as string[]).length), [7]);
+    assert.equal(next.entries.filter(isPlan).length, 1, 'the plan written again too');
     await kv.putMany(NS, next.entries);
     next.settle(true);
     assert.deepEqual((await reload(kv)).orderState(ORDER), book.orderState(ORDER));
@@ -104,7 +112,7 @@ describe('saved progress of an order', () => {
     await save(kv, saved, book);
     count(book, 2, 2);
     await save(kv, saved, book);
-    const chunk = (await kv.keys(NS)).find((key) => key !== ORDER && key.endsWith('1'))!;
+    const chunk = (await kv.keys(NS)).find((key) => key.includes('event-ids') && key.endsWith('1'))!;
     await kv.delete(NS, chunk);
     await assert.rejects(reload(kv), /The saved progress of order MO-2026-0101 lacks event id chunk 2 of 2/);
   });

@@ -1,7 +1,8 @@
 // progress-push inside a real Node-RED runtime against the simulated ERP (its progress-update inbox), with the
 // SQLite bridge store: job reports become updates the ERP receives once per key in order per order, a malformed
-// report is refused naming the field and changes nothing, the board comes out, state survives a redeploy, and an
-// update the ERP refuses for good goes to the dead letters and can be replayed.
+// report is refused naming the field and changes nothing, the board comes out, state survives a redeploy, the
+// latest open exception is a lagging order's reason, and an update the ERP refuses for good goes to the dead
+// letters and can be replayed.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -125,6 +126,46 @@ describe('progress-push', () => {
     assert.deepEqual(run.accepted.map((m) => m.accepted.duplicates).sort(), [0, 1], `ev-1 is remembered: ${JSON.stringify(run.accepted.map((m) => m.accepted))}`);
     const final = await eventually(() => plant.sim.erp.progress.received().find((r) => r.key === `progress:${order.orderNo}:ev-2`), 'the update of ev-2');
     assert.equal((final.update as { operations: Array<{ opNo: string; goodQty: number }> }).operations.find((o) => o.opNo === op)?.goodQty, 150);
+  });
+
+  it("shows the latest open exception as a lagging order's reason on the board and to the ERP, keeps it across a redeploy, and clears it", async () => {
+    const storeFile = join(plant.dir.path, 'exception.sqlite');
+    let run = await load({}, storeFile);
+    const { order, workOrder } = plan();
+    // A plan that should be done by now: with nothing reported the order lags.
+    const hour = 3_600_000;
+    const behind = { ...workOrder, operations: workOrder.operations.map((op) => ({ ...op, plannedStart: new Date(Date.now() - 5 * hour).toISOString(), plannedEnd: new Date(Date.now() - hour).toISOString() })) };
+    const rowOf = (b: (typeof run.boards)[number]) => b.payload.rows.find((r) => r.orderNo === order.orderNo);
+    run.push.receive({ payload: behind });
+    await eventually(() => run.accepted.length === 1, 'the plan');
+    const exception = { id: 'EX-1', type: '设备故障 breakdown', severity: 'high', description: 'extruder WC-EXT01 down since 08:10', at: new Date().toISOString() };
+    run.push.receive({ topic: 'exception', payload: { orderNo: order.orderNo, exception } });
+    await eventually(() => run.accepted.length === 2, 'the exception');
+    const reason = '设备故障 breakdown, high: extruder WC-EXT01 down since 08:10';
+    run.push.receive({ topic: 'board' });
+    await eventually(() => run.boards.some((b) => rowOf(b)?.lagging === true && rowOf(b)?.lagReason === reason), 'the reason on the board');
+    // The next update the ERP gets carries it too.
+    run.push.receive({ payload: report(order.orderNo, workOrder.operations[0].sequence, 'ev-1', 1, 'started') });
+    const update = await eventually(() => plant.sim.erp.progress.received().find((r) => r.key === `progress:${order.orderNo}:ev-1`), 'the update');
+    assert.equal((update.update as { lagReason?: string }).lagReason, reason);
+
+    // Kept in the bridge store: after a redeploy the board still names the exception.
+    await helper.unload();
+    run = await load({}, storeFile);
+    run.push.receive({ topic: 'board' });
+    await eventually(() => run.boards.some((b) => rowOf(b)?.lagReason === reason), 'the reason after the redeploy');
+
+    // An exception without its type is refused naming the field, and the reason stays.
+    run.push.receive({ topic: 'exception', payload: { orderNo: order.orderNo, exception: { ...exception, type: undefined } } });
+    await eventually(() => run.caught.length === 1, 'the refusal');
+    assert.match(run.caught[0].error.message, /exception for order .* has no type/);
+    // Resolved (null): the reason is the operation's own lag again.
+    run.push.receive({ topic: 'exception', payload: { orderNo: order.orderNo, exception: null } });
+    await eventually(() => run.accepted.length === 1, 'the clearing');
+    run.push.receive({ topic: 'board' });
+    const row = await eventually(() => run.boards.map(rowOf).find((r) => r !== undefined && r.lagReason !== reason), 'the reason cleared');
+    assert.equal(row.lagging, true);
+    assert.match(String(row.lagReason), /^Operation \d+ is .* points behind plan/);
   });
 
   it('sends an update the ERP refuses for good to the dead letters, lists them and replays them', async () => {

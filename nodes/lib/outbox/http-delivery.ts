@@ -4,6 +4,7 @@
 // transport failures retried (Retry-After honoured); any other 4xx refused for good, with the ERP's words.
 import { ErpRequestError, type ErpHttpClient, type RawAnswer } from '../erp/http-client';
 import type { Deliver, DeliveryOutcome } from './outbox';
+import { payloadJson, storedPayloadJson } from './stored-payload';
 import type { OutboxItem } from './types';
 
 export interface HttpDeliveryOptions {
@@ -54,11 +55,24 @@ function transportFailure(err: unknown): DeliveryOutcome {
   return { outcome: 'retry', error: err instanceof ErpRequestError ? err.message : (err as Error).message };
 }
 
+/** The stored JSON text is the body as it is (not parsed and serialised again): say it is JSON. */
+const JSON_BODY = { 'content-type': 'application/json; charset=utf-8' };
+
+/** {"items": [{"idempotencyKey", "update"}, …]} put together from the items' stored JSON text. */
+function batchBody(batch: readonly OutboxItem[]): string {
+  const parts = batch.map((item) => `{"idempotencyKey":${JSON.stringify(item.idempotencyKey)},"update":${payloadJson(item)}}`);
+  return `{"items":[${parts.join(',')}]}`;
+}
+
 export function httpDelivery(client: ErpHttpClient, options: HttpDeliveryOptions): Deliver {
   const single = async (item: OutboxItem): Promise<DeliveryOutcome> => {
     const url = client.url(options.path);
     try {
-      const answer = await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey }, body: item.payload });
+      const stored = storedPayloadJson(item);
+      const answer =
+        stored === undefined
+          ? await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey }, body: item.payload })
+          : await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey, ...JSON_BODY }, body: stored });
       return outcomeOf(client, url, answer);
     } catch (err) {
       return transportFailure(err);
@@ -72,7 +86,7 @@ export function httpDelivery(client: ErpHttpClient, options: HttpDeliveryOptions
     const url = client.url(batchPath);
     let answer: RawAnswer;
     try {
-      answer = await client.request({ method: 'POST', url, body: { items: batch.map((item) => ({ idempotencyKey: item.idempotencyKey, update: item.payload })) } });
+      answer = await client.request({ method: 'POST', url, headers: JSON_BODY, body: batchBody(batch) });
     } catch (err) {
       return batch.map(() => transportFailure(err));
     }

@@ -72,6 +72,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
+  /** A poke came while the worker was not asleep. */
+  private poked = false;
   private readonly busy = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private answered: Array<Settlement & { resolve(): void }> = [];
@@ -198,15 +200,21 @@ export class Outbox extends EventEmitter<OutboxEvents> {
     clearTimeout(timer);
   }
 
-  /** Wakes the worker now (new items, a settled delivery). */
+  /** Wakes the worker now (new items, a settled delivery); if it is not asleep, its next sleep is skipped. */
   private poke(): void {
     const wake = this.wake;
     this.wake = undefined;
     clearTimeout(this.wakeTimer);
-    wake?.();
+    if (wake) wake();
+    else this.poked = true;
   }
 
   private sleep(ms: number): Promise<void> {
+    // Poked while it was looking (a take of the Redis store spans round trips): what came meanwhile was not seen.
+    if (this.poked) {
+      this.poked = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       this.wake = resolve;
       this.wakeTimer = setTimeout(() => this.poke(), Math.max(0, ms));
@@ -220,6 +228,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
       if (this.inFlightItems < this.maxInFlight) {
         try {
           const now = this.now();
+          // Pokes from here on are for what this take may miss.
+          this.poked = false;
           // Enough for every free slot at once; packed into batches below.
           const taken = await this.store.take(this.name, {
             limit: this.maxInFlight - this.inFlightItems,

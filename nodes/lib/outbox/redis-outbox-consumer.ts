@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { RedisConnection } from '../stores/redis-connection';
 import type { OutboxScripts } from './redis-outbox-scripts';
+import { withStoredPayload } from './stored-payload';
 
 export const GROUP = 'delivery';
 
@@ -14,6 +15,7 @@ export interface HeldEntry {
   id: string;
   partition: string;
   idempotencyKey: string;
+  /** Parsed when first read (see stored-payload.ts). */
   payload: unknown;
   enqueuedAt: number;
 }
@@ -44,7 +46,7 @@ export function entryOf(id: string, fields: string[] | null): HeldEntry | undefi
   if (!fields) return undefined;
   const f: Record<string, string> = {};
   for (let i = 0; i < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-  return { id, partition: f.p, idempotencyKey: f.k, payload: JSON.parse(f.d), enqueuedAt: Number(f.t) };
+  return withStoredPayload({ id, partition: f.p, idempotencyKey: f.k, enqueuedAt: Number(f.t) }, f.d);
 }
 
 export interface GroupConsumerOptions {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from '../stores/redis-connection';
 import { compareStreamIds, entryOf, GROUP, GroupConsumer, type GroupConsumerOptions } from './redis-outbox-consumer';
 import { outboxScripts, type OutboxScripts } from './redis-outbox-scripts';
+import { payloadJson, withStoredPayload } from './stored-payload';
 import type { DeadLetter, DeliveryFailure, NewOutboxItem, OutboxItem, OutboxStats, OutboxStore, StoreDurability, TakeRequest, TakeResult } from './types';
 
 export { compareStreamIds } from './redis-outbox-consumer';
@@ -112,7 +113,8 @@ export class RedisOutboxStore implements OutboxStore {
           const entry = held.get(row[j]);
           if (!entry) break;
           const tries = j === 0 ? head : parseTries(row[j + 1]);
-          items.push({ ...entry, outbox, ...tries, ...(tries.lastError === undefined ? {} : { lastError: tries.lastError }) });
+          const { id, partition: p, idempotencyKey, enqueuedAt } = entry;
+          items.push(withStoredPayload({ id, outbox, partition: p, idempotencyKey, enqueuedAt, attempts: tries.attempts, nextAttemptAt: tries.nextAttemptAt, ...(tries.lastError === undefined ? {} : { lastError: tries.lastError }) }, payloadJson(entry)));
         }
       });
     }

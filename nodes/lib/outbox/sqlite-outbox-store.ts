@@ -5,6 +5,7 @@
 // group commit (sqlite-file.ts): appends and settlements of one turn share one fsync with the other stores' writes.
 import { randomUUID } from 'node:crypto';
 import { openSharedSqlite, type SharedSqliteFile } from '../stores/sqlite-file';
+import { withStoredPayload } from './stored-payload';
 import type { DeadLetter, DeliveryFailure, NewOutboxItem, OutboxItem, OutboxStats, OutboxStore, StoreDurability, TakeRequest, TakeResult } from './types';
 
 interface ItemRow {
@@ -60,14 +61,9 @@ CREATE TABLE IF NOT EXISTS outbox_head (
   PRIMARY KEY (outbox, partition_key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS outbox_head_order ON outbox_head (outbox, item_id);
-CREATE TRIGGER IF NOT EXISTS outbox_head_on_insert AFTER INSERT ON outbox_item BEGIN
-  INSERT OR IGNORE INTO outbox_head (outbox, partition_key, item_id) VALUES (new.outbox, new.partition_key, new.id);
-END;
-CREATE TRIGGER IF NOT EXISTS outbox_head_on_delete AFTER DELETE ON outbox_item BEGIN
-  DELETE FROM outbox_head WHERE outbox = old.outbox AND partition_key = old.partition_key AND item_id = old.id;
-  INSERT OR IGNORE INTO outbox_head (outbox, partition_key, item_id)
-    SELECT outbox, partition_key, id FROM outbox_item WHERE outbox = old.outbox AND partition_key = old.partition_key ORDER BY id LIMIT 1;
-END;
+-- The heads used to be kept by triggers, row by row; the store now keeps them once per partition and batch.
+DROP TRIGGER IF EXISTS outbox_head_on_insert;
+DROP TRIGGER IF EXISTS outbox_head_on_delete;
 CREATE TABLE IF NOT EXISTS outbox_counter (
   outbox TEXT PRIMARY KEY,
   delivered INTEGER NOT NULL DEFAULT 0,
@@ -75,17 +71,35 @@ CREATE TABLE IF NOT EXISTS outbox_counter (
   dead_lettered INTEGER NOT NULL DEFAULT 0
 );`;
 
-const toItem = (row: ItemRow): OutboxItem => ({
-  id: String(row.id),
-  outbox: row.outbox,
-  partition: row.partition_key,
-  idempotencyKey: row.idempotency_key,
-  payload: JSON.parse(row.payload),
-  enqueuedAt: row.enqueued_at,
-  attempts: row.attempts,
-  nextAttemptAt: row.next_attempt_at,
-  ...(row.last_error === null ? {} : { lastError: row.last_error }),
-});
+const toItem = (row: ItemRow): OutboxItem => {
+  const fields: Omit<OutboxItem, 'payload' | 'payloadJson'> = {
+    id: String(row.id),
+    outbox: row.outbox,
+    partition: row.partition_key,
+    idempotencyKey: row.idempotency_key,
+    enqueuedAt: row.enqueued_at,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+  };
+  if (row.last_error !== null) fields.lastError = row.last_error;
+  return withStoredPayload(fields, row.payload);
+};
+
+/** Partitions (per outbox) touched by one write, with an id each. */
+class PartitionIds {
+  private readonly byOutbox = new Map<string, Map<string, number>>();
+
+  setIfAbsent(outbox: string, partition: string, id: number): this {
+    let partitions = this.byOutbox.get(outbox);
+    if (!partitions) this.byOutbox.set(outbox, (partitions = new Map()));
+    if (!partitions.has(partition)) partitions.set(partition, id);
+    return this;
+  }
+
+  forEach(each: (outbox: string, partition: string, id: number) => void): void {
+    for (const [outbox, partitions] of this.byOutbox) for (const [partition, id] of partitions) each(outbox, partition, id);
+  }
+}
 
 export class SqliteOutboxStore implements OutboxStore {
   readonly kind = 'sqlite' as const;
@@ -105,7 +119,8 @@ export class SqliteOutboxStore implements OutboxStore {
     // Group commits keep that affordable. The setting is per connection, so the key-value store gains it too.
     db.pragma('synchronous = FULL');
     db.exec(SCHEMA);
-    // The heads table is kept by the triggers; made again from the queue at open, for files written before it.
+    // The heads table is kept by every write of the queue below; made again from the queue at open, for files
+    // written before it.
     db.transaction(() => {
       db.exec('DELETE FROM outbox_head');
       db.exec('INSERT INTO outbox_head (outbox, partition_key, item_id) SELECT outbox, partition_key, MIN(id) FROM outbox_item GROUP BY outbox, partition_key');
@@ -116,6 +131,7 @@ export class SqliteOutboxStore implements OutboxStore {
       ),
       heldQueued: db.prepare<[string, string], { id: number }>('SELECT id FROM outbox_item WHERE outbox = ? AND idempotency_key = ?'),
       heldDead: db.prepare<[string, string], { id: number }>('SELECT id FROM outbox_dead_letter WHERE outbox = ? AND idempotency_key = ?'),
+      anyDead: db.prepare<[string], { n: number }>('SELECT EXISTS (SELECT 1 FROM outbox_dead_letter WHERE outbox = ?) AS n'),
       counterRow: db.prepare<[string]>('INSERT INTO outbox_counter (outbox) VALUES (?) ON CONFLICT (outbox) DO NOTHING'),
       // Oldest first, heads only. The heads table names each partition's head: finding them used to scan the whole
       // queue on every take, which cost more than delivering once an ERP outage had let the queue grow.
@@ -124,10 +140,22 @@ export class SqliteOutboxStore implements OutboxStore {
         WHERE h.outbox = @outbox AND i.next_attempt_at <= @now
           AND h.partition_key NOT IN (SELECT value FROM json_each(@busy))
         ORDER BY h.item_id LIMIT @limit`),
+      // The same, naming the heads only, when runs are read from them (not every head's payload read twice).
+      headIds: db.prepare<{ outbox: string; now: number; busy: string; limit: number }, { id: number; partition_key: string }>(`
+        SELECT h.item_id AS id, h.partition_key FROM outbox_head h INDEXED BY outbox_head_order JOIN outbox_item i ON i.id = h.item_id
+        WHERE h.outbox = @outbox AND i.next_attempt_at <= @now
+          AND h.partition_key NOT IN (SELECT value FROM json_each(@busy))
+        ORDER BY h.item_id LIMIT @limit`),
       run: db.prepare<[string, string, number, number], ItemRow>('SELECT * FROM outbox_item WHERE outbox = ? AND partition_key = ? AND id >= ? ORDER BY id LIMIT ?'),
       nextDue: db.prepare<[string, number], { due: number | null }>('SELECT MIN(next_attempt_at) AS due FROM outbox_item WHERE outbox = ? AND attempts > 0 AND next_attempt_at > ?'),
       get: db.prepare<[number], ItemRow>('SELECT * FROM outbox_item WHERE id = ?'),
       delete: db.prepare<[number]>('DELETE FROM outbox_item WHERE id = ?'),
+      // A partition's head: its first item, or none (both statements run once per partition touched by a write).
+      headIfNone: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO outbox_head (outbox, partition_key, item_id) VALUES (?, ?, ?)'),
+      headDrop: db.prepare<[string, string]>('DELETE FROM outbox_head WHERE outbox = ? AND partition_key = ?'),
+      headAgain: db.prepare<[string, string]>(
+        'INSERT INTO outbox_head (outbox, partition_key, item_id) SELECT outbox, partition_key, id FROM outbox_item WHERE outbox = ? AND partition_key = ? ORDER BY id LIMIT 1',
+      ),
       count: db.prepare<[number, number, number, string]>(
         'UPDATE outbox_counter SET delivered = delivered + ?, retries = retries + ?, dead_lettered = dead_lettered + ? WHERE outbox = ?',
       ),
@@ -147,25 +175,42 @@ export class SqliteOutboxStore implements OutboxStore {
 
     this.appendAll = db.transaction((items: readonly NewOutboxItem[]) => {
       const now = Date.now();
-      const seen = new Set<string>();
-      return items.map((entry) => {
+      // Per outbox of the batch: whether it has dead letters at all (most often not: no lookup per item then).
+      const hasDead = new Map<string, boolean>();
+      const firstNew = new PartitionIds();
+      const stored = items.map((entry) => {
         const key = entry.idempotencyKey ?? randomUUID();
         const enqueuedAt = entry.enqueuedAt ?? now;
-        if (!seen.has(entry.outbox)) {
-          seen.add(entry.outbox);
+        let anyDead = hasDead.get(entry.outbox);
+        if (anyDead === undefined) {
           s.counterRow.run(entry.outbox);
+          hasDead.set(entry.outbox, (anyDead = s.anyDead.get(entry.outbox)!.n === 1));
         }
-        const dead = s.heldDead.get(entry.outbox, key);
+        const dead = anyDead ? s.heldDead.get(entry.outbox, key) : undefined;
         const inserted = dead ? undefined : s.insert.run(entry.outbox, entry.partition, key, entry.payloadJson ?? JSON.stringify(entry.payload), enqueuedAt);
         const id = inserted?.changes === 1 ? Number(inserted.lastInsertRowid) : (dead ?? s.heldQueued.get(entry.outbox, key))!.id;
+        // The first item of a partition in this batch is its head if it had none (ids only grow).
+        if (inserted?.changes === 1) firstNew.setIfAbsent(entry.outbox, entry.partition, id);
         return { id: String(id), outbox: entry.outbox, partition: entry.partition, idempotencyKey: key, payload: entry.payload, enqueuedAt, attempts: 0, nextAttemptAt: 0 };
       });
+      firstNew.forEach((outbox, partition, id) => s.headIfNone.run(outbox, partition, id));
+      return stored;
     });
+    const headsAgain = (touched: PartitionIds) =>
+      touched.forEach((outbox, partition) => {
+        s.headDrop.run(outbox, partition);
+        s.headAgain.run(outbox, partition);
+      });
     this.deliverAll = db.transaction((items: readonly OutboxItem[]) => {
       const perOutbox = new Map<string, number>();
+      const touched = new PartitionIds();
       for (const item of items) {
-        if (s.delete.run(Number(item.id)).changes === 1) perOutbox.set(item.outbox, (perOutbox.get(item.outbox) ?? 0) + 1);
+        if (s.delete.run(Number(item.id)).changes === 1) {
+          perOutbox.set(item.outbox, (perOutbox.get(item.outbox) ?? 0) + 1);
+          touched.setIfAbsent(item.outbox, item.partition, 0);
+        }
       }
+      headsAgain(touched);
       for (const [outbox, n] of perOutbox) s.count.run(n, 0, 0, outbox);
     });
     this.failOne = db.transaction((item: OutboxItem, failure: DeliveryFailure) => {
@@ -174,6 +219,7 @@ export class SqliteOutboxStore implements OutboxStore {
     this.deadLetterOne = db.transaction((item: OutboxItem, reason: string) => {
       if (s.bury.run(item.attempts, item.lastError ?? null, reason, Date.now(), Number(item.id)).changes === 1) {
         s.delete.run(Number(item.id));
+        headsAgain(new PartitionIds().setIfAbsent(item.outbox, item.partition, 0));
         s.count.run(0, 0, 1, item.outbox);
       }
     });
@@ -183,6 +229,7 @@ export class SqliteOutboxStore implements OutboxStore {
       return rows.map((row) => {
         s.undead.run(row.id);
         const inserted = s.insert.run(outbox, row.partition_key, row.idempotency_key, row.payload, row.enqueued_at);
+        s.headIfNone.run(outbox, row.partition_key, Number(inserted.lastInsertRowid));
         return toItem(s.get.get(Number(inserted.lastInsertRowid))!);
       });
     });
@@ -201,14 +248,15 @@ export class SqliteOutboxStore implements OutboxStore {
   async take(outbox: string, request: TakeRequest): Promise<TakeResult> {
     this.check();
     const s = this.statements;
-    const heads = s.heads.all({ outbox, now: request.now, busy: JSON.stringify([...request.busyPartitions]), limit: Math.max(0, request.limit) });
+    const which = { outbox, now: request.now, busy: JSON.stringify([...request.busyPartitions]), limit: Math.max(0, request.limit) };
     const items: OutboxItem[] = [];
-    for (const head of heads) {
-      const room = request.limit - items.length;
-      if (room <= 0) break;
-      const run = request.perPartition > 1 && room > 1 ? s.run.all(outbox, head.partition_key, head.id, Math.min(room, request.perPartition)) : [head];
-      items.push(...run.map(toItem));
-    }
+    if (request.perPartition > 1) {
+      for (const head of s.headIds.all(which)) {
+        const room = request.limit - items.length;
+        if (room <= 0) break;
+        for (const row of s.run.all(outbox, head.partition_key, head.id, Math.min(room, request.perPartition))) items.push(toItem(row));
+      }
+    } else for (const row of s.heads.all(which)) items.push(toItem(row));
     const due = s.nextDue.get(outbox, request.now)?.due;
     return due === null || due === undefined ? { items } : { items, nextDueAt: due };
   }

@@ -24,6 +24,7 @@ export interface OutboxItem {
   outbox: string;
   partition: string;
   idempotencyKey: string;
+  /** Items read back from a store parse it when it is first read (see stored-payload.ts: payloadJson()). */
   payload: unknown;
   enqueuedAt: number;
   /** Failed deliveries so far. */

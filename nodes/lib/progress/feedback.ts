@@ -46,6 +46,14 @@ export class ProgressFeedback {
   /** Calls whose updates are being written, waiting for the save of the orders they touched. */
   private saving: PendingSave[] = [];
   private saveRunning: Promise<void> | undefined;
+  /**
+   * Updates whose outbox write failed, by idempotency key. The book had already counted their reports (or taken
+   * their plan), so the MES's repeat is a duplicate to it and would push nothing: instead every later save writes
+   * them again first, with the figures of that moment and the same keys, and saves no state until they are durable.
+   */
+  private readonly owed = new Map<string, { orderNo: string; reason: UpdateReason }>();
+  /** Orders whose save failed: saved with the next call, whatever it touches. */
+  private readonly unsaved = new Set<string>();
 
   private constructor(
     private readonly options: ProgressFeedbackOptions,
@@ -72,7 +80,15 @@ export class ProgressFeedback {
     for (const report of reports) {
       const result = this.book.countReport(report, now);
       if (result.duplicate) {
-        outcome.duplicates += 1;
+        // Counted by a call that failed: its update is owed and goes out with this call, so for the MES it is new.
+        const key = `progress:${report.orderNo}:${report.eventId}`;
+        const owed = this.owed.get(key);
+        if (owed) {
+          this.owed.delete(key);
+          outcome.accepted += 1;
+          touched.add(report.orderNo);
+          pushes.push({ orderNo: report.orderNo, key, reason: owed.reason });
+        } else outcome.duplicates += 1;
         continue;
       }
       outcome.accepted += 1;
@@ -98,9 +114,12 @@ export class ProgressFeedback {
       const result = this.book.plan(order, now);
       if (!result.applied) continue;
       touched.add(order.workOrderNo);
-      const reason = immediateUpdateReason(result.changes);
+      const key = `plan:${order.workOrderNo}:${order.source.revision}`;
+      // The same plan sent again after a failed call finds nothing changed in the book: its owed update goes now.
+      const reason = immediateUpdateReason(result.changes) ?? this.owed.get(key)?.reason;
       if (reason) {
-        pushes.push({ orderNo: order.workOrderNo, key: `plan:${order.workOrderNo}:${order.source.revision}`, reason });
+        this.owed.delete(key);
+        pushes.push({ orderNo: order.workOrderNo, key, reason });
       }
     }
     await this.commit(touched, pushes, now);
@@ -138,6 +157,11 @@ export class ProgressFeedback {
     return this.book.board(this.now(), filter);
   }
 
+  /** Updates owed by earlier failed calls (see `owed`), waiting to be written again. */
+  get owedUpdates(): number {
+    return this.owed.size;
+  }
+
   /**
    * Writes this call's updates to the outbox and saves the orders it touched. Calls arriving together (or while a
    * save is under way) share one save, each order once in its latest state: with many messages in flight, saving
@@ -146,35 +170,70 @@ export class ProgressFeedback {
   private commit(touched: ReadonlySet<string>, pushes: ReadonlyArray<{ orderNo: string; key: string; reason: UpdateReason }>, now: number): Promise<number> {
     // This call's figures, once per order and reason (several reports of one order in a message share them).
     const figures = new Map<string, ProgressUpdate>();
-    const enqueued = pushes.map((p) => {
+    const written = pushes.map((p): WrittenPush => {
       let update = figures.get(`${p.reason}\n${p.orderNo}`);
       if (!update) figures.set(`${p.reason}\n${p.orderNo}`, (update = this.book.snapshot(p.orderNo, now, p.reason)));
-      return this.options.outbox.enqueue({ partition: p.orderNo, payload: update, idempotencyKey: p.key });
+      return { ...p, written: this.write(p.orderNo, p.key, update) };
     });
-    const written = Promise.all(enqueued);
-    // Awaited by the save below; this only keeps a failure from counting as unhandled meanwhile.
-    written.catch(() => undefined);
     return new Promise((resolve, reject) => {
-      this.saving.push({ touched, written, resolve: () => resolve(enqueued.length), reject });
+      this.saving.push({ touched, pushes: written, resolve: () => resolve(written.length), reject });
       this.saveRunning ??= new Promise((r) => setImmediate(r)).then(() => this.save());
     });
+  }
+
+  private write(orderNo: string, key: string, update: ProgressUpdate): Promise<unknown> {
+    const written = this.options.outbox.enqueue({ partition: orderNo, payload: update, idempotencyKey: key });
+    // Awaited by the save; this only keeps a failure from counting as unhandled meanwhile.
+    written.catch(() => undefined);
+    return written;
+  }
+
+  /** The owed updates written again now, with the figures of now (an order no longer planned owes nothing). */
+  private writeOwed(): WrittenPush[] {
+    const now = this.now();
+    const again: WrittenPush[] = [];
+    for (const [key, { orderNo, reason }] of this.owed) {
+      let update: ProgressUpdate;
+      try {
+        update = this.book.snapshot(orderNo, now, reason);
+      } catch {
+        this.owed.delete(key);
+        continue;
+      }
+      again.push({ orderNo, key, reason, written: this.write(orderNo, key, update) });
+    }
+    return again;
   }
 
   private async save(): Promise<void> {
     while (this.saving.length > 0) {
       const group = this.saving.splice(0);
+      const pushes = [...this.writeOwed(), ...group.flatMap((call) => call.pushes)];
       // Each call counts its reports and queues its save in one synchronous step, so the book holds now exactly
       // the reports of the calls queued so far: the states taken here are theirs, no later report's.
-      const save = this.saved.prepare(this.book, new Set(group.flatMap((call) => [...call.touched])));
+      const touched = new Set([...this.unsaved, ...group.flatMap((call) => [...call.touched])]);
+      const save = this.saved.prepare(this.book, touched);
+      // The updates first: if the process dies before the state is saved, the MES's repeat finds no duplicate and
+      // enqueues again under the same keys, which the outbox and the ERP take once.
+      const outcomes = await Promise.allSettled(pushes.map((p) => p.written));
+      let failure: Error | undefined;
+      outcomes.forEach((o, i) => {
+        if (o.status === 'fulfilled') this.owed.delete(pushes[i].key);
+        else {
+          failure ??= o.reason as Error;
+          this.owed.set(pushes[i].key, { orderNo: pushes[i].orderNo, reason: pushes[i].reason });
+        }
+      });
       try {
-        // The updates first: if the process dies before the state is saved, the MES's repeat finds no duplicate and
-        // enqueues again under the same keys, which the outbox and the ERP take once.
-        await Promise.all(group.map((call) => call.written));
+        // No state is saved while an update it counts is not durable: after a restart the repeat must count again.
+        if (failure) throw failure;
         if (save.entries.length > 0) await this.options.store.putMany(this.options.namespace, save.entries);
         save.settle(true);
+        for (const orderNo of touched) this.unsaved.delete(orderNo);
         for (const call of group) call.resolve();
       } catch (err) {
         save.settle(false);
+        for (const orderNo of touched) this.unsaved.add(orderNo);
         for (const call of group) call.reject(err as Error);
       }
     }
@@ -182,10 +241,18 @@ export class ProgressFeedback {
   }
 }
 
+interface WrittenPush {
+  orderNo: string;
+  key: string;
+  reason: UpdateReason;
+  /** Durable in the outbox once it resolves. */
+  written: Promise<unknown>;
+}
+
 interface PendingSave {
   touched: ReadonlySet<string>;
-  /** This call's updates, durable in the outbox once it resolves. */
-  written: Promise<unknown>;
+  /** This call's updates, being written to the outbox. */
+  pushes: WrittenPush[];
   resolve(): void;
   reject(err: Error): void;
 }

@@ -108,27 +108,31 @@ export function orderStatus(state: OrderView): OrderProgressStatus {
 }
 
 export function operationFigures(op: PlannedOperation, tally: OperationTally | undefined, plannedQty: number, settings: ProgressSettings, nowMs: number): OperationFigures {
-  const goodQty = tally?.goodQty ?? 0;
+  // Computed for every operation of an order on every report: plain statements, no spreads of temporary objects.
+  const goodQty = tally ? tally.goodQty : 0;
   const pct = completionPct(goodQty, plannedQty);
   const status = operationStatus(tally);
-  const expectedPct = expectedCompletionPct(op, nowMs);
+  const window = plannedWindow(op);
+  const expectedPct = nowMs < window.start ? 0 : nowMs >= window.end ? 100 : roundPct(((nowMs - window.start) * 100) / (window.end - window.start));
   const behindPct = roundPct(expectedPct - pct);
-  const shouldHaveStarted = nowMs >= plannedWindow(op).start;
-  const cycle = observedCycleSec(tally);
-  return {
+  const figures: OperationFigures = {
     planned: op,
-    ...(tally && { tally }),
     plannedQty,
     goodQty,
-    scrapQty: tally?.scrapQty ?? 0,
+    scrapQty: tally ? tally.scrapQty : 0,
     completionPct: pct,
     colour: colourFor(pct, settings),
     status,
     expectedPct,
     behindPct,
-    lagging: shouldHaveStarted && status !== 'completed' && behindPct > settings.lagThresholdPct,
-    ...(cycle !== undefined && { observedCycleSec: cycle }),
+    lagging: nowMs >= window.start && status !== 'completed' && behindPct > settings.lagThresholdPct,
   };
+  if (tally) {
+    figures.tally = tally;
+    const cycle = observedCycleSec(tally);
+    if (cycle !== undefined) figures.observedCycleSec = cycle;
+  }
+  return figures;
 }
 
 /** "1.5" rather than "1.50", "25" rather than "25.00". */
@@ -146,33 +150,55 @@ export function operationLagReason(op: OperationFigures): string {
  */
 export function predictedDelayMinutes(plan: PlannedOrder, operations: OperationFigures[], completedQty: number, nowMs: number): number {
   const remaining = Math.max(0, plan.plannedQty - completedQty);
-  const unfinished = operations.filter((op) => op.status !== 'completed' && op.goodQty < op.plannedQty);
-  if (remaining === 0 || unfinished.length === 0) return 0;
-  const observed = unfinished.flatMap((op) => (op.observedCycleSec === undefined ? [] : [op.observedCycleSec]));
-  const cycleSec = observed.length > 0 ? Math.max(...observed) : Math.max(...unfinished.map((op) => op.planned.stdSecondsPerUnit));
-  const secondsLeft = (Date.parse(plan.dueDate) - nowMs) / 1000;
+  if (remaining === 0) return 0;
+  let unfinished = 0;
+  let slowestObserved = -Infinity;
+  let slowestPlanned = -Infinity;
+  for (const op of operations) {
+    if (op.status === 'completed' || op.goodQty >= op.plannedQty) continue;
+    unfinished += 1;
+    if (op.observedCycleSec !== undefined && op.observedCycleSec > slowestObserved) slowestObserved = op.observedCycleSec;
+    if (op.planned.stdSecondsPerUnit > slowestPlanned) slowestPlanned = op.planned.stdSecondsPerUnit;
+  }
+  if (unfinished === 0) return 0;
+  const cycleSec = slowestObserved > -Infinity ? slowestObserved : slowestPlanned;
+  const secondsLeft = (dueMs(plan) - nowMs) / 1000;
   return Math.max(0, Math.round((remaining * cycleSec - secondsLeft) / 60));
+}
+
+/** The due date in ms, read once per plan. */
+const dueDates = new WeakMap<PlannedOrder, number>();
+function dueMs(plan: PlannedOrder): number {
+  let ms = dueDates.get(plan);
+  if (ms === undefined) dueDates.set(plan, (ms = Date.parse(plan.dueDate)));
+  return ms;
 }
 
 /** The figures of a planned order at `now`. */
 export function orderFigures(state: OrderView & { plan: PlannedOrder }, settings: ProgressSettings, nowMs: number): OrderFigures {
   const plan = state.plan;
   const status = orderStatus(state);
-  const operations = plan.operations
-    .map((op) => operationFigures(op, state.operations[op.opNo], plan.plannedQty, settings, nowMs))
+  const operations: OperationFigures[] = new Array(plan.operations.length);
+  let scrapQty = 0;
+  let furthestBehind: OperationFigures | undefined;
+  for (let i = 0; i < plan.operations.length; i++) {
+    const op = operationFigures(plan.operations[i], state.operations[plan.operations[i].opNo], plan.plannedQty, settings, nowMs);
     // A finished order has nothing behind, even an operation that never reported its own completion.
-    .map((op) => (status === 'completed' && op.lagging ? { ...op, lagging: false } : op));
-  const completedQty = operations[operations.length - 1]?.goodQty ?? 0;
-  const scrapQty = operations.reduce((sum, op) => roundQty(sum + op.scrapQty), 0);
+    if (status === 'completed' && op.lagging) op.lagging = false;
+    operations[i] = op;
+    scrapQty = roundQty(scrapQty + op.scrapQty);
+    // The first of those furthest behind, as a stable sort by behindPct would find it.
+    if (op.lagging && (furthestBehind === undefined || op.behindPct > furthestBehind.behindPct)) furthestBehind = op;
+  }
+  const completedQty = operations.length > 0 ? operations[operations.length - 1].goodQty : 0;
   const pct = completionPct(completedQty, plan.plannedQty);
-  const furthestBehind = operations.filter((op) => op.lagging).sort((a, b) => b.behindPct - a.behindPct)[0];
   const lagging = furthestBehind !== undefined;
   let lagReason: string | undefined;
-  if (lagging) {
+  if (furthestBehind) {
     const exception = state.exception;
     lagReason = exception ? `${exception.type}, ${exception.severity}: ${exception.description}`.slice(0, 500) : operationLagReason(furthestBehind);
   }
-  return {
+  const figures: OrderFigures = {
     plan,
     operations,
     completedQty,
@@ -181,7 +207,8 @@ export function orderFigures(state: OrderView & { plan: PlannedOrder }, settings
     colour: colourFor(pct, settings),
     status,
     lagging,
-    ...(lagReason !== undefined && { lagReason }),
     predictedDelayMinutes: status === 'completed' ? 0 : predictedDelayMinutes(plan, operations, completedQty, nowMs),
   };
+  if (lagReason !== undefined) figures.lagReason = lagReason;
+  return figures;
 }

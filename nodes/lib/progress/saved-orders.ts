@@ -3,28 +3,38 @@
 // its event ids each time made saving grow with the order's age (an order with 10,000 reports wrote them all
 // for every new one). Each save now writes the ids counted since the last one as a new chunk, and every
 // FULL_EVERY-th save writes them all as chunk 0 again, so an order never has more than FULL_EVERY chunks.
-// State and chunks of one save are written in one putMany (atomic), so they always agree.
+// The plan, which changes seldom and made up half of every save, is written under a key of its own only when it
+// changed (version 3). State, chunks and plan of one save are written in one putMany (atomic), so they always agree.
 import type { KeyValueStore } from '../stores/store';
 import type { ProgressBook } from './book';
-import type { OrderProgressState } from './types';
+import type { OrderProgressState, PlannedOrder } from './types';
 
 /** Chunks of an order before its ids are written whole again. */
 const FULL_EVERY = 32;
 const CHUNK = '\u001fevent-ids\u001f';
+const PLAN = '\u001fplan';
 
-/** An order's state as saved from version 2 on: the event ids are in `eventIdChunks` keys beside it. */
-export interface SavedOrderState extends Omit<OrderProgressState, 'version' | 'eventIds'> {
+/** An order's state as saved in version 2: the event ids are in `eventIdChunks` keys beside it. */
+export interface SavedOrderStateV2 extends Omit<OrderProgressState, 'version' | 'eventIds'> {
   version: 2;
   eventIdChunks: number;
   eventIdCount: number;
 }
 
-const chunkKey = (orderNo: string, n: number) => `${orderNo}${CHUNK}${n}`;
+/** Version 3: as version 2, and the plan (when there is one) under the key `planKey(orderNo)`. */
+export interface SavedOrderState extends Omit<SavedOrderStateV2, 'version' | 'plan'> {
+  version: 3;
+  planned: boolean;
+}
 
-/** What the store holds of an order's ids: chunks written, ids in them; `rewrite` after a failed save. */
+const chunkKey = (orderNo: string, n: number) => `${orderNo}${CHUNK}${n}`;
+const planKey = (orderNo: string) => `${orderNo}${PLAN}`;
+
+/** What the store holds of an order: chunks written, ids in them, the plan written; `rewrite` after a failed save. */
 interface Saved {
   chunks: number;
   ids: number;
+  plan?: PlannedOrder;
   rewrite: boolean;
 }
 
@@ -48,15 +58,22 @@ export class SavedOrders {
     const values = await this.store.getMany<unknown>(this.namespace, keys);
     const orders: OrderProgressState[] = [];
     for (const [key, value] of values) {
-      if (key.includes(CHUNK)) continue;
-      const state = value as OrderProgressState | SavedOrderState;
-      if (state?.version !== 2) {
+      if (key.includes(CHUNK) || key.endsWith(PLAN)) continue;
+      const state = value as OrderProgressState | SavedOrderStateV2 | SavedOrderState;
+      if (state?.version !== 2 && state?.version !== 3) {
         // Version 1 (all ids inline): written as chunks on its next save.
         orders.push(state as OrderProgressState);
         this.saved.set(key, { chunks: 0, ids: 0, rewrite: true });
         continue;
       }
-      const { eventIdChunks, eventIdCount, ...rest } = state;
+      let plan: PlannedOrder | undefined;
+      if (state.version === 3 && state.planned) {
+        plan = values.get(planKey(key)) as PlannedOrder | undefined;
+        if (!plan || typeof plan !== 'object') throw new Error(`The saved progress of order ${key} lacks its plan in '${this.namespace}'.`);
+      }
+      const { eventIdChunks, eventIdCount, ...saved } = state;
+      const rest = { ...saved, ...(plan && { plan }) } as Omit<OrderProgressState, 'version' | 'eventIds'> & { planned?: boolean };
+      delete rest.planned;
       const eventIds: string[] = [];
       for (let n = 0; n < eventIdChunks; n++) {
         const chunk = values.get(chunkKey(key, n));
@@ -87,9 +104,12 @@ export class SavedOrders {
         entries.push([chunkKey(orderNo, chunks), order.eventIds]);
         chunks += 1;
       }
-      const state: SavedOrderState = { ...order.state, version: 2, eventIdChunks: chunks, eventIdCount: order.eventIdCount };
+      const { plan, ...withoutPlan } = order.state;
+      // The book replaces a plan, never changes it in place: the same object is the same plan.
+      if (plan && (before.rewrite || plan !== before.plan)) entries.push([planKey(orderNo), plan]);
+      const state: SavedOrderState = { ...withoutPlan, version: 3, planned: plan !== undefined, eventIdChunks: chunks, eventIdCount: order.eventIdCount };
       entries.push([orderNo, state]);
-      next.set(orderNo, { chunks, ids: order.eventIdCount, rewrite: false });
+      next.set(orderNo, { chunks, ids: order.eventIdCount, plan, rewrite: false });
     }
     return {
       entries,

@@ -5,7 +5,27 @@ import { compareMarks, roundQty } from './tally';
 import type { BoardModel, BoardRow, OperationUpdate, OrderProgressState, ProgressUpdate, UnplannedOrder, UpdateReason } from './types';
 
 export function progressUpdate(figures: OrderFigures, asOf: string, reason: UpdateReason): ProgressUpdate {
-  return {
+  // Made for every update the ERP gets: plain statements, the keys in the order the schema lists them.
+  const operations: OperationUpdate[] = new Array(figures.operations.length);
+  for (let i = 0; i < figures.operations.length; i++) {
+    const op = figures.operations[i];
+    const update: OperationUpdate = {
+      opNo: op.planned.opNo,
+      operationCode: op.planned.operationCode,
+      equipmentCode: op.planned.equipmentCode,
+      plannedQty: op.plannedQty,
+      goodQty: op.goodQty,
+      scrapQty: op.scrapQty,
+      completionPct: op.completionPct,
+      status: op.status,
+      lagging: op.lagging,
+    };
+    if (op.observedCycleSec !== undefined) update.observedCycleSec = op.observedCycleSec;
+    if (op.tally) update.lastReportAt = op.tally.latest.at;
+    operations[i] = update;
+  }
+  // Completed below, so that lagReason (when there is one) keeps its place after lagging.
+  const update = {
     orderNo: figures.plan.orderNo,
     asOf,
     reason,
@@ -15,25 +35,12 @@ export function progressUpdate(figures: OrderFigures, asOf: string, reason: Upda
     completionPct: figures.completionPct,
     colour: figures.colour,
     lagging: figures.lagging,
-    ...(figures.lagReason !== undefined && { lagReason: figures.lagReason }),
-    predictedDelayMinutes: figures.predictedDelayMinutes,
-    status: figures.status,
-    operations: figures.operations.map(
-      (op): OperationUpdate => ({
-        opNo: op.planned.opNo,
-        operationCode: op.planned.operationCode,
-        equipmentCode: op.planned.equipmentCode,
-        plannedQty: op.plannedQty,
-        goodQty: op.goodQty,
-        scrapQty: op.scrapQty,
-        completionPct: op.completionPct,
-        status: op.status,
-        lagging: op.lagging,
-        ...(op.observedCycleSec !== undefined && { observedCycleSec: op.observedCycleSec }),
-        ...(op.tally && { lastReportAt: op.tally.latest.at }),
-      }),
-    ),
-  };
+  } as ProgressUpdate;
+  if (figures.lagReason !== undefined) update.lagReason = figures.lagReason;
+  update.predictedDelayMinutes = figures.predictedDelayMinutes;
+  update.status = figures.status;
+  update.operations = operations;
+  return update;
 }
 
 /** The furthest operation with reports that is not completed; before any report, the first not completed. */

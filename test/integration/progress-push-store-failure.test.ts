@@ -1,0 +1,117 @@
+// progress-push whose outbox write really fails: its Redis (the test's own, AOF with fsync always) is killed, so
+// the reports and the plan posted meanwhile are refused (the MES keeps them). The book had counted them already;
+// when the MES posts them again after Redis is back they must not be answered as duplicates without an update:
+// the ERP receives each of their keys exactly once.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import helper from 'node-red-node-test-helper';
+import type { ProgressReport } from '../../nodes/lib/progress/types';
+import { toWorkOrder } from '../../nodes/lib/plan-sync/work-order';
+import { startPlantSimulator, type PlantSimulator } from '../../server/simulator/plant-simulator';
+import { eventually, tempDir } from '../support/temp';
+import { ownRedis, redisAvailable } from './redis-fixture';
+
+helper.init(require.resolve('node-red'));
+const nodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/progress-push/progress-push'), require('@node-red/nodes/core/common/25-catch')];
+
+type Answer = { ok: true; accepted: Record<string, number> } | { ok: false; error: string };
+
+describe('progress-push when its outbox write fails', () => {
+  let sim: PlantSimulator;
+  const dir = tempDir('progress-store-failure-');
+  before(async () => {
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    dir.remove();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await sim?.close();
+  });
+
+  it('pushes the updates of reports and a plan refused while Redis was down once the MES posts them again, each key once', async (t) => {
+    if (!(await redisAvailable(t))) return;
+    const redis = await ownRedis(t, dir.path);
+    sim = await startPlantSimulator({ seedOrders: 3 });
+    await helper.load(
+      nodes,
+      ([
+        { id: 'store', type: 'bridge-store', storeType: 'redis', url: redis.url, keyPrefix: 'failure-test:', requireDurable: true },
+        { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.3 },
+        { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', path: 'progress-updates', batchPath: 'progress-updates/batch', batchSize: 50, pushOn: 'report', boardThrottleMs: 0, maxAttempts: 100, wires: [['accepted'], []] },
+        { id: 'accepted', type: 'helper' },
+        { id: 'catcher', type: 'catch', scope: ['push'], uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      { erp: { password: 'demo-erp-pass' } },
+    );
+    const push = helper.getNode('push');
+    const answers = new Map<number, (a: Answer) => void>();
+    helper.getNode('accepted').on('input', (m: unknown) => {
+      const msg = m as { post: number; accepted: Record<string, number> };
+      answers.get(msg.post)?.({ ok: true, accepted: msg.accepted });
+    });
+    helper.getNode('caught').on('input', (m: unknown) => {
+      const msg = m as { post: number; error: { message: string } };
+      answers.get(msg.post)?.({ ok: false, error: msg.error.message });
+    });
+    let posts = 0;
+    /** Posts one message the way the MES does and resolves with the node's answer: accepted, or refused. */
+    const post = (payload: unknown, topic?: string) =>
+      new Promise<Answer>((resolve) => {
+        const n = ++posts;
+        answers.set(n, resolve);
+        push.receive({ post: n, payload, ...(topic && { topic }) } as never);
+      });
+
+    const [planned, later] = sim.erp.orders();
+    const report = (order: typeof planned, n: number): ProgressReport => ({
+      eventId: `${order.orderNo}-r${n}`,
+      orderNo: order.orderNo,
+      opNo: toWorkOrder(order).operations[0].sequence,
+      goodQty: 5,
+      scrapQty: 0,
+      status: n === 1 ? 'started' : 'running',
+      operator: '刘洋',
+      equipment: toWorkOrder(order).operations[0].equipmentCode,
+      timestamp: new Date(Date.UTC(2026, 10, 23, 1, 0, n)).toISOString(),
+    });
+    // Before the outage: one order planned with a report, the other reported before its plan (kept unplanned).
+    assert.equal((await post(toWorkOrder(planned), 'plan')).ok, true);
+    assert.deepEqual(await post([report(planned, 1)]), { ok: true, accepted: { accepted: 1, duplicates: 0, unplanned: 0, updates: 1 } });
+    assert.deepEqual(await post([report(later, 1)]), { ok: true, accepted: { accepted: 1, duplicates: 0, unplanned: 1, updates: 0 } });
+
+    await redis.kill();
+    // The outbox write fails (ioredis gives up on the command); the book has counted the reports and the plan.
+    const refusedReports = [report(planned, 2), report(planned, 3)];
+    const whileDown = await Promise.all([post(refusedReports), post(toWorkOrder(later), 'plan')]);
+    for (const answer of whileDown) assert.equal(answer.ok, false, `refused while Redis is down: ${JSON.stringify(answer)}`);
+    assert.match((whileDown[0] as { error: string }).error, /outbox|Redis|store/i);
+
+    await redis.start();
+    // The MES posts again what was refused; plan sync sends the work order again.
+    const again = await eventually(async () => {
+      const a = await post(refusedReports);
+      return a.ok ? a : undefined;
+    }, 'the repeated reports accepted once Redis is back', 30_000);
+    assert.deepEqual(again.accepted, { accepted: 2, duplicates: 0, unplanned: 0, updates: 2 }, 'counted before, but new to the MES: their updates were owed');
+    assert.equal((await post(toWorkOrder(later), 'plan')).ok, true);
+    // A third repeat is a plain duplicate now.
+    assert.deepEqual(await post(refusedReports), { ok: true, accepted: { accepted: 0, duplicates: 2, unplanned: 0, updates: 0 } });
+
+    const expected = [`progress:${planned.orderNo}:${planned.orderNo}-r1`, `progress:${planned.orderNo}:${planned.orderNo}-r2`, `progress:${planned.orderNo}:${planned.orderNo}-r3`, `plan:${later.orderNo}:${toWorkOrder(later).source.revision}`];
+    const keys = await eventually(() => {
+      const got = sim.erp.progress.received().map((r) => r.key);
+      return expected.every((k) => got.includes(k)) ? got : undefined;
+    }, 'every update at the ERP', 30_000);
+    assert.deepEqual([...keys].sort(), [...expected].sort(), 'each key exactly once, nothing else');
+    // The last update of the planned order carries all three reports: 15 good of its first operation.
+    const last = sim.erp.progress.received().filter((r) => r.orderNo === planned.orderNo).at(-1)!.update as { operations: Array<{ goodQty: number }> };
+    assert.equal(last.operations[0].goodQty, 15);
+    // The plan's update shows the report counted before the outage.
+    const plan = sim.erp.progress.received().find((r) => r.key.startsWith('plan:'))!.update as { operations: Array<{ goodQty: number }> };
+    assert.equal(plan.operations[0].goodQty, 5);
+  });
+});
