@@ -66,7 +66,7 @@ describe('the group commit of the SQLite bridge store', () => {
     const file = freshFile();
     const store = new SqliteStore(file);
     const audit = new AuditLog(store);
-    await audit.append({ who: 'bridge', what: 'warm-up', why: 'first entry loads the head', subjectId: 'W-0' }, T0);
+    await audit.append({ who: 'bridge', what: 'exception.raised', why: 'first entry loads the head', subjectId: 'W-0' }, T0);
     const reader = readerOf(file);
     const before = reader.version();
     const steps = Array.from({ length: 10 }, (_, i) =>

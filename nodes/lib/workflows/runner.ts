@@ -103,7 +103,8 @@ export class WorkflowRunner<B extends WorkflowBook> {
     const missing = erp.find(() => !outbox);
     const writes: Array<Promise<unknown>> = [];
     if (missing) writes.push(Promise.reject(new Error(`No outbox to send ${missing.idempotencyKey} to the ERP.`)));
-    // The outbox first: its end-of-turn append is then queued ahead of the store's group commit and joins it.
+    // The outbox first: its end-of-turn append is then usually queued ahead of the store's group commit and
+    // joins it (else it takes the next one; either way the step waits for it).
     else for (const send of erp) writes.push(outbox!.enqueue({ partition: send.partition, idempotencyKey: send.idempotencyKey, payload: send.record }));
     if (changes.length > 0) writes.push(store.putMany(namespace, changes));
     for (const record of audit) writes.push(this.options.audit.append(record, now));
