@@ -9,6 +9,7 @@ import express from 'express';
 import RED from 'node-red';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
+import { deployGate } from './deploy-gate';
 import { httpNodeBasicAuth } from './http-node-auth';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
 import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
@@ -101,7 +102,9 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountTraceApi(RED);
   app.use('/', RED.httpAdmin);
   const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
-  app.use('/', httpNodeBasicAuth(httpNodeUsers), RED.httpNode);
+  // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
+  const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
+  app.use('/', httpNodeBasicAuth(httpNodeUsers), gate.middleware, RED.httpNode);
 
   const hooks = RED.hooks as unknown as LabelledHooks;
   hooks.add(METRICS_HOOK, (events) => {
@@ -123,6 +126,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
 
   const detach = (): void => {
     hooks.remove(METRICS_HOOK);
+    gate.detach();
     RED.events.off('flows:started', onFlowsStarted);
     RED.events.off('runtime-event', onRuntimeEvent);
     metrics.stop();

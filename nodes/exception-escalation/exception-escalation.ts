@@ -10,7 +10,7 @@ import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { registerExceptionDesk, unregisterExceptionDesk, type ExceptionDesk } from '../lib/workflows/registry';
-import { WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
+import { oncePerTurn, WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -79,6 +79,13 @@ export = function register(RED: NodeAPI): void {
       if (open > 0) status('yellow', 'dot', 'open', open);
       else status('green', 'dot', 'ok');
     }
+    // Counting scans the whole book: once per turn, not once per message.
+    let statusBook: EscalationState | undefined;
+    const statusTurn = oncePerTurn(() => statusBook && showStatus(statusBook));
+    const statusSoon = (book: EscalationState) => {
+      statusBook = book;
+      statusTurn();
+    };
 
     const sends = {
       notice: (n: ExceptionNotice): ErpSend => ({ partition: n.event.orderNo ?? n.exceptionId, idempotencyKey: `exception-notice:${n.exceptionId}`, record: { path: paths.notice, body: n } }),
@@ -211,7 +218,7 @@ export = function register(RED: NodeAPI): void {
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
       if (!runner) return done(new Error(RED._('exception-escalation.errors.notReady')));
       runner
-        .then((r) => handle(msg as Msg, send as Send, r).then(() => showStatus(r.book)))
+        .then((r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)))
         .then(
           () => done(),
           (err: Error) => done(err),

@@ -11,7 +11,7 @@ import { RequisitionBook, shortageException, type ApprovalDecision, type Approva
 import type { WorkOrder } from '../lib/plan-sync/work-order';
 import { registerApprovalDesk, unregisterApprovalDesk, type ApprovalDesk } from '../lib/workflows/registry';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
-import { WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
+import { oncePerTurn, WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -68,6 +68,13 @@ export = function register(RED: NodeAPI): void {
       if (waiting > 0) status('yellow', 'dot', 'pending', waiting);
       else status('green', 'dot', 'ok');
     }
+    // Counting scans the whole book: once per turn, not once per message.
+    let statusBook: RequisitionBook | undefined;
+    const statusTurn = oncePerTurn(() => statusBook && showStatus(statusBook));
+    const statusSoon = (book: RequisitionBook) => {
+      statusBook = book;
+      statusTurn();
+    };
 
     try {
       if (!endpoint) throw new Error(RED._('material-overdraw.errors.noEndpoint'));
@@ -190,7 +197,7 @@ export = function register(RED: NodeAPI): void {
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
       if (!runner) return done(new Error(RED._('material-overdraw.errors.notReady')));
       runner
-        .then((r) => handle(msg as Msg, send as Send, r).then(() => showStatus(r.book)))
+        .then((r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)))
         .then(
           () => done(),
           (err: Error) => done(err),

@@ -133,4 +133,19 @@ describe('the demo plant workflows tab end to end', () => {
     const whats = ((await (await api(`/api/audit?subjectId=${id}`)).json()) as { items: Array<{ what: string }> }).items.map((e) => e.what);
     assert.ok(whats.some((w) => w.includes('escalat')), whats.join(', '));
   });
+
+  it('answers the first MES exception after exception-escalation is redeployed (a "nodes" deployment of the changed node)', async () => {
+    for (let round = 1; round <= 3; round++) {
+      // Change only the escalation node, as the editor does when its name is edited, and deploy just that.
+      const current = (await (await api('/flows')).json()) as Array<Record<string, unknown>>;
+      const changed = current.map((n) => (n.id === 'escalation' ? { ...n, name: `异常升级 escalation (${round})` } : n));
+      const deployed = await api('/flows', { method: 'POST', headers: { 'Node-RED-Deployment-Type': 'nodes' }, body: JSON.stringify(changed) });
+      assert.equal(deployed.status, 204, await deployed.clone().text());
+      // At once: Node-RED answers the deploy before it has started the changed node again.
+      const id = `EX-E2E-REDEPLOY-${round}`;
+      const raised = await postToBridge('/mes/exceptions', { id, type: 'other', severity: 'urgent', description: '重新部署后 after a redeploy', timestamp: new Date().toISOString() });
+      assert.equal(raised.status, 202, await raised.clone().text());
+      assert.ok((await exceptions()).some((x) => x.event.id === id));
+    }
+  });
 });

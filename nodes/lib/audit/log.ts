@@ -1,13 +1,14 @@
 // The append-only audit trail in bridge-store. Entries live under zero-padded sequence keys next to a
 // head (last seq and hash) written in the same atomic step, so a deleted last entry is detected too.
-// Appends run one at a time through a queue: concurrent callers still get one unbroken chain.
+// Appends are chained in memory and written in batches, one batch after the other: concurrent callers still
+// get one unbroken chain, and a batch written is all in the chain or none of it.
 import type { KeyValueStore } from '../stores/store';
 import { validate } from '../validation';
 import { entryHash, GENESIS_HASH } from './chain';
 import type { AuditEntry, AuditRecord, AuditVerdict } from './types';
 
 /** The part of a KeyValueStore the audit log needs. */
-export type AuditStore = Pick<KeyValueStore, 'get' | 'getMany' | 'putMany' | 'keys'>;
+export type AuditStore = Pick<KeyValueStore, 'get' | 'getMany' | 'putMany' | 'keys'> & Partial<Pick<KeyValueStore, 'beforeCommit'>>;
 
 interface Head {
   seq: number;
@@ -24,9 +25,20 @@ function toMs(now: number | string | Date): number {
   return ms;
 }
 
+interface PendingAppend {
+  record: AuditRecord;
+  at: string;
+  resolve(entry: AuditEntry): void;
+  reject(err: Error): void;
+}
+
 export class AuditLog {
   private head: Head | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private pending: PendingAppend[] = [];
+  /** A batch is being written. */
+  private writing: Promise<void> | undefined;
+  /** A batch will be taken (before the store's next commit, or in a microtask). */
+  private scheduled = false;
 
   constructor(
     private readonly store: AuditStore,
@@ -36,12 +48,43 @@ export class AuditLog {
   /**
    * Appends one entry at server time `now` and resolves with it once it is durable. A malformed record
    * is refused with a sentence and nothing is written; a failed write leaves the chain where it was.
+   * Group commit without a window: an append made while no write is under way is written at once (so it
+   * shares the store's commit with the caller's other writes of this turn); appends made meanwhile are
+   * chained onto it and written together, in one atomic putMany, once it is durable.
    */
   append(record: AuditRecord, now: number | string | Date = Date.now()): Promise<AuditEntry> {
     const at = new Date(toMs(now)).toISOString();
-    const run = this.queue.then(() => this.write(record, at));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, at, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /**
+   * Takes the appends made so far as one batch: right before the store's next group commit when it has one
+   * (every step of this turn is then in it, and the batch shares their fsync), else in a microtask. One batch
+   * at a time: the next one is chained on this one's head, so it waits until this one is durable.
+   */
+  private kick(): void {
+    if (this.writing || this.scheduled || this.pending.length === 0) return;
+    this.scheduled = true;
+    const take = () => {
+      this.scheduled = false;
+      this.writing = this.writeBatch(this.pending.splice(0)).finally(() => {
+        this.writing = undefined;
+        this.kick();
+      });
+    };
+    if (this.store.beforeCommit) this.store.beforeCommit(take);
+    else queueMicrotask(take);
+  }
+
+  /** Resolves once every append made so far is written (or refused). */
+  private async idle(): Promise<void> {
+    while (this.writing || this.scheduled) {
+      if (this.writing) await this.writing;
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Entries in sequence order, optionally only those of one work order or one subject. */
@@ -54,7 +97,7 @@ export class AuditLog {
 
   /** Walks the whole chain: ok, or the first sequence number where it is broken and what is wrong there. */
   async verify(): Promise<AuditVerdict> {
-    await this.queue;
+    await this.idle();
     const head = await this.store.get<Head>(this.namespace, HEAD_KEY);
     const entries = await this.entries();
     const last = Math.max(0, ...entries.keys());
@@ -76,19 +119,30 @@ export class AuditLog {
     return { ok: true, entries: head.seq, headHash: head.hash };
   }
 
-  private async write(record: AuditRecord, at: string): Promise<AuditEntry> {
-    const head = this.head ?? (await this.loadHead());
-    const content: Omit<AuditEntry, 'hash'> = { ...structuredClone(record), seq: head.seq + 1, at, prevHash: head.hash };
-    const entry: AuditEntry = { ...content, hash: entryHash(content) };
-    const checked = validate('audit-entry', entry, 'audit entry');
-    if (!checked.ok) throw new Error(`The audit record was refused: ${checked.message}.`);
-    const next: Head = { seq: entry.seq, hash: entry.hash };
-    await this.store.putMany(this.namespace, [
-      [entryKey(entry.seq), entry],
-      [HEAD_KEY, next],
-    ]);
-    this.head = next;
-    return entry;
+  private async writeBatch(batch: PendingAppend[]): Promise<void> {
+    try {
+      // this.head is known after the first append, so the putMany below is handed over in this same call.
+      let head = this.head ?? (await this.loadHead());
+      const written: Array<[PendingAppend, AuditEntry]> = [];
+      for (const append of batch) {
+        const content: Omit<AuditEntry, 'hash'> = { ...structuredClone(append.record), seq: head.seq + 1, at: append.at, prevHash: head.hash };
+        const entry: AuditEntry = { ...content, hash: entryHash(content) };
+        const checked = validate('audit-entry', entry, 'audit entry');
+        if (!checked.ok) {
+          append.reject(new Error(`The audit record was refused: ${checked.message}.`));
+          continue;
+        }
+        written.push([append, entry]);
+        head = { seq: entry.seq, hash: entry.hash };
+      }
+      if (written.length === 0) return;
+      // Entries and head in one atomic step: all of the batch is in the chain, or none of it.
+      await this.store.putMany(this.namespace, [...written.map(([, entry]): [string, unknown] => [entryKey(entry.seq), entry]), [HEAD_KEY, head]]);
+      this.head = head;
+      for (const [append, entry] of written) append.resolve(entry);
+    } catch (err) {
+      for (const append of batch) append.reject(err as Error);
+    }
   }
 
   private async loadHead(): Promise<Head> {

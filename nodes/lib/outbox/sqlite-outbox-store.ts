@@ -1,7 +1,8 @@
 // The outbox in the embedded SQLite file (shared with the key-value store). The queue is a table ordered by
 // an AUTOINCREMENT id, so ids never go back even after the newest row is delivered; a partition's head is its
 // lowest id. Nothing about a delivery in flight is written: after a restart the heads are simply taken again
-// and re-sent with the same idempotency key. One process works one file.
+// and re-sent with the same idempotency key. One process works one file. Every write goes through the file's
+// group commit (sqlite-file.ts): appends and settlements of one turn share one fsync with the other stores' writes.
 import { randomUUID } from 'node:crypto';
 import { openSharedSqlite, type SharedSqliteFile } from '../stores/sqlite-file';
 import { withStoredPayload } from './stored-payload';
@@ -240,7 +241,8 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async append(items: readonly NewOutboxItem[]): Promise<OutboxItem[]> {
     this.check();
-    return items.length === 0 ? [] : this.appendAll(items);
+    // In the file's group commit: the workflow step's state and audit writes of the same turn share its fsync.
+    return items.length === 0 ? [] : this.shared.commit(() => this.appendAll(items));
   }
 
   async take(outbox: string, request: TakeRequest): Promise<TakeResult> {
@@ -261,17 +263,17 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async markDelivered(items: readonly OutboxItem[]): Promise<void> {
     this.check();
-    if (items.length > 0) this.deliverAll(items);
+    if (items.length > 0) await this.shared.commit(() => this.deliverAll(items));
   }
 
   async markFailed(item: OutboxItem, failure: DeliveryFailure): Promise<void> {
     this.check();
-    this.failOne(item, failure);
+    await this.shared.commit(() => this.failOne(item, failure));
   }
 
   async deadLetter(item: OutboxItem, reason: string): Promise<void> {
     this.check();
-    this.deadLetterOne(item, reason);
+    await this.shared.commit(() => this.deadLetterOne(item, reason));
   }
 
   async listDeadLetters(outbox: string, options: { partition?: string; limit?: number } = {}): Promise<DeadLetter[]> {
@@ -282,7 +284,7 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async replayDeadLetters(outbox: string, ids?: readonly string[]): Promise<OutboxItem[]> {
     this.check();
-    return this.replay(outbox, ids);
+    return this.shared.commit(() => this.replay(outbox, ids));
   }
 
   async stats(outbox: string): Promise<OutboxStats> {

@@ -1,5 +1,7 @@
-// The embedded default store: one SQLite file in WAL mode (better-sqlite3). Writes are synchronous
-// and committed when the call returns, which is what "durable before done()" needs.
+// The embedded default store: one SQLite file in WAL mode (better-sqlite3). A write's promise resolves once
+// it is committed, which is what "durable before done()" needs. put and delete commit when called; putMany
+// (what the workflow steps and the audit log write) goes through sqlite-file.ts's group commit, so the steps
+// of many messages in flight share one transaction and one fsync.
 // Several bridge-store nodes naming the same file share one connection, counted by users.
 import type Database from 'better-sqlite3';
 import type { KeyValueStore } from './store';
@@ -12,7 +14,7 @@ export class SqliteStore implements KeyValueStore {
   private readonly putStmt: Database.Statement<[string, string, string, number]>;
   private readonly deleteStmt: Database.Statement<[string, string]>;
   private readonly keysStmt: Database.Statement<[string], { key: string }>;
-  private readonly putAll: (namespace: string, entries: Array<[string, unknown]>) => void;
+  private readonly putAll: (namespace: string, rows: Array<[key: string, json: string]>) => void;
 
   constructor(readonly file: string) {
     this.shared = openSharedSqlite(file);
@@ -30,9 +32,9 @@ export class SqliteStore implements KeyValueStore {
     );
     this.deleteStmt = db.prepare('DELETE FROM kv WHERE namespace = ? AND key = ?');
     this.keysStmt = db.prepare('SELECT key FROM kv WHERE namespace = ? ORDER BY key');
-    this.putAll = db.transaction((namespace: string, entries: Array<[string, unknown]>) => {
+    this.putAll = db.transaction((namespace: string, rows: Array<[string, string]>) => {
       const now = Date.now();
-      for (const [key, value] of entries) this.putStmt.run(namespace, key, JSON.stringify(value), now);
+      for (const [key, json] of rows) this.putStmt.run(namespace, key, json, now);
     });
   }
 
@@ -58,12 +60,21 @@ export class SqliteStore implements KeyValueStore {
 
   async put(namespace: string, key: string, value: unknown): Promise<void> {
     this.check();
+    // A single write commits at once, as it always did (watermarks and keys of the other nodes rely on that).
     this.putStmt.run(namespace, key, JSON.stringify(value), Date.now());
   }
 
+  /** Written atomically in the file's next group commit (the end of this turn of the event loop). */
   async putMany(namespace: string, entries: Array<[string, unknown]>): Promise<void> {
     this.check();
-    this.putAll(namespace, entries);
+    // Serialised now: a caller changing its objects after the call does not change what is stored.
+    const rows = entries.map(([key, value]): [string, string] => [key, JSON.stringify(value)]);
+    await this.shared.commit(() => this.putAll(namespace, rows));
+  }
+
+  beforeCommit(fn: () => void): void {
+    this.check();
+    this.shared.beforeCommit(fn);
   }
 
   async delete(namespace: string, key: string): Promise<void> {

@@ -13,4 +13,9 @@ export interface KeyValueStore {
   /** Every key of a namespace (for listings and tests). */
   keys(namespace: string): Promise<string[]>;
   close(): Promise<void>;
+  /**
+   * Stores that group commits (SQLite) call `fn` right before their next commit, so that a writer batching
+   * its own writes (the audit log) joins the same commit instead of the next one. Absent elsewhere.
+   */
+  beforeCommit?(fn: () => void): void;
 }

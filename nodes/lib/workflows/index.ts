@@ -3,4 +3,3 @@
 export { routedHttpDelivery, type ErpRecord } from './erp-delivery';
 export * from './registry';
 export { WorkflowRunner, type ErpSend, type StepEffects, type WorkflowBook } from './runner';
-export { SerialQueue } from './serial';

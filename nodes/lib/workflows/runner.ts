@@ -2,12 +2,17 @@
 // store, one step at a time, each step's changes written (takeChanges → putMany) and audited and its ERP records
 // enqueued durably before the step resolves (so before the node calls done()), and one timer at the book's next
 // deadline that re-enters the node's input path.
+//
+// Steps are applied to the in-memory book at once and in call order (the book is the one place decisions are
+// made, so "exactly one decision" holds without waiting), and their writes are handed to the store, the audit
+// log and the outbox in the same turn: the steps of one turn share one group commit instead of each waiting
+// for its own fsyncs (before, one step at a time through the whole pipeline made a node ~40× slower than one
+// SQLite write). A step still resolves only when its own writes and those of every step before it are durable.
 import type { AuditLog } from '../audit/log';
 import type { AuditRecord } from '../audit/types';
 import type { Outbox } from '../outbox/outbox';
 import type { KeyValueStore } from '../stores/store';
 import type { ErpRecord } from './erp-delivery';
-import { SerialQueue } from './serial';
 
 export interface WorkflowBook {
   takeChanges(): Array<[key: string, value: unknown]>;
@@ -39,12 +44,28 @@ export interface WorkflowRunnerOptions<B extends WorkflowBook> {
   now?: () => number;
 }
 
+/**
+ * `fn` at most once per turn of the event loop, however often the returned function is called in it: the books'
+ * next deadline and the nodes' status scan every record, which per message made a node's cost grow with its book.
+ */
+export function oncePerTurn(fn: () => void): () => void {
+  let queued: NodeJS.Immediate | undefined;
+  return () => {
+    queued ??= setImmediate(() => {
+      queued = undefined;
+      fn();
+    });
+  };
+}
+
 // setTimeout takes at most 2^31−1 ms; a later deadline is re-checked then.
 const MAX_TIMER_MS = 2_147_483_647;
 
 export class WorkflowRunner<B extends WorkflowBook> {
-  private readonly queue = new SerialQueue();
+  /** Settles when every step handed over so far is durable (or failed). */
+  private durable: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private readonly scheduleSoon = oncePerTurn(() => this.schedule());
   private closed = false;
   readonly now: () => number;
 
@@ -68,32 +89,45 @@ export class WorkflowRunner<B extends WorkflowBook> {
    * ERP records. A change that throws leaves the book as it was (the books check before they change).
    */
   step<T>(change: (book: B, now: number) => { result: T } & StepEffects): Promise<T> {
-    return this.queue.run(async () => {
-      if (this.closed) throw new Error('The node is closing; the message was not applied.');
-      const { result, audit = [], erp = [] } = change(this.book, this.now());
-      const changes = this.book.takeChanges();
-      if (changes.length > 0) await this.options.store.putMany(this.options.namespace, changes);
-      for (const record of audit) await this.options.audit.append(record, this.now());
-      for (const send of erp) {
-        if (!this.options.outbox) throw new Error(`No outbox to send ${send.idempotencyKey} to the ERP.`);
-        await this.options.outbox.enqueue({ partition: send.partition, idempotencyKey: send.idempotencyKey, payload: send.record });
-      }
-      this.schedule();
-      return result;
-    });
+    if (this.closed) return Promise.reject(new Error('The node is closing; the message was not applied.'));
+    const now = this.now();
+    let outcome: { result: T } & StepEffects;
+    try {
+      outcome = change(this.book, now);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const { result, audit = [], erp = [] } = outcome;
+    const changes = this.book.takeChanges();
+    const { outbox, store, namespace } = this.options;
+    const missing = erp.find(() => !outbox);
+    const writes: Array<Promise<unknown>> = [];
+    if (missing) writes.push(Promise.reject(new Error(`No outbox to send ${missing.idempotencyKey} to the ERP.`)));
+    // The outbox first: its end-of-turn append is then usually queued ahead of the store's group commit and
+    // joins it (else it takes the next one; either way the step waits for it).
+    else for (const send of erp) writes.push(outbox!.enqueue({ partition: send.partition, idempotencyKey: send.idempotencyKey, payload: send.record }));
+    if (changes.length > 0) writes.push(store.putMany(namespace, changes));
+    for (const record of audit) writes.push(this.options.audit.append(record, now));
+    this.scheduleSoon();
+    return this.after(writes).then(() => result);
   }
 
   /** Appends an audit record outside a book step (e.g. a failed signature attempt), in turn with the steps. */
   record(entry: AuditRecord): Promise<void> {
-    return this.queue.run(async () => {
-      await this.options.audit.append(entry, this.now());
-    });
+    return this.after([this.options.audit.append(entry, this.now())]);
+  }
+
+  /** Resolves when `writes` and everything handed over before them are durable; rejects with a write's error. */
+  private after(writes: Array<Promise<unknown>>): Promise<void> {
+    const done = Promise.all([this.durable, ...writes]).then(() => undefined);
+    this.durable = done.catch(() => undefined);
+    return done;
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    await this.queue.idle();
+    await this.durable;
     clearTimeout(this.timer);
   }
 

@@ -1,0 +1,83 @@
+// The group commit of the shared SQLite file: writes handed over in one turn of the event loop are committed in
+// one transaction (one fsync under synchronous=FULL), each resolves only once that transaction is committed (a
+// second connection sees it), and a write that fails rolls back only itself. The audit log's batch joins the
+// same commit as the store writes made in its turn.
+import Database from 'better-sqlite3';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { AuditLog } from '../../nodes/lib/audit';
+import { openSharedSqlite } from '../../nodes/lib/stores/sqlite-file';
+import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';
+import { tempDir } from '../support/temp';
+
+const dir = tempDir('sqlite-group-commit-');
+after(() => dir.remove());
+let files = 0;
+const freshFile = () => join(dir.path, `group-${++files}.sqlite`);
+const T0 = Date.parse('2026-11-25T08:00:00+08:00');
+
+/** Counts the transactions committed on the file by reading SQLite's data_version from a second connection. */
+function readerOf(file: string) {
+  const reader = new Database(file, { readonly: true });
+  return {
+    value: (namespace: string, key: string) => (reader.prepare('SELECT value FROM kv WHERE namespace = ? AND key = ?').get(namespace, key) as { value: string } | undefined)?.value,
+    version: () => reader.pragma('data_version', { simple: true }) as number,
+    close: () => reader.close(),
+  };
+}
+
+describe('the group commit of the SQLite bridge store', () => {
+  it('commits the putMany calls of one turn in one transaction, and each resolves once it is committed', async () => {
+    const file = freshFile();
+    const store = new SqliteStore(file);
+    await store.putMany('warm', [['k', 1]]);
+    const reader = readerOf(file);
+    const before = reader.version();
+    const writes = Array.from({ length: 20 }, (_, i) => store.putMany('requisition', [[`REQ-${i}`, { i }], [`order-${i % 3}`, { issued: i }]]));
+    // Handed over, not yet written: nothing is visible before the end of this turn.
+    assert.equal(reader.value('requisition', 'REQ-0'), undefined);
+    await Promise.all(writes);
+    assert.equal(reader.value('requisition', 'REQ-19'), JSON.stringify({ i: 19 }));
+    assert.equal(reader.version() - before, 1, 'one transaction for the 20 writes');
+    reader.close();
+    await store.close();
+  });
+
+  it('rolls back only the write that fails, the others of its group are committed', async () => {
+    const file = freshFile();
+    const shared = openSharedSqlite(file);
+    shared.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    const insert = shared.db.prepare('INSERT INTO t (id, v) VALUES (?, ?)');
+    const first = shared.commit(() => insert.run(1, 'a'));
+    const failing = shared.commit(() => {
+      insert.run(2, 'b');
+      insert.run(3, null); // NOT NULL: this write fails after its first row
+    });
+    const third = shared.commit(() => insert.run(4, 'd'));
+    await first;
+    await assert.rejects(failing, /NOT NULL/);
+    await third;
+    assert.deepEqual((shared.db.prepare('SELECT id FROM t ORDER BY id').all() as Array<{ id: number }>).map((r) => r.id), [1, 4]);
+    shared.release();
+  });
+
+  it('writes the audit batch of a turn in the same transaction as that turn\'s store writes, the chain intact', async () => {
+    const file = freshFile();
+    const store = new SqliteStore(file);
+    const audit = new AuditLog(store);
+    await audit.append({ who: 'bridge', what: 'exception.raised', why: 'first entry loads the head', subjectId: 'W-0' }, T0);
+    const reader = readerOf(file);
+    const before = reader.version();
+    const steps = Array.from({ length: 10 }, (_, i) =>
+      Promise.all([store.putMany('escalation', [[`exception:EX-${i}`, { state: 'open' }]]), audit.append({ who: 'bridge', what: 'exception.raised', why: 'urgent', subjectId: `EX-${i}` }, T0 + i)]),
+    );
+    await Promise.all(steps);
+    assert.equal(reader.version() - before, 1, 'state and audit of the ten steps in one transaction');
+    const verdict = await audit.verify();
+    assert.equal(verdict.ok, true);
+    assert.equal(verdict.ok && verdict.entries, 11);
+    reader.close();
+    await store.close();
+  });
+});
