@@ -39,13 +39,20 @@ export function traceFlow(root, storeId) {
     { id: 'trace-record', type: 'trace-record', z, name: '质量追溯 trace', store: storeId, book: 'trace', maxRecords: 20000, x: 700, y: 180, wires: [['trace-view'], ['trace-quality-stored']] },
     {
       id: 'trace-quality-stored', type: 'switch', z, name: '检验记录? quality post?', property: 'topic', propertyType: 'msg',
-      rules: [{ t: 'eq', v: 'quality', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 920, y: 240, wires: [['trace-quality-accepted', 'trace-quality-split']],
+      rules: [{ t: 'eq', v: 'quality', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 920, y: 240, wires: [['trace-quality-accepted', 'trace-quality-to-escalation']],
     },
     change('trace-quality-accepted', '202 已受理 accepted', [
       { t: 'set', p: 'statusCode', pt: 'msg', to: '202', tot: 'num' },
       { t: 'set', p: 'payload', pt: 'msg', to: 'trace', tot: 'msg' },
     ], 1140, 220, [['trace-quality-answer']]),
     { id: 'trace-quality-answer', type: 'http response', z, name: '答复 MES answer', statusCode: '', headers: {}, x: 1340, y: 260, wires: [] },
+    // The MES has its answer (202) from here: what goes on to escalation carries no HTTP request, so an error there
+    // cannot answer the MES a second time; a single record becomes a list of one, never split into its fields.
+    change('trace-quality-to-escalation', '转交升级 to escalation', [
+      { t: 'delete', p: 'req', pt: 'msg' },
+      { t: 'delete', p: 'res', pt: 'msg' },
+      { t: 'set', p: 'payload', pt: 'msg', to: '$type(payload) = "array" ? payload : [payload]', tot: 'jsonata' },
+    ], 1130, 340, [['trace-quality-split']]),
     // One record per message, as exception-escalation's quality input takes them (its rolling defect rate).
     { id: 'trace-quality-split', type: 'split', z, name: '逐条 one by one', splt: '\\n', spltType: 'str', arraySplt: 1, arraySpltType: 'len', stream: false, addname: '', x: 1130, y: 300, wires: [['trace-quality-link-out']] },
     { id: 'trace-quality-link-out', type: 'link out', z, name: '检验 → 异常升级 quality → escalation', mode: 'link', links: ['quality-link-in'], x: 1305, y: 320, wires: [] },

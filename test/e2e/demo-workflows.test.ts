@@ -119,6 +119,19 @@ describe('the demo plant workflows tab end to end', () => {
     assert.equal(((await again.json()) as { duplicate: boolean }).duplicate, true);
   });
 
+  it('passes the inspection records the trace tab took on to the defect rate: 2 failed of 20 on one operation raise an urgent quality exception', async () => {
+    const first = await mes<{ recordId: string; orderNo: string; opNo: string }>('quality-records', { result: 'fail' });
+    assert.equal(first.bridge.status, 202, JSON.stringify(first.bridge.body));
+    for (let i = 1; i < 20; i += 1) {
+      const next = await mes<{ orderNo: string; opNo: string }>('quality-records', { result: i === 10 ? 'fail' : 'pass', orderNo: first.record.orderNo });
+      assert.equal(next.bridge.status, 202, JSON.stringify(next.bridge.body));
+    }
+    const alarm = await eventually(async () => (await exceptions()).find((x) => x.severity === 'urgent' && (x.event as { type?: string; orderNo?: string }).type === 'quality-defect' && (x.event as { orderNo?: string }).orderNo === first.record.orderNo), 'the quality exception from the defect rate', 20_000);
+    assert.ok(alarm);
+    // Each post was answered once: nothing downstream of the trace tab answered the MES again.
+    assert.doesNotMatch(server.output(), /Cannot set headers|payload must be an object/);
+  });
+
   it('takes inspection records, and escalates an urgent exception not acknowledged within its deadline', async () => {
     const quality = await mes<{ recordId: string; orderNo: string; opNo: string }>('quality-records', { result: 'pass' });
     assert.equal(quality.bridge.status, 202, JSON.stringify(quality.bridge.body));
