@@ -3,7 +3,7 @@
 // three factors, its state in colour and its current order; each change of state reaches the simulated ERP; a
 // screen that lost its connection shows the machines as they are once it is back. Screenshots: test/artifacts/.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -25,7 +25,14 @@ describe('the equipment board in a browser', () => {
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
-    server = await startServerProcess({ env: { ADMIN_PASSWORD: PASSWORD, SIM_MES_REPORTS_MS: '0' } });
+    // The demo flow with its equipment tab switched off: every signal on the board is one this test posted (the
+    // simulated machines' own readings would overwrite the states it sets).
+    const flows = JSON.parse(readFileSync(join(repoRoot, 'flows', 'demo-plant.json'), 'utf8')) as Array<Record<string, unknown>>;
+    flows.find((n) => n.id === 'equipment' && n.type === 'tab')!.disabled = true;
+    // And no plans into OEE: the ideal cycle is the equipment master's (1 s for the extruder), not that of whichever
+    // demo order the clock puts on the machine (0.9 or 1.1 s), so the figures below can be worked by hand.
+    flows.find((n) => n.id === 'oee-plan-in')!.d = true;
+    server = await startServerProcess({ flows, env: { ADMIN_PASSWORD: PASSWORD, SIM_MES_REPORTS_MS: '0' } });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN', httpCredentials: { username: 'admin', password: PASSWORD } });
     page = await context.newPage();
