@@ -8,10 +8,10 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { auditLogFor } from '../lib/audit/log';
 import { checkStandardCost, CostBook, looksLikeCostRow, standardCostFromRow, type CostVariance, type StepResult } from '../lib/cost';
 import type { Outbox } from '../lib/outbox/outbox';
-import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
+import { registerOutbox } from '../lib/outbox/registry';
 import { validate } from '../lib/validation';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
-import { WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
+import { WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -198,14 +198,8 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       node.status({});
       if (storeNode) (storeNode as unknown as EventEmitter).removeListener('state', onStoreState);
-      (async () => {
-        if (runner) await (await runner.catch(() => undefined))?.close();
-        if (outbox) {
-          outbox.off('dead-lettered', onDead);
-          unregisterOutbox(outbox);
-          await outbox.stop();
-        }
-      })().then(
+      if (outbox) outbox.off('dead-lettered', onDead);
+      closeWorkflow(runner, outbox).then(
         () => done(),
         () => done(),
       );

@@ -7,10 +7,10 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { auditLogFor } from '../lib/audit/log';
 import { DefectRates, ExceptionBook, EscalationPolicy, DEFAULT_ESCALATION_POLICY, type ErpRequest, type ExceptionNotice, type ExceptionResolution, type Notification, type PolicyRow, type QualityOutcome } from '../lib/escalation';
 import type { Outbox } from '../lib/outbox/outbox';
-import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
+import { registerOutbox } from '../lib/outbox/registry';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { registerExceptionDesk, unregisterExceptionDesk, type ExceptionDesk } from '../lib/workflows/registry';
-import { oncePerTurn, WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
+import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -229,13 +229,7 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       if (desk) unregisterExceptionDesk(desk);
       node.status({});
-      (async () => {
-        if (runner) await (await runner.catch(() => undefined))?.close();
-        if (outbox) {
-          unregisterOutbox(outbox);
-          await outbox.stop();
-        }
-      })().then(
+      closeWorkflow(runner, outbox).then(
         () => done(),
         () => done(),
       );

@@ -6,12 +6,12 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { auditLogFor } from '../lib/audit/log';
 import type { Outbox } from '../lib/outbox/outbox';
-import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
+import { registerOutbox } from '../lib/outbox/registry';
 import { RequisitionBook, shortageException, type ApprovalDecision, type ApprovalRequest, type DecisionOutcome, type OverdrawSettings, type ShortageEvent } from '../lib/overdraw';
 import type { WorkOrder } from '../lib/plan-sync/work-order';
 import { registerApprovalDesk, unregisterApprovalDesk, type ApprovalDesk } from '../lib/workflows/registry';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
-import { oncePerTurn, WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
+import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -208,13 +208,7 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       if (desk) unregisterApprovalDesk(desk);
       node.status({});
-      (async () => {
-        if (runner) await (await runner.catch(() => undefined))?.close();
-        if (outbox) {
-          unregisterOutbox(outbox);
-          await outbox.stop();
-        }
-      })().then(
+      closeWorkflow(runner, outbox).then(
         () => done(),
         () => done(),
       );

@@ -9,9 +9,9 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { auditLogFor } from '../lib/audit/log';
 import { DEFAULT_OEE_SETTINGS, OeeBook, oeeAlarm, type EquipmentStatus, type OeeReport, type OeeSettings, type ShiftRow } from '../lib/oee';
 import type { Outbox } from '../lib/outbox/outbox';
-import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
+import { registerOutbox } from '../lib/outbox/registry';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
-import { WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
+import { WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -233,13 +233,7 @@ export = function register(RED: NodeAPI): void {
         outbox.off('dead-lettered', onDead);
         (storeNode as unknown as EventEmitter).removeListener('state', onStoreState);
       }
-      (async () => {
-        if (runner) await (await runner.catch(() => undefined))?.close();
-        if (outbox) {
-          unregisterOutbox(outbox);
-          await outbox.stop();
-        }
-      })().then(
+      closeWorkflow(runner, outbox).then(
         () => done(),
         () => done(),
       );
