@@ -2,7 +2,7 @@
 // fail its callback, not throw from node-opcua's timer and stop the runtime: against the simulated machines.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AttributeIds, MonitoringMode, OPCUAClient, TimestampsToReturn, type ClientSession, type ClientSubscription } from 'node-opcua';
+import { AttributeIds, ClientMonitoredItem, MonitoringMode, OPCUAClient, TimestampsToReturn, type ClientSession, type ClientSubscription } from 'node-opcua';
 import { guardOpcuaMonitoringAfterSessionClose } from '../../server/opcua-monitor-guard';
 import { startEquipmentPlant, type EquipmentPlant } from '../../server/simulator/equipment-plant';
 
@@ -38,6 +38,24 @@ describe('monitored items asked for as the OPC UA session closes', () => {
       assert.match(err.message, /session|subscription/i);
     } finally {
       process.off('uncaughtException', onUncaught);
+      await client.disconnect();
+    }
+  });
+
+  it('give an item created after the session closed a stand-in that reports it once, as node-red-contrib-opcua creates them', async () => {
+    assert.equal(guardOpcuaMonitoringAfterSessionClose(), true);
+    const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 } });
+    try {
+      await client.connect(plant.opcuaEndpoint);
+      const session: ClientSession = await client.createSession();
+      const subscription: ClientSubscription = await session.createSubscription2({ requestedPublishingInterval: 100, publishingEnabled: true });
+      await session.close();
+      // The contrib client does this in the subscription's "started" handler, then calls .on on what it got.
+      const item = ClientMonitoredItem.create(subscription, { nodeId: 'ns=1;s=EQ-EXTR-01.State', attributeId: AttributeIds.Value }, { samplingInterval: 100, queueSize: 1 }, TimestampsToReturn.Both);
+      const reported = await new Promise<string>((resolve) => item.on('err', (message: string) => resolve(message)));
+      assert.match(reported, /session closed/);
+      await item.terminate();
+    } finally {
       await client.disconnect();
     }
   });
