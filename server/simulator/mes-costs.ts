@@ -3,7 +3,7 @@
 // scrap) — the operation's standard seconds per unit × units × the order's own efficiency on that operation
 // (0.9–1.3 of standard for labour, 0.92–1.2 for machines, so some orders run over standard and get flagged).
 // Posted to the bridge's cost-events webhook, before the job reports that may complete the order.
-import type { WebhookTarget } from './mes-reports';
+import { postToBridge, type WebhookTarget } from './mes-reports';
 import type { ProgressReport } from '../../nodes/lib/progress/types';
 import type { WorkOrder } from './types';
 
@@ -80,18 +80,13 @@ export class MesCostReporter {
   }
 
   private async post(): Promise<void> {
-    const auth = this.target && Buffer.from(`${this.target.username}:${this.target.password}`).toString('base64');
     while (this.target && this.queue.length > 0) {
       const batch = this.queue.slice(0, 500);
-      try {
-        const res = await fetch(this.target.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` }, body: JSON.stringify(batch), signal: AbortSignal.timeout(10_000) });
-        await res.arrayBuffer();
-        if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
-        this.queue.splice(0, batch.length);
-      } catch {
+      if (!(await postToBridge(this.target, this.target.url, batch))) {
         this.failures += 1;
         return;
       }
+      this.queue.splice(0, batch.length);
     }
   }
 }

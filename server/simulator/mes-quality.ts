@@ -6,7 +6,7 @@
 import type { QualityRecord } from '../../nodes/lib/escalation/defect-rate';
 import type { OperationProgress } from './mes-progress';
 import { scrapRate } from './mes-progress';
-import type { WebhookTarget } from './mes-reports';
+import { postToBridge, type WebhookTarget } from './mes-reports';
 
 export type { QualityRecord };
 
@@ -87,19 +87,7 @@ export class MesInspector {
   private async post(): Promise<void> {
     if (!this.target || this.queue.length === 0) return;
     const batch = this.queue.slice(0, 500);
-    const auth = Buffer.from(`${this.target.username}:${this.target.password}`).toString('base64');
-    try {
-      const res = await fetch(new URL(MES_QUALITY_PATH, this.target.url), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
-        body: JSON.stringify(batch),
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.arrayBuffer();
-      if (res.status >= 200 && res.status < 300) this.queue.splice(0, batch.length);
-      else this.failures += 1;
-    } catch {
-      this.failures += 1;
-    }
+    if (await postToBridge(this.target, new URL(MES_QUALITY_PATH, this.target.url), batch)) this.queue.splice(0, batch.length);
+    else this.failures += 1;
   }
 }

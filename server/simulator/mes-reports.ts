@@ -14,6 +14,23 @@ export interface WebhookTarget {
   password: string;
 }
 
+/** Posts one array to a bridge webhook as the MES's Basic-auth user; true when the bridge took it (2xx). */
+export async function postToBridge(target: WebhookTarget, url: string | URL, batch: readonly unknown[]): Promise<boolean> {
+  const auth = Buffer.from(`${target.username}:${target.password}`).toString('base64');
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
+      body: JSON.stringify(batch),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.arrayBuffer();
+    return res.status >= 200 && res.status < 300;
+  } catch {
+    return false;
+  }
+}
+
 const OPERATORS = ['张伟', '李娜', '王芳', '刘洋', '陈静', '杨磊', '赵敏', '黄强'];
 
 function operatorFor(equipment: string): string {
@@ -80,20 +97,8 @@ export class MesReporter {
   private async post(): Promise<void> {
     if (!this.target || this.queue.length === 0) return;
     const batch = this.queue.slice(0, 500);
-    const auth = Buffer.from(`${this.target.username}:${this.target.password}`).toString('base64');
-    try {
-      const res = await fetch(this.target.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${auth}` },
-        body: JSON.stringify(batch),
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.arrayBuffer();
-      if (res.status >= 200 && res.status < 300) this.queue.splice(0, batch.length);
-      else this.failures += 1;
-    } catch {
-      this.failures += 1;
-    }
+    if (await postToBridge(this.target, this.target.url, batch)) this.queue.splice(0, batch.length);
+    else this.failures += 1;
   }
 
   private report(op: OperationProgress, goodQty: number, scrapQty: number, status: ProgressReport['status']): ProgressReport {
