@@ -35,6 +35,13 @@ const MASTER = [
   { equipment: 'EQ-EXTR-01', name: '挤出机1号', idealCycleSec: 2 },
 ];
 const iso = (ms: number) => new Date(ms).toISOString();
+// Shift changes six hours away from the test's readings (which reach 20 min back): a run just after 08:00 or 20:00
+// in Shanghai would otherwise see its earliest readings land in a shift that has already closed.
+const hhmm = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(11, 16);
+const SHIFTS = [
+  { name: 'A', start: hhmm(Date.now() + 6 * 3_600_000), end: hhmm(Date.now() + 18 * 3_600_000) },
+  { name: 'B', start: hhmm(Date.now() + 18 * 3_600_000), end: hhmm(Date.now() + 6 * 3_600_000) },
+];
 const signal = (ms: number, fields: Record<string, unknown>, equipment = 'EQ-ASM-01') => ({ equipment, at: iso(ms), source: 'opcua', ...fields });
 
 describe('oee', () => {
@@ -47,7 +54,7 @@ describe('oee', () => {
         { id: 'store', type: 'bridge-store', file: storeFile },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: plant.sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
         {
-          id: 'machines', type: 'oee', endpoint: 'erp', store: 'store', statusPath: 'equipment-status', reportPath: 'oee-reports', timeZone: 'Asia/Shanghai', master: MASTER,
+          id: 'machines', type: 'oee', endpoint: 'erp', store: 'store', statusPath: 'equipment-status', reportPath: 'oee-reports', timeZone: 'Asia/Shanghai', master: MASTER, shifts: SHIFTS,
           thresholdPct: 80, thresholdPctType: 'num', faultAfterMin: 10, faultAfterMinType: 'num', graceSec: 0, boardThrottleMs: 0, maxAttempts: 3,
           wires: [['reports'], ['exceptions', 'esc'], ['board']], ...extra,
         },
