@@ -32,6 +32,11 @@ describe('the equipment board in a browser', () => {
     // And no plans into OEE: the ideal cycle is the equipment master's (1 s for the extruder), not that of whichever
     // demo order the clock puts on the machine (0.9 or 1.1 s), so the figures below can be worked by hand.
     flows.find((n) => n.id === 'oee-plan-in')!.d = true;
+    // And one 24-hour shift that began about 12 hours ago, so the 90 minutes of signals below lie in the shift the
+    // board shows whatever the time of the run (the demo's 08:00 and 20:00 changes would split them).
+    const startHour = (new Date(now).getUTCHours() + 8 - 12 + 24) % 24; // Asia/Shanghai is UTC+8 all year
+    const start = `${String(startHour).padStart(2, '0')}:00`;
+    flows.find((n) => n.id === 'oee')!.shifts = [{ name: '全天 All day', start, end: start }];
     server = await startServerProcess({ flows, env: { ADMIN_PASSWORD: PASSWORD, SIM_MES_REPORTS_MS: '0' } });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN', httpCredentials: { username: 'admin', password: PASSWORD } });

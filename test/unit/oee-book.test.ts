@@ -98,9 +98,13 @@ describe('OEE book', () => {
     assert.equal(faultHour.availability, 0);
     assert.equal(faultHour.oee, 0);
     assert.equal(faultHour.largestLoss, 'downtime');
-    // 08:00–09:00: running throughout, but the counter was read only at 08:00 and 10:00, so its 300 parts count in 10:00–11:00.
+    // 08:00–10:00: running throughout, the counter read only at 08:00 and 10:00: its 300 parts are shared out by
+    // run time, 150 in each hour. The next 120 (10:00–12:00) were all made after the fault, in 11:00–12:00.
     assert.equal(hourReport(reports, '08:00').availability, 1);
-    assert.equal(faultHour.totalCount, 300);
+    assert.equal(hourReport(reports, '08:00').totalCount, 150);
+    assert.equal(hourReport(reports, '09:00').totalCount, 150);
+    assert.equal(faultHour.totalCount, 0);
+    assert.equal(hourReport(reports, '11:00').totalCount, 120);
     assert.equal(reports.filter((x) => x.period === 'hour').length, 8, 'eight hours from 08:00 to 16:00');
   });
 
@@ -185,13 +189,14 @@ describe('OEE book', () => {
     const book = new OeeBook({ ...settings(), shifts: DEFAULT_OEE_SETTINGS.shifts });
     feed(book, [
       sig('19:30', { state: 'running', partCounter: 0 }),
-      sig('19:59', { partCounter: 45 }),
-      sig('20:20', { partCounter: 75 }),
+      sig('19:50', { partCounter: 30 }),
+      sig('20:10', { partCounter: 60 }),
       sig('20:59', { partCounter: 135 }),
     ], t('20:59'));
     const first = book.due(t('20:01'));
     const day = shiftReport(first.reports, 'EQ-ASM-01', at('08:00'));
-    // Day shift 08:00–20:00: known from 19:30, so planned = run = 30 min; 45 parts × 40 s = 1800 s = 30 min → P = 1.
+    // Day shift 08:00–20:00: known from 19:30, so planned = run = 30 min. Parts: 30 by 19:50, and of the 30
+    // between 19:50 and 20:10 (running all along) half were made before 20:00: 45 × 40 s = 1800 s = 30 min → P = 1.
     assert.equal(day.plannedTimeMin, 30);
     assert.equal(day.totalCount, 45);
     assert.equal(day.performance, 1);
@@ -199,11 +204,52 @@ describe('OEE book', () => {
     assert.equal(hourReport(first.reports, '19:00').runTimeMin, 30);
     const second = book.due(t('21:01'));
     const evening = hourReport(second.reports, '20:00');
-    // 20:00–21:00: run 60 min, 135 − 45 = 90 parts × 40 s = 3600 s → P = 1.
+    // 20:00–21:00: run 60 min, the other 15 of 19:50–20:10 and 135 − 60 = 75 after: 90 parts × 40 s = 3600 s → P = 1.
     assert.equal(evening.runTimeMin, 60);
     assert.equal(evening.totalCount, 90);
     assert.equal(evening.shift, '夜班 Night');
     assert.equal(second.reports.filter((r) => r.period === 'shift').length, 0, 'the night shift is still open');
+  });
+
+  it('shares a counter read before and after a shift change by run time, so the new shift shows no more than it made', () => {
+    // The extruder read at 19:00 and next at 20:10, running all along at one part a minute (ideal 40 s):
+    const book = new OeeBook({ ...settings(), shifts: DEFAULT_OEE_SETTINGS.shifts });
+    feed(book, [sig('19:00', { state: 'running', partCounter: 0 }), sig('20:10', { partCounter: 70 })], t('20:10'));
+    const tile = book.board(t('20:11')).equipment.find((e) => e.equipment === 'EQ-ASM-01')!;
+    // The night shift from 20:00 ran 11 min and made 70 × 10 / 70 = 10 of the parts: P = 10 × 40 s / 660 s = 0.606061
+    // (counting all 70 in the shift the reading came in would show P = 424 %).
+    assert.equal(tile.shift.name, '夜班 Night');
+    assert.equal(tile.figures.totalCount, 10);
+    assert.equal(tile.figures.performance, 0.606061);
+    const day = shiftReport(book.due(t('20:11')).reports, 'EQ-ASM-01', at('08:00'));
+    assert.equal(day.totalCount, 60);
+  });
+
+  it('counts a delta whose earlier period was reported before its closing reading came wholly in the open period', () => {
+    const book = new OeeBook({ ...settings(), shifts: DEFAULT_OEE_SETTINGS.shifts });
+    feed(book, [sig('19:30', { state: 'running', partCounter: 0 })], t('19:30'));
+    const day = shiftReport(book.due(t('20:01')).reports, 'EQ-ASM-01', at('08:00'));
+    assert.equal(day.totalCount, 0, 'no reading after 19:30 when the day shift was reported');
+    book.signal(sig('20:30', { partCounter: 60 }), t('20:30'));
+    const night = shiftReport(book.due(Date.parse('2026-12-02T08:01:00+08:00')).reports, 'EQ-ASM-01', at('20:00'));
+    assert.equal(night.totalCount, 60, 'the 60 parts are not lost to the day shift already reported');
+  });
+
+  it('keeps the share a reported shift took, when a reading or a change of state arrives later inside that delta', () => {
+    const book = new OeeBook({ ...settings(), shifts: DEFAULT_OEE_SETTINGS.shifts });
+    feed(book, [sig('19:30', { state: 'running', partCounter: 0 }), sig('20:30', { partCounter: 60 })], t('20:30'));
+    // The bridge was down until 20:40: the day shift closes then, with 30 of the 60 parts (30 of the 60 min run).
+    const day = shiftReport(book.due(t('20:40')).reports, 'EQ-ASM-01', at('08:00'));
+    assert.equal(day.totalCount, 30);
+    // A fault from 20:10 and a counter reading of 20:20 come late: had they moved the share, the day shift would
+    // have taken 45 of 60 (30 of 40 min run) and the night shift be left 15, 15 parts lost.
+    assert.deepEqual(book.signal(sig('20:10', { state: 'fault' }), t('20:41')).late, false);
+    book.signal(sig('20:20', { state: 'running' }), t('20:41'));
+    assert.deepEqual(book.signal(sig('20:20', { partCounter: 55 }), t('20:41')), { duplicate: false, late: true });
+    book.signal(sig('21:00', { partCounter: 90 }), t('21:00'));
+    const night = shiftReport(book.due(Date.parse('2026-12-02T08:01:00+08:00')).reports, 'EQ-ASM-01', at('20:00'));
+    assert.equal(day.totalCount + night.totalCount, 90, 'every part counted once');
+    assert.equal(night.totalCount, 60);
   });
 
   it('gives the same figures when the readings come out of order and twice', () => {
@@ -260,16 +306,16 @@ describe('OEE book', () => {
     // A reading from before the oldest one kept can no longer be placed: it is late, and counts nothing.
     assert.deepEqual(book.signal(sig('08:10', { partCounter: 1 }), t('10:00')), { duplicate: false, late: true });
     const reports = book.due(t('10:01')).reports;
-    // 08:00–09:00: readings 1…1799 end in that hour → 1,799 parts (reading 0 only sets the base), 17 rejects
-    // (the counter rose at parts 100 … 1700); 09:00–10:00: readings 1800…3599 → 1,800 parts, 18 rejects.
+    // 08:00–09:00: the parts made up to the reading of 09:00:00 → 1,800 parts (reading 0 only sets the base),
+    // 18 rejects (the counter rose at parts 100 … 1800); 09:00–10:00: readings 1801…3599 → 1,799 parts, 17 rejects.
     const first = hourReport(reports, '08:00');
     const second = hourReport(reports, '09:00');
-    assert.equal(first.totalCount, 1799);
-    assert.equal(first.totalCount - first.goodCount, 17);
-    assert.equal(second.totalCount, 1800);
-    assert.equal(second.totalCount - second.goodCount, 18);
-    // P for 08:00–09:00 = 30 s × 1,799 / 3,600 s = 14.991667: the plan's 30 s per part is far from this machine's 2 s.
-    assert.equal(first.performance, 14.991667);
+    assert.equal(first.totalCount, 1800);
+    assert.equal(first.totalCount - first.goodCount, 18);
+    assert.equal(second.totalCount, 1799);
+    assert.equal(second.totalCount - second.goodCount, 17);
+    // P for 08:00–09:00 = 30 s × 1,800 / 3,600 s = 15: the plan's 30 s per part is far from this machine's 2 s.
+    assert.equal(first.performance, 15);
     assert.equal(first.idealCycleTimeSec, 30);
     assert.deepEqual(first.orders, ['MO-2026-0101']);
   });

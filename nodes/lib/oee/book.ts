@@ -6,7 +6,7 @@
 import type { ExceptionEvent } from '../escalation/types';
 import { validate } from '../validation';
 import { insertReading, pruneReadings } from './counters';
-import { foldReadings, machineTotals, MAX_READINGS, type MachineContext, type MachineRecord } from './machine';
+import { foldAcross, foldReadings, machineTotals, MAX_READINGS, type MachineContext, type MachineRecord } from './machine';
 import { belowThreshold, oeeFigures } from './figures';
 import { checkMaster, currentOperation, plannedOperations, type PlannedOperation } from './routing';
 import { ShiftCalendar, type Period } from './shifts';
@@ -147,17 +147,23 @@ export class OeeBook {
       if (now - machine.hourFrom > CATCH_UP_MS) machine.hourFrom = this.calendar.hourAt(now - CATCH_UP_MS).from;
       if (now - machine.shiftFrom > CATCH_UP_MS) machine.shiftFrom = this.calendar.shiftAt(now - CATCH_UP_MS).from;
       const reports: OeeReport[] = [];
+      const floor = Math.min(machine.hourFrom, machine.shiftFrom);
       for (let hour = this.calendar.hourWithShift(machine.hourFrom); hour.to + grace <= now; hour = this.calendar.hourWithShift(hour.to)) {
-        reports.push(this.report(machine, 'hour', hour, now));
+        reports.push(this.report(machine, 'hour', hour, now, floor));
         machine.hourFrom = hour.to;
       }
       for (let shift = this.calendar.shiftAt(machine.shiftFrom); shift.to + grace <= now; shift = this.calendar.shiftAt(shift.to)) {
-        reports.push(this.report(machine, 'shift', shift, now));
+        reports.push(this.report(machine, 'shift', shift, now, floor));
         machine.shiftFrom = shift.to;
       }
       if (reports.length > 0) {
         machine.late = 0;
         const keepFrom = Math.min(machine.hourFrom, machine.shiftFrom);
+        if (keepFrom > floor) {
+          const ctx = this.context(machine.equipment);
+          foldAcross(machine, 'parts', ctx, floor, keepFrom);
+          foldAcross(machine, 'rejects', ctx, floor, keepFrom);
+        }
         pruneStates(machine.states, keepFrom);
         pruneReadings(machine.parts, keepFrom);
         pruneReadings(machine.rejects, keepFrom);
@@ -286,8 +292,8 @@ export class OeeBook {
     };
   }
 
-  private report(machine: MachineRecord, period: 'hour' | 'shift', p: Period, now: number): OeeReport {
-    const t = machineTotals(machine, this.context(machine.equipment), p.from, p.to, now);
+  private report(machine: MachineRecord, period: 'hour' | 'shift', p: Period, now: number, floor: number): OeeReport {
+    const t = machineTotals(machine, this.context(machine.equipment), p.from, p.to, now, floor);
     const f = oeeFigures(t);
     return {
       reportId: `${machine.equipment}/${period}/${iso(p.from)}`,

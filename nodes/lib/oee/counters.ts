@@ -44,14 +44,6 @@ export function insertReading(readings: Reading[], at: number, value: number): I
   return 'added';
 }
 
-/** Each delta with the instant of the reading that ended it (the parts are counted when the PLC showed them). */
-export function* deltas(readings: readonly Reading[], counterMax?: number): Generator<[at: number, count: number]> {
-  for (let i = 1; i < readings.length; i += 1) {
-    const count = countBetween(readings[i - 1][1], readings[i][1], counterMax);
-    if (count > 0) yield [readings[i][0], count];
-  }
-}
-
 /** Drops readings before `from` except the last one, which stays as the base of the next delta. */
 export function pruneReadings(readings: Reading[], from: number): void {
   let keepFrom = 0;

@@ -1,7 +1,7 @@
 // OEE (设备综合效率): availability, performance, quality per machine per hour and shift, equipment status
 // for the ERP, and equipment-fault exceptions, from PLC / OPC UA signals.
 export { OeeBook } from './book';
-export { countBetween, insertReading, deltas, type Reading } from './counters';
+export { countBetween, insertReading, type Reading } from './counters';
 export { oeeFigures, belowThreshold, oeeAlarm } from './figures';
 export { checkMaster, currentOperation, plannedOperations } from './routing';
 export { ShiftCalendar } from './shifts';
