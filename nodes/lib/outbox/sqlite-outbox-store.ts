@@ -3,6 +3,8 @@
 // lowest id. Nothing about a delivery in flight is written: after a restart the heads are simply taken again
 // and re-sent with the same idempotency key. One process works one file. Every write goes through the file's
 // group commit (sqlite-file.ts): appends and settlements of one turn share one fsync with the other stores' writes.
+// Because one process works the file, what it appended is also kept in memory (RunCache) and a take reads the
+// runs to deliver from there: reading each item back from the file cost more than its delivery.
 import { randomUUID } from 'node:crypto';
 import { openSharedSqlite, type SharedSqliteFile } from '../stores/sqlite-file';
 import { withStoredPayload } from './stored-payload';
@@ -85,6 +87,93 @@ const toItem = (row: ItemRow): OutboxItem => {
   return withStoredPayload(fields, row.payload);
 };
 
+/** Items kept in memory at most (about 1 KB each for a progress update); beyond, runs are read from the file. */
+const RUN_CACHE_LIMIT = 10_000;
+
+/**
+ * The queued items of each partition, in id order, for the partitions whose every queued item this process
+ * appended since it emptied: then the head of the partition in the file is the first item here. A partition
+ * whose items are not all here (queued before this process, replayed, or past the limit) has no list and is
+ * read from the file until it empties. Changed only after the write it mirrors is committed.
+ */
+class RunCache {
+  private readonly runs = new Map<string, OutboxItem[]>();
+  private size = 0;
+
+  private static key(outbox: string, partition: string): string {
+    return `${outbox}\u0000${partition}`;
+  }
+
+  /** Items committed by one append, in order; `emptied` names the partitions that had no queued item before it. */
+  appended(items: readonly OutboxItem[], emptied: ReadonlySet<string>): void {
+    const started = new Set<string>();
+    for (const item of items) {
+      const key = RunCache.key(item.outbox, item.partition);
+      let run = this.runs.get(key);
+      if (emptied.has(key) && !started.has(key)) {
+        // The partition was empty in the file: a list still here is stale, its items gone some other way.
+        started.add(key);
+        this.drop(key);
+        this.runs.set(key, (run = []));
+      }
+      if (run === undefined) continue;
+      if (this.size >= RUN_CACHE_LIMIT) {
+        this.drop(key);
+        continue;
+      }
+      run.push(item);
+      this.size += 1;
+    }
+  }
+
+  /** The run of a partition from its head, when the head is the first item here. */
+  runFrom(outbox: string, partition: string, headId: number, limit: number): OutboxItem[] | undefined {
+    const run = this.runs.get(RunCache.key(outbox, partition));
+    return run !== undefined && run.length > 0 && run[0].id === String(headId) ? run.slice(0, limit) : undefined;
+  }
+
+  /** Items that left the queue (delivered, dead-lettered). */
+  removed(items: readonly OutboxItem[]): void {
+    for (const item of items) {
+      const key = RunCache.key(item.outbox, item.partition);
+      const run = this.runs.get(key);
+      if (!run) continue;
+      const at = run.findIndex((kept) => kept.id === item.id);
+      if (at < 0) continue;
+      run.splice(at, 1);
+      this.size -= 1;
+      if (run.length === 0) this.runs.delete(key);
+    }
+  }
+
+  /** A failed attempt, as the file now has it. */
+  failed(item: OutboxItem, failure: DeliveryFailure): void {
+    const kept = this.runs.get(RunCache.key(item.outbox, item.partition))?.find((k) => k.id === item.id);
+    if (!kept) return;
+    kept.attempts += 1;
+    kept.nextAttemptAt = failure.nextAttemptAt;
+    kept.lastError = failure.error;
+  }
+
+  drop(key: string): void;
+  drop(outbox: string, partition: string): void;
+  drop(keyOrOutbox: string, partition?: string): void {
+    const key = partition === undefined ? keyOrOutbox : RunCache.key(keyOrOutbox, partition);
+    this.size -= this.runs.get(key)?.length ?? 0;
+    this.runs.delete(key);
+  }
+
+  get empty(): boolean {
+    return this.size === 0;
+  }
+
+  static keyOf(outbox: string, partition: string): string {
+    return RunCache.key(outbox, partition);
+  }
+}
+
+const runCaches = new WeakMap<object, RunCache>();
+
 /** Partitions (per outbox) touched by one write, with an id each. */
 class PartitionIds {
   private readonly byOutbox = new Map<string, Map<string, number>>();
@@ -106,7 +195,8 @@ export class SqliteOutboxStore implements OutboxStore {
   private readonly shared: SharedSqliteFile;
   private closed = false;
   private readonly statements;
-  private readonly appendAll: (items: readonly NewOutboxItem[]) => OutboxItem[];
+  private readonly appendAll: (items: readonly NewOutboxItem[]) => { stored: OutboxItem[]; inserted: OutboxItem[]; emptied: Set<string> };
+  private readonly cache: RunCache;
   private readonly deliverAll: (items: readonly OutboxItem[]) => void;
   private readonly failOne: (item: OutboxItem, failure: DeliveryFailure) => void;
   private readonly deadLetterOne: (item: OutboxItem, reason: string) => void;
@@ -115,6 +205,10 @@ export class SqliteOutboxStore implements OutboxStore {
   constructor(readonly file: string) {
     this.shared = openSharedSqlite(file);
     const db = this.shared.db;
+    // One cache per open file, shared by every store on it: each must see all appends to know a partition whole.
+    let cache = runCaches.get(db);
+    if (!cache) runCaches.set(db, (cache = new RunCache()));
+    this.cache = cache;
     // An acknowledged send must survive a power cut, not only a crash: every commit reaches the disk.
     // Group commits keep that affordable. The setting is per connection, so the key-value store gains it too.
     db.pragma('synchronous = FULL');
@@ -178,6 +272,7 @@ export class SqliteOutboxStore implements OutboxStore {
       // Per outbox of the batch: whether it has dead letters at all (most often not: no lookup per item then).
       const hasDead = new Map<string, boolean>();
       const firstNew = new PartitionIds();
+      const inserted: OutboxItem[] = [];
       const stored = items.map((entry) => {
         const key = entry.idempotencyKey ?? randomUUID();
         const enqueuedAt = entry.enqueuedAt ?? now;
@@ -187,14 +282,23 @@ export class SqliteOutboxStore implements OutboxStore {
           hasDead.set(entry.outbox, (anyDead = s.anyDead.get(entry.outbox)!.n === 1));
         }
         const dead = anyDead ? s.heldDead.get(entry.outbox, key) : undefined;
-        const inserted = dead ? undefined : s.insert.run(entry.outbox, entry.partition, key, entry.payloadJson ?? JSON.stringify(entry.payload), enqueuedAt);
-        const id = inserted?.changes === 1 ? Number(inserted.lastInsertRowid) : (dead ?? s.heldQueued.get(entry.outbox, key))!.id;
-        // The first item of a partition in this batch is its head if it had none (ids only grow).
-        if (inserted?.changes === 1) firstNew.setIfAbsent(entry.outbox, entry.partition, id);
-        return { id: String(id), outbox: entry.outbox, partition: entry.partition, idempotencyKey: key, payload: entry.payload, enqueuedAt, attempts: 0, nextAttemptAt: 0 };
+        const json = entry.payloadJson ?? JSON.stringify(entry.payload);
+        const insert = dead ? undefined : s.insert.run(entry.outbox, entry.partition, key, json, enqueuedAt);
+        const id = insert?.changes === 1 ? Number(insert.lastInsertRowid) : (dead ?? s.heldQueued.get(entry.outbox, key))!.id;
+        const item = { id: String(id), outbox: entry.outbox, partition: entry.partition, idempotencyKey: key, payload: entry.payload, enqueuedAt, attempts: 0, nextAttemptAt: 0 };
+        if (insert?.changes === 1) {
+          // The first item of a partition in this batch is its head if it had none (ids only grow).
+          firstNew.setIfAbsent(entry.outbox, entry.partition, id);
+          // What a take hands out from memory: the stored text, as an item read back from the file would carry it.
+          inserted.push(withStoredPayload({ ...item, payload: undefined }, json));
+        }
+        return item;
       });
-      firstNew.forEach((outbox, partition, id) => s.headIfNone.run(outbox, partition, id));
-      return stored;
+      const emptied = new Set<string>();
+      firstNew.forEach((outbox, partition, id) => {
+        if (s.headIfNone.run(outbox, partition, id).changes === 1) emptied.add(RunCache.keyOf(outbox, partition));
+      });
+      return { stored, inserted, emptied };
     });
     const headsAgain = (touched: PartitionIds) =>
       touched.forEach((outbox, partition) => {
@@ -242,7 +346,10 @@ export class SqliteOutboxStore implements OutboxStore {
   async append(items: readonly NewOutboxItem[]): Promise<OutboxItem[]> {
     this.check();
     // In the file's group commit: the workflow step's state and audit writes of the same turn share its fsync.
-    return items.length === 0 ? [] : this.shared.commit(() => this.appendAll(items));
+    if (items.length === 0) return [];
+    const { stored, inserted, emptied } = await this.shared.commit(() => this.appendAll(items));
+    this.cache.appended(inserted, emptied);
+    return stored;
   }
 
   async take(outbox: string, request: TakeRequest): Promise<TakeResult> {
@@ -250,11 +357,14 @@ export class SqliteOutboxStore implements OutboxStore {
     const s = this.statements;
     const which = { outbox, now: request.now, busy: JSON.stringify([...request.busyPartitions]), limit: Math.max(0, request.limit) };
     const items: OutboxItem[] = [];
-    if (request.perPartition > 1) {
+    if (request.perPartition > 1 || !this.cache.empty) {
       for (const head of s.headIds.all(which)) {
-        const room = request.limit - items.length;
+        const room = Math.min(request.limit - items.length, request.perPartition);
         if (room <= 0) break;
-        for (const row of s.run.all(outbox, head.partition_key, head.id, Math.min(room, request.perPartition))) items.push(toItem(row));
+        const kept = this.cache.runFrom(outbox, head.partition_key, head.id, room);
+        if (kept) items.push(...kept);
+        else if (room === 1) items.push(toItem(s.get.get(head.id)!));
+        else for (const row of s.run.all(outbox, head.partition_key, head.id, room)) items.push(toItem(row));
       }
     } else for (const row of s.heads.all(which)) items.push(toItem(row));
     const due = s.nextDue.get(outbox, request.now)?.due;
@@ -263,17 +373,21 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async markDelivered(items: readonly OutboxItem[]): Promise<void> {
     this.check();
-    if (items.length > 0) await this.shared.commit(() => this.deliverAll(items));
+    if (items.length === 0) return;
+    await this.shared.commit(() => this.deliverAll(items));
+    this.cache.removed(items);
   }
 
   async markFailed(item: OutboxItem, failure: DeliveryFailure): Promise<void> {
     this.check();
     await this.shared.commit(() => this.failOne(item, failure));
+    this.cache.failed(item, failure);
   }
 
   async deadLetter(item: OutboxItem, reason: string): Promise<void> {
     this.check();
     await this.shared.commit(() => this.deadLetterOne(item, reason));
+    this.cache.removed([item]);
   }
 
   async listDeadLetters(outbox: string, options: { partition?: string; limit?: number } = {}): Promise<DeadLetter[]> {
@@ -284,7 +398,10 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async replayDeadLetters(outbox: string, ids?: readonly string[]): Promise<OutboxItem[]> {
     this.check();
-    return this.shared.commit(() => this.replay(outbox, ids));
+    const items = await this.shared.commit(() => this.replay(outbox, ids));
+    // Replayed items take new ids among the queued ones: their partitions are read from the file until they empty.
+    for (const item of items) this.cache.drop(item.outbox, item.partition);
+    return items;
   }
 
   async stats(outbox: string): Promise<OutboxStats> {
