@@ -5,17 +5,18 @@
 // (1) Sustained reports/s: 50,000 reports in messages of 50, 20 messages in flight, from the first send until the
 // ERP holds every update, and the CPU time of this process per report meanwhile. (2) Latency at 1,000 reports/s
 // (messages of 10 every 10 ms for 10 s): p50/p99 from a report's send to the ERP's receipt of its key.
-// PROGRESS_BENCH_ROUNDS sets the rounds (default 3).
+// The Redis store runs on a redis-server of the bench's own, as a plant must run it for the outbox to be durable:
+// AOF with appendfsync always, and the store requiring durable writes. PROGRESS_BENCH_ROUNDS sets the rounds
+// (default 3).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import helper from 'node-red-node-test-helper';
-import Redis from 'ioredis';
 import type { ErpEndpointNode } from '../../nodes/erp-endpoint/types';
 import type { ProgressReport } from '../../nodes/lib/progress/types';
 import { toWorkOrder, type WorkOrder } from '../../nodes/lib/plan-sync/work-order';
 import { mesStream } from '../integration/progress-push-mes';
-import { dropKeys, redisUrl } from '../integration/redis-fixture';
+import { ownRedis, type OwnRedis } from '../integration/redis-fixture';
 import { tempDir } from '../support/temp';
 import { monotonicMs, startRemoteErp, type RemoteErp } from './progress-push-erp';
 import { fmt, median } from './stats';
@@ -87,11 +88,11 @@ interface Rig {
 }
 
 /** Loads one flow: a bridge store of the kind asked (fresh), the ERP endpoint, progress-push and the ceiling. */
-async function load(erp: RemoteErp, store: Store, where: { dir: string; prefix: string }): Promise<void> {
+async function load(erp: RemoteErp, store: Store, where: { dir: string; prefix: string; redisUrl?: string }): Promise<void> {
   await helper.load(
     [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/progress-push/progress-push'), require('@node-red/nodes/core/common/25-catch'), ceilingNode],
     ([
-      store === 'sqlite' ? { id: 'store', type: 'bridge-store', storeType: 'sqlite', file: join(where.dir, `${where.prefix.replace(/\W/g, '-')}.sqlite`) } : { id: 'store', type: 'bridge-store', storeType: 'redis', url: redisUrl(), keyPrefix: where.prefix },
+      store === 'sqlite' ? { id: 'store', type: 'bridge-store', storeType: 'sqlite', file: join(where.dir, `${where.prefix.replace(/\W/g, '-')}.sqlite`) } : { id: 'store', type: 'bridge-store', storeType: 'redis', url: where.redisUrl, keyPrefix: where.prefix, requireDurable: true },
       { id: 'erp', type: 'erp-endpoint', name: 'bench ERP', baseUrl: erp.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 30, retryBaseSec: 0.05, retryMaxSec: 0.5 },
       { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', path: 'progress-updates', batchPath: 'progress-updates/batch', batchSize: 200, pushOn: 'report', snapshotMin: 60, boardThrottleMs: 1000, maxAttempts: 100, wires: [['answered'], []] },
       { id: 'ceiling', type: 'bench-progress-ceiling', endpoint: 'erp', wires: [['answered']] },
@@ -191,18 +192,13 @@ async function paced(r: Rig, nodeId: string, run: string): Promise<{ p50: number
   return { p50: at(0.5), p99: at(0.99), rate: total / sendSeconds };
 }
 
-async function redisThere(): Promise<boolean> {
-  const probe = new Redis(redisUrl(), { lazyConnect: true, retryStrategy: () => null, connectTimeout: 2000, maxRetriesPerRequest: 0 });
-  probe.on('error', () => undefined);
+/** A redis-server of the bench's own (AOF, appendfsync always), or a note saying why there is none. */
+async function durableRedis(dir: string, cleanups: Array<() => unknown>): Promise<OwnRedis | undefined> {
   try {
-    await probe.connect();
-    await probe.ping();
-    return true;
+    return await ownRedis({ after: (fn: () => unknown) => cleanups.push(fn) }, dir);
   } catch (err) {
-    progressPushNotes.push(`progress-push on Redis not measured: Redis at ${redisUrl()} did not answer (${(err as Error).message}).`);
-    return false;
-  } finally {
-    probe.disconnect();
+    progressPushNotes.push(`progress-push on Redis not measured: ${(err as Error).message}.`);
+    return undefined;
   }
 }
 
@@ -221,16 +217,16 @@ interface Figures {
 export async function benchProgressPush(): Promise<Row[]> {
   const erp = await startRemoteErp(ORDERS);
   const dir = tempDir('erp-mes-bench-progress-');
-  const stores: Store[] = (await redisThere()) ? ['sqlite', 'redis'] : ['sqlite'];
+  const cleanups: Array<() => unknown> = [];
+  const redis = await durableRedis(dir.path, cleanups);
+  const stores: Store[] = redis ? ['sqlite', 'redis'] : ['sqlite'];
   const ours: Record<Store, Figures> = { sqlite: { rate: [], cpuUs: [], p50: [], p99: [] }, redis: { rate: [], cpuUs: [], p50: [], p99: [] } };
   const ceiling: Figures = { rate: [], cpuUs: [], p50: [], p99: [] };
-  const prefixes: string[] = [];
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const store of stores) {
         const prefix = `bench:progress:${randomBytes(4).toString('hex')}:`;
-        prefixes.push(prefix);
-        await load(erp, store, { dir: dir.path, prefix });
+        await load(erp, store, { dir: dir.path, prefix, redisUrl: redis?.url });
         const r = rig(erp);
         const plans = helper.getNode('push');
         await new Promise<void>((resolve) => {
@@ -268,8 +264,8 @@ export async function benchProgressPush(): Promise<Row[]> {
   } finally {
     await helper.unload();
     await erp.close();
+    for (const cleanup of cleanups) await cleanup();
     dir.remove();
-    for (const prefix of prefixes) await dropKeys(prefix).catch(() => undefined);
   }
   const c = { rate: median(ceiling.rate), cpuUs: median(ceiling.cpuUs), p50: median(ceiling.p50), p99: median(ceiling.p99) };
   const rows: Row[] = [];

@@ -75,7 +75,7 @@ export interface OwnRedis {
 }
 
 /** A redis-server of this test's own, writing an AOF with fsync always into dir; killed after the test. */
-export async function ownRedis(t: TestContext, dir: string, extraArgs: string[] = []): Promise<OwnRedis> {
+export async function ownRedis(t: Pick<TestContext, 'after'>, dir: string, extraArgs: string[] = []): Promise<OwnRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = () =>
