@@ -7,12 +7,12 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import type { ProgressReport } from '../../nodes/lib/progress/types';
 import { toWorkOrder } from '../../nodes/lib/plan-sync/work-order';
-import { startPlantSimulator, type PlantSimulator } from '../../server/simulator/plant-simulator';
+import type { PlantSimulator } from '../../server/simulator/plant-simulator';
 import { eventually, tempDir } from '../support/temp';
-import { ownRedis, redisAvailable } from './redis-fixture';
+import { loadPushOnOwnRedis } from './progress-push-redis-flow';
+import { redisAvailable } from './redis-fixture';
 
 helper.init(require.resolve('node-red'));
-const nodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/progress-push/progress-push'), require('@node-red/nodes/core/common/25-catch')];
 
 type Answer = { ok: true; accepted: Record<string, number> } | { ok: false; error: string };
 
@@ -33,20 +33,9 @@ describe('progress-push when its outbox write fails', () => {
 
   it('pushes the updates of reports and a plan refused while Redis was down once the MES posts them again, each key once', async (t) => {
     if (!(await redisAvailable(t))) return;
-    const redis = await ownRedis(t, dir.path);
-    sim = await startPlantSimulator({ seedOrders: 3 });
-    await helper.load(
-      nodes,
-      ([
-        { id: 'store', type: 'bridge-store', storeType: 'redis', url: redis.url, keyPrefix: 'failure-test:', requireDurable: true },
-        { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.3 },
-        { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', path: 'progress-updates', batchPath: 'progress-updates/batch', batchSize: 50, pushOn: 'report', boardThrottleMs: 0, maxAttempts: 100, wires: [['accepted'], []] },
-        { id: 'accepted', type: 'helper' },
-        { id: 'catcher', type: 'catch', scope: ['push'], uncaught: false, wires: [['caught']] },
-        { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
-      { erp: { password: 'demo-erp-pass' } },
-    );
+    const loaded = await loadPushOnOwnRedis(t, dir.path, 'failure-test:');
+    const redis = loaded.redis;
+    sim = loaded.sim;
     const push = helper.getNode('push');
     const answers = new Map<number, (a: Answer) => void>();
     helper.getNode('accepted').on('input', (m: unknown) => {
