@@ -100,7 +100,7 @@ class RunCache {
   private readonly runs = new Map<string, OutboxItem[]>();
   private size = 0;
 
-  private static key(outbox: string, partition: string): string {
+  static keyOf(outbox: string, partition: string): string {
     return `${outbox}\u0000${partition}`;
   }
 
@@ -108,7 +108,7 @@ class RunCache {
   appended(items: readonly OutboxItem[], emptied: ReadonlySet<string>): void {
     const started = new Set<string>();
     for (const item of items) {
-      const key = RunCache.key(item.outbox, item.partition);
+      const key = RunCache.keyOf(item.outbox, item.partition);
       let run = this.runs.get(key);
       if (emptied.has(key) && !started.has(key)) {
         // The partition was empty in the file: a list still here is stale, its items gone some other way.
@@ -128,14 +128,14 @@ class RunCache {
 
   /** The run of a partition from its head, when the head is the first item here. */
   runFrom(outbox: string, partition: string, headId: number, limit: number): OutboxItem[] | undefined {
-    const run = this.runs.get(RunCache.key(outbox, partition));
+    const run = this.runs.get(RunCache.keyOf(outbox, partition));
     return run !== undefined && run.length > 0 && run[0].id === String(headId) ? run.slice(0, limit) : undefined;
   }
 
   /** Items that left the queue (delivered, dead-lettered). */
   removed(items: readonly OutboxItem[]): void {
     for (const item of items) {
-      const key = RunCache.key(item.outbox, item.partition);
+      const key = RunCache.keyOf(item.outbox, item.partition);
       const run = this.runs.get(key);
       if (!run) continue;
       const at = run.findIndex((kept) => kept.id === item.id);
@@ -148,27 +148,21 @@ class RunCache {
 
   /** A failed attempt, as the file now has it. */
   failed(item: OutboxItem, failure: DeliveryFailure): void {
-    const kept = this.runs.get(RunCache.key(item.outbox, item.partition))?.find((k) => k.id === item.id);
+    const kept = this.runs.get(RunCache.keyOf(item.outbox, item.partition))?.find((k) => k.id === item.id);
     if (!kept) return;
     kept.attempts += 1;
     kept.nextAttemptAt = failure.nextAttemptAt;
     kept.lastError = failure.error;
   }
 
-  drop(key: string): void;
-  drop(outbox: string, partition: string): void;
-  drop(keyOrOutbox: string, partition?: string): void {
-    const key = partition === undefined ? keyOrOutbox : RunCache.key(keyOrOutbox, partition);
+  /** Forgets a partition (by keyOf): it is read from the file until it empties. */
+  drop(key: string): void {
     this.size -= this.runs.get(key)?.length ?? 0;
     this.runs.delete(key);
   }
 
   get empty(): boolean {
     return this.size === 0;
-  }
-
-  static keyOf(outbox: string, partition: string): string {
-    return RunCache.key(outbox, partition);
   }
 }
 
@@ -400,7 +394,7 @@ export class SqliteOutboxStore implements OutboxStore {
     this.check();
     const items = await this.shared.commit(() => this.replay(outbox, ids));
     // Replayed items take new ids among the queued ones: their partitions are read from the file until they empty.
-    for (const item of items) this.cache.drop(item.outbox, item.partition);
+    for (const item of items) this.cache.drop(RunCache.keyOf(item.outbox, item.partition));
     return items;
   }
 
