@@ -1,6 +1,8 @@
 // The words of actual-vs-standard cost (标准成本 vs 实际成本): the ERP's standard cost in, the MES's time logs
 // in, the released requisitions and job reports the bridge already sees, and the variance record out.
 
+import type { MaterialIssue } from '../overdraw/types';
+
 export type CostElement = 'material' | 'labour' | 'machine';
 export const COST_ELEMENTS: readonly CostElement[] = ['material', 'labour', 'machine'];
 
@@ -34,14 +36,7 @@ export interface CostEvent {
 }
 
 /** A released requisition as material-overdraw sends it (its MaterialIssue): what was handed to the line. */
-export interface IssuedMaterial {
-  requisitionId: string;
-  orderNo: string;
-  opNo?: string;
-  materialCode: string;
-  qty: number;
-  unit: string;
-}
+export type IssuedMaterial = Pick<MaterialIssue, 'requisitionId' | 'orderNo' | 'materialCode' | 'qty' | 'unit'> & Partial<Pick<MaterialIssue, 'opNo'>>;
 
 /** An explicit completion (topic 'complete'): the MES or a person says the order is done. */
 export interface OrderCompletion {

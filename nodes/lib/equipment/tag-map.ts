@@ -2,25 +2,15 @@
 // stands for. Rows come from the editor (or a flow file) as plain objects; they are checked once, at deploy, and a
 // bad row is refused with a sentence naming the row and the field, so a typo never turns into silent zeros.
 
-export const EQUIPMENT_STATES = ['running', 'idle', 'fault', 'maintenance'] as const;
-export type EquipmentState = (typeof EQUIPMENT_STATES)[number];
+import { EQUIPMENT_STATES, type EquipmentSignal, type EquipmentState } from '../oee/types';
+
+// The reading the maps produce is schemas/equipment-signal, whose type the OEE side owns.
+export { EQUIPMENT_STATES, type EquipmentSignal, type EquipmentState };
 export const SIGNAL_FIELDS = ['state', 'partCounter', 'rejectCounter', 'spindleSpeed', 'temperature'] as const;
 export type SignalField = (typeof SIGNAL_FIELDS)[number];
 export const REGISTER_TYPES = ['uint16', 'int16', 'uint32', 'int32'] as const;
 /** How a value sits in holding registers: 32-bit values take two registers, high word first (Modbus big-endian). */
 export type RegisterType = (typeof REGISTER_TYPES)[number];
-
-/** One reading of one machine at one instant (schemas/equipment-signal, owned by the OEE side). */
-export interface EquipmentSignal {
-  equipment: string;
-  at: string;
-  state?: EquipmentState;
-  partCounter?: number;
-  rejectCounter?: number;
-  spindleSpeed?: number;
-  temperature?: number;
-  source?: 'opcua' | 'modbus';
-}
 
 interface TagBase {
   /** 1-based row number in the editor's list, for error sentences. */

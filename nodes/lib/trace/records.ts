@@ -2,21 +2,13 @@
 // Record ids: the report's event id, the inspection's record id (or order/op/code@time, as the MES gives no
 // other), the issue's requisition id: the same message twice is the same record, stored once.
 import type { QualityRecord } from '../escalation/defect-rate';
+import type { MaterialIssue } from '../overdraw/types';
 import type { WorkOrder } from '../plan-sync/work-order';
 import type { ProgressReport } from '../progress/types';
 import type { OrderPlan, TraceRecord } from './types';
 
-/** A material issue as material-overdraw releases it (schemas/material-issue.schema.json). */
-export interface MaterialIssueMessage {
-  requisitionId: string;
-  orderNo: string;
-  opNo?: string;
-  materialCode: string;
-  qty: number;
-  unit: string;
-  lot?: string;
-  issuedAt: string;
-}
+/** What the trace reads of a material issue as material-overdraw releases it (schemas/material-issue.schema.json). */
+export type MaterialIssueMessage = Pick<MaterialIssue, 'requisitionId' | 'orderNo' | 'materialCode' | 'qty' | 'unit' | 'lot' | 'issuedAt'> & Partial<Pick<MaterialIssue, 'opNo'>>;
 
 export function reportRecord(r: ProgressReport): TraceRecord {
   return {
