@@ -7,7 +7,7 @@
 // (messages of 10 every 10 ms for 10 s): p50/p99 from a report's send to the ERP's receipt of its key.
 // The Redis store runs on a redis-server of the bench's own, as a plant must run it for the outbox to be durable:
 // AOF with appendfsync always, and the store requiring durable writes. PROGRESS_BENCH_ROUNDS sets the rounds
-// (default 3).
+// (default 3); PROGRESS_BENCH_STORES=redis (or sqlite) measures one store only (the ceiling still runs beside it).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
@@ -219,7 +219,8 @@ export async function benchProgressPush(): Promise<Row[]> {
   const dir = tempDir('erp-mes-bench-progress-');
   const cleanups: Array<() => unknown> = [];
   const redis = await durableRedis(dir.path, cleanups);
-  const stores: Store[] = redis ? ['sqlite', 'redis'] : ['sqlite'];
+  const only = process.env.PROGRESS_BENCH_STORES?.split(',').map((s) => s.trim());
+  const stores = (redis ? (['sqlite', 'redis'] as Store[]) : (['sqlite'] as Store[])).filter((s) => !only || only.includes(s));
   const ours: Record<Store, Figures> = { sqlite: { rate: [], cpuUs: [], p50: [], p99: [] }, redis: { rate: [], cpuUs: [], p50: [], p99: [] } };
   const ceiling: Figures = { rate: [], cpuUs: [], p50: [], p99: [] };
   try {

@@ -5,10 +5,11 @@ import { describe, it, type TestContext } from 'node:test';
 import { Outbox } from '../../nodes/lib/outbox/outbox';
 import { RedisOutboxStore } from '../../nodes/lib/outbox/redis-outbox-store';
 import type { OutboxStore } from '../../nodes/lib/outbox/types';
+import Redis from 'ioredis';
 import type { RedisConnection } from '../../nodes/lib/stores/redis-connection';
 import { outboxContract } from './outbox-contract';
 import { openStore } from './outbox-child';
-import { FakeErp } from './outbox-erp';
+import { FakeErp, outboxEvents } from './outbox-erp';
 import { connect, dropKeys, redisAvailable, redisUrl, testPrefix } from './redis-fixture';
 
 /** Workers on one prefix; each open() is another consumer with its own connection. */
@@ -30,6 +31,20 @@ async function workers(t: TestContext, claimIdleMs = 300) {
       const worker = openStore(spec, { claimIdleMs, ...options });
       opened.push(worker);
       return worker.store;
+    },
+    /** Who holds the outbox's entries now (the consumer group's pending list): consumer name → count. */
+    async pending(outbox = 'erp'): Promise<Map<string, number>> {
+      const admin = new Redis(redisUrl());
+      try {
+        const [, , , consumers] = (await admin.xpending(`${prefix}outbox:${outbox}:stream`, 'delivery')) as [number, string, string, Array<[string, string]> | null];
+        return new Map((consumers ?? []).map(([name, count]) => [name, Number(count)]));
+      } catch (err) {
+        // No worker has made the consumer group yet: nobody holds anything.
+        if (/NOGROUP/.test((err as Error).message)) return new Map();
+        throw err;
+      } finally {
+        admin.disconnect();
+      }
     },
     /** The worker's process dies: its connection is gone, nothing is handed over. */
     async crash(store: OutboxStore) {
@@ -100,6 +115,70 @@ describe('outbox on Redis, several workers', () => {
     const staying = w.open();
     const taken = await staying.take('erp', { limit: 10, perPartition: 10, busyPartitions: new Set(), now: Date.now() });
     assert.deepEqual(taken.items.map((i) => (i.payload as { seq: number }).seq), [1, 2, 3]);
+  });
+});
+
+describe("a worker's own appends", () => {
+  const fast = { pollMs: 20, backoff: { baseMs: 1, maxMs: 4 } };
+  const everything = () => ({ limit: 100, perPartition: 100, busyPartitions: new Set<string>(), now: Date.now() });
+
+  it('a delivering worker holds what it appends in the same step, and hands it out with its payload without reading it back', async (t) => {
+    const w = await workers(t);
+    if (!w) return;
+    const store = w.open() as RedisOutboxStore;
+    assert.deepEqual((await store.take('erp', everything())).items, [], 'the worker has started on the outbox');
+    const producer = new Outbox('erp', store);
+    t.after(() => producer.close());
+    // In one append: the same key twice is stored once, and both callers get its id.
+    const [a, b, c, again] = await Promise.all([producer.enqueue(report('MO-1', 1)), producer.enqueue(report('MO-1', 2)), producer.enqueue({ ...report('MO-2', 1), idempotencyKey: 'MO-2/1' }), producer.enqueue({ ...report('MO-2', 1), idempotencyKey: 'MO-2/1' })]);
+    assert.equal(again.id, c.id);
+    assert.deepEqual(await w.pending(), new Map([[store.consumerName, 3]]), 'held by the appending worker before any take');
+    const taken = (await store.take('erp', everything())).items;
+    assert.deepEqual(taken.map((i) => i.id).sort(), [a.id, b.id, c.id].sort());
+    assert.deepEqual(taken.filter((i) => i.partition === 'MO-1').map((i) => i.payload), [{ orderNo: 'MO-1', seq: 1 }, { orderNo: 'MO-1', seq: 2 }]);
+  });
+
+  it('a process that only appends leaves its entries to the workers that deliver', async (t) => {
+    const w = await workers(t);
+    if (!w) return;
+    const producer = new Outbox('erp', w.open());
+    t.after(() => producer.close());
+    await Promise.all([1, 2, 3].map((seq) => producer.enqueue(report('MO-3', seq))));
+    assert.deepEqual(await w.pending(), new Map(), 'nobody holds them yet');
+    const worker = w.open() as RedisOutboxStore;
+    assert.deepEqual((await worker.take('erp', everything())).items.map((i) => (i.payload as { seq: number }).seq), [1, 2, 3]);
+    assert.deepEqual(await w.pending(), new Map([[worker.consumerName, 3]]));
+  });
+
+  it('past its read-ahead a worker holds only part of an append; the rest is read from the stream and delivered in order', async (t) => {
+    const w = await workers(t);
+    if (!w) return;
+    const store = w.open({ readAhead: 3 }) as RedisOutboxStore;
+    await store.take('erp', everything());
+    const outbox = new Outbox('erp', store, { ...fast, maxInFlight: 2 });
+    t.after(() => outbox.close());
+    await Promise.all(Array.from({ length: 10 }, (_, seq) => outbox.enqueue(report('MO-4', seq))));
+    assert.deepEqual(await w.pending(), new Map([[store.consumerName, 3]]));
+    const erp = new FakeErp();
+    const settled = outboxEvents(outbox, 'delivered', 10);
+    outbox.start(erp.deliver);
+    await settled;
+    assert.deepEqual(erp.applied.get('MO-4'), Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(await outbox.stats(), { outbox: 'erp', depth: 0, delivered: 10, retries: 0, deadLettered: 0, deadLetters: 0 });
+  });
+
+  it('an item marked delivered twice (settled meanwhile by another worker) leaves its queue once and is counted once', async (t) => {
+    const w = await workers(t);
+    if (!w) return;
+    const store = w.open();
+    const producer = new Outbox('erp', store);
+    t.after(() => producer.close());
+    await Promise.all([1, 2, 3].map((seq) => producer.enqueue(report('MO-5', seq))));
+    const [first] = (await store.take('erp', everything())).items;
+    await store.markDelivered([first]);
+    await store.markDelivered([first]);
+    assert.deepEqual({ ...(await store.stats('erp')), oldestEnqueuedAt: undefined }, { outbox: 'erp', depth: 2, oldestEnqueuedAt: undefined, delivered: 1, retries: 0, deadLettered: 0, deadLetters: 0 });
+    assert.deepEqual((await store.take('erp', everything())).items.map((i) => (i.payload as { seq: number }).seq), [2, 3]);
   });
 });
 

@@ -2,11 +2,13 @@
 // alive by a heartbeat so that no other worker claims them, read again after a lost reply, and handed over
 // at once when it closes. Entries of workers that stopped renewing theirs are claimed (XAUTOCLAIM) after
 // claimIdleMs. Which held entry may be delivered is the store's business (redis-outbox-store.ts).
+// A working consumer takes its own appends as they are written (the append script reads them into its pending
+// list, see holdAppended), so the stream is read with XREADGROUP only for entries nobody took that way: from
+// other processes that were full or not delivering, replays, or a recovery.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { RedisConnection } from '../stores/redis-connection';
 import type { OutboxScripts } from './redis-outbox-scripts';
-import { withStoredPayload } from './stored-payload';
 
 export const GROUP = 'delivery';
 
@@ -15,8 +17,8 @@ export interface HeldEntry {
   id: string;
   partition: string;
   idempotencyKey: string;
-  /** Parsed when first read (see stored-payload.ts). */
-  payload: unknown;
+  /** The payload as stored (JSON text): parsed only when a delivered item's payload is read (stored-payload.ts). */
+  payloadJson: string;
   enqueuedAt: number;
 }
 
@@ -30,9 +32,12 @@ interface OutboxWork {
    * connection dropped (ioredis sends it again, and the second read gets the next entries). Read it again.
    */
   recover: boolean;
+  /** The stream may hold entries no worker has read: read it on the next refresh, not only every readEveryMs. */
+  unread: boolean;
+  lastReadAt: number;
 }
 
-type StreamEntries = Array<[id: string, fields: string[] | null]>;
+export type StreamEntries = Array<[id: string, fields: string[] | null]>;
 
 /** Stream ids are "ms-seq": compare the numbers, not the strings. */
 export function compareStreamIds(a: string, b: string): number {
@@ -46,7 +51,7 @@ export function entryOf(id: string, fields: string[] | null): HeldEntry | undefi
   if (!fields) return undefined;
   const f: Record<string, string> = {};
   for (let i = 0; i < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-  return withStoredPayload({ id, partition: f.p, idempotencyKey: f.k, enqueuedAt: Number(f.t) }, f.d);
+  return { id, partition: f.p, idempotencyKey: f.k, enqueuedAt: Number(f.t), payloadJson: f.d };
 }
 
 export interface GroupConsumerOptions {
@@ -54,14 +59,17 @@ export interface GroupConsumerOptions {
   consumer?: string;
   /** Entries a worker has not renewed for this long are claimed by another (its owner is taken as dead), ms. */
   claimIdleMs?: number;
-  /** New entries a worker holds at most before delivering some. */
+  /** New entries a worker holds at most before delivering some (read or appended by it). */
   readAhead?: number;
+  /** How often the stream is read for entries nobody took when nothing says there are some, ms. */
+  readEveryMs?: number;
 }
 
 export class GroupConsumer {
   readonly name: string;
   private readonly claimIdleMs: number;
   private readonly readAhead: number;
+  private readonly readEveryMs: number;
   private readonly work = new Map<string, OutboxWork>();
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -74,6 +82,7 @@ export class GroupConsumer {
     this.name = options.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
     this.readAhead = options.readAhead ?? 1000;
+    this.readEveryMs = options.readEveryMs ?? 250;
     connection.on('state', this.onLinkState);
     // Renew what this worker holds well within claimIdleMs, even while every delivery is slow.
     this.heartbeat = setInterval(() => void this.touchAll(0).catch(() => undefined), Math.max(50, Math.floor(this.claimIdleMs / 3)));
@@ -98,9 +107,37 @@ export class GroupConsumer {
       work.groupReady = false;
       work.held.clear();
       work.recover = true;
+      work.unread = true;
       await this.refreshWork(outbox, await this.workOf(outbox));
     }
     return work.held;
+  }
+
+  /**
+   * How many of its own new entries an append may read into this consumer now: none before this worker has
+   * started on the outbox (a process that only appends leaves them to the workers), else up to readAhead.
+   */
+  room(outbox: string): number {
+    const work = this.work.get(outbox);
+    return work?.groupReady ? Math.max(0, this.readAhead - work.held.size) : 0;
+  }
+
+  /**
+   * Entries an append read into this consumer: its own (fields known, payload text from memory) and any older
+   * ones nobody had read (fields from the reply). `left` new entries stayed unread for a later refresh.
+   */
+  holdAppended(outbox: string, own: readonly HeldEntry[], others: StreamEntries, left: number): void {
+    const work = this.work.get(outbox);
+    if (!work) return;
+    for (const entry of own) work.held.set(entry.id, entry);
+    this.hold(work, others);
+    if (left > 0) work.unread = true;
+  }
+
+  /** Something appended entries without holding them (a replay): read the stream on the next refresh. */
+  expectUnread(outbox: string): void {
+    const work = this.work.get(outbox);
+    if (work) work.unread = true;
   }
 
   /** Entries settled (by this worker or, after a claim, another): no longer held. */
@@ -120,7 +157,7 @@ export class GroupConsumer {
   private async workOf(outbox: string): Promise<OutboxWork> {
     let work = this.work.get(outbox);
     if (!work) {
-      work = { held: new Map(), groupReady: false, lastClaimAt: 0, recover: true };
+      work = { held: new Map(), groupReady: false, lastClaimAt: 0, recover: true, unread: true, lastReadAt: 0 };
       this.work.set(outbox, work);
     }
     if (!work.groupReady) {
@@ -144,9 +181,15 @@ export class GroupConsumer {
       work.lastClaimAt = Date.now();
       await this.claimFromDeadWorkers(outbox, work);
     }
-    if (work.held.size < this.readAhead) {
-      const read = (await this.connection.client.xreadgroup('GROUP', GROUP, this.name, 'COUNT', this.readAhead - work.held.size, 'STREAMS', this.streamOf(outbox), '>')) as Array<[string, StreamEntries]> | null;
-      this.hold(work, read?.[0]?.[1] ?? []);
+    const room = this.readAhead - work.held.size;
+    if (room > 0 && (work.unread || Date.now() - work.lastReadAt >= this.readEveryMs)) {
+      work.unread = false;
+      work.lastReadAt = Date.now();
+      const read = (await this.connection.client.xreadgroup('GROUP', GROUP, this.name, 'COUNT', room, 'STREAMS', this.streamOf(outbox), '>')) as Array<[string, StreamEntries]> | null;
+      const entries = read?.[0]?.[1] ?? [];
+      this.hold(work, entries);
+      // A full read may have left more behind.
+      if (entries.length >= room) work.unread = true;
     }
   }
 

@@ -11,25 +11,67 @@
 //   p outboxes             set of outbox names
 import type Redis from 'ioredis';
 
+/** Arguments a script hands to one command at most: Lua's unpack() fails past a few thousand. */
+const CHUNK = 'local CHUNK = 500';
+
 const SCRIPTS = {
-  // KEYS: stream, keys, outboxes, queue per item. ARGV: outbox, then per item partition, key, payload, enqueuedAt.
+  // KEYS: stream, keys, outboxes, queue per item. ARGV: outbox, group, consumer, hold, then per item partition, key,
+  // payload, enqueuedAt. Appends the items whose keys are not held, each partition's ids in one RPUSH and the keys
+  // in one HSET (an AOF line per command, not per item). Then, with hold > 0, reads up to hold new entries into
+  // this consumer at once, so the worker delivers its own appends from memory instead of reading them back.
+  // Returns {id per item, ids of this call's entries now held, other entries read (id, fields, …), new entries}.
   bridgeOutboxAppend: `
+${CHUNK}
 redis.call('SADD', KEYS[3], ARGV[1])
-local out = {}
-for i = 1, #KEYS - 3 do
-  local a = 1 + (i - 1) * 4
+local n = #KEYS - 3
+local wanted = {}
+for i = 1, n do wanted[i] = ARGV[4 + (i - 1) * 4 + 2] end
+local held = {}
+for s = 1, n, CHUNK do
+  local part = redis.call('HMGET', KEYS[2], unpack(wanted, s, math.min(s + CHUNK - 1, n)))
+  for j = 1, #part do held[s + j - 1] = part[j] end
+end
+local out, fresh, isNew, queues, order, keyIds = {}, {}, {}, {}, {}, {}
+local added = 0
+for i = 1, n do
+  local a = 4 + (i - 1) * 4
   local key = ARGV[a + 2]
-  local held = redis.call('HGET', KEYS[2], key)
-  if held then
-    out[i] = held
-  else
-    local id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[a + 1], 'k', key, 'd', ARGV[a + 3], 't', ARGV[a + 4])
-    redis.call('RPUSH', KEYS[3 + i], id)
-    redis.call('HSET', KEYS[2], key, id)
-    out[i] = id
+  local id = held[i] or fresh[key]
+  if not id then
+    id = redis.call('XADD', KEYS[1], '*', 'p', ARGV[a + 1], 'k', key, 'd', ARGV[a + 3], 't', ARGV[a + 4])
+    fresh[key] = id
+    isNew[id] = true
+    added = added + 1
+    local q = KEYS[3 + i]
+    if not queues[q] then queues[q] = {}; order[#order + 1] = q end
+    table.insert(queues[q], id)
+    keyIds[#keyIds + 1] = key
+    keyIds[#keyIds + 1] = id
+  end
+  out[i] = id
+end
+for _, q in ipairs(order) do
+  local ids = queues[q]
+  for s = 1, #ids, CHUNK do redis.call('RPUSH', q, unpack(ids, s, math.min(s + CHUNK - 1, #ids))) end
+end
+for s = 1, #keyIds, 2 * CHUNK do redis.call('HSET', KEYS[2], unpack(keyIds, s, math.min(s + 2 * CHUNK - 1, #keyIds))) end
+local mine, others = {}, {}
+local hold = tonumber(ARGV[4])
+if added > 0 and hold > 0 then
+  -- pcall: without the group (no worker has started yet) the entries simply stay unread.
+  local read = redis.pcall('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', hold, 'STREAMS', KEYS[1], '>')
+  if type(read) == 'table' and read[1] then
+    for _, e in ipairs(read[1][2]) do
+      if isNew[e[1]] then
+        mine[#mine + 1] = e[1]
+      else
+        others[#others + 1] = e[1]
+        others[#others + 1] = e[2]
+      end
+    end
   end
 end
-return out`,
+return {out, mine, others, added}`,
 
   // KEYS: tries, queue per partition. ARGV: how many ids of each queue. Per queue: id, tries, id, tries… ('' = none).
   bridgeOutboxHeads: `
@@ -48,23 +90,61 @@ for i = 2, #KEYS do
 end
 return out`,
 
-  // KEYS: stream, tries, keys, counters, queue per item. ARGV: group, then per item id, key. Returns how many
-  // were still queued (another worker may have settled an item it claimed).
+  // KEYS: stream, tries, keys, counters, queue per item. ARGV: group, then per item id, key. A partition's items
+  // that are the head run of its queue (the usual case) leave it in one LTRIM; ids and keys are dropped, acked and
+  // deleted in one command each. Returns how many were still queued (another worker may have settled an item it
+  // claimed).
   bridgeOutboxDelivered: `
-local n = 0
-for i = 5, #KEYS do
-  local a = 2 + (i - 5) * 2
-  local id, key = ARGV[a], ARGV[a + 1]
-  if redis.call('LREM', KEYS[i], 1, id) == 1 then
-    n = n + 1
-    redis.call('HDEL', KEYS[2], id)
-    if redis.call('HGET', KEYS[3], key) == id then redis.call('HDEL', KEYS[3], key) end
-  end
-  redis.call('XACK', KEYS[1], ARGV[1], id)
-  redis.call('XDEL', KEYS[1], id)
+${CHUNK}
+local n = #KEYS - 4
+local queues, order = {}, {}
+for i = 1, n do
+  local q = KEYS[4 + i]
+  if not queues[q] then queues[q] = {}; order[#order + 1] = q end
+  table.insert(queues[q], i)
 end
-if n > 0 then redis.call('HINCRBY', KEYS[4], 'delivered', n) end
-return n`,
+local gone, goneKeys, all = {}, {}, {}
+for i = 1, n do all[i] = ARGV[2 * i] end
+for _, q in ipairs(order) do
+  local items = queues[q]
+  local head = redis.call('LRANGE', q, 0, #items - 1)
+  local run = #head == #items
+  for j = 1, #items do
+    if not run then break end
+    run = head[j] == ARGV[2 * items[j]]
+  end
+  if run then
+    redis.call('LTRIM', q, #items, -1)
+    for j = 1, #items do gone[#gone + 1] = items[j] end
+  else
+    for j = 1, #items do
+      if redis.call('LREM', q, 1, ARGV[2 * items[j]]) == 1 then gone[#gone + 1] = items[j] end
+    end
+  end
+end
+local ids, keys = {}, {}
+for j, i in ipairs(gone) do
+  ids[j] = ARGV[2 * i]
+  keys[j] = ARGV[2 * i + 1]
+end
+for s = 1, #ids, CHUNK do
+  local e = math.min(s + CHUNK - 1, #ids)
+  redis.call('HDEL', KEYS[2], unpack(ids, s, e))
+  -- A key replayed meanwhile names a newer id: it stays held.
+  local holds = redis.call('HMGET', KEYS[3], unpack(keys, s, e))
+  local drop = {}
+  for j = 1, #holds do
+    if holds[j] == ids[s + j - 1] then drop[#drop + 1] = keys[s + j - 1] end
+  end
+  if #drop > 0 then redis.call('HDEL', KEYS[3], unpack(drop)) end
+end
+for s = 1, n, CHUNK do
+  local e = math.min(s + CHUNK - 1, n)
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(all, s, e))
+  redis.call('XDEL', KEYS[1], unpack(all, s, e))
+end
+if #gone > 0 then redis.call('HINCRBY', KEYS[4], 'delivered', #gone) end
+return #gone`,
 
   // KEYS: tries, counters, queue. ARGV: id, nextAttemptAt, error. Returns the attempts now, 0 if no longer queued.
   bridgeOutboxFailed: `

@@ -5,9 +5,9 @@
 // Writes wait for the server's durability check when "require durable writes" is on (see RedisConnection).
 import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from '../stores/redis-connection';
-import { compareStreamIds, entryOf, GROUP, GroupConsumer, type GroupConsumerOptions } from './redis-outbox-consumer';
+import { compareStreamIds, entryOf, GROUP, GroupConsumer, type GroupConsumerOptions, type StreamEntries } from './redis-outbox-consumer';
 import { outboxScripts, type OutboxScripts } from './redis-outbox-scripts';
-import { payloadJson, withStoredPayload } from './stored-payload';
+import { withStoredPayload } from './stored-payload';
 import type { DeadLetter, DeliveryFailure, NewOutboxItem, OutboxItem, OutboxStats, OutboxStore, StoreDurability, TakeRequest, TakeResult } from './types';
 
 export { compareStreamIds } from './redis-outbox-consumer';
@@ -18,6 +18,13 @@ function parseTries(value: string): { attempts: number; nextAttemptAt: number; l
   const first = value.indexOf('\n');
   const second = value.indexOf('\n', first + 1);
   return { attempts: Number(value.slice(0, first)), nextAttemptAt: Number(value.slice(first + 1, second)), lastError: value.slice(second + 1) };
+}
+
+/** A script's flat [id, fields, id, fields…] as stream entries. */
+function pairsOf(flat: Array<string | string[]>): StreamEntries {
+  const entries: StreamEntries = [];
+  for (let i = 0; i < flat.length; i += 2) entries.push([flat[i] as string, flat[i + 1] as string[]]);
+  return entries;
 }
 
 export class RedisOutboxStore implements OutboxStore {
@@ -55,24 +62,37 @@ export class RedisOutboxStore implements OutboxStore {
     if (items.length === 0) return [];
     await this.connection.assertDurable();
     const now = Date.now();
-    const entries = items.map((entry) => ({ ...entry, idempotencyKey: entry.idempotencyKey ?? randomUUID(), enqueuedAt: entry.enqueuedAt ?? now }));
+    const entries = items.map((entry) => ({ ...entry, idempotencyKey: entry.idempotencyKey ?? randomUUID(), enqueuedAt: entry.enqueuedAt ?? now, payloadJson: entry.payloadJson ?? JSON.stringify(entry.payload) }));
     // One script per outbox named in the batch, all in one pipeline (usually there is just one).
     const byOutbox = new Map<string, number[]>();
     entries.forEach((e, i) => (byOutbox.get(e.outbox) ?? byOutbox.set(e.outbox, []).get(e.outbox)!).push(i));
     const pipeline = this.connection.client.pipeline();
     for (const [outbox, indexes] of byOutbox) {
+      const room = this.consumer.room(outbox);
       const keys = [this.key(outbox, 'stream'), this.key(outbox, 'keys'), this.connection.key('outboxes'), ...indexes.map((i) => this.queue(outbox, entries[i].partition))];
-      const args = [outbox, ...indexes.flatMap((i) => [entries[i].partition, entries[i].idempotencyKey, entries[i].payloadJson ?? JSON.stringify(entries[i].payload), entries[i].enqueuedAt])];
+      const args = [outbox, GROUP, this.consumer.name, room, ...indexes.flatMap((i) => [entries[i].partition, entries[i].idempotencyKey, entries[i].payloadJson, entries[i].enqueuedAt])];
       (pipeline as unknown as OutboxScripts).bridgeOutboxAppend(keys.length, ...keys, ...args);
     }
     const results = (await pipeline.exec()) ?? [];
     const ids: string[] = new Array(entries.length);
-    [...byOutbox.values()].forEach((indexes, n) => {
+    [...byOutbox].forEach(([outbox, indexes], n) => {
       const [err, reply] = results[n] ?? [new Error('no reply')];
       if (err) throw new Error(`Redis at ${this.connection.label} did not store ${indexes.length} outbox item(s): ${err.message}.`);
-      indexes.forEach((i, j) => (ids[i] = (reply as string[])[j]));
+      const [itemIds, held, others, added] = reply as [string[], string[], Array<string | string[]>, number];
+      indexes.forEach((i, j) => (ids[i] = itemIds[j]));
+      if (added > 0 || others.length > 0) this.holdOwn(outbox, indexes.map((i) => [ids[i], entries[i]]), held, pairsOf(others), added - held.length);
     });
     return entries.map((e, i) => ({ id: ids[i], outbox: e.outbox, partition: e.partition, idempotencyKey: e.idempotencyKey, payload: e.payload, enqueuedAt: e.enqueuedAt, attempts: 0, nextAttemptAt: 0 }));
+  }
+
+  /** What an append read into this consumer: its own new entries are held with the payload text it sent. */
+  private holdOwn(outbox: string, appended: Array<[id: string, entry: NewOutboxItem & { payloadJson: string; idempotencyKey: string; enqueuedAt: number }]>, heldIds: string[], others: StreamEntries, left: number): void {
+    const byId = new Map(appended);
+    const own = heldIds.map((id) => {
+      const e = byId.get(id)!;
+      return { id, partition: e.partition, idempotencyKey: e.idempotencyKey, enqueuedAt: e.enqueuedAt, payloadJson: e.payloadJson };
+    });
+    this.consumer.holdAppended(outbox, own, others, left);
   }
 
   async take(outbox: string, request: TakeRequest): Promise<TakeResult> {
@@ -114,7 +134,7 @@ export class RedisOutboxStore implements OutboxStore {
           if (!entry) break;
           const tries = j === 0 ? head : parseTries(row[j + 1]);
           const { id, partition: p, idempotencyKey, enqueuedAt } = entry;
-          items.push(withStoredPayload({ id, outbox, partition: p, idempotencyKey, enqueuedAt, attempts: tries.attempts, nextAttemptAt: tries.nextAttemptAt, ...(tries.lastError === undefined ? {} : { lastError: tries.lastError }) }, payloadJson(entry)));
+          items.push(withStoredPayload({ id, outbox, partition: p, idempotencyKey, enqueuedAt, attempts: tries.attempts, nextAttemptAt: tries.nextAttemptAt, ...(tries.lastError === undefined ? {} : { lastError: tries.lastError }) }, entry.payloadJson));
         }
       });
     }
@@ -161,6 +181,7 @@ export class RedisOutboxStore implements OutboxStore {
     const keys = [this.key(outbox, 'stream'), this.key(outbox, 'dead'), this.key(outbox, 'keys'), ...letters.map((d) => this.queue(outbox, d.partition))];
     const args = letters.flatMap((d) => [d.id, d.partition, d.idempotencyKey, JSON.stringify(d.payload), d.enqueuedAt]);
     const pairs = (await this.scripts.bridgeOutboxReplay(keys.length, ...keys, ...args)) as string[];
+    this.consumer.expectUnread(outbox);
     const newIds = new Map<string, string>();
     for (let i = 0; i < pairs.length; i += 2) newIds.set(pairs[i], pairs[i + 1]);
     return letters
