@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import Redis from 'ioredis';
 import helper from 'node-red-node-test-helper';
 import type { ErpEndpointNode } from '../../nodes/erp-endpoint/types';
 import type { ProgressReport } from '../../nodes/lib/progress/types';
@@ -202,6 +203,18 @@ async function durableRedis(dir: string, cleanups: Array<() => unknown>): Promis
   }
 }
 
+/** The bench's redis-server's own CPU time (ms) and AOF size (bytes), and how many AOF rewrites it has made. */
+async function redisServerUse(url: string): Promise<{ cpuMs: number; aofBytes: number; rewrites: number }> {
+  const admin = new Redis(url);
+  try {
+    const info = `${await admin.info('cpu')}\n${await admin.info('persistence')}`;
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+    return { cpuMs: (field('used_cpu_user') + field('used_cpu_sys')) * 1000, aofBytes: field('aof_current_size'), rewrites: field('aof_rewrites') };
+  } finally {
+    admin.disconnect();
+  }
+}
+
 /** A paced run the sender could not keep up is noted: its latencies are not those of 1,000 reports/s. */
 function paceKept(rate: number, who: string): void {
   if (rate < PACED_RATE * 0.95) progressPushNotes.push(`The paced run of ${who} sent only ${fmt(rate)} reports/s, not ${fmt(PACED_RATE)}: the machine was too busy.`);
@@ -223,6 +236,8 @@ export async function benchProgressPush(): Promise<Row[]> {
   const stores = (redis ? (['sqlite', 'redis'] as Store[]) : (['sqlite'] as Store[])).filter((s) => !only || only.includes(s));
   const ours: Record<Store, Figures> = { sqlite: { rate: [], cpuUs: [], p50: [], p99: [] }, redis: { rate: [], cpuUs: [], p50: [], p99: [] } };
   const ceiling: Figures = { rate: [], cpuUs: [], p50: [], p99: [] };
+  // What the Redis server itself spends per report while sustained: its CPU, and the bytes its AOF grows by.
+  const redisServer = { cpuUs: [] as number[], aofBytes: [] as number[] };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const store of stores) {
@@ -236,7 +251,14 @@ export async function benchProgressPush(): Promise<Row[]> {
         });
         console.error(`progress-push bench: round ${round + 1} of ${ROUNDS}, ${store}`);
         await sustained(r, 'push', `warm-${store}-${round}`, WARM_UP_REPORTS);
+        const before = store === 'redis' ? await redisServerUse(redis!.url) : undefined;
         const s = await sustained(r, 'push', `sustained-${store}-${round}`);
+        if (before) {
+          const after = await redisServerUse(redis!.url);
+          redisServer.cpuUs.push(((after.cpuMs - before.cpuMs) * 1000) / SUSTAINED_REPORTS);
+          // A rewrite in between starts the AOF anew: no figure for that round.
+          if (after.rewrites === before.rewrites) redisServer.aofBytes.push((after.aofBytes - before.aofBytes) / SUSTAINED_REPORTS);
+        }
         ours[store].rate.push(s.rate);
         ours[store].cpuUs.push(s.cpuUs);
         const p = await paced(r, 'push', `paced-${store}-${round}`);
@@ -267,6 +289,10 @@ export async function benchProgressPush(): Promise<Row[]> {
     await erp.close();
     for (const cleanup of cleanups) await cleanup();
     dir.remove();
+  }
+  if (redisServer.cpuUs.length > 0) {
+    const aof = redisServer.aofBytes.length > 0 ? `${fmt(median(redisServer.aofBytes))} bytes of AOF` : 'AOF bytes not measured (rewrites in every round)';
+    progressPushNotes.push(`The Redis server (AOF, appendfsync always) while progress-push sustained its rate: ${fmt(median(redisServer.cpuUs), 1)} µs of its own CPU and ${aof} per report (medians).`);
   }
   const c = { rate: median(ceiling.rate), cpuUs: median(ceiling.cpuUs), p50: median(ceiling.p50), p99: median(ceiling.p99) };
   const rows: Row[] = [];
