@@ -8,23 +8,16 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { RedisConnection } from '../stores/redis-connection';
+import { HeldEntries, type HeldEntry } from './redis-held-entries';
 import type { OutboxScripts } from './redis-outbox-scripts';
+
+export { compareStreamIds, type HeldEntry } from './redis-held-entries';
 
 export const GROUP = 'delivery';
 
-/** An entry this worker holds (it is in this consumer's pending list). */
-export interface HeldEntry {
-  id: string;
-  partition: string;
-  idempotencyKey: string;
-  /** The payload as stored (JSON text): parsed only when a delivered item's payload is read (stored-payload.ts). */
-  payloadJson: string;
-  enqueuedAt: number;
-}
-
 /** This worker's view of one outbox. */
 interface OutboxWork {
-  held: Map<string, HeldEntry>;
+  held: HeldEntries;
   groupReady: boolean;
   lastClaimAt: number;
   /**
@@ -39,15 +32,6 @@ interface OutboxWork {
 
 export type StreamEntries = Array<[id: string, fields: string[] | null]>;
 
-/** Stream ids are "ms-seq": compare the numbers, not the strings. */
-export function compareStreamIds(a: string, b: string): number {
-  if (a === b) return 0;
-  // Called for every held entry on every take: no split() arrays.
-  const ad = a.indexOf('-');
-  const bd = b.indexOf('-');
-  return Number(a.slice(0, ad)) - Number(b.slice(0, bd)) || Number(a.slice(ad + 1)) - Number(b.slice(bd + 1));
-}
-
 /** A stream entry as the append script wrote it (p, k, d, t); undefined for an entry deleted meanwhile. */
 export function entryOf(id: string, fields: string[] | null): HeldEntry | undefined {
   if (!fields) return undefined;
@@ -61,7 +45,10 @@ export interface GroupConsumerOptions {
   consumer?: string;
   /** Entries a worker has not renewed for this long are claimed by another (its owner is taken as dead), ms. */
   claimIdleMs?: number;
-  /** New entries a worker holds at most before delivering some (read or appended by it). */
+  /**
+   * Entries a worker holds at most, read or appended by it (default 10,000: their payload texts stay in memory,
+   * ~15 MB of 1.5 KB updates). Past it, its appends are left in the stream, read back later or by other workers.
+   */
   readAhead?: number;
   /** How often the stream is read for entries nobody took when nothing says there are some, ms. */
   readEveryMs?: number;
@@ -83,7 +70,7 @@ export class GroupConsumer {
   ) {
     this.name = options.consumer ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
-    this.readAhead = options.readAhead ?? 1000;
+    this.readAhead = options.readAhead ?? 10_000;
     this.readEveryMs = options.readEveryMs ?? 250;
     connection.on('state', this.onLinkState);
     // Renew what this worker holds well within claimIdleMs, even while every delivery is slow.
@@ -99,7 +86,7 @@ export class GroupConsumer {
    * The entries this worker holds of the outbox, after reading back lost ones, claiming those of dead workers
    * (every claimIdleMs / 3) and reading new ones up to readAhead. The map is live: forget() removes from it.
    */
-  async refresh(outbox: string): Promise<Map<string, HeldEntry>> {
+  async refresh(outbox: string): Promise<HeldEntries> {
     const work = await this.workOf(outbox);
     try {
       await this.refreshWork(outbox, work);
@@ -131,7 +118,7 @@ export class GroupConsumer {
   holdAppended(outbox: string, own: readonly HeldEntry[], others: StreamEntries, left: number): void {
     const work = this.work.get(outbox);
     if (!work) return;
-    for (const entry of own) work.held.set(entry.id, entry);
+    for (const entry of own) work.held.set(entry);
     this.hold(work, others);
     if (left > 0) work.unread = true;
   }
@@ -159,7 +146,7 @@ export class GroupConsumer {
   private async workOf(outbox: string): Promise<OutboxWork> {
     let work = this.work.get(outbox);
     if (!work) {
-      work = { held: new Map(), groupReady: false, lastClaimAt: 0, recover: true, unread: true, lastReadAt: 0 };
+      work = { held: new HeldEntries(), groupReady: false, lastClaimAt: 0, recover: true, unread: true, lastReadAt: 0 };
       this.work.set(outbox, work);
     }
     if (!work.groupReady) {
@@ -200,7 +187,7 @@ export class GroupConsumer {
     const gone: string[] = [];
     for (const [id, fields] of entries) {
       const entry = entryOf(id, fields);
-      if (entry) work.held.set(id, entry);
+      if (entry) work.held.set(entry);
       else gone.push(id);
     }
     return gone;
@@ -239,7 +226,7 @@ export class GroupConsumer {
       if (!work.groupReady) continue;
       const count = work.held.size + 100;
       const still = new Set((await this.scripts.bridgeOutboxTouch(1, this.streamOf(outbox), GROUP, this.name, count, idleMs)) as string[]);
-      if (still.size < count) for (const id of work.held.keys()) if (!still.has(id)) work.held.delete(id);
+      if (still.size < count) for (const id of [...work.held.ids()]) if (!still.has(id)) work.held.delete(id);
       for (const id of still) if (!work.held.has(id)) work.recover = true;
     }
   }

@@ -100,14 +100,9 @@ export class RedisOutboxStore implements OutboxStore {
     const held = await this.consumer.refresh(outbox);
 
     // The partitions this worker holds something of, in the order it got them (oldest first, but for claims).
-    const heldByPartition = new Map<string, string[]>();
-    for (const entry of held.values()) {
-      if (request.busyPartitions.has(entry.partition)) continue;
-      const ids = heldByPartition.get(entry.partition);
-      if (ids) ids.push(entry.id);
-      else heldByPartition.set(entry.partition, [entry.id]);
-    }
-    const partitions = [...heldByPartition.keys()];
+    const heldCounts = new Map<string, number>();
+    for (const [partition, count] of held.partitions()) if (!request.busyPartitions.has(partition)) heldCounts.set(partition, count);
+    const partitions = [...heldCounts.keys()];
     const items: OutboxItem[] = [];
     let nextDueAt: number | undefined;
     // Heads are looked up a slice at a time, so a take for a few items does not read every held partition.
@@ -116,13 +111,13 @@ export class RedisOutboxStore implements OutboxStore {
       const some = partitions.slice(from, from + slice);
       const queues = some.map((p) => this.queue(outbox, p));
       // No more of a queue than this worker holds of it: a run only goes on through held entries.
-      const counts = some.map((p) => Math.max(1, Math.min(request.perPartition, heldByPartition.get(p)!.length)));
+      const counts = some.map((p) => Math.max(1, Math.min(request.perPartition, heldCounts.get(p)!)));
       const heads = (await this.scripts.bridgeOutboxHeads(1 + queues.length, this.key(outbox, 'tries'), ...queues, ...counts)) as string[][];
       some.forEach((partition, i) => {
         const row = heads[i] ?? [];
         const headId = row[0];
         // What this worker holds ahead of the head was settled by another worker that claimed it.
-        for (const id of heldByPartition.get(partition)!) if (headId === undefined || compareStreamIds(id, headId) < 0) held.delete(id);
+        held.dropBefore(partition, headId);
         if (headId === undefined || !held.has(headId) || items.length >= request.limit) return;
         const head = parseTries(row[1]);
         if (head.nextAttemptAt > request.now) {
