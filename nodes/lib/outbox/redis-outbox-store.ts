@@ -129,7 +129,9 @@ export class RedisOutboxStore implements OutboxStore {
           if (!entry) break;
           const tries = j === 0 ? head : parseTries(row[j + 1]);
           const { id, partition: p, idempotencyKey, enqueuedAt } = entry;
-          items.push(withStoredPayload({ id, outbox, partition: p, idempotencyKey, enqueuedAt, attempts: tries.attempts, nextAttemptAt: tries.nextAttemptAt, ...(tries.lastError === undefined ? {} : { lastError: tries.lastError }) }, entry.payloadJson));
+          const item: Omit<OutboxItem, 'payload'> = { id, outbox, partition: p, idempotencyKey, enqueuedAt, attempts: tries.attempts, nextAttemptAt: tries.nextAttemptAt };
+          if (tries.lastError !== undefined) item.lastError = tries.lastError;
+          items.push(withStoredPayload(item, entry.payloadJson));
         }
       });
     }
