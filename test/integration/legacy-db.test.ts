@@ -229,7 +229,8 @@ for (const { kind, name } of servers) {
       await Promise.all([env.db.query('SELECT 1'), env.db.query('SELECT 2')]);
       assert.ok(sockets() > before, 'the pool opened connections');
       await env.db.close();
-      assert.equal(sockets(), before);
+      // At most as many as before: a socket of an earlier test (the previous one kills sessions) may end meanwhile.
+      assert.ok(sockets() <= before, `${sockets()} sockets open after close(), ${before} before the pool opened any`);
       await eventually(async () => (await ourSessions(env.fixture)) === 0, 'the server to see our sessions end');
       await env.db.close();
       const err = await rejection(env.db.query('SELECT 1'));
