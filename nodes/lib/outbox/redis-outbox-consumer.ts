@@ -11,8 +11,6 @@ import type { RedisConnection } from '../stores/redis-connection';
 import { HeldEntries, type HeldEntry } from './redis-held-entries';
 import type { OutboxScripts } from './redis-outbox-scripts';
 
-export { compareStreamIds, type HeldEntry } from './redis-held-entries';
-
 export const GROUP = 'delivery';
 
 /** This worker's view of one outbox. */

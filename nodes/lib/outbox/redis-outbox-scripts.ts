@@ -19,7 +19,7 @@ const SCRIPTS = {
   // payload, enqueuedAt. Appends the items whose keys are not held, each partition's ids in one RPUSH and the keys
   // in one HSET (an AOF line per command, not per item). Then, with hold > 0, reads up to hold new entries into
   // this consumer at once, so the worker delivers its own appends from memory instead of reading them back.
-  // Returns {id per item, ids of this call's entries now held, other entries read (id, fields, …), new entries}.
+  // Returns {id per item, ids of this call's entries now held, other entries read ({id, fields} each), new entries}.
   bridgeOutboxAppend: `
 ${CHUNK}
 redis.call('SADD', KEYS[3], ARGV[1])
@@ -65,8 +65,7 @@ if added > 0 and hold > 0 then
       if isNew[e[1]] then
         mine[#mine + 1] = e[1]
       else
-        others[#others + 1] = e[1]
-        others[#others + 1] = e[2]
+        others[#others + 1] = e
       end
     end
   end
@@ -103,7 +102,7 @@ for i = 1, n do
   if not queues[q] then queues[q] = {}; order[#order + 1] = q end
   table.insert(queues[q], i)
 end
-local gone, goneKeys, all = {}, {}, {}
+local gone, all = {}, {}
 for i = 1, n do all[i] = ARGV[2 * i] end
 for _, q in ipairs(order) do
   local items = queues[q]

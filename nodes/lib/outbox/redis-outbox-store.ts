@@ -5,12 +5,13 @@
 // Writes wait for the server's durability check when "require durable writes" is on (see RedisConnection).
 import { randomUUID } from 'node:crypto';
 import type { RedisConnection } from '../stores/redis-connection';
-import { compareStreamIds, entryOf, GROUP, GroupConsumer, type GroupConsumerOptions, type StreamEntries } from './redis-outbox-consumer';
+import { compareStreamIds } from './redis-held-entries';
+import { entryOf, GROUP, GroupConsumer, type GroupConsumerOptions, type StreamEntries } from './redis-outbox-consumer';
 import { outboxScripts, type OutboxScripts } from './redis-outbox-scripts';
 import { withStoredPayload } from './stored-payload';
 import type { DeadLetter, DeliveryFailure, NewOutboxItem, OutboxItem, OutboxStats, OutboxStore, StoreDurability, TakeRequest, TakeResult } from './types';
 
-export { compareStreamIds } from './redis-outbox-consumer';
+export { compareStreamIds } from './redis-held-entries';
 export type RedisOutboxOptions = GroupConsumerOptions;
 
 function parseTries(value: string): { attempts: number; nextAttemptAt: number; lastError?: string } {
@@ -18,13 +19,6 @@ function parseTries(value: string): { attempts: number; nextAttemptAt: number; l
   const first = value.indexOf('\n');
   const second = value.indexOf('\n', first + 1);
   return { attempts: Number(value.slice(0, first)), nextAttemptAt: Number(value.slice(first + 1, second)), lastError: value.slice(second + 1) };
-}
-
-/** A script's flat [id, fields, id, fields…] as stream entries. */
-function pairsOf(flat: Array<string | string[]>): StreamEntries {
-  const entries: StreamEntries = [];
-  for (let i = 0; i < flat.length; i += 2) entries.push([flat[i] as string, flat[i + 1] as string[]]);
-  return entries;
 }
 
 export class RedisOutboxStore implements OutboxStore {
@@ -78,9 +72,9 @@ export class RedisOutboxStore implements OutboxStore {
     [...byOutbox].forEach(([outbox, indexes], n) => {
       const [err, reply] = results[n] ?? [new Error('no reply')];
       if (err) throw new Error(`Redis at ${this.connection.label} did not store ${indexes.length} outbox item(s): ${err.message}.`);
-      const [itemIds, held, others, added] = reply as [string[], string[], Array<string | string[]>, number];
+      const [itemIds, held, others, added] = reply as [string[], string[], StreamEntries, number];
       indexes.forEach((i, j) => (ids[i] = itemIds[j]));
-      if (added > 0 || others.length > 0) this.holdOwn(outbox, indexes.map((i) => [ids[i], entries[i]]), held, pairsOf(others), added - held.length);
+      if (added > 0 || others.length > 0) this.holdOwn(outbox, indexes.map((i) => [ids[i], entries[i]]), held, others, added - held.length);
     });
     return entries.map((e, i) => ({ id: ids[i], outbox: e.outbox, partition: e.partition, idempotencyKey: e.idempotencyKey, payload: e.payload, enqueuedAt: e.enqueuedAt, attempts: 0, nextAttemptAt: 0 }));
   }
