@@ -5,7 +5,7 @@
 // first bad entry; a tail cut off while the flow was stopped is found against the exported head at start.
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
@@ -59,6 +59,7 @@ describe('audit chain alarm and head export (material-overdraw)', () => {
     assert.deepEqual([head.key, head.body.chain, head.body.storeId, head.body.keyId], ['audit-head:store:1', 'line store', 'store', keyId]);
     const file = join(plant.dir.path, 'audit-heads.json');
     await eventually(() => existsSync(file), 'audit-heads.json');
+    assert.equal(statSync(file).mode & 0o777, 0o600, 'only the bridge’s user reads the exported heads');
     const ledger = JSON.parse(readFileSync(file, 'utf8')) as { heads: Record<string, { seq: number; hash: string }> };
     assert.deepEqual(Object.values(ledger.heads).map((h) => [h.seq, h.hash]), [[1, head.body.hash]]);
     run.node.receive({ payload: requisition(400) });
