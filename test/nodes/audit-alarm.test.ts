@@ -9,7 +9,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
+import { AuditLog } from '../../nodes/lib/audit/log';
 import { auditKeyring } from '../../nodes/lib/audit/keys';
+import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
 import { requisition, workOrder } from '../unit/overdraw-fixture';
@@ -19,31 +21,35 @@ const nodes = [
   require('../../nodes/bridge-store/bridge-store'),
   require('../../nodes/erp-endpoint/erp-endpoint'),
   require('../../nodes/material-overdraw/material-overdraw'),
+  require('../../nodes/exception-escalation/exception-escalation'),
   require('@node-red/nodes/core/common/25-catch'),
 ];
 const KEY = 'node-test audit key of 32 bytes or more';
 const keyId = auditKeyring([KEY], 'test').current.id;
 type Status = { fill?: string; shape?: string; text?: string };
 
-describe('audit chain alarm and head export (material-overdraw)', () => {
+describe('audit chain alarm and head export (material-overdraw, exception-escalation)', () => {
   const plant = usePlantFixture(1);
   afterEach(() => void helper.settings({}));
 
-  async function load() {
+  const overdrawNode = { id: 'overdraw', type: 'material-overdraw', endpoint: 'erp', store: 'store', path: 'approval-requests', decisionTimeoutMin: 120, onTimeout: 'escalate', defaultTolerancePct: 0, escalationSeverity: 'urgent', maxAttempts: 3, wires: [[], [], []] };
+  const escalationNode = { id: 'escalation', type: 'exception-escalation', endpoint: 'erp', store: 'store', maxAttempts: 3, wires: [[], [], [], []] };
+
+  async function load(workflowNode: Record<string, unknown> = overdrawNode) {
     helper.settings({ userDir: plant.dir.path, bridgeStoreAuditKeys: [KEY], bridgeStoreAuditVerifySec: 0.1 } as Record<string, unknown>);
     await helper.load(
       nodes,
       ([
         { id: 'store', type: 'bridge-store', name: 'line store', file: join(plant.dir.path, 'store.sqlite') },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: plant.sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
-        { id: 'overdraw', type: 'material-overdraw', endpoint: 'erp', store: 'store', path: 'approval-requests', decisionTimeoutMin: 120, onTimeout: 'escalate', defaultTolerancePct: 0, escalationSeverity: 'urgent', maxAttempts: 3, wires: [[], [], []] },
-        { id: 'catcher', type: 'catch', scope: ['overdraw'], uncaught: false, wires: [['caught']] },
+        workflowNode,
+        { id: 'catcher', type: 'catch', scope: [workflowNode.id], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
       ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     const node = (id: string) => helper.getNode(id) as unknown as { on(event: string, fn: (arg: never) => void): void; receive(msg: unknown): void };
-    const run = { node: node('overdraw'), statuses: [] as Status[], caught: [] as Array<{ topic: string; error: { message: string } }> };
+    const run = { node: node(workflowNode.id as string), statuses: [] as Status[], caught: [] as Array<{ topic: string; error: { message: string } }> };
     run.node.on('call:status', (c: { args: Status[] }) => run.statuses.push(c.args[0]));
     node('caught').on('input', (m: { topic: string; error: { message: string } }) => run.caught.push(m));
     return run;
@@ -101,5 +107,21 @@ describe('audit chain alarm and head export (material-overdraw)', () => {
     const payload = (caught as unknown as { payload: { seq: number; message: string } }).payload;
     assert.equal(payload.seq, 2);
     assert.match(payload.message, /^The audit log ends at entry 1, but entry 2 was exported as its head at .*: entry 2 was deleted\.$/);
+  });
+
+  it('exception-escalation on a store whose chain was altered while it was stopped: red and caught at start', async () => {
+    const store = new SqliteStore(join(plant.dir.path, 'store.sqlite'));
+    const log = new AuditLog(store, 'audit', auditKeyring([KEY], 'test'));
+    await log.append({ who: 'li.ming', what: 'exception.acknowledged', why: 'On my way', subjectId: 'EXC-1' });
+    const second = await log.append({ who: 'li.ming', what: 'exception.resolved', why: 'Bearing replaced', subjectId: 'EXC-1' });
+    await store.put('audit', entryKey(2), { ...second, why: 'Nothing was wrong' });
+    await store.close();
+    const run = await load(escalationNode);
+    const caught = await eventually(() => run.caught.find((m) => m.topic === 'audit-broken'), 'the error at the Catch node');
+    assert.equal(caught.error.message, 'exception-escalation.errors.auditBroken');
+    assert.equal((caught as unknown as { payload: { seq: number } }).payload.seq, 2);
+    await eventually(() => run.statuses.at(-1)?.fill === 'red', 'the red status');
+    assert.deepEqual(run.statuses.at(-1), { fill: 'red', shape: 'ring', text: 'exception-escalation.status.auditBroken' });
+    assert.equal(erpHeads().length, 0, 'a broken chain exports no head');
   });
 });
