@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { auditSettings, type AuditSettings } from './server/audit-settings';
 
 export class SettingsError extends Error {
   constructor(message: string) {
@@ -56,6 +57,8 @@ export interface BridgeSettings {
   /** Which ERP dialect the demo flow talks to: an ERP profile preset id (DEMO_ERP). */
   demoErp: string;
   demoReset: boolean;
+  /** The audit chain's keys (AUDIT_KEY / AUDIT_KEY_FILE) and verification interval; see server/audit-settings.ts. */
+  audit: AuditSettings;
   logLevel: LogLevel;
   repoRoot: string;
 }
@@ -251,6 +254,12 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
   const userDir = resolve(nonEmpty(env.BRIDGE_USER_DIR) ?? (demo ? join(repoRoot, '.demo') : join(homedir(), '.erp-mes-bridge')));
   const httpNodeUsersEnv = nonEmpty(env.HTTP_NODE_USERS);
   const tls = readTls(env);
+  let audit: AuditSettings;
+  try {
+    audit = auditSettings(env, demo);
+  } catch (err) {
+    throw new SettingsError((err as Error).message);
+  }
 
   return {
     demo,
@@ -273,6 +282,7 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     simMesReportsMs: parseWholeNumber('SIM_MES_REPORTS_MS', env.SIM_MES_REPORTS_MS, 5_000),
     demoErp: parseDemoErp(env.DEMO_ERP),
     demoReset: flag(env.DEMO_RESET),
+    audit,
     logLevel,
     repoRoot,
   };
