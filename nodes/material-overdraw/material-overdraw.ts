@@ -9,7 +9,7 @@ import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
 import { RequisitionBook, shortageException, type ApprovalDecision, type ApprovalRequest, type DecisionOutcome, type OverdrawSettings, type ShortageEvent } from '../lib/overdraw';
 import type { WorkOrder } from '../lib/plan-sync/work-order';
-import { fromDashboard } from '../lib/workflows/message-origin';
+import { dashboardDecisionRefused, fromDashboard } from '../lib/workflows/message-origin';
 import { registerApprovalDesk, unregisterApprovalDesk, type ApprovalDesk } from '../lib/workflows/registry';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
@@ -149,7 +149,7 @@ export = function register(RED: NodeAPI): void {
       }
       if (topic === 'decision') {
         // A page's message names whoever the browser says; a signature is the signer's password, checked by the REST route.
-        if (fromDashboard(msg)) throw new Error(RED._('material-overdraw.errors.dashboardDecision'));
+        if (fromDashboard(msg)) throw new Error(dashboardDecisionRefused());
         const outcome = await r.step((book, now) => {
           const result = book.decide(msg.payload, now);
           return { result, audit: result.audit };

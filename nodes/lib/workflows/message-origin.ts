@@ -8,3 +8,13 @@ export function fromDashboard(msg: object): boolean {
   const client = (msg as { _client?: unknown })._client;
   return typeof client === 'object' && client !== null;
 }
+
+/** Why a decision from a dashboard page is refused, naming the route that signs it. */
+export function dashboardDecisionRefused(): string {
+  return "A decision sent from a dashboard page was refused: a message names whoever the browser says, so signatures go through the signed REST route POST /api/approvals/:id (the approver's password, checked on the server).";
+}
+
+/** Why an acknowledgement, resolution or closing from a dashboard page is refused, naming the REST route. */
+export function dashboardStepRefused(topic: string): string {
+  return `A message with topic "${topic}" sent from a dashboard page was refused: a message names whoever the browser says, so acknowledgements and resolutions go through the REST route POST /api/exceptions/:id/ack or /resolve as the logged-in user.`;
+}
