@@ -92,7 +92,9 @@ export function dashboardIoMiddleware(options: SocketGuardOptions) {
 
 /** An engine.io handshake: a request to a socket.io path that does not belong to a session yet. */
 export function isSocketHandshake(req: IncomingMessage): boolean {
-  const url = new URL(req.url ?? '/', 'http://bridge.invalid');
+  // Every request passes here: most are told apart without parsing their URL.
+  if (!req.url?.includes('/socket.io')) return false;
+  const url = new URL(req.url, 'http://bridge.invalid');
   return /\/socket\.io\/?$/.test(url.pathname) && !url.searchParams.has('sid');
 }
 
