@@ -141,7 +141,17 @@ describe('the dashboard socket behind the login (demo server)', () => {
     const items = ((await api('/api/approvals')) as { items: Array<{ approvalRequest: { requisitionId: string } }> }).items;
     assert.ok(items.some((p) => p.approvalRequest.requisitionId === id), 'still pending in the API');
     const audit = ((await api(`/api/audit?subjectId=${encodeURIComponent(id)}`)) as { items: Array<{ what: string; who: string }> }).items;
-    assert.deepEqual(audit.filter((e) => /approved|released|rejected/.test(e.what)), [], `no decision in the audit log: ${JSON.stringify(audit)}`);
+    assert.deepEqual(audit.filter((e) => /approved|rejected|decision/.test(e.what)), [], `no decision in the audit log: ${JSON.stringify(audit)}`);
+
+    // The signed route still decides it, and that is the one decision the audit log holds.
+    const signed = await fetch(`${server.url}/api/approvals/${encodeURIComponent(id)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ decision: 'approve', reason: 'signed with the password', password: 'socket-pass' }),
+    });
+    assert.equal(signed.status, 200, await signed.clone().text());
+    const after = ((await api(`/api/audit?subjectId=${encodeURIComponent(id)}`)) as { items: Array<{ what: string; who: string; why: string }> }).items;
+    assert.deepEqual(after.filter((e) => /approved|rejected|decision/.test(e.what)).map((e) => [e.what, e.who, e.why]), [['requisition.approved', 'admin', 'signed with the password']]);
   });
 
   it('every message a page sends reaches the flow as the socket\'s own user, whatever _client the page put on it', async () => {
