@@ -9,6 +9,8 @@ export interface LimiterOptions {
   /** Addresses remembered at most; the one failing longest ago is forgotten first. */
   maxAddresses?: number;
   now?: () => number;
+  /** Told once each time an address becomes refused, so the operator sees who is guessing. */
+  onBlocked?: (address: string, retryMs: number) => void;
 }
 
 export class LoginLimiter {
@@ -36,6 +38,7 @@ export class LoginLimiter {
     this.failures.delete(address);
     if (this.failures.size >= this.maxAddresses) this.failures.delete(this.failures.keys().next().value as string);
     this.failures.set(address, times);
+    if (times.length === this.options.maxFailures) this.options.onBlocked?.(address, this.blockedFor(address));
   }
 
   private recent(address: string): number[] {

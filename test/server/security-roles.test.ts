@@ -107,6 +107,7 @@ describe('roles and login limits (real server)', () => {
     assert.ok(retryAfter > 0 && retryAfter <= 300, `Retry-After ${last!.headers['retry-after']}`);
     assert.deepEqual(Object.keys(JSON.parse(last!.body)).sort(), ['error', 'retryAfterSec']);
     assert.match(JSON.parse(last!.body).error, /^Too many failed logins from this address: try again in \d+ s\.$/);
+    assert.match(server.output(), /Logins from (::ffff:)?127\.0\.0\.7 are refused for \d+ s: 10 failed within 300 s\./);
 
     // Refused from that address even with the right password, and on the dashboard socket's handshake too.
     assert.equal((await postMes(server, MACHINE, '127.0.0.7')).status, 429);

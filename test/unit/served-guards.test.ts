@@ -35,7 +35,8 @@ describe('packetShapeProblem', () => {
 describe('LoginLimiter', () => {
   it('refuses an address from its third failure in the window until the oldest failure leaves it, and leaves other addresses alone', () => {
     let now = 1_000_000;
-    const limiter = new LoginLimiter({ maxFailures: 3, windowMs: 60_000, now: () => now });
+    const told: Array<[string, number]> = [];
+    const limiter = new LoginLimiter({ maxFailures: 3, windowMs: 60_000, now: () => now, onBlocked: (address, ms) => told.push([address, ms]) });
     limiter.fail('10.0.0.9');
     now += 10_000;
     limiter.fail('10.0.0.9');
@@ -43,6 +44,7 @@ describe('LoginLimiter', () => {
     now += 10_000;
     limiter.fail('10.0.0.9');
     assert.equal(limiter.blockedFor('10.0.0.9'), 40_000, 'until the first failure is 60 s old');
+    assert.deepEqual(told, [['10.0.0.9', 40_000]], 'the operator is told once');
     assert.equal(limiter.blockedFor('10.0.0.2'), 0, 'another address is not affected');
     now += 40_000;
     assert.equal(limiter.blockedFor('10.0.0.9'), 0);
