@@ -59,12 +59,15 @@ export = function register(RED: RedLike): void {
     for (const item of items) if (typeof item === 'object' && item !== null && !Array.isArray(item)) (item as Record<string, unknown>)._client = clientOf(conn, user);
   }
 
-  /** The message to pass on, or null to drop it. */
-  function inbound(conn: Conn, msg: Msg, write: boolean): Msg {
+  /**
+   * The message to pass on, or null to drop it. Only what the page sent is measured: a change hands the hook
+   * the widget's stored message (which may rightly be large), not the page's value.
+   */
+  function inbound(conn: Conn, msg: Msg, write: boolean, fromPage: boolean): Msg {
     const user = userOf(conn);
     if (user === null) return null;
     if (write && user && user.role !== 'admin') return null;
-    if (packetShapeProblem(msg, limits)) return null;
+    if (fromPage && packetShapeProblem(msg, limits)) return null;
     stamp(msg, conn, user ?? undefined);
     return msg;
   }
@@ -78,9 +81,9 @@ export = function register(RED: RedLike): void {
         msg._client = user ? { user: { ...user } } : {};
         return msg;
       },
-      onAction: (conn: Conn, _id: string, msg: Msg) => inbound(conn, msg, true),
-      onChange: (conn: Conn, _id: string, msg: Msg) => inbound(conn, msg, true),
-      onSend: (conn: Conn, _id: string, msg: Msg) => inbound(conn, msg, false),
+      onAction: (conn: Conn, _id: string, msg: Msg) => inbound(conn, msg, true, true),
+      onChange: (conn: Conn, _id: string, msg: Msg) => inbound(conn, msg, true, false),
+      onSend: (conn: Conn, _id: string, msg: Msg) => inbound(conn, msg, false, true),
       onLoad: (conn: Conn, _id: string, msg: Msg) => (userOf(conn) === null ? undefined : msg),
     },
   });
