@@ -9,6 +9,7 @@ import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
 import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
+import { dashboardStepRefused, fromDashboard } from '../lib/workflows/message-origin';
 import { registerExceptionDesk, unregisterExceptionDesk, type ExceptionDesk } from '../lib/workflows/registry';
 import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode } from '../bridge-store/types';
@@ -177,6 +178,8 @@ export = function register(RED: NodeAPI): void {
     async function handle(msg: Msg, send: Send, r: WorkflowRunner<EscalationState>): Promise<void> {
       const topic = msg.topic;
       if (topic === 'ack' || topic === 'resolve' || topic === 'close') {
+        // A page's message names whoever the browser says: the logged-in user acknowledges through the REST route.
+        if (fromDashboard(msg)) throw new Error(dashboardStepRefused(topic));
         const { outcome, outputs } = await r.step((state, now) => stepOn(state, topic, (msg.payload ?? {}) as Record<string, unknown>, now));
         msg.payload = outcome.exception;
         send([msg, ...outputs.slice(1)]);

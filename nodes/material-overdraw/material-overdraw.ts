@@ -8,6 +8,7 @@ import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
 import { RequisitionBook, shortageException, type ApprovalDecision, type ApprovalRequest, type DecisionOutcome, type OverdrawSettings, type ShortageEvent } from '../lib/overdraw';
 import type { WorkOrder } from '../lib/plan-sync/work-order';
+import { dashboardDecisionRefused, fromDashboard } from '../lib/workflows/message-origin';
 import { registerApprovalDesk, unregisterApprovalDesk, type ApprovalDesk } from '../lib/workflows/registry';
 import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
@@ -158,6 +159,8 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       if (topic === 'decision') {
+        // A page's message names whoever the browser says; a signature is the signer's password, checked by the REST route.
+        if (fromDashboard(msg)) throw new Error(dashboardDecisionRefused());
         const outcome = await r.step((book, now) => {
           const result = book.decide(msg.payload, now);
           return { result, audit: result.audit };

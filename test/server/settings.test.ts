@@ -41,7 +41,9 @@ describe('loadSettings', () => {
     assert.equal(s.tls, undefined);
     assert.equal(s.credentialSecret, 's3cret');
     assert.deepEqual(s.adminUsers, [{ username: 'alice', password: adminHash, permissions: '*' }]);
-    assert.deepEqual(s.httpNodeUsers, [{ username: 'alice', passwordHash: adminHash }], 'flow endpoints default to the admin users');
+    assert.deepEqual(s.httpNodeUsers, [], 'flow endpoints take machine accounts only: none unless MES_USERS or HTTP_NODE_USERS names one');
+    assert.deepEqual(s.loginLimit, { maxFailures: 10, windowMs: 300_000 });
+    assert.deepEqual(s.dashboardLimits, { maxDepth: 32, maxBytes: 65_536 });
     assert.equal(s.repoRoot, findRepoRoot());
   });
 
@@ -70,6 +72,14 @@ describe('loadSettings', () => {
     assert.equal(s.simPort, 18999);
     assert.equal(s.demoReset, true);
     assert.deepEqual(s.httpNodeUsers, [{ username: 'scada', passwordHash: viewerHash }]);
+  });
+
+  it('takes machine accounts from MES_USERS and HTTP_NODE_USERS, and refuses a name that is also a person', () => {
+    const s = loadSettings({ ...minimal, MES_USERS: `mes:${viewerHash}`, HTTP_NODE_USERS: `scada:${viewerHash}`, LOGIN_FAILURE_LIMIT: '5', LOGIN_FAILURE_WINDOW_SEC: '60' }, []);
+    assert.deepEqual(s.httpNodeUsers.map((u) => u.username), ['mes', 'scada']);
+    assert.deepEqual(s.loginLimit, { maxFailures: 5, windowMs: 60_000 });
+    assert.throws(() => loadSettings({ ...minimal, MES_USERS: `alice:${viewerHash}` }, []), /"alice" is both a person \(ADMIN_USERS\) and a machine account/);
+    assert.throws(() => loadSettings({ ...minimal, LOGIN_FAILURE_LIMIT: 'many' }, []), /LOGIN_FAILURE_LIMIT must be a whole number of failed logins/);
   });
 
   it('maps roles: admin gets "*" and viewer gets "read", from ADMIN_USERS and ADMIN_USERS_FILE', () => {
