@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { auditSettings, type AuditSettings } from './server/audit-settings';
 
 export class SettingsError extends Error {
   constructor(message: string) {
@@ -56,6 +57,8 @@ export interface BridgeSettings {
   /** Which ERP dialect the demo flow talks to: an ERP profile preset id (DEMO_ERP). */
   demoErp: string;
   demoReset: boolean;
+  /** The audit chain's keys (AUDIT_KEY / AUDIT_KEY_FILE) and verification interval; see server/audit-settings.ts. */
+  audit: AuditSettings;
   logLevel: LogLevel;
   repoRoot: string;
   /** Parse-time limits on every HTTP entry and the flow endpoints that take JSON only (server/http-guards.ts). */
@@ -293,6 +296,12 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
   if (metricsToken !== undefined && metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
     throw new SettingsError(`METRICS_TOKEN is ${metricsToken.length} characters long; it must be at least ${MIN_METRICS_TOKEN_LENGTH} so that it cannot be guessed.`);
   }
+  let audit: AuditSettings;
+  try {
+    audit = auditSettings(env, demo);
+  } catch (err) {
+    throw new SettingsError((err as Error).message);
+  }
 
   return {
     demo,
@@ -315,6 +324,7 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     simMesReportsMs: parseWholeNumber('SIM_MES_REPORTS_MS', env.SIM_MES_REPORTS_MS, 5_000),
     demoErp: parseDemoErp(env.DEMO_ERP),
     demoReset: flag(env.DEMO_RESET),
+    audit,
     logLevel,
     repoRoot,
     http: readHttpLimits(env),

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import express from 'express';
 import RED from 'node-red';
+import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { deployGate } from './deploy-gate';
@@ -86,9 +87,10 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   });
   app.get('/metrics', metricsAccess(RED, settings.metricsToken), (_req, res) => {
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
+    const audit = auditWatches().map((w) => w.figures());
     outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus(metrics.snapshot())),
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit })),
     );
   });
 

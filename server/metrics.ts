@@ -1,6 +1,8 @@
 // Prometheus metrics for the bridge: messages sent and errors logged, per node type.
 // Counting is a map increment (it runs on every send); formatting is pure and done per scrape.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { AuditWatchFigures } from '../nodes/lib/audit/watch';
+import { auditLines } from './audit-metrics';
 
 /** One outbox's figures, labelled by its ERP endpoint. */
 export interface OutboxMetrics {
@@ -17,6 +19,8 @@ export interface OutboxMetrics {
 export interface MetricsSnapshot {
   messagesByNodeType: ReadonlyMap<string, number>;
   outboxes?: readonly OutboxMetrics[];
+  /** One per bridge store whose audit chain is watched. */
+  audit?: readonly AuditWatchFigures[];
   errorsByNodeType: ReadonlyMap<string, number>;
   residentMemoryBytes: number;
   eventLoopLagSeconds?: number;
@@ -102,6 +106,7 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     `process_resident_memory_bytes ${s.residentMemoryBytes}`,
   ];
   lines.push(...outboxLines(s.outboxes ?? []));
+  lines.push(...auditLines(s.audit ?? []));
   if (s.eventLoopLagSeconds !== undefined) {
     lines.push(
       '# HELP nodejs_eventloop_lag_seconds Mean event loop delay in seconds since start.',

@@ -20,6 +20,7 @@ describe('admin routes registered by dependencies', () => {
     const settings = loadSettings(
       {
         CREDENTIAL_SECRET: 'dependency-routes-credential-secret-0123',
+        AUDIT_KEY: 'test-audit-key-of-at-least-32-bytes!!',
         ADMIN_USERS: `planner:${bcryptHash('planner-pw')}:admin,auditor:${bcryptHash('auditor-pw')}:viewer`,
         BRIDGE_USER_DIR: tmp.path,
         PORT: '0',

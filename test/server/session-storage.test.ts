@@ -13,6 +13,7 @@ describe('login sessions kept by the hash of their token', () => {
   const dir = tempDir('erp-mes-sessions-');
   const env = {
     CREDENTIAL_SECRET: 'session-storage-credential-secret-012345',
+    AUDIT_KEY: 'test-audit-key-of-at-least-32-bytes!!',
     ADMIN_USERS: `planner:${bcryptHash('planner-pw')}:admin,auditor:${bcryptHash('auditor-pw')}:viewer`,
   };
   const start = () => startServerProcess({ demo: false, flows: [], userDir: dir.path, env });

@@ -10,7 +10,8 @@ import { bcryptHash, tempDir } from '../support/server-kit';
 const adminHash = bcryptHash('plant-admin-pw');
 const viewerHash = bcryptHash('viewer-pw');
 const SECRET = 'a-credential-secret-of-at-least-32-chars';
-const minimal = { CREDENTIAL_SECRET: SECRET, ADMIN_USERS: `alice:${adminHash}:admin` };
+const AUDIT_KEY = 'test-audit-key-of-at-least-32-bytes!!';
+const minimal = { CREDENTIAL_SECRET: SECRET, ADMIN_USERS: `alice:${adminHash}:admin`, AUDIT_KEY };
 
 function settingsError(fn: () => unknown): SettingsError {
   try {
@@ -75,7 +76,7 @@ describe('loadSettings', () => {
   it('maps roles: admin gets "*" and viewer gets "read", from ADMIN_USERS and ADMIN_USERS_FILE', () => {
     const file = join(tmp.path, 'users.json');
     writeFileSync(file, JSON.stringify([{ username: 'carol', password: viewerHash, role: 'viewer' }, { username: 'dave', password: adminHash, permissions: '*' }]));
-    const s = loadSettings({ CREDENTIAL_SECRET: SECRET, ADMIN_USERS: `bob:${viewerHash}:viewer`, ADMIN_USERS_FILE: file }, []);
+    const s = loadSettings({ CREDENTIAL_SECRET: SECRET, ADMIN_USERS: `bob:${viewerHash}:viewer`, ADMIN_USERS_FILE: file, AUDIT_KEY }, []);
     assert.deepEqual(
       s.adminUsers.map((u) => [u.username, u.permissions]),
       [['bob', 'read'], ['carol', 'read'], ['dave', '*']],
