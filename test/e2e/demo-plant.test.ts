@@ -104,7 +104,7 @@ describe('demo plant end to end', () => {
   });
 
   it('counts the messages per node type in /metrics', async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
     assert.match(text, /erp_mes_messages_total\{node_type="erp-order-fetch"\} \d+/);
     assert.match(text, /erp_mes_messages_total\{node_type="code-map"\} \d+/);
   });
