@@ -98,9 +98,12 @@ export const erpnext: ErpProfile = {
         request: {
           method: 'GET',
           path: 'api/resource/Stock Entry',
-          query: '{ "filters": $string([["work_order", "=", $confirmation.orderNo], ["remarks", "like", "%" & $key & "%"]]), "fields": $string(["name", "docstatus"]) }',
+          query: '{ "filters": $string([["work_order", "=", $confirmation.orderNo], ["remarks", "like", "%" & $key & "%"]]), "fields": $string(["name", "docstatus", "remarks"]) }',
         },
-        found: 'data[docstatus != 2][0].name',
+        // "like" is a filter, not proof: the remarks must hold this very key (MES-EV-1 is inside MES-EV-10).
+        found: 'data[docstatus != 2]',
+        carries: '$contains(remarks, "MES " & $key & " op ")',
+        foundId: 'name',
       },
     },
   },

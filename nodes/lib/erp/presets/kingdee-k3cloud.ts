@@ -119,8 +119,11 @@ export const kingdeeK3Cloud: ErpProfile = {
       resultId: 'Result.Number',
       idempotency: {
         kind: 'lookup',
-        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo'], `"F_PAEZ_MESReportNo = '" & $key & "'"`, 'FBillNo ASC') },
-        found: '$[0][0]',
+        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'F_PAEZ_MESReportNo'], `"F_PAEZ_MESReportNo = '" & $key & "'"`, 'FBillNo ASC') },
+        // Rows are [FBillNo, F_PAEZ_MESReportNo]; wrapped so a row is one candidate, not flattened.
+        found: '$map($, function($row) { { "bill": $row[0], "key": $row[1] } })',
+        carries: 'key = $key',
+        foundId: 'bill',
       },
     },
   },

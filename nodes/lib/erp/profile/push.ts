@@ -1,6 +1,7 @@
 // Writes a confirmation (progress of one operation) back to the ERP through its profile, exactly once
 // per idempotency key: either the ERP refuses a second write with the same key in the body, or the
-// profile looks the key up first and skips the write when the ERP already has it.
+// profile looks the key up first and skips the write when a record the ERP answers really carries it
+// (an ERP may ignore a filter on a field it cannot filter: its answer is only a list of candidates).
 import { ErpRequestError } from '../http-client';
 import { type CompiledExpression, compileExpression } from './expressions';
 import { type CompiledRequest, type ProfileSession, compileRequest } from './session';
@@ -28,16 +29,26 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
   const duplicate = spec.idempotency.kind === 'body-key' ? expr(spec.idempotency.duplicate, 'push.confirmation.idempotency.duplicate') : undefined;
   const lookup =
     spec.idempotency.kind === 'lookup'
-      ? { request: compileRequest(spec.idempotency.request, 'push.confirmation.idempotency.request', profile), found: expr(spec.idempotency.found, 'push.confirmation.idempotency.found')! }
+      ? {
+          request: compileRequest(spec.idempotency.request, 'push.confirmation.idempotency.request', profile),
+          found: expr(spec.idempotency.found, 'push.confirmation.idempotency.found')!,
+          carries: expr(spec.idempotency.carries, 'push.confirmation.idempotency.carries')!,
+          foundId: expr(spec.idempotency.foundId, 'push.confirmation.idempotency.foundId')!,
+        }
       : undefined;
+  const then = Object.entries(spec.then ?? {}).map(([name, request]) => ({ name, request: compileRequest(request, `push.confirmation.then.${name}`, profile) }));
 
   return async (confirmation) => {
     const bindings = { confirmation, key: confirmation.key };
     if (lookup) {
       const existing = await session.call(lookup.request, bindings, { error });
       const found = await lookup.found.evaluate(existing.answer, bindings);
-      if (found !== undefined && found !== null && found !== false && !(Array.isArray(found) && found.length === 0)) {
-        return { id: String(Array.isArray(found) ? found[0] : found), alreadyThere: true };
+      const candidates = found === undefined || found === null || found === false ? [] : Array.isArray(found) ? found : [found];
+      for (const candidate of candidates) {
+        // Only an exact true counts: a filter the ERP ignored must not make another key's record a duplicate.
+        if ((await lookup.carries.evaluate(candidate, bindings)) !== true) continue;
+        const id = await lookup.foundId.evaluate(candidate, bindings);
+        return { id: id === undefined || id === null ? undefined : String(id), alreadyThere: true };
       }
     }
     const prepared: Record<string, unknown> = {};
@@ -48,6 +59,10 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
     const id = resultId ? await resultId.evaluate(result.answer, bindings) : undefined;
     if (resultId && (id === undefined || id === null)) {
       throw new ErpRequestError(`${session.client.where(result.url)} accepted the confirmation ${confirmation.key} but its answer has no id where push.confirmation.resultId points.`, 'malformed', result.url.href, result.status);
+    }
+    if (!seenBefore && then.length > 0) {
+      const after: Record<string, unknown> = {};
+      for (const step of then) after[step.name] = (await session.call(step.request, { ...bindings, prepared, written: result.answer, id, then: after }, { write: true, error })).answer;
     }
     return { id: id === undefined ? undefined : String(id), alreadyThere: seenBefore };
   };
