@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
-import type { Confirmation } from '../../nodes/lib/erp/profile';
+import { openEndpoint } from '../../nodes/lib/erp/endpoint';
+import { type Confirmation, profileOrdersReader } from '../../nodes/lib/erp/profile';
 import { keyGuid } from '../../nodes/lib/erp/profile/expressions';
 import type { ProductionOrder } from '../../server/simulator/types';
 import { usePlantFixture, type PlantFixture } from '../support/plant-fixture';
@@ -18,10 +19,8 @@ const nodes = [require('../../nodes/bridge-store/bridge-store'), require('../../
 /** What the ERP holds for one written confirmation, in our words, read back over its own API. */
 interface ReadBack {
   key: string;
-  opNo: string;
-  yieldQty: number;
-  scrapQty: number;
-  final: boolean;
+  /** The good quantity the ERP recorded, where the preset writes one. */
+  yieldQty?: number;
   /** Fields particular to the ERP, compared as they are. */
   fields: Record<string, unknown>;
 }
@@ -33,8 +32,11 @@ interface PresetCase {
   password: string;
   token?: string;
   params?: Record<string, unknown>;
-  /** The ERP's own words for a confirmation of an operation the order does not have. */
+  /** A confirmation the ERP refuses for good (what is wrong in it), and the ERP's own words for it. */
+  bad: Partial<Confirmation>;
   refusal: RegExp;
+  /** How the ERP names the simulator's order, when not by its number (Kingdee: bill no-line). */
+  orderNo?(plant: PlantFixture, c: PresetCase, order: ProductionOrder): Promise<string>;
   readBack(plant: PlantFixture, order: ProductionOrder): Promise<ReadBack[]>;
   /** The ERP fields a confirmation with activity times must have set. */
   expectFields(c: Confirmation): Record<string, unknown>;
@@ -52,20 +54,19 @@ async function getJson(url: string, headers: Record<string, string>): Promise<un
 const cases: PresetCase[] = [
   {
     preset: 'sap-s4hana-odata-v2', mount: 'sap', username: 'erp-bridge', password: 'demo-erp-pass', params: { timeZone: 'Asia/Shanghai' },
+    bad: { opNo: '9999' },
     refusal: /Operation 9999 does not exist in order .* \(RU\/107\)/,
     async readBack(plant, order) {
       const url = `${plant.sim.url}/sap/opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV/ProdnOrdConf2?$filter=${encodeURIComponent(`OrderID eq '${order.orderNo}'`)}&$format=json`;
       const answer = (await getJson(url, { authorization: basic('erp-bridge', 'demo-erp-pass') })) as { d: { results: Array<Record<string, unknown>> } };
       return answer.d.results.map((r) => ({
         key: String(r.ConfirmationText).replace(/^MES \S+ /, ''),
-        opNo: String(r.OrderOperation),
         yieldQty: Number(r.ConfirmationYieldQuantity),
-        scrapQty: Number(r.ConfirmationScrapQuantity),
-        final: r.IsFinalConfirmation === true,
         fields: r,
       }));
     },
     expectFields: (c) => ({
+      OrderOperation: c.opNo, ConfirmationScrapQuantity: String(c.scrapQty), IsFinalConfirmation: false,
       ExternalSystemConfirmation: keyGuid(c.key),
       ConfirmationUnit: c.unit,
       OpWorkQuantityUnit1: 'MIN', OpConfirmedWorkQuantity1: String(c.setupMin),
@@ -75,7 +76,80 @@ const cases: PresetCase[] = [
       ConfirmedExecutionEndTime: 'PT11H30M00S',
     }),
   },
+  {
+    preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010' },
+    bad: { orderNo: 'MO-2099-9999' },
+    refusal: /answered with an error: .*MO-2099-9999/,
+    readBack: async (plant, order) => stockEntries(plant, order.orderNo),
+    expectFields: (c) => ({ work_order: c.orderNo, purpose: 'Manufacture', fg_completed_qty: c.yieldQty, docstatus: 1 }),
+  },
+  ...(['odoo-jsonrpc', 'odoo-json2'] as const).map((preset): PresetCase => ({
+    preset, mount: 'odoo', username: preset === 'odoo-json2' ? '' : 'mes-bridge', password: 'demo-odoo-pass', token: preset === 'odoo-json2' ? 'demo-odoo-api-key' : undefined, params: { database: 'plant1010' },
+    bad: { orderNo: 'MO-2099-9999' },
+    refusal: /answered with an error: /,
+    readBack: async (plant) => timeLogs(plant),
+    expectFields: (c) => ({ description: c.key, date_start: '2026-11-25 03:30:00' }),
+  })),
+  {
+    preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
+    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, plant: '1010' },
+    bad: { productCode: 'NO-SUCH-ITEM' },
+    refusal: /answered with an error: .*NO-SUCH-ITEM/,
+    orderNo: kingdeeOrderNo,
+    readBack: async (plant) => kingdeeReports(plant),
+    expectFields: (c) => ({ F_PAEZ_MESReportNo: c.key, FQuaQty: c.yieldQty, FFailQty: c.scrapQty, FFinishQty: c.yieldQty + c.scrapQty }),
+  },
 ];
+
+/** Manufacture Stock Entries of one Work Order as the simulated ERPNext accepted them (the key is in the remarks). */
+function stockEntries(plant: PlantFixture, orderNo: string): ReadBack[] {
+  const writes = (plant.sim.dialects as unknown as { erpnext: { writes(): Array<{ body: Record<string, unknown> }> } }).erpnext.writes();
+  return writes
+    .filter((w) => w.body.work_order === orderNo && typeof w.body.remarks === 'string')
+    .map((w) => ({ key: /^MES (\S+) op/.exec(String(w.body.remarks))![1], yieldQty: Number(w.body.fg_completed_qty), fields: w.body }));
+}
+
+/** Work-centre time logs the simulated Odoo created (the key is the description). */
+function timeLogs(plant: PlantFixture): ReadBack[] {
+  const writes = (plant.sim.dialects as unknown as { odoo: { writes(): Array<{ body: { model: string; method: string; args: Record<string, unknown> } }> } }).odoo.writes();
+  return writes
+    .filter((w) => w.body.model === 'mrp.workcenter.productivity' && w.body.method === 'create')
+    // JSON-RPC and JSON-2 wrap the values differently (positional args, vals_list): take every record that has them.
+    .flatMap((w) => recordsWith(w.body.args, 'description').map((v) => ({ key: String(v.description), fields: v })));
+}
+
+function recordsWith(value: unknown, field: string): Array<Record<string, unknown>> {
+  if (Array.isArray(value)) return value.flatMap((v) => recordsWith(v, field));
+  if (!value || typeof value !== 'object') return [];
+  return field in value ? [value as Record<string, unknown>] : Object.values(value).flatMap((v) => recordsWith(v, field));
+}
+
+/** PRD_MORPT bills the simulated Kingdee saved (the key is F_PAEZ_MESReportNo), one line each. */
+function kingdeeReports(plant: PlantFixture): ReadBack[] {
+  const writes = (plant.sim.dialects as unknown as { kingdee: { writes(): Array<{ body: { data: { Model: Record<string, unknown> } } }> } }).kingdee.writes();
+  return writes.map((w) => {
+    const m = w.body.data.Model;
+    const line = (m.FEntity as Array<Record<string, unknown>>)[0];
+    return { key: String(m.F_PAEZ_MESReportNo), yieldQty: Number(line.FQuaQty), fields: { ...m, ...line } };
+  });
+}
+
+/** Kingdee's order no for a simulator order: the bill line that carries it (bill no-line seq), as its preset reads it. */
+async function kingdeeOrderNo(plant: PlantFixture, c: PresetCase, order: ProductionOrder): Promise<string> {
+  const open = openEndpoint(
+    { name: c.preset, baseUrl: `${plant.sim.url}/${c.mount}`, baseUrlType: 'str', profile: c.preset, params: JSON.stringify(c.params ?? {}), authType: 'basic', username: c.username, usernameType: 'str', timeoutSec: 10 },
+    { password: c.password },
+    () => undefined,
+  );
+  try {
+    const page = await profileOrdersReader(open.session)({ offset: 0, limit: 1000 });
+    const match = (page.items as Array<{ orderNo: string; quantity: number; dueDate: string }>).find((o) => o.quantity === order.quantity && Date.parse(o.dueDate) === Date.parse(order.dueDate));
+    assert.ok(match, 'the order is served by Kingdee');
+    return match.orderNo;
+  } finally {
+    open.client.close();
+  }
+}
 
 describe('erp-confirm writes MES confirmations through each preset', () => {
   const plant = usePlantFixture(12);
@@ -121,16 +195,18 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
     return { accepted, outcomes, caught, statuses, send, outcomeOf };
   }
 
-  /** A released order with at least two operations (ERPs refuse confirmations on others). */
-  function releasedOrder(): ProductionOrder {
+  /** A released order with at least two operations (ERPs refuse confirmations on others), under the ERP's number. */
+  async function releasedOrder(c: PresetCase): Promise<ProductionOrder> {
     const order = plant.sim.erp.orders().find((o) => o.status === 'released' && o.operations.length >= 2);
     assert.ok(order, 'the plant has a released order with operations');
+    if (c.orderNo) erpOrderNo.set(order.orderNo, await c.orderNo(plant, c, order));
     return order;
   }
 
+  const erpOrderNo = new Map<string, string>();
   function confirmationFor(order: ProductionOrder, key: string, extra: Partial<Confirmation> = {}): Confirmation {
     return {
-      orderNo: order.orderNo, opNo: order.operations[0].opNo, yieldQty: 480, scrapQty: 20, unit: order.unit, finalConfirmation: false,
+      orderNo: erpOrderNo.get(order.orderNo) ?? order.orderNo, opNo: order.operations[0].opNo, yieldQty: 480, scrapQty: 20, unit: order.unit, finalConfirmation: false,
       postedAt: '2026-11-25T11:30:00+08:00', key, productCode: order.productCode, plant: order.plant, workCentre: order.operations[0].workCentre,
       setupMin: 15, machineMin: 210, labourMin: 225.5, startedAt: '2026-11-25T08:00:00+08:00', finishedAt: '2026-11-25T11:30:00+08:00', ...extra,
     };
@@ -140,7 +216,7 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
     describe(c.preset, () => {
       it('writes a confirmation sent twice once, with its quantities and activity times, and writes another key', async () => {
         const { send, outcomeOf, outcomes, caught } = await load(c);
-        const order = releasedOrder();
+        const order = await releasedOrder(c);
         const first = confirmationFor(order, 'MES-EV-100');
         await send(first);
         const written = await outcomeOf('MES-EV-100', 'written');
@@ -157,16 +233,17 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         const records = await c.readBack(plant, order);
         assert.deepEqual(records.map((r) => r.key).sort(), ['MES-EV-100', 'MES-EV-1000']);
         const one = records.find((r) => r.key === 'MES-EV-100')!;
-        assert.deepEqual({ opNo: one.opNo, yieldQty: one.yieldQty, scrapQty: one.scrapQty, final: one.final }, { opNo: first.opNo, yieldQty: 480, scrapQty: 20, final: false });
         for (const [field, value] of Object.entries(c.expectFields(first))) assert.deepEqual(one.fields[field], value, `${field} of the written confirmation`);
-        const other = records.find((r) => r.key === 'MES-EV-1000')!;
-        assert.deepEqual({ yieldQty: other.yieldQty, scrapQty: other.scrapQty }, { yieldQty: 20, scrapQty: 0 });
+        if (one.yieldQty !== undefined) {
+          const other = records.find((r) => r.key === 'MES-EV-1000')!;
+          assert.deepEqual([one.yieldQty, other.yieldQty], [480, 20]);
+        }
       });
 
       it("dead-letters a confirmation the ERP refuses, with the ERP's words, and goes on with the next ones", async () => {
         const { send, outcomeOf, caught, statuses } = await load(c);
-        const order = releasedOrder();
-        await send([confirmationFor(order, 'MES-EV-BAD', { opNo: '9999' }), confirmationFor(order, 'MES-EV-GOOD')]);
+        const order = await releasedOrder(c);
+        await send([confirmationFor(order, 'MES-EV-BAD', c.bad), confirmationFor(order, 'MES-EV-GOOD')]);
         const refused = await outcomeOf('MES-EV-BAD', 'refused');
         assert.match(refused.payload.reason!, c.refusal);
         await outcomeOf('MES-EV-GOOD', 'written');
@@ -180,7 +257,7 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
       });
 
       it('keeps queued confirmations across a restart and writes them once the ERP answers', async () => {
-        const order = releasedOrder();
+        const order = await releasedOrder(c);
         // First run: the ERP cannot be reached; the confirmation waits in the outbox.
         const down = await load(c, 'http://127.0.0.1:9/unreachable');
         await down.send(confirmationFor(order, 'MES-EV-200'));
@@ -195,7 +272,7 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
 
       it('refuses a malformed confirmation whole, naming the field, and queues nothing', async () => {
         const { caught, outcomes } = await load(c);
-        const order = releasedOrder();
+        const order = await releasedOrder(c);
         helper.getNode('confirm').receive({ payload: [confirmationFor(order, 'MES-EV-300'), { ...confirmationFor(order, 'MES-EV-301'), yieldQty: -1 }] });
         await eventually(() => caught.length === 1, 'the refusal', 30_000);
         assert.match(caught[0].error.message, /payload\[1\]\.yieldQty must be >= 0/);
