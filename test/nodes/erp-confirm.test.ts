@@ -9,6 +9,7 @@ import helper from 'node-red-node-test-helper';
 import { openEndpoint } from '../../nodes/lib/erp/endpoint';
 import { type Confirmation, profileOrdersReader } from '../../nodes/lib/erp/profile';
 import { keyGuid } from '../../nodes/lib/erp/profile/expressions';
+import { toWorkOrder } from '../../nodes/lib/plan-sync/work-order';
 import type { ProductionOrder } from '../../server/simulator/types';
 import { usePlantFixture, type PlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
@@ -280,4 +281,54 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
       });
     });
   }
+});
+
+describe('progress-push through the endpoint preset', () => {
+  const plant = usePlantFixture(12);
+  const sap = cases[0];
+
+  it('confirms each job report in SAP once, however often the MES sends it, instead of posting a generic update', async () => {
+    const pushNodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/progress-push/progress-push'), require('@node-red/nodes/core/common/25-catch')];
+    await helper.load(
+      pushNodes,
+      ([
+        { id: 'store', type: 'bridge-store', file: join(plant.dir.path, 'store.sqlite') },
+        { id: 'erp', type: 'erp-endpoint', name: 'sap', baseUrl: `${plant.sim.url}/sap`, baseUrlType: 'str', profile: sap.preset, params: '{}', authType: 'basic', username: sap.username, usernameType: 'str', timeoutSec: 10, retryBaseSec: 0.05, retryMaxSec: 0.2 },
+        { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', target: 'preset', path: '', batchPath: '', wires: [['accepted'], []] },
+        { id: 'accepted', type: 'helper' },
+        { id: 'catcher', type: 'catch', scope: ['push'], uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      { erp: { password: sap.password } },
+    );
+    const accepted: Array<{ accepted: Record<string, number> }> = [];
+    const caught: Array<{ error: { message: string } }> = [];
+    helper.getNode('accepted').on('input', (m: unknown) => accepted.push(m as (typeof accepted)[number]));
+    helper.getNode('caught').on('input', (m: unknown) => caught.push(m as (typeof caught)[number]));
+    const push = helper.getNode('push');
+    const order = plant.sim.erp.orders().find((o) => o.status === 'released' && o.operations.length >= 2)!;
+    const workOrder = toWorkOrder(order);
+    const opNo = workOrder.operations[0].sequence;
+    const report = (eventId: string, goodQty: number, status: string, timestamp: string) => ({ eventId, orderNo: order.orderNo, opNo, goodQty, scrapQty: 1, status, operator: 'OP-7', equipment: 'EQ-1', timestamp });
+    push.receive({ payload: workOrder });
+    await eventually(() => accepted.length === 1, 'the plan');
+    const reports = [report('ev-1', 0, 'started', '2026-11-23T09:00:00+08:00'), report('ev-2', 120, 'running', '2026-11-23T10:00:00+08:00')];
+    push.receive({ payload: reports });
+    await eventually(() => accepted.length === 2, 'the reports');
+    assert.equal(accepted[1].accepted.confirmations, 2);
+    push.receive({ payload: reports });
+    await eventually(() => accepted.length === 3, 'the repeated reports');
+    const written = await eventually(async () => {
+      const records = await sap.readBack(plant, order);
+      return records.length >= 2 ? records : undefined;
+    }, 'both confirmations in SAP', 60_000);
+    // Per order the outbox keeps order: once a later report is in SAP, the repeats before it were looked up and found.
+    push.receive({ payload: report('ev-3', 30, 'running', '2026-11-23T11:00:00+08:00') });
+    await eventually(async () => ((await sap.readBack(plant, order)).length === 3 ? true : undefined), 'the third confirmation', 60_000);
+    const records = await sap.readBack(plant, order);
+    assert.deepEqual(records.map((r) => r.key).sort(), ['ev-1', 'ev-2', 'ev-3']);
+    assert.deepEqual(records.map((r) => r.yieldQty), [0, 120, 30]);
+    assert.ok(written.length >= 2);
+    assert.deepEqual(caught.map((m) => m.error.message), []);
+  });
 });
