@@ -98,7 +98,8 @@ const cases: PresetCase[] = [
     refusal: /answered with an error: .*NO-SUCH-ITEM/,
     orderNo: kingdeeOrderNo,
     readBack: async (plant) => kingdeeReports(plant),
-    expectFields: (c) => ({ F_PAEZ_MESReportNo: c.key, FQuaQty: c.yieldQty, FFailQty: c.scrapQty, FFinishQty: c.yieldQty + c.scrapQty }),
+    // Saved, submitted and audited: C.
+    expectFields: (c) => ({ F_PAEZ_MESReportNo: c.key, FQuaQty: c.yieldQty, FFailQty: c.scrapQty, FFinishQty: c.yieldQty + c.scrapQty, FDocumentStatus: 'C' }),
   },
 ];
 
@@ -127,11 +128,11 @@ function recordsWith(value: unknown, field: string): Array<Record<string, unknow
 
 /** PRD_MORPT bills the simulated Kingdee saved (the key is F_PAEZ_MESReportNo), one line each. */
 function kingdeeReports(plant: PlantFixture): ReadBack[] {
-  const writes = (plant.sim.dialects as unknown as { kingdee: { writes(): Array<{ body: { data: { Model: Record<string, unknown> } } }> } }).kingdee.writes();
-  return writes.map((w) => {
+  const kingdee = (plant.sim.dialects as unknown as { kingdee: { writes(): Array<{ id: string; body: { data: { Model: Record<string, unknown> } } }>; documentStatus(billNo: string): string | undefined } }).kingdee;
+  return kingdee.writes().map((w) => {
     const m = w.body.data.Model;
     const line = (m.FEntity as Array<Record<string, unknown>>)[0];
-    return { key: String(m.F_PAEZ_MESReportNo), yieldQty: Number(line.FQuaQty), fields: { ...m, ...line } };
+    return { key: String(m.F_PAEZ_MESReportNo), yieldQty: Number(line.FQuaQty), fields: { ...m, ...line, FDocumentStatus: kingdee.documentStatus(w.id) } };
   });
 }
 

@@ -9,6 +9,7 @@ import { BODY_LIMIT, secretEquals } from '../http-util';
 import { BillBook, MO_FIELDS, OPERATION_PLAN_FIELDS, PPBOM_FIELDS, orderForms } from './kingdee-forms';
 import { FieldCatalogue, KingdeeQueryError, compileFilter, compileOrder, type Row, unknownField, zoneOffsetMs } from './kingdee-query';
 import { REPORT_FIELDS, ReportBook, type SaveError } from './kingdee-report';
+import { MorptWorkflow } from './kingdee-morpt';
 
 export interface KingdeeDialectOptions {
   acctId?: string; // 数据中心 (账套) id, default '6571d8f1a2c3e4'
@@ -51,6 +52,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
   const sessions = new Map<string, number>(); // session id → last use (ms)
   const bills = new BillBook();
   const reports = new ReportBook(cfg.timeZone);
+  const morpt = new MorptWorkflow(() => reports.rows());
   const accepted: Array<{ at: string; body: unknown; id: string }> = [];
   const pendingErrors: KingdeeErrorKind[] = [];
 
@@ -66,6 +68,8 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
         case 'kingdee.bos.webapi.servicesstub.authservice.validateuser': return login(res, body, 'password');
         case 'kingdee.bos.webapi.servicesstub.dynamicformservice.executebillquery': return executeBillQuery(req, res, body);
         case 'kingdee.bos.webapi.servicesstub.dynamicformservice.save': return save(req, res, body);
+        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.submit': case 'kingdee.bos.webapi.servicesstub.dynamicformservice.audit':
+          return void res.json(!authenticated(req) ? oneError(SESSION_LOST, 1) : morpt.act(service.endsWith('audit') ? 'audit' : 'submit', String(ci(body, 'formid') ?? ''), jsonArg(ci(body, 'data'), 'data') as Record<string, unknown> | undefined));
         default:
           res.status(404).type('text/plain').send(`the simulated K/3 Cloud has no service ${req.params[0]}.common.kdsvc`);
       }
@@ -198,6 +202,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
   return {
     router: router as Router,
     writes: () => accepted.map((w) => structuredClone(w)),
+    documentStatus: (billNo: string) => morpt.statusOf(billNo),
     expireSessions(): void {
       sessions.clear();
     },

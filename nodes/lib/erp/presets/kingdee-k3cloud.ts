@@ -117,6 +117,11 @@ export const kingdeeK3Cloud: ErpProfile = {
       },
       error: ERROR,
       resultId: 'Result.Number',
+      // A saved report is a draft (A); the quantities count for the order only once it is submitted (B) and audited (C).
+      then: {
+        submit: { method: 'POST', path: `${STUB}.DynamicFormService.Submit.common.kdsvc`, body: '{ "formid": "PRD_MORPT", "data": { "Numbers": [$id] } }' },
+        audit: { method: 'POST', path: `${STUB}.DynamicFormService.Audit.common.kdsvc`, body: '{ "formid": "PRD_MORPT", "data": { "Numbers": [$id] } }' },
+      },
       idempotency: {
         kind: 'lookup',
         request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'F_PAEZ_MESReportNo'], `"F_PAEZ_MESReportNo = '" & $key & "'"`, 'FBillNo ASC') },
