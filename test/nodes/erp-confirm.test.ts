@@ -39,6 +39,9 @@ interface PresetCase {
   /** How the ERP names the simulator's order, when not by its number (Kingdee: bill no-line). */
   orderNo?(plant: PlantFixture, c: PresetCase, order: ProductionOrder): Promise<string>;
   readBack(plant: PlantFixture, order: ProductionOrder): Promise<ReadBack[]>;
+  /** What else the preset wrote for the two confirmations (e.g. Odoo's work order), and what it must be. */
+  alsoWritten?(plant: PlantFixture): unknown[];
+  alsoExpected?: unknown[];
   /** The ERP fields a confirmation with activity times must have set. */
   expectFields(c: Confirmation): Record<string, unknown>;
 }
@@ -89,7 +92,10 @@ const cases: PresetCase[] = [
     bad: { orderNo: 'MO-2099-9999' },
     refusal: /answered with an error: /,
     readBack: async (plant) => timeLogs(plant),
-    expectFields: (c) => ({ description: c.key, date_start: '2026-11-25 03:30:00' }),
+    expectFields: (c) => ({ description: c.key, date_start: '2026-11-25 00:00:00', date_end: '2026-11-25 03:30:00' }),
+    // The work order's produced quantity is raised by each confirmation's yield.
+    alsoWritten: (plant) => recordsWith(odooWrites(plant).filter((w) => w.body.model === 'mrp.workorder' && w.body.method === 'write').map((w) => w.body.args), 'qty_producing').map((v) => v.qty_producing),
+    alsoExpected: [480, 20],
   })),
   {
     preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
@@ -112,9 +118,12 @@ function stockEntries(plant: PlantFixture, orderNo: string): ReadBack[] {
 }
 
 /** Work-centre time logs the simulated Odoo created (the key is the description). */
+function odooWrites(plant: PlantFixture): Array<{ body: { model: string; method: string; args: Record<string, unknown> } }> {
+  return (plant.sim.dialects as unknown as { odoo: { writes(): ReturnType<typeof odooWrites> } }).odoo.writes();
+}
+
 function timeLogs(plant: PlantFixture): ReadBack[] {
-  const writes = (plant.sim.dialects as unknown as { odoo: { writes(): Array<{ body: { model: string; method: string; args: Record<string, unknown> } }> } }).odoo.writes();
-  return writes
+  return odooWrites(plant)
     .filter((w) => w.body.model === 'mrp.workcenter.productivity' && w.body.method === 'create')
     // JSON-RPC and JSON-2 wrap the values differently (positional args, vals_list): take every record that has them.
     .flatMap((w) => recordsWith(w.body.args, 'description').map((v) => ({ key: String(v.description), fields: v })));
@@ -236,6 +245,7 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         assert.deepEqual(records.map((r) => r.key).sort(), ['MES-EV-100', 'MES-EV-1000']);
         const one = records.find((r) => r.key === 'MES-EV-100')!;
         for (const [field, value] of Object.entries(c.expectFields(first))) assert.deepEqual(one.fields[field], value, `${field} of the written confirmation`);
+        if (c.alsoWritten) assert.deepEqual(c.alsoWritten(plant), c.alsoExpected);
         if (one.yieldQty !== undefined) {
           const other = records.find((r) => r.key === 'MES-EV-1000')!;
           assert.deepEqual([one.yieldQty, other.yieldQty], [480, 20]);

@@ -119,8 +119,8 @@ export const kingdeeK3Cloud: ErpProfile = {
       resultId: 'Result.Number',
       // A saved report is a draft (A); the quantities count for the order only once it is submitted (B) and audited (C).
       then: {
-        submit: { method: 'POST', path: `${STUB}.DynamicFormService.Submit.common.kdsvc`, body: '{ "formid": "PRD_MORPT", "data": { "Numbers": [$id] } }' },
-        audit: { method: 'POST', path: `${STUB}.DynamicFormService.Audit.common.kdsvc`, body: '{ "formid": "PRD_MORPT", "data": { "Numbers": [$id] } }' },
+        submit: { request: { method: 'POST', path: `${STUB}.DynamicFormService.Submit.common.kdsvc`, body: '{ "formid": "PRD_MORPT", "data": { "Numbers": [$id] } }' } },
+        audit: { request: { method: 'POST', path: `${STUB}.DynamicFormService.Audit.common.kdsvc`, body: '{ "formid": "PRD_MORPT", "data": { "Numbers": [$id] } }' } },
       },
       idempotency: {
         kind: 'lookup',

@@ -36,7 +36,11 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
           foundId: expr(spec.idempotency.foundId, 'push.confirmation.idempotency.foundId')!,
         }
       : undefined;
-  const then = Object.entries(spec.then ?? {}).map(([name, request]) => ({ name, request: compileRequest(request, `push.confirmation.then.${name}`, profile) }));
+  const then = Object.entries(spec.then ?? {}).map(([name, step]) => ({
+    name,
+    request: compileRequest(step.request, `push.confirmation.then.${name}.request`, profile),
+    when: expr(step.when, `push.confirmation.then.${name}.when`),
+  }));
 
   return async (confirmation) => {
     const bindings = { confirmation, key: confirmation.key };
@@ -62,7 +66,11 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
     }
     if (!seenBefore && then.length > 0) {
       const after: Record<string, unknown> = {};
-      for (const step of then) after[step.name] = (await session.call(step.request, { ...bindings, prepared, written: result.answer, id, then: after }, { write: true, error })).answer;
+      for (const step of then) {
+        const b = { ...bindings, prepared, written: result.answer, id, then: after };
+        if (step.when && (await step.when.evaluate({}, b)) !== true) continue;
+        after[step.name] = (await session.call(step.request, b, { write: true, error })).answer;
+      }
     }
     return { id: id === undefined ? undefined : String(id), alreadyThere: seenBefore };
   };

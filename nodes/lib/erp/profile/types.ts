@@ -85,7 +85,7 @@ export interface PushSpec {
    * Calls made after the write, in order ($written = the write's answer, $id = its id; each answer bound as
    * $then.<name>): SAP-free ERPs need a document submitted (ERPNext), audited (Kingdee) or a button pressed (Odoo).
    */
-  then?: Record<string, RequestSpec>;
+  then?: Record<string, { request: RequestSpec; /** JSONata → false to leave the step out for this confirmation. */ when?: string }>;
   idempotency:
     /** The ERP refuses a second write with the same key in the body; `duplicate` (JSONata, $status bound) recognises that refusal. */
     | { kind: 'body-key'; duplicate?: string }
