@@ -282,6 +282,28 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         assert.deepEqual(records.map((r) => r.key), ['MES-EV-200']);
       });
 
+      if (c.preset === 'sap-s4hana-odata-v2') {
+        it('writes a start as a zero-quantity partial confirmation, a finish as final, an order finish clearing reservations', async () => {
+          const { send, outcomeOf } = await load(c);
+          const order = await releasedOrder(c);
+          const [first, last] = [order.operations[0].opNo, order.operations[order.operations.length - 1].opNo];
+          await send([
+            confirmationFor(order, 'MES-ST-1', { activity: 'start', yieldQty: 0, scrapQty: 0 }),
+            confirmationFor(order, 'MES-FI-1', { activity: 'finish' }),
+            confirmationFor(order, 'MES-OF-1', { activity: 'order-finish', opNo: last }),
+          ]);
+          await outcomeOf('MES-OF-1', 'written');
+          const byKey = new Map((await c.readBack(plant, order)).map((r) => [r.key, r.fields]));
+          const pick = (key: string) => {
+            const f = byKey.get(key)!;
+            return { op: f.OrderOperation, yieldQty: f.ConfirmationYieldQuantity, final: f.FinalConfirmationType, cleared: f.OpenReservationsIsCleared };
+          };
+          assert.deepEqual(pick('MES-ST-1'), { op: first.padStart(4, '0'), yieldQty: '0', final: '', cleared: false });
+          assert.deepEqual(pick('MES-FI-1'), { op: first.padStart(4, '0'), yieldQty: '480', final: 'X', cleared: false });
+          assert.deepEqual(pick('MES-OF-1'), { op: last.padStart(4, '0'), yieldQty: '480', final: 'X', cleared: true });
+        });
+      }
+
       it('refuses a malformed confirmation whole, naming the field, and queues nothing', async () => {
         const { caught, outcomes } = await load(c);
         const order = await releasedOrder(c);
