@@ -4,6 +4,7 @@
 // "生产进度看板 / Production progress" dashboard page. Plans come from the plan-sync tab by a link.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
 
 export const PLAN_LINK_OUT = 'feedback-plan-out';
 /** The mapped job reports, for the cost tab. */
@@ -51,10 +52,7 @@ export function feedbackFlow(root, storeId) {
       id: 'feedback-error-to-mes', type: 'switch', z, name: '来自 MES? from the MES?', property: 'res', propertyType: 'msg',
       rules: [{ t: 'nnull' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 360, y: 300, wires: [['report-refused'], ['feedback-errors']],
     },
-    change('report-refused', '400 拒收 refused', [
-      { t: 'set', p: 'statusCode', pt: 'msg', to: '400', tot: 'num' },
-      { t: 'set', p: 'payload', pt: 'msg', to: '{ "error": error.message }', tot: 'jsonata' },
-    ], 600, 280, [['report-answer']]),
+    change('report-refused', REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES, 600, 280, [['report-answer']]),
     { id: 'feedback-errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 590, y: 330, wires: [] },
     {
       id: 'progress-board', type: 'ui-template', z, group: 'board-group', page: '', ui: '', name: '生产进度看板 board', order: 1, width: 0, height: 0, head: '',
