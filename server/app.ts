@@ -10,6 +10,7 @@ import RED from 'node-red';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { deployGate } from './deploy-gate';
+import { flowsReadiness, type FlowsState } from './flows-readiness';
 import { httpNodeBasicAuth } from './http-node-auth';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
 import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
@@ -34,8 +35,6 @@ export interface StartOptions {
   banner?: boolean;
   log?: (line: string) => void;
 }
-
-type FlowsState = 'starting' | 'started' | 'stopped' | 'stopping';
 
 const METRICS_HOOK = 'onSend.metrics';
 
@@ -104,7 +103,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
-  app.use('/', httpNodeBasicAuth(httpNodeUsers), gate.middleware, RED.httpNode);
+  app.use('/', httpNodeBasicAuth(httpNodeUsers), flowsReadiness(() => flowsState), gate.middleware, RED.httpNode);
 
   const hooks = RED.hooks as unknown as LabelledHooks;
   hooks.add(METRICS_HOOK, (events) => {
