@@ -70,7 +70,7 @@ export class ProgressFeedback {
   async reports(input: unknown): Promise<ReportsOutcome> {
     const reports = checkAll<ProgressReport>(Array.isArray(input) ? input : [input], 'progress-report', Array.isArray(input) && input.length > 1 ? 'batch of progress reports' : 'progress report');
     const now = this.now();
-    return this.run(reports.map((r) => r.orderNo), () => {
+    return this.run(() => reports.map((r) => r.orderNo), () => {
       const touched = new Set<string>();
       const pushes: Push[] = [];
       const outcome: ReportsOutcome = { accepted: 0, duplicates: 0, unplanned: 0, updates: 0 };
@@ -98,7 +98,7 @@ export class ProgressFeedback {
   async plans(input: unknown): Promise<number> {
     const orders = checkAll<WorkOrder>(Array.isArray(input) ? input : [input], 'work-order', 'work order');
     const now = this.now();
-    return this.run(orders.map((o) => o.workOrderNo), () => {
+    return this.run(() => orders.map((o) => o.workOrderNo), () => {
       const touched = new Set<string>();
       const pushes: Push[] = [];
       for (const order of orders) {
@@ -114,7 +114,7 @@ export class ProgressFeedback {
 
   /** The latest open exception of an order becomes its lag reason (undefined clears it). */
   async exception(orderNo: string, exception: OpenException | undefined): Promise<void> {
-    return this.run([orderNo], () => {
+    return this.run(() => [orderNo], () => {
       this.book.setException(orderNo, exception);
       return { touched: new Set([orderNo]), updates: [], result: undefined };
     });
@@ -124,7 +124,7 @@ export class ProgressFeedback {
   async snapshots(slotMs: number): Promise<number> {
     const now = this.now();
     const slot = Math.floor(now / slotMs) * slotMs;
-    return this.run([], () => {
+    return this.run(() => [], () => {
       const pushes = this.book.openOrders().map((orderNo) => ({ orderNo, key: `snapshot:${orderNo}:${slot}`, reason: 'snapshot' as const }));
       return { touched: new Set<string>(), updates: this.updates(pushes, now), result: pushes.length };
     });
@@ -134,7 +134,7 @@ export class ProgressFeedback {
   async review(): Promise<ProgressChange[]> {
     const now = this.now();
     // Every order's lagging flags may change: all are put back if the lagging updates cannot be written.
-    return this.run(this.book.orderNos(), () => {
+    return this.run(() => this.book.orderNos(), () => {
       const changes = this.book.review(now);
       const minute = Math.floor(now / 60_000);
       const touched = new Set(changes.map((c) => c.orderNo));
@@ -164,7 +164,7 @@ export class ProgressFeedback {
    * order saved once in its latest state: with many messages in flight, saving every touched order after every
    * message cost more than counting the reports.
    */
-  private run<T>(orders: Iterable<string>, apply: () => Applied<T>): Promise<T> {
+  private run<T>(orders: () => Iterable<string>, apply: () => Applied<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.saving.push({ orders, apply, resolve: resolve as (value: unknown) => void, reject });
       this.saveRunning ??= new Promise((r) => setImmediate(r)).then(() => this.save());
@@ -175,11 +175,14 @@ export class ProgressFeedback {
     while (this.saving.length > 0) {
       const group = this.saving.splice(0);
       // Only here is the book changed, one group at a time: what the checkpoint holds is exactly what the group found.
-      const restore = this.book.checkpoint(group.flatMap((call) => [...call.orders]));
+      const restore = this.book.checkpoint(group.flatMap((call) => [...call.orders()]));
       const applied = group.map((call): Applied<unknown> | Error => {
+        // A call refused half-way (a report that would overflow its tally) leaves nothing of itself behind.
+        const undo = this.book.checkpoint(call.orders());
         try {
           return call.apply();
         } catch (err) {
+          undo();
           return err as Error;
         }
       });
@@ -235,7 +238,7 @@ interface Applied<T> {
 
 interface PendingCall {
   /** The orders the call may change (put back if its group's updates cannot be written). */
-  orders: Iterable<string>;
+  orders(): Iterable<string>;
   /** Changes the book; run by the save, in call order. */
   apply(): Applied<unknown>;
   resolve(value: unknown): void;
