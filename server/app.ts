@@ -103,7 +103,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
-  app.use('/', httpNodeBasicAuth(httpNodeUsers), flowsReadiness(() => flowsState), gate.middleware, RED.httpNode);
+  app.use('/', httpNodeBasicAuth(httpNodeUsers), flowsReadiness(() => flowsState, { restarting: () => gate.restarting }), gate.middleware, RED.httpNode);
 
   const hooks = RED.hooks as unknown as LabelledHooks;
   hooks.add(METRICS_HOOK, (events) => {

@@ -8,6 +8,11 @@ export type FlowsState = 'starting' | 'started' | 'stopped' | 'stopping';
 export interface FlowsReadinessOptions {
   /** Seconds the client is told to wait (Retry-After), default 2. */
   retryAfterSec?: number;
+  /**
+   * True while a deploy restarts the flows (deploy-gate.ts): Node-RED reports the flows 'stop'ped then, but the
+   * gate holds the request until they are back, which is better than sending the MES away.
+   */
+  restarting?: () => boolean;
 }
 
 const WHY: Record<Exclude<FlowsState, 'started'>, string> = {
@@ -20,7 +25,7 @@ export function flowsReadiness(state: () => FlowsState, options: FlowsReadinessO
   const retryAfter = String(options.retryAfterSec ?? 2);
   return (_req, res, next) => {
     const now = state();
-    if (now === 'started') return next();
+    if (now === 'started' || (now === 'stopped' && options.restarting?.())) return next();
     res.status(503).set('Retry-After', retryAfter).json({ error: WHY[now], flows: now });
   };
 }
