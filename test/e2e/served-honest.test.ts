@@ -4,12 +4,15 @@
 //   during the outage every post is answered 503 + Retry-After within the bridge store's wait (1 s here), what was
 //   answered 202 reaches the simulated ERP and what was answered 503 never does (not even in a later update's
 //   figures); reports after the outage go through;
+// - with the demo's SQLite store locked by another process, a post is answered 503, that report never reaches the
+//   ERP, and the next one (lock gone) does;
 // - goodQty 1e300 and 1.7e308 are refused 400 naming the field; a non-ASCII event id reaches the ERP under a
 //   valid Idempotency-Key header, and the order's later updates are not held up.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
+import Database from 'better-sqlite3';
 import { wireIdempotencyKey } from '../../nodes/lib/outbox/idempotency-key';
 import { demoCodeTable } from '../../server/simulator/demo-master-data';
 import { ownRedis, redisAvailable } from '../integration/redis-fixture';
@@ -81,10 +84,11 @@ describe('honest answers of the real server under faults', () => {
     for (const s of servers) await s.stop();
   });
 
-  it('answers /mes/progress-reports 503 with Retry-After from the moment it listens until the flows run, never 404, then 202', async () => {
+  it('answers /mes/progress-reports 503 with Retry-After from the moment it listens until the flows run, never 404, then 202', async (t: TestContext) => {
     const server = await startServerProcess({ waitUntilReady: false, env: { ADMIN_PASSWORD: 'honest-pass', SIM_MES_REPORTS_MS: '0' } });
     servers.push(server);
     const seen: Answer[] = [];
+    let firstAnswerAt = 0;
     await eventually(
       async () => {
         let answer: Answer;
@@ -96,6 +100,7 @@ describe('honest answers of the real server under faults', () => {
           throw err;
         }
         seen.push(answer);
+        firstAnswerAt ||= Date.now();
         return answer.status === 202 ? answer : undefined;
       },
       'a 202 once the flows run',
@@ -108,6 +113,7 @@ describe('honest answers of the real server under faults', () => {
       assert.ok(Number(a.retryAfter) > 0, `Retry-After on every 503, got ${a.retryAfter}`);
       assert.match(a.body.error ?? '', /flows are starting/);
     }
+    t.diagnostic(`start-up figures: ${statuses.filter((s) => s === 503).length} posts answered 503 over ${Date.now() - firstAnswerAt} ms, then 202; 404: ${statuses.filter((s) => s === 404).length}`);
   });
 
   it('with Redis killed and started again: 503 within the wait, what was answered 202 delivered and what was answered 503 never', async (t: TestContext) => {
@@ -164,6 +170,36 @@ describe('honest answers of the real server under faults', () => {
       `fault figures (Redis killed at report 10 of ${total}, started at 20, wait 1 s): accepted ${accepted.length}, refused 503 ${refused.length}, ` +
         `delivered ${accepted.filter((id) => delivered.has(keyOf(id))).length}, lost 0, refused-but-delivered 0, duplicates at the ERP ${mine.length - delivered.size}, slowest 503 ${slowest503Ms} ms`,
     );
+  });
+
+  it('answers 503 while the SQLite store is locked by another process, never delivers that report, and delivers the next', async (t: TestContext) => {
+    const server = servers[0];
+    const [order] = (await mesOrders(server)).slice(8);
+    const op = order.operations[0];
+    const send = (eventId: string, goodQty: number) => post(server, [report(order.workOrderNo, op.sequence, op.equipmentCode, eventId, goodQty)]);
+    assert.equal((await send('before-lock', 5)).status, 202);
+    // Another process takes the write lock of the store file: the bridge's write waits its busy timeout, then fails.
+    const other = new Database(join(server.userDir, 'bridge-store.sqlite'));
+    t.after(() => other.close());
+    other.exec('BEGIN EXCLUSIVE');
+    let locked: Answer;
+    const lockedAt = Date.now();
+    try {
+      locked = await send('while-locked', 7);
+    } finally {
+      other.exec('ROLLBACK');
+    }
+    t.diagnostic(`SQLite locked by another process: answered ${locked.status} after ${Date.now() - lockedAt} ms (busy timeout 5 s)`);
+    assert.equal(locked.status, 503, JSON.stringify(locked.body));
+    assert.ok(Number(locked.retryAfter) > 0, 'Retry-After on the 503');
+    assert.match(locked.body.error ?? '', /could not be stored.*database is locked/);
+    assert.equal((await send('after-lock', 3)).status, 202);
+    const mine = await eventually(async () => {
+      const got = (await erpReceived(server)).items.filter((r) => r.orderNo === order.workOrderNo);
+      return got.some((r) => r.key.endsWith(':after-lock')) ? got : undefined;
+    }, 'the report after the lock at the ERP', 60_000);
+    assert.deepEqual(mine.map((r) => r.key.split(':').at(-1)), ['before-lock', 'after-lock'], 'the refused report never reached the ERP');
+    assert.equal(mine.at(-1)!.update.operations.find((o) => o.opNo === op.sequence)!.goodQty, 8, '5 + 3: the refused 7 is not in the figures');
   });
 
   it('refuses goodQty 1e300 and 1.7e308 naming the field, and delivers a non-ASCII event id without holding up the order', async () => {
