@@ -11,6 +11,7 @@ import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { deployGate } from './deploy-gate';
+import { flowsReadiness, type FlowsState } from './flows-readiness';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
 import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
 import { buildNodeRedSettings } from './node-red-settings';
@@ -44,8 +45,6 @@ export interface StartOptions {
   banner?: boolean;
   log?: (line: string) => void;
 }
-
-type FlowsState = 'starting' | 'started' | 'stopped' | 'stopping';
 
 const METRICS_HOOK = 'onSend.metrics';
 
@@ -126,7 +125,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   app.use('/', RED.httpAdmin);
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
-  app.use('/', doors.httpNode, jsonOnlyFlowEndpoints(settings.http), gate.middleware, RED.httpNode);
+  app.use('/', doors.httpNode, jsonOnlyFlowEndpoints(settings.http), flowsReadiness(() => flowsState, { restarting: () => gate.restarting }), gate.middleware, RED.httpNode);
   app.use(jsonNotFound, jsonErrorHandler(log));
 
   const hooks = RED.hooks as unknown as LabelledHooks;
