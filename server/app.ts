@@ -21,6 +21,7 @@ import { guardOpcuaMonitoringAfterSessionClose } from './opcua-monitor-guard';
 import { mountBridgeApi } from './rest-api';
 import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
+import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
 import { listen } from './listen';
 
 export interface BridgeServer {
@@ -75,8 +76,8 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   app.get('/metrics', (_req, res) => {
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
     outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus(metrics.snapshot())),
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, parked: parkedFigures() })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), parked: parkedFigures() })),
     );
   });
 
@@ -100,6 +101,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountOutboxApi(RED);
   mountWorkflowsApi(RED, settings.adminUsers);
   mountTraceApi(RED);
+  mountPlanSyncApi(RED);
   app.use('/', RED.httpAdmin);
   const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.

@@ -14,9 +14,17 @@ export interface OutboxMetrics {
   deadLetters: number;
 }
 
+/** One erp-order-fetch's parked list. */
+export interface ParkedMetrics {
+  node: string;
+  name: string;
+  parked: number;
+}
+
 export interface MetricsSnapshot {
   messagesByNodeType: ReadonlyMap<string, number>;
   outboxes?: readonly OutboxMetrics[];
+  parked?: readonly ParkedMetrics[];
   errorsByNodeType: ReadonlyMap<string, number>;
   residentMemoryBytes: number;
   eventLoopLagSeconds?: number;
@@ -102,6 +110,10 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     `process_resident_memory_bytes ${s.residentMemoryBytes}`,
   ];
   lines.push(...outboxLines(s.outboxes ?? []));
+  if (s.parked && s.parked.length > 0) {
+    lines.push('# HELP erp_mes_parked_orders ERP orders refused by validation or mapping, parked until they are delivered.', '# TYPE erp_mes_parked_orders gauge');
+    for (const p of s.parked) lines.push(`erp_mes_parked_orders{node="${escapeLabel(p.node)}",name="${escapeLabel(p.name)}"} ${p.parked}`);
+  }
   if (s.eventLoopLagSeconds !== undefined) {
     lines.push(
       '# HELP nodejs_eventloop_lag_seconds Mean event loop delay in seconds since start.',
