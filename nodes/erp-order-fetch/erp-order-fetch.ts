@@ -235,6 +235,7 @@ export = function register(RED: NodeAPI): void {
               if (t.kind === 'reset') pulls.push(t);
               else t.done();
             } catch (err) {
+              node.status({ fill: 'red', shape: 'ring', text: 'erp-order-fetch.status.failed' });
               t.done(err as Error);
             }
           }
@@ -262,9 +263,27 @@ export = function register(RED: NodeAPI): void {
     registerParkedDesk(desk);
     if (ledgerDesk) registerLedgerDesk(ledgerDesk, node.id);
 
+    // A code table reloaded from its file (no deploy) may now hold a code an order was parked for.
+    const onTablesChanged = (state: { state?: string }): void => {
+      if (state.state !== 'failed' && parkedCount > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
+    };
+    let watchedTables: NodeJS.EventEmitter[] = [];
+    const watchTables = (): void => {
+      for (const table of watchedTables) table.removeListener('tables-changed', onTablesChanged);
+      watchedTables = [];
+      RED.nodes.eachNode((n) => {
+        const table = n.type === 'code-map-table' ? (RED.nodes.getNode(n.id) as unknown as NodeJS.EventEmitter | null) : null;
+        if (table) {
+          table.on('tables-changed', onTablesChanged);
+          watchedTables.push(table);
+        }
+      });
+    };
+
     // After every deploy: parked orders refused under another profile, code table or mapping get a retry.
     const onFlowsStarted = (): void => {
       currentHash = configHash();
+      watchTables();
       if (!fetcher || closing) return;
       fetcher.parkedUnder(currentHash).then(
         ({ total, otherConfig }) => {
@@ -285,6 +304,8 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       RED.events.removeListener('flows:started', onFlowsStarted);
+      for (const table of watchedTables) table.removeListener('tables-changed', onTablesChanged);
+      watchedTables = [];
       unregisterParkedDesk(desk);
       if (ledgerDesk) unregisterLedgerDesk(ledgerDesk, node.id);
       clearInterval(scheduleTimer);
