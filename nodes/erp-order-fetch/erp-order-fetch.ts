@@ -2,7 +2,6 @@
 // per new order (or new revision) as an MES work order. The pull itself lives in lib/plan-sync/order-fetch;
 // the parked list and the MES ledger beside it. Messages by topic: "parked" (the list on output 2),
 // "retry-parked", "reset" (payload: a time); a message carrying erpOrder and error (code-map's output 2) parks it.
-import { createHash } from 'node:crypto';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { backoffDelay } from '../lib/backoff';
 import { profileOrdersReader } from '../lib/erp/profile';
@@ -13,6 +12,7 @@ import { MesLedger, parseReleaseGate } from '../lib/plan-sync/mes-ledger';
 import { type LedgerDesk, type ParkedDesk, registerLedgerDesk, registerParkedDesk, unregisterLedgerDesk, unregisterParkedDesk } from '../lib/plan-sync/registry';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
+import { watchConfiguration } from './config-watch';
 
 interface ErpOrderFetchDef extends NodeDef {
   endpoint: string;
@@ -53,9 +53,6 @@ function kindOf(msg: NodeMessageInFlow): Kind {
   return 'pull';
 }
 
-/** Editor-only properties: moving a node is not a change of configuration. */
-const LAYOUT = new Set(['x', 'y', 'z', 'w', 'h', 'g', 'wires', 'inputLabels', 'outputLabels', 'info']);
-
 const CLOSE_WAIT_MS = 10_000;
 
 export = function register(RED: NodeAPI): void {
@@ -69,20 +66,6 @@ export = function register(RED: NodeAPI): void {
     const firstRunFrom: FirstRunFrom =
       config.firstRunFrom === 'now' ? { kind: 'now' } : config.firstRunFrom === 'value' ? { kind: 'value', value: config.firstRunValue } : { kind: 'beginning' };
 
-    // What orders are refused under: this node, its endpoint (profile, settings), every code table and mapping.
-    // A deploy that changes it retries the parked orders refused under another.
-    const configHash = (): string => {
-      const parts: Array<Record<string, unknown>> = [];
-      RED.nodes.eachNode((n) => {
-        const def = n as unknown as Record<string, unknown>;
-        if (def.id === node.id || def.id === config.endpoint || def.type === 'code-map' || def.type === 'code-map-table') {
-          parts.push(Object.fromEntries(Object.entries(def).filter(([k]) => !LAYOUT.has(k))));
-        }
-      });
-      parts.sort((a, b) => String(a.id).localeCompare(String(b.id)));
-      return createHash('sha1').update(JSON.stringify(parts)).digest('base64').slice(0, 16);
-    };
-    let currentHash = configHash();
 
     let fetcher: OrderFetcher | undefined;
     let ledger: MesLedger | undefined;
@@ -101,7 +84,7 @@ export = function register(RED: NodeAPI): void {
         source: `ERP endpoint '${endpoint.title}'`,
         ledger,
         release: parseReleaseGate(config.release),
-        configHash: () => currentHash,
+        configHash: () => watch.hash(),
       });
     } catch (err) {
       setupError = err as Error;
@@ -263,37 +246,23 @@ export = function register(RED: NodeAPI): void {
     registerParkedDesk(desk);
     if (ledgerDesk) registerLedgerDesk(ledgerDesk, node.id);
 
-    // A code table reloaded from its file (no deploy) may now hold a code an order was parked for.
-    const onTablesChanged = (state: { state?: string }): void => {
-      if (state.state !== 'failed' && parkedCount > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
-    };
-    let watchedTables: NodeJS.EventEmitter[] = [];
-    const watchTables = (): void => {
-      for (const table of watchedTables) table.removeListener('tables-changed', onTablesChanged);
-      watchedTables = [];
-      RED.nodes.eachNode((n) => {
-        const table = n.type === 'code-map-table' ? (RED.nodes.getNode(n.id) as unknown as NodeJS.EventEmitter | null) : null;
-        if (table) {
-          table.on('tables-changed', onTablesChanged);
-          watchedTables.push(table);
-        }
-      });
-    };
-
-    // After every deploy: parked orders refused under another profile, code table or mapping get a retry.
-    const onFlowsStarted = (): void => {
-      currentHash = configHash();
-      watchTables();
-      if (!fetcher || closing) return;
-      fetcher.parkedUnder(currentHash).then(
-        ({ total, otherConfig }) => {
-          parkedCount = total;
-          if (otherConfig > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
-        },
-        (err: Error) => node.warn(`erp-order-fetch could not read its parked orders: ${err.message}`),
-      );
-    };
-    RED.events.on('flows:started', onFlowsStarted);
+    // After every deploy, parked orders refused under another profile, code table or mapping get a retry; so do
+    // all parked orders when a code table reloads its file.
+    const watch = watchConfiguration(RED, { node: node.id, endpoint: config.endpoint }, {
+      deployed(hash) {
+        if (!fetcher || closing) return;
+        fetcher.parkedUnder(hash).then(
+          ({ total, otherConfig }) => {
+            parkedCount = total;
+            if (otherConfig > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
+          },
+          (err: Error) => node.warn(`erp-order-fetch could not read its parked orders: ${err.message}`),
+        );
+      },
+      tablesReloaded() {
+        if (parkedCount > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
+      },
+    });
 
     if (intervalMs > 0) {
       scheduleTimer = setInterval(() => node.emit('input', {}), intervalMs);
@@ -303,9 +272,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
-      RED.events.removeListener('flows:started', onFlowsStarted);
-      for (const table of watchedTables) table.removeListener('tables-changed', onTablesChanged);
-      watchedTables = [];
+      watch.close();
       unregisterParkedDesk(desk);
       if (ledgerDesk) unregisterLedgerDesk(ledgerDesk, node.id);
       clearInterval(scheduleTimer);
