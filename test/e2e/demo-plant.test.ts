@@ -106,7 +106,7 @@ describe('demo plant end to end', () => {
     assert.ok(listed.includes('demo-plant'), `examples: ${JSON.stringify(listed)}`);
   });
 
-  it('parks the order with the unmapped code: GET /api/parked-orders lists it with the reason, /metrics counts it, a retry needs a login and parks it again', async () => {
+  it('parks the order with the unmapped code: GET /api/parked-orders lists it with the reason, /metrics counts it, viewers read, admins retry and it is parked again', async () => {
     const auth = { authorization: `Bearer ${token}` };
     const unmapped = (await erpOrders()).find((o) => !o.operations.every((op) => mes('equipment', op.workCentre)))!;
     assert.equal((await fetch(`${server.url}/api/parked-orders`)).status, 401, 'the list needs a login');
@@ -123,6 +123,12 @@ describe('demo plant end to end', () => {
     assert.match(await (await fetch(`${server.url}/metrics`)).text(), /^erp_mes_parked_orders\{node="fetch-orders",name="[^"]+"\} 1$/m);
 
     assert.equal((await fetch(`${server.url}/api/parked-orders/retry`, { method: 'POST' })).status, 401, 'a retry needs a login');
+    const viewer = await login(server.url, 'admin', 'e2e-admin-pass', 'read');
+    assert.equal((await fetch(`${server.url}/api/parked-orders`, { headers: { authorization: `Bearer ${viewer}` } })).status, 200, 'a viewer reads the list');
+    assert.equal((await fetch(`${server.url}/api/mes-ledger`, { headers: { authorization: `Bearer ${viewer}` } })).status, 200, 'a viewer reads the ledger');
+    const viewerRetry = await fetch(`${server.url}/api/parked-orders/retry`, { method: 'POST', headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' }, body: '{}' });
+    // Node-RED's permission check answers 401 to a login that lacks the permission.
+    assert.equal(viewerRetry.status, 401, 'a viewer may not retry');
     const before = (await received()).length;
     const retry = await fetch(`${server.url}/api/parked-orders/retry`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(retry.status, 202);
