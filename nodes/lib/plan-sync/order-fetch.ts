@@ -163,7 +163,13 @@ export class OrderFetcher {
     const retrying = runOptions.retry ? new Map((await this.parked.all()).map((e) => [e.key, e])) : undefined;
     const reparked = new Set<string>();
     const unparked = new Set<string>();
-    let since = retrying && retrying.size > 0 ? await this.rewindTo(ParkedOrders.rewindPoint([...retrying.values()])) : await this.startingPoint();
+    // A retry reads from the earliest parked order but never writes the watermark below where it stood: a retry
+    // cut short (a crash, an ERP error) leaves the watermark and the parked list as they were.
+    const floor = retrying && retrying.size > 0 ? await this.watermark() : undefined;
+    const rewind = retrying && retrying.size > 0 ? ParkedOrders.rewindPoint([...retrying.values()]) : undefined;
+    // Never from later than the watermark: orders between the two would be passed unread.
+    const fromWatermark = rewind !== undefined && rewind !== null && floor !== undefined && Date.parse(rewind) > Date.parse(floor);
+    let since = rewind === undefined || fromWatermark ? await this.startingPoint() : rewind === null ? undefined : rewind;
     let skipAtSince = 0;
     let previousPageSignature = '';
     const hash = this.options.configHash?.() ?? '';
@@ -263,7 +269,7 @@ export class OrderFetcher {
       if (leaving.length > 0) await this.parked.unpark(leaving);
 
       const next = advance([...items, ...problems.map((p) => p.item)], since, skipAtSince);
-      if (next.since !== undefined && next.since !== since) {
+      if (next.since !== undefined && next.since !== since && (floor === undefined || Date.parse(next.since) > Date.parse(floor))) {
         await store.put(WATERMARKS, stateKey, { updatedSince: next.since } satisfies Watermark);
         result.watermark = next.since;
       }
@@ -285,18 +291,6 @@ export class OrderFetcher {
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
-  }
-
-  /** Puts the watermark back to `point` (null = the beginning) for a retry; returns where reading starts. */
-  private async rewindTo(point: string | null): Promise<string | undefined> {
-    const current = await this.watermark();
-    if (point === null) {
-      await this.options.store.delete(WATERMARKS, this.options.stateKey);
-      return undefined;
-    }
-    if (current === undefined || Date.parse(point) < Date.parse(current)) await this.options.store.put(WATERMARKS, this.options.stateKey, { updatedSince: point } satisfies Watermark);
-    else return this.startingPoint();
-    return point;
   }
 
   private async startingPoint(): Promise<string | undefined> {
