@@ -58,8 +58,10 @@ export function feedbackFlow(root, storeId) {
     { id: 'feedback-errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 590, y: 330, wires: [] },
     {
       id: 'progress-board', type: 'ui-template', z, group: 'board-group', page: '', ui: '', name: '生产进度看板 board', order: 1, width: 0, height: 0, head: '',
-      format: board, storeOutMessages: false, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 840, y: 180, wires: [['progress']],
+      format: board, storeOutMessages: false, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 840, y: 180, wires: [['progress-board-reads']],
     },
+    // A page's socket passes only its read requests on: anything else it sends (a decision, a report) goes nowhere.
+    { id: 'progress-board-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'board', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 840, y: 230, wires: [['progress']] },
     {
       id: 'demo-erp-feedback', type: 'erp-endpoint', name: 'Demo ERP (feedback)', baseUrl: 'ERP_FEEDBACK_URL', baseUrlType: 'env', profile: 'generic-rest', profileJson: '', params: '{}',
       authType: 'basic', username: 'ERP_FEEDBACK_USERNAME', usernameType: 'env', passwordEnv: 'ERP_FEEDBACK_PASSWORD', tokenEnv: '', timeoutSec: 10, retryBaseSec: 1, retryMaxSec: 60, rejectUnauthorized: true, caFile: '',

@@ -58,8 +58,10 @@ export function traceFlow(root, storeId) {
     { id: 'trace-quality-link-out', type: 'link out', z, name: '检验 → 异常升级 quality → escalation', mode: 'link', links: ['quality-link-in'], x: 1305, y: 320, wires: [] },
     {
       id: 'trace-view', type: 'ui-template', z, group: 'trace-group', page: '', ui: '', name: '质量追溯 trace search', order: 1, width: 0, height: 0, head: '',
-      format: view, storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'local', className: '', x: 940, y: 140, wires: [['trace-record']],
+      format: view, storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'local', className: '', x: 940, y: 140, wires: [['trace-view-reads']],
     },
+    // A page's socket passes only its read requests on: anything else it sends (a decision, a report) goes nowhere.
+    { id: 'trace-view-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'trace', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 940, y: 180, wires: [['trace-record']] },
     { id: 'trace-catch', type: 'catch', z, name: '错误 Errors', scope: ['trace-record'], uncaught: false, x: 140, y: 380, wires: [['trace-error-to-mes']] },
     {
       id: 'trace-error-to-mes', type: 'switch', z, name: '来自 MES? from the MES?', property: 'res', propertyType: 'msg',

@@ -87,7 +87,9 @@ export function workflowsFlow(root, { storeId, endpointId, planLinkOut }) {
     },
     debug('approval-channel', '审批通知 approval request (IM channel)', 'payload', 1150, 200),
     change('approvals-refresh', '刷新审批页 refresh page', fresh('pending'), 880, 320, [['overdraw']]),
-    template('approvals-page', '待审批领料 Pending approvals', 'approvals-group', 'approvals', 1120, 260, [['overdraw']]),
+    // The pages pass only their read requests on: a decision or an acknowledgement is signed through the REST API.
+    template('approvals-page', '待审批领料 Pending approvals', 'approvals-group', 'approvals', 1120, 260, [['approvals-page-reads']]),
+    { id: 'approvals-page-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'pending', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 1120, y: 300, wires: [['overdraw']] },
 
     // Answers to the MES: 202 once the node is done (durable), 400 naming the field, 422 unmapped
     { id: 'workflow-done', type: 'complete', z, name: '已处理 handled', scope: ['overdraw', 'escalation'], uncaught: false, x: 150, y: 400, wires: [['workflow-from-mes']] },
@@ -140,7 +142,8 @@ export function workflowsFlow(root, { storeId, endpointId, planLinkOut }) {
       checkall: 'true', repair: false, outputs: 5, x: 870, y: 700,
       wires: [['exceptions-page'], ['channel-email'], ['channel-im'], ['channel-dashboard'], ['exceptions-refresh']],
     },
-    template('exceptions-page', '异常 Exceptions', 'exceptions-group', 'exceptions', 1120, 640, [['escalation']]),
+    template('exceptions-page', '异常 Exceptions', 'exceptions-group', 'exceptions', 1120, 640, [['exceptions-page-reads']]),
+    { id: 'exceptions-page-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'exceptions', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 1120, y: 600, wires: [['escalation']] },
     debug('channel-email', '邮件 e-mail channel', 'payload', 1110, 690),
     debug('channel-im', '即时消息 IM channel', 'payload', 1120, 730),
     debug('channel-dashboard', '看板通知 dashboard channel', 'payload', 1130, 770),

@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import express from 'express';
 import RED from 'node-red';
+import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { deployGate } from './deploy-gate';
-import { httpNodeBasicAuth } from './http-node-auth';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
 import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
 import { buildNodeRedSettings } from './node-red-settings';
@@ -19,6 +19,7 @@ import { releaseSessionExpiryTimer } from './node-red-workarounds';
 import { disconnectOpcuaClientsOnClose } from './opcua-client-close';
 import { guardOpcuaMonitoringAfterSessionClose } from './opcua-monitor-guard';
 import { mountBridgeApi } from './rest-api';
+import { servedDoors } from './served-doors';
 import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
 import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
@@ -75,9 +76,10 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   });
   app.get('/metrics', (_req, res) => {
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
+    const audit = auditWatches().map((w) => w.figures());
     outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, parked: parkedFigures() })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), parked: parkedFigures() })),
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures() })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures() })),
     );
   });
 
@@ -92,21 +94,25 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
       )
     : createHttpServer(app);
 
+  // Machine accounts post to the flows' endpoints; the demo's simulated MES is one.
+  const machineUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
+  const doors = servedDoors(settings, machineUsers, (text) => RED.log.warn(text));
+  const unguardSocket = doors.guardSocket(server);
   const coreNodesDir = dirname(require.resolve('@node-red/nodes'));
   const nrSettings = buildNodeRedSettings(settings, coreNodesDir, {
     errorCounter: () => (msg) => metrics.countLogEvent(msg),
-  });
+  }, doors.dashboardSettings);
   RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
   mountBridgeApi(RED, { name: pkg.name, version: pkg.version, demo: settings.demo });
   mountOutboxApi(RED);
   mountWorkflowsApi(RED, settings.adminUsers);
   mountTraceApi(RED);
   mountPlanSyncApi(RED);
+  app.post('/auth/token', ...doors.tokenLogin);
   app.use('/', RED.httpAdmin);
-  const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
-  app.use('/', httpNodeBasicAuth(httpNodeUsers), gate.middleware, RED.httpNode);
+  app.use('/', doors.httpNode, gate.middleware, RED.httpNode);
 
   const hooks = RED.hooks as unknown as LabelledHooks;
   hooks.add(METRICS_HOOK, (events) => {
@@ -129,6 +135,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const detach = (): void => {
     hooks.remove(METRICS_HOOK);
     gate.detach();
+    unguardSocket();
     RED.events.off('flows:started', onFlowsStarted);
     RED.events.off('runtime-event', onRuntimeEvent);
     metrics.stop();
@@ -160,6 +167,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
       lines.push(`  Login:      ${settings.adminUsers.map((u) => u.username).join(', ')}`);
     }
     lines.push(`  Flows file: ${settings.flowFile}${seeded === 'seeded' ? ' (seeded from flows/demo-plant.json)' : ''}`);
+    if (machineUsers.length === 0) lines.push('  Warning:    no machine account (MES_USERS): the flows\' HTTP endpoints refuse every caller');
     if (seeded === 'missing-demo-flow') lines.push('  Warning:    flows/demo-plant.json not found; started with an empty flow');
     if (demoPlant) lines.push(`  Simulator:  ERP ${demoPlant.erpUrl}   MES ${demoPlant.mesUrl}`);
     lines.push(`  Health:     ${url}/healthz   Metrics: ${url}/metrics`, '');

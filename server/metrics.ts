@@ -1,6 +1,8 @@
 // Prometheus metrics for the bridge: messages sent and errors logged, per node type.
 // Counting is a map increment (it runs on every send); formatting is pure and done per scrape.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { AuditWatchFigures } from '../nodes/lib/audit/watch';
+import { auditLines } from './audit-metrics';
 
 /** One outbox's figures, labelled by its ERP endpoint. */
 export interface OutboxMetrics {
@@ -25,6 +27,8 @@ export interface MetricsSnapshot {
   messagesByNodeType: ReadonlyMap<string, number>;
   outboxes?: readonly OutboxMetrics[];
   parked?: readonly ParkedMetrics[];
+  /** One per bridge store whose audit chain is watched. */
+  audit?: readonly AuditWatchFigures[];
   errorsByNodeType: ReadonlyMap<string, number>;
   residentMemoryBytes: number;
   eventLoopLagSeconds?: number;
@@ -114,6 +118,7 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     lines.push('# HELP erp_mes_parked_orders ERP orders refused by validation or mapping, parked until they are delivered.', '# TYPE erp_mes_parked_orders gauge');
     for (const p of s.parked) lines.push(`erp_mes_parked_orders{node="${escapeLabel(p.node)}",name="${escapeLabel(p.name)}"} ${p.parked}`);
   }
+  lines.push(...auditLines(s.audit ?? []));
   if (s.eventLoopLagSeconds !== undefined) {
     lines.push(
       '# HELP nodejs_eventloop_lag_seconds Mean event loop delay in seconds since start.',

@@ -22,6 +22,7 @@ export function buildNodeRedSettings(
   s: BridgeSettings,
   coreNodesDir: string,
   logHandlers: { errorCounter: LogHandlerFactory },
+  dashboard: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
     uiHost: s.host,
@@ -56,5 +57,10 @@ export function buildNodeRedSettings(
       bridgeMetrics: { level: 'error', metrics: false, audit: false, handler: logHandlers.errorCounter },
     },
     bridgeStoreDirectory: s.storeDir,
+    // The audit keys reach the bridge-store nodes as a setting, not through the store (nodes/lib/audit/key-source.ts).
+    ...(s.audit.keys && { bridgeStoreAuditKeys: s.audit.keys }),
+    bridgeStoreAuditVerifySec: s.audit.verifySec,
+    // Dashboard 2.0's socket login and message limits (server/served-doors.ts).
+    dashboard,
   };
 }

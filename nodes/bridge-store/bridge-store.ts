@@ -3,6 +3,7 @@
 // outbox. Users listen for 'state' (the Redis link dropped or back) and 'durability' (writes not durable).
 import { isAbsolute, join } from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
+import { openStoreAudit, type StoreAudit } from '../lib/audit/store-audit';
 import { Outbox, type OutboxOptions } from '../lib/outbox/outbox';
 import { RedisOutboxStore } from '../lib/outbox/redis-outbox-store';
 import { SqliteOutboxStore } from '../lib/outbox/sqlite-outbox-store';
@@ -48,6 +49,7 @@ export = function register(RED: NodeAPI): void {
     let openError: Error | undefined;
     const outboxes = new Map<string, Outbox>();
     const traceStores = new Map<string, TraceStore>();
+    let audit: StoreAudit | undefined;
 
     if (node.storeType === 'sqlite') {
       const directory: string = (RED.settings as unknown as Record<string, string | undefined>).bridgeStoreDirectory ?? RED.settings.userDir ?? process.cwd();
@@ -119,6 +121,23 @@ export = function register(RED: NodeAPI): void {
       return outbox;
     };
 
+    node.audit = () => {
+      audit ??= openStoreAudit({
+        store: node.store(),
+        storeId: node.id,
+        label: config.name || node.id,
+        chainId: `${node.storeType}:${node.location}|${node.storeType === 'redis' ? (config.keyPrefix ?? 'erp-mes:') : ''}|audit`,
+        settings: RED.settings as unknown as Record<string, unknown>,
+        env: process.env,
+        logger: { info: (line) => node.log(line), warn: (line) => node.warn(line) },
+      });
+      return audit.log;
+    };
+    node.auditWatch = () => {
+      node.audit();
+      return audit!.watch;
+    };
+
     node.traceStore = (book: string, options?: TraceStoreOptions) => {
       if (openError) throw openError;
       let trace = traceStores.get(book);
@@ -140,6 +159,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       // Outboxes first (their workers finish what is in flight), then the stores, then the connection.
       (async () => {
+        await audit?.watch.stop();
         await Promise.all([...outboxes.values()].map((o) => o.close()));
         outboxes.clear();
         await Promise.all([...traceStores.values()].map((t) => t.close()));

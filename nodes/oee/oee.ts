@@ -6,7 +6,6 @@
 // fires the next period end or fault deadline, also one that passed while the node was down).
 import type { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { auditLogFor } from '../lib/audit/log';
 import { DEFAULT_OEE_SETTINGS, OeeBook, oeeAlarm, type EquipmentStatus, type OeeReport, type OeeSettings, type ShiftRow } from '../lib/oee';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
@@ -104,7 +103,7 @@ export = function register(RED: NodeAPI): void {
       runner = WorkflowRunner.open({
         store,
         namespace: `oee/${node.id}`,
-        audit: auditLogFor(store),
+        audit: storeNode.audit(),
         outbox,
         restore: (entries) => OeeBook.restore(entries, settings),
         onDeadline: () => node.emit('input', { topic: 'due' }),

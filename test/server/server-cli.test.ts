@@ -71,6 +71,7 @@ describe('bridge CLI (node dist/server/main.js)', () => {
       BRIDGE_USER_DIR: dir,
       CREDENTIAL_SECRET: 'x',
       ADMIN_USERS: `planner:${bcryptHash('pw')}:admin`,
+      AUDIT_KEY: 'test-audit-key-of-at-least-32-bytes!!',
       PORT: '0',
     });
     running.push(r);

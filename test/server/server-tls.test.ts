@@ -36,6 +36,7 @@ describe('bridge server over HTTPS', () => {
     const settings = loadSettings(
       {
         CREDENTIAL_SECRET: 'tls-secret',
+        AUDIT_KEY: 'test-audit-key-of-at-least-32-bytes!!',
         ADMIN_USERS: `planner:${bcryptHash('planner-pw')}:admin`,
         BRIDGE_USER_DIR: tmp.path,
         HOST: 'localhost',

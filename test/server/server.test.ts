@@ -38,6 +38,7 @@ describe('bridge server (in-process)', () => {
     const settings = loadSettings(
       {
         CREDENTIAL_SECRET: 'test-secret',
+        AUDIT_KEY: 'test-audit-key-of-at-least-32-bytes!!',
         ADMIN_USERS: `planner:${bcryptHash('planner-pw')}:admin,supervisor:${bcryptHash('supervisor-pw')}:viewer`,
         HTTP_NODE_USERS: `scada:${bcryptHash('scada-pw')}`,
         BRIDGE_USER_DIR: tmp.path,

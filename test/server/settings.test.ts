@@ -9,7 +9,8 @@ import { bcryptHash, tempDir } from '../support/server-kit';
 
 const adminHash = bcryptHash('plant-admin-pw');
 const viewerHash = bcryptHash('viewer-pw');
-const minimal = { CREDENTIAL_SECRET: 's3cret', ADMIN_USERS: `alice:${adminHash}:admin` };
+const AUDIT_KEY = 'test-audit-key-of-at-least-32-bytes!!';
+const minimal = { CREDENTIAL_SECRET: 's3cret', ADMIN_USERS: `alice:${adminHash}:admin`, AUDIT_KEY };
 
 function settingsError(fn: () => unknown): SettingsError {
   try {
@@ -40,7 +41,9 @@ describe('loadSettings', () => {
     assert.equal(s.tls, undefined);
     assert.equal(s.credentialSecret, 's3cret');
     assert.deepEqual(s.adminUsers, [{ username: 'alice', password: adminHash, permissions: '*' }]);
-    assert.deepEqual(s.httpNodeUsers, [{ username: 'alice', passwordHash: adminHash }], 'flow endpoints default to the admin users');
+    assert.deepEqual(s.httpNodeUsers, [], 'flow endpoints take machine accounts only: none unless MES_USERS or HTTP_NODE_USERS names one');
+    assert.deepEqual(s.loginLimit, { maxFailures: 10, windowMs: 300_000 });
+    assert.deepEqual(s.dashboardLimits, { maxDepth: 32, maxBytes: 65_536 });
     assert.equal(s.repoRoot, findRepoRoot());
   });
 
@@ -71,10 +74,18 @@ describe('loadSettings', () => {
     assert.deepEqual(s.httpNodeUsers, [{ username: 'scada', passwordHash: viewerHash }]);
   });
 
+  it('takes machine accounts from MES_USERS and HTTP_NODE_USERS, and refuses a name that is also a person', () => {
+    const s = loadSettings({ ...minimal, MES_USERS: `mes:${viewerHash}`, HTTP_NODE_USERS: `scada:${viewerHash}`, LOGIN_FAILURE_LIMIT: '5', LOGIN_FAILURE_WINDOW_SEC: '60' }, []);
+    assert.deepEqual(s.httpNodeUsers.map((u) => u.username), ['mes', 'scada']);
+    assert.deepEqual(s.loginLimit, { maxFailures: 5, windowMs: 60_000 });
+    assert.throws(() => loadSettings({ ...minimal, MES_USERS: `alice:${viewerHash}` }, []), /"alice" is both a person \(ADMIN_USERS\) and a machine account/);
+    assert.throws(() => loadSettings({ ...minimal, LOGIN_FAILURE_LIMIT: 'many' }, []), /LOGIN_FAILURE_LIMIT must be a whole number of failed logins/);
+  });
+
   it('maps roles: admin gets "*" and viewer gets "read", from ADMIN_USERS and ADMIN_USERS_FILE', () => {
     const file = join(tmp.path, 'users.json');
     writeFileSync(file, JSON.stringify([{ username: 'carol', password: viewerHash, role: 'viewer' }, { username: 'dave', password: adminHash, permissions: '*' }]));
-    const s = loadSettings({ CREDENTIAL_SECRET: 'x', ADMIN_USERS: `bob:${viewerHash}:viewer`, ADMIN_USERS_FILE: file }, []);
+    const s = loadSettings({ CREDENTIAL_SECRET: 'x', ADMIN_USERS: `bob:${viewerHash}:viewer`, ADMIN_USERS_FILE: file, AUDIT_KEY }, []);
     assert.deepEqual(
       s.adminUsers.map((u) => [u.username, u.permissions]),
       [['bob', 'read'], ['carol', 'read'], ['dave', '*']],
