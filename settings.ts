@@ -66,7 +66,21 @@ export interface BridgeSettings {
   audit: AuditSettings;
   logLevel: LogLevel;
   repoRoot: string;
+  /** Parse-time limits on every HTTP entry and the flow endpoints that take JSON only (server/http-guards.ts). */
+  http: HttpLimits;
+  /** Bearer token a scraper sends for /metrics; unset, /metrics needs an admin-API login. */
+  metricsToken?: string;
 }
+
+export interface HttpLimits {
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  jsonOnlyPaths: string[];
+}
+
+/** Outside demo mode the credential secret must be at least this long (it is the key of flows_cred.json). */
+export const MIN_CREDENTIAL_SECRET_LENGTH = 32;
+const MIN_METRICS_TOKEN_LENGTH = 16;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'off';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'off'];
@@ -136,6 +150,25 @@ function parseCount(name: string, value: string | undefined, fallback: number, w
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new SettingsError(`${name} must be a whole number of ${what} (1 or more), got "${value}".`);
   return n;
+}
+
+function parseLimit(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (nonEmpty(value) === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new SettingsError(`${name} must be a whole number of at least ${min}, got "${value}".`);
+  return n;
+}
+
+function readHttpLimits(env: Env): HttpLimits {
+  const paths = commaList(nonEmpty(env.HTTP_JSON_ONLY_PATHS) ?? '/mes/');
+  for (const p of paths) if (!p.startsWith('/')) throw new SettingsError(`HTTP_JSON_ONLY_PATHS entries are path prefixes starting with "/", got "${p}".`);
+  return {
+    // Node-RED's own default for its admin API (apiMaxLength): a whole flow file is deployed in one body.
+    maxBodyBytes: parseLimit('HTTP_MAX_BODY_BYTES', env.HTTP_MAX_BODY_BYTES, 5 * 1024 * 1024, 1024),
+    // Flow files nest about 8 deep with the editor's wrapper, MES reports 4; deep recursion starts in the thousands.
+    maxJsonDepth: parseLimit('HTTP_MAX_JSON_DEPTH', env.HTTP_MAX_JSON_DEPTH, 32, 2),
+    jsonOnlyPaths: paths,
+  };
 }
 
 function checkHash(where: string, hash: string): void {
@@ -256,6 +289,11 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
         'CREDENTIAL_SECRET is not set: set CREDENTIAL_SECRET to a long random string (it encrypts flow credentials), or run with --demo.',
       );
     }
+    if (credentialSecret.length < MIN_CREDENTIAL_SECRET_LENGTH) {
+      throw new SettingsError(
+        `CREDENTIAL_SECRET is ${credentialSecret.length} characters long; it must be at least ${MIN_CREDENTIAL_SECRET_LENGTH} (it is the key of flows_cred.json): generate one with \`openssl rand -base64 48\`.`,
+      );
+    }
     if (adminUsers.length === 0) {
       throw new SettingsError(
         'No admin user: set ADMIN_USERS="user:bcryptHash:admin" (or ADMIN_USERS_FILE) — ADMIN_PASSWORD only applies with --demo.',
@@ -272,6 +310,10 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
   const clash = machineUsers.find((m) => adminUsers.some((u) => u.username === m.username));
   if (clash) throw new SettingsError(`"${clash.username}" is both a person (ADMIN_USERS) and a machine account (MES_USERS / HTTP_NODE_USERS): give the machine its own name.`);
   const tls = readTls(env);
+  const metricsToken = nonEmpty(env.METRICS_TOKEN);
+  if (metricsToken !== undefined && metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw new SettingsError(`METRICS_TOKEN is ${metricsToken.length} characters long; it must be at least ${MIN_METRICS_TOKEN_LENGTH} so that it cannot be guessed.`);
+  }
   let audit: AuditSettings;
   try {
     audit = auditSettings(env, demo);
@@ -309,5 +351,7 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     audit,
     logLevel,
     repoRoot,
+    http: readHttpLimits(env),
+    ...(metricsToken ? { metricsToken } : {}),
   };
 }

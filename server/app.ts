@@ -24,10 +24,19 @@ import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
 import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
 import { listen } from './listen';
+import { jsonBodyGuard, jsonOnlyFlowEndpoints } from './http-guards';
+import { jsonErrorHandler, jsonNotFound, jsonStatusPages } from './json-errors';
+import { removeWildcardAdminCors, securityHeaders } from './security-headers';
+import { metricsAccess } from './metrics-access';
+import { reviewDependencyRoutes, type RouteReview } from './dependency-routes';
+import { hashedSessionStorage } from './session-storage';
+import { secureStateDirSync } from './state-files';
 
 export interface BridgeServer {
   url: string;
   red: RedApp;
+  /** The admin routes registered while the runtime started, with their owners and review decisions. */
+  routeReview: RouteReview;
   close(): Promise<void>;
 }
 
@@ -57,6 +66,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const pkg = packageInfo(settings.repoRoot);
   mkdirSync(settings.userDir, { recursive: true });
   mkdirSync(settings.storeDir, { recursive: true });
+  secureStateDirSync(settings.userDir);
   guardOpcuaMonitoringAfterSessionClose();
 
   let demoPlant: DemoPlant | undefined;
@@ -70,11 +80,13 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   let flowsState: FlowsState = 'starting';
   const app = express();
   app.disable('x-powered-by');
+  // Before every route: headers, JSON error pages, and the JSON body limits (http-guards.ts).
+  app.use(securityHeaders({ tls: settings.tls !== undefined }), jsonStatusPages, jsonBodyGuard(settings.http));
   app.get('/healthz', (_req, res) => {
     if (flowsState === 'started') res.json({ status: 'ok', flows: 'started' });
     else res.status(503).json({ status: flowsState, flows: flowsState });
   });
-  app.get('/metrics', (_req, res) => {
+  app.get('/metrics', metricsAccess(RED, settings.metricsToken), (_req, res) => {
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
     const audit = auditWatches().map((w) => w.figures());
     outboxFigures().then(
@@ -99,20 +111,25 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const doors = servedDoors(settings, machineUsers, (text) => RED.log.warn(text));
   const unguardSocket = doors.guardSocket(server);
   const coreNodesDir = dirname(require.resolve('@node-red/nodes'));
+  const sessions = hashedSessionStorage({ userDir: settings.userDir, knownUser: (name) => settings.adminUsers.some((u) => u.username === name) });
   const nrSettings = buildNodeRedSettings(settings, coreNodesDir, {
     errorCounter: () => (msg) => metrics.countLogEvent(msg),
-  }, doors.dashboardSettings);
+  }, doors.dashboardSettings, sessions);
   RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
+  removeWildcardAdminCors(RED.httpAdmin);
   mountBridgeApi(RED, { name: pkg.name, version: pkg.version, demo: settings.demo });
   mountOutboxApi(RED);
   mountWorkflowsApi(RED, settings.adminUsers);
   mountTraceApi(RED);
   mountPlanSyncApi(RED);
+  const routeReview = reviewDependencyRoutes(RED, { packName: pkg.name, log });
   app.post('/auth/token', ...doors.tokenLogin);
+  app.post('/auth/revoke', sessions.revokeOnLogout);
   app.use('/', RED.httpAdmin);
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
-  app.use('/', doors.httpNode, gate.middleware, RED.httpNode);
+  app.use('/', doors.httpNode, jsonOnlyFlowEndpoints(settings.http), gate.middleware, RED.httpNode);
+  app.use(jsonNotFound, jsonErrorHandler(log));
 
   const hooks = RED.hooks as unknown as LabelledHooks;
   hooks.add(METRICS_HOOK, (events) => {
@@ -193,5 +210,5 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     return closing;
   };
 
-  return { url, red: RED, close };
+  return { url, red: RED, routeReview, close };
 }

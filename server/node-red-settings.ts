@@ -3,6 +3,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { BridgeSettings } from '../settings';
 import type { LogHandlerFactory } from './red-types';
+import type { HashedSessionStorage } from './session-storage';
 
 /**
  * Node-RED scans every `<ancestor of @node-red/nodes>/node_modules` for modules. When the pack
@@ -23,6 +24,7 @@ export function buildNodeRedSettings(
   coreNodesDir: string,
   logHandlers: { errorCounter: LogHandlerFactory },
   dashboard: Record<string, unknown> = {},
+  sessions?: HashedSessionStorage,
 ): Record<string, unknown> {
   return {
     uiHost: s.host,
@@ -32,7 +34,11 @@ export function buildNodeRedSettings(
     flowFile: s.flowFile,
     flowFilePretty: true,
     credentialSecret: s.credentialSecret,
-    adminAuth: { type: 'credentials', users: s.adminUsers.map((u) => ({ ...u })) },
+    // tokens: logins from before a restart, whose tokens are kept on disk only as hashes (session-storage.ts).
+    adminAuth: { type: 'credentials', users: s.adminUsers.map((u) => ({ ...u })), ...(sessions && { tokens: sessions.tokens }) },
+    ...(sessions && { storageModule: sessions.storage }),
+    // Node-RED's own body limit (urlencoded bodies of the admin API and http-in); JSON is read before it (http-guards.ts).
+    apiMaxLength: s.http.maxBodyBytes,
     httpAdminRoot: '/',
     httpNodeRoot: '/',
     editorTheme: {

@@ -87,7 +87,7 @@ export = function register(RED: NodeAPI): void {
       new CostBook(settings); // refuses a bad threshold now, with a sentence
       const store = storeNode.store();
       outbox = storeNode.outbox(`cost@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(routedHttpDelivery(endpoint.client()));
       runner = WorkflowRunner.open({ store, namespace: `cost/${node.id}`, audit: storeNode.audit(), outbox, restore: (entries) => CostBook.restore(entries, settings), onDeadline: () => node.emit('input', { topic: 'settle' }) });
       runner.then(

@@ -110,7 +110,7 @@ export = function register(RED: NodeAPI): void {
       new DefectRates(qualitySettings); // refuses bad settings now, with a sentence
       const store = storeNode.store();
       outbox = storeNode.outbox(`escalation@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(routedHttpDelivery(endpoint.client()));
       const audit = storeNode.audit();
       alarm = watchAuditChain(storeNode.auditWatch(), node, {

@@ -93,7 +93,7 @@ export = function register(RED: NodeAPI): void {
       new RequisitionBook(settings); // refuses bad settings now, with a sentence
       const store = storeNode.store();
       outbox = storeNode.outbox(`overdraw@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(routedHttpDelivery(endpoint.client()));
       const audit = storeNode.audit();
       alarm = watchAuditChain(storeNode.auditWatch(), node, {

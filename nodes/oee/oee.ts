@@ -98,7 +98,7 @@ export = function register(RED: NodeAPI): void {
       new OeeBook(settings); // refuses bad settings now, with a sentence naming them
       const store = storeNode.store();
       outbox = storeNode.outbox(`oee@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(routedHttpDelivery(endpoint.client()));
       runner = WorkflowRunner.open({
         store,

@@ -55,7 +55,7 @@ export = function register(RED: NodeAPI): void {
       const batch = config.batchPath && config.batchPath.trim() ? Math.max(1, Math.round(num(config.batchSize, 200))) : 1;
       // Up to 8 batch calls at once: with 4, a busy runtime delivered slower than the MES reported.
       outbox = storeNode.outbox(`progress@${endpoint.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry, batchSize: batch, perPartition: batch, maxInFlight: batch > 1 ? batch * 8 : 16 });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(httpDelivery(endpoint.client(), { path: config.path || 'progress-updates', batchPath: config.batchPath?.trim() || undefined }));
       feedback = ProgressFeedback.open({ book, store: storeNode.store(), namespace: `progress/${node.id}`, outbox, pushOn: config.pushOn === 'changes' ? 'changes' : 'report' });
       feedback.catch((err: Error) => fail('store', err));

@@ -120,7 +120,7 @@ describe('demo plant end to end', () => {
     assert.equal(list.items[0].stage, 'downstream');
     assert.equal(list.items[0].revision, unmapped.revision);
     assert.match(list.items[0].reason, /WC-OLD09/);
-    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /^erp_mes_parked_orders\{node="fetch-orders",name="[^"]+"\} 1$/m);
+    assert.match(await (await fetch(`${server.url}/metrics`, { headers: auth })).text(), /^erp_mes_parked_orders\{node="fetch-orders",name="[^"]+"\} 1$/m);
 
     assert.equal((await fetch(`${server.url}/api/parked-orders/retry`, { method: 'POST' })).status, 401, 'a retry needs a login');
     const viewer = await login(server.url, 'admin', 'e2e-admin-pass', 'read');
@@ -148,7 +148,7 @@ describe('demo plant end to end', () => {
   });
 
   it('counts the messages per node type in /metrics', async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
     assert.match(text, /erp_mes_messages_total\{node_type="erp-order-fetch"\} \d+/);
     assert.match(text, /erp_mes_messages_total\{node_type="code-map"\} \d+/);
   });

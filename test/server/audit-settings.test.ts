@@ -11,7 +11,7 @@ import { buildNodeRedSettings } from '../../server/node-red-settings';
 import { loadSettings, SettingsError } from '../../settings';
 import { bcryptHash, tempDir } from '../support/server-kit';
 
-const base = { CREDENTIAL_SECRET: 's3cret', ADMIN_USERS: `alice:${bcryptHash('pw')}:admin` };
+const base = { CREDENTIAL_SECRET: 'audit-settings-credential-secret-0123456', ADMIN_USERS: `alice:${bcryptHash('pw')}:admin` };
 const KEY = 'a-plant-audit-key-of-32-bytes-or-more';
 
 function refusal(env: Record<string, string>, argv: string[] = []): string {
