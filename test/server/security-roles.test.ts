@@ -59,6 +59,7 @@ describe('roles and login limits (real server)', () => {
       flows,
       env: {
         CREDENTIAL_SECRET: 'roles-test-secret-of-some-length',
+        AUDIT_KEY: 'roles-test-audit-key-of-at-least-32-bytes',
         ADMIN_USERS: `admin:${bcryptHash('admin-pw')}:admin,watcher:${bcryptHash('viewer-pw')}:viewer`,
         MES_USERS: `line-mes:${bcryptHash('machine-pw')}`,
       },
