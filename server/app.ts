@@ -23,6 +23,7 @@ import { mountBridgeApi } from './rest-api';
 import { servedDoors } from './served-doors';
 import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
+import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
 import { listen } from './listen';
 import { jsonBodyGuard, jsonOnlyFlowEndpoints } from './http-guards';
 import { jsonErrorHandler, jsonNotFound, jsonStatusPages } from './json-errors';
@@ -88,8 +89,8 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
     const audit = auditWatches().map((w) => w.figures());
     outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit })),
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures() })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures() })),
     );
   });
 
@@ -119,6 +120,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountOutboxApi(RED);
   mountWorkflowsApi(RED, settings.adminUsers);
   mountTraceApi(RED);
+  mountPlanSyncApi(RED);
   const routeReview = reviewDependencyRoutes(RED, { packName: pkg.name, log });
   app.post('/auth/token', ...doors.tokenLogin);
   app.post('/auth/revoke', sessions.revokeOnLogout);
