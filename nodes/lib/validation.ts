@@ -77,6 +77,8 @@ function describeError(e: ErrorObject, root: string): string {
       return `${at} must be ${JSON.stringify(p.allowedValue)}`;
     case 'format':
       return `${at} must be a valid ${String(p.format)}${p.format === 'date-time' ? ' (ISO 8601 with time zone, e.g. 2026-03-01T08:00:00+08:00)' : ''}`;
+    case 'false schema':
+      return `${at} is not allowed here`;
     case 'minItems':
       return `${at} must have at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
     default:
