@@ -6,6 +6,7 @@ import { profileOrdersReader } from '../lib/erp/profile';
 import { ErpRequestError } from '../lib/erp/http-client';
 import { type FetchRunResult, type FirstRunFrom, OrderFetcher } from '../lib/plan-sync/order-fetch';
 import { toWorkOrder } from '../lib/plan-sync/work-order';
+import { toWorkOrderV1 } from '../lib/plan-sync/work-order-contract';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -16,7 +17,8 @@ interface ErpOrderFetchDef extends NodeDef {
   pageSize: string | number;
   firstRunFrom: 'beginning' | 'now' | 'value';
   firstRunValue: string;
-  output: 'work-order' | 'production-order';
+  /** work-order is contract v2; work-order-v1 is for an MES that has not moved to v2 yet. */
+  output: 'work-order' | 'work-order-v1' | 'production-order';
   fetchOnStart: boolean;
 }
 
@@ -82,7 +84,13 @@ export = function register(RED: NodeAPI): void {
         result = await fetcher!.run({
           onOrder(order) {
             if (closing) throw new Error('erp-order-fetch was stopped while fetching; the rest is fetched at the next start.');
-            const msg = outputOf(config.output === 'production-order' ? order : toWorkOrder(order), order.orderNo);
+            let payload: unknown = config.output === 'production-order' ? order : toWorkOrder(order);
+            if (config.output === 'work-order-v1') {
+              const v1 = toWorkOrderV1(payload as ReturnType<typeof toWorkOrder>);
+              if (!v1.ok) return void node.error(`ERP endpoint '${endpoint!.title}': ${v1.message}`, outputOf(order, order.orderNo));
+              payload = v1.workOrder;
+            }
+            const msg = outputOf(payload, order.orderNo);
             (msg as Record<string, unknown>).erpOrder = { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt };
             first.send(msg);
           },

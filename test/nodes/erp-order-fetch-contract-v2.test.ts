@@ -22,7 +22,7 @@ const nodes = [
 describe('erp-order-fetch with work-order contract v2', () => {
   const plant = usePlantFixture(3);
 
-  function flow() {
+  function flow(output = 'work-order') {
     return [
       { id: 'tab', type: 'tab' },
       { id: 'store', type: 'bridge-store', z: 'tab', file: join(plant.dir.path, 'bridge.sqlite') },
@@ -30,7 +30,7 @@ describe('erp-order-fetch with work-order contract v2', () => {
         id: 'erp', type: 'erp-endpoint', z: 'tab', name: 'Demo ERP', baseUrl: plant.sim.erpUrl, baseUrlType: 'str',
         authType: 'basic', username: 'erp-bridge', usernameType: 'str', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2,
       },
-      { id: 'fetch', type: 'erp-order-fetch', z: 'tab', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 10, fetchOnStart: false, output: 'work-order', wires: [['auth']] },
+      { id: 'fetch', type: 'erp-order-fetch', z: 'tab', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 10, fetchOnStart: false, output, wires: [['auth']] },
       {
         id: 'auth', type: 'change', z: 'tab',
         rules: [{ t: 'set', p: 'headers', pt: 'msg', to: '{"authorization":"Bearer demo-mes-token","content-type":"application/json"}', tot: 'json' }],
@@ -81,5 +81,27 @@ describe('erp-order-fetch with work-order contract v2', () => {
     assert.equal(split.dueDate, '2026-12-05');
     assert.deepEqual(split.predecessor, { orderNo: 'MO-2026-0900', orderKey: '9001', relation: 'split' });
     assert.ok(plant.sim.mes.received().every((r) => r.contractVersion === 2), 'erp-order-fetch sends contract v2');
+  });
+
+  it('for an MES still on v1, sends v1 work orders and gives an order v1 cannot express to Catch with the reason', async () => {
+    const template = plant.sim.erp.orders()[0];
+    const { dueDate: _d, ...undated } = structuredClone(template);
+    plant.sim.erp.addRawOrder({ ...undated, orderNo: 'MO-2026-0900', operations: [] });
+    plant.sim.erp.addRawOrder({ ...structuredClone(template), orderNo: 'MO-2026-0901', status: 'running', orderKey: '77', producedQty: 10 });
+
+    await helper.load(nodes, flow('work-order-v1'), { erp: { password: 'demo-erp-pass' } });
+    const answers: Array<{ statusCode: number }> = [];
+    const caught: Array<{ error: { message: string }; payload: { orderNo: string } }> = [];
+    helper.getNode('answers').on('input', (msg: unknown) => answers.push(msg as { statusCode: number }));
+    helper.getNode('caught').on('input', (msg: unknown) => caught.push(msg as (typeof caught)[number]));
+    helper.getNode('fetch').receive({});
+
+    await eventually(() => answers.length === 4 && caught.length === 1, 'four MES answers and one refusal', 30_000);
+    assert.deepEqual(answers.map((a) => a.statusCode), [201, 201, 201, 201]);
+    assert.match(caught[0].error.message, /work order MO-2026-0900 cannot be sent as contract version 1: it has no due date, which v1 requires; choose contract version 2/);
+    assert.equal(caught[0].payload.orderNo, 'MO-2026-0900');
+    assert.ok(plant.sim.mes.received().every((r) => r.contractVersion === 1), 'every order went as v1');
+    const running = plant.sim.mes.workOrder('MO-2026-0901')!;
+    assert.deepEqual([running.status, running.producedQty, running.source.orderKey], ['released', undefined, undefined], 'v1 calls an order in process released and has no v2 fields');
   });
 });

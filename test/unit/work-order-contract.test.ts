@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import ts from 'typescript';
-import { readWorkOrder } from '../../nodes/lib/plan-sync/work-order-contract';
+import { readWorkOrder, toWorkOrderV1 } from '../../nodes/lib/plan-sync/work-order-contract';
+import type { WorkOrder } from '../../nodes/lib/plan-sync/work-order';
 import { schemasDirectory, validate } from '../../nodes/lib/validation';
 
 const root = dirname(schemasDirectory());
@@ -153,5 +154,23 @@ describe('work-order contract: v1 messages', () => {
   it('an unknown contract version is refused naming the versions that are read', () => {
     const read = readWorkOrder({ ...v1, contractVersion: 3 });
     assert.deepEqual(read, { ok: false, message: 'payload.contractVersion 3 is not a work-order contract version this receiver reads; it reads 2, and 1 when contractVersion is absent' });
+  });
+
+  it('a v2 order goes back to v1 for an MES not yet on v2 without its v2 fields, running as released', () => {
+    const v2: WorkOrder = { contractVersion: 2, ...v1, source: { ...v1.source, orderKey: '42' }, status: 'running', producedQty: 5, extensions: { custom_po: 'PO-1' } };
+    const back = toWorkOrderV1(v2);
+    assert.deepEqual(back, { ok: true, workOrder: { ...v1, status: 'released' } });
+  });
+
+  it('what v1 cannot say is refused with the reason, not guessed', () => {
+    const reason = (w: WorkOrder) => {
+      const r = toWorkOrderV1(w);
+      return r.ok ? 'sent' : r.message.replace(/^work order \S+ cannot be sent as contract version 1: /, '').replace(/; choose.*$/, '');
+    };
+    const { dueDate: _d, ...undated } = v1;
+    assert.equal(reason({ ...undated, contractVersion: 2 }), 'it has no due date, which v1 requires');
+    assert.equal(reason({ ...v1, contractVersion: 2, dueDate: '2026-12-01' }), 'its due date 2026-12-01 has no time of day, which v1 requires');
+    assert.equal(reason({ ...v1, contractVersion: 2, operations: [] }), 'it has no operations, and v1 requires at least one');
+    assert.equal(reason({ ...v1, contractVersion: 2, status: 'held' }), 'it is held, a state v1 does not have');
   });
 });
