@@ -30,7 +30,7 @@ describe('erp-order-fetch with work-order contract v2', () => {
         id: 'erp', type: 'erp-endpoint', z: 'tab', name: 'Demo ERP', baseUrl: plant.sim.erpUrl, baseUrlType: 'str',
         authType: 'basic', username: 'erp-bridge', usernameType: 'str', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2,
       },
-      { id: 'fetch', type: 'erp-order-fetch', z: 'tab', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 10, fetchOnStart: false, output, wires: [['auth']] },
+      { id: 'fetch', type: 'erp-order-fetch', z: 'tab', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 10, fetchOnStart: false, output, wires: [['auth'], ['parked']] },
       {
         id: 'auth', type: 'change', z: 'tab',
         rules: [{ t: 'set', p: 'headers', pt: 'msg', to: '{"authorization":"Bearer demo-mes-token","content-type":"application/json"}', tot: 'json' }],
@@ -38,6 +38,7 @@ describe('erp-order-fetch with work-order contract v2', () => {
       },
       { id: 'post', type: 'http request', z: 'tab', method: 'POST', ret: 'obj', url: `${plant.sim.mesUrl}/work-orders`, wires: [['answers']] },
       { id: 'answers', type: 'helper', z: 'tab' },
+      { id: 'parked', type: 'helper', z: 'tab' },
       { id: 'catcher', type: 'catch', z: 'tab', scope: ['fetch'], uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 'tab' },
     ];
@@ -83,7 +84,7 @@ describe('erp-order-fetch with work-order contract v2', () => {
     assert.ok(plant.sim.mes.received().every((r) => r.contractVersion === 2), 'erp-order-fetch sends contract v2');
   });
 
-  it('for an MES still on v1, sends v1 work orders and gives an order v1 cannot express to Catch with the reason', async () => {
+  it('for an MES still on v1, sends v1 work orders and parks an order v1 cannot express, with the reason in Catch and the parked list', async () => {
     const template = plant.sim.erp.orders()[0];
     const { dueDate: _d, ...undated } = structuredClone(template);
     plant.sim.erp.addRawOrder({ ...undated, orderNo: 'MO-2026-0900', operations: [] });
@@ -100,6 +101,11 @@ describe('erp-order-fetch with work-order contract v2', () => {
     assert.deepEqual(answers.map((a) => a.statusCode), [201, 201, 201, 201]);
     assert.match(caught[0].error.message, /work order MO-2026-0900 cannot be sent as contract version 1: it has no due date, which v1 requires; choose contract version 2/);
     assert.equal(caught[0].payload.orderNo, 'MO-2026-0900');
+    const listed = new Promise<{ payload: Array<{ key: string; reason: string }> }>((resolve) => helper.getNode('parked').once('input', resolve));
+    helper.getNode('fetch').receive({ topic: 'parked' });
+    const parked = (await listed).payload;
+    assert.deepEqual(parked.map((p) => p.key), ['MO-2026-0900']);
+    assert.match(parked[0].reason, /it has no due date, which v1 requires/);
     assert.ok(plant.sim.mes.received().every((r) => r.contractVersion === 1), 'every order went as v1');
     const running = plant.sim.mes.workOrder('MO-2026-0901')!;
     assert.deepEqual([running.status, running.producedQty, running.source.orderKey], ['released', undefined, undefined], 'v1 calls an order in process released and has no v2 fields');
