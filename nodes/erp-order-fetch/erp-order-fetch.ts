@@ -8,6 +8,7 @@ import { profileOrdersReader } from '../lib/erp/profile';
 import { ErpRequestError } from '../lib/erp/http-client';
 import { type FetchRunResult, type FirstRunFrom, OrderFetcher } from '../lib/plan-sync/order-fetch';
 import { toWorkOrder } from '../lib/plan-sync/work-order';
+import { toWorkOrderV1 } from '../lib/plan-sync/work-order-contract';
 import { MesLedger, parseReleaseGate } from '../lib/plan-sync/mes-ledger';
 import { type LedgerDesk, type ParkedDesk, registerLedgerDesk, registerParkedDesk, unregisterLedgerDesk, unregisterParkedDesk } from '../lib/plan-sync/registry';
 import type { BridgeStoreNode } from '../bridge-store/types';
@@ -21,7 +22,8 @@ interface ErpOrderFetchDef extends NodeDef {
   pageSize: string | number;
   firstRunFrom: 'beginning' | 'now' | 'value';
   firstRunValue: string;
-  output: 'work-order' | 'production-order';
+  /** work-order is contract v2; work-order-v1 is for an MES that has not moved to v2 yet. */
+  output: 'work-order' | 'work-order-v1' | 'production-order';
   fetchOnStart: boolean;
   /** 'released' (default): drafts are held back; 'all': drafts go to the MES too. */
   release?: string;
@@ -110,12 +112,24 @@ export = function register(RED: NodeAPI): void {
         return msg;
       };
       let result: FetchRunResult;
+      // Orders contract v1 cannot express (output work-order-v1): parked like any other refusal.
+      const notV1: Array<{ order: { orderNo: string; revision: number; updatedAt: string }; reason: string }> = [];
       try {
         if (setupError) throw setupError;
         result = await fetcher!.run({
           onOrder(order) {
             if (closing) throw new Error('erp-order-fetch was stopped while fetching; the rest is fetched at the next start.');
-            const msg = outputOf(config.output === 'production-order' ? order : toWorkOrder(order), order.orderNo);
+            let payload: unknown = config.output === 'production-order' ? order : toWorkOrder(order);
+            if (config.output === 'work-order-v1') {
+              const v1 = toWorkOrderV1(payload as ReturnType<typeof toWorkOrder>);
+              if (!v1.ok) {
+                const reason = `ERP endpoint '${endpoint!.title}': ${v1.message}`;
+                notV1.push({ order: { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt }, reason });
+                return void node.error(`${reason} It is parked until it can be sent.`, outputOf(order, order.orderNo));
+              }
+              payload = v1.workOrder;
+            }
+            const msg = outputOf(payload, order.orderNo);
             (msg as Record<string, unknown>).erpOrder = { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt };
             first.send(msg);
           },
@@ -124,6 +138,8 @@ export = function register(RED: NodeAPI): void {
             node.error(`${message} It is parked until it reads fine.`, msg);
           },
         }, { retry });
+        for (const { order, reason } of notV1) await fetcher!.parkRefused(order, reason);
+        if (notV1.length > 0) result.parked = await fetcher!.parked.count();
       } catch (err) {
         fail(err as Error, triggers);
         return;
