@@ -13,6 +13,7 @@ import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
 import { ProgressBook } from '../lib/progress/book';
 import { ProgressFeedback } from '../lib/progress/feedback';
 import type { OpenException, ProgressReport } from '../lib/progress/types';
+import { StoreUnavailableError } from '../lib/stores/store-unavailable';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -48,6 +49,8 @@ export = function register(RED: NodeAPI): void {
     let outbox: Outbox | undefined;
     let confirmations: Outbox | undefined;
     let feedback: Promise<ProgressFeedback> | undefined;
+    /** Opens the feedback again on the next message after its store failed at start (Redis not up yet). */
+    let reopen: (() => void) | undefined;
     let closing = false;
 
     const fail = (key: string, err?: Error) => {
@@ -75,8 +78,16 @@ export = function register(RED: NodeAPI): void {
       } else {
         outbox.start(httpDelivery(endpoint.client(), { path: config.path || 'progress-updates', batchPath: config.batchPath?.trim() || undefined }));
       }
-      feedback = ProgressFeedback.open({ book, store: storeNode.store(), namespace: `progress/${node.id}`, outbox, pushOn: config.pushOn === 'changes' ? 'changes' : 'report' });
-      feedback.catch((err: Error) => fail('store', err));
+      const options = { book, store: storeNode.store(), namespace: `progress/${node.id}`, outbox, pushOn: config.pushOn === 'changes' ? ('changes' as const) : ('report' as const) };
+      const open = () => {
+        reopen = undefined;
+        feedback = ProgressFeedback.open(options);
+        feedback.catch((err: Error) => {
+          fail('store', err);
+          reopen = open;
+        });
+      };
+      open();
     } catch (err) {
       fail('config', err as Error);
     }
@@ -214,7 +225,8 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!feedback) return done(new Error(RED._('progress-push.errors.notReady')));
+      reopen?.();
+      if (!feedback) return done(new StoreUnavailableError(RED._('progress-push.errors.notReady')));
       feedback.then((f) => handle(msg as Msg, send, f)).then(
         () => done(),
         (err: Error) => done(err),
