@@ -304,6 +304,22 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         });
       }
 
+      if (c.preset === 'kingdee-k3cloud') {
+        it('finishes a report whose Submit failed after the Save on the retry: saved once, submitted and audited', async () => {
+          const { send, outcomeOf } = await load(c);
+          const order = await releasedOrder(c);
+          const kingdee = (plant.sim.dialects as unknown as { kingdee: { failNextSubmit(): void } }).kingdee;
+          kingdee.failNextSubmit();
+          await send(confirmationFor(order, 'MES-EV-400'));
+          // The first attempt saved, then met the outage; the retry finds the saved bill (the key is there), so the
+          // ERP's answer is "already there", and runs the steps it still lacks.
+          const outcome = await outcomeOf('MES-EV-400');
+          assert.equal(outcome.topic, 'already-there');
+          const records = await c.readBack(plant, order);
+          assert.deepEqual(records.map((r) => [r.key, r.fields.FDocumentStatus]), [['MES-EV-400', 'C']]);
+        });
+      }
+
       it('refuses a malformed confirmation whole, naming the field, and queues nothing', async () => {
         const { caught, outcomes } = await load(c);
         const order = await releasedOrder(c);

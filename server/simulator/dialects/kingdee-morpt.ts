@@ -12,6 +12,7 @@ type Bill = Record<string, unknown>;
 
 export class MorptWorkflow {
   private readonly status = new Map<string, DocumentStatus>();
+  private outages = 0;
 
   /** `bills` lists the saved production reports (one row per line; the bill is FID/FBillNo). */
   constructor(private readonly bills: () => Bill[]) {}
@@ -19,6 +20,23 @@ export class MorptWorkflow {
   /** A bill's document status: A until submitted. */
   statusOf(billNo: string): DocumentStatus | undefined {
     return this.bills().some((b) => b.FBillNo === billNo) ? (this.status.get(billNo) ?? 'A') : undefined;
+  }
+
+  /** The saved reports' rows with the status this workflow gave them (for ExecuteBillQuery). */
+  withStatus(rows: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+    return rows.map((r) => ({ ...r, FDocumentStatus: this.status.get(String(r.FBillNo)) ?? r.FDocumentStatus }));
+  }
+
+  /** For tests: the next Submit meets a server that is down (IIS answers 500 before K/3 Cloud sees the call). */
+  failNextSubmit(): void {
+    this.outages += 1;
+  }
+
+  /** True (once per injected outage) when this call must fail as the server being down. */
+  down(action: 'submit' | 'audit'): boolean {
+    if (action !== 'submit' || this.outages === 0) return false;
+    this.outages -= 1;
+    return true;
   }
 
   /** Answers Submit or Audit for PRD_MORPT as K/3 Cloud does (a Result.ResponseStatus envelope). */

@@ -69,6 +69,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
         case 'kingdee.bos.webapi.servicesstub.dynamicformservice.executebillquery': return executeBillQuery(req, res, body);
         case 'kingdee.bos.webapi.servicesstub.dynamicformservice.save': return save(req, res, body);
         case 'kingdee.bos.webapi.servicesstub.dynamicformservice.submit': case 'kingdee.bos.webapi.servicesstub.dynamicformservice.audit':
+          if (morpt.down(service.endsWith('audit') ? 'audit' : 'submit')) return void res.status(500).type('text/html').send('<html><body><h1>500 - Internal server error.</h1></body></html>');
           return void res.json(!authenticated(req) ? oneError(SESSION_LOST, 1) : morpt.act(service.endsWith('audit') ? 'audit' : 'submit', String(ci(body, 'formid') ?? ''), jsonArg(ci(body, 'data'), 'data') as Record<string, unknown> | undefined));
         default:
           res.status(404).type('text/plain').send(`the simulated K/3 Cloud has no service ${req.params[0]}.common.kdsvc`);
@@ -167,7 +168,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
 
   function form(formId: string): { catalogue: FieldCatalogue; rows: Row[] } {
     const id = formId.toUpperCase();
-    if (id === 'PRD_MORPT') return { catalogue: REPORT_FIELDS, rows: reports.rows() };
+    if (id === 'PRD_MORPT') return { catalogue: REPORT_FIELDS, rows: morpt.withStatus(reports.rows()) };
     if (id !== 'PRD_MO' && id !== 'SFC_OPERATIONPLANNING' && id !== 'PRD_PPBOM') throw new KingdeeQueryError('业务对象不存在');
     if (!cached || cached.version !== erp.version) cached = { version: erp.version, snapshot: orderForms(erp.orders(), bills, cfg.timeZone) };
     const { snapshot } = cached;
@@ -203,6 +204,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
     router: router as Router,
     writes: () => accepted.map((w) => structuredClone(w)),
     documentStatus: (billNo: string) => morpt.statusOf(billNo),
+    failNextSubmit: () => morpt.failNextSubmit(),
     expireSessions(): void {
       sessions.clear();
     },

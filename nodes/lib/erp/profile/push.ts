@@ -34,6 +34,7 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
           found: expr(spec.idempotency.found, 'push.confirmation.idempotency.found')!,
           carries: expr(spec.idempotency.carries, 'push.confirmation.idempotency.carries')!,
           foundId: expr(spec.idempotency.foundId, 'push.confirmation.idempotency.foundId')!,
+          pending: expr(spec.idempotency.pending, 'push.confirmation.idempotency.pending'),
         }
       : undefined;
   const then = Object.entries(spec.then ?? {}).map(([name, step]) => ({
@@ -41,6 +42,16 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
     request: compileRequest(step.request, `push.confirmation.then.${name}.request`, profile),
     when: expr(step.when, `push.confirmation.then.${name}.when`),
   }));
+
+  /** The steps after the write, in order, each answer bound as $then.<name> for the next. */
+  const runThen = async (base: Record<string, unknown>): Promise<void> => {
+    const after: Record<string, unknown> = {};
+    for (const step of then) {
+      const b = { ...base, then: after };
+      if (step.when && (await step.when.evaluate({}, b)) !== true) continue;
+      after[step.name] = (await session.call(step.request, b, { write: true, error })).answer;
+    }
+  };
 
   return async (confirmation) => {
     const bindings = { confirmation, key: confirmation.key };
@@ -51,8 +62,11 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
       for (const candidate of candidates) {
         // Only an exact true counts: a filter the ERP ignored must not make another key's record a duplicate.
         if ((await lookup.carries.evaluate(candidate, bindings)) !== true) continue;
-        const id = await lookup.foundId.evaluate(candidate, bindings);
-        return { id: id === undefined || id === null ? undefined : String(id), alreadyThere: true };
+        const found = await lookup.foundId.evaluate(candidate, bindings);
+        const id = found === undefined || found === null ? undefined : String(found);
+        // Written before, but a step after the write failed (the retry that brought us here): finish the steps.
+        if (lookup.pending && (await lookup.pending.evaluate(candidate, bindings)) === true) await runThen({ ...bindings, prepared: {}, written: undefined, id, found: candidate });
+        return { id, alreadyThere: true };
       }
     }
     const prepared: Record<string, unknown> = {};
@@ -64,14 +78,7 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
     if (resultId && (id === undefined || id === null)) {
       throw new ErpRequestError(`${session.client.where(result.url)} accepted the confirmation ${confirmation.key} but its answer has no id where push.confirmation.resultId points.`, 'malformed', result.url.href, result.status);
     }
-    if (!seenBefore && then.length > 0) {
-      const after: Record<string, unknown> = {};
-      for (const step of then) {
-        const b = { ...bindings, prepared, written: result.answer, id, then: after };
-        if (step.when && (await step.when.evaluate({}, b)) !== true) continue;
-        after[step.name] = (await session.call(step.request, b, { write: true, error })).answer;
-      }
-    }
+    if (!seenBefore) await runThen({ ...bindings, prepared, written: result.answer, id });
     return { id: id === undefined ? undefined : String(id), alreadyThere: seenBefore };
   };
 }

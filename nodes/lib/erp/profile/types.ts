@@ -102,6 +102,11 @@ export interface PushSpec {
         carries: string;
         /** JSONata over the candidate that carries the key → its id. */
         foundId: string;
+        /**
+         * JSONata over that candidate → true when the `then` steps have not all run on it (a retry after the write
+         * went through but a later step failed): they run then, with $found bound, each under its `when`.
+         */
+        pending?: string;
       };
 }
 
