@@ -62,8 +62,8 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
       for (const candidate of candidates) {
         // Only an exact true counts: a filter the ERP ignored must not make another key's record a duplicate.
         if ((await lookup.carries.evaluate(candidate, bindings)) !== true) continue;
-        const found = await lookup.foundId.evaluate(candidate, bindings);
-        const id = found === undefined || found === null ? undefined : String(found);
+        const erpId = await lookup.foundId.evaluate(candidate, bindings);
+        const id = erpId === undefined || erpId === null ? undefined : String(erpId);
         // Written before, but a step after the write failed (the retry that brought us here): finish the steps.
         if (lookup.pending && (await lookup.pending.evaluate(candidate, bindings)) === true) await runThen({ ...bindings, prepared: {}, written: undefined, id, found: candidate });
         return { id, alreadyThere: true };
