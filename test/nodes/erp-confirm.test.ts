@@ -82,10 +82,14 @@ const cases: PresetCase[] = [
   },
   {
     preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010' },
-    bad: { orderNo: 'MO-2099-9999' },
-    refusal: /answered with an error: .*MO-2099-9999/,
-    readBack: async (plant, order) => stockEntries(plant, order.orderNo),
-    expectFields: (c) => ({ work_order: c.orderNo, purpose: 'Manufacture', fg_completed_qty: c.yieldQty, docstatus: 1 }),
+    bad: { startedAt: '2026-11-25T12:00:00+08:00', finishedAt: '2026-11-25T08:00:00+08:00' },
+    refusal: /answered with an error: .*From time must be less than to time/,
+    readBack: async (plant, order) => jobCardLogs(plant, order.orderNo),
+    // Site time (Asia/Shanghai): the work ran 08:00–11:30.
+    expectFields: (c) => ({ work_order: c.orderNo, sequence_id: Number(c.opNo), from_time: '2026-11-25 08:00:00', to_time: '2026-11-25 11:30:00', completed_qty: c.yieldQty, time_in_mins: 210 }),
+    // A goods receipt is a Manufacture Stock Entry instead.
+    alsoWritten: (plant) => stockEntries(plant, plant.sim.erp.orders().find((o) => o.status === 'released' && o.operations.length >= 2)!.orderNo),
+    alsoExpected: [],
   },
   ...(['odoo-jsonrpc', 'odoo-json2'] as const).map((preset): PresetCase => ({
     preset, mount: 'odoo', username: preset === 'odoo-json2' ? '' : 'mes-bridge', password: 'demo-odoo-pass', token: preset === 'odoo-json2' ? 'demo-odoo-api-key' : undefined, params: { database: 'plant1010' },
@@ -108,6 +112,20 @@ const cases: PresetCase[] = [
     expectFields: (c) => ({ F_PAEZ_MESReportNo: c.key, FQuaQty: c.yieldQty, FFailQty: c.scrapQty, FFinishQty: c.yieldQty + c.scrapQty, FDocumentStatus: 'C' }),
   },
 ];
+
+/** Time logs of one Work Order's Job Cards, read over ERPNext's REST API: the n-th key in a card's remarks is its n-th log. */
+async function jobCardLogs(plant: PlantFixture, orderNo: string): Promise<ReadBack[]> {
+  const auth = { authorization: 'token mesbridge0a1b2c:demo-erpnext-secret' };
+  const base = `${plant.sim.url}/erpnext/api/resource/Job%20Card`;
+  const list = (await getJson(`${base}?filters=${encodeURIComponent(JSON.stringify([['work_order', '=', orderNo]]))}&fields=${encodeURIComponent('["name"]')}`, auth)) as { data: Array<{ name: string }> };
+  const out: ReadBack[] = [];
+  for (const { name } of list.data) {
+    const doc = ((await getJson(`${base}/${encodeURIComponent(name)}`, auth)) as { data: Record<string, unknown> & { remarks?: string; time_logs?: Array<Record<string, unknown>> } }).data;
+    const keys = [...String(doc.remarks ?? '').matchAll(/MES (\S+);/g)].map((m) => m[1]);
+    (doc.time_logs ?? []).forEach((log, i) => out.push({ key: keys[i], yieldQty: Number(log.completed_qty), fields: { ...doc, ...log } }));
+  }
+  return out;
+}
 
 /** Manufacture Stock Entries of one Work Order as the simulated ERPNext accepted them (the key is in the remarks). */
 function stockEntries(plant: PlantFixture, orderNo: string): ReadBack[] {
@@ -301,6 +319,21 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
           assert.deepEqual(pick('MES-ST-1'), { op: first.padStart(4, '0'), yieldQty: '0', final: '', cleared: false });
           assert.deepEqual(pick('MES-FI-1'), { op: first.padStart(4, '0'), yieldQty: '480', final: 'X', cleared: false });
           assert.deepEqual(pick('MES-OF-1'), { op: last.padStart(4, '0'), yieldQty: '480', final: 'X', cleared: true });
+        });
+      }
+
+      if (c.preset === 'erpnext') {
+        it('receives the finished goods by a Manufacture Stock Entry, once per key, leaving the job cards alone', async () => {
+          const { send, outcomeOf } = await load(c);
+          const order = await releasedOrder(c);
+          const receipt = confirmationFor(order, 'MES-GR-1', { activity: 'goods-receipt', yieldQty: 50, scrapQty: 0, opNo: order.operations[order.operations.length - 1].opNo });
+          await send(receipt);
+          await outcomeOf('MES-GR-1', 'written');
+          await send(receipt);
+          await outcomeOf('MES-GR-1', 'already-there');
+          const entries = stockEntries(plant, order.orderNo);
+          assert.deepEqual(entries.map((e) => [e.key, e.yieldQty, e.fields.purpose, e.fields.docstatus]), [['MES-GR-1', 50, 'Manufacture', 1]]);
+          assert.deepEqual(await jobCardLogs(plant, order.orderNo), []);
         });
       }
 

@@ -110,6 +110,9 @@ export interface PushSpec {
       };
 }
 
+/** A confirmation push, with other pushes for some activities (ERPNext: job card time logs, but a stock entry for a goods receipt). */
+export type ConfirmationPushSpec = PushSpec & { byActivity?: Partial<Record<ConfirmationActivity, PushSpec>> };
+
 export interface ErpProfile {
   id: string;
   name: string;
@@ -119,7 +122,7 @@ export interface ErpProfile {
   /** JSONata → headers sent with every request, e.g. Odoo's X-Odoo-Database. */
   headers?: string;
   pull: PullSpec;
-  push?: { confirmation?: PushSpec };
+  push?: { confirmation?: ConfirmationPushSpec };
 }
 
 /** What the bridge writes back to the ERP when an operation reports progress (schemas/confirmation.schema.json). */
