@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { SimulatedErp } from '../erp';
 import { BODY_LIMIT, secretEquals } from '../http-util';
 import type { ProductionOrder } from '../types';
-import { ERROR_KINDS, FrappeError, hashOf, notFound, sendInjectedError, type ErpnextErrorKind, parseListQuery, runListQuery, sendFrappe, sendFrappeError, type DoctypeMeta, type Row } from './erpnext-frappe';
+import { ERROR_KINDS, FrappeError, docFields, hashOf, notFound, sendInjectedError, type ErpnextErrorKind, parseListQuery, runListQuery, sendFrappe, sendFrappeError, type DoctypeMeta, type Row } from './erpnext-frappe';
 import { API_USER, JOB_CARD, SiteClock, STOCK_ENTRY, WORK_ORDER, jobCardDoc, newJobCard, withoutNulls, workOrderDoc, workOrderRow, type JobCard } from './erpnext-records';
 export type { ErpnextErrorKind } from './erpnext-frappe';
 import { draftStockEntry, insertStockEntry, updateJobCard, type WorkOrderView } from './erpnext-writes';
@@ -205,6 +205,14 @@ export function createErpnextDialect(erp: SimulatedErp, options: ErpnextDialectO
     }
     const wo = workOrderView(String(args.work_order_id)) ?? notFound('Work Order', String(args.work_order_id));
     sendFrappe(res, 200, { message: draftStockEntry(args, wo, clock.date(now().getTime())) });
+  }));
+
+  // The form's meta, as the desk loads it: the doctype with its DocFields (and child doctypes after it).
+  router.get('/api/method/frappe.desk.form.load.getdoctype', handle((req, res, who) => {
+    const doctype = String(req.query.doctype ?? '');
+    requireUser(who, doctype);
+    const meta = metaOf(doctype);
+    sendFrappe(res, 200, { docs: [{ doctype: 'DocType', name: meta.name, module: 'Manufacturing', istable: 0, fields: docFields(meta) }] });
   }));
 
   router.all(/^\/api\/method\/(.+)$/, handle((req, _res) => {
