@@ -4,7 +4,6 @@
 // out; a field the preset would use but this install lacks is left out with one warning; a permanent error
 // stops the retries and shows the ERP's words; every status the node shows is translated (zh-CN here).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
@@ -12,25 +11,14 @@ import { preset } from '../../nodes/lib/erp/profile';
 import { validate } from '../../nodes/lib/validation';
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
+import { inLanguage } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 
-/** Node-RED's own interpolation (i18next with __name__) over our zh-CN catalog: the helper's RED._ returns keys as they are. */
-function zhCN(type: string) {
-  const catalog = JSON.parse(readFileSync(join(__dirname, '../../nodes', type, 'locales/zh-CN', `${type}.json`), 'utf8'));
-  return (key: string, values: Record<string, string> = {}) => {
-    const found = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], catalog);
-    return typeof found === 'string' ? found.replace(/__(\w+)__/g, (_m, n: string) => values[n] ?? '') : key;
-  };
-}
-const inChinese = (load: (RED: Record<string, unknown>) => unknown, type: string) => (RED: Record<string, unknown>) => {
-  RED._ = zhCN(type);
-  return load(RED);
-};
 const nodes = [
   require('../../nodes/bridge-store/bridge-store'),
   require('../../nodes/erp-endpoint/erp-endpoint'),
-  inChinese(require('../../nodes/erp-order-fetch/erp-order-fetch'), 'erp-order-fetch'),
+  inLanguage(require('../../nodes/erp-order-fetch/erp-order-fetch'), 'erp-order-fetch', 'zh-CN'),
   require('@node-red/nodes/core/common/25-catch'),
 ];
 

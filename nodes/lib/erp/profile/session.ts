@@ -49,6 +49,7 @@ export class ProfileSession {
     auth?: { value?: CompiledExpression; login?: CompiledRequest; loginError?: CompiledExpression; token?: CompiledExpression; expired?: CompiledExpression; message?: CompiledExpression };
     csrf?: CompiledRequest;
   };
+  private readonly params: Record<string, unknown>;
   private session: { token?: unknown } | undefined;
   private csrfToken: string | undefined;
   /** What this install has (asked once at connect, see discovery.ts); bound as $metadata and $optional. */
@@ -61,8 +62,10 @@ export class ProfileSession {
     readonly client: ErpHttpClient,
     readonly profile: ErpProfile,
     private readonly credentials: ErpCredentials,
-    private readonly params: Record<string, unknown> = {},
+    params: Record<string, unknown> = {},
   ) {
+    // The profile's defaults for settings not given (openEndpoint has already checked and filled them; a session made directly gets them too).
+    this.params = { ...Object.fromEntries((profile.settings ?? []).filter((s) => s.default !== undefined).map((s) => [s.name, s.default])), ...params };
     const tz = profile.pull.changeTime.timeZone;
     const expr = (src: string | undefined, field: string) => (src === undefined ? undefined : compileExpression(src, field, profile.name, tz));
     const auth = profile.auth;
