@@ -1,3 +1,7 @@
+// Modelled on frappe/erpnext's doctype definitions (erpnext/manufacturing/doctype/work_order/work_order.json,
+// job_card/job_card.json, erpnext/stock/doctype/stock_entry/stock_entry.json) and frappe's REST API v1: a stock
+// site without custom fields; a field it lacks in `fields` is MariaDB's 500 "Unknown column"; the doctype meta
+// is served by frappe.desk.form.load.getdoctype.
 // The plant's orders served as ERPNext (Frappe REST, API v1) serves Work Orders: token or session
 // auth, /api/resource list and document reads, Job Card time logs and Stock Entries written back,
 // Frappe's error envelopes. Mounted by the plant simulator at /erpnext.

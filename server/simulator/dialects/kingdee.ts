@@ -1,3 +1,6 @@
+// Modelled on Kingdee's published K/3 Cloud WebAPI (open.kingdee.com: ExecuteBillQuery, Save, QueryBusinessInfo
+// on PRD_MO, SFC_OperationPlanning, PRD_PPBOM, PRD_MORPT): a stock account set without F_PAEZ_ extension fields
+// unless `extensions` is set; an unknown field key is refused inside the 200 with 元数据中标识为…的字段不存在.
 // The simulated ERP as Kingdee K/3 Cloud (金蝶云星空) WebAPI serves it: POST *.common.kdsvc stubs,
 // session login setting the kdservice-sessionid cookie (20 min idle), ExecuteBillQuery answering
 // arrays of arrays in FieldKeys order with its errors hidden inside an HTTP 200 array, and

@@ -1,3 +1,6 @@
+// Modelled on odoo/odoo's own sources: addons/mrp/models/mrp_production.py, mrp_workorder.py (no `sequence`
+// in 17.0), addons/stock/models/stock_move.py and stock_warehouse.py, odoo/service/model.py (execute_kw) and
+// the 19.0 JSON-2 controller. `version` 17, 18 or 19; an unknown field is ValueError "Invalid field …".
 // The simulated ERP speaking Odoo: the classic external API (POST /jsonrpc, services "common" and
 // "object", credentials inside every call, errors as HTTP 200 with an `error` member) and the
 // JSON-2 API of Odoo 19+ (POST /json/2/<model>/<method>, bearer API key, named arguments, bare

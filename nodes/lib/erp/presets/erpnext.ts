@@ -65,7 +65,7 @@ export const erpnext: ErpProfile = {
       {
         "orderNo": name,
         "revision": $toMillis($erpTime(modified)),
-        "status": $lookup({ "Draft": "created", "Not Started": "released", "In Process": "released", "Completed": "completed", "Stopped": "closed", "Closed": "closed", "Cancelled": "cancelled" }, status),
+        "status": $lookup({ "Draft": "created", "Submitted": "released", "Not Started": "released", "In Process": "released", "Completed": "completed", "Stopped": "closed", "Closed": "closed", "Cancelled": "cancelled" }, status),
         "productCode": production_item,
         "productName": item_name,
         "quantity": qty,
