@@ -337,7 +337,7 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
     const stock = await startPlant(6, undefined, false);
     try {
       const stockCookie = await login(stock);
-      const info = await post(stock, 'Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.QueryBusinessInfo.common.kdsvc', { parameters: [JSON.stringify({ FormId: 'PRD_MO' })] }, stockCookie);
+      const info = await post(stock, `${K3}.DynamicFormService.QueryBusinessInfo.common.kdsvc`, { parameters: [JSON.stringify({ FormId: 'PRD_MO' })] }, stockCookie);
       const keys = (info.json() as { Result: { NeedReturnData: { Entrys: Array<{ Fields: Array<{ Key: string }> }> } } }).Result.NeedReturnData.Entrys.flatMap((e) => e.Fields.map((f) => f.Key));
       assert.ok(keys.includes('FBillNo') && keys.includes('FMaterialId'));
       assert.deepEqual(keys.filter((k) => k.startsWith('F_PAEZ_')), []);
