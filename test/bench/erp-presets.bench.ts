@@ -8,7 +8,7 @@ import { profileOrdersReader } from '../../nodes/lib/erp/profile';
 import { startPlantSimulator } from '../../server/simulator/plant-simulator';
 import { fmt, median } from './stats';
 
-const ORDERS = 600;
+const ORDERS = 300;
 const PAGE = 100;
 const ROUNDS = 3;
 const WIDTH = 6;
@@ -72,6 +72,7 @@ export async function benchErpPresets(): Promise<Array<Record<string, string>>> 
       }
       const pull = median(pullRates);
       const floor = median(floorRates);
+      process.stderr.write(`erp-presets: ${p.preset} pull ${fmt(pull)} orders/s, floor ${fmt(floor)}\n`);
       rows.push({ measure: `${p.preset} pull, ${fmt(ORDERS)} orders, pages of ${PAGE} (orders/s)`, ours: fmt(pull), baseline: `${fmt(floor)} (same requests: fetch + JSON.parse only)`, ratio: fmt(pull / floor, 2) });
     }
   } finally {
