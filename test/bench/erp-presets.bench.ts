@@ -40,7 +40,9 @@ export async function benchErpPresets(): Promise<Array<Record<string, string>>> 
   const sim = await startPlantSimulator({ seedOrders: ORDERS });
   const rows: Array<Record<string, string>> = [];
   try {
-    for (const p of PRESETS) {
+    // `BENCH_PRESETS=sap,odoo npm run bench -- erp-presets` measures only those.
+    const only = (process.env.BENCH_PRESETS ?? '').split(',').filter(Boolean);
+    for (const p of PRESETS.filter((x) => only.length === 0 || only.some((w) => x.preset.includes(w)))) {
       const pullRates: number[] = [];
       const floorRates: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
