@@ -20,7 +20,7 @@ const billQuery = (formId: string, fields: string[] | string, filter: string, or
   `{ "parameters": [ $string({ "FormId": "${formId}", "FieldKeys": ${typeof fields === 'string' ? `$join(${fields}, ",")` : `"${fields.join(',')}"`}, "FilterString": ${filter}, "OrderString": "${order}", ${paging} }) ] }`;
 const businessInfo = (formId: string) => ({ method: 'POST' as const, path: `${STUB}.DynamicFormService.QueryBusinessInfo.common.kdsvc`, body: `{ "parameters": [ $string({ "FormId": "${formId}" }) ] }` });
 /** A row of arrays zipped with the field keys asked for. */
-const zip = (keys: string) => `($keys := ${keys}; [$map($, function($r) { $merge($map($keys, function($k, $i) { { $k: $r[$i] } })) })])`;
+const zip = (keys: string) => `[$zip($, ${keys})]`;
 
 /** Errors hide in the 200 answer as [[{ Result: { ResponseStatus: { IsSuccess: false, Errors, MsgCode } } }]]. */
 const ERROR = `Result.ResponseStatus.IsSuccess = false ? ($join(Result.ResponseStatus.Errors.Message, "; ") & " (MsgCode " & $string(Result.ResponseStatus.MsgCode) & ")")`;
@@ -73,7 +73,7 @@ export const kingdeeK3Cloud: ErpProfile = {
       },
       components: {
         request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_PPBOM', COMPONENT_FIELDS, lineFilter.replace('FMONumber', 'FMOBillNO'), 'FOperID ASC') },
-        select: `[$map($, function($r) { ${JSON.stringify(Object.fromEntries(COMPONENT_FIELDS.map((f, i) => [f, `§${i}`]))).replace(/"§(\d+)"/g, '$r[$1]')} })]`,
+        select: `$type($) = "array" ? ${zip(JSON.stringify(COMPONENT_FIELDS))} : $`,
       },
     },
     metadata: {
