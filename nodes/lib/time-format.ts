@@ -43,9 +43,25 @@ function intlOffsetMinutes(ms: number, timeZone: string): number {
   return Math.round((Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s) - Math.floor(ms / 1000) * 1000) / 60000);
 }
 
+const DAY = 86_400_000;
+
 /** Offset of the zone from UTC at that instant, minutes. */
 export function zoneOffsetMinutes(ms: number, timeZone: string): number {
-  const key = `${timeZone}|${Math.floor(ms / QUARTER_HOUR)}`;
+  // Most UTC days have one offset all day: asked at both ends once, kept per day; a day with a change in it is
+  // kept per quarter hour.
+  const day = Math.floor(ms / DAY);
+  const dayKey = `${timeZone}|d${day}`;
+  let offset = offsets.get(dayKey);
+  if (offset === undefined) {
+    const start = cachedOffset(`${timeZone}|${day * 96}`, day * DAY, timeZone);
+    const end = cachedOffset(`${timeZone}|${day * 96 + 95}`, day * DAY + DAY - 1, timeZone);
+    offset = start === end ? start : Number.NaN;
+    offsets.set(dayKey, offset);
+  }
+  return Number.isNaN(offset) ? cachedOffset(`${timeZone}|${Math.floor(ms / QUARTER_HOUR)}`, ms, timeZone) : offset;
+}
+
+function cachedOffset(key: string, ms: number, timeZone: string): number {
   let offset = offsets.get(key);
   if (offset === undefined) {
     offset = intlOffsetMinutes(ms, timeZone);
