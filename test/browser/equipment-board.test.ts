@@ -144,14 +144,17 @@ describe('the equipment board in a browser', () => {
     assert.match(leak, /≤9\d\.\d%/);
     await tile('EQ-LEAK-01').screenshot({ path: join(artifacts, 'equipment-board-ideal-cycle-zh-CN.png'), animations: 'disabled' });
 
-    const english = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'en-US', httpCredentials: { username: 'admin', password: PASSWORD } });
+    const english = await browser.newContext({ viewport: { width: 1366, height: 1100 }, timezoneId: 'Asia/Shanghai', locale: 'en-US', httpCredentials: { username: 'admin', password: PASSWORD } });
     try {
       const en = await english.newPage();
       await en.goto(`${server.url}/dashboard/equipment`);
       const enTile = en.locator('[data-equipment="EQ-LEAK-01"][data-ideal-cycle-flag]');
       await enTile.waitFor({ state: 'visible', timeout: 30_000 });
+      // The page's own styles and fonts settle before the picture is taken (the tile is laid out again meanwhile).
+      await en.waitForLoadState('networkidle');
+      await en.evaluate(() => document.fonts.ready.then(() => undefined));
       assert.match(await enTile.innerText(), /ideal cycle 2 s is slower than the machine's 1\.2 s/);
-      await enTile.screenshot({ path: join(artifacts, 'equipment-board-ideal-cycle-en-US.png'), animations: 'disabled' });
+      await en.screenshot({ path: join(artifacts, 'equipment-board-ideal-cycle-en-US.png'), animations: 'disabled' });
     } finally {
       await english.close();
     }
