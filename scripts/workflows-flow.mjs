@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
 
 /** The plan-sync tab's link out lists this link in beside the feedback tab's. */
 export const WORKFLOWS_PLAN_IN = 'workflows-plan-in';
@@ -100,10 +101,7 @@ export function workflowsFlow(root, { storeId, endpointId, planLinkOut }) {
     ], 570, 400, [['workflow-answer']]),
     { id: 'workflow-catch', type: 'catch', z, name: '错误 Errors', scope: ['overdraw', 'escalation', 'requisition-codes', 'exception-codes'], uncaught: false, x: 150, y: 460, wires: [['workflow-error-to-mes']] },
     hasRes('workflow-error-to-mes', '来自 MES? from the MES?', 360, 460, ['workflow-refused'], ['workflow-errors']),
-    change('workflow-refused', '400 拒收 refused', [
-      { t: 'set', p: 'statusCode', pt: 'msg', to: '400', tot: 'num' },
-      { t: 'set', p: 'payload', pt: 'msg', to: '{ "error": error.message }', tot: 'jsonata' },
-    ], 570, 460, [['workflow-answer']]),
+    change('workflow-refused', REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES, 570, 460, [['workflow-answer']]),
     debug('workflow-errors', '错误 errors', 'error', 570, 510, 'error.message'),
     hasRes('workflow-unmapped', '来自 MES? from the MES?', 360, 560, ['workflow-unmapped-answer'], ['unmapped-codes']),
     change('workflow-unmapped-answer', '422 未映射 unmapped', [

@@ -11,6 +11,7 @@ import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { deployGate } from './deploy-gate';
+import { flowsReadiness, type FlowsState } from './flows-readiness';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
 import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
 import { buildNodeRedSettings } from './node-red-settings';
@@ -22,6 +23,7 @@ import { mountBridgeApi } from './rest-api';
 import { servedDoors } from './served-doors';
 import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
+import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
 import { listen } from './listen';
 import { jsonBodyGuard, jsonOnlyFlowEndpoints } from './http-guards';
 import { jsonErrorHandler, jsonNotFound, jsonStatusPages } from './json-errors';
@@ -44,8 +46,6 @@ export interface StartOptions {
   banner?: boolean;
   log?: (line: string) => void;
 }
-
-type FlowsState = 'starting' | 'started' | 'stopped' | 'stopping';
 
 const METRICS_HOOK = 'onSend.metrics';
 
@@ -89,8 +89,8 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
     const audit = auditWatches().map((w) => w.figures());
     outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit })),
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures() })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures() })),
     );
   });
 
@@ -120,13 +120,14 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountOutboxApi(RED);
   mountWorkflowsApi(RED, settings.adminUsers);
   mountTraceApi(RED);
+  mountPlanSyncApi(RED);
   const routeReview = reviewDependencyRoutes(RED, { packName: pkg.name, log });
   app.post('/auth/token', ...doors.tokenLogin);
   app.post('/auth/revoke', sessions.revokeOnLogout);
   app.use('/', RED.httpAdmin);
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
-  app.use('/', doors.httpNode, jsonOnlyFlowEndpoints(settings.http), gate.middleware, RED.httpNode);
+  app.use('/', doors.httpNode, jsonOnlyFlowEndpoints(settings.http), flowsReadiness(() => flowsState, { restarting: () => gate.restarting }), gate.middleware, RED.httpNode);
   app.use(jsonNotFound, jsonErrorHandler(log));
 
   const hooks = RED.hooks as unknown as LabelledHooks;

@@ -16,9 +16,17 @@ export interface OutboxMetrics {
   deadLetters: number;
 }
 
+/** One erp-order-fetch's parked list. */
+export interface ParkedMetrics {
+  node: string;
+  name: string;
+  parked: number;
+}
+
 export interface MetricsSnapshot {
   messagesByNodeType: ReadonlyMap<string, number>;
   outboxes?: readonly OutboxMetrics[];
+  parked?: readonly ParkedMetrics[];
   /** One per bridge store whose audit chain is watched. */
   audit?: readonly AuditWatchFigures[];
   errorsByNodeType: ReadonlyMap<string, number>;
@@ -106,6 +114,10 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     `process_resident_memory_bytes ${s.residentMemoryBytes}`,
   ];
   lines.push(...outboxLines(s.outboxes ?? []));
+  if (s.parked && s.parked.length > 0) {
+    lines.push('# HELP erp_mes_parked_orders ERP orders refused by validation or mapping, parked until they are delivered.', '# TYPE erp_mes_parked_orders gauge');
+    for (const p of s.parked) lines.push(`erp_mes_parked_orders{node="${escapeLabel(p.node)}",name="${escapeLabel(p.name)}"} ${p.parked}`);
+  }
   lines.push(...auditLines(s.audit ?? []));
   if (s.eventLoopLagSeconds !== undefined) {
     lines.push(

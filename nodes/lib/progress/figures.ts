@@ -61,9 +61,18 @@ export function progressSettings(given: Partial<ProgressSettings> = {}): Progres
   return settings;
 }
 
+/**
+ * The largest percentage, delay (min) or cycle (s) the figures carry: what schemas/progress-update allows. Reports
+ * are bounded (1e9 a report), but a tiny planned quantity or a long gap could still make a ratio that no ERP
+ * takes; the figures never go past it (nor to Infinity).
+ */
+export const FIGURE_LIMIT = 1e9;
+
+const bounded = (value: number) => (value > FIGURE_LIMIT ? FIGURE_LIMIT : value < -FIGURE_LIMIT ? -FIGURE_LIMIT : value);
+
 /** Percentages carry two decimals; colours and lag are judged on the figure shown, so they never disagree. */
 export function roundPct(value: number): number {
-  return Math.round(value * 100) / 100;
+  return bounded(Math.round(value * 100) / 100);
 }
 
 export function completionPct(goodQty: number, plannedQty: number): number {
@@ -160,17 +169,18 @@ export function predictedDelayMinutes(plan: PlannedOrder, operations: OperationF
     if (op.observedCycleSec !== undefined && op.observedCycleSec > slowestObserved) slowestObserved = op.observedCycleSec;
     if (op.planned.stdSecondsPerUnit > slowestPlanned) slowestPlanned = op.planned.stdSecondsPerUnit;
   }
-  if (unfinished === 0) return 0;
+  // Without a due date (contract v2 allows none) there is nothing to be late against.
+  if (unfinished === 0 || plan.dueDate === undefined) return 0;
   const cycleSec = slowestObserved > -Infinity ? slowestObserved : slowestPlanned;
   const secondsLeft = (dueMs(plan) - nowMs) / 1000;
-  return Math.max(0, Math.round((remaining * cycleSec - secondsLeft) / 60));
+  return bounded(Math.max(0, Math.round((remaining * cycleSec - secondsLeft) / 60)));
 }
 
 /** The due date in ms, read once per plan. */
 const dueDates = new WeakMap<PlannedOrder, number>();
 function dueMs(plan: PlannedOrder): number {
   let ms = dueDates.get(plan);
-  if (ms === undefined) dueDates.set(plan, (ms = Date.parse(plan.dueDate)));
+  if (ms === undefined) dueDates.set(plan, (ms = Date.parse(plan.dueDate ?? '')));
   return ms;
 }
 

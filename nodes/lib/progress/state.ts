@@ -4,7 +4,7 @@
 import type { OrderFigures } from './figures';
 import type { OpenException, OperationTally, OrderProgressState, PlannedOrder } from './types';
 
-/** The event ids counted for one order, in the order they were counted (the list only grows). */
+/** The event ids counted for one order, in the order they were counted (it grows; see truncate for the exception). */
 export class EventIds {
   private readonly ids: Set<string>;
   private readonly arrival: string[];
@@ -31,6 +31,11 @@ export class EventIds {
   /** The ids counted from the n-th on (all by default), in the order they were counted. */
   since(n = 0): string[] {
     return this.arrival.slice(n);
+  }
+
+  /** Forgets the ids counted after the first n: a write that counted them failed (ProgressBook.checkpoint). */
+  truncate(n: number): void {
+    for (const id of this.arrival.splice(n)) this.ids.delete(id);
   }
 
   sorted(): string[] {
