@@ -114,7 +114,13 @@ export class OeeBook {
   private startsAgain(machine: MachineRecord, kind: 'parts' | 'rejects', at: number, value: number): boolean {
     const pending = this.resumed.get(machine.equipment);
     const last = machine[kind].at(-1);
-    if (!pending?.has(kind) || !last || at <= last[0]) return false;
+    if (!pending?.has(kind)) return false;
+    // Nothing stored to continue: this reading is the first base anyway.
+    if (!last) {
+      pending.delete(kind);
+      return false;
+    }
+    if (at <= last[0]) return false;
     pending.delete(kind);
     const row = this.master.get(machine.equipment);
     const ideal = currentOperation(this.allOps(), row, machine.equipment, at).idealCycleSec;
