@@ -3,7 +3,7 @@
 // with its one urgent exception naming the backup, and a restart from the stored entries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countBetween, OeeBook, ShiftCalendar, DEFAULT_OEE_SETTINGS, type EquipmentSignal, type OeeReport, type OeeSettings } from '../../nodes/lib/oee';
+import { countBetween, oeeAlarm, OeeBook, ShiftCalendar, DEFAULT_OEE_SETTINGS, type EquipmentSignal, type OeeReport, type OeeSettings } from '../../nodes/lib/oee';
 import type { WorkOrder } from '../../nodes/lib/plan-sync/work-order';
 
 /** Plant time (Asia/Shanghai, +08:00) → ms. */
@@ -441,6 +441,7 @@ describe('OEE that cannot lie: an ideal cycle slower than the machine', () => {
     assert.equal(r.quality, 0.989974);
     assert.equal(r.oee, 0.494987);
     assert.equal(r.alarm, true);
+    assert.match(oeeAlarm(r).text, /OEE of EQ-EXTR-01 was at most 49\.5 % \(below 80 %\).*Ideal cycle 1\.1 s is slower than the machine's 0\.95 s/);
     // No speed loss can be measured against a wrong ideal: the fault is the largest loss.
     assert.equal(r.losses.speedMin, 0);
     assert.equal(r.largestLoss, 'downtime');

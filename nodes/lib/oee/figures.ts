@@ -74,8 +74,15 @@ export function belowThreshold(figures: OeeFigures, thresholdPct: number): boole
 const LOSS_WORDS: Record<Loss, string> = { downtime: 'downtime 停机损失', speed: 'speed 速度损失', quality: 'quality 质量损失' };
 
 /** The alarm of a report below the threshold, with a sentence a supervisor reads (English and Chinese). */
-export function oeeAlarm(r: { equipment: string; period: 'hour' | 'shift'; shift?: string; from: string; to: string; oee: number | null; thresholdPct: number; largestLoss: Loss | null; losses: Record<string, number> }) {
+export function oeeAlarm(r: { equipment: string; period: 'hour' | 'shift'; shift?: string; from: string; to: string; oee: number | null; thresholdPct: number; largestLoss: Loss | null; losses: Record<string, number>; idealCycleCheck?: IdealCycleCheck }) {
   const pct = ((r.oee ?? 0) * 100).toFixed(1);
+  // With a wrong ideal the OEE is an upper bound: the alarm says so, and what to correct.
+  const check = r.idealCycleCheck;
+  const bound = check ? 'at most ' : '';
+  const boundZh = check ? '最多 ' : '';
+  const fix = check
+    ? ` Ideal cycle ${check.idealCycleSec} s is slower than the machine's ${check.measuredCycleSec} s: correct the routing or equipment master. 理想节拍 ${check.idealCycleSec} 秒慢于设备实际的 ${check.measuredCycleSec} 秒,请修正工艺路线或设备主数据。`
+    : '';
   const loss = r.largestLoss ? LOSS_WORDS[r.largestLoss] : '—';
   const period = r.period === 'shift' ? `shift ${r.shift ?? ''}`.trim() : 'hour';
   return {
@@ -87,6 +94,7 @@ export function oeeAlarm(r: { equipment: string; period: 'hour' | 'shift'; shift
     thresholdPct: r.thresholdPct,
     largestLoss: r.largestLoss,
     losses: r.losses,
-    text: `OEE of ${r.equipment} was ${pct} % (below ${r.thresholdPct} %) in the ${period} from ${r.from}; largest loss: ${loss}. ${r.equipment} OEE ${pct} % 低于 ${r.thresholdPct} %。`,
+    ...(check && { idealCycleCheck: check }),
+    text: `OEE of ${r.equipment} was ${bound}${pct} % (below ${r.thresholdPct} %) in the ${period} from ${r.from}; largest loss: ${loss}. ${r.equipment} OEE ${boundZh}${pct} % 低于 ${r.thresholdPct} %。${fix}`,
   };
 }
