@@ -17,6 +17,7 @@ import { createOdooDialect } from './dialects/odoo';
 import { createSapDialect } from './dialects/sap';
 import { listen } from '../listen';
 import { startEquipmentPlant, type EquipmentPlant } from './equipment-plant';
+import { plannedCycleLookup } from './planned-cycles';
 
 export { SimulatedErp, type ErpFault, type LiveChange } from './erp';
 export { SimulatedMes, type ReceivedWorkOrder, type ReceiveOutcome } from './mes';
@@ -106,7 +107,7 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
   };
   for (const [name, dialect] of Object.entries(dialects)) app.use(`/${name}`, dialect.router);
   app.use('/mes', mes.router);
-  const equipment = opts.equipment ? await startEquipmentPlant({ host, ...opts.equipment, now: () => now().getTime() }) : undefined;
+  const equipment = opts.equipment ? await startEquipmentPlant({ host, ...opts.equipment, now: () => now().getTime(), idealCycleAt: plannedCycleLookup(erp) }) : undefined;
   if (equipment) app.use('/equipment', equipment.router);
   app.use((req, res) => sendError(res, 404, `the plant simulator has no ${req.method} ${req.originalUrl}`));
   app.use((err: Error, req: express.Request, res: express.Response, _next: express.NextFunction) => {
