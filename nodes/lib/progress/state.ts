@@ -4,14 +4,23 @@
 import type { OrderFigures } from './figures';
 import type { OpenException, OperationTally, OrderProgressState, PlannedOrder } from './types';
 
-/** The event ids counted for one order, in the order they were counted (the list only grows). */
+/**
+ * The latest event ids counted for one order, at most `window` of them (the oldest go first), in the order they
+ * were counted. Counting positions run on past the window (`counted`), so a saver can ask for the ids counted
+ * since its last save. Bounded: an order's thousands of reports do not make its memory or its saves grow.
+ */
 export class EventIds {
-  private readonly ids: Set<string>;
-  private readonly arrival: string[];
+  private readonly ids = new Set<string>();
+  /** Arrival order; ids before `head` have left the window (dropped from the array now and then, not per id). */
+  private arrival: string[] = [];
+  private head = 0;
+  private total = 0;
 
-  constructor(ids: readonly string[] = []) {
-    this.ids = new Set(ids);
-    this.arrival = [...this.ids];
+  constructor(
+    ids: readonly string[] = [],
+    readonly window = Number.POSITIVE_INFINITY,
+  ) {
+    for (const id of ids) this.add(id);
   }
 
   has(id: string): boolean {
@@ -22,19 +31,35 @@ export class EventIds {
     if (this.ids.has(id)) return;
     this.ids.add(id);
     this.arrival.push(id);
+    this.total += 1;
+    if (this.ids.size > this.window) {
+      this.ids.delete(this.arrival[this.head]);
+      this.head += 1;
+      if (this.head >= 1024 && this.head * 2 >= this.arrival.length) {
+        this.arrival = this.arrival.slice(this.head);
+        this.head = 0;
+      }
+    }
   }
 
+  /** Ids remembered now (at most the window). */
   get size(): number {
-    return this.arrival.length;
+    return this.ids.size;
   }
 
-  /** The ids counted from the n-th on (all by default), in the order they were counted. */
+  /** Ids counted since the order began here, including those that have left the window. */
+  get counted(): number {
+    return this.total;
+  }
+
+  /** The remembered ids counted from the n-th on (all remembered by default), in the order they were counted. */
   since(n = 0): string[] {
-    return this.arrival.slice(n);
+    const firstRemembered = this.total - this.ids.size;
+    return this.arrival.slice(this.head + Math.max(0, n - firstRemembered));
   }
 
   sorted(): string[] {
-    return [...this.arrival].sort();
+    return this.since(0).sort();
   }
 }
 
@@ -52,8 +77,8 @@ export interface OrderRecord {
   figures?: { nowMs: number; plan: PlannedOrder; operations: number; exception: OpenException | undefined; value: OrderFigures };
 }
 
-export function emptyRecord(orderNo: string): OrderRecord {
-  return { orderNo, operations: {}, operationsVersion: 0, eventIds: new EventIds(), lagging: { order: false, operations: new Set() } };
+export function emptyRecord(orderNo: string, eventIdWindow?: number): OrderRecord {
+  return { orderNo, operations: {}, operationsVersion: 0, eventIds: new EventIds([], eventIdWindow), lagging: { order: false, operations: new Set() } };
 }
 
 const sortedKeys = <T>(record: Record<string, T>): Record<string, T> =>
@@ -80,8 +105,8 @@ export function stateWithoutIds(record: OrderRecord): Omit<OrderProgressState, '
   };
 }
 
-/** Refuses, with a sentence, what is not an order's progress state written by toState. */
-export function fromState(state: OrderProgressState): OrderRecord {
+/** Refuses, with a sentence, what is not an order's progress state written by toState; keeps its latest `eventIdWindow` ids. */
+export function fromState(state: OrderProgressState, eventIdWindow?: number): OrderRecord {
   const where = `progress state of order ${JSON.stringify((state as Partial<OrderProgressState> | undefined)?.orderNo)}`;
   if (!state || typeof state !== 'object') throw new Error(`The progress state must be an object, not ${JSON.stringify(state)}.`);
   if (state.version !== 1) throw new Error(`The ${where} has version ${JSON.stringify(state.version)}; this bridge reads version 1.`);
@@ -95,7 +120,7 @@ export function fromState(state: OrderProgressState): OrderRecord {
     ...(copy.plan && { plan: copy.plan }),
     operations: copy.operations,
     operationsVersion: 0,
-    eventIds: new EventIds(copy.eventIds),
+    eventIds: new EventIds(copy.eventIds, eventIdWindow),
     ...(copy.exception && { exception: copy.exception }),
     lagging: { order: copy.lagging.order === true, operations: new Set(copy.lagging.operations) },
   };
