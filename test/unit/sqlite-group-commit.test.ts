@@ -1,5 +1,5 @@
 // The group commit of the shared SQLite file: writes handed over in one turn of the event loop are committed in
-// one transaction (one fsync under synchronous=FULL), each resolves only once that transaction is committed (a
+// one transaction (one fsync of the WAL), each resolves only once that transaction is committed (a
 // second connection sees it), and a write that fails rolls back only itself. The audit log's batch joins the
 // same commit as the store writes made in its turn.
 import Database from 'better-sqlite3';

@@ -97,8 +97,8 @@ export class SqliteTraceStore implements TraceStore {
   async record(records: readonly TraceRecord[]): Promise<RecordOutcome> {
     this.check();
     if (records.length === 0) return { stored: 0, duplicates: 0 };
-    // In the file's group commit: a transaction of its own was a COMMIT (an fsync, with the outbox's
-    // synchronous=FULL) for every message, on the event loop, whatever else was being written at the time.
+    // In the file's group commit: a transaction of its own was a COMMIT for every message (with an fsync on the
+    // event loop, as the file was then set up), whatever else was being written at the time.
     const stored = await this.shared.commit(() => this.insertAll(records));
     return { stored, duplicates: records.length - stored };
   }
