@@ -47,7 +47,7 @@ interface CannonOptions {
   requests: Array<CannonRequest & { setupRequest?(req: CannonRequest, context: Record<string, unknown>): CannonRequest; onResponse?(status: number, body: string, context: Record<string, unknown>): void }>;
 }
 interface CannonResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   errors: number;
   timeouts: number;
@@ -77,6 +77,13 @@ function rssOf(pid: number): number {
 }
 
 const mb = (bytes: number) => fmt(bytes / 2 ** 20);
+
+/** The server's CPU time so far (ms, user + system), from /proc: per request it depends much less on the machine's load than the rates do. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  // utime and stime are fields 14 and 15 of the line (11 and 12 after the command), in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 /** Job reports for the orders the demo holds, round robin over orders and their operations, each event id new. */
 function reportMaker(orders: readonly MesWorkOrder[], run: string) {
@@ -119,9 +126,11 @@ interface Load {
   ledger?: Ledger;
 }
 
-async function load(server: ServerProcess, make: (count: number) => Array<{ orderNo: string; eventId: string }>, l: Load): Promise<CannonResult> {
+/** A run's figures, and the server's CPU time per request answered meanwhile (µs). */
+async function load(server: ServerProcess, make: (count: number) => Array<{ orderNo: string; eventId: string }>, l: Load): Promise<CannonResult & { cpuUs: number }> {
   const authorization = basic(DEMO_MES_WEBHOOK_USER, DEMO_MES_WEBHOOK_PASSWORD);
-  return autocannon({
+  const cpuBefore = cpuMsOf(server.pid);
+  const result = await autocannon({
     url: server.url,
     connections: CONNECTIONS,
     duration: l.seconds,
@@ -145,6 +154,7 @@ async function load(server: ServerProcess, make: (count: number) => Array<{ orde
       },
     ],
   });
+  return { ...result, cpuUs: ((cpuMsOf(server.pid) - cpuBefore) * 1000) / Math.max(1, result.requests.total) };
 }
 
 /** Moves what the ERP received since the last drain into the ledger. */
@@ -161,10 +171,12 @@ interface Figures {
   rps: number[];
   p50: number[];
   p99: number[];
+  cpuUs: number[];
 }
-const figures = (): Figures => ({ rps: [], p50: [], p99: [] });
-const record = (f: Figures, r: CannonResult) => {
+const figures = (): Figures => ({ rps: [], p50: [], p99: [], cpuUs: [] });
+const record = (f: Figures, r: CannonResult & { cpuUs: number }) => {
   f.rps.push(r.requests.average);
+  f.cpuUs.push(r.cpuUs);
   f.p50.push(r.latency.p50);
   f.p99.push(r.latency.p99);
 };
@@ -241,7 +253,7 @@ export async function benchIngest(): Promise<Row[]> {
   const unasked = [...ledger.delivered].filter((key) => !ledger.accepted.has(key)).length;
   const refused = [...ledger.refused].map(([status, n]) => `${fmt(n)} × HTTP ${status}`).join(', ') || 'none';
   ingestNotes.push(
-    `Ingest path, reports over the whole bench: ${fmt(ledger.accepted.size)} accepted (202), ${fmt(ledger.delivered.size)} delivered to the simulated ERP, ${fmt(lost)} lost, ${fmt(ledger.duplicated)} duplicated, ${fmt(unasked)} delivered without a 202; requests refused: ${refused}.`,
+    `Ingest path, reports over the whole bench: ${fmt(ledger.accepted.size)} accepted (202), ${fmt(ledger.delivered.size)} delivered to the simulated ERP, ${fmt(lost)} lost, ${fmt(ledger.duplicated)} duplicated, ${fmt(unasked)} delivered without a 202 (in flight when a run's time was up: autocannon does not wait for their answers); requests refused: ${refused}.`,
   );
   const at = (s: number) => rss.find(([t]) => t >= s)?.[1] ?? NaN;
   const end = rss[rss.length - 1]?.[1] ?? NaN;
@@ -249,14 +261,16 @@ export async function benchIngest(): Promise<Row[]> {
   ingestNotes.push(
     `Server RSS over the ${fmt(SOAK_SECONDS)} s soak at ${PACED_RATE} requests/s: ${mb(rss[0]?.[1] ?? NaN)} MB at start, ${mb(at(minute))} MB at ${fmt(minute)} s, ${mb(Math.max(...rss.map(([, b]) => b)))} MB at most, ${mb(end)} MB at the end.`,
   );
-  const m = (f: Figures) => ({ rps: median(f.rps), p50: median(f.p50), p99: median(f.p99) });
+  const m = (f: Figures) => ({ rps: median(f.rps), p50: median(f.p50), p99: median(f.p99), cpuUs: median(f.cpuUs) });
   const [c, o1, o10, pc, p] = [m(ceiling), m(one), m(ten), m(pacedCeiling), m(paced)];
   const base = `${fmt(c.rps)} (minimal http in → http response, same auth)`;
   return [
     { measure: `ingest: POST /mes/progress-reports, 1 report a request, ${CONNECTIONS} connections (requests/s; goal ≥ 0.5× minimal)`, ours: fmt(o1.rps), baseline: base, ratio: fmt(o1.rps / c.rps, 2) },
     { measure: 'ingest: same, p50 / p99 (ms)', ours: `${fmt(o1.p50, 1)} / ${fmt(o1.p99, 1)}`, baseline: `${fmt(c.p50, 1)} / ${fmt(c.p99, 1)}`, ratio: fmt(o1.p99 / c.p99, 2) },
+    { measure: 'ingest: same, CPU time of the server per request (µs)', ours: fmt(o1.cpuUs), baseline: fmt(c.cpuUs), ratio: fmt(o1.cpuUs / c.cpuUs, 2) },
     { measure: `ingest: 10 reports a request, ${CONNECTIONS} connections (requests/s)`, ours: fmt(o10.rps), baseline: base, ratio: fmt(o10.rps / c.rps, 2) },
     { measure: 'ingest: same, reports/s and p99 (ms)', ours: `${fmt(o10.rps * 10)} / ${fmt(o10.p99, 1)}`, baseline: `— / ${fmt(c.p99, 1)}`, ratio: fmt(o10.p99 / c.p99, 2) },
+    { measure: 'ingest: same, CPU time of the server per request of 10 (µs)', ours: fmt(o10.cpuUs), baseline: fmt(c.cpuUs), ratio: fmt(o10.cpuUs / c.cpuUs, 2) },
     { measure: `ingest: paced ${PACED_RATE} requests/s, 1 report a request, p99 (ms; goal < 100)`, ours: fmt(p.p99, 1), baseline: `${fmt(pc.p99, 1)} (minimal flow at the same pace)`, ratio: fmt(p.p99 / pc.p99, 2) },
   ];
 }
