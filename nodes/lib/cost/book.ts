@@ -215,8 +215,13 @@ export class CostBook {
     return this.retryWaiting(now, (o) => o.completion?.settleDue !== undefined && toMs(o.completion.settleDue) <= toMs(now));
   }
 
+  /**
+   * The changed orders and standards as they are now, not copies: the runner hands them straight to the store's
+   * putMany, which serialises them during the call (a copy of an order with its ids per message cost more than
+   * counting the report).
+   */
   takeChanges(): Array<[key: string, value: unknown]> {
-    const entries = [...this.changed].sort().map((key): [string, unknown] => [key, structuredClone(key.startsWith('order:') ? this.orders.get(key.slice(6)) : this.standards.get(key))]);
+    const entries = [...this.changed].sort().map((key): [string, unknown] => [key, key.startsWith('order:') ? this.orders.get(key.slice(6)) : this.standards.get(key)]);
     this.changed.clear();
     return entries;
   }
