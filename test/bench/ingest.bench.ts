@@ -255,11 +255,13 @@ export async function benchIngest(): Promise<Row[]> {
   ingestNotes.push(
     `Ingest path, reports over the whole bench: ${fmt(ledger.accepted.size)} accepted (202), ${fmt(ledger.delivered.size)} delivered to the simulated ERP, ${fmt(lost)} lost, ${fmt(ledger.duplicated)} duplicated, ${fmt(unasked)} delivered without a 202 (in flight when a run's time was up: autocannon does not wait for their answers); requests refused: ${refused}.`,
   );
-  const at = (s: number) => rss.find(([t]) => t >= s)?.[1] ?? NaN;
+  const at = (s: number) => rss.find(([t]) => t >= s)?.[1] ?? rss[rss.length - 1]?.[1] ?? NaN;
   const end = rss[rss.length - 1]?.[1] ?? NaN;
   const minute = Math.min(60, SOAK_SECONDS / 2);
+  // Ten marks over the soak show the shape: a level, a climb, a saw tooth of the garbage collector.
+  const marks = Array.from({ length: 10 }, (_, i) => Math.round(((i + 1) * SOAK_SECONDS) / 10)).map((t) => `${mb(at(t))} MB at ${fmt(t)} s`);
   ingestNotes.push(
-    `Server RSS over the ${fmt(SOAK_SECONDS)} s soak at ${PACED_RATE} requests/s: ${mb(rss[0]?.[1] ?? NaN)} MB at start, ${mb(at(minute))} MB at ${fmt(minute)} s, ${mb(Math.max(...rss.map(([, b]) => b)))} MB at most, ${mb(end)} MB at the end.`,
+    `Server RSS over the ${fmt(SOAK_SECONDS)} s soak at ${PACED_RATE} requests/s: ${mb(rss[0]?.[1] ?? NaN)} MB at start, ${mb(at(minute))} MB at ${fmt(minute)} s, ${mb(Math.max(...rss.map(([, b]) => b)))} MB at most, ${mb(end)} MB at the end (${marks.join(', ')}).`,
   );
   const m = (f: Figures) => ({ rps: median(f.rps), p50: median(f.p50), p99: median(f.p99), cpuUs: median(f.cpuUs) });
   const [c, o1, o10, pc, p] = [m(ceiling), m(one), m(ten), m(pacedCeiling), m(paced)];
