@@ -80,4 +80,31 @@ describe('the group commit of the SQLite bridge store', () => {
     reader.close();
     await store.close();
   });
+
+  it('resolves writes of groups committed while the WAL is being synced, each once a sync after its commit is done', async () => {
+    const file = freshFile();
+    const store = new SqliteStore(file);
+    // Writes over many turns: later groups commit while an earlier one's fsync runs on the thread pool.
+    const writes: Array<Promise<void>> = [];
+    for (let turn = 0; turn < 20; turn++) {
+      for (let i = 0; i < 5; i++) writes.push(store.putMany('turns', [[`t${turn}-${i}`, { turn, i }]]));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(writes);
+    const reader = readerOf(file);
+    assert.equal(reader.value('turns', 't19-4'), JSON.stringify({ turn: 19, i: 4 }));
+    reader.close();
+    await store.close();
+  });
+
+  it('settles the writes still waiting for a sync when the last user closes the file', async () => {
+    const file = freshFile();
+    const store = new SqliteStore(file);
+    const pending = Array.from({ length: 10 }, (_, i) => store.putMany('closing', [[`k${i}`, i]]));
+    await store.close();
+    await Promise.all(pending);
+    const reopened = new SqliteStore(file);
+    assert.equal(await reopened.get('closing', 'k9'), 9);
+    await reopened.close();
+  });
 });
