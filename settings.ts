@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { auditSettings, type AuditSettings } from './server/audit-settings';
 
 export class SettingsError extends Error {
   constructor(message: string) {
@@ -20,7 +21,7 @@ export interface AdminUser {
   permissions: string | string[];
 }
 
-/** A user allowed to call the flows' own HTTP endpoints (HTTP Basic). */
+/** A machine account (the MES, a SCADA): the only kind the flows' own HTTP endpoints take (HTTP Basic). */
 export interface HttpNodeUser {
   username: string;
   passwordHash: string; // bcrypt hash
@@ -40,7 +41,12 @@ export interface BridgeSettings {
   adminUsers: AdminUser[];
   /** Demo only: the admin password generated for this run, to be printed once in the banner. */
   generatedAdminPassword?: string;
+  /** Machine accounts (MES_USERS, HTTP_NODE_USERS); people never post to the flows' endpoints. */
   httpNodeUsers: HttpNodeUser[];
+  /** Failed logins per client address (Basic and POST /auth/token) before it is answered 429. */
+  loginLimit: { maxFailures: number; windowMs: number };
+  /** What one dashboard socket message may be: nesting depth and rough size. */
+  dashboardLimits: { maxDepth: number; maxBytes: number };
   userDir: string;
   flowFile: string;
   storeDir: string;
@@ -56,9 +62,25 @@ export interface BridgeSettings {
   /** Which ERP dialect the demo flow talks to: an ERP profile preset id (DEMO_ERP). */
   demoErp: string;
   demoReset: boolean;
+  /** The audit chain's keys (AUDIT_KEY / AUDIT_KEY_FILE) and verification interval; see server/audit-settings.ts. */
+  audit: AuditSettings;
   logLevel: LogLevel;
   repoRoot: string;
+  /** Parse-time limits on every HTTP entry and the flow endpoints that take JSON only (server/http-guards.ts). */
+  http: HttpLimits;
+  /** Bearer token a scraper sends for /metrics; unset, /metrics needs an admin-API login. */
+  metricsToken?: string;
 }
+
+export interface HttpLimits {
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+  jsonOnlyPaths: string[];
+}
+
+/** Outside demo mode the credential secret must be at least this long (it is the key of flows_cred.json). */
+export const MIN_CREDENTIAL_SECRET_LENGTH = 32;
+const MIN_METRICS_TOKEN_LENGTH = 16;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'off';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'off'];
@@ -123,6 +145,32 @@ function parseWholeNumber(name: string, value: string | undefined, fallback: num
   return n;
 }
 
+function parseCount(name: string, value: string | undefined, fallback: number, what: string): number {
+  if (nonEmpty(value) === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new SettingsError(`${name} must be a whole number of ${what} (1 or more), got "${value}".`);
+  return n;
+}
+
+function parseLimit(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (nonEmpty(value) === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new SettingsError(`${name} must be a whole number of at least ${min}, got "${value}".`);
+  return n;
+}
+
+function readHttpLimits(env: Env): HttpLimits {
+  const paths = commaList(nonEmpty(env.HTTP_JSON_ONLY_PATHS) ?? '/mes/');
+  for (const p of paths) if (!p.startsWith('/')) throw new SettingsError(`HTTP_JSON_ONLY_PATHS entries are path prefixes starting with "/", got "${p}".`);
+  return {
+    // Node-RED's own default for its admin API (apiMaxLength): a whole flow file is deployed in one body.
+    maxBodyBytes: parseLimit('HTTP_MAX_BODY_BYTES', env.HTTP_MAX_BODY_BYTES, 5 * 1024 * 1024, 1024),
+    // Flow files nest about 8 deep with the editor's wrapper, MES reports 4; deep recursion starts in the thousands.
+    maxJsonDepth: parseLimit('HTTP_MAX_JSON_DEPTH', env.HTTP_MAX_JSON_DEPTH, 32, 2),
+    jsonOnlyPaths: paths,
+  };
+}
+
 function checkHash(where: string, hash: string): void {
   if (!BCRYPT_HASH.test(hash)) {
     throw new SettingsError(`${where}: the password is not a bcrypt hash ($2a$/$2b$/$2y$…, 60 characters).`);
@@ -180,11 +228,11 @@ export function readAdminUsersFile(file: string): AdminUser[] {
   });
 }
 
-/** HTTP_NODE_USERS="line:$2b$10$…,scada:$2b$10$…" */
-export function parseHttpNodeUsers(value: string): HttpNodeUser[] {
+/** MES_USERS (or HTTP_NODE_USERS)="line:$2b$10$…,scada:$2b$10$…" */
+export function parseHttpNodeUsers(value: string, name = 'HTTP_NODE_USERS'): HttpNodeUser[] {
   return commaList(value).map((entry, i) => {
     const parts = entry.split(':');
-    const where = `HTTP_NODE_USERS entry ${i + 1} ("${parts[0] ?? ''}")`;
+    const where = `${name} entry ${i + 1} ("${parts[0] ?? ''}")`;
     if (parts.length !== 2 || !parts[0] || !parts[1]) throw new SettingsError(`${where} must look like user:bcryptHash.`);
     checkHash(where, parts[1]);
     return { username: parts[0], passwordHash: parts[1] };
@@ -241,6 +289,11 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
         'CREDENTIAL_SECRET is not set: set CREDENTIAL_SECRET to a long random string (it encrypts flow credentials), or run with --demo.',
       );
     }
+    if (credentialSecret.length < MIN_CREDENTIAL_SECRET_LENGTH) {
+      throw new SettingsError(
+        `CREDENTIAL_SECRET is ${credentialSecret.length} characters long; it must be at least ${MIN_CREDENTIAL_SECRET_LENGTH} (it is the key of flows_cred.json): generate one with \`openssl rand -base64 48\`.`,
+      );
+    }
     if (adminUsers.length === 0) {
       throw new SettingsError(
         'No admin user: set ADMIN_USERS="user:bcryptHash:admin" (or ADMIN_USERS_FILE) — ADMIN_PASSWORD only applies with --demo.',
@@ -249,8 +302,24 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
   }
 
   const userDir = resolve(nonEmpty(env.BRIDGE_USER_DIR) ?? (demo ? join(repoRoot, '.demo') : join(homedir(), '.erp-mes-bridge')));
-  const httpNodeUsersEnv = nonEmpty(env.HTTP_NODE_USERS);
+  // Machine accounts only: people (ADMIN_USERS) are no longer let in to the flows' endpoints by default.
+  const machineUsers = [
+    ...(nonEmpty(env.MES_USERS) ? parseHttpNodeUsers(env.MES_USERS!, 'MES_USERS') : []),
+    ...(nonEmpty(env.HTTP_NODE_USERS) ? parseHttpNodeUsers(env.HTTP_NODE_USERS!) : []),
+  ];
+  const clash = machineUsers.find((m) => adminUsers.some((u) => u.username === m.username));
+  if (clash) throw new SettingsError(`"${clash.username}" is both a person (ADMIN_USERS) and a machine account (MES_USERS / HTTP_NODE_USERS): give the machine its own name.`);
   const tls = readTls(env);
+  const metricsToken = nonEmpty(env.METRICS_TOKEN);
+  if (metricsToken !== undefined && metricsToken.length < MIN_METRICS_TOKEN_LENGTH) {
+    throw new SettingsError(`METRICS_TOKEN is ${metricsToken.length} characters long; it must be at least ${MIN_METRICS_TOKEN_LENGTH} so that it cannot be guessed.`);
+  }
+  let audit: AuditSettings;
+  try {
+    audit = auditSettings(env, demo);
+  } catch (err) {
+    throw new SettingsError((err as Error).message);
+  }
 
   return {
     demo,
@@ -259,9 +328,15 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     credentialSecret,
     adminUsers,
     ...(generatedAdminPassword ? { generatedAdminPassword } : {}),
-    httpNodeUsers: httpNodeUsersEnv
-      ? parseHttpNodeUsers(httpNodeUsersEnv)
-      : adminUsers.map((u) => ({ username: u.username, passwordHash: u.password })),
+    httpNodeUsers: machineUsers,
+    loginLimit: {
+      maxFailures: parseCount('LOGIN_FAILURE_LIMIT', env.LOGIN_FAILURE_LIMIT, 10, 'failed logins'),
+      windowMs: parseCount('LOGIN_FAILURE_WINDOW_SEC', env.LOGIN_FAILURE_WINDOW_SEC, 300, 'seconds') * 1000,
+    },
+    dashboardLimits: {
+      maxDepth: parseCount('DASHBOARD_MAX_DEPTH', env.DASHBOARD_MAX_DEPTH, 32, 'levels'),
+      maxBytes: parseCount('DASHBOARD_MAX_MESSAGE_BYTES', env.DASHBOARD_MAX_MESSAGE_BYTES, 65_536, 'bytes'),
+    },
     userDir,
     flowFile: resolve(userDir, nonEmpty(env.FLOWS_FILE) ?? 'flows.json'),
     storeDir: resolve(nonEmpty(env.BRIDGE_STORE_DIR) ?? userDir),
@@ -273,7 +348,10 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     simMesReportsMs: parseWholeNumber('SIM_MES_REPORTS_MS', env.SIM_MES_REPORTS_MS, 5_000),
     demoErp: parseDemoErp(env.DEMO_ERP),
     demoReset: flag(env.DEMO_RESET),
+    audit,
     logLevel,
     repoRoot,
+    http: readHttpLimits(env),
+    ...(metricsToken ? { metricsToken } : {}),
   };
 }

@@ -3,6 +3,7 @@
 // requisitions from the workflows tab by links; the MES posts its time logs (labour and machine hours) to an
 // http-in endpoint. cost-variance keeps every order's actuals and, when an order completes, sends its cost
 // variance to the ERP through the outbox; flagged elements go to the debug sidebar.
+import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
 export const COST_PLAN_LINK_IN = 'cost-plan-link-in';
 export const COST_REPORTS_LINK_IN = 'cost-reports-link-in';
 /** The cost tab's own link in for released requisitions: the merger adds it to 'material-issued-link-out'. */
@@ -75,10 +76,7 @@ export function costFlow({ storeId, endpointId, planLinkOut, reportsLinkOut }) {
       id: 'cost-error-to-mes', type: 'switch', z, name: '来自 MES? from the MES?', property: 'res', propertyType: 'msg',
       rules: [{ t: 'nnull' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 350, y: 480, wires: [['cost-refused'], ['cost-errors']],
     },
-    change('cost-refused', '400 拒收 refused', [
-      { t: 'set', p: 'statusCode', pt: 'msg', to: '400', tot: 'num' },
-      { t: 'set', p: 'payload', pt: 'msg', to: '{ "error": error.message }', tot: 'jsonata' },
-    ], 570, 480, [['cost-answer']]),
+    change('cost-refused', REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES, 570, 480, [['cost-answer']]),
     { id: 'cost-errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'true', targetType: 'full', statusVal: 'error.message', statusType: 'msg', x: 570, y: 530, wires: [] },
   ];
 }

@@ -4,6 +4,7 @@
 // "生产进度看板 / Production progress" dashboard page. Plans come from the plan-sync tab by a link.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
 
 export const PLAN_LINK_OUT = 'feedback-plan-out';
 /** The mapped job reports, for the cost tab. */
@@ -16,7 +17,7 @@ export function feedbackFlow(root, storeId) {
   return [
     {
       id: z, type: 'tab', label: '执行反馈 Execution feedback (MES → ERP)', disabled: false,
-      info: 'The MES posts job reports (schema progress-report, an array per post) to POST /mes/progress-reports with HTTP Basic auth. progress-push keeps the progress per order and operation, answers 202 once the reports are durable, and pushes progress updates to the ERP through the outbox (ERP_FEEDBACK_URL, ERP_FEEDBACK_USERNAME, ERP_FEEDBACK_PASSWORD). The board is the dashboard page /dashboard/progress.\n\nMES 以 HTTP Basic 认证把报工(progress-report 数组)发到 POST /mes/progress-reports;progress-push 汇总每个订单、每道工序的进度,持久化后答复 202,并经发件箱把进度回传 ERP。看板见仪表盘页面 /dashboard/progress。',
+      info: 'The MES posts job reports (schema progress-report, an array per post) to POST /mes/progress-reports with HTTP Basic auth. progress-push keeps the progress per order and operation, answers 202 once the reports are durable (503 + Retry-After when the store is unavailable: nothing was applied, post again; 400 for bad data), and pushes progress updates to the ERP through the outbox (ERP_FEEDBACK_URL, ERP_FEEDBACK_USERNAME, ERP_FEEDBACK_PASSWORD). The board is the dashboard page /dashboard/progress.\n\nMES 以 HTTP Basic 认证把报工(progress-report 数组)发到 POST /mes/progress-reports;progress-push 汇总每个订单、每道工序的进度,持久化后答复 202(存储不可用时答复 503 并附 Retry-After:未做任何处理,请重发;数据有误答复 400),并经发件箱把进度回传 ERP。看板见仪表盘页面 /dashboard/progress。',
     },
     { id: 'feedback-note', type: 'comment', z, name: 'MES 报工 → 编码映射 → 进度回传 ERP + 生产进度看板  |  MES job reports → code mapping → progress to the ERP + progress board', info: '', x: 480, y: 40, wires: [] },
     { id: 'mes-reports-in', type: 'http in', z, name: 'MES 报工 job reports', url: '/mes/progress-reports', method: 'post', upload: false, swaggerDoc: '', x: 150, y: 120, wires: [['mes-report-codes', 'feedback-trace-link-out']] },
@@ -51,15 +52,14 @@ export function feedbackFlow(root, storeId) {
       id: 'feedback-error-to-mes', type: 'switch', z, name: '来自 MES? from the MES?', property: 'res', propertyType: 'msg',
       rules: [{ t: 'nnull' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 360, y: 300, wires: [['report-refused'], ['feedback-errors']],
     },
-    change('report-refused', '400 拒收 refused', [
-      { t: 'set', p: 'statusCode', pt: 'msg', to: '400', tot: 'num' },
-      { t: 'set', p: 'payload', pt: 'msg', to: '{ "error": error.message }', tot: 'jsonata' },
-    ], 600, 280, [['report-answer']]),
+    change('report-refused', REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES, 600, 280, [['report-answer']]),
     { id: 'feedback-errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 590, y: 330, wires: [] },
     {
       id: 'progress-board', type: 'ui-template', z, group: 'board-group', page: '', ui: '', name: '生产进度看板 board', order: 1, width: 0, height: 0, head: '',
-      format: board, storeOutMessages: false, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 840, y: 180, wires: [['progress']],
+      format: board, storeOutMessages: false, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 840, y: 180, wires: [['progress-board-reads']],
     },
+    // A page's socket passes only its read requests on: anything else it sends (a decision, a report) goes nowhere.
+    { id: 'progress-board-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'board', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 840, y: 230, wires: [['progress']] },
     {
       id: 'demo-erp-feedback', type: 'erp-endpoint', name: 'Demo ERP (feedback)', baseUrl: 'ERP_FEEDBACK_URL', baseUrlType: 'env', profile: 'generic-rest', profileJson: '', params: '{}',
       authType: 'basic', username: 'ERP_FEEDBACK_USERNAME', usernameType: 'env', passwordEnv: 'ERP_FEEDBACK_PASSWORD', tokenEnv: '', timeoutSec: 10, retryBaseSec: 1, retryMaxSec: 60, rejectUnauthorized: true, caFile: '',

@@ -57,7 +57,7 @@ export function legacyErpFlow(codeTable, workOrderRules) {
         '适用于没有接口的 ERP:MES 每 30 分钟读取 ERP 数据库中的生产订单(视图 v_mes_plan),映射编码后下发到 MES;ERP 每 60 分钟从中间表 mes_progress 读取 MES 回写的工序进度。数据库与 MES 的地址和凭据来自环境变量。',
       ].join('\n'),
     },
-    { id: 'legacy-note-plan', type: 'comment', z, name: '每 30 分钟:ERP 数据库生产订单 → 编码映射 → MES 工单  |  every 30 min: ERP database orders → code mapping → MES', info: 'Each order is acknowledged back to the poll node once the MES accepted it, refused it for good (4xx) or a code could not be mapped; an order the MES could not take (5xx, network) is not acknowledged and comes again after the ack timeout.', x: 470, y: 40, wires: [] },
+    { id: 'legacy-note-plan', type: 'comment', z, name: '每 30 分钟:ERP 数据库生产订单 → 编码映射 → MES 工单  |  every 30 min: ERP database orders → code mapping → MES', info: 'Each order is acknowledged back to the poll node once the MES accepted it, refused it for good (4xx), a code could not be mapped, or the MES order ledger held it back (a draft, or a cancel or close of an order the MES never had); an order the MES could not take (5xx, network) is not acknowledged and comes again after the ack timeout.', x: 470, y: 40, wires: [] },
     { id: 'legacy-poll-now', type: 'inject', z, name: '立即读取 Read now', props: [], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 140, y: 100, wires: [['legacy-poll-orders']] },
     {
       id: 'legacy-poll-orders', type: 'legacy-db-poll', z, name: 'ERP 生产订单 v_mes_plan', db: 'legacy-erp-db', store: 'legacy-store',
@@ -70,11 +70,15 @@ export function legacyErpFlow(codeTable, workOrderRules) {
       rules: [{ t: 'set', p: 'payload', pt: 'msg', to: ROW_TO_WORK_ORDER, tot: 'jsonata' }, { t: 'set', p: 'topic', pt: 'msg', to: 'payload.workOrderNo', tot: 'jsonata' }],
       action: '', property: '', from: '', to: '', reg: false, x: 590, y: 140, wires: [['legacy-map-codes']],
     },
-    { id: 'legacy-map-codes', type: 'code-map', z, name: '编码映射 ERP → MES', tables: 'legacy-codes', direction: 'erp-to-mes', rules: workOrderRules, x: 800, y: 140, wires: [['legacy-mes-call'], ['legacy-unmapped', 'legacy-ack']] },
+    { id: 'legacy-map-codes', type: 'code-map', z, name: '编码映射 ERP → MES', tables: 'legacy-codes', direction: 'erp-to-mes', rules: workOrderRules, x: 800, y: 140, wires: [['legacy-ledger'], ['legacy-unmapped', 'legacy-ack']] },
+    // The MES order ledger (shared by name with erp-order-fetch): drafts held back, a cancel or close only for an
+    // order the MES holds. What it holds back is a decision, acknowledged like a delivery.
+    { id: 'legacy-ledger', type: 'mes-order-ledger', z, name: 'MES 台账 ledger', store: 'legacy-store', ledger: 'mes', release: 'released', x: 980, y: 160, wires: [['legacy-mes-call'], ['legacy-withheld', 'legacy-ack']] },
+    debug('legacy-withheld', z, '暂不下发 held back', 'reason', 'topic', 1200, 220),
     {
       id: 'legacy-mes-call', type: 'change', z, name: 'MES 接口 API',
       rules: [{ t: 'set', p: 'url', pt: 'msg', to: '$env("MES_BASE_URL") & "/work-orders"', tot: 'jsonata' }, mesHeaders],
-      action: '', property: '', from: '', to: '', reg: false, x: 1000, y: 120, wires: [['legacy-post-work-order']],
+      action: '', property: '', from: '', to: '', reg: false, x: 1000, y: 100, wires: [['legacy-post-work-order']],
     },
     { id: 'legacy-post-work-order', type: 'http request', z, name: '下发工单 POST', method: 'POST', ret: 'obj', paytoqs: 'ignore', url: '', tls: '', persist: true, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [], x: 1180, y: 120, wires: [['legacy-mes-answer']] },
     {

@@ -22,12 +22,16 @@ const flow = [
   { id: z, type: 'tab', label: '计划同步 Plan sync (ERP → MES)', disabled: false, info: 'ERP production orders become MES work orders: fetched every 30 minutes (and on "Sync now"), mapped to MES codes, posted to the MES.\n\nERP 生产订单每 30 分钟(或点击“立即同步”)拉取一次,映射为 MES 编码后下发到 MES。' },
   { id: 'note-plan-sync', type: 'comment', z, name: 'ERP 生产订单 → 编码映射 → MES 工单  |  ERP production orders → code mapping → MES work orders', info: 'The ERP address and credentials come from the environment (ERP_BASE_URL, ERP_USERNAME, ERP_PASSWORD; MES_BASE_URL, MES_TOKEN): one flow file serves every plant. `npm start` points them at the demo plant simulator.', x: 450, y: 40, wires: [] },
   { id: 'sync-now', type: 'inject', z, name: '立即同步 Sync now', props: [], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 140, y: 120, wires: [['fetch-orders']] },
-  { id: 'fetch-orders', type: 'erp-order-fetch', z, name: '生产订单 ERP orders', endpoint: 'demo-erp', store: 'demo-store', intervalMin: 30, pageSize: 100, firstRunFrom: 'beginning', firstRunValue: '', output: 'work-order', fetchOnStart: true, x: 350, y: 120, wires: [['map-codes', PLAN_LINK_OUT]] },
+  { id: 'fetch-orders', type: 'erp-order-fetch', z, name: '生产订单 ERP orders', endpoint: 'demo-erp', store: 'demo-store', intervalMin: 30, pageSize: 100, firstRunFrom: 'beginning', firstRunValue: '', output: 'work-order', fetchOnStart: true, release: 'released', ledger: 'mes', x: 350, y: 120, wires: [['map-codes', PLAN_LINK_OUT], ['parked-list']] },
+  { id: 'show-parked', type: 'inject', z, name: '挂起清单 Parked orders', props: [{ p: 'topic', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: 'parked', x: 140, y: 260, wires: [['fetch-orders']] },
+  { id: 'retry-parked', type: 'inject', z, name: '重试挂起 Retry parked', props: [{ p: 'topic', vt: 'str' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: 'retry-parked', x: 140, y: 300, wires: [['fetch-orders']] },
+  { id: 'parked-list', type: 'debug', z, name: '挂起订单 parked orders', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 380, y: 260, wires: [] },
   { id: PLAN_LINK_OUT, type: 'link out', z, name: '计划 → 执行反馈 plans → feedback', mode: 'link', links: [PLAN_LINK_OUT.replace('-out', '-in'), COST_PLAN_LINK_IN, WORKFLOWS_PLAN_IN, OEE_PLAN_LINK_IN], x: 545, y: 200, wires: [] },
   {
     id: 'map-codes', type: 'code-map', z, name: '编码映射 ERP → MES', tables: 'demo-codes', direction: 'erp-to-mes',
     rules: WORK_ORDER_RULES,
-    x: 570, y: 120, wires: [['mes-call', TRACE_PLAN_LINK_OUT], ['unmapped']],
+    // Output 2 (an unmapped code) goes back to the fetch node too, which parks the order until the code table has the code.
+    x: 570, y: 120, wires: [['mes-call', TRACE_PLAN_LINK_OUT], ['unmapped', 'fetch-orders']],
   },
   { id: TRACE_PLAN_LINK_OUT, type: 'link out', z, name: '工单 → 质量追溯 work orders → trace', mode: 'link', links: ['trace-plan-link-in'], x: 745, y: 160, wires: [] },
   {

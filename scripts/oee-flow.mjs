@@ -5,6 +5,7 @@
 // "设备 / Equipment" dashboard page.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
 
 export const OEE_PLAN_LINK_IN = 'oee-plan-in';
 
@@ -61,14 +62,13 @@ export function oeeFlow(root, storeId, workOrderRules) {
     { id: 'oee-exceptions', type: 'debug', z, name: '设备异常 exceptions', active: true, tosidebar: true, console: false, tostatus: true, complete: 'payload.description', targetType: 'msg', statusVal: 'payload.equipment', statusType: 'msg', x: 1000, y: 270, wires: [] },
     {
       id: 'equipment-board', type: 'ui-template', z, group: 'equipment-group', page: '', ui: '', name: '设备看板 board', order: 1, width: 0, height: 0, head: '',
-      format: board, storeOutMessages: false, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 780, y: 330, wires: [['oee']],
+      format: board, storeOutMessages: false, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 780, y: 330, wires: [['equipment-board-reads']],
     },
+    // A page's socket passes only its read requests on: anything else it sends (a decision, a report) goes nowhere.
+    { id: 'equipment-board-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'board', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 780, y: 370, wires: [['oee']] },
     { id: 'oee-catch', type: 'catch', z, name: '错误 Errors', scope: ['oee', 'oee-plan-codes'], uncaught: false, x: 140, y: 400, wires: [['oee-error-to-mes']] },
     fromCaller('oee-error-to-mes', 360, 400, [['oee-refused'], ['oee-errors']], 2),
-    change('oee-refused', '400 拒收 refused', [
-      { t: 'set', p: 'statusCode', pt: 'msg', to: '400', tot: 'num' },
-      { t: 'set', p: 'payload', pt: 'msg', to: '{ "error": error.message }', tot: 'jsonata' },
-    ], 580, 380, [['oee-answer']]),
+    change('oee-refused', REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES, 580, 380, [['oee-answer']]),
     { id: 'oee-errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 590, y: 430, wires: [] },
     {
       id: 'page-equipment', type: 'ui-page', name: '设备 Equipment', ui: 'demo-dashboard', path: '/equipment', icon: 'factory', layout: 'grid', theme: 'demo-theme',

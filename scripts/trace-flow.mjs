@@ -5,6 +5,7 @@
 // searches a unit or batch trace code. GET /api/trace/:code answers the same from the same store.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
 
 /** Link out on the feedback tab (wired from its http-in) carrying the MES's job reports here. */
 export const REPORTS_LINK_OUT = 'feedback-trace-link-out';
@@ -58,17 +59,16 @@ export function traceFlow(root, storeId) {
     { id: 'trace-quality-link-out', type: 'link out', z, name: '检验 → 异常升级 quality → escalation', mode: 'link', links: ['quality-link-in'], x: 1305, y: 320, wires: [] },
     {
       id: 'trace-view', type: 'ui-template', z, group: 'trace-group', page: '', ui: '', name: '质量追溯 trace search', order: 1, width: 0, height: 0, head: '',
-      format: view, storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'local', className: '', x: 940, y: 140, wires: [['trace-record']],
+      format: view, storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'local', className: '', x: 940, y: 140, wires: [['trace-view-reads']],
     },
+    // A page's socket passes only its read requests on: anything else it sends (a decision, a report) goes nowhere.
+    { id: 'trace-view-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'trace', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 940, y: 180, wires: [['trace-record']] },
     { id: 'trace-catch', type: 'catch', z, name: '错误 Errors', scope: ['trace-record'], uncaught: false, x: 140, y: 380, wires: [['trace-error-to-mes']] },
     {
       id: 'trace-error-to-mes', type: 'switch', z, name: '来自 MES? from the MES?', property: 'res', propertyType: 'msg',
       rules: [{ t: 'nnull' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 360, y: 380, wires: [['trace-quality-refused'], ['trace-errors']],
     },
-    change('trace-quality-refused', '400 拒收 refused', [
-      { t: 'set', p: 'statusCode', pt: 'msg', to: '400', tot: 'num' },
-      { t: 'set', p: 'payload', pt: 'msg', to: '{ "error": error.message }', tot: 'jsonata' },
-    ], 600, 360, [['trace-quality-answer']]),
+    change('trace-quality-refused', REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES, 600, 360, [['trace-quality-answer']]),
     { id: 'trace-errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 590, y: 410, wires: [] },
     {
       id: 'page-trace', type: 'ui-page', name: '质量追溯 Trace', ui: 'demo-dashboard', path: '/trace', icon: 'magnify', layout: 'grid', theme: 'demo-theme',

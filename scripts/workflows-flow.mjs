@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
 
 /** The plan-sync tab's link out lists this link in beside the feedback tab's. */
 export const WORKFLOWS_PLAN_IN = 'workflows-plan-in';
@@ -87,7 +88,9 @@ export function workflowsFlow(root, { storeId, endpointId, planLinkOut }) {
     },
     debug('approval-channel', '审批通知 approval request (IM channel)', 'payload', 1150, 200),
     change('approvals-refresh', '刷新审批页 refresh page', fresh('pending'), 880, 320, [['overdraw']]),
-    template('approvals-page', '待审批领料 Pending approvals', 'approvals-group', 'approvals', 1120, 260, [['overdraw']]),
+    // The pages pass only their read requests on: a decision or an acknowledgement is signed through the REST API.
+    template('approvals-page', '待审批领料 Pending approvals', 'approvals-group', 'approvals', 1120, 260, [['approvals-page-reads']]),
+    { id: 'approvals-page-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'pending', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 1120, y: 300, wires: [['overdraw']] },
 
     // Answers to the MES: 202 once the node is done (durable), 400 naming the field, 422 unmapped
     { id: 'workflow-done', type: 'complete', z, name: '已处理 handled', scope: ['overdraw', 'escalation'], uncaught: false, x: 150, y: 400, wires: [['workflow-from-mes']] },
@@ -98,10 +101,7 @@ export function workflowsFlow(root, { storeId, endpointId, planLinkOut }) {
     ], 570, 400, [['workflow-answer']]),
     { id: 'workflow-catch', type: 'catch', z, name: '错误 Errors', scope: ['overdraw', 'escalation', 'requisition-codes', 'exception-codes'], uncaught: false, x: 150, y: 460, wires: [['workflow-error-to-mes']] },
     hasRes('workflow-error-to-mes', '来自 MES? from the MES?', 360, 460, ['workflow-refused'], ['workflow-errors']),
-    change('workflow-refused', '400 拒收 refused', [
-      { t: 'set', p: 'statusCode', pt: 'msg', to: '400', tot: 'num' },
-      { t: 'set', p: 'payload', pt: 'msg', to: '{ "error": error.message }', tot: 'jsonata' },
-    ], 570, 460, [['workflow-answer']]),
+    change('workflow-refused', REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES, 570, 460, [['workflow-answer']]),
     debug('workflow-errors', '错误 errors', 'error', 570, 510, 'error.message'),
     hasRes('workflow-unmapped', '来自 MES? from the MES?', 360, 560, ['workflow-unmapped-answer'], ['unmapped-codes']),
     change('workflow-unmapped-answer', '422 未映射 unmapped', [
@@ -140,7 +140,8 @@ export function workflowsFlow(root, { storeId, endpointId, planLinkOut }) {
       checkall: 'true', repair: false, outputs: 5, x: 870, y: 700,
       wires: [['exceptions-page'], ['channel-email'], ['channel-im'], ['channel-dashboard'], ['exceptions-refresh']],
     },
-    template('exceptions-page', '异常 Exceptions', 'exceptions-group', 'exceptions', 1120, 640, [['escalation']]),
+    template('exceptions-page', '异常 Exceptions', 'exceptions-group', 'exceptions', 1120, 640, [['exceptions-page-reads']]),
+    { id: 'exceptions-page-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'exceptions', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 1120, y: 600, wires: [['escalation']] },
     debug('channel-email', '邮件 e-mail channel', 'payload', 1110, 690),
     debug('channel-im', '即时消息 IM channel', 'payload', 1120, 730),
     debug('channel-dashboard', '看板通知 dashboard channel', 'payload', 1130, 770),

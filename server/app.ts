@@ -7,10 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import express from 'express';
 import RED from 'node-red';
+import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { deployGate } from './deploy-gate';
-import { httpNodeBasicAuth } from './http-node-auth';
+import { flowsReadiness, type FlowsState } from './flows-readiness';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
 import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
 import { buildNodeRedSettings } from './node-red-settings';
@@ -19,13 +20,24 @@ import { releaseSessionExpiryTimer } from './node-red-workarounds';
 import { disconnectOpcuaClientsOnClose } from './opcua-client-close';
 import { guardOpcuaMonitoringAfterSessionClose } from './opcua-monitor-guard';
 import { mountBridgeApi } from './rest-api';
+import { servedDoors } from './served-doors';
 import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
+import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
 import { listen } from './listen';
+import { jsonBodyGuard, jsonOnlyFlowEndpoints } from './http-guards';
+import { jsonErrorHandler, jsonNotFound, jsonStatusPages } from './json-errors';
+import { removeWildcardAdminCors, securityHeaders } from './security-headers';
+import { metricsAccess } from './metrics-access';
+import { reviewDependencyRoutes, type RouteReview } from './dependency-routes';
+import { hashedSessionStorage } from './session-storage';
+import { secureStateDirSync } from './state-files';
 
 export interface BridgeServer {
   url: string;
   red: RedApp;
+  /** The admin routes registered while the runtime started, with their owners and review decisions. */
+  routeReview: RouteReview;
   close(): Promise<void>;
 }
 
@@ -34,8 +46,6 @@ export interface StartOptions {
   banner?: boolean;
   log?: (line: string) => void;
 }
-
-type FlowsState = 'starting' | 'started' | 'stopped' | 'stopping';
 
 const METRICS_HOOK = 'onSend.metrics';
 
@@ -55,6 +65,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const pkg = packageInfo(settings.repoRoot);
   mkdirSync(settings.userDir, { recursive: true });
   mkdirSync(settings.storeDir, { recursive: true });
+  secureStateDirSync(settings.userDir);
   guardOpcuaMonitoringAfterSessionClose();
 
   let demoPlant: DemoPlant | undefined;
@@ -68,15 +79,18 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   let flowsState: FlowsState = 'starting';
   const app = express();
   app.disable('x-powered-by');
+  // Before every route: headers, JSON error pages, and the JSON body limits (http-guards.ts).
+  app.use(securityHeaders({ tls: settings.tls !== undefined }), jsonStatusPages, jsonBodyGuard(settings.http));
   app.get('/healthz', (_req, res) => {
     if (flowsState === 'started') res.json({ status: 'ok', flows: 'started' });
     else res.status(503).json({ status: flowsState, flows: flowsState });
   });
-  app.get('/metrics', (_req, res) => {
+  app.get('/metrics', metricsAccess(RED, settings.metricsToken), (_req, res) => {
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
+    const audit = auditWatches().map((w) => w.figures());
     outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus(metrics.snapshot())),
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures() })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures() })),
     );
   });
 
@@ -91,20 +105,30 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
       )
     : createHttpServer(app);
 
+  // Machine accounts post to the flows' endpoints; the demo's simulated MES is one.
+  const machineUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
+  const doors = servedDoors(settings, machineUsers, (text) => RED.log.warn(text));
+  const unguardSocket = doors.guardSocket(server);
   const coreNodesDir = dirname(require.resolve('@node-red/nodes'));
+  const sessions = hashedSessionStorage({ userDir: settings.userDir, knownUser: (name) => settings.adminUsers.some((u) => u.username === name) });
   const nrSettings = buildNodeRedSettings(settings, coreNodesDir, {
     errorCounter: () => (msg) => metrics.countLogEvent(msg),
-  });
+  }, doors.dashboardSettings, sessions);
   RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
+  removeWildcardAdminCors(RED.httpAdmin);
   mountBridgeApi(RED, { name: pkg.name, version: pkg.version, demo: settings.demo });
   mountOutboxApi(RED);
   mountWorkflowsApi(RED, settings.adminUsers);
   mountTraceApi(RED);
+  mountPlanSyncApi(RED);
+  const routeReview = reviewDependencyRoutes(RED, { packName: pkg.name, log });
+  app.post('/auth/token', ...doors.tokenLogin);
+  app.post('/auth/revoke', sessions.revokeOnLogout);
   app.use('/', RED.httpAdmin);
-  const httpNodeUsers = settings.demo ? [...settings.httpNodeUsers, demoWebhookUser()] : settings.httpNodeUsers;
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
-  app.use('/', httpNodeBasicAuth(httpNodeUsers), gate.middleware, RED.httpNode);
+  app.use('/', doors.httpNode, jsonOnlyFlowEndpoints(settings.http), flowsReadiness(() => flowsState, { restarting: () => gate.restarting }), gate.middleware, RED.httpNode);
+  app.use(jsonNotFound, jsonErrorHandler(log));
 
   const hooks = RED.hooks as unknown as LabelledHooks;
   hooks.add(METRICS_HOOK, (events) => {
@@ -127,6 +151,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const detach = (): void => {
     hooks.remove(METRICS_HOOK);
     gate.detach();
+    unguardSocket();
     RED.events.off('flows:started', onFlowsStarted);
     RED.events.off('runtime-event', onRuntimeEvent);
     metrics.stop();
@@ -158,6 +183,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
       lines.push(`  Login:      ${settings.adminUsers.map((u) => u.username).join(', ')}`);
     }
     lines.push(`  Flows file: ${settings.flowFile}${seeded === 'seeded' ? ' (seeded from flows/demo-plant.json)' : ''}`);
+    if (machineUsers.length === 0) lines.push('  Warning:    no machine account (MES_USERS): the flows\' HTTP endpoints refuse every caller');
     if (seeded === 'missing-demo-flow') lines.push('  Warning:    flows/demo-plant.json not found; started with an empty flow');
     if (demoPlant) lines.push(`  Simulator:  ERP ${demoPlant.erpUrl}   MES ${demoPlant.mesUrl}`);
     lines.push(`  Health:     ${url}/healthz   Metrics: ${url}/metrics`, '');
@@ -183,5 +209,5 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     return closing;
   };
 
-  return { url, red: RED, close };
+  return { url, red: RED, routeReview, close };
 }

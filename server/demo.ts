@@ -145,7 +145,7 @@ export function demoErpEnvironment(preset: string, simUrl: string, genericErpUrl
   };
 }
 
-/** The HTTP user the simulated MES posts its job reports as; only the demo lets it in. */
+/** The demo's machine account: the simulated MES posts its reports as it; only the demo lets it in. */
 export function demoWebhookUser(): HttpNodeUser {
   return { username: DEMO_MES_WEBHOOK_USER, passwordHash: bcrypt.hashSync(DEMO_MES_WEBHOOK_PASSWORD, 10) };
 }

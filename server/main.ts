@@ -9,6 +9,8 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  // Everything the server writes (flow credentials, sessions, the stores' databases) is its own account's only.
+  process.umask(0o077);
   let settings: BridgeSettings;
   try {
     settings = loadSettings();

@@ -1,6 +1,8 @@
 // Prometheus metrics for the bridge: messages sent and errors logged, per node type.
 // Counting is a map increment (it runs on every send); formatting is pure and done per scrape.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { AuditWatchFigures } from '../nodes/lib/audit/watch';
+import { auditLines } from './audit-metrics';
 
 /** One outbox's figures, labelled by its ERP endpoint. */
 export interface OutboxMetrics {
@@ -14,9 +16,19 @@ export interface OutboxMetrics {
   deadLetters: number;
 }
 
+/** One erp-order-fetch's parked list. */
+export interface ParkedMetrics {
+  node: string;
+  name: string;
+  parked: number;
+}
+
 export interface MetricsSnapshot {
   messagesByNodeType: ReadonlyMap<string, number>;
   outboxes?: readonly OutboxMetrics[];
+  parked?: readonly ParkedMetrics[];
+  /** One per bridge store whose audit chain is watched. */
+  audit?: readonly AuditWatchFigures[];
   errorsByNodeType: ReadonlyMap<string, number>;
   residentMemoryBytes: number;
   eventLoopLagSeconds?: number;
@@ -102,6 +114,11 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     `process_resident_memory_bytes ${s.residentMemoryBytes}`,
   ];
   lines.push(...outboxLines(s.outboxes ?? []));
+  if (s.parked && s.parked.length > 0) {
+    lines.push('# HELP erp_mes_parked_orders ERP orders refused by validation or mapping, parked until they are delivered.', '# TYPE erp_mes_parked_orders gauge');
+    for (const p of s.parked) lines.push(`erp_mes_parked_orders{node="${escapeLabel(p.node)}",name="${escapeLabel(p.name)}"} ${p.parked}`);
+  }
+  lines.push(...auditLines(s.audit ?? []));
   if (s.eventLoopLagSeconds !== undefined) {
     lines.push(
       '# HELP nodejs_eventloop_lag_seconds Mean event loop delay in seconds since start.',

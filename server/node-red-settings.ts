@@ -3,6 +3,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { BridgeSettings } from '../settings';
 import type { LogHandlerFactory } from './red-types';
+import type { HashedSessionStorage } from './session-storage';
 
 /**
  * Node-RED scans every `<ancestor of @node-red/nodes>/node_modules` for modules. When the pack
@@ -22,6 +23,8 @@ export function buildNodeRedSettings(
   s: BridgeSettings,
   coreNodesDir: string,
   logHandlers: { errorCounter: LogHandlerFactory },
+  dashboard: Record<string, unknown> = {},
+  sessions?: HashedSessionStorage,
 ): Record<string, unknown> {
   return {
     uiHost: s.host,
@@ -31,7 +34,11 @@ export function buildNodeRedSettings(
     flowFile: s.flowFile,
     flowFilePretty: true,
     credentialSecret: s.credentialSecret,
-    adminAuth: { type: 'credentials', users: s.adminUsers.map((u) => ({ ...u })) },
+    // tokens: logins from before a restart, whose tokens are kept on disk only as hashes (session-storage.ts).
+    adminAuth: { type: 'credentials', users: s.adminUsers.map((u) => ({ ...u })), ...(sessions && { tokens: sessions.tokens }) },
+    ...(sessions && { storageModule: sessions.storage }),
+    // Node-RED's own body limit (urlencoded bodies of the admin API and http-in); JSON is read before it (http-guards.ts).
+    apiMaxLength: s.http.maxBodyBytes,
     httpAdminRoot: '/',
     httpNodeRoot: '/',
     editorTheme: {
@@ -56,5 +63,10 @@ export function buildNodeRedSettings(
       bridgeMetrics: { level: 'error', metrics: false, audit: false, handler: logHandlers.errorCounter },
     },
     bridgeStoreDirectory: s.storeDir,
+    // The audit keys reach the bridge-store nodes as a setting, not through the store (nodes/lib/audit/key-source.ts).
+    ...(s.audit.keys && { bridgeStoreAuditKeys: s.audit.keys }),
+    bridgeStoreAuditVerifySec: s.audit.verifySec,
+    // Dashboard 2.0's socket login and message limits (server/served-doors.ts).
+    dashboard,
   };
 }

@@ -1,12 +1,13 @@
 // The workflow REST API on Node-RED's admin app (its login and permissions): pending overdraw approvals and
 // the signed decision on them (21 CFR Part 11: the approver re-enters the password, the signature names the
 // logged-in user, the server's time, the meaning and the reason), open exceptions and their acknowledgement
-// and resolution by the logged-in user, and the audit trail with its hash-chain check.
+// and resolution by the logged-in user, and the audit trail with each entry's verification state and the
+// keyed chain's check (audit-routes.ts).
 import bcrypt from 'bcryptjs';
 import type { Request, Response } from 'express';
-import type { AuditEntry } from '../nodes/lib/audit/types';
 import type { ExceptionState } from '../nodes/lib/escalation/types';
-import { approvalDeskFor, approvalDesks, auditLogs, exceptionDeskFor, exceptionDesks } from '../nodes/lib/workflows/registry';
+import { approvalDeskFor, approvalDesks, exceptionDeskFor, exceptionDesks } from '../nodes/lib/workflows/registry';
+import { mountAuditRoutes } from './audit-routes';
 import type { AdminUser } from '../settings';
 import type { RedApp } from './red-types';
 
@@ -98,23 +99,5 @@ export function mountWorkflowsApi(red: RedApp, adminUsers: readonly AdminUser[])
     step.then((outcome) => res.json({ exception: outcome.exception }), (err: Error) => fail(res, 409, err.message));
   });
 
-  red.httpAdmin.get('/api/audit', read, (req: Request, res: Response) => {
-    const orderNo = typeof req.query.orderNo === 'string' && req.query.orderNo !== '' ? req.query.orderNo : undefined;
-    const subjectId = typeof req.query.subjectId === 'string' && req.query.subjectId !== '' ? req.query.subjectId : undefined;
-    Promise.all(auditLogs().map((log) => log.list({ ...(orderNo !== undefined && { orderNo }), ...(subjectId !== undefined && { subjectId }) }))).then(
-      (lists) => res.json({ items: ([] as AuditEntry[]).concat(...lists) }),
-      (err: Error) => fail(res, 503, `The audit log could not be read: ${err.message}`),
-    );
-  });
-
-  red.httpAdmin.get('/api/audit/verify', read, (_req: Request, res: Response) => {
-    Promise.all(auditLogs().map((log) => log.verify())).then(
-      (verdicts) => {
-        const broken = verdicts.find((v) => !v.ok);
-        if (broken && !broken.ok) return res.json({ ok: false, problem: broken.message, seq: broken.seq });
-        res.json({ ok: true, entries: verdicts.reduce((n, v) => n + (v.ok ? v.entries : 0), 0) });
-      },
-      (err: Error) => fail(res, 503, `The audit log could not be read: ${err.message}`),
-    );
-  });
+  mountAuditRoutes(red, read);
 }

@@ -3,6 +3,7 @@
 // outbox. Users listen for 'state' (the Redis link dropped or back) and 'durability' (writes not durable).
 import { isAbsolute, join } from 'node:path';
 import type { NodeAPI, NodeDef } from 'node-red';
+import { openStoreAudit, type StoreAudit } from '../lib/audit/store-audit';
 import { Outbox, type OutboxOptions } from '../lib/outbox/outbox';
 import { RedisOutboxStore } from '../lib/outbox/redis-outbox-store';
 import { SqliteOutboxStore } from '../lib/outbox/sqlite-outbox-store';
@@ -12,6 +13,7 @@ import { RedisStore } from '../lib/stores/redis-store';
 import { SqliteStore } from '../lib/stores/sqlite-store';
 import { RedisTraceStore, SqliteTraceStore, type TraceStore, type TraceStoreOptions } from '../lib/trace';
 import type { KeyValueStore } from '../lib/stores/store';
+import { guardStore } from '../lib/stores/store-unavailable';
 import type { BridgeStoreNode, BridgeStoreStateEvent, BridgeStoreType } from './types';
 
 interface BridgeStoreDef extends NodeDef {
@@ -24,6 +26,16 @@ interface BridgeStoreDef extends NodeDef {
   username?: string;
   keyPrefix?: string;
   requireDurable?: boolean;
+  /** How long a Redis command waits for the server, s (default 5). */
+  deadlineSec?: string | number;
+}
+
+/** A positive number of seconds from a field that may be empty; the default when empty. */
+function seconds(value: string | number | undefined, fallback: number, what: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`the time to ${what} must be a positive number of seconds, not '${value}'`);
+  return n;
 }
 
 /** A whole number from a field that may be empty; the default when empty. */
@@ -48,13 +60,14 @@ export = function register(RED: NodeAPI): void {
     let openError: Error | undefined;
     const outboxes = new Map<string, Outbox>();
     const traceStores = new Map<string, TraceStore>();
+    let audit: StoreAudit | undefined;
 
     if (node.storeType === 'sqlite') {
       const directory: string = (RED.settings as unknown as Record<string, string | undefined>).bridgeStoreDirectory ?? RED.settings.userDir ?? process.cwd();
       const file = config.file || 'bridge-store.sqlite';
       node.location = file === ':memory:' || isAbsolute(file) ? file : join(directory, file);
       try {
-        store = new SqliteStore(node.location);
+        store = guardStore(new SqliteStore(node.location), `bridge store SQLite file ${node.location}`);
         node.state = 'connected';
       } catch (err) {
         openError = new Error(`${title} cannot open ${node.location}: ${(err as Error).message}.`);
@@ -72,9 +85,10 @@ export = function register(RED: NodeAPI): void {
           keyPrefix: config.keyPrefix ?? 'erp-mes:',
           requireDurable: config.requireDurable === true,
           connectionName: `bridge-store:${node.id}`,
+          commandDeadlineMs: seconds(config.deadlineSec, 5, 'wait for Redis') * 1000,
         });
         node.location = connection.label;
-        store = new RedisStore(connection);
+        store = guardStore(new RedisStore(connection), `bridge store Redis at ${connection.label}`);
         connection.on('state', (event: RedisStateEvent) => {
           node.state = event.state;
           if (event.error) node.warn(event.error.message);
@@ -103,7 +117,9 @@ export = function register(RED: NodeAPI): void {
       if (openError) throw openError;
       // How long a Node-RED instance may go silent before another takes over what it was delivering.
       const claimIdleMs = Number((RED.settings as unknown as Record<string, unknown>).bridgeStoreClaimIdleMs) || 30_000;
-      outboxStore ??= connection ? new RedisOutboxStore(connection, { claimIdleMs }) : new SqliteOutboxStore(node.location);
+      outboxStore ??= connection
+        ? guardStore(new RedisOutboxStore(connection, { claimIdleMs }), `outbox store Redis at ${connection.label}`)
+        : guardStore(new SqliteOutboxStore(node.location), `outbox store SQLite file ${node.location}`);
       return outboxStore;
     };
 
@@ -119,11 +135,31 @@ export = function register(RED: NodeAPI): void {
       return outbox;
     };
 
+    node.audit = () => {
+      audit ??= openStoreAudit({
+        store: node.store(),
+        storeId: node.id,
+        label: config.name || node.id,
+        chainId: `${node.storeType}:${node.location}|${node.storeType === 'redis' ? (config.keyPrefix ?? 'erp-mes:') : ''}|audit`,
+        settings: RED.settings as unknown as Record<string, unknown>,
+        env: process.env,
+        logger: { info: (line) => node.log(line), warn: (line) => node.warn(line) },
+      });
+      return audit.log;
+    };
+    node.auditWatch = () => {
+      node.audit();
+      return audit!.watch;
+    };
+
     node.traceStore = (book: string, options?: TraceStoreOptions) => {
       if (openError) throw openError;
       let trace = traceStores.get(book);
       if (!trace) {
-        trace = connection ? new RedisTraceStore(connection, book, options) : new SqliteTraceStore(node.location, book, options);
+        trace = guardStore(
+          connection ? new RedisTraceStore(connection, book, options) : new SqliteTraceStore(node.location, book, options),
+          `trace store '${book}' at ${node.location}`,
+        );
         traceStores.set(book, trace);
       }
       return trace;
@@ -140,6 +176,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       // Outboxes first (their workers finish what is in flight), then the stores, then the connection.
       (async () => {
+        await audit?.watch.stop();
         await Promise.all([...outboxes.values()].map((o) => o.close()));
         outboxes.clear();
         await Promise.all([...traceStores.values()].map((t) => t.close()));

@@ -1,5 +1,7 @@
 // What other nodes may use of this config node.
 import type { Node } from 'node-red';
+import type { AuditLog } from '../lib/audit/log';
+import type { AuditWatch } from '../lib/audit/watch';
 import type { Outbox, OutboxOptions } from '../lib/outbox/outbox';
 import type { OutboxStore, StoreDurability } from '../lib/outbox/types';
 import type { KeyValueStore } from '../lib/stores/store';
@@ -32,6 +34,14 @@ export interface BridgeStoreNode extends Node<{ password?: string }> {
    * closed when this node closes.
    */
   outbox(name: string, options?: OutboxOptions): Outbox;
+  /**
+   * The store's audit log, HMAC-chained under the configured audit key (settings bridgeStoreAuditKeys, env
+   * AUDIT_KEY / AUDIT_KEY_FILE, else a key generated in the userDir); its scheduled verification starts with it.
+   * Throws a sentence when the key is unusable.
+   */
+  audit(): AuditLog;
+  /** The scheduled verification of audit(): subscribe for verdicts (the alarm) and verified heads (the export). */
+  auditWatch(): AuditWatch;
   /** The trace store of the book `book` (quality traceability), made on first use; closed when this node closes. */
   traceStore(book: string, options?: TraceStoreOptions): TraceStore;
 }

@@ -5,7 +5,6 @@
 // cost-variance:<orderNo>). Output 1: the variance record; output 2: each flagged element with its likely cause.
 import type { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { auditLogFor } from '../lib/audit/log';
 import { checkStandardCost, CostBook, looksLikeCostRow, standardCostFromRow, type CostVariance, type StepResult } from '../lib/cost';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
@@ -95,9 +94,9 @@ export = function register(RED: NodeAPI): void {
       new CostBook(settings); // refuses a bad threshold now, with a sentence
       const store = storeNode.store();
       outbox = storeNode.outbox(`cost@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(routedHttpDelivery(endpoint.client()));
-      runner = WorkflowRunner.open({ store, namespace: `cost/${node.id}`, audit: auditLogFor(store), outbox, restore: (entries) => CostBook.restore(entries, settings), onDeadline: () => node.emit('input', { topic: 'settle' }) });
+      runner = WorkflowRunner.open({ store, namespace: `cost/${node.id}`, audit: storeNode.audit(), outbox, restore: (entries) => CostBook.restore(entries, settings), onDeadline: () => node.emit('input', { topic: 'settle' }) });
       runner.then(
         async (r) => {
           // A variance stored just before a crash, but not yet in the outbox, goes now (the ERP applies its key once);

@@ -20,6 +20,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     node.retry = { baseMs: positive(config.retryBaseSec, 5) * 1000, maxMs: positive(config.retryMaxSec, 300) * 1000 };
     node.title = config.name || 'ERP';
+    node.label = config.name || config.id;
 
     let open: OpenEndpoint | undefined;
     let configError: ErpRequestError | undefined;

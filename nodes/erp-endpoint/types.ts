@@ -7,6 +7,8 @@ import type { ErpProfile, ProfileSession } from '../lib/erp/profile';
 export interface ErpEndpointNode extends Node<{ password?: string; token?: string }> {
   /** "Demo ERP (http://…)", for messages. */
   title: string;
+  /** The endpoint's name, or its node id when it has none: how metrics and APIs name it, without its address. */
+  label: string;
   profile: ErpProfile;
   retry: BackoffPolicy;
   /** The shared HTTP client; throws an ErpRequestError of kind 'config' when the endpoint is misconfigured. */

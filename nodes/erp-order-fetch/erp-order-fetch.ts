@@ -1,13 +1,18 @@
 // Pulls production orders from the ERP on a schedule and on any input message, and sends one message
-// per new order (or new revision) as an MES work order. The pull itself lives in lib/plan-sync/order-fetch.
+// per new order (or new revision) as an MES work order. The pull itself lives in lib/plan-sync/order-fetch;
+// the parked list and the MES ledger beside it. Messages by topic: "parked" (the list on output 2),
+// "retry-parked", "reset" (payload: a time); a message carrying erpOrder and error (code-map's output 2) parks it.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { backoffDelay } from '../lib/backoff';
 import { profileOrdersReader } from '../lib/erp/profile';
 import { ErpRequestError } from '../lib/erp/http-client';
 import { type FetchRunResult, type FirstRunFrom, OrderFetcher } from '../lib/plan-sync/order-fetch';
 import { toWorkOrder } from '../lib/plan-sync/work-order';
+import { MesLedger, parseReleaseGate } from '../lib/plan-sync/mes-ledger';
+import { type LedgerDesk, type ParkedDesk, registerLedgerDesk, registerParkedDesk, unregisterLedgerDesk, unregisterParkedDesk } from '../lib/plan-sync/registry';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
+import { watchConfiguration } from './config-watch';
 
 interface ErpOrderFetchDef extends NodeDef {
   endpoint: string;
@@ -18,6 +23,10 @@ interface ErpOrderFetchDef extends NodeDef {
   firstRunValue: string;
   output: 'work-order' | 'production-order';
   fetchOnStart: boolean;
+  /** 'released' (default): drafts are held back; 'all': drafts go to the MES too. */
+  release?: string;
+  /** The MES order ledger's name (shared with mes-order-ledger nodes on the same store). */
+  ledger?: string;
 }
 
 type Done = (err?: Error) => void;
@@ -25,6 +34,23 @@ interface Trigger {
   msg: NodeMessageInFlow;
   send: (msg: NodeMessage | NodeMessage[]) => void;
   done: Done;
+}
+
+/** A pull, a retry of the parked orders, or one of the control messages served between pulls. */
+type Kind = 'pull' | 'retry' | 'reset' | 'park' | 'list';
+
+interface Refusal {
+  erpOrder?: { orderNo?: unknown; revision?: unknown; updatedAt?: unknown };
+  error?: { message?: unknown };
+}
+
+function kindOf(msg: NodeMessageInFlow): Kind {
+  const refusal = msg as NodeMessageInFlow & Refusal;
+  if (refusal.erpOrder && typeof refusal.erpOrder.orderNo === 'string' && refusal.error) return 'park';
+  if (msg.topic === 'parked') return 'list';
+  if (msg.topic === 'retry-parked') return 'retry';
+  if (msg.topic === 'reset') return 'reset';
+  return 'pull';
 }
 
 const CLOSE_WAIT_MS = 10_000;
@@ -40,11 +66,14 @@ export = function register(RED: NodeAPI): void {
     const firstRunFrom: FirstRunFrom =
       config.firstRunFrom === 'now' ? { kind: 'now' } : config.firstRunFrom === 'value' ? { kind: 'value', value: config.firstRunValue } : { kind: 'beginning' };
 
+
     let fetcher: OrderFetcher | undefined;
+    let ledger: MesLedger | undefined;
     let setupError: Error | undefined;
     try {
       if (!endpoint) throw new Error('erp-order-fetch has no ERP endpoint configured.');
       if (!storeNode) throw new Error('erp-order-fetch has no bridge store configured.');
+      ledger = new MesLedger(storeNode.store(), config.ledger || 'mes');
       fetcher = new OrderFetcher({
         store: storeNode.store(),
         stateKey: node.id,
@@ -53,6 +82,9 @@ export = function register(RED: NodeAPI): void {
         overlapSeconds: endpoint.profile.pull.overlapSeconds,
         firstRunFrom,
         source: `ERP endpoint '${endpoint.title}'`,
+        ledger,
+        release: parseReleaseGate(config.release),
+        configHash: () => watch.hash(),
       });
     } catch (err) {
       setupError = err as Error;
@@ -60,13 +92,14 @@ export = function register(RED: NodeAPI): void {
     }
 
     let running: Promise<void> | undefined;
-    let queued: Trigger[] = [];
+    let queued: Array<Trigger & { kind: Kind }> = [];
     let closing = false;
+    let parkedCount = 0;
     let failures = 0;
     let scheduleTimer: NodeJS.Timeout | undefined;
     let retryTimer: NodeJS.Timeout | undefined;
 
-    async function runOnce(triggers: Trigger[]): Promise<void> {
+    async function runOnce(triggers: Trigger[], retry: boolean): Promise<void> {
       const first = triggers[0];
       node.status({ fill: 'blue', shape: 'dot', text: 'erp-order-fetch.status.fetching' });
       const outputOf = (item: unknown, orderNo: unknown): NodeMessage => {
@@ -88,21 +121,49 @@ export = function register(RED: NodeAPI): void {
           },
           onInvalid(item, message) {
             const msg = outputOf(item, (item as { orderNo?: unknown } | null)?.orderNo);
-            node.error(message, msg);
+            node.error(`${message} It is parked until it reads fine.`, msg);
           },
-        });
+        }, { retry });
       } catch (err) {
         fail(err as Error, triggers);
         return;
       }
       failures = 0;
+      parkedCount = result.parked;
+      showDone(result.delivered);
+      for (const t of triggers) t.done();
+    }
+
+    let lastDelivered = 0;
+    function showDone(delivered: number): void {
+      lastDelivered = delivered;
       const time = new Date().toTimeString().slice(0, 5);
       node.status(
-        result.invalid > 0
-          ? { fill: 'yellow', shape: 'ring', text: RED._('erp-order-fetch.status.doneInvalid', { count: result.delivered, invalid: result.invalid, time }) }
-          : { fill: 'green', shape: 'dot', text: RED._('erp-order-fetch.status.done', { count: result.delivered, time }) },
+        parkedCount > 0
+          ? { fill: 'yellow', shape: 'ring', text: RED._('erp-order-fetch.status.doneParked', { count: delivered, parked: parkedCount, time }) }
+          : { fill: 'green', shape: 'dot', text: RED._('erp-order-fetch.status.done', { count: delivered, time }) },
       );
-      for (const t of triggers) t.done();
+    }
+
+    /** The control messages: served one at a time between pulls, each with its own done. */
+    async function control(t: Trigger & { kind: Kind }): Promise<void> {
+      if (setupError) throw setupError;
+      if (t.kind === 'park') {
+        const refusal = t.msg as NodeMessageInFlow & Refusal;
+        const order = refusal.erpOrder as { orderNo: string; revision?: number; updatedAt?: string };
+        const reason = typeof refusal.error?.message === 'string' ? refusal.error.message : `order ${order.orderNo} was refused further on in the flow.`;
+        await fetcher!.parkRefused(order, reason);
+        parkedCount = await fetcher!.parked.count();
+        showDone(lastDelivered);
+      } else if (t.kind === 'list') {
+        const items = await fetcher!.parked.all();
+        parkedCount = items.length;
+        const msg = t.msg as NodeMessage & Record<string, unknown>;
+        msg.payload = items;
+        t.send([null as unknown as NodeMessage, msg]);
+      } else if (t.kind === 'reset') {
+        await fetcher!.resetTo(t.msg.payload as string);
+      }
     }
 
     function fail(err: Error, triggers: Trigger[]): void {
@@ -134,15 +195,34 @@ export = function register(RED: NodeAPI): void {
       }
     }
 
-    // One pull at a time: inputs that arrive meanwhile are served together by one more pull.
-    function request(trigger: Trigger): void {
+    // One pull at a time: inputs that arrive meanwhile are served together by one more pull. Control messages
+    // (park, list, reset) go first, in order; a reset or retry among them makes the pull that follows.
+    function request(trigger: Trigger & { kind: Kind }): void {
       queued.push(trigger);
       if (running) return;
       const loop = async () => {
         while (queued.length > 0 && !closing) {
           const batch = queued;
           queued = [];
-          await runOnce(batch);
+          const pulls: Trigger[] = [];
+          let retry = false;
+          for (const t of batch) {
+            if (t.kind === 'pull' || t.kind === 'retry') {
+              retry ||= t.kind === 'retry';
+              pulls.push(t);
+              continue;
+            }
+            try {
+              await control(t);
+              // A reset is done when the pull from its time is.
+              if (t.kind === 'reset') pulls.push(t);
+              else t.done();
+            } catch (err) {
+              node.status({ fill: 'red', shape: 'ring', text: 'erp-order-fetch.status.failed' });
+              t.done(err as Error);
+            }
+          }
+          if (pulls.length > 0 && !closing) await runOnce(pulls, retry);
         }
         running = undefined;
       };
@@ -150,8 +230,38 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: Trigger['send'], done: Done) => {
-      clearTimeout(retryTimer);
-      request({ msg, send, done });
+      const kind = kindOf(msg);
+      if (kind === 'pull' || kind === 'retry' || kind === 'reset') clearTimeout(retryTimer);
+      request({ msg, send, done, kind });
+    });
+
+    const desk: ParkedDesk = {
+      nodeId: node.id,
+      label: node.name || 'erp-order-fetch',
+      all: () => (fetcher ? fetcher.parked.all() : Promise.resolve([])),
+      count: () => parkedCount,
+      retry: () => node.emit('input', { topic: 'retry-parked' }),
+    };
+    const ledgerDesk: LedgerDesk | undefined = ledger && storeNode ? { name: ledger.name, store: storeNode.id, all: () => ledger!.all() } : undefined;
+    registerParkedDesk(desk);
+    if (ledgerDesk) registerLedgerDesk(ledgerDesk, node.id);
+
+    // After every deploy, parked orders refused under another profile, code table or mapping get a retry; so do
+    // all parked orders when a code table reloads its file.
+    const watch = watchConfiguration(RED, { node: node.id, endpoint: config.endpoint }, {
+      deployed(hash) {
+        if (!fetcher || closing) return;
+        fetcher.parkedUnder(hash).then(
+          ({ total, otherConfig }) => {
+            parkedCount = total;
+            if (otherConfig > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
+          },
+          (err: Error) => node.warn(`erp-order-fetch could not read its parked orders: ${err.message}`),
+        );
+      },
+      tablesReloaded() {
+        if (parkedCount > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
+      },
     });
 
     if (intervalMs > 0) {
@@ -162,6 +272,9 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      watch.close();
+      unregisterParkedDesk(desk);
+      if (ledgerDesk) unregisterLedgerDesk(ledgerDesk, node.id);
       clearInterval(scheduleTimer);
       clearTimeout(retryTimer);
       clearTimeout(startTimer);

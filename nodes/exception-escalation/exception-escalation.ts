@@ -4,11 +4,12 @@
 // with downtime, emergency purchase requests). A thin adapter over lib/escalation's ExceptionBook and
 // DefectRates; state in the bridge store, every step in the store's audit chain.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { auditLogFor } from '../lib/audit/log';
 import { DefectRates, ExceptionBook, EscalationPolicy, DEFAULT_ESCALATION_POLICY, type ErpRequest, type ExceptionNotice, type ExceptionResolution, type Notification, type PolicyRow, type QualityOutcome } from '../lib/escalation';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
+import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
+import { dashboardStepRefused, fromDashboard } from '../lib/workflows/message-origin';
 import { registerExceptionDesk, unregisterExceptionDesk, type ExceptionDesk } from '../lib/workflows/registry';
 import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode } from '../bridge-store/types';
@@ -21,6 +22,7 @@ interface ExceptionEscalationDef extends NodeDef {
   noticePath: string;
   resolutionPath: string;
   requestPath: string;
+  auditPath?: string;
   defectThresholdPct: string | number;
   defectWindow: string | number;
   defectMinRecords: string | number;
@@ -69,12 +71,15 @@ export = function register(RED: NodeAPI): void {
     let outbox: Outbox | undefined;
     let runner: Promise<WorkflowRunner<EscalationState>> | undefined;
     let desk: ExceptionDesk | undefined;
+    let alarm: AuditAlarm | undefined;
     let closing = false;
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) =>
       node.status({ fill, shape, text: RED._(`exception-escalation.status.${key}`, { n: String(n ?? 0) }) });
     function showStatus(state: EscalationState): void {
       if (closing) return;
+      const broken = alarm?.broken();
+      if (broken) return status('red', 'ring', 'auditBroken', broken.seq);
       const open = state.exceptions.count(['open']);
       if (open > 0) status('yellow', 'dot', 'open', open);
       else status('green', 'dot', 'ok');
@@ -105,9 +110,15 @@ export = function register(RED: NodeAPI): void {
       new DefectRates(qualitySettings); // refuses bad settings now, with a sentence
       const store = storeNode.store();
       outbox = storeNode.outbox(`escalation@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(routedHttpDelivery(endpoint.client()));
-      const audit = auditLogFor(store);
+      const audit = storeNode.audit();
+      alarm = watchAuditChain(storeNode.auditWatch(), node, {
+        outbox,
+        path: config.auditPath ?? 'audit-heads',
+        onChange: () => statusBook && showStatus(statusBook),
+        sentence: (v) => RED._('exception-escalation.errors.auditBroken', { store: storeNode.name || storeNode.id, seq: String(v.seq), problem: v.message }),
+      });
       runner = WorkflowRunner.open({
         store,
         namespace: `escalation/${node.id}`,
@@ -118,6 +129,7 @@ export = function register(RED: NodeAPI): void {
       });
       runner.then(
         (r) => {
+          statusBook = r.book;
           showStatus(r.book);
           const step = async (topic: 'ack' | 'resolve', payload: Record<string, unknown>) => {
             const result = await r.step((state, now) => stepOn(state, topic, payload, now));
@@ -166,6 +178,8 @@ export = function register(RED: NodeAPI): void {
     async function handle(msg: Msg, send: Send, r: WorkflowRunner<EscalationState>): Promise<void> {
       const topic = msg.topic;
       if (topic === 'ack' || topic === 'resolve' || topic === 'close') {
+        // A page's message names whoever the browser says: the logged-in user acknowledges through the REST route.
+        if (fromDashboard(msg)) throw new Error(dashboardStepRefused(topic));
         const { outcome, outputs } = await r.step((state, now) => stepOn(state, topic, (msg.payload ?? {}) as Record<string, unknown>, now));
         msg.payload = outcome.exception;
         send([msg, ...outputs.slice(1)]);
@@ -228,6 +242,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       if (desk) unregisterExceptionDesk(desk);
+      alarm?.close();
       node.status({});
       closeWorkflow(runner, outbox).then(
         () => done(),

@@ -4,12 +4,13 @@
 // in the bridge store, every decision goes to the store's audit chain, and a timer at the next decision due
 // time re-enters the input path (so a deadline that passed while the node was down fires at start).
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { auditLogFor } from '../lib/audit/log';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
 import { RequisitionBook, shortageException, type ApprovalDecision, type ApprovalRequest, type DecisionOutcome, type OverdrawSettings, type ShortageEvent } from '../lib/overdraw';
 import type { WorkOrder } from '../lib/plan-sync/work-order';
+import { dashboardDecisionRefused, fromDashboard } from '../lib/workflows/message-origin';
 import { registerApprovalDesk, unregisterApprovalDesk, type ApprovalDesk } from '../lib/workflows/registry';
+import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode } from '../bridge-store/types';
@@ -19,6 +20,7 @@ interface MaterialOverdrawDef extends NodeDef {
   endpoint: string;
   store: string;
   path: string;
+  auditPath?: string;
   decisionTimeoutMin: string | number;
   onTimeout: string;
   defaultTolerancePct: string | number;
@@ -42,6 +44,7 @@ export = function register(RED: NodeAPI): void {
     let outbox: Outbox | undefined;
     let runner: Promise<WorkflowRunner<RequisitionBook>> | undefined;
     let desk: ApprovalDesk | undefined;
+    let alarm: AuditAlarm | undefined;
     let closing = false;
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) =>
@@ -64,6 +67,8 @@ export = function register(RED: NodeAPI): void {
 
     function showStatus(book: RequisitionBook): void {
       if (closing) return;
+      const broken = alarm?.broken();
+      if (broken) return status('red', 'ring', 'auditBroken', broken.seq);
       const waiting = book.pending().length;
       if (waiting > 0) status('yellow', 'dot', 'pending', waiting);
       else status('green', 'dot', 'ok');
@@ -88,9 +93,15 @@ export = function register(RED: NodeAPI): void {
       new RequisitionBook(settings); // refuses bad settings now, with a sentence
       const store = storeNode.store();
       outbox = storeNode.outbox(`overdraw@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(routedHttpDelivery(endpoint.client()));
-      const audit = auditLogFor(store);
+      const audit = storeNode.audit();
+      alarm = watchAuditChain(storeNode.auditWatch(), node, {
+        outbox,
+        path: config.auditPath ?? 'audit-heads',
+        onChange: () => statusBook && showStatus(statusBook),
+        sentence: (v) => RED._('material-overdraw.errors.auditBroken', { store: storeNode.name || storeNode.id, seq: String(v.seq), problem: v.message }),
+      });
       runner = WorkflowRunner.open({
         store,
         namespace: `overdraw/${node.id}`,
@@ -101,6 +112,7 @@ export = function register(RED: NodeAPI): void {
       });
       runner.then(
         (r) => {
+          statusBook = r.book;
           showStatus(r.book);
           desk = {
             nodeId: node.id,
@@ -147,6 +159,8 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       if (topic === 'decision') {
+        // A page's message names whoever the browser says; a signature is the signer's password, checked by the REST route.
+        if (fromDashboard(msg)) throw new Error(dashboardDecisionRefused());
         const outcome = await r.step((book, now) => {
           const result = book.decide(msg.payload, now);
           return { result, audit: result.audit };
@@ -207,6 +221,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       if (desk) unregisterApprovalDesk(desk);
+      alarm?.close();
       node.status({});
       closeWorkflow(runner, outbox).then(
         () => done(),

@@ -6,7 +6,6 @@
 // fires the next period end or fault deadline, also one that passed while the node was down).
 import type { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { auditLogFor } from '../lib/audit/log';
 import { DEFAULT_OEE_SETTINGS, OeeBook, oeeAlarm, type EquipmentStatus, type OeeReport, type OeeSettings, type ShiftRow } from '../lib/oee';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
@@ -99,12 +98,12 @@ export = function register(RED: NodeAPI): void {
       new OeeBook(settings); // refuses bad settings now, with a sentence naming them
       const store = storeNode.store();
       outbox = storeNode.outbox(`oee@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(routedHttpDelivery(endpoint.client()));
       runner = WorkflowRunner.open({
         store,
         namespace: `oee/${node.id}`,
-        audit: auditLogFor(store),
+        audit: storeNode.audit(),
         outbox,
         restore: (entries) => OeeBook.restore(entries, settings),
         onDeadline: () => node.emit('input', { topic: 'due' }),

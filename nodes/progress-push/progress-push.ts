@@ -9,6 +9,7 @@ import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
 import { ProgressBook } from '../lib/progress/book';
 import { ProgressFeedback } from '../lib/progress/feedback';
 import type { OpenException } from '../lib/progress/types';
+import { StoreUnavailableError } from '../lib/stores/store-unavailable';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -41,6 +42,8 @@ export = function register(RED: NodeAPI): void {
     const timers: NodeJS.Timeout[] = [];
     let outbox: Outbox | undefined;
     let feedback: Promise<ProgressFeedback> | undefined;
+    /** Opens the feedback again on the next message after its store failed at start (Redis not up yet). */
+    let reopen: (() => void) | undefined;
     let closing = false;
 
     const fail = (key: string, err?: Error) => {
@@ -55,10 +58,18 @@ export = function register(RED: NodeAPI): void {
       const batch = config.batchPath && config.batchPath.trim() ? Math.max(1, Math.round(num(config.batchSize, 200))) : 1;
       // Up to 8 batch calls at once: with 4, a busy runtime delivered slower than the MES reported.
       outbox = storeNode.outbox(`progress@${endpoint.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry, batchSize: batch, perPartition: batch, maxInFlight: batch > 1 ? batch * 8 : 16 });
-      registerOutbox(outbox, { endpoint: endpoint.title });
+      registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(httpDelivery(endpoint.client(), { path: config.path || 'progress-updates', batchPath: config.batchPath?.trim() || undefined }));
-      feedback = ProgressFeedback.open({ book, store: storeNode.store(), namespace: `progress/${node.id}`, outbox, pushOn: config.pushOn === 'changes' ? 'changes' : 'report' });
-      feedback.catch((err: Error) => fail('store', err));
+      const options = { book, store: storeNode.store(), namespace: `progress/${node.id}`, outbox, pushOn: config.pushOn === 'changes' ? ('changes' as const) : ('report' as const) };
+      const open = () => {
+        reopen = undefined;
+        feedback = ProgressFeedback.open(options);
+        feedback.catch((err: Error) => {
+          fail('store', err);
+          reopen = open;
+        });
+      };
+      open();
     } catch (err) {
       fail('config', err as Error);
     }
@@ -173,7 +184,8 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!feedback) return done(new Error(RED._('progress-push.errors.notReady')));
+      reopen?.();
+      if (!feedback) return done(new StoreUnavailableError(RED._('progress-push.errors.notReady')));
       feedback.then((f) => handle(msg as Msg, send, f)).then(
         () => done(),
         (err: Error) => done(err),

@@ -38,8 +38,13 @@ export async function startEquipmentPlant(opts: EquipmentPlantOptions): Promise<
   const now = opts.now ?? Date.now;
   const model = new EquipmentModel({ machines: DEMO_MACHINES, startMs: now() });
   // Both servers start together: node-opcua's start is the slow one, the PLC's is instant.
-  const opcuaPort = opts.opcuaPort ? opts.opcuaPort : await freePort(opts.host);
-  const opcuaReady = startOpcuaMachines({ model, machines: DEMO_EQUIPMENT_TAGS.opcua.machines, port: opcuaPort, now, tickMs: opts.tickMs });
+  const startOpcua = (port: number) => startOpcuaMachines({ model, machines: DEMO_EQUIPMENT_TAGS.opcua.machines, port, now, tickMs: opts.tickMs });
+  // In the background the endpoint is announced before the server listens, so its port is chosen once; otherwise a
+  // port taken meanwhile by another process is replaced by another free one.
+  let opcuaPort = opts.opcuaPort || (await freePort(opts.host));
+  const opcuaReady = opts.opcuaPort || opts.opcuaInBackground
+    ? startOpcua(opcuaPort)
+    : startOnFreePort(opts.host, opcuaPort, (port) => startOpcua((opcuaPort = port)));
   const [opcuaStart, modbusStart] = await Promise.allSettled([
     opts.opcuaInBackground ? Promise.resolve(undefined) : opcuaReady,
     startModbusPlc({ model, units: DEMO_EQUIPMENT_TAGS.modbus.units, host: opts.host, port: opts.modbusPort ?? 0, now }),
@@ -98,4 +103,19 @@ export async function startEquipmentPlant(opts: EquipmentPlantOptions): Promise<
       return closing;
     },
   };
+}
+
+/**
+ * A port found free can be taken by another process before node-opcua listens on it (a busy machine running
+ * several suites): the server is started again on another free port, a few times, instead of failing.
+ */
+async function startOnFreePort<T>(host: string, firstPort: number, start: (port: number) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(attempt === 1 ? firstPort : await freePort(host));
+    } catch (err) {
+      const taken = (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || /EADDRINUSE/.test((err as Error).message);
+      if (!taken || attempt >= attempts) throw err;
+    }
+  }
 }

@@ -97,7 +97,15 @@ export async function startOpcuaMachines(opts: OpcuaMachinesOptions): Promise<Op
       );
     }
     for (const t of timers) t.unref();
-    await server.start();
+    try {
+      await server.start();
+    } catch (err) {
+      // A server that could not listen is taken down whole: its write timer would otherwise go on against an
+      // address space node-opcua has already let go of (uncaught "getNamespace of null").
+      for (const t of timers) clearInterval(t);
+      await server.shutdown(0).catch(() => undefined);
+      throw err;
+    }
     return { server, timers };
   }
 

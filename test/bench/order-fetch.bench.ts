@@ -37,7 +37,7 @@ export async function benchOrderFetch(): Promise<Array<Record<string, string>>> 
         ([
           { id: 'store', type: 'bridge-store', file: join(dir.path, `round-${round}.sqlite`) },
           { id: 'erp', type: 'erp-endpoint', name: 'bench', baseUrl: sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 30 },
-          { id: 'fetch', type: 'erp-order-fetch', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: PAGE, fetchOnStart: false, wires: [['sink']] },
+          { id: 'fetch', type: 'erp-order-fetch', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: PAGE, fetchOnStart: false, release: 'all', wires: [['sink']] },
           { id: 'sink', type: 'helper' },
         ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1]),
         { erp: { password: 'demo-erp-pass' } },

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
+import { launchChromium, watchCspViolations } from '../support/browser';
 import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
 
 const artifacts = join(repoRoot, 'test', 'artifacts');
@@ -15,12 +15,14 @@ describe('the Node-RED editor in a browser', () => {
   let server: ServerProcess;
   let browser: Browser;
   let page: Page;
+  let cspViolations: () => string[];
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'browser-pass' } });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1920, height: 1000 } });
+    cspViolations = watchCspViolations(page);
   });
   after(async () => {
     await browser?.close();
@@ -142,5 +144,9 @@ describe('the Node-RED editor in a browser', () => {
     } finally {
       await context.close();
     }
+  });
+
+  it("works under the server's Content-Security-Policy: nothing the editor did above was refused", () => {
+    assert.deepEqual(cspViolations(), []);
   });
 });

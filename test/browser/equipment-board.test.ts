@@ -50,7 +50,7 @@ describe('the equipment board in a browser', () => {
   async function post(signals: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
     const res = await fetch(`${server.url}/mes/equipment-signals`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` },
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('mes-demo:demo-mes-webhook-pass').toString('base64')}` },
       body: JSON.stringify(signals),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };

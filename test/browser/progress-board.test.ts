@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/temp';
-import { launchChromium } from '../support/browser';
+import { launchChromium, watchCspViolations } from '../support/browser';
 
 const artifacts = join(repoRoot, 'test', 'artifacts');
 
@@ -23,6 +23,7 @@ describe('the production progress board in a browser', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let cspViolations: () => string[];
   let orders: MesWorkOrder[];
 
   before(async () => {
@@ -38,6 +39,7 @@ describe('the production progress board in a browser', () => {
     // A shop-floor screen in the plant: Shanghai time, logged in as an HTTP user of the flows' endpoints.
     context = await browser.newContext({ viewport: { width: 1600, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN', httpCredentials: { username: 'admin', password: 'board-pass' } });
     page = await context.newPage();
+    cspViolations = watchCspViolations(page);
   });
   after(async () => {
     await browser?.close();
@@ -117,5 +119,9 @@ describe('the production progress board in a browser', () => {
     assert.ok(filtered > 0 && filtered < all, `${filtered} of ${all} rows for ${choice} (${equipment})`);
     await page.screenshot({ path: join(artifacts, 'progress-board-filtered.png') });
     await page.selectOption('select[data-filter="work-centre"]', '');
+  });
+
+  it("works under the server's Content-Security-Policy: nothing the board did above was refused", () => {
+    assert.deepEqual(cspViolations(), []);
   });
 });

@@ -8,12 +8,14 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 import { eventually } from '../support/temp';
 
 const sent = (metrics: string, type: string) => Number(new RegExp(`erp_mes_messages_total\\{node_type="${type}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+// A scraper sends METRICS_TOKEN as its bearer token (/metrics is not anonymous).
+const SCRAPE_TOKEN = 'equipment-e2e-scrape-token';
 
 describe('demo plant equipment end to end', () => {
   let server: ServerProcess;
 
   before(async () => {
-    server = await startServerProcess({ env: { ADMIN_PASSWORD: 'e2e-admin-pass' } });
+    server = await startServerProcess({ env: { ADMIN_PASSWORD: 'e2e-admin-pass', METRICS_TOKEN: SCRAPE_TOKEN } });
   });
   after(async () => {
     const code = await server.stop('SIGTERM');
@@ -24,7 +26,7 @@ describe('demo plant equipment end to end', () => {
     const machines = ((await (await fetch(`${server.simUrl}/equipment/_sim/machines`)).json()) as { items: Array<{ equipment: string }> }).items;
     assert.deepEqual(machines.map((m) => m.equipment), ['EQ-EXTR-01', 'EQ-ASM-01', 'EQ-UVB-01', 'EQ-LEAK-01']);
     await eventually(async () => {
-      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } })).text();
       return sent(text, 'OpcUa-Client') > 10 && sent(text, 'modbus-read') > 4 && sent(text, 'equipment-signal') > 10;
     }, 'OPC UA values and Modbus readings passing through the equipment tab', 45_000);
   });

@@ -17,6 +17,7 @@ interface Received {
 interface ErpOrder {
   orderNo: string;
   revision: number;
+  status: string;
   productCode: string;
   quantity: number;
   operations: Array<{ workCentre: string }>;
@@ -50,8 +51,10 @@ describe('demo plant end to end', () => {
     await deployFlow(server.url, token, JSON.parse(readFileSync(join(repoRoot, 'flows', 'demo-plant.json'), 'utf8')));
 
     const orders = await erpOrders();
-    const mappable = orders.filter((o) => o.operations.every((op) => mes('equipment', op.workCentre)));
-    assert.equal(orders.length - mappable.length, 1, 'the demo seeds exactly one order with an unmapped work centre');
+    const unmapped = orders.filter((o) => !o.operations.every((op) => mes('equipment', op.workCentre)));
+    assert.equal(unmapped.length, 1, 'the demo seeds exactly one order with an unmapped work centre');
+    // Drafts are held back: the MES gets the released orders whose codes all map.
+    const mappable = orders.filter((o) => o.status !== 'created' && !unmapped.includes(o));
 
     const got = await eventually(async () => {
       const items = await received();
@@ -103,8 +106,49 @@ describe('demo plant end to end', () => {
     assert.ok(listed.includes('demo-plant'), `examples: ${JSON.stringify(listed)}`);
   });
 
+  it('parks the order with the unmapped code: GET /api/parked-orders lists it with the reason, /metrics counts it, viewers read, admins retry and it is parked again', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const unmapped = (await erpOrders()).find((o) => !o.operations.every((op) => mes('equipment', op.workCentre)))!;
+    assert.equal((await fetch(`${server.url}/api/parked-orders`)).status, 401, 'the list needs a login');
+    type Parked = { count: number; items: Array<{ key: string; stage: string; reason: string; node: string; revision: number }> };
+    const list = await eventually(async () => {
+      const body = (await (await fetch(`${server.url}/api/parked-orders`, { headers: auth })).json()) as Parked;
+      return body.count === 1 ? body : undefined;
+    }, 'the parked order');
+    assert.equal(list.items[0].key, unmapped.orderNo);
+    assert.equal(list.items[0].node, 'fetch-orders');
+    assert.equal(list.items[0].stage, 'downstream');
+    assert.equal(list.items[0].revision, unmapped.revision);
+    assert.match(list.items[0].reason, /WC-OLD09/);
+    assert.match(await (await fetch(`${server.url}/metrics`, { headers: auth })).text(), /^erp_mes_parked_orders\{node="fetch-orders",name="[^"]+"\} 1$/m);
+
+    assert.equal((await fetch(`${server.url}/api/parked-orders/retry`, { method: 'POST' })).status, 401, 'a retry needs a login');
+    const viewer = await login(server.url, 'admin', 'e2e-admin-pass', 'read');
+    assert.equal((await fetch(`${server.url}/api/parked-orders`, { headers: { authorization: `Bearer ${viewer}` } })).status, 200, 'a viewer reads the list');
+    assert.equal((await fetch(`${server.url}/api/mes-ledger`, { headers: { authorization: `Bearer ${viewer}` } })).status, 200, 'a viewer reads the ledger');
+    const viewerRetry = await fetch(`${server.url}/api/parked-orders/retry`, { method: 'POST', headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' }, body: '{}' });
+    // Node-RED's permission check answers 401 to a login that lacks the permission.
+    assert.equal(viewerRetry.status, 401, 'a viewer may not retry');
+    const before = (await received()).length;
+    const retry = await fetch(`${server.url}/api/parked-orders/retry`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(retry.status, 202);
+    assert.deepEqual(((await retry.json()) as { retrying: Array<{ node: string }> }).retrying.map((r) => r.node), ['fetch-orders']);
+    // Sent again, refused again by code-map, parked again with a later time: the MES gets nothing.
+    await eventually(async () => {
+      const body = (await (await fetch(`${server.url}/api/parked-orders`, { headers: auth })).json()) as Parked & { items: Array<{ parkedAt: string }> };
+      return body.count === 1 && body.items[0].parkedAt > (list.items[0] as unknown as { parkedAt: string }).parkedAt;
+    }, 'the order parked again after the retry');
+    assert.equal((await received()).length, before);
+
+    const ledger = (await (await fetch(`${server.url}/api/mes-ledger`, { headers: auth })).json()) as { ledgers: Array<{ name: string; items: Array<{ orderNo: string }> }> };
+    const mesLedger = ledger.ledgers.find((l) => l.name === 'mes')!;
+    assert.equal(mesLedger.items.some((e) => e.orderNo === unmapped.orderNo), false, 'the ledger does not count the refused order as held by the MES');
+    const atMes = new Set((await received()).map((r) => r.workOrder.workOrderNo));
+    assert.deepEqual(mesLedger.items.map((e) => e.orderNo).sort(), [...atMes].sort(), 'the ledger holds exactly the orders the MES was sent');
+  });
+
   it('counts the messages per node type in /metrics', async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
     assert.match(text, /erp_mes_messages_total\{node_type="erp-order-fetch"\} \d+/);
     assert.match(text, /erp_mes_messages_total\{node_type="code-map"\} \d+/);
   });

@@ -95,7 +95,7 @@ describe('execution feedback end to end (demo plant)', () => {
     const progress = figures.filter((f) => f.outbox === OUTBOX);
     assert.deepEqual(progress.map((f) => [f.outbox, f.deadLetters]), [[OUTBOX, 1]]);
     assert.match(progress[0].endpoint, /Demo ERP \(feedback\)/);
-    assert.match(await (await fetch(`${server.url}/metrics`)).text(), /erp_mes_outbox_dead_letters\{outbox="progress@demo-erp-feedback",endpoint="Demo ERP \(feedback\)[^"]*"\} 1/);
+    assert.match(await (await api('/metrics')).text(), /erp_mes_outbox_dead_letters\{outbox="progress@demo-erp-feedback",endpoint="Demo ERP \(feedback\)[^"]*"\} 1/);
 
     const replay = await api(`/api/outbox/${encodeURIComponent(OUTBOX)}/dead-letters/replay`, { method: 'POST', body: JSON.stringify({ ids: [dead[0].id] }) });
     assert.equal(replay.status, 200, await replay.text());

@@ -42,10 +42,13 @@ describe('flows/plant-legacy-erp.json against the demo legacy ERP database', () 
   it('reads every order from the ERP database into the MES as mapped work orders, once each', async () => {
     await deployFlow(server.url, token, JSON.parse(readFileSync(join(repoRoot, 'flows', 'plant-legacy-erp.json'), 'utf8')));
 
-    const orders = erpDb.prepare('SELECT mo_code, change_no, qty, product_code FROM mo_order ORDER BY mo_code').all() as Array<{ mo_code: string; change_no: number; qty: number; product_code: string }>;
+    const orders = erpDb.prepare('SELECT mo_code, change_no, qty, product_code, status_code FROM mo_order ORDER BY mo_code').all() as Array<{ mo_code: string; change_no: number; qty: number; product_code: string; status_code: string }>;
     const routing = erpDb.prepare('SELECT mo_code, work_centre, plan_start FROM mo_routing ORDER BY mo_code, op_no').all() as Array<{ mo_code: string; work_centre: string; plan_start: string }>;
-    const mappable = orders.filter((o) => routing.filter((r) => r.mo_code === o.mo_code).every((r) => mes('equipment', r.work_centre)));
-    assert.equal(orders.length - mappable.length, 1, 'the demo ERP database holds exactly one order with an unmapped work centre');
+    const codesMap = (o: { mo_code: string }) => routing.filter((r) => r.mo_code === o.mo_code).every((r) => mes('equipment', r.work_centre));
+    assert.equal(orders.filter((o) => !codesMap(o)).length, 1, 'the demo ERP database holds exactly one order with an unmapped work centre');
+    // Drafts (status P) are held back by the MES order ledger.
+    const mappable = orders.filter((o) => o.status_code !== 'P' && codesMap(o));
+    assert.ok(mappable.length < orders.length - 1, 'the database holds drafts too');
 
     // The poll runs at deploy (first run from the beginning); "Read now" is the same poll.
     await press('legacy-poll-now');
@@ -131,8 +134,8 @@ describe('plant-legacy-erp after the process is killed (SIGKILL) between emit an
     await press('legacy-poll-now');
     const first = await eventually(async () => {
       const items = await received();
-      return items.length >= 23 ? items : undefined;
-    }, 'the first 23 work orders', 20_000);
+      return items.length >= 20 ? items : undefined;
+    }, 'the first 20 work orders (24, less 3 drafts and the unmapped one)', 20_000);
 
     // The ERP changes three orders in its database; the MES refuses them (503), so nothing acknowledges that page.
     const changed = first.slice(0, 3).map((r) => r.workOrder.workOrderNo);
@@ -153,7 +156,7 @@ describe('plant-legacy-erp after the process is killed (SIGKILL) between emit an
       const items = await received();
       return items.length >= 3 ? items : undefined;
     }, 'the three unacknowledged orders after the restart', 20_000);
-    assert.deepEqual(again.map((r) => r.workOrder.workOrderNo).sort(), [...changed].sort(), 'exactly the unacknowledged orders; the acknowledged 20 are not read again');
+    assert.deepEqual(again.map((r) => r.workOrder.workOrderNo).sort(), [...changed].sort(), 'exactly the unacknowledged orders; the acknowledged 17 are not read again');
     for (const r of again) {
       const before = first.find((f) => f.workOrder.workOrderNo === r.workOrder.workOrderNo)!;
       assert.equal(r.workOrder.plannedQty, before.workOrder.plannedQty + 100);

@@ -1,7 +1,7 @@
 // progress-push whose outbox write really fails: its Redis (the test's own, AOF with fsync always) is killed, so
-// the reports and the plan posted meanwhile are refused (the MES keeps them). The book had counted them already;
-// when the MES posts them again after Redis is back they must not be answered as duplicates without an update:
-// the ERP receives each of their keys exactly once.
+// the reports and the plan posted meanwhile are refused as "store unavailable" (the MES keeps them) and taken back
+// out of the book: a later report's update does not carry them, and when the MES posts them again after Redis is
+// back they are counted then, the ERP receiving each of their keys exactly once.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
@@ -77,28 +77,34 @@ describe('progress-push when its outbox write fails', () => {
     const refusedReports = [report(planned, 2), report(planned, 3)];
     const whileDown = await Promise.all([post(refusedReports), post(toWorkOrder(later), 'plan')]);
     for (const answer of whileDown) assert.equal(answer.ok, false, `refused while Redis is down: ${JSON.stringify(answer)}`);
-    assert.match((whileDown[0] as { error: string }).error, /outbox|Redis|store/i);
+    assert.match((whileDown[0] as { error: string }).error, /StoreUnavailableError: The progress could not be stored/);
 
     await redis.start();
-    // The MES posts again what was refused; plan sync sends the work order again.
-    const again = await eventually(async () => {
-      const a = await post(refusedReports);
+    // A new report first: accepted, and its update counts the reports before the outage and itself, not the refused.
+    const newer = report(planned, 4);
+    const first = await eventually(async () => {
+      const a = await post([newer]);
       return a.ok ? a : undefined;
-    }, 'the repeated reports accepted once Redis is back', 30_000);
-    assert.deepEqual(again.accepted, { accepted: 2, duplicates: 0, unplanned: 0, updates: 2 }, 'counted before, but new to the MES: their updates were owed');
+    }, 'a new report accepted once Redis is back', 30_000);
+    assert.deepEqual(first.accepted, { accepted: 1, duplicates: 0, unplanned: 0, updates: 1 });
+    const newerUpdate = await eventually(() => sim.erp.progress.received().find((r) => r.key === `progress:${planned.orderNo}:${newer.eventId}`), 'the new report at the ERP', 30_000);
+    assert.equal((newerUpdate.update as { operations: Array<{ goodQty: number }> }).operations[0].goodQty, 10, 'r1 and r4: the refused r2 and r3 were taken back out of the book');
+    // The MES posts again what was refused; plan sync sends the work order again.
+    const again = await post(refusedReports);
+    assert.deepEqual(again, { ok: true, accepted: { accepted: 2, duplicates: 0, unplanned: 0, updates: 2 } }, 'refused before, so new now');
     assert.equal((await post(toWorkOrder(later), 'plan')).ok, true);
     // A third repeat is a plain duplicate now.
     assert.deepEqual(await post(refusedReports), { ok: true, accepted: { accepted: 0, duplicates: 2, unplanned: 0, updates: 0 } });
 
-    const expected = [`progress:${planned.orderNo}:${planned.orderNo}-r1`, `progress:${planned.orderNo}:${planned.orderNo}-r2`, `progress:${planned.orderNo}:${planned.orderNo}-r3`, `plan:${later.orderNo}:${toWorkOrder(later).source.revision}`];
+    const expected = [1, 2, 3, 4].map((n) => `progress:${planned.orderNo}:${planned.orderNo}-r${n}`).concat(`plan:${later.orderNo}:${toWorkOrder(later).source.revision}`);
     const keys = await eventually(() => {
       const got = sim.erp.progress.received().map((r) => r.key);
       return expected.every((k) => got.includes(k)) ? got : undefined;
     }, 'every update at the ERP', 30_000);
     assert.deepEqual([...keys].sort(), [...expected].sort(), 'each key exactly once, nothing else');
-    // The last update of the planned order carries all three reports: 15 good of its first operation.
+    // The last update of the planned order carries all four reports: 20 good of its first operation.
     const last = sim.erp.progress.received().filter((r) => r.orderNo === planned.orderNo).at(-1)!.update as { operations: Array<{ goodQty: number }> };
-    assert.equal(last.operations[0].goodQty, 15);
+    assert.equal(last.operations[0].goodQty, 20);
     // The plan's update shows the report counted before the outage.
     const plan = sim.erp.progress.received().find((r) => r.key.startsWith('plan:'))!.update as { operations: Array<{ goodQty: number }> };
     assert.equal(plan.operations[0].goodQty, 5);

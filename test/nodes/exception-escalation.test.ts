@@ -106,6 +106,20 @@ describe('exception-escalation', () => {
     assert.match(run.caught[0].error.message, /Exception EX-3 is resolved .*cannot be acknowledged/);
   });
 
+  it('refuses an acknowledgement that arrives from a dashboard connection (msg._client), naming the REST route; the exception stays open', async () => {
+    const run = await load();
+    run.node.receive({ payload: fault('EX-DASH') });
+    await eventually(() => run.lag.length === 1, 'raised');
+    run.node.receive({ topic: 'ack', payload: { id: 'EX-DASH', user: 'nobody', note: 'forged' }, _client: { user: { username: 'nobody' } } });
+    await eventually(() => run.caught.length === 1, 'the refusal');
+    assert.match(run.caught[0].error.message, /A message with topic "ack" sent from a dashboard page was refused: .*POST \/api\/exceptions\/:id\/ack/);
+    run.node.receive({ topic: 'ack', payload: { id: 'EX-DASH', user: 'zhang.wei', note: '已到现场' } });
+    // The flow's own acknowledgement by message (no _client) still works.
+    const acked = await eventually(() => run.notes.find((n) => n.topic === 'ack'), 'the flow\'s own ack');
+    assert.equal((acked.payload as { state?: string }).state, 'acknowledged');
+    assert.equal(run.caught.length, 1);
+  });
+
   it('escalates an exception nobody acknowledged at its deadline to the next level', async () => {
     const policy = DEFAULT_ESCALATION_POLICY.map((row) => (row.level === 'urgent' ? { ...row, ackWithinMin: 0.005 } : row));
     const run = await load({ policy });

@@ -93,6 +93,23 @@ describe('material-overdraw', () => {
     assert.equal(erpApprovals().length, 1);
   });
 
+  it('refuses a decision that arrives from a dashboard connection (msg._client), naming the signed REST route; a decision from the flow still works', async () => {
+    const run = await load();
+    run.node.receive({ payload: requisition(1000) });
+    const over = requisition(700);
+    run.node.receive({ payload: over });
+    await eventually(() => run.requests.length === 1, 'the approval request');
+    const decision = { requisitionId: over.requisitionId, decision: 'approve', reason: 'from a page', signer: 'admin' };
+    run.node.receive({ topic: 'decision', payload: decision, _client: { user: { username: 'admin' }, socketId: 'abc' } });
+    await eventually(() => run.caught.length === 1, 'the refusal');
+    assert.match(run.caught[0].error.message, /A decision sent from a dashboard page was refused: .*signed REST route POST \/api\/approvals\/:id/);
+    assert.equal(run.issues.length, 1, 'nothing released');
+    // The ERP's decision by message (no _client) is the path a plant wires, and it still decides.
+    run.node.receive({ topic: 'decision', payload: { ...decision, signer: 'li.na', reason: 'ERP approval' } });
+    await eventually(() => run.issues.length === 2, 'the release');
+    assert.equal(run.issues[1].payload.approvedBy, 'li.na');
+  });
+
   it('escalates an overdraw the ERP did not decide in time as an exception, and keeps it pending', async () => {
     const run = await load({ decisionTimeoutMin: 0.005 });
     run.node.receive({ payload: requisition(1000) });

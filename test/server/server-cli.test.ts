@@ -58,7 +58,7 @@ describe('bridge CLI (node dist/server/main.js)', () => {
   });
 
   it('outside demo mode without an admin user exits 1 with one line naming ADMIN_USERS', async () => {
-    const r = run([], { BRIDGE_USER_DIR: tmp.path, CREDENTIAL_SECRET: 'x' });
+    const r = run([], { BRIDGE_USER_DIR: tmp.path, CREDENTIAL_SECRET: 'cli-test-credential-secret-0123456789' });
     assert.equal((await r.exited).code, 1);
     const lines = r.stderr().trimEnd().split('\n');
     assert.equal(lines.length, 1, `stderr was: ${r.stderr()}`);
@@ -69,8 +69,9 @@ describe('bridge CLI (node dist/server/main.js)', () => {
     const dir = join(tmp.path, 'sigterm');
     const r = run([], {
       BRIDGE_USER_DIR: dir,
-      CREDENTIAL_SECRET: 'x',
+      CREDENTIAL_SECRET: 'cli-test-credential-secret-0123456789',
       ADMIN_USERS: `planner:${bcryptHash('pw')}:admin`,
+      AUDIT_KEY: 'test-audit-key-of-at-least-32-bytes!!',
       PORT: '0',
     });
     running.push(r);

@@ -9,13 +9,13 @@ import { loadSettings } from '../../settings';
 import { startBridgeServer, type BridgeServer } from '../../server/app';
 import { bcryptHash, tempDir, waitFor } from '../support/server-kit';
 
-function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
+function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, servername: 'localhost' }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -35,7 +35,8 @@ describe('bridge server over HTTPS', () => {
     writeFileSync(join(tmp.path, 'flows.json'), '[]');
     const settings = loadSettings(
       {
-        CREDENTIAL_SECRET: 'tls-secret',
+        CREDENTIAL_SECRET: 'tls-test-credential-secret-0123456789',
+        AUDIT_KEY: 'test-audit-key-of-at-least-32-bytes!!',
         ADMIN_USERS: `planner:${bcryptHash('planner-pw')}:admin`,
         BRIDGE_USER_DIR: tmp.path,
         HOST: 'localhost',
@@ -65,6 +66,13 @@ describe('bridge server over HTTPS', () => {
 
   it('still requires a login for the admin API over TLS', async () => {
     assert.equal((await httpsGet(`${bridge.url}/settings`, cert)).status, 401);
+  });
+
+  it('tells browsers to keep to HTTPS (Strict-Transport-Security) on every answer, the editor page included', async () => {
+    for (const path of ['/', '/healthz', '/settings']) {
+      const res = await httpsGet(`${bridge.url}${path}`, cert);
+      assert.match(String(res.headers['strict-transport-security']), /^max-age=31536000/, `${path} answered without HSTS`);
+    }
   });
 
   it('refuses a plain-HTTP request on the TLS port', async () => {

@@ -37,7 +37,8 @@ describe('bridge server (in-process)', () => {
     writeFileSync(join(tmp.path, 'flows.json'), '[]');
     const settings = loadSettings(
       {
-        CREDENTIAL_SECRET: 'test-secret',
+        CREDENTIAL_SECRET: 'server-test-credential-secret-0123456789',
+        AUDIT_KEY: 'test-audit-key-of-at-least-32-bytes!!',
         ADMIN_USERS: `planner:${bcryptHash('planner-pw')}:admin,supervisor:${bcryptHash('supervisor-pw')}:viewer`,
         HTTP_NODE_USERS: `scada:${bcryptHash('scada-pw')}`,
         BRIDGE_USER_DIR: tmp.path,
@@ -144,7 +145,7 @@ describe('bridge server (in-process)', () => {
 
     it('counts messages per node type in /metrics once the inject node has sent', async () => {
       const text = await waitFor('inject counted in /metrics', async () => {
-        const body = await (await fetch(`${url}/metrics`)).text();
+        const body = await (await fetch(`${url}/metrics`, { headers: auth(adminToken) })).text();
         return /^erp_mes_messages_total\{node_type="inject"\} [1-9]/m.test(body) ? body : undefined;
       });
       assert.match(text, /^erp_mes_up 1$/m);
@@ -171,7 +172,7 @@ describe('bridge server (in-process)', () => {
     it('counts errors logged by a node in erp_mes_errors_total with its node type', async () => {
       const res = await fetch(`${url}/line/ping?fail=1`, { headers: { authorization: basic('scada', 'scada-pw') } });
       assert.equal(res.status, 200);
-      const body = await (await fetch(`${url}/metrics`)).text();
+      const body = await (await fetch(`${url}/metrics`, { headers: auth(adminToken) })).text();
       assert.match(body, /^erp_mes_errors_total\{node_type="function"\} [1-9]/m);
       assert.match(body, /^erp_mes_messages_total\{node_type="http in"\} [1-9]/m);
     });

@@ -110,7 +110,30 @@ describe('flows/demo-plant.json workflows tab', () => {
     for (const path of ['/approvals', '/exceptions']) assert.deepEqual(pages.find(([p]) => p === path), [path, 'demo-dashboard', 'demo-theme']);
     assert.equal(byId.get('approvals-page')!.format, readFileSync(join(root, 'scripts', 'dashboard', 'approvals.vue'), 'utf8'));
     assert.equal(byId.get('exceptions-page')!.format, readFileSync(join(root, 'scripts', 'dashboard', 'exceptions.vue'), 'utf8'));
-    assert.deepEqual(byId.get('approvals-page')!.wires, [['overdraw']]);
-    assert.deepEqual(byId.get('exceptions-page')!.wires, [['escalation']]);
+    assert.deepEqual(byId.get('approvals-page')!.wires, [['approvals-page-reads']]);
+    assert.deepEqual(byId.get('exceptions-page')!.wires, [['exceptions-page-reads']]);
+  });
+
+  it('passes on only the read request of every dashboard template: one switch on the topic after each', () => {
+    const reads: Record<string, [string, string]> = {
+      'approvals-page': ['pending', 'overdraw'],
+      'exceptions-page': ['exceptions', 'escalation'],
+      'progress-board': ['board', 'progress'],
+      'equipment-board': ['board', 'oee'],
+      'trace-view': ['trace', 'trace-record'],
+    };
+    const templates = flow.filter((n) => n.type === 'ui-template');
+    assert.deepEqual(templates.map((t) => t.id as string).sort(), Object.keys(reads).sort());
+    for (const template of templates) {
+      const [topic, target] = reads[template.id as string];
+      const wires = template.wires as string[][];
+      assert.equal(wires.length, 1);
+      assert.equal(wires[0].length, 1, `${template.id} is wired to one node`);
+      const gate = byId.get(wires[0][0])!;
+      assert.equal(gate.type, 'switch');
+      assert.equal(gate.property, 'topic');
+      assert.deepEqual(gate.rules, [{ t: 'eq', v: topic, vt: 'str' }]);
+      assert.deepEqual(gate.wires, [[target]]);
+    }
   });
 });

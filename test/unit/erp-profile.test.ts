@@ -182,7 +182,7 @@ describe('profile engine: server-driven next links, total counts and signed requ
     const store = new SqliteStore(':memory:');
     try {
       const session = new ProfileSession(client, preset('sap-s4hana-odata-v2'), { username: 'u', password: 'p' });
-      const fetcher = new OrderFetcher({ store, stateKey: 'sap', readPage: profileOrdersReader(session), pageSize: 100, firstRunFrom: { kind: 'beginning' }, source: 'SAP' });
+      const fetcher = new OrderFetcher({ store, stateKey: 'sap', readPage: profileOrdersReader(session), pageSize: 100, firstRunFrom: { kind: 'beginning' }, source: 'SAP', release: 'all' });
       const got: string[] = [];
       await fetcher.run({ onOrder: (o) => got.push(o.orderNo), onInvalid: (_i, m) => assert.fail(m) });
       assert.equal(new Set(got).size, 250);

@@ -169,4 +169,60 @@ describe('OrderFetcher: incremental pull of production orders', () => {
     const bad = new OrderFetcher({ store, stateKey: 'bad', readPage: erp.read, pageSize: 5, firstRunFrom: { kind: 'value', value: 'yesterday' }, source: 'x' });
     await assert.rejects(bad.run({ onOrder: () => {}, onInvalid: () => {} }), /first-run start 'yesterday' is not a date and time/);
   });
+
+  describe('parked orders', () => {
+    it('parks a refused order before the watermark passes it, and a retry delivers it once when it reads fine', async () => {
+      erp.upsert(order('MO-1', '2026-11-20T08:00:00+08:00'));
+      erp.upsert({ ...order('MO-2', '2026-11-20T08:00:01+08:00'), quantity: 'many' });
+      erp.upsert(order('MO-3', '2026-11-20T08:00:02+08:00'));
+      erp.upsert(order('MO-4', '2026-11-20T08:00:03+08:00'));
+      const f = fetcher(2);
+      const first = await collect(f);
+      assert.deepEqual(first.delivered.map((o) => o.orderNo), ['MO-1', 'MO-3', 'MO-4']);
+      assert.equal(await f.watermark(), '2026-11-20T08:00:03+08:00');
+      const parked = await f.parked.all();
+      assert.deepEqual(parked.map((p) => [p.key, p.revision, p.stage, p.readFrom]), [['MO-2', 1, 'validation', null]]);
+      assert.match(parked[0].reason, /order MO-2 \(revision 1\) is not a valid production order: payload\.quantity must be a number/);
+
+      erp.upsert(order('MO-2', '2026-11-20T08:00:01+08:00'));
+      assert.equal((await collect(f)).delivered.length, 0, 'an ordinary pull does not go back');
+      const retry = await f.run({ onOrder: (o) => first.delivered.push(o), onInvalid: () => assert.fail('nothing is refused') }, { retry: true });
+      assert.deepEqual(first.delivered.map((o) => o.orderNo), ['MO-1', 'MO-3', 'MO-4', 'MO-2']);
+      assert.equal(retry.parked, 0);
+      assert.equal(retry.unparked, 1);
+      assert.equal(await f.watermark(), '2026-11-20T08:00:03+08:00');
+    });
+
+    it('a retry cut short by the ERP leaves the watermark and the parked list as they were', async () => {
+      for (let i = 1; i <= 6; i++) erp.upsert(order(`MO-${i}`, `2026-11-20T08:00:0${i}+08:00`));
+      erp.upsert({ ...order('MO-2', '2026-11-20T08:00:02+08:00'), plant: 1010 });
+      const f = fetcher(2);
+      await collect(f);
+      assert.equal(await f.watermark(), '2026-11-20T08:00:06+08:00');
+      erp.beforeServe = (request) => {
+        if (request.updatedSince !== undefined && Date.parse(request.updatedSince) >= Date.parse('2026-11-20T08:00:03+08:00')) throw new Error('ERP endpoint answered HTTP 503');
+      };
+      await assert.rejects(f.run({ onOrder: () => undefined, onInvalid: () => undefined }, { retry: true }), /HTTP 503/);
+      assert.equal(await f.watermark(), '2026-11-20T08:00:06+08:00');
+      assert.deepEqual((await f.parked.all()).map((p) => p.key), ['MO-2']);
+    });
+
+    it('an order refused further on is parked, sent again on a retry despite the delivered map, and the ledger follows', async () => {
+      const { MesLedger } = await import('../../nodes/lib/plan-sync/mes-ledger');
+      const ledger = new MesLedger(store, 'mes');
+      erp.upsert(order('MO-1', '2026-11-20T08:00:00+08:00'));
+      erp.upsert(order('MO-2', '2026-11-20T08:00:01+08:00'));
+      const f = new OrderFetcher({ store, stateKey: 'node-1', readPage: erp.read, pageSize: 5, firstRunFrom: { kind: 'beginning' }, source: 'x', ledger });
+      await collect(f);
+      assert.equal((await ledger.all()).length, 2);
+      await f.parkRefused({ orderNo: 'MO-2', revision: 1, updatedAt: '2026-11-20T08:00:01+08:00' }, 'code-map: equipment WC-OLD09 has no MES code.');
+      assert.equal(await ledger.get('MO-2'), undefined, 'the MES does not hold the refused order');
+      // Cancelled in the ERP meanwhile: the MES never had it, so no cancel goes.
+      erp.upsert({ ...order('MO-2', '2026-11-20T09:00:00+08:00', 2), status: 'cancelled' });
+      const withheld: string[] = [];
+      const again = await f.run({ onOrder: () => assert.fail('nothing goes'), onInvalid: () => undefined, onWithheld: (o, why) => withheld.push(`${o.orderNo} ${why}`) });
+      assert.deepEqual(withheld, ['MO-2 not-held']);
+      assert.equal(again.parked, 0, 'held back on purpose: off the parked list');
+    });
+  });
 });

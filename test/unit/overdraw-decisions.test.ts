@@ -9,7 +9,7 @@ import { RequisitionBook, type ApprovalDecision } from '../../nodes/lib/overdraw
 import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';
 import { validate } from '../../nodes/lib/validation';
 import { tempDir } from '../support/temp';
-import { CHILD } from './workflow-child';
+import { CHILD, CHILD_AUDIT_KEYS } from './workflow-child';
 import { killedChild, storedEntries } from './workflow-restart';
 import { at, iso, ORDER, requisition, workOrder } from './overdraw-fixture';
 
@@ -209,7 +209,8 @@ describe('RequisitionBook: state', () => {
     assert.deepEqual(book.requisition(requisition(1600, { requisitionId: CHILD.issuedId }), DECIDED_AT).kind, 'duplicate');
     const fired = book.expire(at('2026-11-25T13:00'));
     assert.deepEqual(fired.map((f) => [f.kind, f.requisitionId]), [['escalated', CHILD.overdrawId]]);
-    assert.deepEqual(await new AuditLog(store).verify(), { ok: true, entries: 1, headHash: (await new AuditLog(store).list())[0].hash });
+    const verdict = await new AuditLog(store, 'audit', CHILD_AUDIT_KEYS).verify();
+    assert.deepEqual([verdict.ok, verdict.verified, verdict.head?.hash], [true, 1, (await new AuditLog(store).list())[0].hash]);
     await store.close();
   });
 });

@@ -67,6 +67,21 @@ describe('ProgressBook: the window of remembered event ids', () => {
     assert.equal(ids.counted, 200_000);
   });
 
+  it('takes back ids counted after a checkpoint, and those they had pushed out of the window come back', () => {
+    const ids = new EventIds([], 10);
+    for (let i = 0; i < 30; i++) ids.add(id(i));
+    const mark = ids.counted;
+    for (let i = 30; i < 35; i++) ids.add(id(i));
+    assert.equal(ids.has(id(20)), false, 'pushed out by the five new ones');
+    ids.truncate(mark);
+    assert.equal(ids.counted, 30);
+    assert.deepEqual(ids.since(0), Array.from({ length: 10 }, (_, i) => id(20 + i)));
+    assert.equal(ids.has(id(30)), false);
+    ids.add(id(30));
+    assert.equal(ids.has(id(30)), true);
+    assert.equal(ids.size, 10);
+  });
+
   it('keeps the window through its state: restored, the order remembers its latest ids and no more', () => {
     const book = bookWithWindow(50);
     count(book, 0, 500);

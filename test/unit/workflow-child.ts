@@ -1,7 +1,7 @@
 // A process that puts pending workflow state into a bridge-store SQLite file, says "durable" once every write
 // has returned, and then waits to be killed: the restart tests kill it with SIGKILL and read the file again.
 // `node workflow-child.js <file> overdraw|exceptions`
-import { AuditLog } from '../../nodes/lib/audit';
+import { AuditLog, auditKeyring } from '../../nodes/lib/audit';
 import { ExceptionBook } from '../../nodes/lib/escalation';
 import { RequisitionBook } from '../../nodes/lib/overdraw';
 import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';
@@ -16,6 +16,9 @@ export const CHILD = {
   decisionTimeoutMin: 60,
 } as const;
 
+/** The audit key the child writes under (a bridge process's configured key). */
+export const CHILD_AUDIT_KEYS = auditKeyring(['workflow-child audit key, 32 bytes or more'], 'the child key');
+
 async function main(file: string, scenario: string): Promise<void> {
   const store = new SqliteStore(file);
   if (scenario === 'overdraw') {
@@ -24,7 +27,7 @@ async function main(file: string, scenario: string): Promise<void> {
     const issued = book.requisition(requisition(1600, { requisitionId: CHILD.issuedId }), CHILD.startedAt);
     book.requisition(requisition(100, { requisitionId: CHILD.overdrawId }), CHILD.startedAt);
     await store.putMany('overdraw', book.takeChanges());
-    for (const record of issued.audit) await new AuditLog(store).append(record, CHILD.startedAt);
+    for (const record of issued.audit) await new AuditLog(store, 'audit', CHILD_AUDIT_KEYS).append(record, CHILD.startedAt);
   } else if (scenario === 'exceptions') {
     const book = new ExceptionBook();
     book.raise(

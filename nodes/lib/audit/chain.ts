@@ -1,6 +1,9 @@
-// The hash chain: each entry's hash covers the previous entry's hash and the entry's own canonical JSON,
-// so changing or removing any entry breaks every link after it.
-import { createHash } from 'node:crypto';
+// The chain: each entry's hash covers the previous entry's hash and the entry's own canonical JSON, so changing
+// or removing any entry breaks every link after it. Keyed entries (with keyId) are HMAC-SHA256 under a key kept
+// outside the store, so recomputing the chain after an edit needs the key; entries of the earlier, un-keyed
+// chain (no keyId) are plain SHA-256, which anyone holding the store can recompute.
+import { createHash, createHmac } from 'node:crypto';
+import type { AuditKey } from './keys';
 import type { AuditEntry } from './types';
 
 /** prevHash of the first entry. */
@@ -19,8 +22,14 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** sha256 hex of prevHash + canonical JSON of the entry without its hash. */
+/** The un-keyed (legacy) hash: sha256 hex of prevHash + canonical JSON of the entry without its hash. */
 export function entryHash(entry: Omit<AuditEntry, 'hash'> | AuditEntry): string {
   const { hash: _hash, ...content } = entry as AuditEntry;
   return createHash('sha256').update(content.prevHash).update(canonicalJson(content)).digest('hex');
+}
+
+/** The keyed hash: HMAC-SHA256 hex under `key` of prevHash + canonical JSON of the entry (keyId included) without its hash. */
+export function entryMac(entry: Omit<AuditEntry, 'hash'> | AuditEntry, key: AuditKey): string {
+  const { hash: _hash, ...content } = entry as AuditEntry;
+  return createHmac('sha256', key.secret).update(content.prevHash).update(canonicalJson(content)).digest('hex');
 }

@@ -1,11 +1,15 @@
 // The append-only audit trail in bridge-store. Entries live under zero-padded sequence keys next to a
-// head (last seq and hash) written in the same atomic step, so a deleted last entry is detected too.
+// head (last seq and hash) written in the same atomic step, so a deleted last entry is detected too. With a key
+// ring, entries are HMAC-chained under its current key (verify.ts checks them); without one the log writes the
+// earlier, un-keyed SHA-256 chain, which verification reports as legacy.
 // Appends are chained in memory and written in batches, one batch after the other: concurrent callers still
 // get one unbroken chain, and a batch written is all in the chain or none of it.
 import type { KeyValueStore } from '../stores/store';
 import { validate } from '../validation';
-import { entryHash, GENESIS_HASH } from './chain';
-import type { AuditEntry, AuditRecord, AuditVerdict } from './types';
+import { entryHash, entryMac, GENESIS_HASH } from './chain';
+import type { AuditKeyring } from './keys';
+import type { AuditEntry, AuditRecord, AuditVerdict, EntryVerification, ExportedHead } from './types';
+import { verifyChain, type ChainReport } from './verify';
 
 /** The part of a KeyValueStore the audit log needs. */
 export type AuditStore = Pick<KeyValueStore, 'get' | 'getMany' | 'putMany' | 'keys'> & Partial<Pick<KeyValueStore, 'beforeCommit'>>;
@@ -14,6 +18,9 @@ interface Head {
   seq: number;
   hash: string;
 }
+
+/** An entry as served: with what verification says of it. */
+export type CheckedAuditEntry = AuditEntry & { verification: EntryVerification; problem?: string };
 
 const HEAD_KEY = 'head';
 const entryKey = (seq: number): string => `e${String(seq).padStart(12, '0')}`;
@@ -43,7 +50,17 @@ export class AuditLog {
   constructor(
     private readonly store: AuditStore,
     readonly namespace = 'audit',
+    private keyring?: AuditKeyring,
   ) {}
+
+  /** Appends from now on go under this ring's current key; its older keys still verify. */
+  useKeyring(keyring: AuditKeyring): void {
+    this.keyring = keyring;
+  }
+
+  get keyed(): boolean {
+    return this.keyring !== undefined;
+  }
 
   /**
    * Appends one entry at server time `now` and resolves with it once it is durable. A malformed record
@@ -95,28 +112,32 @@ export class AuditLog {
       .sort((a, b) => a.seq - b.seq);
   }
 
-  /** Walks the whole chain: ok, or the first sequence number where it is broken and what is wrong there. */
-  async verify(): Promise<AuditVerdict> {
+  /**
+   * Walks the whole chain: ok, or the first sequence number where it is broken and what is wrong there. With
+   * `exported`, the head exported earlier must still be in the chain (else it was cut short or rewritten).
+   */
+  async verify(exported?: ExportedHead): Promise<AuditVerdict> {
+    return (await this.check(exported)).verdict;
+  }
+
+  /** The entries (optionally of one order or subject) each with its verification state, and the verdict of the whole chain. */
+  async inspect(filter: { orderNo?: string; subjectId?: string } = {}, exported?: ExportedHead): Promise<{ verdict: AuditVerdict; items: CheckedAuditEntry[] }> {
+    const { verdict, checks, entries } = await this.check(exported);
+    const items = [...entries.values()]
+      .filter((e) => (filter.orderNo === undefined || e.orderNo === filter.orderNo) && (filter.subjectId === undefined || e.subjectId === filter.subjectId))
+      .sort((a, b) => a.seq - b.seq)
+      .map((e): CheckedAuditEntry => {
+        const c = checks.get(e.seq) ?? { state: 'broken' as const, problem: `Audit entry key ${e.seq} holds an entry that is not in the chain.` };
+        return { ...e, verification: c.state, ...(c.problem !== undefined && { problem: c.problem }) };
+      });
+    return { verdict, items };
+  }
+
+  private async check(exported?: ExportedHead): Promise<ChainReport & { entries: Map<number, AuditEntry> }> {
     await this.idle();
     const head = await this.store.get<Head>(this.namespace, HEAD_KEY);
     const entries = await this.entries();
-    const last = Math.max(0, ...entries.keys());
-    if (!head) {
-      if (entries.size === 0) return { ok: true, entries: 0, headHash: GENESIS_HASH };
-      return { ok: false, seq: 1, message: `The audit log has ${entries.size} entries but no head record: the head was deleted.` };
-    }
-    let prevHash = GENESIS_HASH;
-    for (let seq = 1; seq <= Math.max(head.seq, last); seq++) {
-      const entry = entries.get(seq);
-      if (seq > head.seq) return { ok: false, seq, message: `Audit entry ${seq} lies beyond the head (entry ${head.seq}): it was added outside the log.` };
-      if (!entry) return { ok: false, seq, message: `Audit entry ${seq} of ${head.seq} is missing: it was deleted.` };
-      if (entry.seq !== seq) return { ok: false, seq, message: `Audit entry ${seq} says it is entry ${String(entry.seq)}: it was moved or edited.` };
-      if (entry.prevHash !== prevHash) return { ok: false, seq, message: `Audit entry ${seq} does not follow entry ${seq - 1}: its previous hash does not match, so an earlier entry was edited or replaced.` };
-      if (entryHash(entry) !== entry.hash) return { ok: false, seq, message: `Audit entry ${seq} was altered: its hash does not match its content.` };
-      prevHash = entry.hash;
-    }
-    if (head.hash !== prevHash) return { ok: false, seq: head.seq, message: `The audit head does not match entry ${head.seq}: the last entry was replaced.` };
-    return { ok: true, entries: head.seq, headHash: head.hash };
+    return { ...verifyChain({ head, entries, ...(this.keyring && { keyring: this.keyring }), ...(exported && { exported }) }), entries };
   }
 
   private async writeBatch(batch: PendingAppend[]): Promise<void> {
@@ -125,8 +146,9 @@ export class AuditLog {
       let head = this.head ?? (await this.loadHead());
       const written: Array<[PendingAppend, AuditEntry]> = [];
       for (const append of batch) {
-        const content: Omit<AuditEntry, 'hash'> = { ...structuredClone(append.record), seq: head.seq + 1, at: append.at, prevHash: head.hash };
-        const entry: AuditEntry = { ...content, hash: entryHash(content) };
+        const key = this.keyring?.current;
+        const content: Omit<AuditEntry, 'hash'> = { ...structuredClone(append.record), seq: head.seq + 1, at: append.at, ...(key && { keyId: key.id }), prevHash: head.hash };
+        const entry: AuditEntry = { ...content, hash: key ? entryMac(content, key) : entryHash(content) };
         const checked = validate('audit-entry', entry, 'audit entry');
         if (!checked.ok) {
           append.reject(new Error(`The audit record was refused: ${checked.message}.`));
@@ -164,11 +186,15 @@ export class AuditLog {
 
 const logs = new WeakMap<object, Map<string, AuditLog>>();
 
-/** The one AuditLog of a store and namespace in this process, so that every node appends to one chain. */
-export function auditLogFor(store: AuditStore, namespace = 'audit'): AuditLog {
+/**
+ * The one AuditLog of a store and namespace in this process, so that every node appends to one chain. A key
+ * ring given applies to it from now on (the bridge-store node gives its configured one).
+ */
+export function auditLogFor(store: AuditStore, namespace = 'audit', keyring?: AuditKeyring): AuditLog {
   let byNamespace = logs.get(store);
   if (!byNamespace) logs.set(store, (byNamespace = new Map()));
   let log = byNamespace.get(namespace);
-  if (!log) byNamespace.set(namespace, (log = new AuditLog(store, namespace)));
+  if (!log) byNamespace.set(namespace, (log = new AuditLog(store, namespace, keyring)));
+  else if (keyring) log.useKeyring(keyring);
   return log;
 }

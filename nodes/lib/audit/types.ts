@@ -43,10 +43,44 @@ export interface AuditEntry extends AuditRecord {
   seq: number;
   /** Server time of the append, ISO 8601 UTC. */
   at: string;
+  /** The audit key the hash is an HMAC under; absent on entries of the earlier, un-keyed SHA-256 chain. */
+  keyId?: string;
   prevHash: string;
   hash: string;
 }
 
+/** What verification says of one entry: its HMAC and link hold, it is of the un-keyed chain, or it is not genuine. */
+export type EntryVerification = 'verified' | 'legacy' | 'broken';
+
+/** The chain head as it was last exported (logged, sent to the ERP, kept outside the store). */
+export interface ExportedHead {
+  seq: number;
+  hash: string;
+  keyId?: string;
+  /** The first keyed entry at that time: from there on, an un-keyed entry is a rewrite. */
+  keyedFrom?: number;
+  exportedAt: string;
+}
+
+export interface AuditProblem {
+  seq: number;
+  message: string;
+}
+
+/** Counts of a whole-chain check, with the first problem found (in sequence order) when there is one. */
+export interface ChainFigures {
+  entries: number;
+  verified: number;
+  legacy: number;
+  broken: number;
+  /** The last entry of the chain. */
+  head?: { seq: number; hash: string; keyId?: string };
+  /** First keyed entry, if any. */
+  keyedFrom?: number;
+  /** Said when un-keyed entries are in the chain: what they are and what that means. */
+  legacyNote?: string;
+}
+
 export type AuditVerdict =
-  | { ok: true; entries: number; headHash: string }
-  | { ok: false; seq: number; message: string };
+  | ({ ok: true } & ChainFigures)
+  | ({ ok: false; seq: number; message: string; problems: AuditProblem[] } & ChainFigures);

@@ -4,6 +4,7 @@
 // transport failures retried (Retry-After honoured); any other 4xx refused for good, with the ERP's words.
 import { ErpRequestError, type ErpHttpClient, type RawAnswer } from '../erp/http-client';
 import type { Deliver, DeliveryOutcome } from './outbox';
+import { wireIdempotencyKey } from './idempotency-key';
 import { payloadJson, storedPayloadJson } from './stored-payload';
 import type { OutboxItem } from './types';
 
@@ -60,7 +61,7 @@ const JSON_BODY = { 'content-type': 'application/json; charset=utf-8' };
 
 /** {"items": [{"idempotencyKey", "update"}, …]} put together from the items' stored JSON text. */
 function batchBody(batch: readonly OutboxItem[]): string {
-  const parts = batch.map((item) => `{"idempotencyKey":${JSON.stringify(item.idempotencyKey)},"update":${payloadJson(item)}}`);
+  const parts = batch.map((item) => `{"idempotencyKey":${JSON.stringify(wireIdempotencyKey(item.idempotencyKey))},"update":${payloadJson(item)}}`);
   return `{"items":[${parts.join(',')}]}`;
 }
 
@@ -69,10 +70,11 @@ export function httpDelivery(client: ErpHttpClient, options: HttpDeliveryOptions
     const url = client.url(options.path);
     try {
       const stored = storedPayloadJson(item);
+      const key = wireIdempotencyKey(item.idempotencyKey);
       const answer =
         stored === undefined
-          ? await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey }, body: item.payload })
-          : await client.request({ method: 'POST', url, headers: { 'idempotency-key': item.idempotencyKey, ...JSON_BODY }, body: stored });
+          ? await client.request({ method: 'POST', url, headers: { 'idempotency-key': key }, body: item.payload })
+          : await client.request({ method: 'POST', url, headers: { 'idempotency-key': key, ...JSON_BODY }, body: stored });
       return outcomeOf(client, url, answer);
     } catch (err) {
       return transportFailure(err);
@@ -102,7 +104,7 @@ export function httpDelivery(client: ErpHttpClient, options: HttpDeliveryOptions
     }
     const byKey = new Map(results.map((r) => [String(r.idempotencyKey), r]));
     return batch.map((item): DeliveryOutcome => {
-      const result = byKey.get(item.idempotencyKey);
+      const result = byKey.get(wireIdempotencyKey(item.idempotencyKey));
       if (!result) return { outcome: 'retry', error: `${client.where(url)} did not answer for item ${item.idempotencyKey} of the batch.` };
       if (result.status === 'accepted' || result.status === 'duplicate') return { outcome: 'delivered' };
       return { outcome: 'reject', reason: `${client.where(url)} refused ${item.idempotencyKey}: ${String(result.error ?? result.status)}` };

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { backoffDelay, type BackoffPolicy } from '../backoff';
 import { type Deliver, type DeliveryOutcome, packBatches, type Settlement, settle } from './delivery';
 import type { DeadLetter, OutboxItem, OutboxStats, OutboxStore } from './types';
+import { StoreUnavailableError } from '../stores/store-unavailable';
 
 export type { Deliver, DeliveryOutcome } from './delivery';
 
@@ -136,7 +137,8 @@ export class Outbox extends EventEmitter<OutboxEvents> {
         this.poke();
       } catch (err) {
         this.storeFailed(err as Error);
-        const error = new Error(`outbox '${this.name}' could not store ${batch.length} item(s): ${(err as Error).message.replace(/\.$/, '')}.`);
+        // A failed append is the store's state, never the items': the sender answers "try again" (503), not "refused".
+        const error = new StoreUnavailableError(`outbox '${this.name}' could not store ${batch.length} item(s): ${(err as Error).message.replace(/\.$/, '')}.`, { cause: err });
         for (const p of batch) p.reject(error);
       }
     }

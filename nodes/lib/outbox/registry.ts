@@ -3,7 +3,7 @@
 import type { Outbox } from './outbox';
 
 export interface OutboxLabels {
-  /** The ERP endpoint's title, e.g. "Demo ERP (http://…)". */
+  /** The ERP endpoint's name (or node id): never its address, which /metrics would show to every scraper. */
   endpoint: string;
 }
 

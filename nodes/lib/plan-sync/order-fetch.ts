@@ -6,11 +6,17 @@
 // exactly that time. An order the ERP changes while we page moves to the end and is read there; a plain
 // offset would shift the rest of the list under us and skip one. Inclusive bounds re-serve the orders at
 // the watermark; the delivered map (order no → revision) drops them, so nothing is repeated either.
+//
+// Nothing refused is skipped: an order that fails mapping or validation is parked (parked-orders.ts) before
+// the watermark passes it, and a retry reads again from the earliest parked order. Only released orders go
+// on by default, and a cancel or close only for an order the MES holds (mes-ledger.ts).
 import { createHash } from 'node:crypto';
 import type { KeyValueStore } from '../stores/store';
 import { validate } from '../validation';
 import type { OrdersPageReader } from '../erp/orders-page';
 import type { ProductionOrder } from './work-order';
+import { erpKeyOf, type ParkedOrder, ParkedOrders, type ParkedStage } from './parked-orders';
+import { gate, isEnding, type MesLedger, type ReleaseGate, type Withheld } from './mes-ledger';
 
 export type FirstRunFrom = { kind: 'beginning' } | { kind: 'now' } | { kind: 'value'; value: string };
 
@@ -26,6 +32,12 @@ export interface OrderFetcherOptions {
   /** Re-read this many seconds below the watermark (ERP filters with one-second precision); duplicates are dropped. */
   overlapSeconds?: number;
   now?: () => Date;
+  /** The MES order ledger this puller records its sends in and asks before a cancel or close. */
+  ledger?: MesLedger;
+  /** Drafts held back (default) or sent too. */
+  release?: ReleaseGate;
+  /** Fingerprint of the configuration orders are refused under (see ParkedOrder.configHash). */
+  configHash?: () => string;
 }
 
 export interface FetchRunHandlers {
@@ -33,6 +45,13 @@ export interface FetchRunHandlers {
   onOrder(order: ProductionOrder): void;
   /** An item that fails the production-order schema; message names the order and the field. */
   onInvalid(item: unknown, message: string): void;
+  /** A valid order held back: a draft, or a cancel/close of an order the MES does not hold. */
+  onWithheld?(order: ProductionOrder, why: Withheld): void;
+}
+
+export interface RunOptions {
+  /** Read again from the earliest parked order, and hand on every parked order that now reads fine. */
+  retry?: boolean;
 }
 
 export interface FetchRunResult {
@@ -41,6 +60,14 @@ export interface FetchRunResult {
   delivered: number;
   duplicates: number;
   invalid: number;
+  /** Drafts held back. */
+  drafts: number;
+  /** Cancels and closes of orders the MES never got. */
+  notHeld: number;
+  /** Parked orders that were handed on (or held back on purpose) and left the parked list. */
+  unparked: number;
+  /** How many orders the parked list holds after the run. */
+  parked: number;
   watermark?: string;
 }
 
@@ -52,6 +79,8 @@ interface Watermark {
 interface Delivered {
   r: number;
   h?: string;
+  /** 0 = seen but not sent (a cancel or close of an order the MES never had). */
+  s?: 0;
 }
 
 function asDelivered(value: Delivered | number | undefined): Delivered | undefined {
@@ -68,8 +97,11 @@ const WATERMARKS = 'order-fetch/watermark';
 const delivered = (stateKey: string) => `order-fetch/delivered/${stateKey}`;
 
 export class OrderFetcher {
+  readonly parked: ParkedOrders;
+
   constructor(private readonly options: OrderFetcherOptions) {
     if (!Number.isInteger(options.pageSize) || options.pageSize < 1) throw new Error(`page size must be a positive whole number, not ${options.pageSize}`);
+    this.parked = new ParkedOrders(options.store, options.stateKey);
   }
 
   async watermark(): Promise<string | undefined> {
@@ -83,20 +115,84 @@ export class OrderFetcher {
     for (const key of await store.keys(delivered(stateKey))) await store.delete(delivered(stateKey), key);
   }
 
-  async run(handlers: FetchRunHandlers): Promise<FetchRunResult> {
-    const { store, stateKey, readPage, pageSize } = this.options;
-    const result: FetchRunResult = { pages: 0, received: 0, delivered: 0, duplicates: 0, invalid: 0 };
-    let since = await this.startingPoint();
+  /**
+   * Start again from `time`: the next run reads every order changed since then and hands each on again
+   * (the delivered map is cleared; the parked list and the MES ledger stay).
+   */
+  async resetTo(time: string): Promise<void> {
+    if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) {
+      throw new Error(`a reset needs a date and time (ISO 8601, e.g. 2026-01-01T00:00:00+08:00) as payload, not ${JSON.stringify(time)}.`);
+    }
+    const { store, stateKey } = this.options;
+    for (const key of await store.keys(delivered(stateKey))) await store.delete(delivered(stateKey), key);
+    await store.put(WATERMARKS, stateKey, { updatedSince: new Date(Date.parse(time)).toISOString() } satisfies Watermark);
+  }
+
+  /**
+   * A node after the puller refused an order it handed on (code-map: an unmapped code): parked with the
+   * reason, and the MES ledger goes back to what the MES held before. A retry sends it again.
+   */
+  async parkRefused(order: { orderNo: string; revision?: number; updatedAt?: string }, reason: string): Promise<ParkedOrder> {
+    const entry: ParkedOrder = {
+      key: order.orderNo, orderNo: order.orderNo, ...(typeof order.revision === 'number' && { revision: order.revision }), reason, stage: 'downstream',
+      parkedAt: this.now().toISOString(), readFrom: typeof order.updatedAt === 'string' && !Number.isNaN(Date.parse(order.updatedAt)) ? order.updatedAt : null,
+      configHash: this.options.configHash?.() ?? '',
+    };
+    await this.parked.park([entry]);
+    if (typeof order.revision === 'number') {
+      await this.options.ledger?.revert(order.orderNo, order.revision);
+      // The delivered map keeps the revision (no resend on the next ordinary pull) but no longer counts it as held by the MES.
+      const { store, stateKey } = this.options;
+      const before = asDelivered(await store.get<Delivered | number>(delivered(stateKey), order.orderNo));
+      if (before && before.r === order.revision && before.s !== 0) await store.put(delivered(stateKey), order.orderNo, { ...before, s: 0 } satisfies Delivered);
+    }
+    return entry;
+  }
+
+  /** Whether a parked order was refused under another configuration than `hash` (then a retry may deliver it). */
+  async parkedUnder(hash: string): Promise<{ total: number; otherConfig: number }> {
+    const all = await this.parked.all();
+    return { total: all.length, otherConfig: all.filter((e) => e.configHash !== hash).length };
+  }
+
+  async run(handlers: FetchRunHandlers, runOptions: RunOptions = {}): Promise<FetchRunResult> {
+    const { store, stateKey, readPage, pageSize, ledger } = this.options;
+    const release = this.options.release ?? 'released';
+    const result: FetchRunResult = { pages: 0, received: 0, delivered: 0, duplicates: 0, invalid: 0, drafts: 0, notHeld: 0, unparked: 0, parked: 0 };
+    // A retry reads again from the earliest parked order; what it parked before and does not refuse again leaves the list.
+    const retrying = runOptions.retry ? new Map((await this.parked.all()).map((e) => [e.key, e])) : undefined;
+    const reparked = new Set<string>();
+    const unparked = new Set<string>();
+    // A retry reads from the earliest parked order but never writes the watermark below where it stood: a retry
+    // cut short (a crash, an ERP error) leaves the watermark and the parked list as they were.
+    const floor = retrying && retrying.size > 0 ? await this.watermark() : undefined;
+    const rewind = retrying && retrying.size > 0 ? ParkedOrders.rewindPoint([...retrying.values()]) : undefined;
+    // Never from later than the watermark: orders between the two would be passed unread.
+    const fromWatermark = rewind !== undefined && rewind !== null && floor !== undefined && Date.parse(rewind) > Date.parse(floor);
+    let since = rewind === undefined || fromWatermark ? await this.startingPoint() : rewind === null ? undefined : rewind;
     let skipAtSince = 0;
     let previousPageSignature = '';
+    const hash = this.options.configHash?.() ?? '';
+    const refusal = (item: unknown, reason: string, stage: ParkedStage): ParkedOrder => {
+      const o = item as { orderNo?: unknown; revision?: unknown } | null;
+      const key = erpKeyOf(item);
+      reparked.add(key);
+      return {
+        key, ...(typeof o?.orderNo === 'string' && { orderNo: o.orderNo }), ...(typeof o?.revision === 'number' && { revision: o.revision }),
+        reason, stage, parkedAt: this.now().toISOString(), readFrom: since ?? null, configHash: hash,
+      };
+    };
 
     for (;;) {
       const { items, problems = [] } = await readPage({ updatedSince: since, offset: skipAtSince, limit: pageSize });
       result.pages += 1;
       result.received += items.length + problems.length;
+      const refused: ParkedOrder[] = [];
       for (const problem of problems) {
         result.invalid += 1;
-        handlers.onInvalid(problem.item, `${this.options.source}: ${describeOrder(problem.item)} could not be read: ${problem.message}`);
+        const message = `${this.options.source}: ${describeOrder(problem.item)} could not be read: ${problem.message}`;
+        refused.push(refusal(problem.item, message, 'mapping'));
+        handlers.onInvalid(problem.item, message);
       }
 
       const signature = pageSignature(items);
@@ -111,33 +207,69 @@ export class OrderFetcher {
         if (check.ok) valid.push(item as ProductionOrder);
         else {
           result.invalid += 1;
-          handlers.onInvalid(item, `${this.options.source}: ${describeOrder(item)} is not a valid production order: ${check.message}.`);
+          const message = `${this.options.source}: ${describeOrder(item)} is not a valid production order: ${check.message}.`;
+          refused.push(refusal(item, message, 'validation'));
+          handlers.onInvalid(item, message);
         }
       }
 
-      const known = await store.getMany<Delivered | number>(delivered(stateKey), valid.map((o) => o.orderNo));
+      const orderNos = valid.map((o) => o.orderNo);
+      const known = await store.getMany<Delivered | number>(delivered(stateKey), orderNos);
+      const parkedHere = await this.parked.find(orderNos);
+      const endings = valid.filter((o) => isEnding(o.status)).map((o) => o.orderNo);
+      const heldByMes = ledger ? await ledger.getMany(endings) : new Map();
       const changed: Array<[string, Delivered]> = [];
+      const sent: ProductionOrder[] = [];
       for (const order of valid) {
         const before = asDelivered(known.get(order.orderNo));
         const now: Delivered = { r: order.revision, h: contentHash(order) };
-        if (before && before.r >= now.r) {
+        // A parked order being retried goes on even though an earlier read recorded it (a node further on refused it).
+        const retryThis = retrying?.has(order.orderNo) === true && !unparked.has(order.orderNo);
+        if (before && before.r >= now.r && !retryThis) {
           result.duplicates += 1;
           continue;
         }
-        known.set(order.orderNo, now);
-        changed.push([order.orderNo, now]);
         // A new change time with the same content (a sibling line of a changed bill, a touched record) is not news.
-        if (before && before.h === now.h) {
+        if (before && before.h === now.h && before.s !== 0 && !retryThis) {
+          known.set(order.orderNo, now);
+          changed.push([order.orderNo, now]);
           result.duplicates += 1;
           continue;
         }
-        handlers.onOrder(order);
-        result.delivered += 1;
+        // The ledger knows what the MES holds; the delivered map too, for orders sent before the ledger existed.
+        const held = heldByMes.has(order.orderNo) || (before !== undefined && before.s !== 0);
+        const decision = gate(order.status, held, release);
+        if (decision === 'draft') {
+          // Not recorded as delivered: when it is released (or the gate opens) it goes on.
+          result.drafts += 1;
+          handlers.onWithheld?.(order, decision);
+        } else if (decision === 'not-held') {
+          result.notHeld += 1;
+          const skipped: Delivered = { ...now, s: 0 };
+          known.set(order.orderNo, skipped);
+          changed.push([order.orderNo, skipped]);
+          handlers.onWithheld?.(order, decision);
+        } else {
+          known.set(order.orderNo, now);
+          changed.push([order.orderNo, now]);
+          handlers.onOrder(order);
+          sent.push(order);
+          result.delivered += 1;
+        }
+        if (parkedHere.has(order.orderNo) || retryThis) unparked.add(order.orderNo);
       }
       if (changed.length > 0) await store.putMany(delivered(stateKey), changed);
+      if (ledger && sent.length > 0) {
+        const sentAt = this.now().toISOString();
+        await ledger.record(sent.map((o) => ({ orderNo: o.orderNo, revision: o.revision, state: o.status, source: stateKey, sentAt })));
+      }
+      // Parked before the watermark passes them: the list holds what the watermark skips.
+      await this.parked.park(refused);
+      const leaving = [...parkedHere.keys()].filter((k) => unparked.has(k) && !reparked.has(k));
+      if (leaving.length > 0) await this.parked.unpark(leaving);
 
       const next = advance([...items, ...problems.map((p) => p.item)], since, skipAtSince);
-      if (next.since !== undefined && next.since !== since) {
+      if (next.since !== undefined && next.since !== since && (floor === undefined || Date.parse(next.since) > Date.parse(floor))) {
         await store.put(WATERMARKS, stateKey, { updatedSince: next.since } satisfies Watermark);
         result.watermark = next.since;
       }
@@ -145,8 +277,20 @@ export class OrderFetcher {
       skipAtSince = next.skip;
       if (items.length + problems.length < pageSize) break;
     }
+    if (retrying) {
+      // Read through to the end: a parked order not refused again was handed on, held back on purpose or is gone.
+      const gone = [...retrying.keys()].filter((k) => !reparked.has(k));
+      await this.parked.unpark(gone);
+      for (const k of gone) unparked.add(k);
+    }
+    result.unparked = [...unparked].filter((k) => !reparked.has(k)).length;
+    result.parked = await this.parked.count();
     result.watermark = since;
     return result;
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
   }
 
   private async startingPoint(): Promise<string | undefined> {

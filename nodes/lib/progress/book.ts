@@ -187,6 +187,29 @@ export class ProgressBook {
     this.orders.set(record.orderNo, record);
   }
 
+  /**
+   * Remembers the orders as they are now; the function returned puts them back exactly so (orders made since are
+   * dropped). For a caller whose durable write of what it counted failed: what was refused must not stay counted.
+   */
+  checkpoint(orderNos: Iterable<string>): () => void {
+    const kept: Array<[orderNo: string, record: OrderRecord | undefined, eventIdCount: number]> = [];
+    for (const orderNo of new Set(orderNos)) {
+      const record = this.orders.get(orderNo);
+      // A shallow copy is enough: tallies, plans and exceptions are replaced, never changed in place.
+      kept.push([orderNo, record && { ...record, operations: { ...record.operations }, lagging: { order: record.lagging.order, operations: new Set(record.lagging.operations) } }, record?.eventIds.counted ?? 0]);
+    }
+    return () => {
+      for (const [orderNo, copy, eventIdCount] of kept) {
+        if (!copy) {
+          this.orders.delete(orderNo);
+          continue;
+        }
+        copy.eventIds.truncate(eventIdCount);
+        this.orders.set(orderNo, { ...copy, figures: undefined });
+      }
+    };
+  }
+
   /** Drops an order and the event ids remembered for it (once it is closed and off the board). */
   forget(orderNo: string): boolean {
     return this.orders.delete(orderNo);

@@ -64,9 +64,18 @@ export function progressSettings(given: Partial<ProgressSettings> = {}): Progres
   return settings;
 }
 
+/**
+ * The largest percentage, delay (min) or cycle (s) the figures carry: what schemas/progress-update allows. Reports
+ * are bounded (1e9 a report), but a tiny planned quantity or a long gap could still make a ratio that no ERP
+ * takes; the figures never go past it (nor to Infinity).
+ */
+export const FIGURE_LIMIT = 1e9;
+
+const bounded = (value: number) => (value > FIGURE_LIMIT ? FIGURE_LIMIT : value < -FIGURE_LIMIT ? -FIGURE_LIMIT : value);
+
 /** Percentages carry two decimals; colours and lag are judged on the figure shown, so they never disagree. */
 export function roundPct(value: number): number {
-  return Math.round(value * 100) / 100;
+  return bounded(Math.round(value * 100) / 100);
 }
 
 export function completionPct(goodQty: number, plannedQty: number): number {
@@ -166,7 +175,7 @@ export function predictedDelayMinutes(plan: PlannedOrder, operations: OperationF
   if (unfinished === 0) return 0;
   const cycleSec = slowestObserved > -Infinity ? slowestObserved : slowestPlanned;
   const secondsLeft = (dueMs(plan) - nowMs) / 1000;
-  return Math.max(0, Math.round((remaining * cycleSec - secondsLeft) / 60));
+  return bounded(Math.max(0, Math.round((remaining * cycleSec - secondsLeft) / 60)));
 }
 
 /** The due date in ms, read once per plan. */

@@ -11,10 +11,13 @@ import type { OpenException, OperationTally, OrderProgressState, PlannedOrder } 
  */
 export class EventIds {
   private readonly ids = new Set<string>();
-  /** Arrival order; ids before `head` have left the window (dropped from the array now and then, not per id). */
+  /**
+   * Every id counted since position `base`, in arrival order; those before `head` have left the window. They are
+   * dropped from the array in steps, not per id, and until then a truncate can take them back into the window.
+   */
   private arrival: string[] = [];
   private head = 0;
-  private total = 0;
+  private base = 0;
 
   constructor(
     ids: readonly string[] = [],
@@ -31,12 +34,12 @@ export class EventIds {
     if (this.ids.has(id)) return;
     this.ids.add(id);
     this.arrival.push(id);
-    this.total += 1;
     if (this.ids.size > this.window) {
       this.ids.delete(this.arrival[this.head]);
       this.head += 1;
       if (this.head >= 1024 && this.head * 2 >= this.arrival.length) {
         this.arrival = this.arrival.slice(this.head);
+        this.base += this.head;
         this.head = 0;
       }
     }
@@ -49,13 +52,30 @@ export class EventIds {
 
   /** Ids counted since the order began here, including those that have left the window. */
   get counted(): number {
-    return this.total;
+    return this.base + this.arrival.length;
   }
 
   /** The remembered ids counted from the n-th on (all remembered by default), in the order they were counted. */
   since(n = 0): string[] {
-    const firstRemembered = this.total - this.ids.size;
-    return this.arrival.slice(this.head + Math.max(0, n - firstRemembered));
+    return this.arrival.slice(Math.max(n - this.base, this.head));
+  }
+
+  /**
+   * Forgets the ids counted after the first n (`counted` is n again): a write that counted them failed
+   * (ProgressBook.checkpoint). Ids they had pushed out of the window come back while the array still holds them.
+   */
+  truncate(n: number): void {
+    if (n >= this.counted) return;
+    const cut = Math.max(0, n - this.base);
+    this.arrival.splice(cut).forEach((id, i) => {
+      if (cut + i >= this.head) this.ids.delete(id);
+    });
+    if (this.arrival.length === 0) this.base = n;
+    this.head = Math.min(this.head, this.arrival.length);
+    while (this.head > 0 && this.ids.size < this.window && !this.ids.has(this.arrival[this.head - 1])) {
+      this.head -= 1;
+      this.ids.add(this.arrival[this.head]);
+    }
   }
 
   sorted(): string[] {

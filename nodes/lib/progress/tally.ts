@@ -7,6 +7,9 @@ export function roundQty(value: number): number {
   return Math.round(value * 1e6) / 1e6;
 }
 
+/** The most an operation may count (schemas/progress-update): well inside exact doubles, so sums never round or overflow. */
+export const TALLY_LIMIT = 1e15;
+
 /** Orders reports by time, then by event id when two share a timestamp. */
 export function compareMarks(a: ReportMark, b: ReportMark): number {
   if (a.ms !== b.ms) return a.ms < b.ms ? -1 : 1;
@@ -29,9 +32,14 @@ export function addReport(tally: OperationTally | undefined, report: ProgressRep
   const first = { at: mark.at, ms: mark.ms, eventId: mark.eventId, units: roundQty(good + scrap) };
   const latest = { at: mark.at, ms: mark.ms, eventId: mark.eventId, status: report.status };
   if (!tally) return { goodQty: good, scrapQty: scrap, reports: 1, first, latest };
+  const goodQty = roundQty(tally.goodQty + good);
+  const scrapQty = roundQty(tally.scrapQty + scrap);
+  if (!(goodQty <= TALLY_LIMIT && scrapQty <= TALLY_LIMIT)) {
+    throw new Error(`The progress report ${report.eventId} was refused: operation ${report.opNo} of order ${report.orderNo} would count more than ${TALLY_LIMIT} pieces.`);
+  }
   return {
-    goodQty: roundQty(tally.goodQty + good),
-    scrapQty: roundQty(tally.scrapQty + scrap),
+    goodQty,
+    scrapQty,
     reports: tally.reports + 1,
     first: compareMarks(mark, tally.first) < 0 ? first : tally.first,
     latest: compareMarks(mark, tally.latest) > 0 ? latest : tally.latest,
@@ -48,5 +56,7 @@ export function observedCycleSec(tally: OperationTally | undefined): number | un
   const seconds = (tally.latest.ms - tally.first.ms) / 1000;
   const units = roundQty(tally.goodQty + tally.scrapQty - tally.first.units);
   if (seconds <= 0 || units <= 0) return undefined;
-  return Math.round((seconds / units) * 1000) / 1000;
+  // Between 1 ms and 1e9 s a unit (schemas/progress-update wants more than 0): millions of units an hour must not
+  // round to 0, nor a long gap over a millionth of a unit go past the limit.
+  return Math.min(1e9, Math.max(0.001, Math.round((seconds / units) * 1000) / 1000));
 }

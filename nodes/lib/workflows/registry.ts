@@ -61,8 +61,3 @@ export function approvalDeskFor(requisitionId: string): ApprovalDesk | undefined
 export function exceptionDeskFor(exceptionId: string): ExceptionDesk | undefined {
   return exceptionDesks().find((d) => d.list().some((e) => e.event.id === exceptionId));
 }
-
-/** The distinct audit chains of the open desks (one per bridge store). */
-export function auditLogs(): AuditLog[] {
-  return [...new Set([...approvals.values(), ...exceptions.values()].map((d) => d.audit))];
-}

@@ -44,7 +44,7 @@ export const erpnext: ErpProfile = {
       {
         "orderNo": name,
         "revision": $toMillis($erpTime(modified)),
-        "status": $lookup({ "Draft": "created", "Not Started": "released", "In Process": "released", "Completed": "completed", "Stopped": "closed", "Closed": "closed", "Cancelled": "cancelled" }, status),
+        "status": docstatus = 0 ? "created" : docstatus = 2 ? "cancelled" : $lookup({ "Draft": "created", "Not Started": "released", "In Process": "released", "Completed": "completed", "Stopped": "closed", "Closed": "closed", "Cancelled": "cancelled" }, status),
         "productCode": production_item,
         "productName": item_name,
         "quantity": qty,

@@ -6,7 +6,7 @@ import type { ErpProfile } from '../profile/types';
 const STUB = 'Kingdee.BOS.WebApi.ServicesStub';
 const ORDER_FIELDS = [
   'FID', 'FBillNo', 'FTreeEntity_FEntryId', 'FTreeEntity_FSeq', 'FMaterialId.FNumber', 'FMaterialId.FName', 'FUnitId.FNumber', 'FQty',
-  'FPlanStartDate', 'FPlanFinishDate', 'FStatus', 'FPrdOrgId.FNumber', 'F_PAEZ_Priority', 'FModifyDate',
+  'FPlanStartDate', 'FPlanFinishDate', 'FStatus', 'FDocumentStatus', 'FPrdOrgId.FNumber', 'F_PAEZ_Priority', 'FModifyDate',
 ];
 const OPERATION_FIELDS = ['FOperNumber', 'FProcessId.FNumber', 'FProcessId.FName', 'FWorkCenterId.FNumber', 'FOperPlanStartTime', 'FOperPlanFinishTime', 'FActivity1Qty', 'F_PAEZ_QCSpec'];
 const COMPONENT_FIELDS = ['FMaterialID2.FNumber', 'FMaterialID2.FName', 'FUnitID2.FNumber', 'FNumerator', 'FDenominator', 'FOperID', 'FScrapRate'];
@@ -58,11 +58,12 @@ export const kingdeeK3Cloud: ErpProfile = {
       },
     },
     map: `(
-      $status := function($s) { $s in ["1","2"] ? "created" : $s in ["3","4"] ? "released" : $s = "5" ? "completed" : "closed" };
+      /* A bill not audited yet (FDocumentStatus Z/A/B/D) is a draft whatever its lines say. */
+      $status := function($s, $audit) { $audit != "C" ? "created" : $s in ["1","2"] ? "created" : $s in ["3","4"] ? "released" : $s = "5" ? "completed" : "closed" };
       {
         "orderNo": FBillNo & "-" & $string(FTreeEntity_FSeq),
         "revision": $floor($toMillis($erpTime(FModifyDate)) / 1000),
-        "status": $status(FStatus),
+        "status": $status(FStatus, FDocumentStatus),
         "productCode": \`FMaterialId.FNumber\`,
         "productName": \`FMaterialId.FName\`,
         "quantity": FQty,

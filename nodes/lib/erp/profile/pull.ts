@@ -79,8 +79,10 @@ export function profileOrdersReader(session: ProfileSession): OrdersPageReader {
     return { list, next, total };
   }
 
-  async function mapItem(raw: unknown): Promise<unknown> {
-    const item = pull.columns && Array.isArray(raw) ? Object.fromEntries(pull.columns.map((c, i) => [c, raw[i]])) : raw;
+  // Rows served as arrays (Kingdee) get their column names first, so a row that fails mapping is reported (and parked) by name.
+  const asRecord = (raw: unknown): unknown => (pull.columns && Array.isArray(raw) ? Object.fromEntries(pull.columns.map((c, i) => [c, raw[i]])) : raw);
+
+  async function mapItem(item: unknown): Promise<unknown> {
     const details: Record<string, unknown> = {};
     for (const d of compiled.details) {
       const result = await session.call(d.request, { item }, { error: compiled.error });
@@ -107,7 +109,7 @@ export function profileOrdersReader(session: ProfileSession): OrdersPageReader {
       url = pull.paging.kind === 'next-link' ? next : undefined;
     }
     // Detail requests go out a few at a time; the page keeps the ERP's order.
-    const mapped = await mapConcurrently(raws.slice(0, wanted), compiled.details.length > 0 ? DETAIL_CONCURRENCY : 1, mapItem);
+    const mapped = await mapConcurrently(raws.slice(0, wanted).map(asRecord), compiled.details.length > 0 ? DETAIL_CONCURRENCY : 1, mapItem);
     const items: unknown[] = [];
     const problems: NonNullable<OrdersPage['problems']> = [];
     for (const m of mapped) {
