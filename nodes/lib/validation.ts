@@ -25,12 +25,17 @@ export function schemasDirectory(start: string = __dirname): string {
 const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: false });
 addFormats(ajv);
 
+// All schemas are added before any is compiled, so that one may refer to another's $defs by $id
+// (the production order's extensions are the work order's).
 const validators = new Map<string, ValidateFunction>();
+const loaded: Array<[string, { $id: string }]> = [];
 for (const file of readdirSync(schemasDirectory())) {
   if (!file.endsWith('.schema.json')) continue;
   const schema = JSON.parse(readFileSync(join(schemasDirectory(), file), 'utf8'));
-  validators.set(file.replace(/\.schema\.json$/, ''), ajv.compile(schema));
+  ajv.addSchema(schema);
+  loaded.push([file.replace(/\.schema\.json$/, ''), schema]);
 }
+for (const [name, schema] of loaded) validators.set(name, ajv.getSchema(schema.$id)!);
 
 export function schemaNames(): string[] {
   return [...validators.keys()].sort();
@@ -57,6 +62,8 @@ export function fieldPath(instancePath: string, root = 'payload'): string {
 function describeError(e: ErrorObject, root: string): string {
   const at = fieldPath(e.instancePath, root);
   const p = e.params as Record<string, unknown>;
+  // Inside propertyNames ajv names the offending key apart from the path.
+  if (e.propertyName !== undefined) return `${at} has a field named ${JSON.stringify(e.propertyName)}, which ${e.message ?? 'is not allowed'}`;
   switch (e.keyword) {
     case 'required':
       return `${at === root ? root : at}.${String(p.missingProperty)} is required`;
@@ -70,6 +77,8 @@ function describeError(e: ErrorObject, root: string): string {
       return `${at} must be ${JSON.stringify(p.allowedValue)}`;
     case 'format':
       return `${at} must be a valid ${String(p.format)}${p.format === 'date-time' ? ' (ISO 8601 with time zone, e.g. 2026-03-01T08:00:00+08:00)' : ''}`;
+    case 'false schema':
+      return `${at} is not allowed here`;
     case 'minItems':
       return `${at} must have at least ${String(p.limit)} item${p.limit === 1 ? '' : 's'}`;
     default:
@@ -82,7 +91,43 @@ function article(type: string): string {
   return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
 }
 
+/** Sentences for the alternatives (anyOf) of our schemas, by the $defs entry that holds them. */
+const ALTERNATIVES: Array<[RegExp, string]> = [
+  [/dueDate\/anyOf$/, 'must be a date (2026-12-01) or a date and time with time zone (2026-12-01T17:00:00+08:00)'],
+  [/extension\w*\/anyOf$/, 'must be a string (up to 1000 characters), number, boolean or null, or a list or object of them nested at most three levels deep'],
+];
+
+/** The sentence for a failed anyOf listed above, if it is one. */
+function alternativesSentence(e: ErrorObject): string | undefined {
+  return e.keyword === 'anyOf' ? ALTERNATIVES.find(([pattern]) => pattern.test(e.schemaPath))?.[1] : undefined;
+}
+
+/**
+ * An anyOf that fails reports every alternative's own failure too; the reader needs one sentence for
+ * the field. The outermost failed anyOf that has a sentence above speaks for everything at or below its
+ * field (other anyOfs keep their alternatives' own errors); an if/then adds nothing beyond its own errors.
+ */
+function collapseAlternatives(errors: ErrorObject[]): ErrorObject[] {
+  const within = (path: string, outer: string) => path === outer || path.startsWith(`${outer}/`);
+  const anyOfs = errors.filter((e) => alternativesSentence(e) !== undefined);
+  const outer = anyOfs.filter((a) => !anyOfs.some((b) => b.instancePath !== a.instancePath && within(a.instancePath, b.instancePath)));
+  const spoken = new Set<string>();
+  return errors.filter((e) => {
+    // Both say again what the errors beside them say.
+    if (e.keyword === 'if' || e.keyword === 'propertyNames') return false;
+    if (anyOfs.includes(e)) {
+      if (!outer.includes(e) || spoken.has(e.instancePath)) return false;
+      spoken.add(e.instancePath);
+      return true;
+    }
+    return !outer.some((a) => within(e.instancePath, a.instancePath));
+  });
+}
+
 export function describeErrors(errors: ErrorObject[], root = 'payload'): string {
-  const sentences = [...new Set(errors.map((e) => describeError(e, root)))];
-  return sentences.join('; ');
+  const describe = (e: ErrorObject) => {
+    const alternatives = alternativesSentence(e);
+    return alternatives ? `${fieldPath(e.instancePath, root)} ${alternatives}` : describeError(e, root);
+  };
+  return [...new Set(collapseAlternatives(errors).map(describe))].join('; ');
 }

@@ -1,8 +1,10 @@
 // The simulated MES: receives work orders over REST behind a bearer token, checks them against
-// schemas/work-order.schema.json, and is idempotent by (workOrderNo, source.revision) the way a
-// plan-sync client needs when it retries.
+// schemas/work-order.schema.json (contract v2, and v1 for messages without contractVersion, read as
+// v2), and is idempotent by (workOrderNo, source.revision) the way a plan-sync client needs when it
+// retries. An order whose display number changed (an Odoo backorder renames the MO) is found by its
+// stable ERP key and moved to the new number.
 import express, { type Request, type Response, type Router } from 'express';
-import { validate } from '../../nodes/lib/validation';
+import { readWorkOrder } from '../../nodes/lib/plan-sync/work-order-contract';
 import { BODY_LIMIT, bearerToken, jsonBodyErrors, secretEquals, sendError } from './http-util';
 import { progressAt, type OperationProgress } from './mes-progress';
 import { MesReporter, type ProgressReport, type WebhookTarget } from './mes-reports';
@@ -19,6 +21,10 @@ export interface ReceivedWorkOrder {
   receivedAt: string;
   outcome: ReceiveOutcome;
   duplicate: boolean;
+  /** The contract version the message came in (1 when it had no contractVersion); workOrder is always v2. */
+  contractVersion: 1 | 2;
+  /** The number the MES held this order under before, when the ERP renamed it (same source.orderKey). */
+  renamedFrom?: string;
   workOrder: WorkOrder;
 }
 
@@ -129,10 +135,11 @@ export class SimulatedMes {
    * an older revision than the one held is a conflict, not silently ignored.
    */
   receive(body: unknown): { status: number; body: Record<string, unknown> } {
-    const check = validate('work-order', body);
-    if (!check.ok) return { status: 400, body: { error: check.message } };
-    const workOrder = structuredClone(body) as WorkOrder;
-    const held = this.current.get(workOrder.workOrderNo);
+    const read = readWorkOrder(body);
+    if (!read.ok) return { status: 400, body: { error: read.message } };
+    const workOrder: WorkOrder = read.workOrder;
+    const renamedFrom = this.current.has(workOrder.workOrderNo) ? undefined : this.numberByKey(workOrder.source.orderKey);
+    const held = this.current.get(renamedFrom ?? workOrder.workOrderNo);
     let outcome: ReceiveOutcome;
     if (!held) outcome = 'created';
     else if (workOrder.source.revision === held.source.revision) outcome = 'duplicate';
@@ -146,10 +153,28 @@ export class SimulatedMes {
         },
       };
     }
-    if (outcome !== 'duplicate') this.current.set(workOrder.workOrderNo, workOrder);
-    this.log.push({ seq: ++this.seq, receivedAt: toPlantIso(this.options.now()), outcome, duplicate: outcome === 'duplicate', workOrder });
+    if (outcome !== 'duplicate') {
+      if (renamedFrom !== undefined) this.current.delete(renamedFrom);
+      this.current.set(workOrder.workOrderNo, workOrder);
+    }
+    this.log.push({
+      seq: ++this.seq,
+      receivedAt: toPlantIso(this.options.now()),
+      outcome,
+      duplicate: outcome === 'duplicate',
+      contractVersion: read.receivedVersion,
+      ...(renamedFrom !== undefined && { renamedFrom }),
+      workOrder,
+    });
     this.notify();
     return { status: outcome === 'created' ? 201 : 200, body: { status: outcome, workOrderNo: workOrder.workOrderNo, revision: workOrder.source.revision } };
+  }
+
+  /** The number under which the MES holds the order with this stable ERP key, if any. */
+  private numberByKey(orderKey: string | undefined): string | undefined {
+    if (orderKey === undefined) return undefined;
+    for (const [workOrderNo, held] of this.current) if (held.source.orderKey === orderKey) return workOrderNo;
+    return undefined;
   }
 
   /** Rejects every pending waitFor: nothing more will arrive. */

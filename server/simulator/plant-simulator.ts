@@ -52,6 +52,8 @@ export interface PlantSimulatorOptions {
 /** The same plant served in each real ERP's dialect, at `${url}/<name>` (the ERP profile presets' fakes). */
 export interface PlantDialects {
   sap: ReturnType<typeof createSapDialect>;
+  /** An Odoo 17 server: no mrp.workorder.sequence, no JSON-2 API. */
+  odoo17: ReturnType<typeof createOdooDialect>;
   erpnext: ReturnType<typeof createErpnextDialect>;
   odoo: ReturnType<typeof createOdooDialect>;
   kingdee: ReturnType<typeof createKingdeeDialect>;
@@ -99,6 +101,7 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     sap: createSapDialect(erp, { now }),
     erpnext: createErpnextDialect(erp, { now }),
     odoo: createOdooDialect(erp, { now }),
+    odoo17: createOdooDialect(erp, { now, version: 17 }),
     kingdee: createKingdeeDialect(erp, { now }),
   };
   for (const [name, dialect] of Object.entries(dialects)) app.use(`/${name}`, dialect.router);

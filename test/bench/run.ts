@@ -6,6 +6,7 @@ import { benchIngest, ingestNotes } from './ingest.bench';
 import { benchLegacyDbPoll, legacyDbPollNotes } from './legacy-db-poll.bench';
 import { benchOee } from './oee.bench';
 import { benchOrderFetch } from './order-fetch.bench';
+import { benchErpPresets } from './erp-presets.bench';
 import { benchOpcua } from './opcua.bench';
 import { benchProgressPush, progressPushNotes } from './progress-push.bench';
 import { table } from './stats';
@@ -18,6 +19,7 @@ helper.init(require.resolve('node-red'));
 const benches: Array<[name: string, run: () => Promise<Array<Record<string, string>>>]> = [
   ['code-map', benchCodeMap],
   ['order-fetch', benchOrderFetch],
+  ['erp-presets', benchErpPresets],
   ['legacy-db-poll', benchLegacyDbPoll],
   ['progress-push', benchProgressPush],
   ['trace', benchTrace],

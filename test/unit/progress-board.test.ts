@@ -90,4 +90,28 @@ describe('progress board', () => {
   it('offers the open orders for the hourly snapshot', () => {
     assert.deepEqual(plant().openOrders(), ['MO-2026-0101', 'MO-2026-0102', 'MO-2026-0104']);
   });
+
+  it('shows contract v2 orders too: held and running ones are open, an undated one without operations comes after every dated one', () => {
+    const book = plant();
+    const plannedAt = at('2026-11-25T07:00');
+    book.plan({ ...singleOperationOrder('MO-2026-0105', 'EQ-MOLD-03', '2026-11-25T18:00:00+08:00'), contractVersion: 2, status: 'held' }, plannedAt);
+    const { dueDate: _d, ...undated } = singleOperationOrder('MO-2026-0106', 'EQ-MOLD-03', '');
+    book.plan({ ...undated, contractVersion: 2, status: 'running', operations: [] }, plannedAt);
+    const rows = book.board(NOW).rows;
+    assert.deepEqual(
+      rows.map((row) => [row.orderNo, row.lagging]),
+      [
+        ['MO-2026-0105', true],
+        ['MO-2026-0101', true],
+        ['MO-2026-0102', false],
+        ['MO-2026-0104', false],
+        ['MO-2026-0106', false],
+      ],
+      'the held order is on the board (and behind plan: nothing reported at half its window)',
+    );
+    const lastRow = rows.find((row) => row.orderNo === 'MO-2026-0106')!;
+    assert.equal('dueDate' in lastRow, false, 'no due date is shown rather than an invented one');
+    assert.equal(lastRow.predictedDelayMinutes, 0, 'an order without a due date cannot be late');
+    assert.deepEqual(book.openOrders(), ['MO-2026-0101', 'MO-2026-0102', 'MO-2026-0104', 'MO-2026-0105', 'MO-2026-0106']);
+  });
 });

@@ -25,6 +25,7 @@ describe('toWorkOrder: ERP production order → MES work order', () => {
   it('renames the fields into MES terms, keeps the ERP codes and computes the BOM need', () => {
     const wo = toWorkOrder(order);
     assert.equal(wo.workOrderNo, 'MO-2026-0001');
+    assert.equal(wo.contractVersion, 2);
     assert.deepEqual(wo.source, { system: 'erp', orderNo: 'MO-2026-0001', revision: 2, updatedAt: '2026-11-20T08:00:00+08:00' });
     assert.equal(wo.operations[0].equipmentCode, 'WC-EXT01');
     assert.equal(wo.operations[0].operationCode, 'EXTR');
@@ -35,5 +36,35 @@ describe('toWorkOrder: ERP production order → MES work order', () => {
 
   it('produces a work order that passes the work-order schema', () => {
     assert.deepEqual(validate('work-order', toWorkOrder(order)), { ok: true });
+  });
+
+  it('passes on an order without a due date and without operations, which contract v2 allows', () => {
+    const { dueDate: _d, ...undated } = order;
+    const wo = toWorkOrder({ ...undated, operations: [], bom: [] });
+    assert.equal('dueDate' in wo, false, 'no due date key at all, not an undefined one');
+    assert.deepEqual(wo.operations, []);
+    assert.deepEqual(validate('work-order', wo), { ok: true });
+  });
+
+  it('keeps a date-only due date, the stable key, quantities, predecessor, successors and extensions', () => {
+    const wo = toWorkOrder({
+      ...order,
+      dueDate: '2026-12-01',
+      orderKey: '42',
+      status: 'closed',
+      producedQty: 2.5,
+      scrapQty: 0.25,
+      processLossQty: 0.1,
+      predecessor: { orderNo: 'MO-2026-0000', relation: 'amendment' },
+      successors: [{ orderNo: 'MO-2026-0001-002', orderKey: '57', relation: 'split' }],
+      extensions: { x_studio_sterile: true, cleanroom: { class: 'ISO 7' } },
+    });
+    assert.equal(wo.dueDate, '2026-12-01');
+    assert.equal(wo.source.orderKey, '42');
+    assert.deepEqual([wo.status, wo.producedQty, wo.scrapQty, wo.processLossQty], ['closed', 2.5, 0.25, 0.1]);
+    assert.deepEqual(wo.predecessor, { orderNo: 'MO-2026-0000', relation: 'amendment' });
+    assert.deepEqual(wo.successors, [{ orderNo: 'MO-2026-0001-002', orderKey: '57', relation: 'split' }]);
+    assert.deepEqual(wo.extensions, { x_studio_sterile: true, cleanroom: { class: 'ISO 7' } });
+    assert.deepEqual(validate('work-order', wo), { ok: true });
   });
 });

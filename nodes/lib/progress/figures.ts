@@ -172,7 +172,8 @@ export function predictedDelayMinutes(plan: PlannedOrder, operations: OperationF
     if (op.observedCycleSec !== undefined && op.observedCycleSec > slowestObserved) slowestObserved = op.observedCycleSec;
     if (op.planned.stdSecondsPerUnit > slowestPlanned) slowestPlanned = op.planned.stdSecondsPerUnit;
   }
-  if (unfinished === 0) return 0;
+  // Without a due date (contract v2 allows none) there is nothing to be late against.
+  if (unfinished === 0 || plan.dueDate === undefined) return 0;
   const cycleSec = slowestObserved > -Infinity ? slowestObserved : slowestPlanned;
   const secondsLeft = (dueMs(plan) - nowMs) / 1000;
   return bounded(Math.max(0, Math.round((remaining * cycleSec - secondsLeft) / 60)));
@@ -182,7 +183,7 @@ export function predictedDelayMinutes(plan: PlannedOrder, operations: OperationF
 const dueDates = new WeakMap<PlannedOrder, number>();
 function dueMs(plan: PlannedOrder): number {
   let ms = dueDates.get(plan);
-  if (ms === undefined) dueDates.set(plan, (ms = Date.parse(plan.dueDate)));
+  if (ms === undefined) dueDates.set(plan, (ms = Date.parse(plan.dueDate ?? '')));
   return ms;
 }
 

@@ -3,9 +3,9 @@
 import type { WorkOrder } from '../plan-sync/work-order';
 import type { PlannedOrder } from './types';
 
-const OPEN_STATUSES = new Set(['created', 'released']);
+const OPEN_STATUSES = new Set(['created', 'released', 'running', 'held']);
 
-/** Created and released orders are open: they are on the board, snapshotted and checked for lag. */
+/** Orders not yet finished (created, released, running, held) are open: on the board, snapshotted and checked for lag. */
 export function isOpen(plan: PlannedOrder): boolean {
   return OPEN_STATUSES.has(plan.status);
 }
@@ -30,7 +30,7 @@ export function toPlannedOrder(workOrder: WorkOrder): PlannedOrder {
     ...(workOrder.productName !== undefined && { productName: workOrder.productName }),
     plannedQty: workOrder.plannedQty,
     unit: workOrder.unit,
-    dueDate: workOrder.dueDate,
+    ...(workOrder.dueDate !== undefined && { dueDate: workOrder.dueDate }),
     operations,
   };
 }

@@ -59,7 +59,8 @@ export interface PlannedOrder {
   productName?: string;
   plannedQty: number;
   unit: string;
-  dueDate: string;
+  /** Absent when the ERP gave the order none (contract v2): such an order cannot be late. */
+  dueDate?: string;
   /** In routing order (by sequence). */
   operations: PlannedOperation[];
 }
@@ -174,7 +175,7 @@ export interface BoardRow {
   lagging: boolean;
   lagReason?: string;
   predictedDelayMinutes: number;
-  dueDate: string;
+  dueDate?: string;
   status: OrderProgressStatus;
   /** Equipment codes of the order's operations, in routing order (the board filters by them). */
   workCentres: string[];

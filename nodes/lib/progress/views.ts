@@ -68,7 +68,7 @@ export function boardRow(figures: OrderFigures): BoardRow {
     lagging: figures.lagging,
     ...(figures.lagReason !== undefined && { lagReason: figures.lagReason }),
     predictedDelayMinutes: figures.predictedDelayMinutes,
-    dueDate: plan.dueDate,
+    ...(plan.dueDate !== undefined && { dueDate: plan.dueDate }),
     status: figures.status,
     workCentres: [...new Set(plan.operations.map((op) => op.equipmentCode))],
     ...(current && { currentOp: current }),
@@ -86,12 +86,19 @@ export function unplannedOrder(state: Pick<OrderProgressState, 'orderNo' | 'oper
   };
 }
 
+/** Earlier due dates first; orders without one after all dated ones. */
+function byDueDate(a: string | undefined, b: string | undefined): number {
+  const ams = a === undefined ? Infinity : Date.parse(a);
+  const bms = b === undefined ? Infinity : Date.parse(b);
+  return ams === bms ? 0 : ams < bms ? -1 : 1;
+}
+
 /** Rows of the open orders, lagging first, then by due date (then order no, so the order is stable). */
 export function boardModel(rows: BoardRow[], unplanned: UnplannedOrder[], asOf: string, workCentre?: string): BoardModel {
   const workCentres = [...new Set(rows.flatMap((row) => row.workCentres))].sort();
   const shown = rows
     .filter((row) => workCentre === undefined || row.workCentres.includes(workCentre))
-    .sort((a, b) => Number(b.lagging) - Number(a.lagging) || Date.parse(a.dueDate) - Date.parse(b.dueDate) || (a.orderNo < b.orderNo ? -1 : 1));
+    .sort((a, b) => Number(b.lagging) - Number(a.lagging) || byDueDate(a.dueDate, b.dueDate) || (a.orderNo < b.orderNo ? -1 : 1));
   const counts = { green: 0, yellow: 0, red: 0, lagging: 0 };
   for (const row of shown) {
     counts[row.colour] += 1;

@@ -109,7 +109,7 @@ export function buildTraceAnswer(parts: AnswerParts): TraceAnswer {
           ...(plan.productName !== undefined && { productName: plan.productName }),
           plannedQty: plan.plannedQty,
           unit: plan.unit,
-          dueDate: plan.dueDate,
+          ...(plan.dueDate !== undefined && { dueDate: plan.dueDate }),
           site: plan.site,
         }
       : { orderNo, planned: false },

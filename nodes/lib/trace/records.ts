@@ -81,7 +81,7 @@ export function orderPlan(w: WorkOrder): OrderPlan {
     ...(w.productName !== undefined && { productName: w.productName }),
     plannedQty: w.plannedQty,
     unit: w.unit,
-    dueDate: w.dueDate,
+    ...(w.dueDate !== undefined && { dueDate: w.dueDate }),
     site: w.site,
     operations: w.operations.map((op) => ({
       opNo: op.sequence,

@@ -58,7 +58,8 @@ export interface OrderPlan {
   productName?: string;
   plannedQty: number;
   unit: string;
-  dueDate: string;
+  /** Absent when the ERP gave the order none (contract v2). */
+  dueDate?: string;
   site: string;
   operations: Array<{ opNo: string; operationCode: string; description?: string; equipmentCode: string }>;
 }
