@@ -4,18 +4,28 @@
 // ERP through the outbox, hands long faults to exception-escalation by a link, and feeds the
 // "设备 / Equipment" dashboard page.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
 
 export const OEE_PLAN_LINK_IN = 'oee-plan-in';
 
-/** The demo equipment master: ideal cycle times near the routing's, EQ-ASM-01 ↔ EQ-ASM-02 back each other up. */
+const require = createRequire(import.meta.url);
+const { DEMO_MACHINES } = require(join(dirname(fileURLToPath(import.meta.url)), '..', 'dist/server/simulator/equipment-tags.js'));
+/**
+ * The ideal cycle the simulated machine runs at when no work order is planned on it: the master's default must be
+ * that one, or a healthy machine shows a performance above 100 % (the extruder's 0.9 s against a master's 1 s).
+ */
+const idealOf = (equipment, fallback) => DEMO_MACHINES.find((m) => m.equipment === equipment)?.idealCycleSec ?? fallback;
+
+/** The demo equipment master: the simulated machines' ideal cycle times, EQ-ASM-01 ↔ EQ-ASM-02 back each other up. */
 export const DEMO_EQUIPMENT_MASTER = [
-  { equipment: 'EQ-EXTR-01', name: '挤出机1号', idealCycleSec: 1 },
-  { equipment: 'EQ-ASM-01', name: '自动组装线1', idealCycleSec: 2.4, backupEquipment: 'EQ-ASM-02' },
-  { equipment: 'EQ-ASM-02', name: '自动组装线2', idealCycleSec: 2.4, backupEquipment: 'EQ-ASM-01' },
-  { equipment: 'EQ-UVB-01', name: 'UV粘接机', idealCycleSec: 1.5 },
-  { equipment: 'EQ-LEAK-01', name: '密封性测试台', idealCycleSec: 2 },
+  { equipment: 'EQ-EXTR-01', name: '挤出机1号', idealCycleSec: idealOf('EQ-EXTR-01') },
+  { equipment: 'EQ-ASM-01', name: '自动组装线1', idealCycleSec: idealOf('EQ-ASM-01'), backupEquipment: 'EQ-ASM-02' },
+  { equipment: 'EQ-ASM-02', name: '自动组装线2', idealCycleSec: idealOf('EQ-ASM-01'), backupEquipment: 'EQ-ASM-01' },
+  { equipment: 'EQ-UVB-01', name: 'UV粘接机', idealCycleSec: idealOf('EQ-UVB-01') },
+  { equipment: 'EQ-LEAK-01', name: '密封性测试台', idealCycleSec: idealOf('EQ-LEAK-01') },
 ];
 
 export function oeeFlow(root, storeId, workOrderRules) {

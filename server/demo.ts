@@ -125,11 +125,12 @@ async function mirrorErpIntoLegacyDb(erp: { orders(): ProductionOrder[] }, file:
  * for the simulator served in the chosen ERP's dialect (DEMO_ERP).
  */
 export function demoErpEnvironment(preset: string, simUrl: string, genericErpUrl: string): Record<string, string> {
-  const kingdee = { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, plant: '1010' };
+  // Only each preset's documented settings (see its description and the README's ERP profiles table).
+  const kingdee = { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, timeZone: 'Asia/Shanghai' };
   const dialects: Record<string, { base: string; username?: string; password?: string; token?: string; params?: object }> = {
     'generic-rest': { base: genericErpUrl, username: DEMO_ERP_USER, password: DEMO_ERP_PASSWORD },
-    'sap-s4hana-odata-v2': { base: `${simUrl}/sap`, username: DEMO_ERP_USER, password: DEMO_ERP_PASSWORD },
-    erpnext: { base: `${simUrl}/erpnext`, username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret' },
+    'sap-s4hana-odata-v2': { base: `${simUrl}/sap`, username: DEMO_ERP_USER, password: DEMO_ERP_PASSWORD, params: { timeZone: 'Asia/Shanghai' } },
+    erpnext: { base: `${simUrl}/erpnext`, username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010', timeZone: 'Asia/Shanghai' } },
     'odoo-jsonrpc': { base: `${simUrl}/odoo`, username: 'mes-bridge', password: 'demo-odoo-pass', params: { database: 'plant1010' } },
     'odoo-json2': { base: `${simUrl}/odoo`, token: 'demo-odoo-api-key', params: { database: 'plant1010' } },
     'kingdee-k3cloud': { base: `${simUrl}/kingdee/k3cloud`, username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001', params: kingdee },

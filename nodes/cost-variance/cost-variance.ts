@@ -11,6 +11,7 @@ import { registerOutbox } from '../lib/outbox/registry';
 import { validate } from '../lib/validation';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
+import { statusThrottle } from '../lib/status-throttle';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 
@@ -56,8 +57,16 @@ export = function register(RED: NodeAPI): void {
     let closing = false;
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) => {
+      counts.cancel();
       if (!closing) node.status({ fill, shape, text: RED._(`cost-variance.status.${key}`, { n: String(n ?? 0) }) });
     };
+    // The counts change with every message: shown at most twice a second.
+    const counts = statusThrottle((book: CostBook) => {
+      if (closing) return;
+      const { waiting, costed } = book.counts();
+      if (waiting > 0) node.status({ fill: 'yellow', shape: 'dot', text: RED._('cost-variance.status.waiting', { n: String(waiting) }) });
+      else node.status({ fill: 'green', shape: 'dot', text: RED._('cost-variance.status.ok', { n: String(costed) }) });
+    });
     const varianceSend = (v: CostVariance): ErpSend => ({ partition: v.orderNo, idempotencyKey: `cost-variance:${v.orderNo}`, record: { path, body: v } });
 
     /** Enqueues the variances (already stored), then marks them enqueued: a crash between is healed at start. */
@@ -75,9 +84,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     function showStatus(book: CostBook): void {
-      const { waiting, costed } = book.counts();
-      if (waiting > 0) status('yellow', 'dot', 'waiting', waiting);
-      else status('green', 'dot', 'ok', costed);
+      counts.show(book);
     }
 
     try {
@@ -195,6 +202,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      counts.cancel();
       node.status({});
       if (storeNode) (storeNode as unknown as EventEmitter).removeListener('state', onStoreState);
       if (outbox) outbox.off('dead-lettered', onDead);

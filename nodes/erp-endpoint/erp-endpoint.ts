@@ -32,6 +32,8 @@ export = function register(RED: NodeAPI): void {
       });
       node.title = open.title;
       node.profile = open.profile;
+      // A field the preset would use but this ERP lacks is said once per connection, here, not by every user of it.
+      open.session.onWarning = (message) => node.warn(message);
     } catch (err) {
       configError = err instanceof ErpRequestError ? err : new ErpRequestError(String((err as Error).message ?? err), 'config', '');
       node.profile = safeProfile(config);

@@ -6,6 +6,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { backoffDelay } from '../lib/backoff';
 import { profileOrdersReader } from '../lib/erp/profile';
 import { ErpRequestError } from '../lib/erp/http-client';
+import { failureStatus } from '../lib/erp/failure-status';
 import { type FetchRunResult, type FirstRunFrom, OrderFetcher } from '../lib/plan-sync/order-fetch';
 import { toWorkOrder } from '../lib/plan-sync/work-order';
 import { toWorkOrderV1 } from '../lib/plan-sync/work-order-contract';
@@ -90,7 +91,7 @@ export = function register(RED: NodeAPI): void {
       });
     } catch (err) {
       setupError = err as Error;
-      node.status({ fill: 'red', shape: 'ring', text: 'erp-order-fetch.status.config' });
+      node.status({ fill: 'red', shape: 'ring', text: RED._('erp-order-fetch.status.config') });
     }
 
     let running: Promise<void> | undefined;
@@ -103,7 +104,7 @@ export = function register(RED: NodeAPI): void {
 
     async function runOnce(triggers: Trigger[], retry: boolean): Promise<void> {
       const first = triggers[0];
-      node.status({ fill: 'blue', shape: 'dot', text: 'erp-order-fetch.status.fetching' });
+      node.status({ fill: 'blue', shape: 'dot', text: RED._('erp-order-fetch.status.fetching') });
       const outputOf = (item: unknown, orderNo: unknown): NodeMessage => {
         const msg = RED.util.cloneMessage(first.msg) as NodeMessage & Record<string, unknown>;
         delete msg._msgid;
@@ -184,27 +185,19 @@ export = function register(RED: NodeAPI): void {
 
     function fail(err: Error, triggers: Trigger[]): void {
       const erp = err instanceof ErpRequestError ? err : undefined;
+      // Permanent failures (a refused request, a field this ERP lacks) stop the backoff retries and show the
+      // ERP's own words; transient ones back off. Texts come from the locales, in the runtime's language.
+      const status = failureStatus(err);
       const retryable = erp ? erp.retryable : false;
-      const text =
-        erp?.failure === 'auth'
-          ? 'erp-order-fetch.status.auth'
-          : erp?.failure === 'config'
-            ? 'erp-order-fetch.status.config'
-          : erp?.failure === 'timeout'
-            ? 'erp-order-fetch.status.timeout'
-            : erp?.failure === 'malformed'
-              ? 'erp-order-fetch.status.malformed'
-              : erp?.failure === 'status'
-                ? RED._('erp-order-fetch.status.http', { status: String(erp.status) })
-                : erp?.failure === 'unreachable'
-                  ? 'erp-order-fetch.status.unreachable'
-                  : 'erp-order-fetch.status.failed';
+      const reason = RED._(`erp-order-fetch.status.${status.key}`, status.values);
+      const delay = retryable && !closing && endpoint ? backoffDelay(failures, endpoint.retry) : undefined;
+      // The status says whether the node will try again by itself, so "stopped" and "retrying" read apart.
+      const text = delay === undefined ? reason : RED._('erp-order-fetch.status.retrying', { reason, sec: String(Math.max(1, Math.round(delay / 1000))) });
       node.status({ fill: 'red', shape: 'ring', text });
       // The first trigger's message carries the error to Catch nodes; the others just finish.
       triggers[0].done(err);
       for (const t of triggers.slice(1)) t.done();
-      if (retryable && !closing && endpoint) {
-        const delay = backoffDelay(failures, endpoint.retry);
+      if (delay !== undefined) {
         failures += 1;
         clearTimeout(retryTimer);
         retryTimer = setTimeout(() => node.emit('input', {}), delay);

@@ -8,6 +8,7 @@ import type { WorkOrder } from '../lib/plan-sync/work-order';
 import type { ProgressReport } from '../lib/progress/types';
 import { inspectionRecord, issueRecord, orderPlan, traceCodeProblem, unknownTraceCode, reportRecord, type MaterialIssueMessage, type OrderPlan, type TraceRecord, type TraceStore } from '../lib/trace';
 import { registerTraceDesk, unregisterTraceDesk, type TraceDesk } from '../lib/trace/registry';
+import { statusThrottle } from '../lib/status-throttle';
 import { validate } from '../lib/validation';
 import type { BridgeStoreNode } from '../bridge-store/types';
 
@@ -48,8 +49,12 @@ export = function register(RED: NodeAPI): void {
     let configError: Error | undefined;
     let total = 0;
 
-    const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) =>
+    const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) => {
+      stored.cancel();
       node.status({ fill, shape, text: RED._(`trace-record.status.${key}`, { n: String(n ?? 0) }) });
+    };
+    // The count of stored records changes with every message: shown at most twice a second.
+    const stored = statusThrottle((n: number) => node.status({ fill: 'green', shape: 'dot', text: RED._('trace-record.status.stored', { n: String(n) }) }));
 
     try {
       if (!storeNode) throw new Error(RED._('trace-record.errors.noStore'));
@@ -111,7 +116,7 @@ export = function register(RED: NodeAPI): void {
       const s = store;
       handle(msg as Msg, send as Send, s).then(
         () => {
-          status('green', 'dot', 'stored', total);
+          stored.show(total);
           done();
         },
         (err: Error) => {
@@ -125,6 +130,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       // The store itself belongs to the bridge-store node, which closes it.
       if (desk) unregisterTraceDesk(desk);
+      stored.cancel();
       node.status({});
       done();
     });

@@ -48,6 +48,11 @@ export interface EquipmentModelOptions {
   machines: MachineSpec[];
   seed?: number;
   startMs: number;
+  /**
+   * The ideal seconds per part of the operation planned on the machine at an instant (the ERP's routing), when
+   * one is: a real machine runs each product at that product's speed. Else the spec's idealCycleSec.
+   */
+  idealCycleAt?: (equipment: string, atMs: number) => number | undefined;
 }
 
 const AMBIENT_C = 25;
@@ -59,10 +64,12 @@ const AFTER_RUNNING = { fault: 0.2, maintenance: 0.05 };
 export class EquipmentModel {
   private readonly machines = new Map<string, Machine>();
   private readonly rng: Prng;
+  private readonly idealCycleAt: EquipmentModelOptions['idealCycleAt'];
   private now: number;
 
   constructor(opts: EquipmentModelOptions) {
     this.rng = createPrng(opts.seed ?? 20261201);
+    this.idealCycleAt = opts.idealCycleAt;
     this.now = opts.startMs;
     for (const spec of opts.machines) {
       const reading: MachineReading = {
@@ -131,7 +138,9 @@ export class EquipmentModel {
     const r = m.reading;
     const { spec } = m;
     if (r.state === 'running') {
-      m.cycleDone += dtSec / (spec.idealCycleSec * m.slowdown);
+      const planned = this.idealCycleAt?.(spec.equipment, from);
+      const ideal = planned !== undefined && planned > 0 ? planned : spec.idealCycleSec;
+      m.cycleDone += dtSec / (ideal * m.slowdown);
       while (m.cycleDone >= 1) {
         m.cycleDone -= 1;
         r.partCounter = (r.partCounter + 1) >>> 0;

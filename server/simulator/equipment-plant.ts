@@ -19,6 +19,8 @@ export interface EquipmentPlantOptions {
    * the standard nodeset, seconds on a busy machine); its port is fixed first, so the endpoint is known at once.
    */
   opcuaInBackground?: boolean;
+  /** The ideal cycle of the operation the ERP plans on a machine at an instant (see EquipmentModelOptions). */
+  idealCycleAt?: (equipment: string, atMs: number) => number | undefined;
 }
 
 export interface EquipmentPlant {
@@ -36,7 +38,7 @@ export interface EquipmentPlant {
 
 export async function startEquipmentPlant(opts: EquipmentPlantOptions): Promise<EquipmentPlant> {
   const now = opts.now ?? Date.now;
-  const model = new EquipmentModel({ machines: DEMO_MACHINES, startMs: now() });
+  const model = new EquipmentModel({ machines: DEMO_MACHINES, startMs: now(), idealCycleAt: opts.idealCycleAt });
   // Both servers start together: node-opcua's start is the slow one, the PLC's is instant.
   const startOpcua = (port: number) => startOpcuaMachines({ model, machines: DEMO_EQUIPMENT_TAGS.opcua.machines, port, now, tickMs: opts.tickMs });
   // In the background the endpoint is announced before the server listens, so its port is chosen once; otherwise a

@@ -17,6 +17,7 @@ import { createOdooDialect } from './dialects/odoo';
 import { createSapDialect } from './dialects/sap';
 import { listen } from '../listen';
 import { startEquipmentPlant, type EquipmentPlant } from './equipment-plant';
+import { plannedCycleLookup } from './planned-cycles';
 
 export { SimulatedErp, type ErpFault, type LiveChange } from './erp';
 export { SimulatedMes, type ReceivedWorkOrder, type ReceiveOutcome } from './mes';
@@ -52,6 +53,8 @@ export interface PlantSimulatorOptions {
 /** The same plant served in each real ERP's dialect, at `${url}/<name>` (the ERP profile presets' fakes). */
 export interface PlantDialects {
   sap: ReturnType<typeof createSapDialect>;
+  /** An Odoo 17 server: no mrp.workorder.sequence, no JSON-2 API. */
+  odoo17: ReturnType<typeof createOdooDialect>;
   erpnext: ReturnType<typeof createErpnextDialect>;
   odoo: ReturnType<typeof createOdooDialect>;
   kingdee: ReturnType<typeof createKingdeeDialect>;
@@ -99,11 +102,12 @@ export async function startPlantSimulator(opts: PlantSimulatorOptions = {}): Pro
     sap: createSapDialect(erp, { now }),
     erpnext: createErpnextDialect(erp, { now }),
     odoo: createOdooDialect(erp, { now }),
+    odoo17: createOdooDialect(erp, { now, version: 17 }),
     kingdee: createKingdeeDialect(erp, { now }),
   };
   for (const [name, dialect] of Object.entries(dialects)) app.use(`/${name}`, dialect.router);
   app.use('/mes', mes.router);
-  const equipment = opts.equipment ? await startEquipmentPlant({ host, ...opts.equipment, now: () => now().getTime() }) : undefined;
+  const equipment = opts.equipment ? await startEquipmentPlant({ host, ...opts.equipment, now: () => now().getTime(), idealCycleAt: plannedCycleLookup(erp) }) : undefined;
   if (equipment) app.use('/equipment', equipment.router);
   app.use((req, res) => sendError(res, 404, `the plant simulator has no ${req.method} ${req.originalUrl}`));
   app.use((err: Error, req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -11,8 +11,8 @@ const REACH_TIMEOUT_MS = 180_000;
 /** ms on the machine's monotonic clock, the same in every process. */
 export const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
-type Request = { id: number } & ({ kind: 'reset' } | { kind: 'reaches'; count: number } | { kind: 'arrivals' } | { kind: 'close' });
-type Reply = { id: number; arrivals?: Array<[key: string, atMs: number]>; error?: string };
+type Request = { id: number } & ({ kind: 'reset' } | { kind: 'reaches'; count: number } | { kind: 'arrivals' } | { kind: 'drain' } | { kind: 'close' });
+type Reply = { id: number; arrivals?: Array<[key: string, atMs: number]>; duplicates?: number; error?: string };
 type Ready = { ready: true; erpUrl: string; orders: ProductionOrder[] };
 
 /** The bench's handle on the ERP child. */
@@ -25,6 +25,11 @@ export interface RemoteErp {
   reaches(count: number): Promise<void>;
   /** Key and monotonic receipt time of every update accepted since the last reset, in arrival order. */
   arrivals(): Promise<Array<[key: string, atMs: number]>>;
+  /**
+   * The keys accepted and the repeats answered "duplicate" since the last reset or drain, then a reset, in one step:
+   * a long run drains now and then so the ERP's process does not hold every update it ever received.
+   */
+  drain(): Promise<{ keys: string[]; duplicates: number }>;
   close(): Promise<void>;
 }
 
@@ -79,6 +84,10 @@ export async function startRemoteErp(seedOrders: number): Promise<RemoteErp> {
       }
     },
     arrivals: async () => (await ask({ kind: 'arrivals' })).arrivals ?? [],
+    drain: async () => {
+      const r = await ask({ kind: 'drain' });
+      return { keys: (r.arrivals ?? []).map(([key]) => key), duplicates: r.duplicates ?? 0 };
+    },
     close: async () => {
       if (gone) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -115,6 +124,13 @@ async function serve(seedOrders: number): Promise<void> {
       case 'arrivals': {
         const received = inbox.received();
         return reply({ id: m.id, arrivals: received.map((u, i) => [u.key, arrivedAt[i]]) });
+      }
+      case 'drain': {
+        const received = inbox.received();
+        const duplicates = inbox.duplicateCount;
+        inbox.reset();
+        arrivedAt = [];
+        return reply({ id: m.id, arrivals: received.map((u, i) => [u.key, i]), duplicates });
       }
       case 'close':
         reply({ id: m.id });

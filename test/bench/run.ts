@@ -2,9 +2,11 @@
 // the same run (medians of several rounds; machines here are noisy, so read the ratios).
 import helper from 'node-red-node-test-helper';
 import { benchCodeMap } from './code-map.bench';
+import { benchIngest, ingestNotes } from './ingest.bench';
 import { benchLegacyDbPoll, legacyDbPollNotes } from './legacy-db-poll.bench';
 import { benchOee } from './oee.bench';
 import { benchOrderFetch } from './order-fetch.bench';
+import { benchErpPresets } from './erp-presets.bench';
 import { benchOpcua } from './opcua.bench';
 import { benchProgressPush, progressPushNotes } from './progress-push.bench';
 import { table } from './stats';
@@ -17,12 +19,14 @@ helper.init(require.resolve('node-red'));
 const benches: Array<[name: string, run: () => Promise<Array<Record<string, string>>>]> = [
   ['code-map', benchCodeMap],
   ['order-fetch', benchOrderFetch],
+  ['erp-presets', benchErpPresets],
   ['legacy-db-poll', benchLegacyDbPoll],
   ['progress-push', benchProgressPush],
   ['trace', benchTrace],
   ['opcua', benchOpcua],
   ['workflows', benchWorkflows],
   ['oee', benchOee],
+  ['ingest', benchIngest],
 ];
 
 async function main(): Promise<void> {
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
   console.log(table(rows));
   if (legacyDbPollNotes.length > 0) console.log(`\n${legacyDbPollNotes.join('\n')}`);
   if (progressPushNotes.length > 0) console.log(`\n${progressPushNotes.join('\n')}`);
+  if (ingestNotes.length > 0) console.log(`\n${ingestNotes.join('\n')}`);
 }
 
 main().catch((err) => {

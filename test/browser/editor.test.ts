@@ -87,6 +87,19 @@ describe('the Node-RED editor in a browser', () => {
     // Choosing a preset shows what it expects; "Copy into custom" puts it into the profile editor to adjust.
     await page.selectOption('#node-config-input-profile', 'sap-s4hana-odata-v2');
     assert.match(await page.locator('#erp-endpoint-profile-description').innerText(), /LastChangeDateTime/);
+    // Its settings are named fields (once they are no longer the demo's one ${ERP_PARAMS} variable): the time zone is
+    // required, the default priority shows its default.
+    await page.evaluate(() => {
+      const $params = (window as unknown as { $: (s: string) => { typedInput: (...a: unknown[]) => void } }).$('#node-config-input-params');
+      $params.typedInput('type', 'json');
+      $params.typedInput('value', '{}');
+    });
+    await page.selectOption('#node-config-input-profile', 'erpnext');
+    await page.selectOption('#node-config-input-profile', 'sap-s4hana-odata-v2');
+    await page.locator('#erp-endpoint-setting-timeZone').waitFor({ state: 'attached' });
+    assert.match(await page.locator('#erp-endpoint-settings').innerText(), /(ERP time zone|ERP 时区) \*/);
+    assert.match(String(await page.locator('#erp-endpoint-setting-defaultPriority').getAttribute('placeholder')), /5$/);
+    await page.screenshot({ path: join(artifacts, 'erp-endpoint-settings.png') });
     await page.locator('#erp-endpoint-copy-preset').click();
     assert.equal(await page.inputValue('#node-config-input-profile'), 'custom');
     await page.locator('#node-config-input-profileJson-editor').getByText('custom-sap-s4hana-odata-v2').waitFor({ state: 'visible' });

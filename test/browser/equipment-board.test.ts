@@ -29,8 +29,8 @@ describe('the equipment board in a browser', () => {
     // simulated machines' own readings would overwrite the states it sets).
     const flows = JSON.parse(readFileSync(join(repoRoot, 'flows', 'demo-plant.json'), 'utf8')) as Array<Record<string, unknown>>;
     flows.find((n) => n.id === 'equipment' && n.type === 'tab')!.disabled = true;
-    // And no plans into OEE: the ideal cycle is the equipment master's (1 s for the extruder), not that of whichever
-    // demo order the clock puts on the machine (0.9 or 1.1 s), so the figures below can be worked by hand.
+    // And no plans into OEE: the ideal cycle is the equipment master's (0.9 s for the extruder), not that of whichever
+    // demo order the clock puts on the machine (0.9, 1.1 or 1.5 s), so the figures below can be worked by hand.
     flows.find((n) => n.id === 'oee-plan-in')!.d = true;
     // And one 24-hour shift that began about 12 hours ago, so the 90 minutes of signals below lie in the shift the
     // board shows whatever the time of the run (the demo's 08:00 and 20:00 changes would split them).
@@ -84,11 +84,11 @@ describe('the equipment board in a browser', () => {
     assert.equal(await tile('EQ-EXTR-01').getAttribute('data-state'), 'running');
     assert.equal(await tile('EQ-UVB-01').getAttribute('data-state'), 'maintenance');
     assert.equal(await tile('EQ-LEAK-01').getAttribute('data-state'), 'unknown', 'a machine of the master that sent nothing yet');
-    // EQ-EXTR-01 has run the 90 min since its first signal: A = 100 %; P = 5,100 parts × 1 s / 5,400 s = 94.4 %;
-    // Q = 5,070 / 5,100 = 99.4 %; OEE = 93.9 % (= 5,070 s / 5,400 s), a little less as the clock runs on.
+    // EQ-EXTR-01 has run the 90 min since its first signal: A = 100 %; P = 5,100 parts × 0.9 s / 5,400 s = 85.0 %;
+    // Q = 5,070 / 5,100 = 99.4 %; OEE = 84.5 % (= 5,070 × 0.9 s / 5,400 s), a little less as the clock runs on.
     const extruder = await tile('EQ-EXTR-01').innerText();
     assert.match(extruder, /100%\n时间开动率/);
-    assert.match(extruder, /9[34]%\n性能开动率/);
+    assert.match(extruder, /8[45]%\n性能开动率/);
     assert.match(extruder, /99%\n合格品率/);
     // EQ-ASM-01 faulted 25 min of 90: A = 65 / 90 = 72.2 %, and the OEE alarm names downtime.
     const assembly = await tile('EQ-ASM-01').innerText();
@@ -127,5 +127,36 @@ describe('the equipment board in a browser', () => {
     await page.waitForFunction(() => document.querySelector('[data-equipment="EQ-ASM-02"]')?.getAttribute('data-state') === 'fault', undefined, { timeout: 30_000 });
     await page.locator('.eq-offline').waitFor({ state: 'detached', timeout: 10_000 });
     await page.screenshot({ path: join(artifacts, 'equipment-board-after-reconnect.png'), fullPage: true });
+  });
+
+  it('flags an ideal cycle slower than the machine on its tile instead of a performance above 100 %, in zh-CN and en-US', async () => {
+    // EQ-LEAK-01's master says 2 s a part; it ran 60 min and made 3,000 parts: 1.2 s a part (P would be 167 %).
+    const answer = await post([sig('EQ-LEAK-01', 61, { state: 'running', partCounter: 0 }), sig('EQ-LEAK-01', 1, { state: 'idle', partCounter: 3000 })]);
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    await page.waitForFunction(() => document.querySelector('[data-equipment="EQ-LEAK-01"]')?.getAttribute('data-ideal-cycle-flag') === 'slower-than-machine', undefined, { timeout: 30_000 });
+    const leak = await tile('EQ-LEAK-01').innerText();
+    assert.match(leak, /理想节拍 2 秒慢于设备实际的 1\.2 秒/);
+    assert.match(leak, /性能开动率按 100% 计,OEE 为其上限/);
+    // Performance is not shown as a figure, and OEE is shown as the most it can be: A = 60 / 61 min → ≤ 98.4 %.
+    assert.match(leak, /\?\n性能开动率/);
+    const figures = [...leak.matchAll(/([\d.]+)%/g)].map((m) => Number(m[1]));
+    assert.ok(figures.length >= 3 && figures.every((f) => f <= 100), `no figure above 100 %: ${figures.join(', ')}`);
+    assert.match(leak, /≤9\d\.\d%/);
+    await tile('EQ-LEAK-01').screenshot({ path: join(artifacts, 'equipment-board-ideal-cycle-zh-CN.png'), animations: 'disabled' });
+
+    const english = await browser.newContext({ viewport: { width: 1366, height: 1100 }, timezoneId: 'Asia/Shanghai', locale: 'en-US', httpCredentials: { username: 'admin', password: PASSWORD } });
+    try {
+      const en = await english.newPage();
+      await en.goto(`${server.url}/dashboard/equipment`);
+      const enTile = en.locator('[data-equipment="EQ-LEAK-01"][data-ideal-cycle-flag]');
+      await enTile.waitFor({ state: 'visible', timeout: 30_000 });
+      // The page's own styles and fonts settle before the picture is taken (the tile is laid out again meanwhile).
+      await en.waitForLoadState('networkidle');
+      await en.evaluate(() => document.fonts.ready.then(() => undefined));
+      assert.match(await enTile.innerText(), /ideal cycle 2 s is slower than the machine's 1\.2 s/);
+      await en.screenshot({ path: join(artifacts, 'equipment-board-ideal-cycle-en-US.png'), animations: 'disabled' });
+    } finally {
+      await english.close();
+    }
   });
 });

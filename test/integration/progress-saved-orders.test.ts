@@ -72,6 +72,26 @@ describe('saved progress of an order', () => {
     assert.equal(saved.prepare(book, [ORDER]).entries.filter(isPlan).length, 1);
   });
 
+  it('stores at most twice the book\'s event-id window of an order however many reports it counts, and still knows a recent repeat after a reload', async (t) => {
+    const kv = store(t);
+    const book = new ProgressBook({ eventIdWindow: 40 });
+    book.plan(workOrder(), at('2026-11-25T07:00'));
+    const saved = new SavedOrders(kv, NS);
+    for (let n = 0; n < 200; n++) {
+      count(book, n * 7, 7);
+      await save(kv, saved, book);
+      const state = (await kv.get(NS, ORDER)) as { eventIdChunks: number };
+      const chunks = await kv.getMany<string[]>(NS, Array.from({ length: state.eventIdChunks }, (_, i) => `${ORDER}\u001fevent-ids\u001f${i}`));
+      const stored = [...chunks.values()].reduce((sum, ids) => sum + ids.length, 0);
+      assert.ok(stored <= 2 * 40, `save ${n + 1}: ${stored} ids stored`);
+    }
+    const reloaded = new ProgressBook({ eventIdWindow: 40 });
+    for (const state of await new SavedOrders(kv, NS).load()) reloaded.restoreOrder(state);
+    assert.equal(reloaded.orderState(ORDER)?.eventIds.length, 40);
+    assert.equal(reloaded.report(report('EV-1399', '0010', 1, 0, 'running', '2026-11-25T10:00'), NOW).duplicate, true);
+    assert.equal(reloaded.orderState(ORDER)?.operations['0010'].goodQty, 1400);
+  });
+
   it('reads an order an older bridge saved with its ids inline, and writes it as chunks on its next save', async (t) => {
     const kv = store(t);
     const old = plannedBook();

@@ -5,12 +5,14 @@ import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
+import { inLanguage } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 
 const bridgeStore = require('../../nodes/bridge-store/bridge-store');
 const erpEndpoint = require('../../nodes/erp-endpoint/erp-endpoint');
-const erpOrderFetch = require('../../nodes/erp-order-fetch/erp-order-fetch');
+// Statuses as the planner reads them (en-US), not keys: the helper's own RED._ returns keys unchanged.
+const erpOrderFetch = inLanguage(require('../../nodes/erp-order-fetch/erp-order-fetch'), 'erp-order-fetch', 'en-US');
 const catchNode = require('@node-red/nodes/core/common/25-catch');
 const nodes = [bridgeStore, erpEndpoint, erpOrderFetch, catchNode];
 
@@ -66,7 +68,7 @@ describe('erp-order-fetch node', () => {
     assert.deepEqual(received.map((m) => m.payload.workOrderNo).sort(), released().map((o) => o.orderNo).sort());
     assert.equal((received[0] as unknown as { plant: string }).plant, '1010', 'the input message properties are kept');
     assert.equal(received[0].topic, received[0].payload.workOrderNo);
-    assert.equal(statuses.at(-1)?.text, 'erp-order-fetch.status.done');
+    assert.match(String(statuses.at(-1)?.text), new RegExp(`^${released().length} new · \\d\\d:\\d\\d$`));
 
     const before = plant.sim.erp.requestCount;
     fetchNode.receive({});
@@ -100,21 +102,21 @@ describe('erp-order-fetch node', () => {
     assert.equal(caught.length, 1);
     assert.match(caught[0].error!.message, /order MO-2026-0999 \(revision \d+\) is not a valid production order: payload\.operations\[1\]\.workCentre must be a string/);
     assert.equal(caught[0].payload.orderNo, 'MO-2026-0999', 'the Catch node gets the raw order');
-    assert.equal(statuses.at(-1)?.text, 'erp-order-fetch.status.doneParked');
+    assert.match(String(statuses.at(-1)?.text), /^\d+ new, 1 parked · \d\d:\d\d$/);
   });
 
   for (const fault of [
-    { name: 'answers 503', inject: { kind: 'status', status: 503, times: 2 } as const, status: 'erp-order-fetch.status.http', error: /answered HTTP 503/ },
-    { name: 'sends malformed JSON', inject: { kind: 'malformed', times: 1 } as const, status: 'erp-order-fetch.status.malformed', error: /malformed JSON/ },
-    { name: 'resets the connection', inject: { kind: 'reset', times: 1 } as const, status: 'erp-order-fetch.status.unreachable', error: /is unreachable/ },
-    { name: 'does not answer in time', inject: { kind: 'timeout', times: 1 } as const, status: 'erp-order-fetch.status.timeout', error: /did not answer within 0\.5 s/ },
+    { name: 'answers 503', inject: { kind: 'status', status: 503, times: 2 } as const, status: /^ERP answered 503 · retry in \d+ s$/, error: /answered HTTP 503/ },
+    { name: 'sends malformed JSON', inject: { kind: 'malformed', times: 1 } as const, status: /^bad ERP answer · retry in \d+ s$/, error: /malformed JSON/ },
+    { name: 'resets the connection', inject: { kind: 'reset', times: 1 } as const, status: /^ERP unreachable · retry in \d+ s$/, error: /is unreachable/ },
+    { name: 'does not answer in time', inject: { kind: 'timeout', times: 1 } as const, status: /^ERP timed out · retry in \d+ s$/, error: /did not answer within 0\.5 s/ },
   ]) {
     it(`when the ERP ${fault.name}: red status, a clear error, a retry with backoff, and every order exactly once`, async () => {
       plant.sim.erp.injectFault(fault.inject);
       const { received, caught, fetchNode, statuses } = await load(flow({ timeoutSec: 0.5 }));
       fetchNode.receive({});
       await eventually(() => received.length === released().length && statuses.at(-1)?.fill === 'green', 'recovery');
-      assert.ok(statuses.some((s) => s.fill === 'red' && s.shape === 'ring' && s.text === fault.status), `statuses: ${JSON.stringify(statuses)}`);
+      assert.ok(statuses.some((s) => s.fill === 'red' && s.shape === 'ring' && fault.status.test(String(s.text))), `statuses: ${JSON.stringify(statuses)}`);
       assert.ok(caught.length >= 1);
       assert.match(caught[0].error!.message, /^ERP endpoint 'Demo ERP' \(http:\/\/127\.0\.0\.1:\d+\/erp\/api\/v1\/production-orders/);
       assert.match(caught[0].error!.message, fault.error);
@@ -127,7 +129,7 @@ describe('erp-order-fetch node', () => {
     fetchNode.receive({});
     await eventually(() => caught.length === 1, 'the error');
     assert.match(caught[0].error!.message, /^ERP endpoint 'Demo ERP' \(http:\/\/127\.0\.0\.1:\d+\/erp\/api\/v1\/production-orders\?offset=0&limit=5\) refused the credentials \(HTTP 401/);
-    assert.deepEqual(statuses.at(-1), { fill: 'red', shape: 'ring', text: 'erp-order-fetch.status.auth' });
+    assert.deepEqual(statuses.at(-1), { fill: 'red', shape: 'ring', text: 'login refused' });
     await new Promise((r) => setTimeout(r, 400)); // several backoff periods: an auth failure schedules no retry
     assert.equal(plant.sim.erp.requestCount, 1);
     assert.equal(received.length, 0);
@@ -145,7 +147,7 @@ describe('erp-order-fetch node', () => {
     fetchNode.receive({});
     await eventually(() => caught.length === 1, 'the configuration error');
     assert.match(caught[0].error!.message, /ERP endpoint 'Demo ERP': the environment variable TEST_ERP_PASSWORD for the password is not set/);
-    assert.equal(statuses.at(-1)?.text, 'erp-order-fetch.status.config');
+    assert.equal(statuses.at(-1)?.text, 'not configured');
   });
 
   it('serves inputs that arrive during a pull with one more pull, never two at once', async () => {
@@ -153,7 +155,7 @@ describe('erp-order-fetch node', () => {
     for (let i = 0; i < 5; i++) fetchNode.receive({});
     await eventually(() => statuses.filter((s) => s.fill === 'green').length === 2, 'two pulls');
     assert.equal(received.length, released().length);
-    assert.equal(statuses.filter((s) => s.text === 'erp-order-fetch.status.fetching').length, 2);
+    assert.equal(statuses.filter((s) => s.text === 'fetching…').length, 2);
   });
 
   it('can send the ERP production order as received', async () => {

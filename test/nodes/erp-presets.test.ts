@@ -33,11 +33,11 @@ interface PresetCase {
 const cases: PresetCase[] = [
   { preset: 'generic-rest', mount: 'erp/api/v1', username: 'erp-bridge', password: 'demo-erp-pass' },
   {
-    preset: 'sap-s4hana-odata-v2', mount: 'sap', username: 'erp-bridge', password: 'demo-erp-pass',
+    preset: 'sap-s4hana-odata-v2', mount: 'sap', username: 'erp-bridge', password: 'demo-erp-pass', params: { timeZone: 'Asia/Shanghai' },
     errorStatus: { kind: 'internal-error', message: /answered with an error: An exception was raised \(SY\/530\)/ },
   },
   {
-    preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret',
+    preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010', timeZone: 'Asia/Shanghai' },
     errorIn200: { kind: 'messages-in-200', message: /answered with an error: / },
     errorStatus: undefined,
   },
@@ -51,7 +51,7 @@ const cases: PresetCase[] = [
   },
   {
     preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
-    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, plant: '1010' },
+    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, plant: '1010', timeZone: 'Asia/Shanghai' },
     errorIn200: { kind: 'unknown-field', message: /answered with an error: .*字段不存在.*\(MsgCode 9\)/ },
   },
 ];

@@ -206,4 +206,66 @@ describe('oee', () => {
     assert.equal(run.exceptions.length, 1);
     assert.equal(statusAtErp().filter((r) => r.body.equipment === 'EQ-ASM-01').length, 1, 'the fault was told to the ERP once');
   });
+
+  it('after a reload on the same store counts a counter that continues, starts again a counter that restarted, and never counts parts twice', async () => {
+    const storeFile = join(plant.dir.path, 'counters.sqlite');
+    let run = await load({}, storeFile);
+    const now = Date.now();
+    // Before the restart, 20 → 15 min ago: the extruder (2 s) makes 120 parts, the assembly line (20 s) 12.
+    run.node.receive({
+      payload: [
+        signal(now - 20 * MIN, { state: 'running', partCounter: 1000 }, 'EQ-EXTR-01'),
+        signal(now - 15 * MIN, { partCounter: 1120 }, 'EQ-EXTR-01'),
+        signal(now - 20 * MIN, { state: 'running', partCounter: 5000 }),
+        signal(now - 15 * MIN, { partCounter: 5012 }),
+      ],
+    });
+    await eventually(() => run.reports.filter((m) => m.accepted).length === 1, 'the signals durable');
+    await helper.unload();
+    run = await load({}, storeFile);
+    // After it: the extruder's counter went on (1120 → 1420 in 10 min, 300 parts where 2 s allows 300); the assembly
+    // line's PLC restarted too and its counter is back at its preset 5000, 3 parts on, then 12 more.
+    run.node.receive({
+      payload: [
+        signal(now - 5 * MIN, { partCounter: 1420 }, 'EQ-EXTR-01'),
+        signal(now - 5 * MIN, { partCounter: 5003 }),
+        signal(now - 1 * MIN, { partCounter: 5015 }),
+      ],
+    });
+    await eventually(() => run.reports.some((m) => m.accepted), 'the signals after the restart');
+    run.node.receive({ topic: 'status' });
+    const board = await eventually(() => {
+      const b = latestBoard(run.board);
+      return b?.equipment.some((t) => t.equipment === 'EQ-ASM-01' && t.figures.totalCount > 12) ? b : undefined;
+    }, 'the board after the restart');
+    // Extruder: 120 + 300 = 420. Assembly: 12 + 0 across the restart + 12 = 24 (taking 5003 as parts made would give 5027).
+    assert.equal(board.equipment.find((t) => t.equipment === 'EQ-EXTR-01')?.figures.totalCount, 420);
+    assert.equal(board.equipment.find((t) => t.equipment === 'EQ-ASM-01')?.figures.totalCount, 24);
+    // 24 parts × 20 s = 480 s in 20 min of run: 40 %, no flag.
+    assert.equal(board.equipment.find((t) => t.equipment === 'EQ-ASM-01')?.figures.idealCycleCheck, undefined);
+  });
+
+  it('flags an ideal cycle slower than the machine in the node status, on the board and in the status to the ERP, with performance capped', async () => {
+    const run = await load();
+    const now = Date.now();
+    // EQ-ASM-02's master says 20 s a part; it made 60 parts in 9 min of running: 9 s a part.
+    run.node.receive({
+      payload: [
+        signal(now - 10 * MIN, { state: 'running', partCounter: 0 }, 'EQ-ASM-02'),
+        signal(now - 1 * MIN, { state: 'idle', partCounter: 60 }, 'EQ-ASM-02'),
+      ],
+    });
+    const told = await eventually(() => statusAtErp().find((r) => r.body.equipment === 'EQ-ASM-02' && r.body.state === 'idle'), 'the idle state at the ERP');
+    const oee = told.body.oee as { performance: number; idealCycleCheck?: Record<string, number> };
+    // 60 × 20 s = 1200 s of ideal time in 540 s of run: P would be 2.222222; the machine's cycle is 540 / 60 = 9 s.
+    assert.equal(oee.performance, 1);
+    assert.deepEqual(oee.idealCycleCheck, { idealCycleSec: 20, measuredCycleSec: 9, measuredPerformance: 2.222222 });
+    // The status names it (a locale key with parameters; the editor translates it).
+    await eventually(() => run.statuses.at(-1)?.text === 'oee.status.idealCycle', 'the flag in the status');
+    assert.equal(run.statuses.at(-1)?.fill, 'yellow');
+    run.node.receive({ topic: 'status' });
+    const tile = await eventually(() => latestBoard(run.board)?.equipment.find((t) => t.equipment === 'EQ-ASM-02' && t.figures.idealCycleCheck), 'the flagged tile');
+    assert.equal(tile.figures.performance, 1);
+    assert.equal(tile.figures.idealCycleCheck?.idealCycleSec, 20);
+  });
 });

@@ -17,6 +17,7 @@ function serverMessage(body: Body): string {
   return (JSON.parse(JSON.parse(String(body._server_messages))[0]) as { message: string }).message;
 }
 
+// A stock Work Order has no plant and no priority (work_order.json): the integrator's settings give them.
 // What a product-side JSONata mapping needs to turn a Work Order (list row + document) into a production order.
 const MAPPING = jsonata(`(
   $wo := $;
@@ -29,8 +30,8 @@ const MAPPING = jsonata(`(
     "quantity": qty,
     "unit": stock_uom,
     "dueDate": expected_delivery_date & "T17:00:00+08:00",
-    "priority": custom_priority,
-    "plant": custom_plant,
+    "priority": 5,
+    "plant": "1010",
     "operations": [operations.{
       "opNo": $formatInteger(sequence_id, "0000"),
       "opCode": operation,
@@ -195,9 +196,16 @@ describe('simulated ERPNext (Frappe REST) dialect', () => {
     assert.deepEqual(rows(withZone).map((x) => x.name), ['MO-2026-0042']);
   });
 
-  it('serves operations and required_items only from the document, and maps back to a valid production order', async () => {
-    const listed = await list('Work Order', { fields: ['name', 'operations', 'no_such_field'], filters: [['name', '=', 'MO-2026-0007']] });
-    assert.deepEqual(rows(listed), [{ name: 'MO-2026-0007' }], 'child tables and unknown fields are dropped silently from a list');
+  it('serves operations and required_items only from the document, refuses a field a stock Work Order lacks, and maps back to a valid production order', async () => {
+    const listed = await list('Work Order', { fields: ['name'], filters: [['name', '=', 'MO-2026-0007']] });
+    assert.deepEqual(rows(listed), [{ name: 'MO-2026-0007' }]);
+    const custom = await list('Work Order', { fields: ['name', 'custom_plant'], filters: [['name', '=', 'MO-2026-0007']] });
+    assert.equal(custom.status, 500);
+    assert.equal(custom.body.exc_type, 'OperationalError');
+    assert.match(String(custom.body.exception), /Unknown column 'tabWork Order\.custom_plant' in 'field list'/);
+    const meta = await call('/api/method/frappe.desk.form.load.getdoctype?doctype=Work%20Order');
+    const fieldnames = ((meta.body.docs as Array<{ fields: Array<{ fieldname: string }> }>)[0].fields).map((f) => f.fieldname);
+    assert.ok(fieldnames.includes('expected_delivery_date') && !fieldnames.includes('custom_plant'), 'the doctype meta lists the stock fields only');
     const doc = await call('/api/resource/Work%20Order/MO-2026-0007');
     assert.equal(doc.status, 200);
     const wo = doc.body.data as Record<string, unknown> & { operations: Array<Record<string, unknown>>; required_items: Array<Record<string, unknown>> };
@@ -210,7 +218,7 @@ describe('simulated ERPNext (Frappe REST) dialect', () => {
     assert.deepEqual(validate('production-order', mapped), { ok: true });
     const canonical = erp.order('MO-2026-0007')!;
     const strip = (o: Record<string, unknown>) => {
-      const { revision: _r, updatedAt: _u, ...rest } = o;
+      const { revision: _r, updatedAt: _u, priority: _p, ...rest } = o;
       return { ...rest, operations: (rest.operations as Array<Record<string, unknown>>).map(({ qcSpecRef: _q, ...op }) => op), bom: (rest.bom as Array<Record<string, unknown>>).map(({ issueTolerancePct: _t, ...l }) => l) };
     };
     assert.deepEqual(strip(mapped), strip(canonical as unknown as Record<string, unknown>));

@@ -24,11 +24,11 @@ type ErrorEnvelope = { Result: { ResponseStatus: { IsSuccess: boolean; MsgCode: 
 
 interface Plant { url: string; erp: SimulatedErp; dialect: ReturnType<typeof createKingdeeDialect>; setClock(d: Date): void; close(): Promise<void> }
 
-async function startPlant(seedOrders: number, timeZone?: string): Promise<Plant> {
+async function startPlant(seedOrders: number, timeZone?: string, extensions = true): Promise<Plant> {
   let clock = PLANT_NOW;
   const now = () => clock;
   const erp = new SimulatedErp({ user: 'erp-bridge', password: 'demo-erp-pass', seedOrders, now, rng: createPrng(20261010) });
-  const dialect = createKingdeeDialect(erp, { now, timeZone });
+  const dialect = createKingdeeDialect(erp, { now, timeZone, extensions });
   const app = express();
   app.use('/kingdee', dialect.router);
   const server: Server = createServer(app);
@@ -72,6 +72,8 @@ function hiddenError(rows: unknown[][]): ErrorEnvelope['Result']['ResponseStatus
 
 const plantLocal = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19);
 
+// Most of this suite reads an install with one customer's BOS extensions (F_PAEZ_Priority, F_PAEZ_QCSpec), to
+// check that every field round-trips; the last test checks that a stock install has none of them.
 describe('Kingdee K/3 Cloud dialect', () => {
   let plant: Plant;
   let cookie: string;
@@ -329,5 +331,20 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
   it('a save without a live session answers the session-lost status object (not wrapped in arrays)', async () => {
     const res = await saveReport({ formid: 'PRD_MORPT', data: { Model: model('MES-RPT-2') } }, 'kdservice-sessionid=stale');
     assert.deepEqual([res.Result.ResponseStatus.IsSuccess, res.Result.ResponseStatus.MsgCode, res.Result.ResponseStatus.Errors[0].Message], [false, 1, SESSION_LOST]);
+  });
+
+  it('a stock install has no F_PAEZ_ fields: QueryBusinessInfo lists the stock keys only, and ExecuteBillQuery refuses an extension field with 字段不存在', async () => {
+    const stock = await startPlant(6, undefined, false);
+    try {
+      const stockCookie = await login(stock);
+      const info = await post(stock, `${K3}.DynamicFormService.QueryBusinessInfo.common.kdsvc`, { parameters: [JSON.stringify({ FormId: 'PRD_MO' })] }, stockCookie);
+      const keys = (info.json() as { Result: { NeedReturnData: { Entrys: Array<{ Fields: Array<{ Key: string }> }> } } }).Result.NeedReturnData.Entrys.flatMap((e) => e.Fields.map((f) => f.Key));
+      assert.ok(keys.includes('FBillNo') && keys.includes('FMaterialId'));
+      assert.deepEqual(keys.filter((k) => k.startsWith('F_PAEZ_')), []);
+      const rows = await query(stock, stockCookie, { FormId: 'PRD_MO', FieldKeys: 'FBillNo,F_PAEZ_Priority', Limit: 10 });
+      assert.match(String(hiddenError(rows)?.Errors[0].Message), /F_PAEZ_Priority的字段不存在/);
+    } finally {
+      await stock.close();
+    }
   });
 });

@@ -67,7 +67,8 @@ function fromSap(o: Rec): Rec {
     quantity: Number(o.TotalQuantity),
     unit: o.ProductionUnit,
     dueDate: at(o.MfgOrderPlannedEndDate, o.MfgOrderPlannedEndTime),
-    priority: Number(o.ManufacturingOrderImportance),
+    // An unset CHAR(1) comes as "": the integrator's default priority (5 here) stands in.
+    priority: o.ManufacturingOrderImportance === '' ? 5 : Number(o.ManufacturingOrderImportance),
     plant: o.ProductionPlant,
     operations: o.to_ProductionOrderOperation.results.map((op: Rec) => {
       const plannedStart = at(op.OpErlstSchedldExecStrtDte, op.OpErlstSchedldExecStrtTme);

@@ -21,6 +21,8 @@ export interface ServerProcess {
   url: string;
   simUrl: string;
   userDir: string;
+  /** The server's process id (to read its resident memory, for instance). */
+  pid: number;
   output(): string;
   /** Sends the signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -33,6 +35,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Run in this folder (e.g. the one of a server killed before) and leave it in place at stop. */
   userDir?: string;
+  /** Options for node itself, before the script (e.g. --cpu-prof, --max-semi-space-size=64 as `npm start` has). */
+  nodeArgs?: string[];
   /** Wait for /healthz to answer 200 before resolving (default true); false resolves once the process is spawned. */
   waitUntilReady?: boolean;
 }
@@ -47,7 +51,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !INHERITED_PLANT_VARS.includes(k)) env[k] = v;
   Object.assign(env, { PORT: String(port), SIM_PORT: String(simPort), BRIDGE_USER_DIR: dir.path, SIM_LIVE_CHANGES_MS: '0', LOG_LEVEL: 'info' }, options.env);
-  const child: ChildProcess = spawn(process.execPath, [join(repoRoot, 'dist/server/main.js'), ...(options.demo === false ? [] : ['--demo'])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), join(repoRoot, 'dist/server/main.js'), ...(options.demo === false ? [] : ['--demo'])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -70,6 +74,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     url,
     simUrl: `http://127.0.0.1:${simPort}`,
     userDir: dir.path,
+    pid: child.pid!,
     output: () => output,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);

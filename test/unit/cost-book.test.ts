@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CostBook, standardCostFromRow } from '../../nodes/lib/cost';
 import { micros, percentOf, times, toCents, toNumber } from '../../nodes/lib/cost/money';
-import { completingReports, costPlan, issues, labour, ORDER, standardCost, timeLogs } from './cost-fixture';
+import { completingReports, costPlan, issues, jobReport, labour, ORDER, standardCost, timeLogs } from './cost-fixture';
 
 const NOW = '2026-11-25T23:00:00+08:00';
 
@@ -162,5 +162,24 @@ describe('CostBook', () => {
     assert.deepEqual(cost, { productCode: 'FG-100234', currency: 'CNY', perUnit: { material: 2350, labour: 450, machine: 540 }, lotSize: 1000, materials: [{ materialCode: 'RM-200101', unitCost: 18.5, unit: 'KG' }], validFrom: '2026-11-01' });
     assert.throws(() => standardCostFromRow({ product_code: 'FG-1', currency: 'CNY', material_cost: 'lots', labour_cost: 1, machine_cost: 1 }), /Column material_cost of the cost row for "FG-1" must be a number/);
     assert.throws(() => standardCostFromRow({ product_code: 'FG-1', currency: 'yuan', material_cost: 1, labour_cost: 1, machine_cost: 1 }), /payload\.currency must match pattern/);
+  });
+});
+
+describe('cost book: the window of remembered report ids', () => {
+  it('keeps about the window of an order\'s latest report ids however many it counts, and still knows a recent repeat', () => {
+    const book = new CostBook({ eventIdWindow: 100 });
+    book.plan(costPlan(), NOW);
+    for (let i = 0; i < 3000; i++) book.reports(jobReport(`EV-${i}`, '0010', 1, 0, 'running', '2026-11-25T10:00:00+08:00'), NOW);
+    const [, saved] = book.takeChanges().find(([key]) => key === `order:${ORDER}`)! as [string, { seen: { reports: string[] }; operations: Record<string, { goodQty: number }> }];
+    assert.ok(saved.seen.reports.length <= 110, `${saved.seen.reports.length} report ids kept`);
+    assert.equal(saved.operations['0010'].goodQty, 3000);
+    assert.equal(book.reports(jobReport('EV-2950', '0010', 1, 0, 'running', '2026-11-25T10:00:00+08:00'), NOW).outcomes[0].kind, 'duplicate');
+    // Restored from what was saved, the book still knows it.
+    const restored = CostBook.restore([[`order:${ORDER}`, saved]], { eventIdWindow: 100 });
+    assert.equal(restored.reports(jobReport('EV-2999', '0010', 1, 0, 'running', '2026-11-25T10:00:00+08:00'), NOW).outcomes[0].kind, 'duplicate');
+  });
+
+  it('refuses a window that is not a whole number of at least 1', () => {
+    assert.throws(() => new CostBook({ eventIdWindow: 0.5 }), /The event id window must be a whole number of at least 1, not 0.5/);
   });
 });

@@ -37,6 +37,21 @@ describe('equipment model', () => {
     }
   });
 
+  it('runs each product at the ideal cycle of the operation the ERP plans on the machine, never faster', () => {
+    // The extruder's spec says 0.9 s; the plan puts a 1.5 s operation on it for the first 100 s, then nothing.
+    const m = new EquipmentModel({ machines: DEMO_MACHINES, startMs: START, seed: 7, idealCycleAt: (e, at) => (e === 'EQ-EXTR-01' && at < START + 100_000 ? 1.5 : undefined) });
+    const first = m.reading('EQ-EXTR-01');
+    assert.equal(first.state, 'running', 'a machine starts running, for 180 s at least');
+    for (let t = START + 1000; t <= START + 100_000; t += 1000) m.advance(t);
+    const planned = m.reading('EQ-EXTR-01').partCounter - first.partCounter;
+    // 100 s at 1.5 s × a slowdown of 1.02–1.12: 100 / 1.68 = 59.5 … 100 / 1.53 = 65.4 parts.
+    assert.ok(planned >= 59 && planned <= 66, `${planned} parts in 100 s at 1.5 s a part`);
+    for (let t = START + 101_000; t <= START + 150_000; t += 1000) m.advance(t);
+    const unplanned = m.reading('EQ-EXTR-01').partCounter - first.partCounter - planned;
+    // 50 s at the spec's 0.9 s with the same spell's slowdown: 50 / 1.008 = 49.6 … 50 / 0.918 = 54.5 parts.
+    assert.ok(unplanned >= 49 && unplanned <= 55, `${unplanned} parts in 50 s at 0.9 s a part`);
+  });
+
   it('is the same floor for the same seed and clock', () => {
     const a = model(11);
     const b = model(11);

@@ -3,7 +3,7 @@
 // with its one urgent exception naming the backup, and a restart from the stored entries.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countBetween, OeeBook, ShiftCalendar, DEFAULT_OEE_SETTINGS, type EquipmentSignal, type OeeReport, type OeeSettings } from '../../nodes/lib/oee';
+import { countBetween, oeeAlarm, OeeBook, ShiftCalendar, DEFAULT_OEE_SETTINGS, type EquipmentSignal, type OeeReport, type OeeSettings } from '../../nodes/lib/oee';
 import type { WorkOrder } from '../../nodes/lib/plan-sync/work-order';
 
 /** Plant time (Asia/Shanghai, +08:00) → ms. */
@@ -161,12 +161,15 @@ describe('OEE book', () => {
     assert.equal(r.alarm, false);
   });
 
-  it('counts across a counter that wraps at its maximum and one that resets when the PLC restarts', () => {
+  it('counts across a counter that wraps at its maximum, and nothing across one that resets when the PLC restarts', () => {
     // 16-bit register: 65530 → 65535 → 0 → 5 is 11 parts.
     assert.equal(countBetween(65_530, 5), 11);
     assert.equal(countBetween(65_530, 5, 65_535), 11);
-    // A fall from the middle of the range is a PLC restart: the counter began at 0 again and shows 3 parts.
-    assert.equal(countBetween(5_000, 3), 3);
+    // A fall from the middle of the range is a reset: the PLC may restart from 0 or from a preset, so the 3
+    // cannot be taken as parts made since; the series starts again from 3.
+    assert.equal(countBetween(5_000, 3), 0);
+    // A fall to near 0 from far below the configured maximum is a reset too, not a wrap.
+    assert.equal(countBetween(30_000, 5, 65_535), 0);
     // 32-bit wrap.
     assert.equal(countBetween(4_294_967_290, 4), 10);
     const book = new OeeBook(settings({ master: [{ equipment: 'EQ-EXTR-01', idealCycleSec: 2, counterMax: 65_535 }] }));
@@ -175,14 +178,16 @@ describe('OEE book', () => {
       sig('08:20', { partCounter: 65_530 }, 'EQ-EXTR-01'),
       sig('08:30', { partCounter: 470 }, 'EQ-EXTR-01'), // wrapped: 5 + 1 + 470 = 476
       sig('08:40', { partCounter: 1_000 }, 'EQ-EXTR-01'),
-      sig('08:45', { partCounter: 20 }, 'EQ-EXTR-01'), // PLC restart: 20 since
+      sig('08:45', { partCounter: 20 }, 'EQ-EXTR-01'), // PLC restart: nothing counted, 20 is the new base
       sig('08:59', { partCounter: 300 }, 'EQ-EXTR-01'),
     ]);
     const r = hourReport(book.due(t('09:01')).reports, '08:00', 'EQ-EXTR-01');
-    // 530 + 476 + 530 + 20 + 280 = 1836 parts.
-    assert.equal(r.totalCount, 1836);
-    // P = 2 s × 1836 / 3600 s = 1.02: faster than the ideal says (the ideal is wrong, and the report shows it).
-    assert.equal(r.performance, 1.02);
+    // 530 + 476 + 530 + 0 + 280 = 1816 parts.
+    assert.equal(r.totalCount, 1816);
+    // 2 s × 1816 = 3632 s of ideal time in 3600 s of run: 32 s more than the hour, more than one part (2 s)
+    // beyond it, so the ideal is flagged (3600 / 1816 = 1.982 s per part) and performance capped at 1.
+    assert.equal(r.performance, 1);
+    assert.deepEqual(r.idealCycleCheck, { idealCycleSec: 2, measuredCycleSec: 1.982, measuredPerformance: 1.008889 });
   });
 
   it('splits a run at the shift boundary: each shift and hour gets its own time and parts', () => {
@@ -314,8 +319,10 @@ describe('OEE book', () => {
     assert.equal(first.totalCount - first.goodCount, 18);
     assert.equal(second.totalCount, 1799);
     assert.equal(second.totalCount - second.goodCount, 17);
-    // P for 08:00–09:00 = 30 s × 1,800 / 3,600 s = 15: the plan's 30 s per part is far from this machine's 2 s.
-    assert.equal(first.performance, 15);
+    // P for 08:00–09:00 = 30 s × 1,800 / 3,600 s = 15: the plan's 30 s per part is far from this machine's 2 s,
+    // so it is flagged (3,600 s / 1,800 parts = 2 s) and capped at 1.
+    assert.equal(first.performance, 1);
+    assert.deepEqual(first.idealCycleCheck, { idealCycleSec: 30, measuredCycleSec: 2, measuredPerformance: 15 });
     assert.equal(first.idealCycleTimeSec, 30);
     assert.deepEqual(first.orders, ['MO-2026-0101']);
   });
@@ -411,6 +418,110 @@ describe('OEE book', () => {
     assert.throws(() => book.setMaster([{ equipment: 'EQ-UVB-01', idealCycleSec: 'fast' }]), /idealCycleSec of EQ-UVB-01 \(equipment master row 1\) must be a number ≥ 0, not "fast"\./);
     assert.throws(() => book.setMaster([{ equipment: 'EQ-UVB-01', maintenanceWindows: [{ from: at('12:00'), to: at('11:00') }] }]), /maintenanceWindows\[0\] of EQ-UVB-01 needs from and to/);
     assert.equal(book.masterRow('EQ-UVB-01')?.idealCycleSec, 12, 'a refused master changes nothing');
+  });
+});
+
+describe('OEE that cannot lie: an ideal cycle slower than the machine', () => {
+  const extruder = (idealCycleSec: number) => settings({ master: [{ equipment: 'EQ-EXTR-01', name: '挤出机1号', idealCycleSec }] });
+
+  it('flags an ideal cycle of 1.1 s on a machine making a part every 0.95 s, caps performance at 100 % and still alarms on the capped OEE', () => {
+    const book = new OeeBook(extruder(1.1));
+    feed(book, [
+      sig('08:00', { state: 'running', partCounter: 0, rejectCounter: 0 }, 'EQ-EXTR-01'),
+      // 30 min at 0.95 s per part: 1800 / 0.95 = 1894.7 → 1895 parts, 19 rejects.
+      sig('08:30', { state: 'fault', partCounter: 1895, rejectCounter: 19 }, 'EQ-EXTR-01'),
+    ]);
+    const r = hourReport(book.due(t('09:01')).reports, '08:00', 'EQ-EXTR-01');
+    // A = 30 / 60 = 0.5. Ideal time 1.1 s × 1895 = 2084.5 s in 1800 s of run: P would be 2084.5 / 1800 = 1.158056,
+    // which no machine can beat; the machine's own cycle is 1800 / 1895 = 0.949868 → 0.95 s.
+    assert.equal(r.availability, 0.5);
+    assert.equal(r.performance, 1);
+    assert.deepEqual(r.idealCycleCheck, { idealCycleSec: 1.1, measuredCycleSec: 0.95, measuredPerformance: 1.158056 });
+    // Q = 1876 / 1895 = 0.989974; OEE = 0.5 × 1 × 0.989974 = 0.494987: the most it can have been, below 80 %.
+    assert.equal(r.quality, 0.989974);
+    assert.equal(r.oee, 0.494987);
+    assert.equal(r.alarm, true);
+    assert.match(oeeAlarm(r).text, /OEE of EQ-EXTR-01 was at most 49\.5 % \(below 80 %\).*Ideal cycle 1\.1 s is slower than the machine's 0\.95 s/);
+    // No speed loss can be measured against a wrong ideal: the fault is the largest loss.
+    assert.equal(r.losses.speedMin, 0);
+    assert.equal(r.largestLoss, 'downtime');
+    // The tile shows the same flag while the shift runs.
+    const tile = book.board(t('08:45')).equipment.find((e) => e.equipment === 'EQ-EXTR-01')!;
+    assert.equal(tile.figures.performance, 1);
+    assert.deepEqual(tile.figures.idealCycleCheck, { idealCycleSec: 1.1, measuredCycleSec: 0.95, measuredPerformance: 1.158056 });
+  });
+
+  it('caps without a flag when the excess is within one part (the counter resolution at the edges of a period)', () => {
+    const book = new OeeBook(extruder(2));
+    feed(book, [sig('08:00', { state: 'running', partCounter: 0 }, 'EQ-EXTR-01'), sig('09:00', { partCounter: 1801 }, 'EQ-EXTR-01')]);
+    const r = hourReport(book.due(t('09:01')).reports, '08:00', 'EQ-EXTR-01');
+    // 2 s × 1801 = 3602 s in 3600 s: 2 s over, not more than one part's 2 s → capped at 1, not flagged.
+    assert.equal(r.performance, 1);
+    assert.equal(r.idealCycleCheck, undefined);
+    assert.equal(r.oee, 1);
+  });
+
+  it('a machine slower than its ideal is not flagged', () => {
+    const book = new OeeBook(extruder(0.9));
+    feed(book, [sig('08:00', { state: 'running', partCounter: 0 }, 'EQ-EXTR-01'), sig('09:00', { partCounter: 3789 }, 'EQ-EXTR-01')]);
+    const r = hourReport(book.due(t('09:01')).reports, '08:00', 'EQ-EXTR-01');
+    // 0.9 s × 3789 = 3410.1 s / 3600 s = 0.94725.
+    assert.equal(r.performance, 0.94725);
+    assert.equal(r.idealCycleCheck, undefined);
+  });
+});
+
+describe('OEE that cannot lie: counters read after the bridge restarted', () => {
+  // Ideal 1 s per part: in 10 minutes the machine can make 600 parts, and a reading may show at most 3 × 600 + 1.
+  const oneSecond = () => settings({ master: [{ equipment: 'EQ-EXTR-01', idealCycleSec: 1 }, { equipment: 'EQ-ASM-02' }] });
+  /** 08:00–08:30 before the restart: 4000 → 5500, 1500 parts; the book is then restored from its entries. */
+  const restartedAt0830 = (equipment = 'EQ-EXTR-01') => {
+    const before = new OeeBook(oneSecond());
+    feed(before, [sig('08:00', { state: 'running', partCounter: 4000 }, equipment), sig('08:30', { partCounter: 5500 }, equipment)], t('08:30'));
+    return OeeBook.restore(before.takeChanges(), oneSecond());
+  };
+  const hourAfter = (book: OeeBook, equipment = 'EQ-EXTR-01') => hourReport(book.due(t('09:01')).reports, '08:00', equipment);
+
+  it('a counter that restarted with the PLC (back at its preset 4000, now 4100) starts again: its 4100 are not counted a second time', () => {
+    const book = restartedAt0830();
+    feed(book, [sig('08:40', { partCounter: 4100 }, 'EQ-EXTR-01'), sig('08:59', { partCounter: 4400 }, 'EQ-EXTR-01')]);
+    const r = hourAfter(book);
+    // 1500 before + 0 across the restart + 300 after = 1800 (taking 4100 as parts since would have made 5900, P 164 %).
+    assert.equal(r.totalCount, 1800);
+    // P = 1 s × 1800 / 3600 s = 0.5.
+    assert.equal(r.performance, 0.5);
+    assert.equal(r.idealCycleCheck, undefined);
+  });
+
+  it('a counter that continues at a plausible rate (5500 → 6000 in 10 min, at most 1801) is counted across the restart', () => {
+    const book = restartedAt0830();
+    feed(book, [sig('08:40', { partCounter: 6000 }, 'EQ-EXTR-01'), sig('08:59', { partCounter: 6300 }, 'EQ-EXTR-01')]);
+    // 1500 + 500 + 300 = 2300.
+    assert.equal(hourAfter(book).totalCount, 2300);
+  });
+
+  it('a counter that came back higher than any machine could count (5500 → 20000 in 10 min) starts again', () => {
+    const book = restartedAt0830();
+    feed(book, [sig('08:40', { partCounter: 20_000 }, 'EQ-EXTR-01'), sig('08:59', { partCounter: 20_300 }, 'EQ-EXTR-01')]);
+    // 14500 > 3 × 600 + 1 = 1801: not this counter's run; 1500 + 0 + 300 = 1800.
+    assert.equal(hourAfter(book).totalCount, 1800);
+  });
+
+  it('without an ideal cycle time continuity cannot be proven: the first reading after the restart is a new base', () => {
+    const book = restartedAt0830('EQ-ASM-02');
+    feed(book, [sig('08:40', { partCounter: 6000 }, 'EQ-ASM-02'), sig('08:59', { partCounter: 6300 }, 'EQ-ASM-02')]);
+    // 1500 + 0 + 300 = 1800.
+    assert.equal(hourAfter(book, 'EQ-ASM-02').totalCount, 1800);
+  });
+
+  it('only the first reading after the restart is asked: a later fall is a reset, counted as nothing', () => {
+    const book = restartedAt0830();
+    feed(book, [
+      sig('08:40', { partCounter: 6000 }, 'EQ-EXTR-01'), // continues: +500
+      sig('08:50', { partCounter: 50 }, 'EQ-EXTR-01'), // reset while running: +0
+      sig('08:59', { partCounter: 350 }, 'EQ-EXTR-01'), // +300
+    ]);
+    assert.equal(hourAfter(book).totalCount, 2300);
   });
 });
 

@@ -1,5 +1,5 @@
 // The group commit of the shared SQLite file: writes handed over in one turn of the event loop are committed in
-// one transaction (one fsync under synchronous=FULL), each resolves only once that transaction is committed (a
+// one transaction (one fsync of the WAL), each resolves only once that transaction is committed (a
 // second connection sees it), and a write that fails rolls back only itself. The audit log's batch joins the
 // same commit as the store writes made in its turn.
 import Database from 'better-sqlite3';
@@ -79,5 +79,32 @@ describe('the group commit of the SQLite bridge store', () => {
     assert.equal(verdict.ok && verdict.entries, 11);
     reader.close();
     await store.close();
+  });
+
+  it('resolves writes of groups committed while the WAL is being synced, each once a sync after its commit is done', async () => {
+    const file = freshFile();
+    const store = new SqliteStore(file);
+    // Writes over many turns: later groups commit while an earlier one's fsync runs on the thread pool.
+    const writes: Array<Promise<void>> = [];
+    for (let turn = 0; turn < 20; turn++) {
+      for (let i = 0; i < 5; i++) writes.push(store.putMany('turns', [[`t${turn}-${i}`, { turn, i }]]));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(writes);
+    const reader = readerOf(file);
+    assert.equal(reader.value('turns', 't19-4'), JSON.stringify({ turn: 19, i: 4 }));
+    reader.close();
+    await store.close();
+  });
+
+  it('settles the writes still waiting for a sync when the last user closes the file', async () => {
+    const file = freshFile();
+    const store = new SqliteStore(file);
+    const pending = Array.from({ length: 10 }, (_, i) => store.putMany('closing', [[`k${i}`, i]]));
+    await store.close();
+    await Promise.all(pending);
+    const reopened = new SqliteStore(file);
+    assert.equal(await reopened.get('closing', 'k9'), 9);
+    await reopened.close();
   });
 });

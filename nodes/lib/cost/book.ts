@@ -21,9 +21,11 @@ const addHours = (record: Record<string, string>, key: string, hours: number, fi
 export function costSettings(settings: Partial<CostSettings> = {}): CostSettings {
   const thresholdPct = settings.thresholdPct ?? 5;
   const settleMin = settings.settleMin ?? 0;
+  const eventIdWindow = settings.eventIdWindow ?? 2000;
+  if (!Number.isInteger(eventIdWindow) || eventIdWindow < 1) throw new Error(`The event id window must be a whole number of at least 1, not ${JSON.stringify(eventIdWindow)}.`);
   if (typeof thresholdPct !== 'number' || !Number.isFinite(thresholdPct) || thresholdPct < 0) throw new Error(`The variance threshold must be a percentage of 0 or more, not ${JSON.stringify(thresholdPct)}.`);
   if (typeof settleMin !== 'number' || !Number.isFinite(settleMin) || settleMin < 0) throw new Error(`The wait for late time logs must be a number of minutes of 0 or more, not ${JSON.stringify(settleMin)}.`);
-  return { thresholdPct, settleMin };
+  return { thresholdPct, settleMin, eventIdWindow };
 }
 
 function checkIssue(input: unknown): IssuedMaterial {
@@ -54,6 +56,8 @@ export class CostBook {
   private readonly orders = new Map<string, OrderCostState>();
   private readonly standards = new Map<string, StandardCost>();
   private readonly changed = new Set<string>();
+  /** The ids of each seen list as a set, made when first needed: `includes` on the list made counting linear in it. */
+  private readonly seenSets = new WeakMap<string[], Set<string>>();
 
   constructor(settings: Partial<CostSettings> = {}) {
     this.settings = costSettings(settings);
@@ -211,8 +215,13 @@ export class CostBook {
     return this.retryWaiting(now, (o) => o.completion?.settleDue !== undefined && toMs(o.completion.settleDue) <= toMs(now));
   }
 
+  /**
+   * The changed orders and standards as they are now, not copies: the runner hands them straight to the store's
+   * putMany, which serialises them during the call (a copy of an order with its ids per message cost more than
+   * counting the report).
+   */
   takeChanges(): Array<[key: string, value: unknown]> {
-    const entries = [...this.changed].sort().map((key): [string, unknown] => [key, structuredClone(key.startsWith('order:') ? this.orders.get(key.slice(6)) : this.standards.get(key))]);
+    const entries = [...this.changed].sort().map((key): [string, unknown] => [key, key.startsWith('order:') ? this.orders.get(key.slice(6)) : this.standards.get(key)]);
     this.changed.clear();
     return entries;
   }
@@ -246,9 +255,19 @@ export class CostBook {
   }
 
   private count(order: OrderCostState, kind: keyof OrderCostState['seen'], id: string): StepResult['outcomes'][number] {
-    if (order.seen[kind].includes(id)) return { kind: 'duplicate', orderNo: order.orderNo, id };
+    const list = order.seen[kind];
+    let ids = this.seenSets.get(list);
+    if (!ids) this.seenSets.set(list, (ids = new Set(list)));
+    if (ids.has(id)) return { kind: 'duplicate', orderNo: order.orderNo, id };
     if (order.variance) return { kind: 'late', orderNo: order.orderNo, id };
-    order.seen[kind].push(id);
+    list.push(id);
+    ids.add(id);
+    // Reports and time logs: only the latest window of ids (cut in steps of 10 %, not per id), so an order's saved
+    // state does not grow with every report it gets.
+    const window = this.settings.eventIdWindow;
+    if (kind !== 'requisitions' && list.length > window + Math.ceil(window / 10)) {
+      for (const dropped of list.splice(0, list.length - window)) ids.delete(dropped);
+    }
     this.touch(order);
     return { kind: 'counted', orderNo: order.orderNo, id };
   }

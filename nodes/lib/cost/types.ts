@@ -132,6 +132,11 @@ export interface CostSettings {
   thresholdPct: number;
   /** Minutes a completed order waits for late time logs and issues before its variance is made (default 0). */
   settleMin: number;
+  /**
+   * How many of an order's latest job-report ids, and as many time-log ids, are remembered to tell a repeat from a
+   * new one (default 2,000; requisition ids are all kept, they are few). A repeat from further back counts again.
+   */
+  eventIdWindow: number;
 }
 
 export type ApplyOutcome =

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { type ErpAuth, ErpHttpClient, ErpRequestError } from './http-client';
 import { type ErpProfile, ProfileSession, loadProfile, preset } from './profile';
+import { checkTimeZone } from '../time-format';
 
 type ValueSource = 'str' | 'env';
 
@@ -96,6 +97,7 @@ export function openEndpoint(settings: EndpointSettings, stored: { password?: st
       fail(`ERP endpoint '${label}': the ERP settings are not valid JSON: ${(err as Error).message}.`);
     }
   }
+  params = profileParams(profile, params, env, label, fail);
   const baseUrl = lookup(settings.baseUrl, settings.baseUrlType) ?? missing('base URL', settings.baseUrlType === 'env' ? settings.baseUrl : undefined);
   // Every credential that is given is handed to the profile; the profile's kind says which it needs.
   const none = settings.authType === 'none';
@@ -124,4 +126,48 @@ export function openEndpoint(settings: EndpointSettings, stored: { password?: st
   }
   const client = new ErpHttpClient({ name: label, baseUrl, auth, timeoutMs: positive(settings.timeoutSec, 30) * 1000, tls: { rejectUnauthorized: settings.rejectUnauthorized !== false, ca } });
   return { title: `${label} (${baseUrl})`, profile, client, session: new ProfileSession(client, profile, { username, password, token }, params) };
+}
+
+/**
+ * The profile's settings as $params: the dialog's values, "${NAME}" ones read from the environment, the
+ * profile's defaults for what was left empty; a required one missing stops the endpoint with its name.
+ * A setting that `applies` to the profile also sets that part (the ERP's time zone, a cap on the page size).
+ */
+export function profileParams(profile: ErpProfile, given: Record<string, unknown>, env: EnvLookup, label: string, fail: (message: string) => never): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(given)) {
+    const envName = typeof raw === 'string' ? /^\$\{(\w+)\}$/.exec(raw.trim())?.[1] : undefined;
+    const value = envName === undefined ? raw : env(envName);
+    if (envName !== undefined && (value === undefined || value === '')) fail(`ERP endpoint '${label}': the environment variable ${envName} for the setting ${name} is not set.`);
+    if (value !== '' && value !== null && value !== undefined) params[name] = value;
+  }
+  for (const setting of profile.settings ?? []) {
+    let value = params[setting.name] ?? setting.default;
+    if (value === undefined) {
+      if (setting.required) fail(`ERP endpoint '${label}': the ${profile.name} profile needs the setting ${setting.name}; fill it in the endpoint's ERP settings.`);
+      continue;
+    }
+    if (setting.type === 'number') {
+      const n = Number(value);
+      if (!Number.isFinite(n)) fail(`ERP endpoint '${label}': the setting ${setting.name} must be a number, not '${String(value)}'.`);
+      value = n;
+    } else {
+      value = String(value);
+      if (setting.options && !setting.options.includes(value as string)) fail(`ERP endpoint '${label}': the setting ${setting.name} must be one of ${setting.options.join(', ')}, not '${String(value)}'.`);
+    }
+    params[setting.name] = value;
+    if (setting.applies === 'changeTime.timeZone') {
+      try {
+        checkTimeZone(String(value));
+      } catch (err) {
+        fail(`ERP endpoint '${label}': the setting ${setting.name}: ${(err as Error).message}`);
+      }
+      profile.pull.changeTime.timeZone = String(value);
+    } else if (setting.applies === 'pull.maxPageSize') {
+      const n = Math.max(1, Math.round(Number(value)));
+      profile.pull.maxPageSize = Math.min(profile.pull.maxPageSize ?? n, n);
+      profile.pull.pageSize = Math.min(profile.pull.pageSize, n);
+    }
+  }
+  return params;
 }

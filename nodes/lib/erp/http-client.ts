@@ -23,12 +23,17 @@ export interface ErpConnection {
 /** 'erp' = the ERP answered, and its answer says the call failed (often inside an HTTP 200). */
 export type ErpFailure = 'unreachable' | 'timeout' | 'auth' | 'status' | 'malformed' | 'config' | 'erp';
 
+/** ERP words that name a field or property this install does not have: asking again gets the same answer. */
+const UNKNOWN_FIELD = /unknown column|invalid field|property .{0,80}not found|not found .{0,40}property|字段不存在|does not exist on|no such column/i;
+
 export class ErpRequestError extends Error {
   constructor(
     message: string,
     readonly failure: ErpFailure,
     readonly url: string,
     readonly status?: number,
+    /** The ERP's own words, when it gave any: shown in the status and kept apart from our sentence around them. */
+    readonly erpWords?: string,
   ) {
     super(message);
     this.name = 'ErpRequestError';
@@ -39,9 +44,22 @@ export class ErpRequestError extends Error {
     return this.message;
   }
 
-  /** Worth retrying soon: the ERP may come back. Wrong credentials or configuration are not. */
+  /**
+   * Asking again cannot help: wrong settings or credentials, a request the ERP refuses (4xx other than 408 and
+   * 429), or an answer that names a field this install lacks (ERPNext's 500 "Unknown column", Odoo's
+   * "Invalid field" inside a 200). The ERP or the profile must change first.
+   */
+  get permanent(): boolean {
+    if (this.failure === 'config' || this.failure === 'auth') return true;
+    if (UNKNOWN_FIELD.test(this.erpWords ?? this.message)) return true;
+    const s = this.status ?? 0;
+    return s >= 400 && s < 500 && s !== 408 && s !== 429;
+  }
+
+  /** Worth retrying soon with backoff: the ERP may come back (unreachable, timed out, garbled, 5xx, 408, 429). */
   get retryable(): boolean {
-    return this.failure === 'unreachable' || this.failure === 'timeout' || this.failure === 'malformed' || (this.failure !== 'auth' && (this.status ?? 0) >= 500) || this.status === 429;
+    if (this.permanent) return false;
+    return this.failure === 'unreachable' || this.failure === 'timeout' || this.failure === 'malformed' || (this.status ?? 0) >= 500 || this.status === 408 || this.status === 429;
   }
 }
 
@@ -118,7 +136,7 @@ export class ErpHttpClient {
       throw new ErpRequestError(`${where} refused the credentials (HTTP ${status} ${statusText}): check the user name and password or token.`, 'auth', url.href, status);
     }
     if (status < 200 || status >= 300) {
-      throw new ErpRequestError(`${where} answered HTTP ${status} ${statusText}${excerpt(body)}.`, 'status', url.href, status);
+      throw new ErpRequestError(`${where} answered HTTP ${status} ${statusText}${excerpt(body)}.`, 'status', url.href, status, excerpt(body).slice(2) || undefined);
     }
     try {
       return JSON.parse(body);

@@ -5,7 +5,7 @@
 // JSON under store keys, so a restart continues the open periods and the fault timers where they were.
 import type { ExceptionEvent } from '../escalation/types';
 import { validate } from '../validation';
-import { insertReading, pruneReadings } from './counters';
+import { continues, insertReading, pruneReadings } from './counters';
 import { foldAcross, foldReadings, machineTotals, MAX_READINGS, type MachineContext, type MachineRecord } from './machine';
 import { belowThreshold, oeeFigures } from './figures';
 import { checkMaster, currentOperation, plannedOperations, type PlannedOperation } from './routing';
@@ -30,6 +30,11 @@ export class OeeBook {
   private master = new Map<string, EquipmentMasterRow>();
   private masterFromMessage = false;
   private readonly changed = new Set<string>();
+  /**
+   * Counters of machines restored from the store whose first reading since has not come yet: the PLC may
+   * have restarted while the bridge was down, so that reading must prove it continues the stored series.
+   */
+  private readonly resumed = new Map<string, Set<'parts' | 'rejects'>>();
 
   constructor(readonly settings: OeeSettings) {
     this.calendar = new ShiftCalendar(settings.shifts, settings.timeZone);
@@ -68,7 +73,7 @@ export class OeeBook {
       if (value === undefined) return;
       const foldedTo = machine!.foldedTo?.[kind];
       if (foldedTo !== undefined && at < foldedTo) lateField = true;
-      else added = insertReading(machine![kind], at, value) === 'added' || added;
+      else added = insertReading(machine![kind], at, value, this.startsAgain(machine!, kind, at, value)) === 'added' || added;
     };
     if (signal.state !== undefined) added = insertState(machine.states, at, signal.state) === 'added' || added;
     counter('parts', signal.partCounter);
@@ -99,6 +104,27 @@ export class OeeBook {
     const previous = machine.told?.state;
     machine.told = { state: current[1], since: current[0] };
     return { duplicate: false, late: false, status: this.status(machine, previous, now) };
+  }
+
+  /**
+   * Whether the first reading of a counter after the bridge restarted starts the series again (a baseline):
+   * yes unless it continues the last stored reading at a plausible rate. A reading older than the stored ones
+   * belongs to them, and the next one is asked again.
+   */
+  private startsAgain(machine: MachineRecord, kind: 'parts' | 'rejects', at: number, value: number): boolean {
+    const pending = this.resumed.get(machine.equipment);
+    const last = machine[kind].at(-1);
+    if (!pending?.has(kind)) return false;
+    // Nothing stored to continue: this reading is the first base anyway.
+    if (!last) {
+      pending.delete(kind);
+      return false;
+    }
+    if (at <= last[0]) return false;
+    pending.delete(kind);
+    const row = this.master.get(machine.equipment);
+    const ideal = currentOperation(this.allOps(), row, machine.equipment, at).idealCycleSec;
+    return !continues(last, at, value, ideal, row?.counterMax);
   }
 
   /**
@@ -226,6 +252,7 @@ export class OeeBook {
           totalCount: totals?.totalCount ?? 0,
           goodCount: f?.goodCount ?? 0,
           largestLoss: f?.largestLoss ?? null,
+          ...(f?.idealCycleCheck && { idealCycleCheck: f.idealCycleCheck }),
         },
         alarm: f ? belowThreshold(f, this.settings.thresholdPct) : false,
         ...(machine?.measurements.spindleSpeed !== undefined && { spindleSpeed: machine.measurements.spindleSpeed }),
@@ -267,6 +294,7 @@ export class OeeBook {
           throw new Error(`The stored machine under ${key} is not an OEE state of version 1 written by this bridge.`);
         }
         book.machines.set(m.equipment, structuredClone(m));
+        book.resumed.set(m.equipment, new Set(['parts', 'rejects']));
       }
     }
     return book;
@@ -317,6 +345,7 @@ export class OeeBook {
       oee: f.oee,
       losses: f.losses,
       largestLoss: f.largestLoss,
+      ...(f.idealCycleCheck && { idealCycleCheck: f.idealCycleCheck }),
       alarm: belowThreshold(f, this.settings.thresholdPct),
       thresholdPct: this.settings.thresholdPct,
       orders: t.orders,
@@ -340,7 +369,7 @@ export class OeeBook {
       ...(op.opNo !== undefined && { opNo: op.opNo }),
       ...(row?.backupEquipment !== undefined && { backupEquipment: row.backupEquipment }),
       shift: { name: shift.shift, from: iso(shift.from), to: iso(shift.to) },
-      oee: { availability: f.availability, performance: f.performance, quality: f.quality, oee: f.oee },
+      oee: { availability: f.availability, performance: f.performance, quality: f.quality, oee: f.oee, ...(f.idealCycleCheck && { idealCycleCheck: f.idealCycleCheck }) },
     };
   }
 

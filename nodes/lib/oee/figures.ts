@@ -1,12 +1,17 @@
 // The OEE arithmetic: availability = run time / planned production time, performance = ideal cycle time ×
 // total count / run time, quality = good count / total count, OEE = A × P × Q; and the three losses in
-// minutes of planned time, the largest of which the alarm names.
-import type { Loss, OeeFigures, PeriodTotals } from './types';
+// minutes of planned time, the largest of which the alarm names. A machine cannot beat its true ideal cycle:
+// performance above 100 % means the ideal cycle time in the routing or master is slower than the machine, so
+// it is flagged with both cycle times and performance is capped at 100 %. OEE is then A × 100 % × Q: the most
+// the machine can have achieved, so it never shows more than the truth and the alarm still fires when even
+// that is below the threshold.
+import type { IdealCycleCheck, Loss, OeeFigures, PeriodTotals } from './types';
 
 const ratio = (value: number) => Math.round(value * 1e6) / 1e6;
 const minutes = (value: number) => Math.round(value * 1000) / 1000;
 
 export interface Figures extends OeeFigures {
+  idealCycleCheck?: IdealCycleCheck;
   idealCycleTimeSec: number | null;
   goodCount: number;
   losses: { downtimeMin: number; speedMin: number; qualityMin: number };
@@ -20,7 +25,9 @@ export function oeeFigures(t: PeriodTotals): Figures {
   const idealKnown = idealCycle !== null || t.totalCount === 0;
   const availability = t.plannedMin > 0 ? t.runMin / t.plannedMin : null;
   // Parts with no known ideal cycle time would make performance a guess: then it is left open.
-  const performance = t.runMin > 0 && idealKnown && t.idealCount === t.totalCount ? t.idealSec / (t.runMin * 60) : null;
+  const measured = t.runMin > 0 && idealKnown && t.idealCount === t.totalCount ? t.idealSec / (t.runMin * 60) : null;
+  const idealCycleCheck = checkIdealCycle(t);
+  const performance = measured === null ? null : Math.min(1, measured);
   const quality = t.totalCount > 0 ? goodCount / t.totalCount : null;
   let oee: number | null = null;
   if (availability === 0 || performance === 0) oee = 0;
@@ -43,7 +50,20 @@ export function oeeFigures(t: PeriodTotals): Figures {
     goodCount,
     losses: { downtimeMin: minutes(downtimeMin), speedMin: minutes(speedMin), qualityMin: minutes(qualityMin) },
     largestLoss: largest[1] > 0 ? largest[0] : null,
+    ...(idealCycleCheck && { idealCycleCheck }),
   };
+}
+
+/**
+ * The flag of an ideal cycle time slower than the machine: the parts' ideal time exceeds the run time by more
+ * than one part's ideal cycle (less is the counter's resolution at the edges of a period, and is only capped).
+ */
+export function checkIdealCycle(t: PeriodTotals): IdealCycleCheck | undefined {
+  if (!(t.runMin > 0) || t.idealCount === 0 || t.idealCount !== t.totalCount) return undefined;
+  const runSec = t.runMin * 60;
+  const idealCycleSec = t.idealSec / t.idealCount;
+  if (t.idealSec - runSec <= idealCycleSec) return undefined;
+  return { idealCycleSec: minutes(idealCycleSec), measuredCycleSec: minutes(runSec / t.totalCount), measuredPerformance: ratio(t.idealSec / runSec) };
 }
 
 /** Whether the figures call for the OEE alarm. */
@@ -54,8 +74,15 @@ export function belowThreshold(figures: OeeFigures, thresholdPct: number): boole
 const LOSS_WORDS: Record<Loss, string> = { downtime: 'downtime 停机损失', speed: 'speed 速度损失', quality: 'quality 质量损失' };
 
 /** The alarm of a report below the threshold, with a sentence a supervisor reads (English and Chinese). */
-export function oeeAlarm(r: { equipment: string; period: 'hour' | 'shift'; shift?: string; from: string; to: string; oee: number | null; thresholdPct: number; largestLoss: Loss | null; losses: Record<string, number> }) {
+export function oeeAlarm(r: { equipment: string; period: 'hour' | 'shift'; shift?: string; from: string; to: string; oee: number | null; thresholdPct: number; largestLoss: Loss | null; losses: Record<string, number>; idealCycleCheck?: IdealCycleCheck }) {
   const pct = ((r.oee ?? 0) * 100).toFixed(1);
+  // With a wrong ideal the OEE is an upper bound: the alarm says so, and what to correct.
+  const check = r.idealCycleCheck;
+  const bound = check ? 'at most ' : '';
+  const boundZh = check ? '最多 ' : '';
+  const fix = check
+    ? ` Ideal cycle ${check.idealCycleSec} s is slower than the machine's ${check.measuredCycleSec} s: correct the routing or equipment master. 理想节拍 ${check.idealCycleSec} 秒慢于设备实际的 ${check.measuredCycleSec} 秒,请修正工艺路线或设备主数据。`
+    : '';
   const loss = r.largestLoss ? LOSS_WORDS[r.largestLoss] : '—';
   const period = r.period === 'shift' ? `shift ${r.shift ?? ''}`.trim() : 'hour';
   return {
@@ -67,6 +94,7 @@ export function oeeAlarm(r: { equipment: string; period: 'hour' | 'shift'; shift
     thresholdPct: r.thresholdPct,
     largestLoss: r.largestLoss,
     losses: r.losses,
-    text: `OEE of ${r.equipment} was ${pct} % (below ${r.thresholdPct} %) in the ${period} from ${r.from}; largest loss: ${loss}. ${r.equipment} OEE ${pct} % 低于 ${r.thresholdPct} %。`,
+    ...(check && { idealCycleCheck: check }),
+    text: `OEE of ${r.equipment} was ${bound}${pct} % (below ${r.thresholdPct} %) in the ${period} from ${r.from}; largest loss: ${loss}. ${r.equipment} OEE ${boundZh}${pct} % 低于 ${r.thresholdPct} %。${fix}`,
   };
 }

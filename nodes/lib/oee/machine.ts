@@ -2,7 +2,7 @@
 // yet reported, the parts already counted out of readings folded away, and how time and parts over a period
 // are added up from them. The parts between two readings are shared out by the run time between them, so a
 // delta that spans an hour or shift boundary is split across the periods instead of landing whole in the later.
-import { countBetween, type Reading } from './counters';
+import { countDelta, type Reading } from './counters';
 import { currentOperation, type PlannedOperation } from './routing';
 import type { ShiftCalendar } from './shifts';
 import { splitTime, type StateChange } from './timeline';
@@ -77,10 +77,10 @@ function sharer(machine: MachineRecord, ctx: MachineContext, t0: number, t1: num
 function* partsWithin(machine: MachineRecord, kind: 'parts' | 'rejects', ctx: MachineContext, from: number, to: number, floor: number): Generator<[at: number, count: number]> {
   const readings = machine[kind];
   for (let i = 1; i < readings.length; i += 1) {
-    const [t0, v0] = readings[i - 1];
-    const [t1, v1] = readings[i];
+    const [t0] = readings[i - 1];
+    const [t1] = readings[i];
     if (t1 <= Math.max(from, floor) || t0 >= to) continue;
-    const count = countBetween(v0, v1, ctx.row?.counterMax);
+    const count = countDelta(readings[i - 1], readings[i], ctx.row?.counterMax);
     if (count === 0) continue;
     let made = count;
     if (t0 < Math.max(from, floor) || t1 > to) {
@@ -139,9 +139,11 @@ export function machineTotals(machine: MachineRecord, ctx: MachineContext, from:
  */
 function foldOldestPair(machine: MachineRecord, kind: 'parts' | 'rejects', ctx: MachineContext, floor: number): void {
   const readings = machine[kind];
-  const [[t0, v0], [t1, v1]] = readings;
+  const [first, second] = readings;
+  const [t0] = first;
+  const [t1] = second;
   readings.shift();
-  const count = countBetween(v0, v1, ctx.row?.counterMax);
+  const count = countDelta(first, second, ctx.row?.counterMax);
   if (count === 0 || t1 <= floor) return;
   const madeBy = sharer(machine, ctx, t0, t1, count, floor);
   machine.counted ??= {};

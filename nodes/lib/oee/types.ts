@@ -79,11 +79,27 @@ export interface PeriodTotals {
 
 export type Loss = 'downtime' | 'speed' | 'quality';
 
+/**
+ * The ideal cycle time is wrong: the machine made parts faster than it (performance would be above 100 %).
+ * Performance is then capped at 100 % and OEE is the most the machine can have achieved.
+ */
+export interface IdealCycleCheck {
+  /** The ideal seconds per part the routing or master gives (weighted by the parts made under each). */
+  idealCycleSec: number;
+  /** The machine's own seconds per part: run time / parts. */
+  measuredCycleSec: number;
+  /** Performance as the wrong ideal would have it (above 1), for whoever corrects the master. */
+  measuredPerformance: number;
+}
+
 export interface OeeFigures {
   availability: number | null;
+  /** At most 1: above it, the ideal cycle is wrong (idealCycleCheck says by how much). */
   performance: number | null;
   quality: number | null;
   oee: number | null;
+  /** Present when the ideal cycle time is slower than the machine. */
+  idealCycleCheck?: IdealCycleCheck;
 }
 
 /** schemas/oee-report.schema.json */

@@ -203,9 +203,8 @@ export class SqliteOutboxStore implements OutboxStore {
     let cache = runCaches.get(db);
     if (!cache) runCaches.set(db, (cache = new RunCache()));
     this.cache = cache;
-    // An acknowledged send must survive a power cut, not only a crash: every commit reaches the disk.
-    // Group commits keep that affordable. The setting is per connection, so the key-value store gains it too.
-    db.pragma('synchronous = FULL');
+    // An acknowledged send must survive a power cut, not only a crash: the shared file resolves a commit only once
+    // an fsync of its WAL has put it on disk (sqlite-file.ts), for this store and every other on the file.
     db.exec(SCHEMA);
     // The heads table is kept by every write of the queue below; made again from the queue at open, for files
     // written before it.
@@ -421,7 +420,7 @@ export class SqliteOutboxStore implements OutboxStore {
 
   durability(): StoreDurability {
     if (this.file === ':memory:') return { durable: false, detail: 'the outbox is kept in memory (:memory:) and is lost when the process ends.' };
-    return { durable: true, detail: `SQLite file ${this.shared.key} in WAL mode with synchronous=FULL: every commit reaches the disk.` };
+    return { durable: true, detail: `SQLite file ${this.shared.key} in WAL mode, each group commit synced to disk (fsync) before it is acknowledged.` };
   }
 
   async close(): Promise<void> {

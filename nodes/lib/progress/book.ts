@@ -1,7 +1,8 @@
 // The progress book: per production order, the plan from plan sync and the MES's job reports folded into
 // per-operation tallies. Reports count once by event id and in any order of arrival; reports for an order
-// without a plan are kept (listed as unplanned on the board) and count once the plan arrives. The clock is
-// never read here: every figure is computed at the `now` the caller passes.
+// without a plan are kept (listed as unplanned on the board) and count once the plan arrives. Only an order's
+// latest event ids are remembered (settings.eventIdWindow): a repeat from further back would count again.
+// The clock is never read here: every figure is computed at the `now` the caller passes.
 import type { WorkOrder } from '../plan-sync/work-order';
 import { validate } from '../validation';
 import { operationLagReason, orderFigures, orderStatus, operationStatus, progressSettings, type OrderFigures } from './figures';
@@ -171,15 +172,18 @@ export class ProgressBook {
     return record && toState(record);
   }
 
-  /** What is saved of one order: its state without the event ids (see stateWithoutIds) and its event ids counted from the n-th on. */
+  /**
+   * What is saved of one order: its state without the event ids (see stateWithoutIds), the remembered event ids
+   * counted from the n-th on, and how many it has counted in all (the n of the next save).
+   */
   orderToSave(orderNo: string, idsFrom = 0): { state: Omit<OrderProgressState, 'eventIds'>; eventIds: string[]; eventIdCount: number } | undefined {
     const record = this.orders.get(orderNo);
-    return record && { state: stateWithoutIds(record), eventIds: record.eventIds.since(idsFrom), eventIdCount: record.eventIds.size };
+    return record && { state: stateWithoutIds(record), eventIds: record.eventIds.since(idsFrom), eventIdCount: record.eventIds.counted };
   }
 
   /** Puts back one order's persisted state (replacing what the book had for it). */
   restoreOrder(state: OrderProgressState): void {
-    const record = fromState(state);
+    const record = fromState(state, this.settings.eventIdWindow);
     this.orders.set(record.orderNo, record);
   }
 
@@ -192,7 +196,7 @@ export class ProgressBook {
     for (const orderNo of new Set(orderNos)) {
       const record = this.orders.get(orderNo);
       // A shallow copy is enough: tallies, plans and exceptions are replaced, never changed in place.
-      kept.push([orderNo, record && { ...record, operations: { ...record.operations }, lagging: { order: record.lagging.order, operations: new Set(record.lagging.operations) } }, record?.eventIds.size ?? 0]);
+      kept.push([orderNo, record && { ...record, operations: { ...record.operations }, lagging: { order: record.lagging.order, operations: new Set(record.lagging.operations) } }, record?.eventIds.counted ?? 0]);
     }
     return () => {
       for (const [orderNo, copy, eventIdCount] of kept) {
@@ -227,7 +231,7 @@ export class ProgressBook {
   private record(orderNo: string): OrderRecord {
     let record = this.orders.get(orderNo);
     if (!record) {
-      record = emptyRecord(orderNo);
+      record = emptyRecord(orderNo, this.settings.eventIdWindow);
       this.orders.set(orderNo, record);
     }
     return record;

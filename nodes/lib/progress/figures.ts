@@ -55,6 +55,9 @@ export function progressSettings(given: Partial<ProgressSettings> = {}): Progres
       throw new Error(`Progress setting ${name} must be a number from 0 to 100, not ${JSON.stringify(value)}.`);
     }
   }
+  if (!Number.isInteger(settings.eventIdWindow) || settings.eventIdWindow < 1) {
+    throw new Error(`Progress setting eventIdWindow must be a whole number of at least 1, not ${JSON.stringify(settings.eventIdWindow)}.`);
+  }
   if (settings.yellowPct > settings.greenPct) {
     throw new Error(`Progress setting yellowPct (${settings.yellowPct}) must not be above greenPct (${settings.greenPct}).`);
   }

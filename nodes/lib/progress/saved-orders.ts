@@ -5,6 +5,8 @@
 // FULL_EVERY-th save writes them all as chunk 0 again, so an order never has more than FULL_EVERY chunks.
 // The plan, which changes seldom and made up half of every save, is written under a key of its own only when it
 // changed (version 3). State, chunks and plan of one save are written in one putMany (atomic), so they always agree.
+// The book remembers only an order's latest event ids (its eventIdWindow): a whole rewrite writes those, and one
+// comes as soon as the chunks hold twice the window, so what is stored of an order stays bounded too.
 import type { KeyValueStore } from '../stores/store';
 import type { ProgressBook } from './book';
 import type { OrderProgressState, PlannedOrder } from './types';
@@ -30,10 +32,14 @@ export interface SavedOrderState extends Omit<SavedOrderStateV2, 'version' | 'pl
 const chunkKey = (orderNo: string, n: number) => `${orderNo}${CHUNK}${n}`;
 const planKey = (orderNo: string) => `${orderNo}${PLAN}`;
 
-/** What the store holds of an order: chunks written, ids in them, the plan written; `rewrite` after a failed save. */
+/**
+ * What the store holds of an order: chunks written, ids in them (`stored`), the book's count of ids at that save
+ * (`ids`, where the next chunk starts), the plan written; `rewrite` after a failed save.
+ */
 interface Saved {
   chunks: number;
   ids: number;
+  stored: number;
   plan?: PlannedOrder;
   rewrite: boolean;
 }
@@ -63,7 +69,7 @@ export class SavedOrders {
       if (state?.version !== 2 && state?.version !== 3) {
         // Version 1 (all ids inline): written as chunks on its next save.
         orders.push(state as OrderProgressState);
-        this.saved.set(key, { chunks: 0, ids: 0, rewrite: true });
+        this.saved.set(key, { chunks: 0, ids: 0, stored: 0, rewrite: true });
         continue;
       }
       let plan: PlannedOrder | undefined;
@@ -82,7 +88,8 @@ export class SavedOrders {
       }
       if (eventIds.length !== eventIdCount) throw new Error(`The saved progress of order ${key} has ${eventIds.length} event ids in its chunks, not the ${eventIdCount} its state names.`);
       orders.push({ ...rest, version: 1, eventIds });
-      this.saved.set(key, { chunks: eventIdChunks, ids: eventIdCount, rewrite: false });
+      // Restored into a book, the ids are counted afresh: as many distinct ones as the chunks hold.
+      this.saved.set(key, { chunks: eventIdChunks, ids: new Set(eventIds).size, stored: eventIdCount, rewrite: false });
     }
     return orders;
   }
@@ -92,24 +99,29 @@ export class SavedOrders {
     const entries: Array<[string, unknown]> = [];
     const next = new Map<string, Saved>();
     for (const orderNo of orderNos) {
-      const before = this.saved.get(orderNo) ?? { chunks: 0, ids: 0, rewrite: true };
-      const whole = before.rewrite || before.chunks >= FULL_EVERY;
-      const order = book.orderToSave(orderNo, whole ? 0 : before.ids);
+      const before = this.saved.get(orderNo) ?? { chunks: 0, ids: 0, stored: 0, rewrite: true };
+      let order = book.orderToSave(orderNo, before.rewrite ? 0 : before.ids);
       if (!order) continue;
+      const whole = before.rewrite || before.chunks >= FULL_EVERY || before.stored + order.eventIds.length > 2 * book.settings.eventIdWindow;
+      if (whole && !before.rewrite) order = book.orderToSave(orderNo, 0)!;
       let chunks = before.chunks;
+      let stored = before.stored;
       if (whole) {
         entries.push([chunkKey(orderNo, 0), order.eventIds]);
         chunks = 1;
+        stored = order.eventIds.length;
       } else if (order.eventIds.length > 0) {
         entries.push([chunkKey(orderNo, chunks), order.eventIds]);
         chunks += 1;
+        stored += order.eventIds.length;
       }
       const { plan, ...withoutPlan } = order.state;
       // The book replaces a plan, never changes it in place: the same object is the same plan.
       if (plan && (before.rewrite || plan !== before.plan)) entries.push([planKey(orderNo), plan]);
-      const state: SavedOrderState = { ...withoutPlan, version: 3, planned: plan !== undefined, eventIdChunks: chunks, eventIdCount: order.eventIdCount };
+      // eventIdCount names the ids in the chunks (what load checks them against).
+      const state: SavedOrderState = { ...withoutPlan, version: 3, planned: plan !== undefined, eventIdChunks: chunks, eventIdCount: stored };
       entries.push([orderNo, state]);
-      next.set(orderNo, { chunks, ids: order.eventIdCount, plan, rewrite: false });
+      next.set(orderNo, { chunks, ids: order.eventIdCount, stored, plan, rewrite: false });
     }
     return {
       entries,

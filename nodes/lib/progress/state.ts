@@ -4,14 +4,26 @@
 import type { OrderFigures } from './figures';
 import type { OpenException, OperationTally, OrderProgressState, PlannedOrder } from './types';
 
-/** The event ids counted for one order, in the order they were counted (it grows; see truncate for the exception). */
+/**
+ * The latest event ids counted for one order, at most `window` of them (the oldest go first), in the order they
+ * were counted. Counting positions run on past the window (`counted`), so a saver can ask for the ids counted
+ * since its last save. Bounded: an order's thousands of reports do not make its memory or its saves grow.
+ */
 export class EventIds {
-  private readonly ids: Set<string>;
-  private readonly arrival: string[];
+  private readonly ids = new Set<string>();
+  /**
+   * Every id counted since position `base`, in arrival order; those before `head` have left the window. They are
+   * dropped from the array in steps, not per id, and until then a truncate can take them back into the window.
+   */
+  private arrival: string[] = [];
+  private head = 0;
+  private base = 0;
 
-  constructor(ids: readonly string[] = []) {
-    this.ids = new Set(ids);
-    this.arrival = [...this.ids];
+  constructor(
+    ids: readonly string[] = [],
+    readonly window = Number.POSITIVE_INFINITY,
+  ) {
+    for (const id of ids) this.add(id);
   }
 
   has(id: string): boolean {
@@ -22,24 +34,52 @@ export class EventIds {
     if (this.ids.has(id)) return;
     this.ids.add(id);
     this.arrival.push(id);
+    if (this.ids.size > this.window) {
+      this.ids.delete(this.arrival[this.head]);
+      this.head += 1;
+      if (this.head >= 1024 && this.head * 2 >= this.arrival.length) {
+        this.arrival = this.arrival.slice(this.head);
+        this.base += this.head;
+        this.head = 0;
+      }
+    }
   }
 
+  /** Ids remembered now (at most the window). */
   get size(): number {
-    return this.arrival.length;
+    return this.ids.size;
   }
 
-  /** The ids counted from the n-th on (all by default), in the order they were counted. */
+  /** Ids counted since the order began here, including those that have left the window. */
+  get counted(): number {
+    return this.base + this.arrival.length;
+  }
+
+  /** The remembered ids counted from the n-th on (all remembered by default), in the order they were counted. */
   since(n = 0): string[] {
-    return this.arrival.slice(n);
+    return this.arrival.slice(Math.max(n - this.base, this.head));
   }
 
-  /** Forgets the ids counted after the first n: a write that counted them failed (ProgressBook.checkpoint). */
+  /**
+   * Forgets the ids counted after the first n (`counted` is n again): a write that counted them failed
+   * (ProgressBook.checkpoint). Ids they had pushed out of the window come back while the array still holds them.
+   */
   truncate(n: number): void {
-    for (const id of this.arrival.splice(n)) this.ids.delete(id);
+    if (n >= this.counted) return;
+    const cut = Math.max(0, n - this.base);
+    this.arrival.splice(cut).forEach((id, i) => {
+      if (cut + i >= this.head) this.ids.delete(id);
+    });
+    if (this.arrival.length === 0) this.base = n;
+    this.head = Math.min(this.head, this.arrival.length);
+    while (this.head > 0 && this.ids.size < this.window && !this.ids.has(this.arrival[this.head - 1])) {
+      this.head -= 1;
+      this.ids.add(this.arrival[this.head]);
+    }
   }
 
   sorted(): string[] {
-    return [...this.arrival].sort();
+    return this.since(0).sort();
   }
 }
 
@@ -57,8 +97,8 @@ export interface OrderRecord {
   figures?: { nowMs: number; plan: PlannedOrder; operations: number; exception: OpenException | undefined; value: OrderFigures };
 }
 
-export function emptyRecord(orderNo: string): OrderRecord {
-  return { orderNo, operations: {}, operationsVersion: 0, eventIds: new EventIds(), lagging: { order: false, operations: new Set() } };
+export function emptyRecord(orderNo: string, eventIdWindow?: number): OrderRecord {
+  return { orderNo, operations: {}, operationsVersion: 0, eventIds: new EventIds([], eventIdWindow), lagging: { order: false, operations: new Set() } };
 }
 
 const sortedKeys = <T>(record: Record<string, T>): Record<string, T> =>
@@ -85,8 +125,8 @@ export function stateWithoutIds(record: OrderRecord): Omit<OrderProgressState, '
   };
 }
 
-/** Refuses, with a sentence, what is not an order's progress state written by toState. */
-export function fromState(state: OrderProgressState): OrderRecord {
+/** Refuses, with a sentence, what is not an order's progress state written by toState; keeps its latest `eventIdWindow` ids. */
+export function fromState(state: OrderProgressState, eventIdWindow?: number): OrderRecord {
   const where = `progress state of order ${JSON.stringify((state as Partial<OrderProgressState> | undefined)?.orderNo)}`;
   if (!state || typeof state !== 'object') throw new Error(`The progress state must be an object, not ${JSON.stringify(state)}.`);
   if (state.version !== 1) throw new Error(`The ${where} has version ${JSON.stringify(state.version)}; this bridge reads version 1.`);
@@ -100,7 +140,7 @@ export function fromState(state: OrderProgressState): OrderRecord {
     ...(copy.plan && { plan: copy.plan }),
     operations: copy.operations,
     operationsVersion: 0,
-    eventIds: new EventIds(copy.eventIds),
+    eventIds: new EventIds(copy.eventIds, eventIdWindow),
     ...(copy.exception && { exception: copy.exception }),
     lagging: { order: copy.lagging.order === true, operations: new Set(copy.lagging.operations) },
   };

@@ -30,9 +30,15 @@ export interface ProgressSettings {
   yellowPct: number;
   /** Percentage points an operation may be behind the plan's expected completion before it lags (default 10). */
   lagThresholdPct: number;
+  /**
+   * How many of an order's latest event ids are remembered to tell a repeated report from a new one (default
+   * 2,000). A repeat within them is a duplicate; one from further back is counted again. Memory and the saved
+   * state of an order stay this size however many reports it gets.
+   */
+  eventIdWindow: number;
 }
 
-export const DEFAULT_PROGRESS_SETTINGS: Readonly<ProgressSettings> = { greenPct: 90, yellowPct: 50, lagThresholdPct: 10 };
+export const DEFAULT_PROGRESS_SETTINGS: Readonly<ProgressSettings> = { greenPct: 90, yellowPct: 50, lagThresholdPct: 10, eventIdWindow: 2000 };
 
 /** The latest open exception of an order (from exception escalation); it becomes the lag reason. */
 export interface OpenException {

@@ -6,7 +6,10 @@ export interface KeyValueStore {
   get<T = unknown>(namespace: string, key: string): Promise<T | undefined>;
   /** Several keys at once; missing ones are absent from the map. */
   getMany<T = unknown>(namespace: string, keys: string[]): Promise<Map<string, T>>;
-  /** Writes all entries in one atomic step (all or nothing). */
+  /**
+   * Writes all entries in one atomic step (all or nothing). The values are serialised during the call, so the
+   * caller may change its objects as soon as it returns (the books hand over their live state, not copies).
+   */
   putMany(namespace: string, entries: Array<[key: string, value: unknown]>): Promise<void>;
   put(namespace: string, key: string, value: unknown): Promise<void>;
   delete(namespace: string, key: string): Promise<void>;

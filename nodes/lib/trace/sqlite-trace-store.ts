@@ -97,13 +97,16 @@ export class SqliteTraceStore implements TraceStore {
   async record(records: readonly TraceRecord[]): Promise<RecordOutcome> {
     this.check();
     if (records.length === 0) return { stored: 0, duplicates: 0 };
-    const stored = this.insertAll(records);
+    // In the file's group commit: a transaction of its own was a COMMIT for every message (with an fsync on the
+    // event loop, as the file was then set up), whatever else was being written at the time.
+    const stored = await this.shared.commit(() => this.insertAll(records));
     return { stored, duplicates: records.length - stored };
   }
 
   async plan(plan: OrderPlan): Promise<boolean> {
     this.check();
-    return this.statements.putPlan.run(this.book, plan.orderNo, plan.revision, JSON.stringify(plan)).changes > 0;
+    const body = JSON.stringify(plan);
+    return (await this.shared.commit(() => this.statements.putPlan.run(this.book, plan.orderNo, plan.revision, body).changes)) > 0;
   }
 
   async trace(code: string): Promise<TraceAnswer | undefined> {

@@ -1,6 +1,6 @@
 // Frappe's REST semantics for the ERPNext dialect: its error envelopes (exc_type, exception, exc,
 // _server_messages), Python-style JSON, and frappe.get_list's fields/filters/order_by/limit rules,
-// including the quiet ones (unknown fields dropped, limit 0 = no limit, default "modified desc").
+// including the loud ones (an unknown field in `fields` is MariaDB's 1054 Unknown column, HTTP 500) and the quiet ones (limit 0 = no limit, default "modified desc").
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 
@@ -10,6 +10,11 @@ export interface DoctypeMeta {
   name: string;
   fields: Record<string, FieldType>;
   sortField: string; // the doctype's configured default sort, descending
+}
+
+/** The DocField list a doctype's meta gives (frappe.desk.form.load.getdoctype → docs[0].fields). */
+export function docFields(meta: DoctypeMeta): Array<{ fieldname: string; fieldtype: string; parent: string; idx: number }> {
+  return Object.entries(meta.fields).map(([fieldname, fieldtype], i) => ({ fieldname, fieldtype, parent: meta.name, idx: i + 1 }));
 }
 
 // Columns every doctype has (frappe.model.default_fields), valid in fields/filters/order_by.
@@ -210,8 +215,9 @@ export function runListQuery(meta: DoctypeMeta, rows: Row[], q: ListQuery): Row[
   return page.map((row) => Object.fromEntries(columns.map(([out, col]) => [out, row[col] ?? null])));
 }
 
-// Fields the user may not read — unknown ones included — are dropped without a word
-// (DatabaseQuery.apply_fieldlevel_read_permissions), so a typo just loses a column.
+// A field the doctype does not have goes into the generated SELECT as it is, and MariaDB refuses it:
+// HTTP 500, OperationalError (1054, "Unknown column 'tabWork Order.custom_plant' in 'field list'") — what a
+// stock site answers to a preset asking for a custom field it lacks.
 function selectColumns(meta: DoctypeMeta, fields: string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const spec of fields) {
@@ -220,7 +226,8 @@ function selectColumns(meta: DoctypeMeta, fields: string[]): Array<[string, stri
       continue;
     }
     const match = /^\s*(?:`tab([^`]+)`\.)?`?([A-Za-z0-9_]+)`?(?:\s+as\s+`?([A-Za-z0-9_]+)`?)?\s*$/i.exec(spec);
-    if (!match || (match[1] && match[1] !== meta.name) || fieldType(meta, match[2]) === undefined) continue;
+    if (!match || (match[1] && match[1] !== meta.name)) continue;
+    if (fieldType(meta, match[2]) === undefined) unknownColumn(`tab${meta.name}.${match[2]}`, 'field list');
     out.push([match[3] ?? match[2], match[2]]);
   }
   return out;

@@ -1,3 +1,7 @@
+// Modelled on a stock install from frappe/erpnext's own doctype definitions:
+// erpnext/manufacturing/doctype/work_order/work_order.json (and work_order_operation, work_order_item),
+// erpnext/manufacturing/doctype/job_card/job_card.json, erpnext/stock/doctype/stock_entry/stock_entry.json.
+// No custom fields: a stock Work Order has no plant and no priority (sites add custom_* fields for those).
 // The plant's canonical production orders as ERPNext keeps them: Work Order (with its Work Order
 // Operation and Work Order Item child rows), Job Card with time logs, Stock Entry. Datetimes are
 // naive site time ("2026-11-19 08:14:03.532817"), as Frappe's MariaDB columns hold them.
@@ -19,7 +23,7 @@ export const WORK_ORDER: DoctypeMeta = {
     wip_warehouse: 'Link', fg_warehouse: 'Link', source_warehouse: 'Link', transfer_material_against: 'Select',
     use_multi_level_bom: 'Check', skip_transfer: 'Check', planned_start_date: 'Datetime', planned_end_date: 'Datetime',
     expected_delivery_date: 'Date', actual_start_date: 'Datetime', actual_end_date: 'Datetime', stock_uom: 'Link',
-    description: 'Text', sales_order: 'Link', project: 'Link', amended_from: 'Link', custom_plant: 'Data', custom_priority: 'Int',
+    description: 'Text', sales_order: 'Link', project: 'Link', amended_from: 'Link',
   },
 };
 
@@ -132,8 +136,6 @@ export function workOrderRow(order: ProductionOrder, stamps: WorkOrderStamps, cl
     sales_order: null,
     project: null,
     amended_from: null,
-    custom_plant: order.plant ?? null,
-    custom_priority: order.priority ?? null,
   };
 }
 

@@ -1,3 +1,7 @@
+// Modelled on frappe/erpnext's doctype definitions (erpnext/manufacturing/doctype/work_order/work_order.json,
+// job_card/job_card.json, erpnext/stock/doctype/stock_entry/stock_entry.json) and frappe's REST API v1: a stock
+// site without custom fields; a field it lacks in `fields` is MariaDB's 500 "Unknown column"; the doctype meta
+// is served by frappe.desk.form.load.getdoctype.
 // The plant's orders served as ERPNext (Frappe REST, API v1) serves Work Orders: token or session
 // auth, /api/resource list and document reads, Job Card time logs and Stock Entries written back,
 // Frappe's error envelopes. Mounted by the plant simulator at /erpnext.
@@ -6,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { SimulatedErp } from '../erp';
 import { BODY_LIMIT, secretEquals } from '../http-util';
 import type { ProductionOrder } from '../types';
-import { ERROR_KINDS, FrappeError, hashOf, notFound, sendInjectedError, type ErpnextErrorKind, parseListQuery, runListQuery, sendFrappe, sendFrappeError, type DoctypeMeta, type Row } from './erpnext-frappe';
+import { ERROR_KINDS, FrappeError, docFields, hashOf, notFound, sendInjectedError, type ErpnextErrorKind, parseListQuery, runListQuery, sendFrappe, sendFrappeError, type DoctypeMeta, type Row } from './erpnext-frappe';
 import { API_USER, JOB_CARD, SiteClock, STOCK_ENTRY, WORK_ORDER, jobCardDoc, newJobCard, withoutNulls, workOrderDoc, workOrderRow, type JobCard } from './erpnext-records';
 export type { ErpnextErrorKind } from './erpnext-frappe';
 import { draftStockEntry, insertStockEntry, updateJobCard, type WorkOrderView } from './erpnext-writes';
@@ -205,6 +209,14 @@ export function createErpnextDialect(erp: SimulatedErp, options: ErpnextDialectO
     }
     const wo = workOrderView(String(args.work_order_id)) ?? notFound('Work Order', String(args.work_order_id));
     sendFrappe(res, 200, { message: draftStockEntry(args, wo, clock.date(now().getTime())) });
+  }));
+
+  // The form's meta, as the desk loads it: the doctype with its DocFields (and child doctypes after it).
+  router.get('/api/method/frappe.desk.form.load.getdoctype', handle((req, res, who) => {
+    const doctype = String(req.query.doctype ?? '');
+    requireUser(who, doctype);
+    const meta = metaOf(doctype);
+    sendFrappe(res, 200, { docs: [{ doctype: 'DocType', name: meta.name, module: 'Manufacturing', istable: 0, fields: docFields(meta) }] });
   }));
 
   router.all(/^\/api\/method\/(.+)$/, handle((req, _res) => {

@@ -1,3 +1,7 @@
+// A stock install, after Kingdee's published WebAPI forms (PRD_MO 生产订单, SFC_OperationPlanning 工序计划,
+// PRD_PPBOM 生产用料清单, PRD_MORPT 生产汇报单; field keys as the K/3 Cloud WebAPI documentation and
+// QueryBusinessInfo list them). No F_PAEZ_ fields: those are one customer's BOS extensions (F_PAEZ_ is the
+// default developer prefix); `extensions: true` adds the two the old preset read, for an extended install.
 // The simulated plant's production orders as K/3 Cloud stores them: PRD_MO bills (生产订单) whose
 // entry lines (FTreeEntity) are one MES order each, their routing in SFC_OperationPlanning
 // (工序计划, one per line) and their components in PRD_PPBOM (生产用料清单, one per line).
@@ -12,22 +16,25 @@ const ORG_NAMES: Record<string, string> = { '1010': '苏州工厂' };
 /** Line FStatus (业务状态): 1 计划, 2 计划确认, 3 下达, 4 开工, 5 完工, 6 结案, 7 结算. */
 const LINE_STATUS: Record<string, string> = { created: '1', released: '3', completed: '5', closed: '6', cancelled: '6' };
 
-export const MO_FIELDS = new FieldCatalogue({
+const MO_STOCK = {
   FID: 'number', FBillNo: 'string', FDate: 'datetime', FDocumentStatus: 'string', 'FBillType.FNumber': 'string',
   'FPrdOrgId.FNumber': 'string', 'FPrdOrgId.FName': 'string', FCreateDate: 'datetime', FModifyDate: 'datetime', FApproveDate: 'datetime',
   FTreeEntity_FEntryId: 'number', FTreeEntity_FSeq: 'number', 'FMaterialId.FNumber': 'string', 'FMaterialId.FName': 'string',
   'FMaterialId.FSpecification': 'string', 'FUnitId.FNumber': 'string', 'FUnitId.FName': 'string', FQty: 'number',
   FPlanStartDate: 'datetime', FPlanFinishDate: 'datetime', FStatus: 'string', 'FWorkShopID.FNumber': 'string', 'FWorkShopID.FName': 'string',
-  // The plant's own BOS extension field (K/3 Cloud has no standard order priority); F_PAEZ_ is the default developer prefix.
-  F_PAEZ_Priority: 'number',
-});
+} as const;
+export const MO_FIELDS = new FieldCatalogue({ ...MO_STOCK });
+// A plant's own BOS extension field (K/3 Cloud has no standard order priority).
+export const MO_FIELDS_EXTENDED = new FieldCatalogue({ ...MO_STOCK, F_PAEZ_Priority: 'number' });
 
-export const OPERATION_PLAN_FIELDS = new FieldCatalogue({
+const OPERATION_PLAN_STOCK = {
   FID: 'number', FBillNo: 'string', FModifyDate: 'datetime', FMONumber: 'string', FMOEntrySeq: 'number', FMOEntryId: 'number',
   'FProductId.FNumber': 'string', FSubEntity_FDetailID: 'number', FOperNumber: 'number', 'FProcessId.FNumber': 'string',
   'FProcessId.FName': 'string', FOperDescription: 'string', 'FWorkCenterId.FNumber': 'string', FOperPlanStartTime: 'datetime',
-  FOperPlanFinishTime: 'datetime', FActivity1Qty: 'number', 'FActivity1UnitID.FNumber': 'string', F_PAEZ_QCSpec: 'string',
-});
+  FOperPlanFinishTime: 'datetime', FActivity1Qty: 'number', 'FActivity1UnitID.FNumber': 'string',
+} as const;
+export const OPERATION_PLAN_FIELDS = new FieldCatalogue({ ...OPERATION_PLAN_STOCK });
+export const OPERATION_PLAN_FIELDS_EXTENDED = new FieldCatalogue({ ...OPERATION_PLAN_STOCK, F_PAEZ_QCSpec: 'string' });
 
 export const PPBOM_FIELDS = new FieldCatalogue({
   FID: 'number', FBillNo: 'string', FModifyDate: 'datetime', FMOBillNO: 'string', FMOEntrySeq: 'number', FMOEntryID: 'number',

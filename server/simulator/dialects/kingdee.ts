@@ -1,3 +1,6 @@
+// Modelled on Kingdee's published K/3 Cloud WebAPI (open.kingdee.com: ExecuteBillQuery, Save, QueryBusinessInfo
+// on PRD_MO, SFC_OperationPlanning, PRD_PPBOM, PRD_MORPT): a stock account set without F_PAEZ_ extension fields
+// unless `extensions` is set; an unknown field key is refused inside the 200 with 元数据中标识为…的字段不存在.
 // The simulated ERP as Kingdee K/3 Cloud (金蝶云星空) WebAPI serves it: POST *.common.kdsvc stubs,
 // session login setting the kdservice-sessionid cookie (20 min idle), ExecuteBillQuery answering
 // arrays of arrays in FieldKeys order with its errors hidden inside an HTTP 200 array, and
@@ -6,7 +9,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { SimulatedErp } from '../erp';
 import { BODY_LIMIT, secretEquals } from '../http-util';
-import { BillBook, MO_FIELDS, OPERATION_PLAN_FIELDS, PPBOM_FIELDS, orderForms } from './kingdee-forms';
+import { BillBook, MO_FIELDS, MO_FIELDS_EXTENDED, OPERATION_PLAN_FIELDS, OPERATION_PLAN_FIELDS_EXTENDED, PPBOM_FIELDS, orderForms } from './kingdee-forms';
 import { FieldCatalogue, KingdeeQueryError, compileFilter, compileOrder, type Row, unknownField, zoneOffsetMs } from './kingdee-query';
 import { REPORT_FIELDS, ReportBook, type SaveError } from './kingdee-report';
 import { MorptWorkflow } from './kingdee-morpt';
@@ -20,6 +23,8 @@ export interface KingdeeDialectOptions {
   sessionIdleMinutes?: number; // default 20
   now?: () => Date;
   timeZone?: string; // the K/3 Cloud server's zone, default Asia/Shanghai
+  /** An install with one customer's BOS extensions (F_PAEZ_Priority on PRD_MO, F_PAEZ_QCSpec on the operation plan). Default: stock. */
+  extensions?: boolean;
 }
 
 export type KingdeeErrorKind = 'session-lost' | 'unknown-field' | 'sql-timeout' | 'response-error';
@@ -71,6 +76,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
         case 'kingdee.bos.webapi.servicesstub.dynamicformservice.submit': case 'kingdee.bos.webapi.servicesstub.dynamicformservice.audit':
           if (morpt.down(service.endsWith('audit') ? 'audit' : 'submit')) return void res.status(500).type('text/html').send('<html><body><h1>500 - Internal server error.</h1></body></html>');
           return void res.json(!authenticated(req) ? oneError(SESSION_LOST, 1) : morpt.act(service.endsWith('audit') ? 'audit' : 'submit', String(ci(body, 'formid') ?? ''), jsonArg(ci(body, 'data'), 'data') as Record<string, unknown> | undefined));
+        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.querybusinessinfo': return queryBusinessInfo(req, res, body);
         default:
           res.status(404).type('text/plain').send(`the simulated K/3 Cloud has no service ${req.params[0]}.common.kdsvc`);
       }
@@ -172,9 +178,27 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
     if (id !== 'PRD_MO' && id !== 'SFC_OPERATIONPLANNING' && id !== 'PRD_PPBOM') throw new KingdeeQueryError('业务对象不存在');
     if (!cached || cached.version !== erp.version) cached = { version: erp.version, snapshot: orderForms(erp.orders(), bills, cfg.timeZone) };
     const { snapshot } = cached;
-    if (id === 'PRD_MO') return { catalogue: MO_FIELDS, rows: snapshot.mo };
+    if (id === 'PRD_MO') return { catalogue: options.extensions ? MO_FIELDS_EXTENDED : MO_FIELDS, rows: snapshot.mo };
     if (id === 'PRD_PPBOM') return { catalogue: PPBOM_FIELDS, rows: snapshot.ppbom };
-    return { catalogue: OPERATION_PLAN_FIELDS, rows: snapshot.operations };
+    return { catalogue: options.extensions ? OPERATION_PLAN_FIELDS_EXTENDED : OPERATION_PLAN_FIELDS, rows: snapshot.operations };
+  }
+
+  // QueryBusinessInfo (查询表单元数据): the form's entities and their field keys, as an extension-aware client reads them.
+  function queryBusinessInfo(req: Request, res: Response, body: Record<string, unknown>): void {
+    if (!authenticated(req)) return void res.json(oneError(SESSION_LOST, 1));
+    const params = Array.isArray(ci(body, 'parameters')) ? (ci(body, 'parameters') as unknown[]) : undefined;
+    const arg = jsonArg(params ? params[0] : ci(body, 'data'), 'data') as Record<string, unknown> | undefined;
+    const formId = String((arg && ci(arg, 'FormId')) ?? '');
+    let catalogue: FieldCatalogue;
+    try {
+      catalogue = form(formId).catalogue;
+    } catch (err) {
+      if (err instanceof KingdeeQueryError) return void res.json(oneError(err.message, 9));
+      throw err;
+    }
+    // Reference fields are listed once by their own key ("FMaterialId"); the query reaches their properties ("FMaterialId.FNumber").
+    const keys = [...new Set(Object.keys(catalogue.types).map((k) => k.split('.')[0]))];
+    res.json({ Result: { ResponseStatus: { IsSuccess: true, Errors: [], SuccessEntitys: [], SuccessMessages: [], MsgCode: 0 }, NeedReturnData: { Id: formId.toUpperCase(), Entrys: [{ Key: 'FBillHead', Fields: keys.map((Key) => ({ Key, Name: [{ Key: 2052, Value: Key }] })) }] } } });
   }
 
   function save(req: Request, res: Response, body: Record<string, unknown>): void {

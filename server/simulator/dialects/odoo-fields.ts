@@ -25,6 +25,7 @@ export const MRP_PRODUCTION_FIELDS: Record<string, OdooField> = {
           user_id: m2o('res.users', 'Responsible'),
           company_id: m2o('res.company', 'Company', { required: true }),
           picking_type_id: m2o('stock.picking.type', 'Operation Type', { required: true }),
+          warehouse_id: m2o('stock.warehouse', 'Warehouse', { readonly: true }),
           bom_id: m2o('mrp.bom', 'Bill of Material'),
           workorder_ids: o2m('mrp.workorder', 'Work Orders'),
           move_raw_ids: o2m('stock.move', 'Components'),
@@ -116,4 +117,12 @@ export const STOCK_SCRAP_FIELDS: Record<string, OdooField> = {
           date_done: f('datetime', 'Date', { readonly: true }),
           company_id: m2o('res.company', 'Company', { required: true }),
           ...LOG_FIELDS,
+        };
+
+export const STOCK_WAREHOUSE_FIELDS: Record<string, OdooField> = {
+          name: f('char', 'Warehouse', { required: true }),
+          code: f('char', 'Short Name', { required: true }),
+          sequence: f('integer', 'Sequence'),
+          company_id: m2o('res.company', 'Company', { required: true }),
+          display_name: LOG_FIELDS.display_name,
         };

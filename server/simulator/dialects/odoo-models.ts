@@ -1,3 +1,7 @@
+// Modelled on a stock install from odoo/odoo's own model definitions: addons/mrp/models/mrp_production.py
+// (warehouse_id related to location_src_id.warehouse_id; date_deadline may be unset), mrp_workorder.py
+// (17.0 has no `sequence` field on mrp.workorder — 18.0 and 19.0 do), addons/stock/models/stock_move.py and
+// stock_warehouse.py (a warehouse's short `code`, at most 5 characters, beside its long name).
 // The plant's manufacturing data as Odoo (17–19, mrp) keeps it: the simulated ERP's canonical
 // orders seen as mrp.production, their routing as mrp.workorder, their BOM lines as stock.move, plus
 // what the MES writes back (work-order progress, time logs, scrap). Datetimes are naive UTC,
@@ -10,7 +14,10 @@ import * as F from './odoo-fields';
 type M2o = [number, string] | false;
 
 export const COMPANY: [number, string] = [1, '苏州医疗器械有限公司'];
-export const PICKING_TYPE_NAME = (plant: string) => `${plant}: Manufacturing`;
+/** A warehouse per plant: its short code is the plant code; its name is what people read (and what display names carry). */
+export const WAREHOUSE_NAME = (plant: string) => `康泰医疗 ${plant} 工厂`;
+export const PICKING_TYPE_NAME = (plant: string) => `${WAREHOUSE_NAME(plant)}: Manufacturing`;
+export type OdooVersion = 17 | 18 | 19;
 export const LOSSES: OdooRecord[] = [
   { id: 1, name: 'Productive Time', loss_type: 'productive', display_name: 'Productive Time' },
   { id: 2, name: 'Reduced Speed', loss_type: 'performance', display_name: 'Reduced Speed' },
@@ -40,6 +47,7 @@ export class OdooPlant {
     private readonly erp: SimulatedErp,
     readonly uid: number,
     readonly userName: string,
+    readonly version: OdooVersion = 19,
   ) {
     this.models = this.defineModels();
     this.names.set(`res.company,${COMPANY[0]}`, COMPANY[1]);
@@ -117,7 +125,8 @@ export class OdooPlant {
         qty_producing: 0,
         date_start: first ? odooDatetime(first.plannedStart) : false,
         date_finished: last ? odooDatetime(last.plannedEnd) : false,
-        date_deadline: odooDatetime(o.dueDate),
+        date_deadline: o.dueDate ? odooDatetime(o.dueDate) : false,
+        warehouse_id: this.ref('stock.warehouse', o.plant, WAREHOUSE_NAME(o.plant)),
         // Odoo knows two priorities only: '1' urgent (our 1) and '0' normal (2..9).
         priority: o.priority === 1 ? '1' : '0',
         origin: false,
@@ -146,7 +155,7 @@ export class OdooPlant {
           id,
           name,
           display_name: `${o.orderNo} - ${name}`,
-          sequence: Number(op.opNo),
+          ...(this.version >= 18 ? { sequence: Number(op.opNo) } : {}),
           production_id: mo,
           production_state: PRODUCTION_STATE[o.status],
           workcenter_id: this.ref('mrp.workcenter', op.workCentre, op.workCentre),
@@ -241,10 +250,21 @@ export class OdooPlant {
     return [...seen.values()];
   }
 
+  warehouses(): OdooRecord[] {
+    const plants = [...new Set(this.orders().map((o) => o.plant))].sort();
+    return plants.map((code, i) => {
+      const [id, name] = this.ref('stock.warehouse', code, WAREHOUSE_NAME(code));
+      return { id, name, code, display_name: name, sequence: i + 1, company_id: COMPANY };
+    });
+  }
+
   private defineModels(): Record<string, OdooModel> {
     const list: OdooModel[] = [
       { name: 'mrp.production', description: 'Manufacturing Order', defaultOrder: 'priority desc, date_start asc, id', records: () => this.productions(), fields: F.MRP_PRODUCTION_FIELDS },
-      { name: 'mrp.workorder', description: 'Work Order', defaultOrder: 'sequence, date_start, id', records: () => this.workorders(), fields: F.MRP_WORKORDER_FIELDS },
+      this.version >= 18
+        ? { name: 'mrp.workorder', description: 'Work Order', defaultOrder: 'sequence, date_start, id', records: () => this.workorders(), fields: F.MRP_WORKORDER_FIELDS }
+        : { name: 'mrp.workorder', description: 'Work Order', defaultOrder: 'date_start, id', records: () => this.workorders(), fields: withoutField(F.MRP_WORKORDER_FIELDS, 'sequence') },
+      { name: 'stock.warehouse', description: 'Warehouse', defaultOrder: 'sequence, id', records: () => this.warehouses(), fields: F.STOCK_WAREHOUSE_FIELDS },
       { name: 'stock.move', description: 'Stock Move', defaultOrder: 'sequence, id', records: () => this.moves(), fields: F.STOCK_MOVE_FIELDS },
       { name: 'mrp.routing.workcenter', description: 'Work Center Usage', defaultOrder: 'bom_id, sequence, id', records: () => this.routingOperations(), fields: F.MRP_ROUTING_WORKCENTER_FIELDS },
       { name: 'product.product', description: 'Product Variant', defaultOrder: 'default_code, name, id', records: () => this.products(), fields: F.PRODUCT_PRODUCT_FIELDS },
@@ -254,6 +274,11 @@ export class OdooPlant {
     ];
     return Object.fromEntries(list.map((m) => [m.name, m]));
   }
+}
+
+function withoutField<T>(fields: Record<string, T>, name: string): Record<string, T> {
+  const { [name]: _gone, ...rest } = fields;
+  return rest;
 }
 
 function latest(a: string, b: string | undefined): string {

@@ -1,3 +1,6 @@
+// Modelled on odoo/odoo's own sources: addons/mrp/models/mrp_production.py, mrp_workorder.py (no `sequence`
+// in 17.0), addons/stock/models/stock_move.py and stock_warehouse.py, odoo/service/model.py (execute_kw) and
+// the 19.0 JSON-2 controller. `version` 17, 18 or 19; an unknown field is ValueError "Invalid field …".
 // The simulated ERP speaking Odoo: the classic external API (POST /jsonrpc, services "common" and
 // "object", credentials inside every call, errors as HTTP 200 with an `error` member) and the
 // JSON-2 API of Odoo 19+ (POST /json/2/<model>/<method>, bearer API key, named arguments, bare
@@ -5,7 +8,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { type SimulatedErp } from '../erp';
 import { BODY_LIMIT, secretEquals } from '../http-util';
-import { OdooPlant } from './odoo-models';
+import { OdooPlant, type OdooVersion } from './odoo-models';
 import { METHOD_SPECS, OdooMethods, READ_METHODS } from './odoo-methods';
 import { OdooError, bindPositional, typeError } from './odoo-orm';
 
@@ -19,6 +22,8 @@ export interface OdooDialectOptions {
   now?: () => Date;
   /** The integration user's tz preference (context_get); Odoo itself stores and serves UTC. */
   timeZone?: string; // default Asia/Shanghai
+  /** 17 has no mrp.workorder.sequence and no JSON-2 API; 18 has the field; 19 both. Default 19. */
+  version?: OdooVersion;
 }
 
 export type OdooErrorKind = 'server-error' | 'access-error' | 'access-denied' | 'missing-error' | 'user-error' | 'session-expired';
@@ -26,7 +31,6 @@ const ERROR_KINDS: OdooErrorKind[] = ['server-error', 'access-error', 'access-de
 
 /** Methods that exist in Odoo but which the integration user may not run: they answer AccessError. */
 const REFUSED_METHODS = new Set(['unlink', 'copy', 'action_confirm', 'action_cancel', 'button_mark_done', 'action_assign']);
-const VERSION_INFO = [19, 0, 0, 'final', 0, ''];
 
 interface WriteRecord {
   at: string;
@@ -44,7 +48,9 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
   const uid = options.uid ?? 7;
   const now = options.now ?? (() => new Date());
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
-  const plant = new OdooPlant(erp, uid, 'MES Bridge');
+  const version = options.version ?? 19;
+  const VERSION_INFO = [version, 0, 0, 'final', 0, ''];
+  const plant = new OdooPlant(erp, uid, 'MES Bridge', version);
   const methods = new OdooMethods(plant, now);
   const log: WriteRecord[] = [];
   let injected: OdooErrorKind | undefined;
@@ -132,7 +138,7 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
 
   function dispatchRpc(service: string, method: string, args: unknown[]): unknown {
     if (service === 'common') {
-      if (method === 'version') return { server_version: '19.0', server_version_info: VERSION_INFO, server_serie: '19.0', protocol_version: 1 };
+      if (method === 'version') return { server_version: `${version}.0`, server_version_info: VERSION_INFO, server_serie: `${version}.0`, protocol_version: 1 };
       if (method !== 'login' && method !== 'authenticate') throw new OdooError('builtins.KeyError', `'exp_${method}'`);
       const [db, user, secret] = args;
       checkDatabase(db);
@@ -222,7 +228,9 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
   // Raw text, so malformed JSON is answered the way Odoo answers it, not by a generic parser.
   router.use(express.text({ type: () => true, limit: BODY_LIMIT }));
   router.post('/jsonrpc', jsonrpc);
-  router.all('/json/2/:model/:method', json2);
+  // JSON-2 came with 19.0: older servers answer its paths with werkzeug's HTML 404.
+  if (version >= 19) router.all('/json/2/:model/:method', json2);
+  else router.all(/^\/json\/2(\/.*)?$/, (_req, res) => void res.status(404).type('text/html').send('<!doctype html><title>404 Not Found</title><h1>Not Found</h1><p>The requested URL was not found on the server.</p>'));
   router.all(/^\/json\/2(\/.*)?$/, (_req, res) => {
     res.status(404).json({ name: 'werkzeug.exceptions.NotFound', message: 'Did you mean POST /json/2/<model>/<method>?', arguments: ['Did you mean POST /json/2/<model>/<method>?', 404], context: {}, debug: '' });
   });

@@ -106,13 +106,15 @@ export function toSapOrder(order: ProductionOrder, ctx: RecordContext): ODataRec
   const uri = orderUri(ctx, order.orderNo);
   const flags = statusFlags(order.status);
   const changed = Date.parse(order.updatedAt);
-  const start = Date.parse(order.operations[0].plannedStart);
-  const end = Date.parse(order.operations[order.operations.length - 1].plannedEnd);
-  const due = Date.parse(order.dueDate);
+  // An order without a routing (no operations) still has basic dates in SAP: its due date, or its last change.
+  const ops = Array.isArray(order.operations) ? order.operations : [];
+  const due = order.dueDate ? Date.parse(order.dueDate) : changed;
+  const start = ops.length ? Date.parse(ops[0].plannedStart) : due;
+  const end = ops.length ? Date.parse(ops[ops.length - 1].plannedEnd) : due;
   const [iso, sap] = UNIT_CODES[order.unit] ?? [order.unit, order.unit];
   const last = order.operations[order.operations.length - 1];
-  const lastConfirmed = ctx.confirmed(order.orderNo, last.opNo);
-  const anyConfirmed = order.operations.some((op) => ctx.confirmed(order.orderNo, op.opNo).any);
+  const lastConfirmed = last ? ctx.confirmed(order.orderNo, last.opNo) : { final: false, any: false, yield: 0 } as ReturnType<RecordContext['confirmed']>;
+  const anyConfirmed = ops.some((op) => ctx.confirmed(order.orderNo, op.opNo).any);
   if (anyConfirmed && !lastConfirmed.final) flags.add('OrderIsPartiallyConfirmed');
   if (lastConfirmed.final) flags.add('OrderIsConfirmed');
   const record: ODataRecord = {
@@ -120,7 +122,8 @@ export function toSapOrder(order: ProductionOrder, ctx: RecordContext): ODataRec
     ManufacturingOrder: order.orderNo,
     ManufacturingOrderCategory: '10',
     ManufacturingOrderType: ORDER_TYPE,
-    ManufacturingOrderImportance: String(order.priority),
+    // CHAR(1), optional: most plants never set it, and OData v2 serves an unset CHAR as "" (here: our default 5).
+    ManufacturingOrderImportance: order.priority === 5 ? '' : String(order.priority),
     ...Object.fromEntries(ORDER_FLAGS.map((f) => [f, flags.has(f) ? 'X' : ''])),
     // SAP keeps no creation instant we know of; the day before the first operation is what a planner would have done.
     MfgOrderCreationDate: edmDate(Math.min(changed, start - 86_400_000), tz),

@@ -1,3 +1,7 @@
+// Modelled on SAP's published service definitions (api.sap.com: OP_API_PRODUCTION_ORDER_2_SRV_0001 and
+// OP_API_PROD_ORDER_CONFIRMATION_2_SRV_0001, their EDMX $metadata and OpenAPI): a stock service, no YY1_
+// key-user extension fields; an unknown property in $select/$expand/$filter is SAP's 400 "Property … not found";
+// an unset CHAR (ManufacturingOrderImportance) is "".
 // The simulated ERP as SAP S/4HANA serves it over OData v2: API_PRODUCTION_ORDER_2_SRV (orders with
 // $expand=to_ProductionOrderOperation,to_ProductionOrderComponent) and API_PROD_ORDER_CONFIRMATION_2_SRV
 // (ProdnOrdConf2), behind Basic auth with SAP's CSRF token dance for writes. Mounted at /sap, so the

@@ -6,14 +6,21 @@ import type { ErpProfile } from '../profile/types';
 const STUB = 'Kingdee.BOS.WebApi.ServicesStub';
 const ORDER_FIELDS = [
   'FID', 'FBillNo', 'FTreeEntity_FEntryId', 'FTreeEntity_FSeq', 'FMaterialId.FNumber', 'FMaterialId.FName', 'FUnitId.FNumber', 'FQty',
-  'FPlanStartDate', 'FPlanFinishDate', 'FStatus', 'FDocumentStatus', 'FPrdOrgId.FNumber', 'F_PAEZ_Priority', 'FModifyDate',
+  'FPlanStartDate', 'FPlanFinishDate', 'FStatus', 'FDocumentStatus', 'FPrdOrgId.FNumber', 'FModifyDate',
 ];
-const OPERATION_FIELDS = ['FOperNumber', 'FProcessId.FNumber', 'FProcessId.FName', 'FWorkCenterId.FNumber', 'FOperPlanStartTime', 'FOperPlanFinishTime', 'FActivity1Qty', 'F_PAEZ_QCSpec'];
+// Stock fields only: a plant's own BOS extensions (F_PAEZ_… and the like) are named in the settings
+// (priorityField, qcSpecField) and read only when QueryBusinessInfo lists them for this account set.
+const OPERATION_FIELDS = ['FOperNumber', 'FProcessId.FNumber', 'FProcessId.FName', 'FWorkCenterId.FNumber', 'FOperPlanStartTime', 'FOperPlanFinishTime', 'FActivity1Qty'];
+const OPERATION_KEYS = `$append(${JSON.stringify(OPERATION_FIELDS)}, $optional.operations)`;
+const ORDER_KEYS = `$append(${JSON.stringify(ORDER_FIELDS)}, $optional.orders)`;
 const COMPONENT_FIELDS = ['FMaterialID2.FNumber', 'FMaterialID2.FName', 'FUnitID2.FNumber', 'FNumerator', 'FDenominator', 'FOperID', 'FScrapRate'];
 
-/** A JSONata ExecuteBillQuery body; `filter` is a JSONata string expression. */
-const billQuery = (formId: string, fields: string[], filter: string, order: string, paging = '"StartRow": 0, "Limit": 2000') =>
-  `{ "parameters": [ $string({ "FormId": "${formId}", "FieldKeys": "${fields.join(',')}", "FilterString": ${filter}, "OrderString": "${order}", ${paging} }) ] }`;
+/** A JSONata ExecuteBillQuery body; `filter` is a JSONata string expression, `fields` a list or a JSONata list expression. */
+const billQuery = (formId: string, fields: string[] | string, filter: string, order: string, paging = '"StartRow": 0, "Limit": 2000') =>
+  `{ "parameters": [ $string({ "FormId": "${formId}", "FieldKeys": ${typeof fields === 'string' ? `$join(${fields}, ",")` : `"${fields.join(',')}"`}, "FilterString": ${filter}, "OrderString": "${order}", ${paging} }) ] }`;
+const businessInfo = (formId: string) => ({ method: 'POST' as const, path: `${STUB}.DynamicFormService.QueryBusinessInfo.common.kdsvc`, body: `{ "parameters": [ $string({ "FormId": "${formId}" }) ] }` });
+/** A row of arrays zipped with the field keys asked for. */
+const zip = (keys: string) => `[$zip($, ${keys})]`;
 
 /** Errors hide in the 200 answer as [[{ Result: { ResponseStatus: { IsSuccess: false, Errors, MsgCode } } }]]. */
 const ERROR = `Result.ResponseStatus.IsSuccess = false ? ($join(Result.ResponseStatus.Errors.Message, "; ") & " (MsgCode " & $string(Result.ResponseStatus.MsgCode) & ")")`;
@@ -23,7 +30,19 @@ export const kingdeeK3Cloud: ErpProfile = {
   id: 'kingdee-k3cloud',
   name: 'Kingdee K/3 Cloud WebAPI',
   description:
-    'Base URL …/k3cloud. User name = the integration user, password = the app secret; ERP settings: {"acctId": "<数据中心 id>", "appId": "<app id>", "lcid": 2052}. Each PRD_MO line is one MES order (order no = bill no-line seq); operations from SFC_OperationPlanning, components from PRD_PPBOM; reports are saved as PRD_MORPT with the MES key in F_PAEZ_MESReportNo.',
+    'Base URL …/k3cloud. User name = the integration user, password = the app secret. Settings: the account set (数据中心) id, the app id, the language, the server time zone, the default priority; a plant\'s own extension fields for priority and inspection spec are read only when QueryBusinessInfo lists them. Each PRD_MO line is one MES order (order no = bill no-line seq); operations from SFC_OperationPlanning, components from PRD_PPBOM; reports are saved as PRD_MORPT with the MES key in F_PAEZ_MESReportNo (an extension field the write-back still needs).',
+  versions: 'Kingdee K/3 Cloud (金蝶云星空) 7.x–8.x WebAPI; 云星空企业版 / 标准版',
+  settings: [
+    { name: 'acctId', type: 'string', required: true },
+    { name: 'appId', type: 'string', required: true },
+    { name: 'lcid', type: 'number', default: 2052 },
+    { name: 'timeZone', type: 'string', required: true, applies: 'changeTime.timeZone' },
+    { name: 'defaultPriority', type: 'number', default: 5 },
+    { name: 'priorityField', type: 'string' },
+    { name: 'qcSpecField', type: 'string' },
+    { name: 'plant', type: 'string' },
+    { name: 'pageSize', type: 'number', default: 500, applies: 'pull.maxPageSize' },
+  ],
   auth: {
     kind: 'session',
     login: {
@@ -38,26 +57,31 @@ export const kingdeeK3Cloud: ErpProfile = {
     request: {
       method: 'POST',
       path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`,
-      body: billQuery('PRD_MO', ORDER_FIELDS, `$since ? "FModifyDate >= '" & $since & "'" : ""`, 'FModifyDate ASC,FBillNo ASC,FTreeEntity_FEntryId ASC', '"StartRow": $offset, "Limit": $limit'),
+      body: billQuery('PRD_MO', ORDER_KEYS, `$since ? "FModifyDate >= '" & $since & "'" : ""`, 'FModifyDate ASC,FBillNo ASC,FTreeEntity_FEntryId ASC', '"StartRow": $offset, "Limit": $limit'),
     },
-    changeTime: { format: 'sql', timeZone: 'Asia/Shanghai' },
+    changeTime: { format: 'sql', timeZone: 'UTC' /* the timeZone setting */ },
     pageSize: 500,
     maxPageSize: 10000,
     paging: { kind: 'offset' },
     items: '$type($) = "array" ? $ : []',
-    columns: ORDER_FIELDS,
+    columns: ORDER_KEYS,
     error: ERROR,
     details: {
       operations: {
-        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('SFC_OperationPlanning', OPERATION_FIELDS, lineFilter, 'FOperNumber ASC') },
-        select: `[$map($, function($r) { ${JSON.stringify(Object.fromEntries(OPERATION_FIELDS.map((f, i) => [f, `§${i}`]))).replace(/"§(\d+)"/g, '$r[$1]')} })]`,
+        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('SFC_OperationPlanning', OPERATION_KEYS, lineFilter, 'FOperNumber ASC') },
+        select: `$type($) = "array" ? ${zip(OPERATION_KEYS)} : $`,
       },
       components: {
         request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_PPBOM', COMPONENT_FIELDS, lineFilter.replace('FMONumber', 'FMOBillNO'), 'FOperID ASC') },
-        select: `[$map($, function($r) { ${JSON.stringify(Object.fromEntries(COMPONENT_FIELDS.map((f, i) => [f, `§${i}`]))).replace(/"§(\d+)"/g, '$r[$1]')} })]`,
+        select: `$type($) = "array" ? ${zip(JSON.stringify(COMPONENT_FIELDS))} : $`,
       },
     },
+    metadata: {
+      orders: { request: businessInfo('PRD_MO'), select: '[Result.NeedReturnData.Entrys.Fields.Key]', optional: '[$params.priorityField]' },
+      operations: { request: businessInfo('SFC_OperationPlanning'), select: '[Result.NeedReturnData.Entrys.Fields.Key]', optional: '[$params.qcSpecField]' },
+    },
     map: `(
+      $line := $;
       /* A bill not audited yet (FDocumentStatus Z/A/B/D) is a draft whatever its lines say. */
       $status := function($s, $audit) { $audit != "C" ? "created" : $s in ["1","2"] ? "created" : $s in ["3","4"] ? "released" : $s = "5" ? "completed" : "closed" };
       {
@@ -69,8 +93,8 @@ export const kingdeeK3Cloud: ErpProfile = {
         "quantity": FQty,
         "unit": \`FUnitId.FNumber\`,
         "dueDate": $erpTime(FPlanFinishDate),
-        "priority": F_PAEZ_Priority ? F_PAEZ_Priority : 5,
-        "plant": \`FPrdOrgId.FNumber\`,
+        "priority": ($params.priorityField in $optional.orders and $lookup($line, $params.priorityField)) ? $lookup($line, $params.priorityField) : $params.defaultPriority,
+        "plant": $params.plant ? $params.plant : \`FPrdOrgId.FNumber\`,
         "operations": [$details.operations.{
           "opNo": $pad($string(FOperNumber), -4, "0"),
           "opCode": \`FProcessId.FNumber\`,
@@ -79,7 +103,7 @@ export const kingdeeK3Cloud: ErpProfile = {
           "plannedStart": $erpTime(FOperPlanStartTime),
           "plannedEnd": $erpTime(FOperPlanFinishTime),
           "stdTimePerUnitSec": FActivity1Qty,
-          "qcSpecRef": $trim(F_PAEZ_QCSpec) != "" ? $trim(F_PAEZ_QCSpec)
+          "qcSpecRef": ($params.qcSpecField in $optional.operations and $trim($lookup($, $params.qcSpecField)) != "") ? $trim($lookup($, $params.qcSpecField))
         }],
         "bom": [$details.components.{
           "materialCode": \`FMaterialID2.FNumber\`,

@@ -5,14 +5,31 @@
 // idempotency key: progress is written as a work-centre time log whose description is the key.
 import type { ErpProfile, RequestSpec } from '../profile/types';
 
-const ORDER_FIELDS = ['id', 'name', 'state', 'product_id', 'product_qty', 'product_uom_id', 'date_deadline', 'priority', 'picking_type_id', 'write_date'];
-const OPERATION_FIELDS = ['id', 'name', 'sequence', 'workcenter_id', 'date_start', 'date_finished', 'duration_expected', 'qty_production'];
+// Stock mrp.production fields of Odoo 17–19 (addons/mrp/models/mrp_production.py); warehouse_id is related to
+// the components' source location, its short code (stock.warehouse.code) is the plant.
+const ORDER_FIELDS = ['id', 'name', 'state', 'product_id', 'product_qty', 'product_uom_id', 'date_deadline', 'date_start', 'date_finished', 'priority', 'warehouse_id', 'write_date'];
+// mrp.workorder.sequence exists from 18.0 on: read only when fields_get lists it (see metadata below).
+const OPERATION_FIELDS = ['id', 'name', 'workcenter_id', 'date_start', 'date_finished', 'duration_expected', 'qty_production'];
 const COMPONENT_FIELDS = ['product_id', 'unit_factor', 'product_uom', 'workorder_id'];
+const OPERATION_QUERY = `"fields": $append(${JSON.stringify(OPERATION_FIELDS)}, $optional.workorder), "order": "sequence" in $optional.workorder ? "sequence asc, id asc" : "date_start asc, id asc"`;
+
+const SETTINGS: ErpProfile['settings'] = [
+  { name: 'database', type: 'string', required: true },
+  { name: 'plant', type: 'string' },
+  { name: 'dueDateFallback', type: 'select', options: ['planned-end', 'planned-start'], default: 'planned-end' },
+  { name: 'defaultPriority', type: 'number', default: 5 },
+  { name: 'urgentPriority', type: 'number', default: 1 },
+  { name: 'pageSize', type: 'number', default: 100, applies: 'pull.maxPageSize' },
+];
 
 const MAP = `(
   $code := function($m2o) { $m2o ? ($match($m2o[1], /^\\[([^\\]]+)\\]/).groups[0] ? $match($m2o[1], /^\\[([^\\]]+)\\]/).groups[0] : $m2o[1]) };
   $label := function($m2o) { $m2o ? $trim($replace($m2o[1], /^\\[[^\\]]+\\]/, "")) };
   $ops := $details.operations;
+  /* Without mrp.workorder.sequence (Odoo 17) the operations are numbered 10, 20, … in date order. */
+  $opNo := function($o, $i) { $formatInteger($o.sequence ? $o.sequence : ($i + 1) * 10, "0000") };
+  $opNos := $merge($map($ops, function($o, $i) { { $string($o.id): $opNo($o, $i) } }));
+  $warehouse := $m2oId(warehouse_id);
   {
     "orderNo": name,
     "revision": $toMillis($erpTime(write_date)),
@@ -21,27 +38,26 @@ const MAP = `(
     "productName": $label(product_id),
     "quantity": product_qty,
     "unit": $m2o(product_uom_id),
-    "dueDate": $erpTime(date_deadline),
-    "priority": priority = "1" ? 1 : ($params.defaultPriority ? $params.defaultPriority : 5),
-    "plant": picking_type_id ? $trim($substringBefore($m2o(picking_type_id), ":")) : $params.plant,
-    "operations": [$ops.{
-      "opNo": $formatInteger(sequence, "0000"),
-      "opCode": $contains(name, " ") ? $substringBefore(name, " ") : name,
-      "description": $contains(name, " ") ? $substringAfter(name, " "),
-      "workCentre": $m2o(workcenter_id),
-      "plannedStart": $erpTime(date_start),
-      "plannedEnd": $erpTime(date_finished),
-      "stdTimePerUnitSec": qty_production > 0 ? $round(duration_expected * 60 / qty_production, 2) : 0
-    }],
+    "dueDate": date_deadline ? $erpTime(date_deadline) : $erpTime($params.dueDateFallback = "planned-start" ? date_start : date_finished),
+    "priority": priority = "1" ? $params.urgentPriority : $params.defaultPriority,
+    "plant": $params.plant ? $params.plant : $metadata.warehouses[id = $warehouse].code,
+    "operations": [$map($ops, function($o, $i) { {
+      "opNo": $opNo($o, $i),
+      "opCode": $contains($o.name, " ") ? $substringBefore($o.name, " ") : $o.name,
+      "description": $contains($o.name, " ") ? $substringAfter($o.name, " "),
+      "workCentre": $m2o($o.workcenter_id),
+      "plannedStart": $erpTime($o.date_start),
+      "plannedEnd": $erpTime($o.date_finished),
+      "stdTimePerUnitSec": $o.qty_production > 0 ? $round($o.duration_expected * 60 / $o.qty_production, 2) : 0
+    } })],
     "bom": [$details.components.(
       $wo := $m2oId(workorder_id);
-      $seq := $ops[id = $wo].sequence;
       {
         "materialCode": $code(product_id),
         "materialName": $label(product_id),
         "qtyPer": unit_factor,
         "unit": $m2o(product_uom),
-        "opNo": $seq ? $formatInteger($seq, "0000")
+        "opNo": $wo ? $lookup($opNos, $string($wo))
       }
     )],
     "updatedAt": $erpTime(write_date)
@@ -84,7 +100,9 @@ export const odooJsonRpc: ErpProfile = {
   id: 'odoo-jsonrpc',
   name: 'Odoo (JSON-RPC)',
   description:
-    'Base URL: the Odoo server (https://odoo.example.com). User name and password (or an API key as the password); ERP settings: {"database": "<db name>"}. Operations from mrp.workorder, components from stock.move. Progress is written as an mrp.workcenter.productivity time log whose description is the idempotency key.',
+    'Base URL: the Odoo server (https://odoo.example.com). User name and password (or an API key as the password). Settings: the database; the plant is the warehouse\'s short code unless a plant is given; what stands in for a missing deadline; the priorities of normal and starred orders. Operations from mrp.workorder (numbered by sequence where the version has it), components from stock.move. Progress is written as an mrp.workcenter.productivity time log whose description is the idempotency key.',
+  versions: 'Odoo 17.0, 18.0, 19.0 (Community and Enterprise, /jsonrpc)',
+  settings: SETTINGS,
   auth: {
     kind: 'session',
     login: { method: 'POST', path: 'jsonrpc', body: '{ "jsonrpc": "2.0", "method": "call", "id": 1, "params": { "service": "common", "method": "login", "args": [$params.database, $credentials.username, $credentials.password] } }' },
@@ -101,8 +119,12 @@ export const odooJsonRpc: ErpProfile = {
     items: 'result',
     error: RPC_ERROR,
     details: {
-      operations: { request: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id", "=", $item.id]]]', `{ "fields": ${JSON.stringify(OPERATION_FIELDS)}, "order": "sequence asc, id asc" }`)), select: 'result' },
+      operations: { request: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id", "=", $item.id]]]', `{ ${OPERATION_QUERY} }`)), select: 'result' },
       components: { request: rpcCall(rpc('stock.move', 'search_read', '[[["raw_material_production_id", "=", $item.id]]]', `{ "fields": ${JSON.stringify(COMPONENT_FIELDS)}, "order": "id asc" }`)), select: 'result' },
+    },
+    metadata: {
+      workorder: { request: rpcCall(rpc('mrp.workorder', 'fields_get', '[]', '{ "attributes": ["type"] }')), select: '$keys(result)', optional: '["sequence"]' },
+      warehouses: { request: rpcCall(rpc('stock.warehouse', 'search_read', '[[]]', '{ "fields": ["id", "code"] }')), select: '[result]' },
     },
     map: MAP,
     overlapSeconds: 1,
@@ -134,7 +156,9 @@ const JSON2_ERROR = '$status >= 400 ? (message ? message & (name ? " (" & name &
 export const odooJson2: ErpProfile = {
   id: 'odoo-json2',
   name: 'Odoo 19+ (JSON-2 API)',
-  description: 'Base URL: the Odoo server. Token = an API key of the integration user; ERP settings: {"database": "<db name>"} (sent as X-Odoo-Database). Same models and write-back as the JSON-RPC preset.',
+  description: 'Base URL: the Odoo server. Token = an API key of the integration user. Settings: the database (sent as X-Odoo-Database) and the same as the JSON-RPC preset. Same models and write-back as the JSON-RPC preset.',
+  versions: 'Odoo 19.0 and later (the JSON-2 API)',
+  settings: SETTINGS,
   auth: { kind: 'bearer' },
   headers: '{ "X-Odoo-Database": $params.database }',
   pull: {
@@ -146,8 +170,12 @@ export const odooJson2: ErpProfile = {
     items: '$',
     error: JSON2_ERROR,
     details: {
-      operations: { request: json2('mrp.workorder', 'search_read', `{ "domain": [["production_id", "=", $item.id]], "fields": ${JSON.stringify(OPERATION_FIELDS)}, "order": "sequence asc, id asc" }`), select: '$' },
+      operations: { request: json2('mrp.workorder', 'search_read', `{ "domain": [["production_id", "=", $item.id]], ${OPERATION_QUERY} }`), select: '$' },
       components: { request: json2('stock.move', 'search_read', `{ "domain": [["raw_material_production_id", "=", $item.id]], "fields": ${JSON.stringify(COMPONENT_FIELDS)}, "order": "id asc" }`), select: '$' },
+    },
+    metadata: {
+      workorder: { request: json2('mrp.workorder', 'fields_get', '{ "attributes": ["type"] }'), select: '$keys($)', optional: '["sequence"]' },
+      warehouses: { request: json2('stock.warehouse', 'search_read', '{ "domain": [], "fields": ["id", "code"] }'), select: '[$]' },
     },
     map: MAP,
     overlapSeconds: 1,

@@ -3,14 +3,26 @@
 import type { ErpProfile } from '../profile/types';
 import { SAP_CONFIRMATION_BODY } from '../confirm/sap-body';
 
-const ORDERS = 'opu/odata/sap/API_PRODUCTION_ORDER_2_SRV';
-const CONFIRMATIONS = 'opu/odata/sap/API_PROD_ORDER_CONFIRMATION_2_SRV';
+// The service path prefix is a setting: on-premise it is /sap/opu/odata/sap, behind API Management or a
+// Cloud Connector it differs; the service names themselves are SAP's.
+const ORDERS = '{+params.servicePath}/API_PRODUCTION_ORDER_2_SRV';
+const CONFIRMATIONS = '{+params.servicePath}/API_PROD_ORDER_CONFIRMATION_2_SRV';
+/** The expansions the mapping reads, when this service's $metadata has them. */
+const EXPANSIONS = ['to_ProductionOrderOperation', 'to_ProductionOrderComponent'];
 
 export const sapS4hana: ErpProfile = {
   id: 'sap-s4hana-odata-v2',
   name: 'SAP S/4HANA (OData v2)',
   description:
-    'Base URL …/sap (the part before /opu/odata). Basic auth with a communication user; ERP settings may add {"sapClient": "100"}. LastChangeDateTime is filtered as 14 digits in UTC (other SAP APIs use datetimeoffset: change pull.changeTime and the $filter). Confirmations carry the idempotency key as ExternalSystemConfirmation (a GUID made from the key) and are looked up before writing.',
+    'Base URL: the host and /sap (the part before /opu/odata). Basic auth with a communication user (scenario SAP_COM_0104). Settings: the plant time zone (planned dates and times are plant-local wall clock), the default priority for orders without ManufacturingOrderImportance (an unset CHAR comes as ""), the service path, the SAP client. Operations and components are expanded when the service\'s $metadata has them. LastChangeDateTime is filtered as 14 digits in UTC. Confirmations carry the idempotency key as ExternalSystemConfirmation (a GUID made from the key) and are looked up before writing.',
+  versions: 'S/4HANA 1909 and later (on-premise), S/4HANA Cloud: API_PRODUCTION_ORDER_2_SRV, API_PROD_ORDER_CONFIRMATION_2_SRV',
+  settings: [
+    { name: 'timeZone', type: 'string', required: true },
+    { name: 'defaultPriority', type: 'number', default: 5 },
+    { name: 'servicePath', type: 'string', default: 'opu/odata/sap' },
+    { name: 'sapClient', type: 'string' },
+    { name: 'pageSize', type: 'number', default: 200, applies: 'pull.maxPageSize' },
+  ],
   auth: { kind: 'basic' },
   csrf: { fetch: { method: 'HEAD', path: `${CONFIRMATIONS}/`, headers: '{ "x-csrf-token": "Fetch" }' }, header: 'x-csrf-token' },
   headers: '{ "Accept": "application/json", "sap-client": $params.sapClient }',
@@ -24,7 +36,7 @@ export const sapS4hana: ErpProfile = {
         "$skip": $offset,
         "$top": $limit,
         "$inlinecount": "allpages",
-        "$expand": "to_ProductionOrderOperation,to_ProductionOrderComponent",
+        "$expand": $count($optional.orders) > 0 ? $join($optional.orders, ","),
         "$format": "json"
       }`,
     },
@@ -33,9 +45,16 @@ export const sapS4hana: ErpProfile = {
     maxPageSize: 1000,
     paging: { kind: 'next-link', next: 'd.__next' },
     items: 'd.results',
-    error: '$status >= 400 ? (error.message.value ? error.message.value & " (" & error.code & ")")',
+    error: '$status >= 400 ? (error.message.value ? error.message.value & " (" & error.code & ")" : "HTTP " & $string($status))',
+    metadata: {
+      orders: {
+        request: { method: 'GET', path: `${ORDERS}/$metadata`, answer: 'text' },
+        select: '[$match($, /NavigationProperty Name="([A-Za-z0-9_]+)"/).groups[0]]',
+        optional: JSON.stringify(EXPANSIONS),
+      },
+    },
     map: `(
-      $plant := "Asia/Shanghai";
+      $plant := $params.timeZone;
       $qty := $number(TotalQuantity);
       {
         "orderNo": ManufacturingOrder,
@@ -45,7 +64,7 @@ export const sapS4hana: ErpProfile = {
         "quantity": $qty,
         "unit": ProductionUnit,
         "dueDate": $sapDateTime(MfgOrderPlannedEndDate, MfgOrderPlannedEndTime, $plant),
-        "priority": $number(ManufacturingOrderImportance) ? $number(ManufacturingOrderImportance) : 5,
+        "priority": $num(ManufacturingOrderImportance) ? $num(ManufacturingOrderImportance) : $params.defaultPriority,
         "plant": ProductionPlant,
         "operations": [to_ProductionOrderOperation.results.(
           $start := $sapDateTime(OpErlstSchedldExecStrtDte, OpErlstSchedldExecStrtTme, $plant);

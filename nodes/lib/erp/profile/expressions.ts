@@ -32,6 +32,9 @@ function registerHelpers(expression: jsonata.Expression, timeZone: string): void
   expression.registerFunction('m2oId', (value: unknown) => (Array.isArray(value) ? value[0] : undefined), '<x?:x>');
   // SAP OData v2 splits date and time: /Date(ms)/ is the calendar day (UTC midnight), PT17H00M00S the wall clock.
   expression.registerFunction('sapDateTime', (date: unknown, time?: unknown, zone?: string) => sapDateTime(date, time, zone ?? timeZone), '<x?x?s?:s>');
+  // Rows that arrive as arrays (Kingdee's ExecuteBillQuery) zipped with their field keys into objects: in
+  // TypeScript, since a JSONata $map/$merge per cell costs more than the request that brought the row.
+  expression.registerFunction('zip', (rows: unknown, keys: unknown) => zipRows(rows, keys), '<xx:x>');
   // A GUID made from an idempotency key, for ERPs whose external key field must be a GUID (SAP).
   expression.registerFunction('keyGuid', (key: string) => keyGuid(key), '<s:s>');
   // The other way for writes: an ISO time → SAP's calendar day (/Date(ms)/) and wall clock (PT…) in a zone.
@@ -41,6 +44,11 @@ function registerHelpers(expression: jsonata.Expression, timeZone: string): void
     const [h, m, s] = formatChangeTime(iso, 'sql', zone ?? timeZone).slice(11, 19).split(':');
     return `PT${h}H${m}M${s}S`;
   }, '<s?s?:s>');
+}
+
+export function zipRows(rows: unknown, keys: unknown): unknown {
+  if (!Array.isArray(rows) || !Array.isArray(keys)) return rows;
+  return rows.map((row) => (Array.isArray(row) ? Object.fromEntries(keys.map((k, i) => [String(k), row[i]])) : row));
 }
 
 export function sapDateTime(date: unknown, time: unknown, timeZone: string): string | undefined {

@@ -5,6 +5,7 @@ import type { OrdersPage, OrdersPageReader, OrdersPageRequest } from '../orders-
 import { ErpRequestError } from '../http-client';
 import { type CompiledExpression, compileExpression } from './expressions';
 import { type CompiledRequest, type ProfileSession, compileRequest } from './session';
+import { compileMetadata, discover } from './discovery';
 import { formatChangeTime } from '../../time-format';
 import type { ErpProfile } from './types';
 
@@ -16,6 +17,7 @@ interface CompiledPull {
   next?: CompiledExpression;
   total?: CompiledExpression;
   details: Array<{ name: string; request: CompiledRequest; select?: CompiledExpression }>;
+  columns?: CompiledExpression;
 }
 
 function compilePull(profile: ErpProfile): CompiledPull {
@@ -29,6 +31,7 @@ function compilePull(profile: ErpProfile): CompiledPull {
     map: expr(pull.map, 'pull.map'),
     next: pull.paging.kind === 'next-link' ? expr(pull.paging.next, 'pull.paging.next') : undefined,
     total: pull.paging.kind === 'total' ? expr(pull.paging.total, 'pull.paging.total') : undefined,
+    columns: typeof pull.columns === 'string' ? expr(pull.columns, 'pull.columns') : undefined,
     details: Object.entries(pull.details ?? {}).map(([name, d]) => ({
       name,
       request: compileRequest(d.request, `pull.details.${name}.request`, profile),
@@ -65,11 +68,12 @@ export function profileOrdersReader(session: ProfileSession): OrdersPageReader {
   const { profile } = session;
   const pull = profile.pull;
   const compiled = compilePull(profile);
+  const metadata = compileMetadata(profile);
 
   async function fetchRaw(since: string | undefined, sinceIso: string | undefined, offset: number, limit: number, url?: string) {
     const page = pull.paging.kind === 'page' ? pull.paging.first + Math.floor(offset / limit) : undefined;
     const result = await session.call(compiled.request, { since, sinceIso, offset, limit, page, pageSize: limit }, { error: compiled.error, url });
-    const items = await compiled.items.evaluate(result.answer);
+    const items = await compiled.items.evaluate(result.answer, session.bindings());
     const list = items === undefined ? [] : Array.isArray(items) ? items : [items];
     if (items !== undefined && !Array.isArray(items) && typeof items !== 'object') {
       throw new ErpRequestError(`${session.client.where(result.url)} answered without a list of orders where the profile's pull.items (${pull.items}) points.`, 'malformed', result.url.href);
@@ -79,19 +83,24 @@ export function profileOrdersReader(session: ProfileSession): OrdersPageReader {
     return { list, next, total };
   }
 
+  let columns: string[] | undefined = Array.isArray(pull.columns) ? pull.columns : undefined;
   // Rows served as arrays (Kingdee) get their column names first, so a row that fails mapping is reported (and parked) by name.
-  const asRecord = (raw: unknown): unknown => (pull.columns && Array.isArray(raw) ? Object.fromEntries(pull.columns.map((c, i) => [c, raw[i]])) : raw);
+  const asRecord = (raw: unknown): unknown => (columns && Array.isArray(raw) ? Object.fromEntries(columns.map((c, i) => [c, raw[i]])) : raw);
 
   async function mapItem(item: unknown): Promise<unknown> {
     const details: Record<string, unknown> = {};
     for (const d of compiled.details) {
       const result = await session.call(d.request, { item }, { error: compiled.error });
-      details[d.name] = d.select ? await d.select.evaluate(result.answer, { item }) : result.answer;
+      details[d.name] = d.select ? await d.select.evaluate(result.answer, session.bindings({ item })) : result.answer;
     }
-    return compiled.map.evaluate(item, { details });
+    return compiled.map.evaluate(item, session.bindings({ details }));
   }
 
   return async ({ updatedSince, offset, limit: wanted }: OrdersPageRequest): Promise<OrdersPage> => {
+    // What this install has is asked once, before the first page: the requests leave out what it lacks.
+    if (metadata.length > 0) await session.discoverOnce(() => discover(session, metadata, compiled.error));
+    // Columns that depend on what the install has are known once discovery ran.
+    if (compiled.columns) columns = ((await compiled.columns.evaluate({}, session.bindings())) as string[] | undefined) ?? [];
     const limit = Math.min(wanted, pull.maxPageSize ?? wanted);
     const since = updatedSince === undefined ? undefined : formatChangeTime(updatedSince, pull.changeTime.format, pull.changeTime.timeZone);
     const raws: unknown[] = [];

@@ -49,15 +49,23 @@ export class ProfileSession {
     auth?: { value?: CompiledExpression; login?: CompiledRequest; loginError?: CompiledExpression; token?: CompiledExpression; expired?: CompiledExpression; message?: CompiledExpression };
     csrf?: CompiledRequest;
   };
+  private readonly params: Record<string, unknown>;
   private session: { token?: unknown } | undefined;
   private csrfToken: string | undefined;
+  /** What this install has (asked once at connect, see discovery.ts); bound as $metadata and $optional. */
+  private discovered: { metadata: Record<string, unknown>; optional: Record<string, string[]> } | undefined;
+  private discovering: Promise<void> | undefined;
+  /** Told each warning once (a field the preset would use that this install lacks); the endpoint node logs it. */
+  onWarning: (message: string) => void = () => {};
 
   constructor(
     readonly client: ErpHttpClient,
     readonly profile: ErpProfile,
     private readonly credentials: ErpCredentials,
-    private readonly params: Record<string, unknown> = {},
+    params: Record<string, unknown> = {},
   ) {
+    // The profile's defaults for settings not given (openEndpoint has already checked and filled them; a session made directly gets them too).
+    this.params = { ...Object.fromEntries((profile.settings ?? []).filter((s) => s.default !== undefined).map((s) => [s.name, s.default])), ...params };
     const tz = profile.pull.changeTime.timeZone;
     const expr = (src: string | undefined, field: string) => (src === undefined ? undefined : compileExpression(src, field, profile.name, tz));
     const auth = profile.auth;
@@ -75,8 +83,23 @@ export class ProfileSession {
     };
   }
 
-  private bindings(extra: Bindings = {}): Bindings {
-    return { credentials: this.credentials, params: this.params, session: this.session ?? {}, ...extra };
+  /** Every expression sees the credentials, the endpoint's settings, the session and what discovery found. */
+  bindings(extra: Bindings = {}): Bindings {
+    return { credentials: this.credentials, params: this.params, session: this.session ?? {}, metadata: this.discovered?.metadata ?? {}, optional: this.discovered?.optional ?? {}, ...extra };
+  }
+
+  /** Runs `ask` once per connection (calls arriving meanwhile wait for it); a failed discovery is asked again next time. */
+  async discoverOnce(ask: () => Promise<{ metadata: Record<string, unknown>; optional: Record<string, string[]>; warnings: string[] }>): Promise<void> {
+    if (this.discovered) return;
+    this.discovering ??= ask()
+      .then((found) => {
+        this.discovered = { metadata: found.metadata, optional: found.optional };
+        for (const w of found.warnings) this.onWarning(w);
+      })
+      .finally(() => {
+        this.discovering = undefined;
+      });
+    await this.discovering;
   }
 
   /** Makes one call; renews an expired session and a refused CSRF token once each. */
@@ -110,7 +133,8 @@ export class ProfileSession {
     const body = request.body ? await request.body.evaluate({}, b) : undefined;
     const raw = await this.client.request({ method: request.spec.method, url, headers, body, noAuth: !['basic', 'bearer'].includes(this.profile.auth.kind) });
     let answer: unknown;
-    if (raw.body.trim() !== '') {
+    if (request.spec.answer === 'text') answer = raw.body;
+    else if (raw.body.trim() !== '') {
       try {
         answer = JSON.parse(raw.body);
       } catch (err) {
@@ -154,7 +178,7 @@ export class ProfileSession {
     const result = await this.send(c.login!, {}, {});
     const message = result.status >= 400 ? `HTTP ${result.status}` : c.loginError ? await c.loginError.evaluate(result.answer, { status: result.status }) : undefined;
     if (message) {
-      throw new ErpRequestError(`${this.client.where(result.url)} refused the login: ${String(message)}.`, 'auth', result.url.href, result.status);
+      throw new ErpRequestError(`${this.client.where(result.url)} refused the login: ${String(message)}.`, 'auth', result.url.href, result.status, String(message));
     }
     this.session = { token: c.token ? await c.token.evaluate(result.answer) : undefined };
   }
@@ -182,25 +206,28 @@ export class ProfileSession {
       const auth = result.status === 401 || result.status === 403;
       // ERP messages come with line breaks and tracebacks' spacing: one line reads best in a status and a log.
       const words = (typeof message === 'string' ? message : JSON.stringify(message)).replace(/\s+/g, ' ').trim();
-      throw new ErpRequestError(`${where} answered with an error: ${words}.`, auth ? 'auth' : 'erp', result.url.href, result.status);
+      throw new ErpRequestError(`${where} answered with an error: ${words}.`, auth ? 'auth' : 'erp', result.url.href, result.status, words);
     }
     if (result.status === 401 || result.status === 403) {
       throw new ErpRequestError(`${where} refused the credentials (HTTP ${result.status}): check the user name and password or token.`, 'auth', result.url.href, result.status);
     }
     if (result.status < 200 || result.status >= 300) {
       const text = typeof result.answer === 'string' ? result.answer : JSON.stringify(result.answer ?? '');
-      throw new ErpRequestError(`${where} answered HTTP ${result.status}${text ? `: ${text.slice(0, 200)}` : ''}.`, 'status', result.url.href, result.status);
+      throw new ErpRequestError(`${where} answered HTTP ${result.status}${text ? `: ${text.slice(0, 200)}` : ''}.`, 'status', result.url.href, result.status, text ? text.slice(0, 200) : undefined);
     }
     return result;
   }
 }
 
-/** "/api/resource/Work Order/{name}" with name bound → URL-encoded path. */
+/**
+ * "/api/resource/Work Order/{name}" with name bound → URL-encoded path; "{+params.basePath}/A_ProductionOrder_2"
+ * inserts a setting as it is, slashes kept (RFC 6570's reserved expansion), for a service path that differs per site.
+ */
 function fillPath(path: string, b: Bindings, profileName: string): string {
-  return path.replace(/\{([A-Za-z_][\w.]*)\}/g, (_m, name: string) => {
+  return path.replace(/\{(\+?)([A-Za-z_][\w.]*)\}/g, (_m, reserved: string, name: string) => {
     const value = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], b.item !== undefined ? { ...b, ...(b.item as object) } : b);
     if (value === undefined || value === null) throw new Error(`ERP profile '${profileName}': the path ${path} needs {${name}}, which is not set.`);
-    return encodeURIComponent(String(value));
+    return reserved ? String(value).replace(/^\/+|\/+$/g, '').split('/').map(encodeURIComponent).join('/') : encodeURIComponent(String(value));
   });
 }
 

@@ -12,6 +12,8 @@ export interface RequestSpec {
   headers?: string;
   /** JSONata → the JSON body. */
   body?: string;
+  /** 'text': the answer is kept as text, not parsed (SAP's $metadata is EDMX XML). Default 'json'. */
+  answer?: 'json' | 'text';
 }
 
 export type AuthSpec =
@@ -46,6 +48,35 @@ export type PagingSpec =
   | { kind: 'next-link'; next: string /* JSONata over the answer → next URL or undefined */ }
   | { kind: 'total'; total: string /* JSONata over the answer → total count */ };
 
+/**
+ * What this ERP install has, asked once at connect: field lists from the ERP's own metadata (SAP $metadata,
+ * ERPNext doctype meta, Odoo fields_get, Kingdee QueryBusinessInfo) and small lookups (Odoo warehouse codes).
+ * Each answer (through `select`) is bound as $metadata.<name> in every later expression.
+ */
+export interface MetadataSpec {
+  request: RequestSpec;
+  /** JSONata over the answer → the value kept; for an entry with `optional`, the array of field names this install has. */
+  select: string;
+  /**
+   * JSONata ($params bound) → names of fields the preset uses when this install has them. Those present are
+   * bound as $optional.<name>; those absent are left out of every request, with one warning.
+   */
+  optional?: string;
+}
+
+/** A setting the integrator fills in the erp-endpoint dialog, bound as $params.<name>; labels are in the locales (erp-endpoint.setting.<name>). */
+export interface ProfileSetting {
+  name: string;
+  type: 'string' | 'number' | 'select';
+  default?: string | number;
+  /** The endpoint refuses to start without it. */
+  required?: boolean;
+  /** For a select: the values it offers. */
+  options?: string[];
+  /** Besides $params, the setting sets this part of the profile: the ERP's time zone, or a cap on the page size. */
+  applies?: 'changeTime.timeZone' | 'pull.maxPageSize';
+}
+
 export interface PullSpec {
   /** Bindings: $since (the watermark in the ERP's format, or undefined on a first run), $sinceIso, $offset, $limit, $page, $credentials, $session. */
   request: RequestSpec;
@@ -55,8 +86,8 @@ export interface PullSpec {
   paging: PagingSpec;
   /** JSONata over the answer → the array of items. */
   items: string;
-  /** Rows that arrive as arrays are zipped with these names into objects first. */
-  columns?: string[];
+  /** Rows that arrive as arrays are zipped with these names into objects first (or a JSONata → the names, when they depend on $optional). */
+  columns?: string[] | string;
   /** JSONata over the answer ($status bound) → an error message when an answer (even a 200) is an error. */
   error?: string;
   /**
@@ -64,7 +95,9 @@ export interface PullSpec {
    * Each answer (through `select`) is bound in map as $details.<name>.
    */
   details?: Record<string, { request: RequestSpec; select?: string /* JSONata over the answer */ }>;
-  /** JSONata over one item ($details bound) → a production order (schemas/production-order.schema.json). */
+  /** Asked once at connect; see MetadataSpec. */
+  metadata?: Record<string, MetadataSpec>;
+  /** JSONata over one item ($details, $params, $metadata, $optional bound) → a production order (schemas/production-order.schema.json). */
   map: string;
   /** Re-read this many seconds below the watermark; the delivered map drops what was sent (1-second filters). */
   overlapSeconds?: number;
@@ -117,6 +150,10 @@ export interface ErpProfile {
   id: string;
   name: string;
   description?: string;
+  /** The settings this profile reads as $params, shown as named fields in the erp-endpoint dialog. */
+  settings?: ProfileSetting[];
+  /** The ERP versions the preset was checked against, for the README and the dialog. */
+  versions?: string;
   auth: AuthSpec;
   csrf?: CsrfSpec;
   /** JSONata → headers sent with every request, e.g. Odoo's X-Odoo-Database. */
