@@ -81,7 +81,7 @@ const cases: PresetCase[] = [
     }),
   },
   {
-    preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010' },
+    preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010', timeZone: 'Asia/Shanghai' },
     bad: { startedAt: '2026-11-25T12:00:00+08:00', finishedAt: '2026-11-25T08:00:00+08:00' },
     refusal: /answered with an error: .*From time must be less than to time/,
     readBack: async (plant, order) => jobCardLogs(plant, order.orderNo),
@@ -103,7 +103,7 @@ const cases: PresetCase[] = [
   })),
   {
     preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
-    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, plant: '1010' },
+    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, plant: '1010', timeZone: 'Asia/Shanghai' },
     bad: { productCode: 'NO-SUCH-ITEM' },
     refusal: /answered with an error: .*NO-SUCH-ITEM/,
     orderNo: kingdeeOrderNo,
@@ -375,7 +375,7 @@ describe('progress-push through the endpoint preset', () => {
       pushNodes,
       ([
         { id: 'store', type: 'bridge-store', file: join(plant.dir.path, 'store.sqlite') },
-        { id: 'erp', type: 'erp-endpoint', name: 'sap', baseUrl: `${plant.sim.url}/sap`, baseUrlType: 'str', profile: sap.preset, params: '{}', authType: 'basic', username: sap.username, usernameType: 'str', timeoutSec: 10, retryBaseSec: 0.05, retryMaxSec: 0.2 },
+        { id: 'erp', type: 'erp-endpoint', name: 'sap', baseUrl: `${plant.sim.url}/sap`, baseUrlType: 'str', profile: sap.preset, params: JSON.stringify(sap.params), authType: 'basic', username: sap.username, usernameType: 'str', timeoutSec: 10, retryBaseSec: 0.05, retryMaxSec: 0.2 },
         { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', target: 'preset', path: '', batchPath: '', wires: [['accepted'], []] },
         { id: 'accepted', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['push'], uncaught: false, wires: [['caught']] },
