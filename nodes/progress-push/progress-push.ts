@@ -3,12 +3,16 @@
 // bridge store. Output 1: the input message once it is durable (answer the MES then); output 2: the board.
 import type { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { confirmationDelivery } from '../lib/erp/confirm/delivery';
+import { confirmationFromReport } from '../lib/erp/confirm/from-report';
+import { type ConfirmationWriter, profileConfirmationWriter } from '../lib/erp/profile';
+import type { Confirmation } from '../lib/erp/profile/types';
 import { httpDelivery } from '../lib/outbox/http-delivery';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
 import { ProgressBook } from '../lib/progress/book';
 import { ProgressFeedback } from '../lib/progress/feedback';
-import type { OpenException } from '../lib/progress/types';
+import type { OpenException, ProgressReport } from '../lib/progress/types';
 import { StoreUnavailableError } from '../lib/stores/store-unavailable';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
@@ -26,6 +30,8 @@ interface ProgressPushDef extends NodeDef {
   lagPct: string | number;
   boardThrottleMs: string | number;
   maxAttempts: string | number;
+  /** 'path': progress updates POSTed to a path; 'preset': each job report confirmed through the endpoint's preset. */
+  target?: 'path' | 'preset';
 }
 
 type Done = (err?: Error) => void;
@@ -41,6 +47,7 @@ export = function register(RED: NodeAPI): void {
     const storeNode = RED.nodes.getNode(config.store) as BridgeStoreNode | null;
     const timers: NodeJS.Timeout[] = [];
     let outbox: Outbox | undefined;
+    let confirmations: Outbox | undefined;
     let feedback: Promise<ProgressFeedback> | undefined;
     /** Opens the feedback again on the next message after its store failed at start (Redis not up yet). */
     let reopen: (() => void) | undefined;
@@ -59,7 +66,18 @@ export = function register(RED: NodeAPI): void {
       // Up to 8 batch calls at once: with 4, a busy runtime delivered slower than the MES reported.
       outbox = storeNode.outbox(`progress@${endpoint.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry, batchSize: batch, perPartition: batch, maxInFlight: batch > 1 ? batch * 8 : 16 });
       registerOutbox(outbox, { endpoint: endpoint.label });
-      outbox.start(httpDelivery(endpoint.client(), { path: config.path || 'progress-updates', batchPath: config.batchPath?.trim() || undefined }));
+      if (config.target === 'preset') {
+        if (!endpoint.profile.push?.confirmation) throw new Error(RED._('progress-push.errors.noPush', { profile: endpoint.profile.name }));
+        // The ERP takes its own confirmations, not our progress updates: those serve the board and its snapshots
+        // here, and are settled without a call (an ERP without the generic path would dead-letter every one).
+        outbox.start(async (batch) => batch.map(() => ({ outcome: 'delivered' as const })));
+        let writer: ConfirmationWriter | undefined;
+        confirmations = storeNode.outbox(`progress-confirm@${endpoint.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
+        registerOutbox(confirmations, { endpoint: endpoint.label });
+        confirmations.start(confirmationDelivery(() => (writer ??= profileConfirmationWriter(endpoint.session()))));
+      } else {
+        outbox.start(httpDelivery(endpoint.client(), { path: config.path || 'progress-updates', batchPath: config.batchPath?.trim() || undefined }));
+      }
       const options = { book, store: storeNode.store(), namespace: `progress/${node.id}`, outbox, pushOn: config.pushOn === 'changes' ? ('changes' as const) : ('report' as const) };
       const open = () => {
         reopen = undefined;
@@ -97,7 +115,8 @@ export = function register(RED: NodeAPI): void {
       if (!outbox || closing || statusTimer) return;
       statusTimer = setTimeout(() => {
         statusTimer = undefined;
-        outbox!.stats().then(
+        // In preset mode the confirmations are what the ERP gets: their queue is the status.
+        (confirmations ?? outbox)!.stats().then(
           (s) => {
             if (closing) return;
             if (s.deadLetters > 0) node.status({ fill: 'red', shape: 'dot', text: RED._('progress-push.status.dead', { n: String(s.deadLetters) }) });
@@ -133,12 +152,31 @@ export = function register(RED: NodeAPI): void {
       outbox.on('delivered', onDelivered);
       outbox.on('retrying', onRetrying);
       outbox.on('dead-lettered', onDead);
+      for (const box of confirmations ? [confirmations] : []) {
+        box.on('delivered', onDelivered);
+        box.on('retrying', onRetrying);
+        box.on('dead-lettered', onDead);
+      }
       outbox.on('store-error', onStoreError);
       (storeNode as unknown as EventEmitter).on('state', onStoreState);
       showStatus();
       const slotMs = Math.max(1, num(config.snapshotMin, 60)) * 60_000;
       timers.push(setInterval(() => node.emit('input', { topic: 'snapshot' }), slotMs));
       timers.push(setInterval(() => node.emit('input', { topic: 'review' }), REVIEW_MS));
+    }
+
+    /** Each counted report's confirmation, durable before done(); a repeat is enqueued again and the ERP's lookup finds it. */
+    async function confirm(box: Outbox, f: ProgressFeedback, payload: unknown, accepted: Record<string, unknown>): Promise<void> {
+      const reports = (Array.isArray(payload) ? payload : [payload]) as ProgressReport[];
+      const queued: Confirmation[] = [];
+      for (const report of reports) {
+        const c = confirmationFromReport(report, f.book.orderState(report.orderNo)?.plan);
+        if (c) queued.push(c);
+      }
+      await Promise.all(queued.map((c) => box.enqueue({ partition: c.orderNo, idempotencyKey: c.key, payload: c })));
+      accepted.confirmations = queued.length;
+      // A report of an order without a plan has no unit to confirm in: counted, so the flow sees what the ERP missed.
+      accepted.unconfirmed = reports.length - queued.length;
     }
 
     async function handle(msg: Msg, send: (m: NodeMessage | Array<NodeMessage | null>) => void, f: ProgressFeedback): Promise<void> {
@@ -163,12 +201,12 @@ export = function register(RED: NodeAPI): void {
           if ((await f.review()).length > 0) sendBoard();
           return;
         case 'dead-letters':
-          msg.payload = await outbox!.deadLetters();
+          msg.payload = await (confirmations ?? outbox)!.deadLetters();
           send([msg, null]);
           return;
         case 'replay': {
           const ids = Array.isArray(msg.payload) ? msg.payload.map(String) : undefined;
-          msg.payload = await outbox!.replay(ids);
+          msg.payload = await (confirmations ?? outbox)!.replay(ids);
           send([msg, null]);
           return;
         }
@@ -176,7 +214,10 @@ export = function register(RED: NodeAPI): void {
           // A work order from plan sync is a plan whatever its topic; anything else must be job reports.
           const looksLikePlan = (p: unknown) => typeof p === 'object' && p !== null && 'workOrderNo' in p;
           if (looksLikePlan(msg.payload) || (Array.isArray(msg.payload) && msg.payload.length > 0 && msg.payload.every(looksLikePlan))) msg.accepted = { plans: await f.plans(msg.payload) };
-          else msg.accepted = await f.reports(msg.payload);
+          else {
+            msg.accepted = await f.reports(msg.payload);
+            if (confirmations) await confirm(confirmations, f, msg.payload, msg.accepted as Record<string, unknown>);
+          }
         }
       }
       send([msg, null]);
@@ -202,11 +243,17 @@ export = function register(RED: NodeAPI): void {
       outbox.off('delivered', onDelivered);
       outbox.off('retrying', onRetrying);
       outbox.off('dead-lettered', onDead);
+      for (const box of confirmations ? [confirmations] : []) {
+        box.off('delivered', onDelivered);
+        box.off('retrying', onRetrying);
+        box.off('dead-lettered', onDead);
+      }
       outbox.off('store-error', onStoreError);
       (storeNode as unknown as EventEmitter).removeListener('state', onStoreState);
       unregisterOutbox(outbox);
+      if (confirmations) unregisterOutbox(confirmations);
       // The bridge store owns the outbox; this node only stops its worker (a redeploy starts a new one).
-      outbox.stop().then(
+      Promise.all([outbox.stop(), confirmations?.stop()]).then(
         () => done(),
         () => done(),
       );

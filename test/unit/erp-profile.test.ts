@@ -65,6 +65,7 @@ describe('the worked in-house profile against its ERP', () => {
   const orders: Array<Record<string, unknown>> = [];
   const reports: Array<Record<string, unknown>> = [];
   let failNext = false;
+  let ignoreFilter = false;
 
   before(async () => {
     for (let i = 1; i <= 23; i++) {
@@ -92,7 +93,8 @@ describe('the worked in-house profile against its ERP', () => {
         const rows = orders.filter((o) => !since || String(o.xgsj) >= since).sort((a, b) => `${a.xgsj}${a.ddh}`.localeCompare(`${b.xgsj}${b.ddh}`));
         return reply({ code: 0, msg: 'ok', data: { rows: rows.slice((page - 1) * size, page * size), total: rows.length } });
       }
-      if (url.pathname === '/erp/api/bgd/list') return reply({ code: 0, data: { rows: reports.filter((r) => r.wbdh === url.searchParams.get('wbdh')) } });
+      // Some ERPs ignore a filter on a field they cannot filter and answer every row.
+      if (url.pathname === '/erp/api/bgd/list') return reply({ code: 0, data: { rows: ignoreFilter ? reports : reports.filter((r) => r.wbdh === url.searchParams.get('wbdh')) } });
       if (url.pathname === '/erp/api/bgd/save') {
         let body = '';
         req.on('data', (d) => (body += d));
@@ -161,6 +163,22 @@ describe('the worked in-house profile against its ERP', () => {
       assert.equal(reports.length, 1);
       assert.deepEqual({ ddh: reports[0].ddh, hgsl: reports[0].hgsl, wbdh: reports[0].wbdh }, { ddh: 'SC-0001', hgsl: 480, wbdh: 'MES-EV-1' });
     } finally {
+      s.client.close();
+    }
+  });
+
+  it("writes a second key even when the ERP ignores the lookup's filter, and still finds the first", async () => {
+    const s = session();
+    ignoreFilter = true;
+    try {
+      const write = profileConfirmationWriter(s);
+      const confirmation = { orderNo: 'SC-0001', opNo: '0010', yieldQty: 480, scrapQty: 20, unit: 'PCS', finalConfirmation: false, postedAt: '2026-11-25T12:00:00+08:00', key: 'MES-EV-11' };
+      assert.equal((await write(confirmation)).alreadyThere, false);
+      assert.deepEqual(await write({ ...confirmation, key: 'MES-EV-12', yieldQty: 20 }), { id: `BG${reports.length}`, alreadyThere: false });
+      assert.equal((await write(confirmation)).alreadyThere, true);
+      assert.deepEqual(reports.slice(-2).map((r) => r.wbdh), ['MES-EV-11', 'MES-EV-12']);
+    } finally {
+      ignoreFilter = false;
       s.client.close();
     }
   });

@@ -17,8 +17,11 @@ export function updateJobCard(card: JobCard, body: Row, stamp: string): void {
   if ('docstatus' in body && Number(body.docstatus) !== Number(card.row.docstatus)) {
     throw new FrappeError(501, 'NotImplementedError', 'builtins', 'the simulated ERPNext does not submit or cancel Job Cards');
   }
-  if ('remarks' in body) card.row.remarks = body.remarks === null ? null : String(body.remarks);
-  if (!('time_logs' in body)) return void (card.row.modified = stamp);
+  // Frappe saves a document in one transaction: a refused row leaves the remarks as they were too.
+  const remarks = () => {
+    if ('remarks' in body) card.row.remarks = body.remarks === null ? null : String(body.remarks);
+  };
+  if (!('time_logs' in body)) return void (remarks(), (card.row.modified = stamp));
   const rows = body.time_logs;
   if (!Array.isArray(rows) || !rows.every(isObject)) {
     throw new FrappeError(500, 'ValueError', 'builtins', `dictionary update sequence element #0 has length 1; 2 is required (Job Card.time_logs must be a list of rows)`);
@@ -39,6 +42,7 @@ export function updateJobCard(card: JobCard, body: Row, stamp: string): void {
       creation: existing?.creation ?? stamp,
     };
   });
+  remarks();
   card.timeLogs = logs;
   card.row.total_completed_qty = round3(logs.reduce((s, l) => s + l.completed_qty, 0));
   card.row.total_time_in_mins = round3(logs.reduce((s, l) => s + l.time_in_mins, 0));

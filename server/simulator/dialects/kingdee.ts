@@ -12,6 +12,7 @@ import { BODY_LIMIT, secretEquals } from '../http-util';
 import { BillBook, MO_FIELDS, MO_FIELDS_EXTENDED, OPERATION_PLAN_FIELDS, OPERATION_PLAN_FIELDS_EXTENDED, PPBOM_FIELDS, orderForms } from './kingdee-forms';
 import { FieldCatalogue, KingdeeQueryError, compileFilter, compileOrder, type Row, unknownField, zoneOffsetMs } from './kingdee-query';
 import { REPORT_FIELDS, ReportBook, type SaveError } from './kingdee-report';
+import { MorptWorkflow } from './kingdee-morpt';
 
 export interface KingdeeDialectOptions {
   acctId?: string; // 数据中心 (账套) id, default '6571d8f1a2c3e4'
@@ -56,6 +57,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
   const sessions = new Map<string, number>(); // session id → last use (ms)
   const bills = new BillBook();
   const reports = new ReportBook(cfg.timeZone);
+  const morpt = new MorptWorkflow(() => reports.rows());
   const accepted: Array<{ at: string; body: unknown; id: string }> = [];
   const pendingErrors: KingdeeErrorKind[] = [];
 
@@ -71,6 +73,9 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
         case 'kingdee.bos.webapi.servicesstub.authservice.validateuser': return login(res, body, 'password');
         case 'kingdee.bos.webapi.servicesstub.dynamicformservice.executebillquery': return executeBillQuery(req, res, body);
         case 'kingdee.bos.webapi.servicesstub.dynamicformservice.save': return save(req, res, body);
+        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.submit': case 'kingdee.bos.webapi.servicesstub.dynamicformservice.audit':
+          if (morpt.down(service.endsWith('audit') ? 'audit' : 'submit')) return void res.status(500).type('text/html').send('<html><body><h1>500 - Internal server error.</h1></body></html>');
+          return void res.json(!authenticated(req) ? oneError(SESSION_LOST, 1) : morpt.act(service.endsWith('audit') ? 'audit' : 'submit', String(ci(body, 'formid') ?? ''), jsonArg(ci(body, 'data'), 'data') as Record<string, unknown> | undefined));
         case 'kingdee.bos.webapi.servicesstub.dynamicformservice.querybusinessinfo': return queryBusinessInfo(req, res, body);
         default:
           res.status(404).type('text/plain').send(`the simulated K/3 Cloud has no service ${req.params[0]}.common.kdsvc`);
@@ -169,7 +174,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
 
   function form(formId: string): { catalogue: FieldCatalogue; rows: Row[] } {
     const id = formId.toUpperCase();
-    if (id === 'PRD_MORPT') return { catalogue: REPORT_FIELDS, rows: reports.rows() };
+    if (id === 'PRD_MORPT') return { catalogue: REPORT_FIELDS, rows: morpt.withStatus(reports.rows()) };
     if (id !== 'PRD_MO' && id !== 'SFC_OPERATIONPLANNING' && id !== 'PRD_PPBOM') throw new KingdeeQueryError('业务对象不存在');
     if (!cached || cached.version !== erp.version) cached = { version: erp.version, snapshot: orderForms(erp.orders(), bills, cfg.timeZone) };
     const { snapshot } = cached;
@@ -222,6 +227,8 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
   return {
     router: router as Router,
     writes: () => accepted.map((w) => structuredClone(w)),
+    documentStatus: (billNo: string) => morpt.statusOf(billNo),
+    failNextSubmit: () => morpt.failNextSubmit(),
     expireSessions(): void {
       sessions.clear();
     },

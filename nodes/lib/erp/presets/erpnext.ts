@@ -3,7 +3,7 @@
 // with microseconds, errors as exc_type/_server_messages. Production is reported as a Manufacture Stock
 // Entry made by make_stock_entry; Frappe has no idempotency key, so the key goes into remarks and is
 // looked up before writing.
-import type { ErpProfile } from '../profile/types';
+import type { ErpProfile, PushSpec } from '../profile/types';
 
 // Stock Work Order fields only (erpnext/manufacturing/doctype/work_order/work_order.json). A stock Work Order
 // has no plant and no priority: they come from the settings, or from custom fields the site names in the
@@ -15,6 +15,68 @@ const ERROR = `$status >= 400 or (_server_messages and $count(data) = 0) ? (
   $messages := _server_messages ? $join($map($eval(_server_messages), function($m) { $eval($m).message }), "; ");
   $messages ? $messages : exc_type ? exc_type & (exception ? ": " & exception) : "HTTP " & $string($status)
 )`;
+
+// A goods receipt: a Manufacture Stock Entry drafted by make_stock_entry and submitted, the key in its remarks.
+const MANUFACTURE_ENTRY: PushSpec = {
+  prepare: {
+    draft: {
+      method: 'POST',
+      path: 'api/method/erpnext.manufacturing.doctype.work_order.work_order.make_stock_entry',
+      body: '{ "work_order_id": $confirmation.orderNo, "purpose": "Manufacture", "qty": $confirmation.yieldQty }',
+    },
+  },
+  request: {
+    method: 'POST',
+    path: 'api/resource/Stock Entry',
+    body: '$merge([$prepared.draft.message, { "remarks": "MES " & $key & " op " & $confirmation.opNo, "docstatus": 1 }])',
+  },
+  error: ERROR,
+  resultId: 'data.name',
+  idempotency: {
+    kind: 'lookup',
+    request: {
+      method: 'GET',
+      path: 'api/resource/Stock Entry',
+      query: '{ "filters": $string([["work_order", "=", $confirmation.orderNo], ["remarks", "like", "%" & $key & "%"]]), "fields": $string(["name", "docstatus", "remarks"]) }',
+    },
+    // "like" is a filter, not proof: the remarks must hold this very key (MES-EV-1 is inside MES-EV-10).
+    found: 'data[docstatus != 2]',
+    carries: '$contains(remarks, "MES " & $key & " op ")',
+    foundId: 'name',
+  },
+};
+
+// The operation's Job Card (one per Work Order operation, ERPNext makes them on submit): its time logs are
+// replaced as a whole by a PUT, so the write sends the ones it has plus the new one.
+const JOB_CARD_LIST = (filters: string) => `{ "filters": $string(${filters}), "fields": $string(["name", "remarks", "sequence_id"]) }`;
+const JOB_CARD_TIME_LOG: PushSpec = {
+  prepare: {
+    card: { method: 'GET', path: 'api/resource/Job Card', query: JOB_CARD_LIST('[["work_order", "=", $confirmation.orderNo], ["sequence_id", "=", $number($confirmation.opNo)], ["docstatus", "=", 0]]') },
+    doc: { method: 'GET', path: 'api/resource/Job Card/{prepared.card.data.0.name}' },
+  },
+  request: {
+    method: 'PUT',
+    path: 'api/resource/Job Card/{prepared.card.data.0.name}',
+    body: `{
+      "time_logs": $append([$prepared.doc.data.time_logs.{ "name": name, "from_time": from_time, "to_time": to_time, "completed_qty": completed_qty, "employee": employee }], [{
+        "from_time": $formatTime($confirmation.startedAt ? $confirmation.startedAt : $confirmation.postedAt, "sql"),
+        "to_time": $formatTime($confirmation.finishedAt ? $confirmation.finishedAt : $confirmation.postedAt, "sql"),
+        "completed_qty": $confirmation.activity = "start" ? 0 : $confirmation.yieldQty
+      }]),
+      "remarks": ($prepared.doc.data.remarks ? $prepared.doc.data.remarks & " " : "") & "MES " & $key & ";"
+    }`,
+  },
+  error: ERROR,
+  resultId: 'data.name',
+  idempotency: {
+    kind: 'lookup',
+    request: { method: 'GET', path: 'api/resource/Job Card', query: JOB_CARD_LIST('[["work_order", "=", $confirmation.orderNo], ["remarks", "like", "%" & $key & "%"]]') },
+    found: 'data',
+    // "like" is a filter, not proof: MES-EV-1 is inside MES-EV-10.
+    carries: '$contains(remarks, "MES " & $key & ";")',
+    foundId: 'name',
+  },
+};
 
 export const erpnext: ErpProfile = {
   id: 'erpnext',
@@ -99,30 +161,11 @@ export const erpnext: ErpProfile = {
     overlapSeconds: 1,
   },
   push: {
+    // An operation's progress is a time log on its Job Card (the key kept in the card's remarks: a time log has
+    // no free text); the finished goods are received by a Manufacture Stock Entry.
     confirmation: {
-      prepare: {
-        draft: {
-          method: 'POST',
-          path: 'api/method/erpnext.manufacturing.doctype.work_order.work_order.make_stock_entry',
-          body: '{ "work_order_id": $confirmation.orderNo, "purpose": "Manufacture", "qty": $confirmation.yieldQty }',
-        },
-      },
-      request: {
-        method: 'POST',
-        path: 'api/resource/Stock Entry',
-        body: '$merge([$prepared.draft.message, { "remarks": "MES " & $key & " op " & $confirmation.opNo, "docstatus": 1 }])',
-      },
-      error: ERROR,
-      resultId: 'data.name',
-      idempotency: {
-        kind: 'lookup',
-        request: {
-          method: 'GET',
-          path: 'api/resource/Stock Entry',
-          query: '{ "filters": $string([["work_order", "=", $confirmation.orderNo], ["remarks", "like", "%" & $key & "%"]]), "fields": $string(["name", "docstatus"]) }',
-        },
-        found: 'data[docstatus != 2][0].name',
-      },
+      ...JOB_CARD_TIME_LOG,
+      byActivity: { 'goods-receipt': MANUFACTURE_ENTRY, 'order-finish': MANUFACTURE_ENTRY },
     },
   },
 };

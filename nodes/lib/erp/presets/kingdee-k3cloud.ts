@@ -142,10 +142,20 @@ export const kingdeeK3Cloud: ErpProfile = {
       },
       error: ERROR,
       resultId: 'Result.Number',
+      // A saved report is a draft (A); the quantities count for the order only once it is submitted (B) and audited (C).
+      then: {
+        submit: { when: '$not($exists($found)) or $found.status = "A"', request: { method: 'POST', path: `${STUB}.DynamicFormService.Submit.common.kdsvc`, body: '{ "formid": "PRD_MORPT", "data": { "Numbers": [$id] } }' } },
+        audit: { request: { method: 'POST', path: `${STUB}.DynamicFormService.Audit.common.kdsvc`, body: '{ "formid": "PRD_MORPT", "data": { "Numbers": [$id] } }' } },
+      },
       idempotency: {
         kind: 'lookup',
-        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo'], `"F_PAEZ_MESReportNo = '" & $key & "'"`, 'FBillNo ASC') },
-        found: '$[0][0]',
+        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'F_PAEZ_MESReportNo', 'FDocumentStatus'], `"F_PAEZ_MESReportNo = '" & $key & "'"`, 'FBillNo ASC') },
+        // Rows are [FBillNo, F_PAEZ_MESReportNo, FDocumentStatus]; wrapped so a row is one candidate, not flattened.
+        found: '$map($, function($row) { { "bill": $row[0], "key": $row[1], "status": $row[2] } })',
+        carries: 'key = $key',
+        foundId: 'bill',
+        // Saved but not audited: a Submit or Audit failed after the Save; the retry finishes them.
+        pending: 'status != "C"',
       },
     },
   },

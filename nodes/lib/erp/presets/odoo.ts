@@ -64,6 +64,23 @@ const MAP = `(
   }
 )`;
 
+// After the time log, the work order itself: started (button_start), its produced quantity raised
+// (qty_producing = produced so far + this yield), finished (button_finish), per the confirmation's activity.
+// mrp.production button_mark_done is not called: on a stock Odoo it answers a wizard (backorder, consumption)
+// that a person decides.
+type WorkorderCall = (method: string, ids: string, vals?: string) => RequestSpec;
+function workorderActions(call: WorkorderCall, wo: string): NonNullable<NonNullable<ErpProfile['push']>['confirmation']>['then'] {
+  const act = '($confirmation.activity ? $confirmation.activity : "confirm")';
+  return {
+    start: { when: `${act} = "start"`, request: call('button_start', `${wo}.id`) },
+    produce: {
+      when: `${act} in ["confirm", "finish", "order-finish"] and $confirmation.yieldQty > 0`,
+      request: call('write', `${wo}.id`, `{ "qty_producing": (${wo}.qty_produced ? ${wo}.qty_produced : 0) + $confirmation.yieldQty }`),
+    },
+    finish: { when: `${act} in ["finish", "order-finish"]`, request: call('button_finish', `${wo}.id`) },
+  };
+}
+
 // ---- JSON-RPC ----
 // Domains are written as literal nested arrays: JSONata flattens an array that an expression yields
 // inside an array constructor, which would turn [[leaf]] into [leaf].
@@ -74,7 +91,8 @@ const rpcCall = (body: string): RequestSpec => ({ method: 'POST', path: 'jsonrpc
 const RPC_ERROR = '$exists(error) ? error.data.message & " (" & error.data.name & ")" : $status >= 400 ? "HTTP " & $string($status)';
 const TIME_LOG = (workorder: string, workcenter: string) => `{
   "workorder_id": ${workorder}, "workcenter_id": ${workcenter}, "loss_id": $params.productiveLossId ? $params.productiveLossId : 1,
-  "date_start": $formatTime($confirmation.postedAt, "sql", "UTC"), "date_end": $formatTime($confirmation.postedAt, "sql", "UTC"),
+  "date_start": $formatTime($confirmation.startedAt ? $confirmation.startedAt : $confirmation.postedAt, "sql", "UTC"),
+  "date_end": $formatTime($confirmation.finishedAt ? $confirmation.finishedAt : $confirmation.postedAt, "sql", "UTC"),
   "description": $key
 }`;
 
@@ -114,15 +132,18 @@ export const odooJsonRpc: ErpProfile = {
   push: {
     confirmation: {
       prepare: {
-        workorder: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]]]', '{ "fields": ["id", "workcenter_id"], "limit": 1 }')),
+        workorder: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]]]', '{ "fields": ["id", "workcenter_id", "qty_produced"], "limit": 1 }')),
       },
       request: rpcCall(rpc('mrp.workcenter.productivity', 'create', `[${TIME_LOG('$prepared.workorder.result[0].id', '$prepared.workorder.result[0].workcenter_id[0]')}]`)),
       error: RPC_ERROR,
       resultId: 'result',
+      then: workorderActions((method, ids, vals) => rpcCall(rpc('mrp.workorder', method, vals ? `[[${ids}], ${vals}]` : `[[${ids}]]`)), '$prepared.workorder.result[0]'),
       idempotency: {
         kind: 'lookup',
-        request: rpcCall(rpc('mrp.workcenter.productivity', 'search_read', '[[["description", "=", $key]]]', '{ "fields": ["id"], "limit": 1 }')),
-        found: 'result[0].id',
+        request: rpcCall(rpc('mrp.workcenter.productivity', 'search_read', '[[["description", "=", $key]]]', '{ "fields": ["id", "description"], "limit": 5 }')),
+        found: 'result',
+        carries: 'description = $key',
+        foundId: 'id',
       },
     },
   },
@@ -162,15 +183,18 @@ export const odooJson2: ErpProfile = {
   push: {
     confirmation: {
       prepare: {
-        workorder: json2('mrp.workorder', 'search_read', '{ "domain": [["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]], "fields": ["id", "workcenter_id"], "limit": 1 }'),
+        workorder: json2('mrp.workorder', 'search_read', '{ "domain": [["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]], "fields": ["id", "workcenter_id", "qty_produced"], "limit": 1 }'),
       },
       request: json2('mrp.workcenter.productivity', 'create', `{ "vals_list": [${TIME_LOG('$prepared.workorder[0].id', '$prepared.workorder[0].workcenter_id[0]')}] }`),
       error: JSON2_ERROR,
       resultId: '$[0]',
+      then: workorderActions((method, ids, vals) => json2('mrp.workorder', method, vals ? `{ "ids": [${ids}], "vals": ${vals} }` : `{ "ids": [${ids}] }`), '$prepared.workorder[0]'),
       idempotency: {
         kind: 'lookup',
-        request: json2('mrp.workcenter.productivity', 'search_read', '{ "domain": [["description", "=", $key]], "fields": ["id"], "limit": 1 }'),
-        found: '$[0].id',
+        request: json2('mrp.workcenter.productivity', 'search_read', '{ "domain": [["description", "=", $key]], "fields": ["id", "description"], "limit": 5 }'),
+        found: '$',
+        carries: 'description = $key',
+        foundId: 'id',
       },
     },
   },

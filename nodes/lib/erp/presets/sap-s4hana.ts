@@ -1,6 +1,7 @@
 // SAP S/4HANA, OData v2: API_PRODUCTION_ORDER_2_SRV for orders (operations and components by $expand),
 // API_PROD_ORDER_CONFIRMATION_2_SRV for confirmations with the CSRF token dance. Basic auth.
 import type { ErpProfile } from '../profile/types';
+import { SAP_CONFIRMATION_BODY } from '../confirm/sap-body';
 
 // The service path prefix is a setting: on-premise it is /sap/opu/odata/sap, behind API Management or a
 // Cloud Connector it differs; the service names themselves are SAP's.
@@ -96,17 +97,7 @@ export const sapS4hana: ErpProfile = {
       request: {
         method: 'POST',
         path: `${CONFIRMATIONS}/ProdnOrdConf2`,
-        body: `{
-          "OrderID": $confirmation.orderNo,
-          "OrderOperation": $confirmation.opNo,
-          "Sequence": "0",
-          "ConfirmationYieldQuantity": $string($confirmation.yieldQty),
-          "ConfirmationScrapQuantity": $string($confirmation.scrapQty),
-          "ConfirmationUnit": $confirmation.unit,
-          "FinalConfirmationType": $confirmation.finalConfirmation ? "X" : "",
-          "ExternalSystemConfirmation": $keyGuid($key),
-          "ConfirmationText": "MES " & $key
-        }`,
+        body: SAP_CONFIRMATION_BODY,
       },
       error: '$status >= 400 ? (error.message.value ? error.message.value & " (" & error.code & ")" : "HTTP " & $string($status))',
       resultId: 'd.ConfirmationGroup & "/" & d.ConfirmationCount',
@@ -117,7 +108,10 @@ export const sapS4hana: ErpProfile = {
           path: `${CONFIRMATIONS}/ProdnOrdConf2`,
           query: `{ "$filter": "OrderID eq '" & $confirmation.orderNo & "' and ExternalSystemConfirmation eq guid'" & $keyGuid($key) & "'", "$format": "json" }`,
         },
-        found: 'd.results[0] ? d.results[0].ConfirmationGroup & "/" & d.results[0].ConfirmationCount',
+        // The filter narrows; the GUID compared here decides (a system that ignores the filter answers them all).
+        found: 'd.results',
+        carries: '$lowercase(ExternalSystemConfirmation) = $keyGuid($key)',
+        foundId: 'ConfirmationGroup & "/" & ConfirmationCount',
       },
     },
   },

@@ -1,10 +1,11 @@
 // Writes a confirmation (progress of one operation) back to the ERP through its profile, exactly once
 // per idempotency key: either the ERP refuses a second write with the same key in the body, or the
-// profile looks the key up first and skips the write when the ERP already has it.
+// profile looks the key up first and skips the write when a record the ERP answers really carries it
+// (an ERP may ignore a filter on a field it cannot filter: its answer is only a list of candidates).
 import { ErpRequestError } from '../http-client';
 import { type CompiledExpression, compileExpression } from './expressions';
 import { type CompiledRequest, type ProfileSession, compileRequest } from './session';
-import type { Confirmation } from './types';
+import type { Confirmation, PushSpec } from './types';
 
 export interface PushResult {
   /** The ERP's id of the confirmation (new or found). */
@@ -19,25 +20,61 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
   const { profile } = session;
   const spec = profile.push?.confirmation;
   if (!spec) throw new Error(`ERP profile '${profile.name}' has no push.confirmation: it cannot write confirmations back.`);
+  const writers = new Map<string, ConfirmationWriter>();
+  for (const [activity, other] of Object.entries(spec.byActivity ?? {})) writers.set(activity, specWriter(session, other, `push.confirmation.byActivity.${activity}`));
+  const fallback = specWriter(session, spec, 'push.confirmation');
+  return (confirmation) => (writers.get(confirmation.activity ?? 'confirm') ?? fallback)(confirmation);
+}
+
+function specWriter(session: ProfileSession, spec: PushSpec, at: string): ConfirmationWriter {
+  const { profile } = session;
   const tz = profile.pull.changeTime.timeZone;
   const expr = (src: string | undefined, field: string): CompiledExpression | undefined => (src === undefined ? undefined : compileExpression(src, field, profile.name, tz));
-  const write: CompiledRequest = compileRequest(spec.request, 'push.confirmation.request', profile);
-  const prepare = Object.entries(spec.prepare ?? {}).map(([name, request]) => ({ name, request: compileRequest(request, `push.confirmation.prepare.${name}`, profile) }));
-  const error = expr(spec.error, 'push.confirmation.error');
-  const resultId = expr(spec.resultId, 'push.confirmation.resultId');
-  const duplicate = spec.idempotency.kind === 'body-key' ? expr(spec.idempotency.duplicate, 'push.confirmation.idempotency.duplicate') : undefined;
+  const write: CompiledRequest = compileRequest(spec.request, `${at}.request`, profile);
+  const prepare = Object.entries(spec.prepare ?? {}).map(([name, request]) => ({ name, request: compileRequest(request, `${at}.prepare.${name}`, profile) }));
+  const error = expr(spec.error, `${at}.error`);
+  const resultId = expr(spec.resultId, `${at}.resultId`);
+  const duplicate = spec.idempotency.kind === 'body-key' ? expr(spec.idempotency.duplicate, `${at}.idempotency.duplicate`) : undefined;
   const lookup =
     spec.idempotency.kind === 'lookup'
-      ? { request: compileRequest(spec.idempotency.request, 'push.confirmation.idempotency.request', profile), found: expr(spec.idempotency.found, 'push.confirmation.idempotency.found')! }
+      ? {
+          request: compileRequest(spec.idempotency.request, `${at}.idempotency.request`, profile),
+          found: expr(spec.idempotency.found, `${at}.idempotency.found`)!,
+          carries: expr(spec.idempotency.carries, `${at}.idempotency.carries`)!,
+          foundId: expr(spec.idempotency.foundId, `${at}.idempotency.foundId`)!,
+          pending: expr(spec.idempotency.pending, `${at}.idempotency.pending`),
+        }
       : undefined;
+  const then = Object.entries(spec.then ?? {}).map(([name, step]) => ({
+    name,
+    request: compileRequest(step.request, `${at}.then.${name}.request`, profile),
+    when: expr(step.when, `${at}.then.${name}.when`),
+  }));
+
+  /** The steps after the write, in order, each answer bound as $then.<name> for the next. */
+  const runThen = async (base: Record<string, unknown>): Promise<void> => {
+    const after: Record<string, unknown> = {};
+    for (const step of then) {
+      const b = { ...base, then: after };
+      if (step.when && (await step.when.evaluate({}, b)) !== true) continue;
+      after[step.name] = (await session.call(step.request, b, { write: true, error })).answer;
+    }
+  };
 
   return async (confirmation) => {
     const bindings = { confirmation, key: confirmation.key };
     if (lookup) {
       const existing = await session.call(lookup.request, bindings, { error });
       const found = await lookup.found.evaluate(existing.answer, bindings);
-      if (found !== undefined && found !== null && found !== false && !(Array.isArray(found) && found.length === 0)) {
-        return { id: String(Array.isArray(found) ? found[0] : found), alreadyThere: true };
+      const candidates = found === undefined || found === null || found === false ? [] : Array.isArray(found) ? found : [found];
+      for (const candidate of candidates) {
+        // Only an exact true counts: a filter the ERP ignored must not make another key's record a duplicate.
+        if ((await lookup.carries.evaluate(candidate, bindings)) !== true) continue;
+        const erpId = await lookup.foundId.evaluate(candidate, bindings);
+        const id = erpId === undefined || erpId === null ? undefined : String(erpId);
+        // Written before, but a step after the write failed (the retry that brought us here): finish the steps.
+        if (lookup.pending && (await lookup.pending.evaluate(candidate, bindings)) === true) await runThen({ ...bindings, prepared: {}, written: undefined, id, found: candidate });
+        return { id, alreadyThere: true };
       }
     }
     const prepared: Record<string, unknown> = {};
@@ -47,8 +84,9 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
     const result = seenBefore ? answered : await session.check(answered, error);
     const id = resultId ? await resultId.evaluate(result.answer, bindings) : undefined;
     if (resultId && (id === undefined || id === null)) {
-      throw new ErpRequestError(`${session.client.where(result.url)} accepted the confirmation ${confirmation.key} but its answer has no id where push.confirmation.resultId points.`, 'malformed', result.url.href, result.status);
+      throw new ErpRequestError(`${session.client.where(result.url)} accepted the confirmation ${confirmation.key} but its answer has no id where ${at}.resultId points.`, 'malformed', result.url.href, result.status);
     }
+    if (!seenBefore) await runThen({ ...bindings, prepared, written: result.answer, id });
     return { id: id === undefined ? undefined : String(id), alreadyThere: seenBefore };
   };
 }

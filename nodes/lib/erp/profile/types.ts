@@ -114,11 +114,37 @@ export interface PushSpec {
   error?: string;
   /** JSONata over the answer → the ERP's id of what was written. */
   resultId?: string;
+  /**
+   * Calls made after the write, in order ($written = the write's answer, $id = its id; each answer bound as
+   * $then.<name>): SAP-free ERPs need a document submitted (ERPNext), audited (Kingdee) or a button pressed (Odoo).
+   */
+  then?: Record<string, { request: RequestSpec; /** JSONata → false to leave the step out for this confirmation. */ when?: string }>;
   idempotency:
     /** The ERP refuses a second write with the same key in the body; `duplicate` (JSONata, $status bound) recognises that refusal. */
     | { kind: 'body-key'; duplicate?: string }
-    | { kind: 'lookup'; request: RequestSpec; found: string /* JSONata over the answer → the existing id, or undefined */ };
+    /**
+     * Look the key up before writing. An ERP may ignore a filter on a field it cannot filter (or lacks): the
+     * records the lookup answers are only candidates, and one counts only when `carries` says it holds this key.
+     */
+    | {
+        kind: 'lookup';
+        request: RequestSpec;
+        /** JSONata over the answer → the candidate records (an array or one record). */
+        found: string;
+        /** JSONata over one candidate ($key, $confirmation bound) → true when that record carries this key. */
+        carries: string;
+        /** JSONata over the candidate that carries the key → its id. */
+        foundId: string;
+        /**
+         * JSONata over that candidate → true when the `then` steps have not all run on it (a retry after the write
+         * went through but a later step failed): they run then, with $found bound, each under its `when`.
+         */
+        pending?: string;
+      };
 }
+
+/** A confirmation push, with other pushes for some activities (ERPNext: job card time logs, but a stock entry for a goods receipt). */
+export type ConfirmationPushSpec = PushSpec & { byActivity?: Partial<Record<ConfirmationActivity, PushSpec>> };
 
 export interface ErpProfile {
   id: string;
@@ -133,7 +159,7 @@ export interface ErpProfile {
   /** JSONata → headers sent with every request, e.g. Odoo's X-Odoo-Database. */
   headers?: string;
   pull: PullSpec;
-  push?: { confirmation?: PushSpec };
+  push?: { confirmation?: ConfirmationPushSpec };
 }
 
 /** What the bridge writes back to the ERP when an operation reports progress (schemas/confirmation.schema.json). */
@@ -151,4 +177,14 @@ export interface Confirmation {
   operator?: string;
   productCode?: string;
   plant?: string;
+  /** What happened: a progress confirmation (default), the start or finish of the operation, the order finished, the finished goods received. */
+  activity?: ConfirmationActivity;
+  /** Activity times in minutes (setup, machine, labour) and when the work ran. */
+  setupMin?: number;
+  machineMin?: number;
+  labourMin?: number;
+  startedAt?: string;
+  finishedAt?: string;
 }
+
+export type ConfirmationActivity = 'confirm' | 'start' | 'finish' | 'order-finish' | 'goods-receipt';
