@@ -55,6 +55,31 @@ describe('the Kingdee preset map in TypeScript', () => {
     }
   });
 
+  it('builds the detail requests and zips their rows as the JSONata does', async () => {
+    for (const [name, d] of Object.entries(kingdee.pull.details!)) {
+      const pairs: Array<[string, string]> = [[d.request.body!, 'request.body'], [d.select!, 'select']];
+      for (const [source, part] of pairs) {
+        const ours = compileExpression(source, part, kingdee.name, TZ);
+        const theirs = compileExpression(`${source} `, part, kingdee.name, TZ);
+        const inputs: Array<[unknown, Record<string, unknown>]> = [
+          [{}, { item: LINE, optional: OPTIONAL }],
+          [{}, { item: { FBillNo: 'MO1' }, optional: {} }],
+          [{}, { item: { ...LINE, FTreeEntity_FSeq: '02' }, optional: { operations: 'F_X' } }],
+          [[[10, 'P-CUT', '裁切', 'WC-01', '2026-12-08 08:00:00', '2026-12-08 12:00:00', 12.5, 'QC 7']], { optional: OPTIONAL }],
+          [[[10, 'P-CUT'], [20, 'P-MIX']], { optional: {} }],
+          [[], { optional: OPTIONAL }],
+          [[{ Result: { ResponseStatus: { IsSuccess: false } } }], {}],
+          [{ Result: { ResponseStatus: { IsSuccess: false } } }, {}],
+          [[[1, 2]], { optional: { operations: [3] } }],
+        ];
+        for (const [input, bindings] of inputs) {
+          const settle = (p: Promise<unknown>) => p.then((v) => JSON.stringify({ value: v }), (e: Error) => JSON.stringify({ error: e.message }));
+          assert.equal(await settle(ours.evaluate(input, bindings)), await settle(theirs.evaluate(input, bindings)), `${name} ${part} on ${JSON.stringify(input)}`);
+        }
+      }
+    }
+  });
+
   describe('on every order of the simulated K/3 Cloud, through the real pull', () => {
     let sim: Awaited<ReturnType<typeof startPlantSimulator>>;
     before(async () => {
@@ -64,8 +89,16 @@ describe('the Kingdee preset map in TypeScript', () => {
       await sim?.close();
     });
 
-    async function pullAll(map: string): Promise<unknown[]> {
-      const profile = { ...kingdee, pull: { ...kingdee.pull, map } };
+    /** The preset as shipped, or (`jsonataOnly`) with a space after each expression that has a TypeScript twin. */
+    async function pullAll(jsonataOnly: boolean): Promise<unknown[]> {
+      const profile = structuredClone(kingdee);
+      if (jsonataOnly) {
+        profile.pull.map += ' ';
+        for (const d of Object.values(profile.pull.details!)) {
+          d.request.body += ' ';
+          d.select += ' ';
+        }
+      }
       const open = openEndpoint(
         { name: 'K3', baseUrl: `${sim.url}/kingdee/k3cloud`, profile: 'custom', profileJson: JSON.stringify(profile), params: JSON.stringify({ acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: TZ }), timeoutSec: 30, authType: 'basic', username: 'mes-bridge' },
         { password: 'demo-kingdee-app-secret-0000001' },
@@ -85,9 +118,9 @@ describe('the Kingdee preset map in TypeScript', () => {
       }
     }
 
-    it('maps every order exactly as the JSONata does', async () => {
-      const ours = await pullAll(kingdee.pull.map);
-      const theirs = await pullAll(`${kingdee.pull.map} `);
+    it('asks for the same detail rows and maps every order exactly as the JSONata does', async () => {
+      const ours = await pullAll(false);
+      const theirs = await pullAll(true);
       assert.equal(ours.length, 120);
       assert.equal(JSON.stringify(ours), JSON.stringify(theirs));
     });

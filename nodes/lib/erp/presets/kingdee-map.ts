@@ -155,3 +155,42 @@ export function kingdeeOrderMap(input: unknown, bindings: Bindings, timeZone: st
     throw err;
   }
 }
+
+// The per-line detail requests (operations, components) and the zipping of their rows: three more JSONata
+// evaluations per order line, each as dear as the answer's JSON.parse, so they run here too.
+
+/** JSONata's $append of the optional field keys to the stock ones; keys must be text (as $join needs). */
+function fieldKeys(fields: readonly string[], optional: unknown): string[] {
+  const keys = optional === undefined ? [...fields] : fields.concat(Array.isArray(optional) ? optional : [optional]);
+  for (const k of keys) if (typeof k !== 'string') throw new Unsupported();
+  return keys;
+}
+
+/** The ExecuteBillQuery body asking for one order line's rows of `formId` (billQuery with lineFilter in the preset). */
+export function lineQueryBody(formId: string, fields: readonly string[], withOptional: 'operations' | undefined, billField: string, order: string) {
+  return (_input: unknown, bindings: Bindings & { item?: unknown }): unknown => {
+    try {
+      const item = scalarRow(bindings.item);
+      const keys = withOptional ? fieldKeys(fields, bindings.optional?.[withOptional]) : fields;
+      const filter = `${billField} = '${concat(str(item.FBillNo))}' AND FMOEntrySeq = ${concat(str(item.FTreeEntity_FSeq))}`;
+      return { parameters: [JSON.stringify({ FormId: formId, FieldKeys: keys.join(','), FilterString: filter, OrderString: order, StartRow: 0, Limit: 2000 })] };
+    } catch (err) {
+      if (err instanceof Unsupported) return NOT_NATIVE;
+      throw err;
+    }
+  };
+}
+
+/** `$type($) = "array" ? [$zip($, keys)] : $`: rows that arrive as arrays zipped with the field keys asked for. */
+export function zipSelect(fields: readonly string[], withOptional: 'operations' | undefined) {
+  return (input: unknown, bindings: Bindings): unknown => {
+    if (!Array.isArray(input)) return input;
+    try {
+      const keys = withOptional ? fieldKeys(fields, bindings.optional?.[withOptional]) : fields;
+      return input.map((row) => (Array.isArray(row) ? Object.fromEntries(keys.map((k, i) => [k, row[i]])) : row));
+    } catch (err) {
+      if (err instanceof Unsupported) return NOT_NATIVE;
+      throw err;
+    }
+  };
+}

@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
 import { formatChangeTime, parseChangeTime, type ChangeTimeFormat } from '../../time-format';
-import { kingdeeK3Cloud } from '../presets/kingdee-k3cloud';
-import { NOT_NATIVE, kingdeeOrderMap } from '../presets/kingdee-map';
+import { COMPONENT_FIELDS, OPERATION_FIELDS, kingdeeK3Cloud } from '../presets/kingdee-k3cloud';
+import { NOT_NATIVE, kingdeeOrderMap, lineQueryBody, zipSelect } from '../presets/kingdee-map';
 
 export type Bindings = Record<string, unknown>;
 
@@ -68,7 +68,14 @@ type NativeExpression = (input: unknown, bindings: Bindings, timeZone: string) =
  * Expressions of the shipped presets that also exist in TypeScript, keyed by their exact text: a preset
  * left as shipped (or copied and not changed) runs the TypeScript, one changed anywhere runs its JSONata.
  */
-const NATIVE = new Map<string, NativeExpression>([[kingdeeK3Cloud.pull.map, kingdeeOrderMap as NativeExpression]]);
+const kingdeeDetails = kingdeeK3Cloud.pull.details!;
+const NATIVE = new Map<string, NativeExpression>([
+  [kingdeeK3Cloud.pull.map, kingdeeOrderMap as NativeExpression],
+  [kingdeeDetails.operations.request.body!, lineQueryBody('SFC_OperationPlanning', OPERATION_FIELDS, 'operations', 'FMONumber', 'FOperNumber ASC') as NativeExpression],
+  [kingdeeDetails.operations.select!, zipSelect(OPERATION_FIELDS, 'operations') as NativeExpression],
+  [kingdeeDetails.components.request.body!, lineQueryBody('PRD_PPBOM', COMPONENT_FIELDS, undefined, 'FMOBillNO', 'FOperID ASC') as NativeExpression],
+  [kingdeeDetails.components.select!, zipSelect(COMPONENT_FIELDS, undefined) as NativeExpression],
+]);
 
 export function compileExpression(source: string, field: string, profileName: string, timeZone = 'UTC'): CompiledExpression {
   let expression: jsonata.Expression;
