@@ -10,10 +10,10 @@ const ORDER_FIELDS = [
 ];
 // Stock fields only: a plant's own BOS extensions (F_PAEZ_… and the like) are named in the settings
 // (priorityField, qcSpecField) and read only when QueryBusinessInfo lists them for this account set.
-const OPERATION_FIELDS = ['FOperNumber', 'FProcessId.FNumber', 'FProcessId.FName', 'FWorkCenterId.FNumber', 'FOperPlanStartTime', 'FOperPlanFinishTime', 'FActivity1Qty'];
+export const OPERATION_FIELDS = ['FOperNumber', 'FProcessId.FNumber', 'FProcessId.FName', 'FWorkCenterId.FNumber', 'FOperPlanStartTime', 'FOperPlanFinishTime', 'FActivity1Qty'];
 const OPERATION_KEYS = `$append(${JSON.stringify(OPERATION_FIELDS)}, $optional.operations)`;
 const ORDER_KEYS = `$append(${JSON.stringify(ORDER_FIELDS)}, $optional.orders)`;
-const COMPONENT_FIELDS = ['FMaterialID2.FNumber', 'FMaterialID2.FName', 'FUnitID2.FNumber', 'FNumerator', 'FDenominator', 'FOperID', 'FScrapRate'];
+export const COMPONENT_FIELDS = ['FMaterialID2.FNumber', 'FMaterialID2.FName', 'FUnitID2.FNumber', 'FNumerator', 'FDenominator', 'FOperID', 'FScrapRate'];
 
 /** A JSONata ExecuteBillQuery body; `filter` is a JSONata string expression, `fields` a list or a JSONata list expression. */
 const billQuery = (formId: string, fields: string[] | string, filter: string, order: string, paging = '"StartRow": 0, "Limit": 2000') =>

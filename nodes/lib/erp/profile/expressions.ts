@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import jsonata from 'jsonata';
 import { formatChangeTime, parseChangeTime, type ChangeTimeFormat } from '../../time-format';
+import { COMPONENT_FIELDS, OPERATION_FIELDS, kingdeeK3Cloud } from '../presets/kingdee-k3cloud';
+import { NOT_NATIVE, kingdeeOrderMap, lineQueryBody, zipSelect } from '../presets/kingdee-map';
 
 export type Bindings = Record<string, unknown>;
 
@@ -67,6 +69,21 @@ export function keyGuid(key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
+type NativeExpression = (input: unknown, bindings: Bindings, timeZone: string) => unknown;
+
+/**
+ * Expressions of the shipped presets that also exist in TypeScript, keyed by their exact text: a preset
+ * left as shipped (or copied and not changed) runs the TypeScript, one changed anywhere runs its JSONata.
+ */
+const kingdeeDetails = kingdeeK3Cloud.pull.details!;
+const NATIVE = new Map<string, NativeExpression>([
+  [kingdeeK3Cloud.pull.map, kingdeeOrderMap as NativeExpression],
+  [kingdeeDetails.operations.request.body!, lineQueryBody('SFC_OperationPlanning', OPERATION_FIELDS, 'operations', 'FMONumber', 'FOperNumber ASC') as NativeExpression],
+  [kingdeeDetails.operations.select!, zipSelect(OPERATION_FIELDS, 'operations') as NativeExpression],
+  [kingdeeDetails.components.request.body!, lineQueryBody('PRD_PPBOM', COMPONENT_FIELDS, undefined, 'FMOBillNO', 'FOperID ASC') as NativeExpression],
+  [kingdeeDetails.components.select!, zipSelect(COMPONENT_FIELDS, undefined) as NativeExpression],
+]);
+
 export function compileExpression(source: string, field: string, profileName: string, timeZone = 'UTC'): CompiledExpression {
   let expression: jsonata.Expression;
   try {
@@ -76,10 +93,15 @@ export function compileExpression(source: string, field: string, profileName: st
     throw new ProfileExpressionError(`ERP profile '${profileName}' ${field}: the JSONata expression does not parse${e.position !== undefined ? ` at position ${e.position}` : ''}: ${e.message ?? String(err)}.`);
   }
   registerHelpers(expression, timeZone);
+  const native = NATIVE.get(source);
   return {
     field,
     async evaluate(input, bindings = {}) {
       try {
+        if (native) {
+          const out = native(input, bindings, timeZone);
+          if (out !== NOT_NATIVE) return out;
+        }
         return await expression.evaluate(input, bindings);
       } catch (err) {
         const e = err as { message?: string; code?: string };
