@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
+import { MesLedger } from '../../nodes/lib/plan-sync/mes-ledger';
 
 helper.init(require.resolve('node-red'));
 const nodes = [
@@ -87,6 +88,9 @@ describe('mes-order-ledger node', () => {
     run.fetchNode.receive({});
     const released = plant.sim.erp.orders().filter((o) => o.status !== 'created');
     await eventually(() => run.out.fetched.length === released.length, 'the released orders');
+    // The fetch sends first and records in the ledger after (at least once): unload only once the ledger holds them.
+    const storeNode = helper.getNode('store') as unknown as { store(): ConstructorParameters<typeof MesLedger>[0] };
+    await eventually(async () => (await new MesLedger(storeNode.store(), 'mes').all()).length === released.length, 'the ledger to record the sends');
     await helper.unload();
 
     run = await load();
