@@ -17,6 +17,8 @@ import type { ErpRecord } from './erp-delivery';
 
 export interface WorkflowBook {
   takeChanges(): Array<[key: string, value: unknown]>;
+  /** When a book has it, used instead of takeChanges: entries saved incrementally, told whether they were written. */
+  takeSave?(): { entries: Array<[key: string, value: unknown]>; settle(written: boolean): void };
   nextDeadline(): string | undefined;
 }
 
@@ -99,7 +101,7 @@ export class WorkflowRunner<B extends WorkflowBook> {
       return Promise.reject(err as Error);
     }
     const { result, audit = [], erp = [] } = outcome;
-    const changes = this.book.takeChanges();
+    const save = this.book.takeSave?.() ?? { entries: this.book.takeChanges(), settle: () => undefined };
     const { outbox, store, namespace } = this.options;
     const missing = erp.find(() => !outbox);
     const writes: Array<Promise<unknown>> = [];
@@ -107,7 +109,17 @@ export class WorkflowRunner<B extends WorkflowBook> {
     // The outbox first: its end-of-turn append is then usually queued ahead of the store's group commit and
     // joins it (else it takes the next one; either way the step waits for it).
     else for (const send of erp) writes.push(outbox!.enqueue({ partition: send.partition, idempotencyKey: send.idempotencyKey, payload: send.record }));
-    if (changes.length > 0) writes.push(store.putMany(namespace, changes));
+    if (save.entries.length > 0) {
+      writes.push(
+        store.putMany(namespace, save.entries).then(
+          () => save.settle(true),
+          (err: unknown) => {
+            save.settle(false);
+            throw err;
+          },
+        ),
+      );
+    }
     for (const record of audit) writes.push(this.options.audit.append(record, now));
     this.scheduleSoon();
     return this.after(writes).then(() => result);
