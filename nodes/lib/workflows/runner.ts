@@ -1,5 +1,6 @@
-// What material-overdraw and exception-escalation share around their books: the book restored from the bridge
-// store, one step at a time, each step's changes written (takeChanges → putMany) and audited and its ERP records
+// What material-overdraw, exception-escalation and cost-variance share around their books: the book restored from
+// the bridge store, one step at a time, each step's changes written (takeChanges → putMany; for a book with takeSave,
+// one save shared by the steps of a turn) and audited and its ERP records
 // enqueued durably before the step resolves (so before the node calls done()), and one timer at the book's next
 // deadline that re-enters the node's input path.
 //
