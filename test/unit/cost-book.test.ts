@@ -183,3 +183,78 @@ describe('cost book: the window of remembered report ids', () => {
     assert.throws(() => new CostBook({ eventIdWindow: 0.5 }), /The event id window must be a whole number of at least 1, not 0.5/);
   });
 });
+
+describe('cost book: saving counted ids in chunks', () => {
+  /** A store as putMany leaves it: each entry replaces the key's value (a copy, as the store serialises it). */
+  const write = (store: Map<string, unknown>, entries: Array<[string, unknown]>) => {
+    for (const [key, value] of entries) store.set(key, structuredClone(value));
+  };
+  const report = (id: string) => jobReport(id, '0010', 1, 0, 'running', '2026-11-25T10:00:00+08:00');
+
+  it('writes with each report only the ids counted since the last save, and restores the whole window from the chunks', () => {
+    const book = new CostBook({ eventIdWindow: 100 });
+    book.plan(costPlan(), NOW);
+    const store = new Map<string, unknown>();
+    let largestChunk = 0;
+    for (let i = 0; i < 1000; i++) {
+      book.reports(report(`EV-${i}`), NOW);
+      const save = book.takeSave();
+      for (const [key, value] of save.entries) if (key.includes('reports') && key !== `order:${ORDER}` && i > 0) largestChunk = Math.max(largestChunk, (value as string[]).length);
+      write(store, save.entries);
+      save.settle(true);
+    }
+    // Whole rewrites (every 32nd save or at twice the window) hold at most the window and its 10 % margin.
+    assert.ok(largestChunk <= 110, `${largestChunk} ids in one chunk`);
+    const saved = store.get(`order:${ORDER}`) as { version: number; seen?: unknown; operations: Record<string, { goodQty: number }> };
+    assert.equal(saved.version, 2);
+    assert.equal(saved.seen, undefined);
+    const restored = CostBook.restore([...store], { eventIdWindow: 100 });
+    assert.equal(restored.get(ORDER)!.operations['0010'].goodQty, 1000);
+    assert.equal(restored.reports(report('EV-999'), NOW).outcomes[0].kind, 'duplicate');
+    assert.equal(restored.reports(report('EV-950'), NOW).outcomes[0].kind, 'duplicate');
+    assert.equal(restored.reports(report('EV-1000'), NOW).outcomes[0].kind, 'counted');
+  });
+
+  it('after a save that was not written, writes the ids whole again, so the store never misses a chunk', () => {
+    const book = new CostBook({ eventIdWindow: 100 });
+    const store = new Map<string, unknown>();
+    for (let i = 0; i < 10; i++) {
+      book.reports(report(`EV-${i}`), NOW);
+      const save = book.takeSave();
+      // Saves 4 and 5 fail: their entries never reach the store.
+      if (i !== 4 && i !== 5) write(store, save.entries);
+      save.settle(i !== 4 && i !== 5);
+    }
+    const restored = CostBook.restore([...store]);
+    for (let i = 0; i < 10; i++) assert.equal(restored.reports(report(`EV-${i}`), NOW).outcomes[0].kind, 'duplicate', `EV-${i}`);
+    assert.equal(restored.get(ORDER)!.operations['0010'].goodQty, 10);
+  });
+
+  it('two saves in flight at once leave the store whole whichever is written last', () => {
+    const book = new CostBook({ eventIdWindow: 100 });
+    const store = new Map<string, unknown>();
+    book.reports(report('EV-0'), NOW);
+    const first = book.takeSave();
+    write(store, first.entries);
+    first.settle(true);
+    book.reports(report('EV-1'), NOW);
+    const a = book.takeSave();
+    book.reports(report('EV-2'), NOW);
+    const b = book.takeSave();
+    write(store, a.entries);
+    write(store, b.entries);
+    a.settle(true);
+    b.settle(true);
+    book.reports(report('EV-3'), NOW);
+    write(store, book.takeSave().entries);
+    const restored = CostBook.restore([...store]);
+    for (let i = 0; i < 4; i++) assert.equal(restored.reports(report(`EV-${i}`), NOW).outcomes[0].kind, 'duplicate', `EV-${i}`);
+  });
+
+  it('refuses stored order costs whose chunks are missing, naming the order and the chunk', () => {
+    const book = new CostBook();
+    book.reports(report('EV-0'), NOW);
+    const entries = book.takeSave().entries.filter(([key]) => !key.includes('reports'));
+    assert.throws(() => CostBook.restore(entries), new RegExp(`The stored order costs under order:${ORDER} lack reports id chunk 1 of 1`));
+  });
+});

@@ -8,6 +8,7 @@ import type { WorkOrder } from '../plan-sync/work-order';
 import type { ProgressReport } from '../progress/types';
 import { validate } from '../validation';
 import { micros, restored, stored } from './money';
+import { isChunkKey, SavedIds, type PreparedSave, type SavedOrderCostState } from './saved-ids';
 import { checkStandardCost, standardKey } from './standard';
 import type { CostEvent, CostSettings, CostVariance, IssuedMaterial, OrderCompletion, OrderCostState, StandardCost, StepResult } from './types';
 import { costVariance } from './variance';
@@ -58,6 +59,9 @@ export class CostBook {
   private readonly changed = new Set<string>();
   /** The ids of each seen list as a set, made when first needed: `includes` on the list made counting linear in it. */
   private readonly seenSets = new WeakMap<string[], Set<string>>();
+  /** Ids ever counted into each seen list (the list keeps only a window): where the ids of the next saved chunk start. */
+  private readonly counted = new WeakMap<string[], number>();
+  private readonly saved = new SavedIds();
 
   constructor(settings: Partial<CostSettings> = {}) {
     this.settings = costSettings(settings);
@@ -223,16 +227,35 @@ export class CostBook {
   takeChanges(): Array<[key: string, value: unknown]> {
     const entries = [...this.changed].sort().map((key): [string, unknown] => [key, key.startsWith('order:') ? this.orders.get(key.slice(6)) : this.standards.get(key)]);
     this.changed.clear();
+    this.saved.forget(entries.map(([key]) => key).filter((key) => key.startsWith('order:')));
     return entries;
+  }
+
+  /**
+   * As takeChanges, but an order's ids go in chunks (lib/cost/saved-ids): only those counted since its last save
+   * is written, not its whole window. What the workflow runner writes; settle tells it whether the write held.
+   */
+  takeSave(): PreparedSave {
+    const keys = [...this.changed].sort();
+    this.changed.clear();
+    const standards: Array<[string, unknown]> = keys.filter((key) => !key.startsWith('order:')).map((key) => [key, this.standards.get(key)]);
+    const orders = keys.filter((key) => key.startsWith('order:')).map((key): [string, OrderCostState] => [key, this.orders.get(key.slice(6))!]);
+    const save = this.saved.prepare(orders, this.settings.eventIdWindow, (list) => this.countOf(list), (list, from) => {
+      const fresh = this.countOf(list) - from;
+      return fresh < 0 || fresh > list.length ? undefined : list.slice(list.length - fresh);
+    });
+    return { entries: [...standards, ...save.entries], settle: save.settle };
   }
 
   static restore(entries: Iterable<[string, unknown]>, settings: Partial<CostSettings> = {}): CostBook {
     const book = new CostBook(settings);
-    for (const [key, raw] of entries) {
+    const values = new Map(entries);
+    for (const [key, raw] of values) {
+      if (isChunkKey(key)) continue;
       const value = structuredClone(raw) as Record<string, unknown> | undefined;
       if (key.startsWith('order:')) {
-        const order = value as unknown as OrderCostState | undefined;
-        if (order?.version !== 1 || order.orderNo !== key.slice(6) || !order.seen) throw new Error(`The stored order costs under ${key} are not of version 1 as this bridge writes them.`);
+        const order = value && book.saved.restoreOrder(key, value as unknown as OrderCostState | SavedOrderCostState, values);
+        if (order?.version !== 1 || order.orderNo !== key.slice(6) || !order.seen) throw new Error(`The stored order costs under ${key} are not of version 1 or 2 as this bridge writes them.`);
         book.orders.set(order.orderNo, order);
       } else if (key.startsWith('standard:')) {
         book.standards.set(key, checkStandardCost(value));
@@ -254,12 +277,17 @@ export class CostBook {
     this.changed.add(orderKey(order.orderNo));
   }
 
+  private countOf(list: string[]): number {
+    return this.counted.get(list) ?? list.length;
+  }
+
   private count(order: OrderCostState, kind: keyof OrderCostState['seen'], id: string): StepResult['outcomes'][number] {
     const list = order.seen[kind];
     let ids = this.seenSets.get(list);
     if (!ids) this.seenSets.set(list, (ids = new Set(list)));
     if (ids.has(id)) return { kind: 'duplicate', orderNo: order.orderNo, id };
     if (order.variance) return { kind: 'late', orderNo: order.orderNo, id };
+    this.counted.set(list, this.countOf(list) + 1);
     list.push(id);
     ids.add(id);
     // Reports and time logs: only the latest window of ids (cut in steps of 10 %, not per id), so an order's saved

@@ -1,5 +1,6 @@
-// What material-overdraw and exception-escalation share around their books: the book restored from the bridge
-// store, one step at a time, each step's changes written (takeChanges → putMany) and audited and its ERP records
+// What material-overdraw, exception-escalation and cost-variance share around their books: the book restored from
+// the bridge store, one step at a time, each step's changes written (takeChanges → putMany; for a book with takeSave,
+// one save shared by the steps of a turn) and audited and its ERP records
 // enqueued durably before the step resolves (so before the node calls done()), and one timer at the book's next
 // deadline that re-enters the node's input path.
 //
@@ -17,6 +18,8 @@ import type { ErpRecord } from './erp-delivery';
 
 export interface WorkflowBook {
   takeChanges(): Array<[key: string, value: unknown]>;
+  /** When a book has it, used instead of takeChanges: entries saved incrementally, told whether they were written. */
+  takeSave?(): { entries: Array<[key: string, value: unknown]>; settle(written: boolean): void };
   nextDeadline(): string | undefined;
 }
 
@@ -68,6 +71,8 @@ export class WorkflowRunner<B extends WorkflowBook> {
   private timer: NodeJS.Timeout | undefined;
   private readonly scheduleSoon = oncePerTurn(() => this.schedule());
   private closed = false;
+  /** The save the steps of this turn share (books with takeSave), until it is taken at the end of the turn. */
+  private pendingSave: Promise<void> | undefined;
   readonly now: () => number;
 
   private constructor(
@@ -99,7 +104,6 @@ export class WorkflowRunner<B extends WorkflowBook> {
       return Promise.reject(err as Error);
     }
     const { result, audit = [], erp = [] } = outcome;
-    const changes = this.book.takeChanges();
     const { outbox, store, namespace } = this.options;
     const missing = erp.find(() => !outbox);
     const writes: Array<Promise<unknown>> = [];
@@ -107,10 +111,34 @@ export class WorkflowRunner<B extends WorkflowBook> {
     // The outbox first: its end-of-turn append is then usually queued ahead of the store's group commit and
     // joins it (else it takes the next one; either way the step waits for it).
     else for (const send of erp) writes.push(outbox!.enqueue({ partition: send.partition, idempotencyKey: send.idempotencyKey, payload: send.record }));
-    if (changes.length > 0) writes.push(store.putMany(namespace, changes));
+    if (this.book.takeSave) writes.push(this.saveAtEndOfTurn());
+    else {
+      const changes = this.book.takeChanges();
+      if (changes.length > 0) writes.push(store.putMany(namespace, changes));
+    }
     for (const record of audit) writes.push(this.options.audit.append(record, now));
     this.scheduleSoon();
     return this.after(writes).then(() => result);
+  }
+
+  /**
+   * One save for every step of this turn (books with takeSave): an order touched by several messages at once is
+   * written once, in its latest state, with the ids of all of them in one chunk. Every step of the turn waits for it.
+   */
+  private saveAtEndOfTurn(): Promise<void> {
+    this.pendingSave ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pendingSave = undefined;
+      const save = this.book.takeSave!();
+      if (save.entries.length === 0) return;
+      return this.options.store.putMany(this.options.namespace, save.entries).then(
+        () => save.settle(true),
+        (err: unknown) => {
+          save.settle(false);
+          throw err;
+        },
+      );
+    });
+    return this.pendingSave;
   }
 
   /** Appends an audit record outside a book step (e.g. a failed signature attempt), in turn with the steps. */
