@@ -5,6 +5,7 @@
 // cost-variance:<orderNo>). Output 1: the variance record; output 2: each flagged element with its likely cause.
 import type { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { StoreUnavailableError } from '../lib/stores/store-unavailable';
 import { checkStandardCost, CostBook, looksLikeCostRow, standardCostFromRow, type CostVariance, type StepResult } from '../lib/cost';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
@@ -193,7 +194,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!runner) return done(new Error(RED._('cost-variance.errors.notReady')));
+      if (!runner) return done(new StoreUnavailableError(RED._('cost-variance.errors.notReady')));
       runner.then((r) => handle(msg as Msg, send as Send, r)).then(
         () => done(),
         (err: Error) => done(err),

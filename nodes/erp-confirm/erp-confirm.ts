@@ -5,6 +5,7 @@
 // refused with its words).
 import type { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { StoreUnavailableError } from '../lib/stores/store-unavailable';
 import { confirmationDelivery, refusalSentence, type ConfirmationWritten } from '../lib/erp/confirm/delivery';
 import { confirmationsOf, queueConfirmations } from '../lib/erp/confirm/intake';
 import { type ConfirmationWriter, profileConfirmationWriter } from '../lib/erp/profile';
@@ -128,7 +129,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!outbox) return done(new Error(RED._('erp-confirm.errors.notReady')));
+      if (!outbox) return done(new StoreUnavailableError(RED._('erp-confirm.errors.notReady')));
       handle(msg as Msg, send, outbox).then(
         () => done(),
         (err: Error) => done(err),

@@ -4,6 +4,7 @@
 // with downtime, emergency purchase requests). A thin adapter over lib/escalation's ExceptionBook and
 // DefectRates; state in the bridge store, every step in the store's audit chain.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { StoreUnavailableError } from '../lib/stores/store-unavailable';
 import { DefectRates, ExceptionBook, EscalationPolicy, DEFAULT_ESCALATION_POLICY, type ErpRequest, type ExceptionNotice, type ExceptionResolution, type Notification, type PolicyRow, type QualityOutcome } from '../lib/escalation';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
@@ -230,7 +231,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!runner) return done(new Error(RED._('exception-escalation.errors.notReady')));
+      if (!runner) return done(new StoreUnavailableError(RED._('exception-escalation.errors.notReady')));
       runner
         .then((r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)))
         .then(

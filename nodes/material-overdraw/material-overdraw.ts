@@ -4,6 +4,7 @@
 // in the bridge store, every decision goes to the store's audit chain, and a timer at the next decision due
 // time re-enters the input path (so a deadline that passed while the node was down fires at start).
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { StoreUnavailableError } from '../lib/stores/store-unavailable';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
 import { RequisitionBook, shortageException, type ApprovalDecision, type ApprovalRequest, type DecisionOutcome, type OverdrawSettings, type ShortageEvent } from '../lib/overdraw';
@@ -209,7 +210,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!runner) return done(new Error(RED._('material-overdraw.errors.notReady')));
+      if (!runner) return done(new StoreUnavailableError(RED._('material-overdraw.errors.notReady')));
       runner
         .then((r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)))
         .then(

@@ -6,6 +6,7 @@
 // fires the next period end or fault deadline, also one that passed while the node was down).
 import type { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { StoreUnavailableError } from '../lib/stores/store-unavailable';
 import { DEFAULT_OEE_SETTINGS, OeeBook, oeeAlarm, type EquipmentStatus, type OeeReport, type OeeSettings, type ShiftRow } from '../lib/oee';
 import type { Outbox } from '../lib/outbox/outbox';
 import { registerOutbox } from '../lib/outbox/registry';
@@ -221,7 +222,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!runner) return done(new Error(RED._('oee.errors.notReady')));
+      if (!runner) return done(new StoreUnavailableError(RED._('oee.errors.notReady')));
       runner
         .then((r) => handle(msg as Msg, send as Send, r).then(() => showStatus(r.book)))
         .then(
