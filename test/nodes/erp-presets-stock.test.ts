@@ -42,18 +42,38 @@ const cases: StockCase[] = [
   {
     title: 'SAP S/4HANA: an unset ManufacturingOrderImportance ("") takes the default priority',
     preset: 'sap-s4hana-odata-v2', mount: 'sap', username: 'erp-bridge', password: 'demo-erp-pass', params: { timeZone: 'Asia/Shanghai', defaultPriority: 6 },
-    check: (orders) => assert.ok(orders.some((o) => o.priority === 6), 'no order took the default priority'),
+    check: (orders) => {
+      assert.ok(orders.some((o) => o.priority === 6), 'no order took the default priority');
+      // MfgOrderConfirmedYieldQty (an Edm.Decimal string) arrives as the produced quantity, a number.
+      assert.ok(orders.every((o) => typeof o.producedQty === 'number'), 'an order lacks producedQty');
+    },
   },
   {
     title: 'ERPNext: no custom fields; plant and priority from the settings; custom_plant/custom_priority left out with one warning',
     preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010', timeZone: 'Asia/Shanghai' },
     lacks: /Work ?Order has no custom_plant, custom_priority/i, dueDateFallback: true,
-    check: (orders) => assert.ok(orders.every((o) => o.plant === '1010' && o.priority === 5)),
+    check: (orders) => {
+      assert.ok(orders.every((o) => o.plant === '1010' && o.priority === 5));
+      // produced_qty and process_loss_qty are in the stock doctype's meta, so they are read and passed on.
+      assert.ok(orders.every((o) => typeof o.producedQty === 'number' && typeof o.processLossQty === 'number'), 'an order lacks producedQty or processLossQty');
+      // ERPNext says "In Process" once something is produced and not all: that is running, not released.
+      for (const o of orders.filter((x) => x.status === 'running' || x.status === 'released')) {
+        assert.equal(o.status === 'running', (o.producedQty as number) > 0, `${String(o.orderNo)} is ${String(o.status)} with ${String(o.producedQty)} produced`);
+      }
+      // amended_from is empty on every stock seed order: no predecessor is made up.
+      assert.ok(orders.every((o) => o.predecessor === undefined));
+    },
   },
   {
     title: 'Odoo 19 (JSON-RPC): plant is the warehouse code, a false date_deadline falls back to the planned end',
     preset: 'odoo-jsonrpc', mount: 'odoo', username: 'mes-bridge', password: 'demo-odoo-pass', params: { database: 'plant1010' }, dueDateFallback: true,
-    check: (orders) => assert.ok(orders.every((o) => o.plant === '1010')),
+    check: (orders) => {
+      assert.ok(orders.every((o) => o.plant === '1010'));
+      // The record id is the stable key (a backorder renames the MO, not its id); qty_produced is the produced quantity.
+      assert.ok(orders.every((o) => typeof o.orderKey === 'string' && /^[1-9][0-9]*$/.test(o.orderKey)), 'an order lacks its Odoo id as orderKey');
+      assert.equal(new Set(orders.map((o) => o.orderKey)).size, orders.length, 'two orders share an orderKey');
+      assert.ok(orders.every((o) => typeof o.producedQty === 'number'), 'an order lacks producedQty');
+    },
   },
   {
     title: 'Odoo 17 (JSON-RPC): mrp.workorder has no sequence; operations numbered in date order, one warning',
@@ -69,7 +89,12 @@ const cases: StockCase[] = [
     title: 'Kingdee K/3 Cloud: stock PRD_MO without F_PAEZ_ fields; an extension field named in the settings is left out with one warning',
     preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
     params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai', priorityField: 'F_PAEZ_Priority' }, lacks: /orders has no F_PAEZ_Priority/,
-    check: (orders) => assert.ok(orders.every((o) => o.priority === 5 && o.plant === '1010')),
+    check: (orders) => {
+      assert.ok(orders.every((o) => o.priority === 5 && o.plant === '1010'));
+      // Each bill line is an order: its key is the bill's FID with the line's entry id, unique per line.
+      assert.ok(orders.every((o) => typeof o.orderKey === 'string' && /^[0-9]+\.[0-9]+$/.test(o.orderKey)), 'an order lacks FID.FEntryId as orderKey');
+      assert.equal(new Set(orders.map((o) => o.orderKey)).size, orders.length, 'two order lines share an orderKey');
+    },
   },
 ];
 

@@ -46,6 +46,8 @@ describe('the Kingdee preset map in TypeScript', () => {
       ['a zero denominator (JSONata raises its error)', LINE, { params: PARAMS, details: { components: [{ ...COMPONENT, FDenominator: 0 }] } }],
       ['an error answer where the operations should be', LINE, { params: PARAMS, details: { operations: { Result: { ResponseStatus: { IsSuccess: false } } } } }],
       ['a line that is not an object', 'MO1', { params: PARAMS, details: {} }],
+      ['a line without its FID (no orderKey)', { ...LINE, FID: undefined }, { params: PARAMS, details: {} }],
+      ['an FID of 0 and a text entry id', { ...LINE, FID: 0, FTreeEntity_FEntryId: '100500' }, { params: PARAMS, details: {} }],
     ];
     for (const [what, item, bindings] of cases) {
       const [ours, theirs] = await both(item, bindings);

@@ -35,11 +35,12 @@ describe('release gating', () => {
     assert.match(orderOf(null) as string, /payload\.workOrderNo .* is missing/);
   });
 
-  it('ERPNext: docstatus 0 is a draft whatever the status says, docstatus 2 is cancelled, a submitted order is released', async () => {
+  it('ERPNext: docstatus 0 is a draft whatever the status says, docstatus 2 is cancelled, a submitted order is released, running once In Process, held when Stopped', async () => {
     assert.equal(await statusOf('erpnext', { docstatus: 0, status: 'Draft' }), 'created');
     assert.equal(await statusOf('erpnext', { docstatus: 0, status: 'Not Started' }), 'created');
     assert.equal(await statusOf('erpnext', { docstatus: 1, status: 'Not Started' }), 'released');
-    assert.equal(await statusOf('erpnext', { docstatus: 1, status: 'In Process' }), 'released');
+    assert.equal(await statusOf('erpnext', { docstatus: 1, status: 'In Process' }), 'running');
+    assert.equal(await statusOf('erpnext', { docstatus: 1, status: 'Stopped' }), 'held');
     assert.equal(await statusOf('erpnext', { docstatus: 2, status: 'Cancelled' }), 'cancelled');
   });
 
@@ -51,11 +52,11 @@ describe('release gating', () => {
     assert.ok(preset('kingdee-k3cloud').pull.columns?.includes('FDocumentStatus'), 'the query asks for FDocumentStatus');
   });
 
-  it('Odoo: draft is a draft; confirmed and progress are released, to_close completed; SAP: released only with OrderIsReleased', async () => {
+  it('Odoo: draft is a draft; confirmed is released, progress running, to_close completed; SAP: released only with OrderIsReleased', async () => {
     for (const id of ['odoo-jsonrpc', 'odoo-json2']) {
       assert.equal(await statusOf(id, { state: 'draft' }), 'created');
       assert.equal(await statusOf(id, { state: 'confirmed' }), 'released');
-      assert.equal(await statusOf(id, { state: 'progress' }), 'released');
+      assert.equal(await statusOf(id, { state: 'progress' }), 'running');
       assert.equal(await statusOf(id, { state: 'to_close' }), 'completed');
     }
     assert.equal(await statusOf('sap-s4hana-odata-v2', { OrderIsReleased: '' }), 'created');

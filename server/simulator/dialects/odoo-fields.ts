@@ -17,6 +17,7 @@ export const MRP_PRODUCTION_FIELDS: Record<string, OdooField> = {
           product_qty: f('float', 'Quantity To Produce', { required: true }),
           product_uom_id: m2o('uom.uom', 'Product Unit of Measure', { required: true }),
           qty_producing: f('float', 'Quantity Producing'),
+          qty_produced: f('float', 'Quantity Produced', { readonly: true }),
           date_start: f('datetime', 'Start'),
           date_finished: f('datetime', 'End'),
           date_deadline: f('datetime', 'Deadline'),

@@ -123,6 +123,7 @@ export class OdooPlant {
         product_qty: o.quantity,
         product_uom_id: this.ref('uom.uom', o.unit, o.unit),
         qty_producing: 0,
+        qty_produced: o.producedQty ?? 0,
         date_start: first ? odooDatetime(first.plannedStart) : false,
         date_finished: last ? odooDatetime(last.plannedEnd) : false,
         date_deadline: o.dueDate ? odooDatetime(o.dueDate) : false,

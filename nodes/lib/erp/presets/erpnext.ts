@@ -8,7 +8,10 @@ import type { ErpProfile, PushSpec } from '../profile/types';
 // Stock Work Order fields only (erpnext/manufacturing/doctype/work_order/work_order.json). A stock Work Order
 // has no plant and no priority: they come from the settings, or from custom fields the site names in the
 // settings (plantField, priorityField), read only when the doctype's meta has them.
-const LIST_FIELDS = ['name', 'status', 'docstatus', 'production_item', 'item_name', 'qty', 'stock_uom', 'expected_delivery_date', 'planned_start_date', 'planned_end_date', 'company', 'modified'];
+const LIST_FIELDS = ['name', 'status', 'docstatus', 'production_item', 'item_name', 'qty', 'stock_uom', 'expected_delivery_date', 'planned_start_date', 'planned_end_date', 'company', 'modified', 'amended_from'];
+// Quantities already booked: produced_qty and process_loss_qty (v14+) are read only when the doctype's meta has
+// them, like the custom fields, so an older or trimmed install loses the figures, not the pull.
+const BOOKED_FIELDS = ['produced_qty', 'process_loss_qty'];
 
 // _server_messages is a JSON string holding a list of JSON strings, each {"message": …}.
 const ERROR = `$status >= 400 or (_server_messages and $count(data) = 0) ? (
@@ -118,7 +121,7 @@ export const erpnext: ErpProfile = {
       workOrder: {
         request: { method: 'GET', path: 'api/method/frappe.desk.form.load.getdoctype', query: '{ "doctype": "Work Order" }' },
         select: '[docs[name = "Work Order"].fields.fieldname]',
-        optional: '[$params.plantField, $params.priorityField]',
+        optional: `$append([$params.plantField, $params.priorityField], ${JSON.stringify(BOOKED_FIELDS)})`,
       },
     },
     map: `(
@@ -127,13 +130,16 @@ export const erpnext: ErpProfile = {
       {
         "orderNo": name,
         "revision": $toMillis($erpTime(modified)),
-        "status": docstatus = 0 ? "created" : docstatus = 2 ? "cancelled" : $lookup({ "Draft": "created", "Submitted": "released", "Not Started": "released", "In Process": "released", "Completed": "completed", "Stopped": "closed", "Closed": "closed", "Cancelled": "cancelled" }, status),
+        "status": docstatus = 0 ? "created" : docstatus = 2 ? "cancelled" : $lookup({ "Draft": "created", "Submitted": "released", "Not Started": "released", "In Process": "running", "Completed": "completed", "Stopped": "held", "Closed": "closed", "Cancelled": "cancelled" }, status),
         "productCode": production_item,
         "productName": item_name,
         "quantity": qty,
+        "producedQty": ("produced_qty" in $optional.workOrder and $type(produced_qty) = "number") ? produced_qty,
+        "processLossQty": ("process_loss_qty" in $optional.workOrder and $type(process_loss_qty) = "number") ? process_loss_qty,
         "unit": stock_uom,
         "dueDate": expected_delivery_date ? $erpTime(expected_delivery_date & " " & $params.dueTime) : $erpTime($params.dueDateFallback = "planned-start" ? planned_start_date : planned_end_date),
         "priority": ($params.priorityField in $optional.workOrder and $lookup($wo, $params.priorityField)) ? $lookup($wo, $params.priorityField) : $params.defaultPriority,
+        "predecessor": amended_from ? { "orderNo": amended_from, "relation": "amendment" },
         "plant": ($params.plantField in $optional.workOrder and $lookup($wo, $params.plantField)) ? $string($lookup($wo, $params.plantField)) : $params.plant,
         "operations": [$doc.operations.{
           "opNo": $formatInteger(sequence_id ? sequence_id : idx * 10, "0000"),

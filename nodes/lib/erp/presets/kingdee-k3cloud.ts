@@ -86,6 +86,8 @@ export const kingdeeK3Cloud: ErpProfile = {
       $status := function($s, $audit) { $audit != "C" ? "created" : $s in ["1","2"] ? "created" : $s in ["3","4"] ? "released" : $s = "5" ? "completed" : "closed" };
       {
         "orderNo": FBillNo & "-" & $string(FTreeEntity_FSeq),
+        /* The bill's FID with the line's entry id: a bill holds several lines, each its own order. */
+        "orderKey": FID ? $string(FID) & "." & $string(FTreeEntity_FEntryId),
         "revision": $floor($toMillis($erpTime(FModifyDate)) / 1000),
         "status": $status(FStatus, FDocumentStatus),
         "productCode": \`FMaterialId.FNumber\`,

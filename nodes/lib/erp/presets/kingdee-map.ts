@@ -115,6 +115,7 @@ export function kingdeeOrderMap(input: unknown, bindings: Bindings, timeZone: st
     const qcOptional = isIn(qcField, optional.operations);
     return defined({
       orderNo: concat(str(line.FBillNo)) + '-' + concat(str(line.FTreeEntity_FSeq)),
+      orderKey: truthy(line.FID) ? concat(str(line.FID)) + '.' + concat(str(line.FTreeEntity_FEntryId)) : undefined,
       revision: millis === undefined ? undefined : Math.floor(millis / 1000),
       status: status(line.FStatus, line.FDocumentStatus),
       productCode: line['FMaterialId.FNumber'],

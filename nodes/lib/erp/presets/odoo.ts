@@ -7,7 +7,7 @@ import type { ErpProfile, RequestSpec } from '../profile/types';
 
 // Stock mrp.production fields of Odoo 17–19 (addons/mrp/models/mrp_production.py); warehouse_id is related to
 // the components' source location, its short code (stock.warehouse.code) is the plant.
-const ORDER_FIELDS = ['id', 'name', 'state', 'product_id', 'product_qty', 'product_uom_id', 'date_deadline', 'date_start', 'date_finished', 'priority', 'warehouse_id', 'write_date'];
+const ORDER_FIELDS = ['id', 'name', 'state', 'product_id', 'product_qty', 'qty_produced', 'product_uom_id', 'date_deadline', 'date_start', 'date_finished', 'priority', 'warehouse_id', 'write_date'];
 // mrp.workorder.sequence exists from 18.0 on: read only when fields_get lists it (see metadata below).
 const OPERATION_FIELDS = ['id', 'name', 'workcenter_id', 'date_start', 'date_finished', 'duration_expected', 'qty_production'];
 const COMPONENT_FIELDS = ['product_id', 'unit_factor', 'product_uom', 'workorder_id'];
@@ -32,11 +32,14 @@ const MAP = `(
   $warehouse := $m2oId(warehouse_id);
   {
     "orderNo": name,
+    /* The record id stays when a backorder renames the MO (WH/MO/00012 → WH/MO/00012-001). */
+    "orderKey": $string(id),
     "revision": $toMillis($erpTime(write_date)),
-    "status": $lookup({ "draft": "created", "confirmed": "released", "progress": "released", "to_close": "completed", "done": "closed", "cancel": "cancelled" }, state),
+    "status": $lookup({ "draft": "created", "confirmed": "released", "progress": "running", "to_close": "completed", "done": "closed", "cancel": "cancelled" }, state),
     "productCode": $code(product_id),
     "productName": $label(product_id),
     "quantity": product_qty,
+    "producedQty": $type(qty_produced) = "number" ? qty_produced,
     "unit": $m2o(product_uom_id),
     "dueDate": date_deadline ? $erpTime(date_deadline) : $erpTime($params.dueDateFallback = "planned-start" ? date_start : date_finished),
     "priority": priority = "1" ? $params.urgentPriority : $params.defaultPriority,

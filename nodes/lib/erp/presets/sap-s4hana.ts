@@ -62,6 +62,8 @@ export const sapS4hana: ErpProfile = {
         "status": OrderIsMarkedForDeletion = "X" ? "cancelled" : OrderIsClosed = "X" ? "closed" : OrderIsTechnicallyCompleted = "X" ? "completed" : OrderIsReleased = "X" ? "released" : "created",
         "productCode": Material,
         "quantity": $qty,
+        /* Yield confirmed so far; an Edm.Decimal string, absent on older releases. */
+        "producedQty": MfgOrderConfirmedYieldQty ? $number(MfgOrderConfirmedYieldQty),
         "unit": ProductionUnit,
         "dueDate": $sapDateTime(MfgOrderPlannedEndDate, MfgOrderPlannedEndTime, $plant),
         "priority": $num(ManufacturingOrderImportance) ? $num(ManufacturingOrderImportance) : $params.defaultPriority,
