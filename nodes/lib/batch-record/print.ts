@@ -2,6 +2,7 @@
 // headers, page numbers), in Chinese or English. A browser prints it or saves it as PDF; nothing to install.
 import { formatChangeTime } from '../time-format';
 import { findingText } from './findings';
+import { certificateNumber } from './release-notice';
 import { PRINT_WORDS, escapeHtml as e, fill, printStyle, type PrintLanguage } from './print-words';
 import type { BatchRecord, LifecycleStatus, RecordFinding, RecordLifecycle, RecordSignature } from './types';
 
@@ -111,7 +112,7 @@ export function certificateHtml(record: BatchRecord, ctx: PrintContext): string 
   const w = PRINT_WORDS[ctx.language];
   const h = released.record.header;
   const review = ctx.lifecycle.signatures.filter((s) => s.meaning === 'reviewed' && s.version === ctx.lifecycle.version).pop();
-  const number = `CoC-${record.orderNo}-v${ctx.lifecycle.version}`;
+  const number = certificateNumber(record.orderNo, ctx.lifecycle.version);
   const statement = fill(w.statement, {
     batch: h.batches.join(', ') || record.orderNo,
     product: [h.productCode, h.productName].filter(Boolean).join(' '),
