@@ -5,7 +5,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { BatchRecordDesk, registerBatchDesk, unregisterBatchDesk, type BatchRecordView, type RecordSignature, type RegisteredBatchDesk } from '../lib/batch-record';
 import { batchReleaseNotice, releaseNoticeKey } from '../lib/batch-record/release-notice';
-import { batchRecordList, printBatchDocument } from '../lib/batch-record/documents';
+import { batchRecordList, printBatchDocument, viewWithTexts } from '../lib/batch-record/documents';
 import { checkTimeZone } from '../lib/time-format';
 import { validate } from '../lib/validation';
 import type { Outbox } from '../lib/outbox/outbox';
@@ -141,7 +141,7 @@ export = function register(RED: NodeAPI): void {
       }
       const orderNo = wanted.trim();
       if (!printing) {
-        desk.desk.view(orderNo).then(answer, failed);
+        desk.desk.view(orderNo).then((view) => answer(viewWithTexts(view)), failed);
         return;
       }
       const language = /^zh/i.test(String((m.payload as { lang?: unknown }).lang ?? '')) ? 'zh-CN' : 'en-US';

@@ -3,12 +3,15 @@
 // on the server) → the ERP receives the release once → the printed record and certificate come in both
 // languages → editing a stored fact of the released record in the bridge store is detected.
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import Database from 'better-sqlite3';
-import { startServerProcess, type ServerProcess } from '../support/server-process';
+import { launchChromium } from '../support/browser';
+import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/temp';
+import { SAMPLE_EVERY } from '../../server/simulator/mes-quality';
 
 interface View {
   orderNo: string;
@@ -16,7 +19,7 @@ interface View {
   recordHash: string;
   findings: Array<{ kind: string; code: string; subjectId?: string; text: { 'en-US': string; 'zh-CN': string } }>;
   lifecycle: { version: number; signatures: Array<{ meaning: string; signer: string }> };
-  record: { header: { goodQty: number; batches: string[] }; exceptions: Array<{ id: string; state: string }> };
+  record: { header: { goodQty: number; batches: string[] }; exceptions: Array<{ id: string; state: string }>; operations: Array<{ goodQty: number; scrapQty: number; passed: number; failed: number }> };
 }
 interface Release {
   key: string;
@@ -24,6 +27,7 @@ interface Release {
 }
 
 const PASSWORD = { 'qa-wang': 'wang-secret-1', 'qa-li': 'li-secret-22' };
+const artifacts = join(repoRoot, 'test', 'artifacts');
 
 describe('electronic batch record end to end (demo plant)', () => {
   let server: ServerProcess;
@@ -40,6 +44,36 @@ describe('electronic batch record end to end (demo plant)', () => {
   const view = async (token = tokens['qa-wang']) => (await (await api(`/api/batch-records/${encodeURIComponent(orderNo)}`, token)).json()) as View;
   const sign = (who: keyof typeof PASSWORD, meaning: string, reason: string, password: string = PASSWORD[who]) =>
     api(`/api/batch-records/${encodeURIComponent(orderNo)}/sign`, tokens[who], { method: 'POST', body: JSON.stringify({ meaning, reason, password }) });
+  /**
+   * The next completed order (its cost variance reached the ERP) not in `taken`, once its record is complete: QA
+   * deals with the exceptions still open on it as the exceptions page would (the demo's inspectors may raise more).
+   */
+  async function completedOrderReady(taken: string[]): Promise<string> {
+    const next = await eventually(async () => {
+      const items = ((await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=cost-variances`)).json()) as { items: Array<{ body: { orderNo: string } }> }).items;
+      return items.map((i) => i.body.orderNo).find((o) => !taken.includes(o));
+    }, 'a completed demo order', 120_000);
+    let last: View | undefined;
+    // The same fingerprint on two reads in a row: an exception the last inspections raise has been dealt with.
+    let previousHash: string | undefined;
+    try {
+      await eventually(async () => {
+        last = (await (await api(`/api/batch-records/${encodeURIComponent(next)}`, tokens['qa-wang'])).json()) as View;
+        for (const e of last.record.exceptions.filter((x) => x.state === 'open' || x.state === 'acknowledged')) {
+          if (e.state === 'open') await api(`/api/exceptions/${encodeURIComponent(e.id)}/ack`, tokens.admin, { method: 'POST', body: JSON.stringify({ note: 'seen' }) });
+          await api(`/api/exceptions/${encodeURIComponent(e.id)}/resolve`, tokens.admin, { method: 'POST', body: JSON.stringify({ note: 'cause removed', downtimeMin: 5 }) });
+        }
+        // Complete, and every unit the simulated inspectors sample (every SAMPLE_EVERY-th) is in: nothing more comes.
+        const inspected = last.record.operations.every((op) => op.passed + op.failed === Math.floor((op.goodQty + op.scrapQty) / SAMPLE_EVERY));
+        const settled = last.status === 'ready-for-review' && inspected && last.recordHash === previousHash;
+        previousHash = last.status === 'ready-for-review' && inspected ? last.recordHash : undefined;
+        return settled ? last : undefined;
+      }, `the record of ${next} complete`, 90_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; its gaps: ${last?.findings.filter((f) => f.kind === 'gap').map((f) => f.text['en-US']).join(' | ')}`);
+    }
+    return next;
+  }
   const releases = async () => ((await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=batch-releases`)).json()) as { items: Release[]; duplicates: number });
 
   before(async () => {
@@ -63,24 +97,11 @@ describe('electronic batch record end to end (demo plant)', () => {
   });
 
   it('makes a completed order\'s record complete once its exceptions are resolved, with gaps named until then', async () => {
-    // The first order whose cost variance reached the ERP has completed every operation.
-    const completed = await eventually(async () => {
-      const items = ((await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=cost-variances`)).json()) as { items: Array<{ body: { orderNo: string } }> }).items;
-      return items[0]?.body.orderNo;
-    }, 'a completed demo order', 120_000);
-    orderNo = completed;
-    const first = await view();
-    assert.notEqual(first.status, 'released');
-    for (const f of first.findings) assert.ok(f.text['zh-CN'] && f.text['en-US'], `${f.code} reads in both languages`);
-    // QA deals with what is still open on the order, as the exceptions page would.
-    for (const e of first.record.exceptions.filter((x) => x.state === 'open' || x.state === 'acknowledged')) {
-      if (e.state === 'open') await api(`/api/exceptions/${encodeURIComponent(e.id)}/ack`, tokens.admin, { method: 'POST', body: JSON.stringify({ note: 'seen' }) });
-      await api(`/api/exceptions/${encodeURIComponent(e.id)}/resolve`, tokens.admin, { method: 'POST', body: JSON.stringify({ note: 'cause removed', downtimeMin: 5 }) });
-    }
-    const ready = await eventually(async () => {
-      const v = await view();
-      return v.status === 'ready-for-review' ? v : undefined;
-    }, `the record of ${orderNo} complete`, 60_000);
+    // The first order whose cost variance reached the ERP has completed every operation; QA deals with what is
+    // still open on it (its exceptions), as the exceptions page would.
+    orderNo = await completedOrderReady([]);
+    const ready = await view();
+    assert.equal(ready.status, 'ready-for-review');
     assert.deepEqual(ready.findings.filter((f) => f.kind === 'gap'), []);
     assert.ok(ready.record.header.goodQty > 0);
   });
@@ -145,5 +166,58 @@ describe('electronic batch record end to end (demo plant)', () => {
     const refused = await sign('qa-wang', 'reviewed', 'again');
     assert.equal(refused.status, 409);
     assert.match(((await refused.json()) as { error: string }).error, /changed after its release: amend it/);
+  });
+
+  it('lets QA review and a second person release a record on the 批记录 page, and prints the record and certificate (zh-CN, en-US)', async () => {
+    mkdirSync(artifacts, { recursive: true });
+    const second = await completedOrderReady([orderNo]);
+    const browser = await launchChromium();
+    try {
+      for (const [locale, signer, meaning] of [['zh-CN', 'qa-wang', 'reviewed'], ['en-US', 'qa-li', 'released']] as const) {
+        const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'Asia/Shanghai', locale, httpCredentials: { username: 'admin', password: 'batch-pass' } });
+        const page = await context.newPage();
+        await page.goto(`${server.url}/dashboard/batch-records`);
+        const row = page.locator(`tr[data-order="${second}"]`);
+        await row.waitFor({ state: 'visible', timeout: 30_000 });
+        await row.click();
+        const detail = page.locator('[data-detail]');
+        await detail.locator('[data-status]').getByText(meaning === 'reviewed' ? /待审核/ : /已审核/).waitFor({ timeout: 30_000 });
+        await page.screenshot({ path: join(artifacts, `batch-records-${locale}.png`) });
+        await detail.locator(`[data-action="${meaning}"]`).click();
+        const dialog = page.locator('[data-dialog="sign"]');
+        await dialog.locator('textarea[name="reason"]').fill(meaning === 'reviewed' ? '偏差已评估 deviations assessed' : 'Batch conforms');
+        await dialog.locator('input[name="username"]').fill(signer);
+        await dialog.locator('input[name="password"]').fill(PASSWORD[signer]);
+        await page.screenshot({ path: join(artifacts, `batch-records-sign-${locale}.png`) });
+        await dialog.locator('[data-action="sign"]').click();
+        await page.locator('[data-notice]').waitFor({ state: 'visible', timeout: 30_000 });
+        await detail.locator('[data-status]').getByText(meaning === 'reviewed' ? /已审核/ : /已放行/).waitFor({ timeout: 30_000 });
+        if (meaning === 'released') {
+          // The certificate opens in a window of its own, ready to print.
+          const [popup] = await Promise.all([page.waitForEvent('popup'), detail.locator('[data-action="certificate-en"]').click()]);
+          await popup.locator('h1').getByText('Certificate of conformance').waitFor({ timeout: 30_000 });
+          assert.match(await popup.locator('body').innerText(), /qa-li/);
+          await popup.screenshot({ path: join(artifacts, 'batch-certificate-en-US.png'), fullPage: true });
+          await page.screenshot({ path: join(artifacts, 'batch-records-released.png') });
+        }
+        await context.close();
+      }
+      // The printed record and certificate as PDF pages: A4, page numbers, CJK fonts.
+      const context = await browser.newContext({ locale: 'zh-CN' });
+      const page = await context.newPage();
+      for (const [document, lang] of [['print', 'zh-CN'], ['certificate', 'zh-CN'], ['print', 'en-US']] as const) {
+        const html = await (await api(`/api/batch-records/${encodeURIComponent(second)}/${document}?lang=${lang}`, tokens['qa-wang'])).text();
+        await page.setContent(html);
+        await page.screenshot({ path: join(artifacts, `batch-${document}-${lang}.png`), fullPage: true });
+        const pdf = await page.pdf({ path: join(artifacts, `batch-${document}-${lang}.pdf`), format: 'A4' });
+        assert.ok(pdf.length > 10_000, `${document} ${lang} printed`);
+      }
+      await context.close();
+    } finally {
+      await browser.close();
+    }
+    const released = (await (await api(`/api/batch-records/${encodeURIComponent(second)}`, tokens['qa-wang'])).json()) as View;
+    assert.deepEqual(released.lifecycle.signatures.map((s) => [s.meaning, s.signer]), [['reviewed', 'qa-wang'], ['released', 'qa-li']]);
+    await eventually(async () => (await releases()).items.find((r) => r.body.orderNo === second), 'the second release at the ERP', 30_000);
   });
 });

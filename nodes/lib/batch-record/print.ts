@@ -55,7 +55,7 @@ export function batchRecordHtml(record: BatchRecord, ctx: PrintContext): string 
   ];
   const findings = ctx.findings.length
     ? table(
-        [w.status, w.description],
+        [w.kind, w.finding],
         ctx.findings.map((f) => [`<span class="${f.kind}">${e(f.kind === 'gap' ? w.gap : w.deviation)}</span>`, e(findingText(f, ctx.language))]),
       )
     : `<p>${e(w.noFindings)}</p>`;
