@@ -25,6 +25,15 @@ for (const type of readdirSync(nodesDir)) {
     }
   }
 }
+// Plugins with an editor part (a folder of their own): the same template and locales beside the .js.
+const pluginsDir = join(root, 'plugins');
+for (const name of readdirSync(pluginsDir)) {
+  const src = join(pluginsDir, name);
+  if (!statSync(src).isDirectory()) continue;
+  for (const entry of readdirSync(src)) {
+    if (entry.endsWith('.html') || entry === 'locales') cpSync(join(src, entry), join(root, 'dist', 'plugins', name, entry), { recursive: true });
+  }
+}
 if (!existsSync(join(root, 'dist'))) throw new Error('build produced no dist/');
 if (typeErrors) {
   console.error('build: TypeScript reported errors (see above)');

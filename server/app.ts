@@ -23,6 +23,7 @@ import { mountBridgeApi } from './rest-api';
 import { servedDoors } from './served-doors';
 import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
+import { mountBatchRecordApi } from './batch-record-api';
 import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
 import { listen } from './listen';
 import { jsonBodyGuard, jsonOnlyFlowEndpoints } from './http-guards';
@@ -120,6 +121,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountOutboxApi(RED);
   mountWorkflowsApi(RED, settings.adminUsers);
   mountTraceApi(RED);
+  mountBatchRecordApi(RED, settings.adminUsers);
   mountPlanSyncApi(RED);
   const routeReview = reviewDependencyRoutes(RED, { packName: pkg.name, log });
   app.post('/auth/token', ...doors.tokenLogin);
