@@ -64,6 +64,8 @@ export interface BridgeSettings {
   demoReset: boolean;
   /** The audit chain's keys (AUDIT_KEY / AUDIT_KEY_FILE) and verification interval; see server/audit-settings.ts. */
   audit: AuditSettings;
+  /** REGULATED_MODE: every deploy needs a reason (the editor asks for one), recorded in the change log. */
+  regulatedMode: boolean;
   logLevel: LogLevel;
   repoRoot: string;
   /** Parse-time limits on every HTTP entry and the flow endpoints that take JSON only (server/http-guards.ts). */
@@ -349,6 +351,7 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     demoErp: parseDemoErp(env.DEMO_ERP),
     demoReset: flag(env.DEMO_RESET),
     audit,
+    regulatedMode: flag(env.REGULATED_MODE),
     logLevel,
     repoRoot,
     http: readHttpLimits(env),

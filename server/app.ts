@@ -10,6 +10,7 @@ import RED from 'node-red';
 import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
+import { changeControlMiddleware, mountChangeRoutes, openChangeLog } from './change-control';
 import { deployGate } from './deploy-gate';
 import { flowsReadiness, type FlowsState } from './flows-readiness';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
@@ -121,9 +122,13 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountWorkflowsApi(RED, settings.adminUsers);
   mountTraceApi(RED);
   mountPlanSyncApi(RED);
+  const changeLog = openChangeLog({ storeDir: settings.storeDir, userDir: settings.userDir, ...(settings.audit.keys && { auditKeys: settings.audit.keys }), verifySec: settings.audit.verifySec, logger: { info: log, warn: log } });
+  mountChangeRoutes(RED, changeLog, { regulated: settings.regulatedMode });
   const routeReview = reviewDependencyRoutes(RED, { packName: pkg.name, log });
   app.post('/auth/token', ...doors.tokenLogin);
   app.post('/auth/revoke', sessions.revokeOnLogout);
+  // Every deploy into the change log, and a reason required in regulated mode (change-control.ts).
+  app.post('/flows', ...changeControlMiddleware(RED, changeLog, { regulated: settings.regulatedMode, warn: (line) => RED.log.warn(line) }));
   app.use('/', RED.httpAdmin);
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
@@ -155,6 +160,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     RED.events.off('flows:started', onFlowsStarted);
     RED.events.off('runtime-event', onRuntimeEvent);
     metrics.stop();
+    void changeLog.close();
   };
 
   try {
