@@ -111,10 +111,8 @@ export function deployRecords(o: { who: string; why: string; source: ChangeSourc
       },
     },
   ];
-  for (const [kind, nodes] of Object.entries(summary.kinds) as Array<[ChangeKind, Array<{ id: string; type: string; name: string }>]>) {
-    const what = WHAT_BY_KIND[kind];
-    if (!what) continue;
-    for (const n of nodes) {
+  for (const [kind, what] of Object.entries(WHAT_BY_KIND) as Array<[ChangeKind, string]>) {
+    for (const n of summary.kinds[kind] ?? []) {
       const state = diff.added.some((a) => a.id === n.id) ? 'added' : diff.removed.some((r) => r.id === n.id) ? 'removed' : 'changed';
       records.push({
         who: o.who,

@@ -88,8 +88,8 @@ export function substitutePlantValues(nodes: readonly FlowNode[], plant: PlantVa
   return { nodes: out, leftToEnvironment: [...unknown].sort() };
 }
 
-// Code, positions and the node's own id and type hold no references to other nodes.
-const NOT_RE_IDED = new Set(['id', 'type', 'x', 'y', 'func', 'initialize', 'finalize', 'template', 'format']);
+// Code, names, positions and the node's own id and type hold no references to other nodes.
+const NOT_RE_IDED = new Set(['id', 'type', 'name', 'label', 'info', 'x', 'y', 'func', 'initialize', 'finalize', 'template', 'format']);
 
 /** The id a node gets in one plant: derived from the plant and the file's id, so it is the same at every import. */
 export function plantNodeId(plant: string, id: string): string {
