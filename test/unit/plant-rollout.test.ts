@@ -165,3 +165,15 @@ describe('field diff and the change log records of a deploy', () => {
     assert.equal((records[3]!.details as { state: string }).state, 'added');
   });
 });
+
+describe('the change-reason editor plugin', () => {
+  it('has the same texts in en-US and zh-CN, under the catalog name Node-RED gives it (package/plugin key)', () => {
+    const read = (lang: string) => JSON.parse(readFileSync(join(repoRoot, 'plugins', 'locales', lang, 'change-reason.json'), 'utf8')) as Record<string, string>;
+    assert.deepEqual(Object.keys(read('zh-CN')).sort(), Object.keys(read('en-US')).sort());
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; 'node-red': { plugins: Record<string, string> } };
+    const key = Object.entries(pkg['node-red'].plugins).find(([, file]) => file.endsWith('/change-reason.js'))![0];
+    const html = readFileSync(join(repoRoot, 'plugins', 'change-reason.html'), 'utf8');
+    assert.ok(html.includes(`var NS = '${pkg.name}/${key}';`), 'the editor script names its catalog');
+    for (const k of Object.keys(read('en-US'))) assert.ok(html.includes(`t('${k}')`), `the editor script uses ${k}`);
+  });
+});
