@@ -10,7 +10,7 @@ import RED from 'node-red';
 import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
-import { changeControlMiddleware, mountChangeRoutes, openChangeLog } from './change-control';
+import { changeControlMiddleware, mountChangeRoutes, openChangeLog, recordCodeTableChanges } from './change-control';
 import { deployGate } from './deploy-gate';
 import { flowsReadiness, type FlowsState } from './flows-readiness';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
@@ -124,6 +124,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountPlanSyncApi(RED);
   const changeLog = openChangeLog({ storeDir: settings.storeDir, userDir: settings.userDir, ...(settings.audit.keys && { auditKeys: settings.audit.keys }), verifySec: settings.audit.verifySec, logger: { info: log, warn: log } });
   mountChangeRoutes(RED, changeLog, { regulated: settings.regulatedMode });
+  const stopCodeTableChanges = recordCodeTableChanges(RED.events as unknown as Parameters<typeof recordCodeTableChanges>[0], changeLog, (line) => RED.log.warn(line));
   const routeReview = reviewDependencyRoutes(RED, { packName: pkg.name, log });
   app.post('/auth/token', ...doors.tokenLogin);
   app.post('/auth/revoke', sessions.revokeOnLogout);
@@ -160,6 +161,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     RED.events.off('flows:started', onFlowsStarted);
     RED.events.off('runtime-event', onRuntimeEvent);
     metrics.stop();
+    stopCodeTableChanges();
     void changeLog.close();
   };
 

@@ -11,6 +11,7 @@ import { resolveAuditKeys } from '../nodes/lib/audit/key-source';
 import { auditLogFor, type AuditLog } from '../nodes/lib/audit/log';
 import { EXPORTED_HEADS_FILE } from '../nodes/lib/audit/store-audit';
 import type { AuditRecord } from '../nodes/lib/audit/types';
+import { CODE_TABLE_CHANGED_EVENT, codeTableChangeReason, type CodeTableChange } from '../nodes/lib/code-map/change-event';
 import { AuditWatch } from '../nodes/lib/audit/watch';
 import { SqliteStore } from '../nodes/lib/stores/sqlite-store';
 import { diffFlows, showValue, summarizeDiff, type ChangeKind } from './flow-diff';
@@ -165,6 +166,22 @@ export function changeControlMiddleware(red: RedApp, changeLog: ChangeLog, o: { 
     next();
   };
   return [red.auth.needsPermission('flows.write') as unknown as RequestHandler, record];
+}
+
+/** Code tables that change while the flows run (file reloads, rows loaded by messages): recorded as done by the bridge. */
+export function recordCodeTableChanges(events: { on(e: string, l: (c: CodeTableChange) => void): unknown; off(e: string, l: (c: CodeTableChange) => void): unknown }, changeLog: ChangeLog, warn: (line: string) => void): () => void {
+  const onChange = (c: CodeTableChange): void => {
+    const record: AuditRecord = {
+      who: 'bridge',
+      what: 'integration.code-table-changed',
+      why: codeTableChangeReason(c),
+      subjectId: c.id.slice(0, 64),
+      details: { source: c.how, name: c.name, codes: c.codes, ...(c.file && { file: c.file }), ...(c.mode && { mode: c.mode }) },
+    };
+    changeLog.log.append(record).catch((err: Error) => warn(`The change of code table "${c.name}" could not be written to the change log: ${err.message}`));
+  };
+  events.on(CODE_TABLE_CHANGED_EVENT, onChange);
+  return () => events.off(CODE_TABLE_CHANGED_EVENT, onChange);
 }
 
 const CSV_COLUMNS = ['seq', 'at', 'who', 'what', 'why', 'subjectId', 'source', 'file', 'added', 'removed', 'changedNodes', 'fields', 'verification'] as const;

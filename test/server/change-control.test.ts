@@ -122,4 +122,25 @@ describe('change control in regulated mode (REGULATED_MODE=1), through the real 
     const chain = verify.chains.find((c) => c.store === 'change control');
     assert.deepEqual([chain?.ok, chain?.entries], [true, 5]);
   });
+  it('a code file edited on disk while the flows run is recorded as a code-table change by the bridge, with the sentence why', async () => {
+    writeFileSync(join(server.userDir, 'line-2-codes.csv'), 'table,erp,mes\nmaterial,RM-200,M-200\n');
+    const withFile = LINE_2.map((n) => (n.id === 'line-2-codes' ? { ...n, file: 'line-2-codes.csv' } : n));
+    assert.equal((await editorDeploy(withFile, 'CR-2320: line 2 codes from the MDM export')).status, 200);
+    await changesUntil(7);
+    // Node-RED answers a deploy before the new node watches its file: edit the file until the reload is recorded.
+    let items: ChangeEntry[] = [];
+    for (let edit = 1; !items.some((e) => e.who === 'bridge'); edit++) {
+      assert.ok(edit <= 30, 'the code file reload reached the change log');
+      const rows = Array.from({ length: edit }, (_, i) => `material,RM-2${i},M-2${i}`).join('\n');
+      writeFileSync(join(server.userDir, 'line-2-codes.csv'), `table,erp,mes\n${rows}\n`);
+      const recorded = async () => ((await changes()).some((e) => e.who === 'bridge') ? changes() : undefined);
+      items = await eventually(recorded, 'the reload in the change log', 3_000).catch(() => []);
+    }
+    const reload = items.find((e) => e.who === 'bridge')!;
+    assert.deepEqual([reload.what, reload.subjectId], [
+      'integration.code-table-changed',
+      'line-2-codes',
+    ]);
+    assert.match(reload.why, /^The code file line-2-codes\.csv of table "Line 2 codes" changed on disk and was read again \(\d+ codes in force\)\.$/);
+  });
 });
