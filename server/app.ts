@@ -10,6 +10,7 @@ import RED from 'node-red';
 import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
+import { adminAuditHandler } from './admin-audit-log';
 import { changeControlMiddleware, mountChangeRoutes, openChangeLog, recordCodeTableChanges } from './change-control';
 import { deployGate } from './deploy-gate';
 import { flowsReadiness, type FlowsState } from './flows-readiness';
@@ -114,6 +115,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const sessions = hashedSessionStorage({ userDir: settings.userDir, knownUser: (name) => settings.adminUsers.some((u) => u.username === name) });
   const nrSettings = buildNodeRedSettings(settings, coreNodesDir, {
     errorCounter: () => (msg) => metrics.countLogEvent(msg),
+    adminAudit: adminAuditHandler(log),
   }, doors.dashboardSettings, sessions);
   RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
   removeWildcardAdminCors(RED.httpAdmin);

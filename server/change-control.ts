@@ -38,6 +38,8 @@ const WHAT_BY_KIND: Partial<Record<ChangeKind, string>> = {
 
 export interface ChangeLog {
   log: AuditLog;
+  /** The head exported last: a chain cut short after it is reported broken. */
+  exported(): ReturnType<AuditWatch['exported']>;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,8 @@ export function openChangeLog(o: { storeDir: string; userDir: string; auditKeys?
   const { keyring, warning } = resolveAuditKeys(o.auditKeys, process.env, o.userDir);
   if (warning) o.logger.warn(warning);
   const log = auditLogFor(store, 'changes', keyring);
-  // Watched like the stores' chains, so /api/audit lists and verifies it too.
+  // Verified and its head exported like the stores' chains, but on a timer of its own: /api/audit stays the
+  // workflows' trail, and /api/changes serves this one.
   const watch = new AuditWatch({
     log,
     chainId: `change-control:${file}`,
@@ -57,10 +60,14 @@ export function openChangeLog(o: { storeDir: string; userDir: string; auditKeys?
     intervalMs: o.verifySec * 1000,
     logger: o.logger,
   });
-  watch.start();
+  void watch.verifyNow();
+  const timer = setInterval(() => void watch.verifyNow(), Math.min(o.verifySec * 1000, 2_147_483_647));
+  timer.unref();
   return {
     log,
+    exported: () => watch.exported(),
     async close() {
+      clearInterval(timer);
       await watch.stop();
       await store.close();
     },
@@ -198,7 +205,7 @@ export function mountChangeRoutes(red: RedApp, changeLog: ChangeLog, o: { regula
     res.json({ regulated: o.regulated });
   });
   red.httpAdmin.get('/api/changes', read, (req: Request, res: Response) => {
-    changeLog.log.inspect().then(
+    changeLog.log.inspect({}, changeLog.exported()).then(
       ({ verdict, items }) => {
         if (req.query.format === 'csv') {
           const rows = items.map((e) => {
@@ -223,7 +230,7 @@ export function mountChangeRoutes(red: RedApp, changeLog: ChangeLog, o: { regula
           res.type('text/csv; charset=utf-8').attachment('change-history.csv').send([CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n');
           return;
         }
-        res.json({ regulated: o.regulated, ok: verdict.ok, items });
+        res.json({ regulated: o.regulated, ok: verdict.ok, ...(!verdict.ok && { problem: verdict.message }), items });
       },
       (err: Error) => res.status(503).json({ error: `The change log could not be read: ${err.message}` }),
     );

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { adminAuditLine } from '../../server/admin-audit-log';
 import { deployRecords } from '../../server/change-control';
 import { CONFIG_REFERENCES, checkFlowFile } from '../../server/flow-checks';
 import { describeDiff, diffFlows, summarizeDiff } from '../../server/flow-diff';
@@ -175,5 +176,14 @@ describe('the change-reason editor plugin', () => {
     const html = readFileSync(join(repoRoot, 'plugins', 'change-reason.html'), 'utf8');
     assert.ok(html.includes(`var NS = '${pkg.name}/${key}';`), 'the editor script names its catalog');
     for (const k of Object.keys(read('en-US'))) assert.ok(html.includes(`t('${k}')`), `the editor script uses ${k}`);
+  });
+});
+
+describe("Node-RED's audit events in the server log (adminAuditLine)", () => {
+  it('keeps writes and refusals with who and from where, and leaves reads and other levels out', () => {
+    assert.equal(adminAuditLine({ level: 98, event: 'flows.set', user: { username: 'qa.li' }, ip: '10.0.0.7', type: 'nodes', path: '/flows' }), '[audit] flows.set by qa.li from 10.0.0.7 type nodes on /flows');
+    assert.equal(adminAuditLine({ level: 98, event: 'auth.login.fail.credentials', ip: '10.0.0.9', error: 'unauthorized' }), '[audit] auth.login.fail.credentials by anonymous from 10.0.0.9 refused: unauthorized');
+    assert.equal(adminAuditLine({ level: 98, event: 'flows.get', user: { username: 'qa.li' } }), undefined);
+    assert.equal(adminAuditLine({ level: 40, event: 'flows.set' }), undefined);
   });
 });
