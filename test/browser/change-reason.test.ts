@@ -72,7 +72,9 @@ describe('the editor asks for the reason of a deploy in regulated mode', () => {
         await page.click('#erp-mes-change-reason-deploy');
         await page.locator('.erp-mes-change-reason-hint').waitFor({ state: 'visible' });
         assert.equal(await page.locator('.erp-mes-change-reason-hint').innerText(), texts.required);
+        await page.screenshot({ path: join(artifacts, `change-reason-prompt-empty-${locale}.png`) });
         await page.fill('#erp-mes-change-reason-text', reason);
+        await page.locator('.erp-mes-change-reason-hint').waitFor({ state: 'hidden' });
         await page.screenshot({ path: join(artifacts, `change-reason-prompt-${locale}.png`) });
         await page.click('#erp-mes-change-reason-deploy');
 
