@@ -11,7 +11,8 @@ import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { adminAuditHandler } from './admin-audit-log';
-import { changeControlMiddleware, mountChangeRoutes, openChangeLog, recordCodeTableChanges } from './change-control';
+import { changeControlMiddleware, mountChangeRoutes, openChangeLog, recordCodeTableChanges, runningFlows } from './change-control';
+import { FlowVersions } from './flow-versions';
 import { deployGate } from './deploy-gate';
 import { flowsReadiness, type FlowsState } from './flows-readiness';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
@@ -126,12 +127,14 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountPlanSyncApi(RED);
   const changeLog = openChangeLog({ storeDir: settings.storeDir, userDir: settings.userDir, ...(settings.audit.keys && { auditKeys: settings.audit.keys }), verifySec: settings.audit.verifySec, logger: { info: log, warn: log } });
   mountChangeRoutes(RED, changeLog, { regulated: settings.regulatedMode });
+  const versions = new FlowVersions(settings.userDir, settings.flowVersionsKeep);
+  versions.mount(RED, () => runningFlows(RED));
   const stopCodeTableChanges = recordCodeTableChanges(RED.events as unknown as Parameters<typeof recordCodeTableChanges>[0], changeLog, (line) => RED.log.warn(line));
   const routeReview = reviewDependencyRoutes(RED, { packName: pkg.name, log });
   app.post('/auth/token', ...doors.tokenLogin);
   app.post('/auth/revoke', sessions.revokeOnLogout);
   // Every deploy into the change log, and a reason required in regulated mode (change-control.ts).
-  app.post('/flows', ...changeControlMiddleware(RED, changeLog, { regulated: settings.regulatedMode, warn: (line) => RED.log.warn(line) }));
+  app.post('/flows', ...changeControlMiddleware(RED, changeLog, { regulated: settings.regulatedMode, versions, warn: (line) => RED.log.warn(line) }));
   app.use('/', RED.httpAdmin);
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);

@@ -16,6 +16,7 @@ import { AuditWatch } from '../nodes/lib/audit/watch';
 import { SqliteStore } from '../nodes/lib/stores/sqlite-store';
 import { diffFlows, showValue, summarizeDiff, type ChangeKind } from './flow-diff';
 import type { FlowNode } from './flow-import';
+import type { FlowVersions } from './flow-versions';
 import type { RedApp } from './red-types';
 
 export const CHANGE_LOG_FILE = 'change-control.sqlite';
@@ -72,6 +73,11 @@ export function openChangeLog(o: { storeDir: string; userDir: string; auditKeys?
       await store.close();
     },
   };
+}
+
+/** What the runtime runs now (its active configuration). */
+export function runningFlows(red: RedApp): { rev: string; flows: FlowNode[] } | null {
+  return (red.nodes as unknown as { getFlows(): { rev: string; flows: FlowNode[] } | null }).getFlows();
 }
 
 function header(req: Request, name: string): string | undefined {
@@ -138,7 +144,7 @@ export function deployRecords(o: { who: string; why: string; source: ChangeSourc
  * In front of Node-RED's POST /flows: refuses a deploy without a reason in regulated mode, and once Node-RED has
  * answered 200 writes the deploy to the change log. Mounted before RED.httpAdmin with Node-RED's own permission check.
  */
-export function changeControlMiddleware(red: RedApp, changeLog: ChangeLog, o: { regulated: boolean; warn(line: string): void }): RequestHandler[] {
+export function changeControlMiddleware(red: RedApp, changeLog: ChangeLog, o: { regulated: boolean; warn(line: string): void; versions?: FlowVersions }): RequestHandler[] {
   const record: RequestHandler = (req, res, next) => {
     const reason = header(req, 'x-change-reason')?.slice(0, MAX_REASON);
     const deploymentType = req.get('node-red-deployment-type') ?? 'full';
@@ -150,7 +156,7 @@ export function changeControlMiddleware(red: RedApp, changeLog: ChangeLog, o: { 
     }
     const after = deployedFlows(req.body);
     if (!after) return next();
-    const running = (red.nodes as unknown as { getFlows(): { rev: string; flows: FlowNode[] } | null }).getFlows();
+    const running = runningFlows(red);
     const before = running?.flows ?? [];
     const sourceHeader = header(req, 'x-change-source');
     const source: ChangeSource = sourceHeader === 'import-flow' || sourceHeader === 'rollback' ? sourceHeader : 'editor';
@@ -169,6 +175,12 @@ export function changeControlMiddleware(red: RedApp, changeLog: ChangeLog, o: { 
       Promise.all(records.map((r) => changeLog.log.append(r))).catch((err: Error) =>
         o.warn(`The deploy by ${who} (rev ${rev}) could not be written to the change log: ${err.message}`),
       );
+      try {
+        const now = runningFlows(red);
+        if (now) o.versions?.keep(now, `${source === 'editor' ? 'deploy from the editor' : source === 'rollback' ? `rollback to ${file ?? '?'}` : `import of ${file ?? '?'}`} by ${who}: ${why}`);
+      } catch (err) {
+        o.warn(`The flows deployed by ${who} (rev ${rev}) could not be kept as a version: ${(err as Error).message}`);
+      }
     });
     next();
   };

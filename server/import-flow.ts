@@ -1,7 +1,7 @@
 // CLI: imports one plant's flow file into a running bridge through Node-RED's Admin API, or rolls it back.
 //   node dist/server/import-flow.js <flow-file> [--plant plant-1010.json|.env] [--reason TEXT] [--dry-run] [--replace-all]
 //   node dist/server/import-flow.js --rollback [snapshot]      restores the latest (or the named) snapshot
-//   node dist/server/import-flow.js --list-snapshots | --compare <snapshot> [<snapshot>]
+//   node dist/server/import-flow.js --list-snapshots | --compare <snapshot> [<snapshot>] | --versions (kept by the bridge)
 // Common: [--url URL] [--user NAME] [--snapshots DIR] [--keep N] [--deployment-type nodes|flows|full].
 // The password comes from BRIDGE_ADMIN_PASSWORD only (a flag would show in `ps` and shell history). The file is
 // checked before anything is deployed (flow-checks.ts); the deploy restarts only changed nodes; a snapshot of what
@@ -13,14 +13,14 @@ import { AdminApi, answerText, ImportError } from './admin-client';
 import { checkFlowFile } from './flow-checks';
 import { describeDiff, diffFlows } from './flow-diff';
 import { describePlan, FlowFileError, installedNodeTypes, parseFlowFile, planImport, sameNode, type FlowNode, type ImportMode } from './flow-import';
-import { DEFAULT_KEEP, SnapshotError, snapshotFolder, SnapshotShelf } from './flow-snapshots';
+import { DEFAULT_KEEP, SnapshotError, snapshotFolder, SnapshotShelf, type Snapshot } from './flow-snapshots';
 import { configCollisions, idsForPlant, parsePlantFile, substitutePlantValues } from './plant-values';
 
 const USAGE =
-  'usage: node dist/server/import-flow.js <flow-file> [--plant FILE] [--reason TEXT] [--dry-run] [--replace-all] | --rollback [SNAPSHOT] | --list-snapshots | --compare SNAPSHOT [SNAPSHOT]; with [--url URL] [--user admin] [--snapshots DIR] [--keep N]';
+  'usage: node dist/server/import-flow.js <flow-file> [--plant FILE] [--reason TEXT] [--dry-run] [--replace-all] | --rollback [SNAPSHOT] | --list-snapshots | --versions | --compare SNAPSHOT [SNAPSHOT]; with [--url URL] [--user admin] [--snapshots DIR] [--keep N]';
 const DEPLOYMENT_TYPES = ['nodes', 'flows', 'full'] as const;
 
-type Command = 'import' | 'rollback' | 'list' | 'compare';
+type Command = 'import' | 'rollback' | 'list' | 'compare' | 'versions';
 
 interface Options {
   command: Command;
@@ -58,6 +58,7 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' {
         'deployment-type': { type: 'string' },
         rollback: { type: 'boolean' },
         'list-snapshots': { type: 'boolean' },
+        versions: { type: 'boolean' },
         compare: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -67,9 +68,9 @@ function readOptions(argv: string[], env: NodeJS.ProcessEnv): Options | 'help' {
   }
   const v = parsed.values;
   if (v.help) return 'help';
-  const command: Command = v.rollback ? 'rollback' : v['list-snapshots'] ? 'list' : v.compare ? 'compare' : 'import';
+  const command: Command = v.rollback ? 'rollback' : v['list-snapshots'] ? 'list' : v.compare ? 'compare' : v.versions ? 'versions' : 'import';
   const count = parsed.positionals.length;
-  const allowed = { import: [1, 1], rollback: [0, 1], list: [0, 0], compare: [1, 2] }[command];
+  const allowed = { import: [1, 1], rollback: [0, 1], list: [0, 0], compare: [1, 2], versions: [0, 0] }[command];
   if (count < allowed[0]! || count > allowed[1]!) {
     throw new ImportError(command === 'import' ? `give exactly one flow file, got ${count} (${USAGE})` : `--${command === 'list' ? 'list-snapshots' : command} takes ${allowed.join(' to ')} snapshot names, got ${count} (${USAGE})`);
   }
@@ -202,7 +203,7 @@ async function rollback(api: AdminApi, o: Options, out: (line: string) => void):
   // By default the newest snapshot that is not what runs now: the state before the last deploy.
   const name = o.args[0] ?? [...o.shelf.names()].reverse().find((n) => differs(o.shelf.read(n).flows));
   if (!name) throw new ImportError(`there is no snapshot in ${o.shelf.folder} that differs from what ${o.url} runs; nothing to roll back to.`);
-  const target = o.shelf.read(name);
+  const target = o.args[0] && !o.shelf.names().includes(o.args[0]) ? await bridgeVersion(api, o, o.args[0]) : o.shelf.read(name);
   if (!o.dryRun && !o.reason && (await regulated(api))) {
     throw new ImportError(`the bridge at ${o.url} runs in regulated mode: give the reason for the rollback with --reason "…"; nothing was deployed.`);
   }
@@ -216,6 +217,15 @@ async function rollback(api: AdminApi, o: Options, out: (line: string) => void):
   out(`Rolled ${o.url} back to snapshot ${target.name} (rev ${rev}); only changed nodes were restarted (${o.deploymentType}).`);
 }
 
+/** A version the bridge kept of its own deploys (server/flow-versions.ts), as a snapshot to restore. */
+async function bridgeVersion(api: AdminApi, o: Options, name: string): Promise<Snapshot> {
+  const res = await api.request('GET', `/api/changes/versions/${encodeURIComponent(name)}`, { headers: { accept: 'application/json' } });
+  if (res.status === 404) throw new ImportError(`there is no snapshot "${name}" in ${o.shelf.folder}, nor a version "${name}" kept by ${o.url}.`);
+  if (!res.ok) throw new ImportError(`GET ${o.url}/api/changes/versions/${name} failed with HTTP ${res.status}: ${await answerText(res)}`);
+  const v = (await res.json()) as { name: string; takenAt: string; rev: string; note: string; flows: FlowNode[] };
+  return { name: v.name, takenAt: v.takenAt, target: o.url, rev: v.rev, before: `version kept by the bridge: ${v.note}`, flows: v.flows };
+}
+
 async function snapshots(api: AdminApi | undefined, o: Options, out: (line: string) => void): Promise<void> {
   if (o.command === 'list') {
     const names = o.shelf.names();
@@ -224,6 +234,12 @@ async function snapshots(api: AdminApi | undefined, o: Options, out: (line: stri
       const s = o.shelf.read(name);
       out(`${s.name}  taken ${s.takenAt}  rev ${s.rev}  ${s.flows.length} nodes  before ${s.before}`);
     }
+    return;
+  }
+  if (o.command === 'versions') {
+    const { items } = await api!.json<{ items: Array<{ name: string; takenAt: string; nodes: number; note: string }> }>('GET', '/api/changes/versions');
+    if (items.length === 0) out(`${o.url} keeps no versions yet.`);
+    for (const v of items) out(`${v.name}  deployed ${v.takenAt}  ${v.nodes} nodes  ${v.note}`);
     return;
   }
   const older = o.shelf.read(o.args[0]!);

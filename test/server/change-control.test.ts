@@ -149,4 +149,27 @@ describe('change control in regulated mode (REGULATED_MODE=1), through the real 
     ]);
     assert.match(reload.why, /^The code file line-2-codes\.csv of table "Line 2 codes" changed on disk and was read again \(\d+ codes in force\)\.$/);
   });
+  it('the bridge keeps a version per deploy, lists it with who and why, compares it with what runs, and the CLI restores one by name', async () => {
+    const list = (await (await fetch(`${server.url}/api/changes/versions`, { headers: authed() })).json()) as { items: Array<{ name: string; note: string; nodes: number }> };
+    assert.deepEqual(list.items.map((v) => v.note), [
+      'deploy from the editor by admin: CR-2320: line 2 codes from the MDM export',
+      'deploy from the editor by admin: 变更单 CR-2300:物料编码 M-100 改为 M-101',
+      'import of line-2.json by admin: CR-2291: line 2 goes live',
+    ]);
+    const golive = list.items[2]!.name;
+    const version = (await (await fetch(`${server.url}/api/changes/versions/${golive}`, { headers: authed() })).json()) as { flows: FlowNode[]; diffToRunning: { changed: Array<{ id: string; property: string }> } };
+    assert.deepEqual(version.diffToRunning.changed.map((c) => [c.id, c.property]), [['line-2-codes', 'file']]);
+    assert.equal((await fetch(`${server.url}/api/changes/versions/no-such-version`, { headers: authed() })).status, 404);
+
+    const env = { BRIDGE_URL: server.url, BRIDGE_ADMIN_PASSWORD: PASSWORD, BRIDGE_SNAPSHOT_DIR: join(tmp.path, 'snapshots') };
+    const listed = await runCli(['--versions'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(listed.stdout.includes(`${golive}  deployed `), listed.stdout);
+    const run = await runCli(['--rollback', golive, '--reason', 'CR-2330: back to the go-live codes'], env);
+    assert.equal(run.code, 0, run.stderr);
+    const codes = (await flows()).flows.find((n) => n.id === 'line-2-codes')!;
+    assert.deepEqual([codes.entries, codes.file], [[{ table: 'material', erp: 'RM-100', mes: 'M-100' }], '']);
+    const rolledBack = await eventually(async () => (await changes()).find((e) => e.what === 'integration.flows-rolled-back'), 'the rollback in the change log');
+    assert.deepEqual([rolledBack.why, rolledBack.details.file], ['CR-2330: back to the go-live codes', golive]);
+  });
 });
