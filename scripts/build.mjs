@@ -34,6 +34,10 @@ for (const name of readdirSync(pluginsDir)) {
     if (entry.endsWith('.html') || entry === 'locales') cpSync(join(src, entry), join(root, 'dist', 'plugins', name, entry), { recursive: true });
   }
 }
+// Editor plugins: their template and locales beside the compiled .js too.
+for (const entry of readdirSync(join(root, 'plugins'))) {
+  if (entry.endsWith('.html') || entry === 'locales') cpSync(join(root, 'plugins', entry), join(root, 'dist', 'plugins', entry), { recursive: true });
+}
 if (!existsSync(join(root, 'dist'))) throw new Error('build produced no dist/');
 if (typeErrors) {
   console.error('build: TypeScript reported errors (see above)');
