@@ -11,6 +11,7 @@ import { missingNodeTypes, type FlowNode } from './flow-import';
  * `defaults` (`type: '<config type>'`) by test/unit/flow-checks.test.ts.
  */
 export const CONFIG_REFERENCES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'batch-record': { endpoint: 'erp-endpoint', store: 'bridge-store' },
   'code-map': { tables: 'code-map-table' },
   'cost-variance': { endpoint: 'erp-endpoint', store: 'bridge-store' },
   'erp-confirm': { endpoint: 'erp-endpoint', store: 'bridge-store' },
