@@ -121,6 +121,7 @@ describe('flows/demo-plant.json workflows tab', () => {
       'progress-board': ['board', 'progress'],
       'equipment-board': ['board', 'oee'],
       'trace-view': ['trace', 'trace-record'],
+      'reconcile-card': ['report', 'mes-reconcile'],
     };
     const templates = flow.filter((n) => n.type === 'ui-template');
     assert.deepEqual(templates.map((t) => t.id as string).sort(), Object.keys(reads).sort());
