@@ -43,7 +43,12 @@ export function mountPlanSyncApi(red: RedApp): void {
   red.httpAdmin.get('/api/mes-ledger', readLedger, (req: Request, res: Response) => {
     const orderNo = typeof req.query.orderNo === 'string' ? req.query.orderNo : undefined;
     Promise.all(
-      ledgerDeskList().map(async (l) => ({ name: l.name, store: l.store, items: (await l.all()).filter((e) => orderNo === undefined || e.orderNo === orderNo) })),
+      ledgerDeskList().map(async (l) => ({
+        name: l.name,
+        store: l.store,
+        // The copy of each send stays in the store (reconciliation re-sends it); the list says only whether there is one.
+        items: (await l.all()).filter((e) => orderNo === undefined || e.orderNo === orderNo).map(({ payload, ...e }) => ({ ...e, copy: payload !== undefined })),
+      })),
     ).then(
       (ledgers) => res.json({ ledgers }),
       (err: Error) => fail(res, 503, `The bridge store did not answer: ${err.message}`),

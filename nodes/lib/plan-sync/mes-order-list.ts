@@ -97,11 +97,23 @@ export function httpMesPageReader(options: HttpListOptions): MesPageReader {
       throw new Error(`the MES order list at ${where} could not be read: ${cause}.`);
     }
     const text = await res.text();
-    if (!res.ok) throw new Error(`the MES order list at ${where} answered ${res.status}: ${text.slice(0, 200)}`);
+    if (!res.ok) throw new Error(`the MES order list at ${where} answered ${res.status}: ${said(text)}`);
     try {
       return JSON.parse(text) as unknown;
     } catch {
       throw new Error(`the MES order list at ${where} did not answer JSON (page ${page}).`);
     }
   };
+}
+
+/** What an error answer says: its JSON error/message field when it has one, else the start of its text. */
+function said(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; message?: unknown };
+    const what = typeof body.error === 'string' ? body.error : typeof body.message === 'string' ? body.message : undefined;
+    if (what) return what.endsWith('.') ? what : `${what}.`;
+  } catch {
+    // not JSON: the text itself
+  }
+  return text.slice(0, 200) || '(no body).';
 }
