@@ -114,7 +114,7 @@ export = function register(RED: NodeAPI): void {
       const found = report.differences.length;
       if (!report.ok) node.status({ fill: 'red', shape: 'ring', text: RED._('mes-reconcile.status.failed', { time }) });
       else if (found === 0) node.status({ fill: 'green', shape: 'dot', text: RED._('mes-reconcile.status.inStep', { orders: report.mesOrders, time }) });
-      else node.status({ fill: 'yellow', shape: 'dot', text: RED._('mes-reconcile.status.differences', { count: found, resent: report.resent.length, time }) });
+      else node.status({ fill: 'yellow', shape: 'dot', text: RED._('mes-reconcile.status.differences', { count: found, resent: report.resent.length }) });
       return report;
     }
 
