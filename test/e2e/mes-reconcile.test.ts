@@ -77,6 +77,15 @@ describe('MES reconciliation in the demo plant', () => {
     assert.ok(r.resent >= before.length, `re-sent ${r.resent} orders; the MES had lost ${before.length}`);
     assert.equal(r.failures, 0);
 
+    // The report needs a login; a viewer reads it but may not start a run (Node-RED answers 401 to a missing permission).
+    assert.equal((await fetch(`${server!.url}/api/mes-reconcile`)).status, 401);
+    const viewer = await login(server!.url, 'admin', PASSWORD, 'read');
+    assert.equal((await fetch(`${server!.url}/api/mes-reconcile`, { headers: { authorization: `Bearer ${viewer}` } })).status, 200);
+    const viewerRun = await fetch(`${server!.url}/api/mes-reconcile/run`, { method: 'POST', headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(viewerRun.status, 401, 'a viewer may not run a reconciliation');
+    const ledger = (await (await api('/api/mes-ledger')).json()) as { ledgers: Array<{ items: Array<{ copy: boolean; payload?: unknown }> }> };
+    assert.ok(ledger.ledgers[0].items.every((e) => e.copy === true && e.payload === undefined), 'the ledger list says a copy is kept, without listing it');
+
     // On command: the admin API runs one now and finds nothing missing.
     const ran = (await (await api('/api/mes-reconcile/run', { method: 'POST', body: '{}' })).json()) as { reports: Array<{ report: NonNullable<Reconciler['last']> }> };
     assert.equal(ran.reports.length, 1);
