@@ -80,6 +80,11 @@ describe('small defects of the editor dialogs and help', () => {
       await page.click('#node-dialog-login-submit');
       await page.locator('.red-ui-palette-node[data-palette-type="erp-order-fetch"]').waitFor({ state: 'attached', timeout: 30_000 });
 
+      // The flows arrive after the palette: wait for the demo's nodes.
+      await page.waitForFunction(() => {
+        const RED = (window as unknown as { RED?: Red }).RED;
+        return Boolean(RED?.nodes.node('escalation') && RED.nodes.node('mes-reconcile') && RED.nodes.node('demo-codes'));
+      }, undefined, { timeout: 30_000 });
       // The escalation policy (a node) and the code table (a config node) open at their first row.
       await page.evaluate(() => {
         const RED = (window as unknown as { RED: Red }).RED;
@@ -131,6 +136,34 @@ describe('small defects of the editor dialogs and help', () => {
       await page.screenshot({ path: join(artifacts, `editor-defects-legacy-db-${locale}.png`) });
       assert.deepEqual(await cutValues(page, ['#node-config-input-client', '#node-config-input-host', '#node-config-input-port', '#node-config-input-database', '#node-config-input-passwordEnv']), []);
       await page.click('#node-config-dialog-cancel');
+      await page.locator('#node-config-input-port').waitFor({ state: 'detached' });
+
+      // The reconciliation node's dialog: every field inside the tray, its shape section labelled in this language.
+      await page.evaluate(() => {
+        const RED = (window as unknown as { RED: Red }).RED;
+        RED.editor.edit(RED.nodes.node('mes-reconcile'));
+      });
+      await page.locator('#node-input-orderNoPath').waitFor({ state: 'visible', timeout: 15_000 });
+      // The tray slides in: wait until it stands still at its place before measuring.
+      await page.waitForFunction(() => {
+        const tray = document.querySelector('.red-ui-tray:last-of-type') as HTMLElement | null;
+        if (!tray) return false;
+        const left = tray.getBoundingClientRect().left;
+        const was = Number(tray.dataset.lastLeft ?? NaN);
+        tray.dataset.lastLeft = String(left);
+        return left === was && left + tray.offsetWidth <= window.innerWidth + 1;
+      }, undefined, { timeout: 15_000, polling: 100 });
+      const outside = await page.evaluate(() => {
+        const tray = document.querySelector('.red-ui-tray:last-of-type .red-ui-tray-body') as HTMLElement;
+        const right = tray.getBoundingClientRect().right;
+        return Array.from(tray.querySelectorAll<HTMLElement>('input, select, .red-ui-typedInput-container')).filter((el) => el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > right + 1).map((el) => el.id || el.className);
+      });
+      assert.deepEqual(outside, []);
+      assert.deepEqual(await cutValues(page, ['#node-input-intervalSec', '#node-input-baseUrl + .red-ui-typedInput-container input.red-ui-typedInput-input', '#node-input-tokenEnv']), [], 'the interval "${MES_RECONCILE_SEC}" is shown whole');
+      assert.match(await page.locator('.red-ui-tray:last-of-type h4').innerText(), locale === 'zh-CN' ? /MES 工单列表的结构/ : /The MES order list's shape/);
+      await page.screenshot({ path: join(artifacts, `editor-mes-reconcile-${locale}.png`) });
+      await page.click('#node-dialog-cancel');
+      await page.locator('#node-input-orderNoPath').waitFor({ state: 'detached' });
 
       // Help with long code lines: every pre in the help sidebar fits its width.
       for (const type of ['legacy-db', 'erp-endpoint', 'mes-reconcile']) {
