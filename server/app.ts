@@ -28,6 +28,8 @@ import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
 import { mountBatchRecordApi } from './batch-record-api';
 import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
+import { reconcileFigures } from './reconcile-metrics';
+import { reconcileDeskList } from '../nodes/lib/plan-sync/registry';
 import { listen } from './listen';
 import { jsonBodyGuard, jsonOnlyFlowEndpoints } from './http-guards';
 import { jsonErrorHandler, jsonNotFound, jsonStatusPages } from './json-errors';
@@ -93,8 +95,8 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
     const audit = auditWatches().map((w) => w.figures());
     outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures() })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures() })),
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures(), reconcile: reconcileFigures(reconcileDeskList()) })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures(), reconcile: reconcileFigures(reconcileDeskList()) })),
     );
   });
 

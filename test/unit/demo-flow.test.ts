@@ -122,6 +122,7 @@ describe('flows/demo-plant.json workflows tab', () => {
       'equipment-board': ['board', 'oee'],
       'trace-view': ['trace', 'trace-record'],
       'batch-records-view': [/^\^\(list\|view\|print\|certificate\)\$$/, 'batch-records'],
+      'reconcile-card': ['report', 'mes-reconcile'],
     };
     const templates = flow.filter((n) => n.type === 'ui-template');
     assert.deepEqual(templates.map((t) => t.id as string).sort(), Object.keys(reads).sort());
