@@ -25,6 +25,10 @@ for (const type of readdirSync(nodesDir)) {
     }
   }
 }
+// Editor-side plugin templates sit beside their compiled runtime half too.
+for (const entry of readdirSync(join(root, 'plugins'))) {
+  if (entry.endsWith('.html')) cpSync(join(root, 'plugins', entry), join(root, 'dist', 'plugins', entry));
+}
 if (!existsSync(join(root, 'dist'))) throw new Error('build produced no dist/');
 if (typeErrors) {
   console.error('build: TypeScript reported errors (see above)');
