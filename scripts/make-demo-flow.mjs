@@ -10,6 +10,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { demoCodeTable } = require(join(root, 'dist/server/simulator/demo-master-data.js'));
 const { WORK_ORDER_RULES } = require(join(root, 'dist/nodes/lib/code-map/index.js'));
+// The generators say roughly where each node goes; the layout makes that free of overlaps and crossed wires.
+const { arrangeFlow } = require(join(root, 'dist/server/flow-layout/arrange.js'));
 
 const { feedbackFlow, PLAN_LINK_OUT, REPORTS_LINK_OUT } = await import('./feedback-flow.mjs');
 const { costFlow, COST_PLAN_LINK_IN } = await import('./cost-flow.mjs');
@@ -67,9 +69,9 @@ flow.push(...traceFlow(root, 'demo-store'));
 flow.push(...equipmentFlow(root));
 flow.push(...workflowsFlow(root, { storeId: 'demo-store', endpointId: 'demo-erp-feedback', planLinkOut: PLAN_LINK_OUT }));
 flow.push(...oeeFlow(root, 'demo-store', WORK_ORDER_RULES));
-writeFileSync(join(root, 'flows', 'demo-plant.json'), `${JSON.stringify(flow, null, 2)}\n`);
+writeFileSync(join(root, 'flows', 'demo-plant.json'), `${JSON.stringify(arrangeFlow(flow), null, 2)}\n`);
 console.log(`wrote flows/demo-plant.json (${flow.length} nodes, ${demoCodeTable.length} code-table rows)`);
 
 const legacy = (await import('./legacy-erp-flow.mjs')).legacyErpFlow(demoCodeTable, WORK_ORDER_RULES);
-writeFileSync(join(root, 'flows', 'plant-legacy-erp.json'), `${JSON.stringify(legacy, null, 2)}\n`);
+writeFileSync(join(root, 'flows', 'plant-legacy-erp.json'), `${JSON.stringify(arrangeFlow(legacy), null, 2)}\n`);
 console.log(`wrote flows/plant-legacy-erp.json (${legacy.length} nodes)`);
