@@ -61,7 +61,7 @@ const flow = [
     authType: 'basic', username: 'ERP_USERNAME', usernameType: 'env', passwordEnv: 'ERP_PASSWORD', tokenEnv: 'ERP_TOKEN', timeoutSec: 30, retryBaseSec: 5, retryMaxSec: 300, rejectUnauthorized: true, caFile: '',
   },
   { id: 'demo-store', type: 'bridge-store', name: 'Demo store', storeType: 'sqlite', file: 'bridge-store.sqlite' },
-  { id: 'demo-codes', type: 'code-map-table', name: '苏州工厂主数据 Suzhou master data', entries: demoCodeTable.map(({ table, erp, mes, description }) => ({ table, erp, mes, description })), file: '', fileTable: '' },
+  { id: 'demo-codes', type: 'code-map-table', name: '苏州主数据 Suzhou codes', entries: demoCodeTable.map(({ table, erp, mes, description }) => ({ table, erp, mes, description })), file: '', fileTable: '' },
 ];
 flow.push(...feedbackFlow(root, 'demo-store'));
 flow.push(...costFlow({ storeId: 'demo-store', endpointId: 'demo-erp-feedback', planLinkOut: PLAN_LINK_OUT, reportsLinkOut: REPORTS_LINK_OUT }));
