@@ -62,6 +62,8 @@ async function layoutFaults(page: Page): Promise<string[]> {
       const r = c.getBoundingClientRect();
       if (r.width === 0 || r.height === 0 || getComputedStyle(c).visibility === 'hidden') continue;
       const name = c.id || c.className || c.tagName;
+      const placeholder = c.getAttribute('placeholder') ?? '';
+      if (/^[a-z][\w-]*\.(placeholder|label|tip|status)\./.test(placeholder)) faults.push(`${name} shows the raw key ${placeholder}`);
       if (r.width < 40) faults.push(`${name} is ${Math.round(r.width)} px wide`);
       if (r.right > edge + 1) faults.push(`${name} runs ${Math.round(r.right - edge)} px past the tray's edge`);
       if (c instanceof HTMLSelectElement && c.selectedIndex >= 0) {
@@ -88,16 +90,37 @@ describe('every edit dialog at 1366 px', () => {
     await server?.stop();
   });
 
+  async function editorPage(locale: string): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale })).newPage();
+    await page.goto(server.url);
+    await page.locator('#node-dialog-login-username').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.fill('#node-dialog-login-username', 'admin');
+    await page.fill('#node-dialog-login-password', 'dialog-pass');
+    await page.click('#node-dialog-login-submit');
+    await page.locator('#red-ui-workspace').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction(() => (window as unknown as { RED: { nodes: { filterNodes(f: object): unknown[] } } }).RED.nodes.filterNodes({}).length > 50);
+    return page;
+  }
+
+  it('gives a legacy database whose client comes from the environment a placeholder, not a raw key (zh-CN)', async () => {
+    const page = await editorPage('zh-CN');
+    await page.evaluate(() => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const RED = (window as any).RED;
+      RED.view.importNodes([{ id: 'env-db', type: 'legacy-db', name: 'ERP DB', client: '${LEGACY_ERP_DB_CLIENT}', host: '', database: '' }], { generateIds: false, notify: false });
+      RED.editor.editConfig('', 'legacy-db', 'env-db');
+    });
+    const field = page.locator('#node-config-input-connectionString');
+    await field.waitFor({ state: 'attached', timeout: 15_000 });
+    await page.waitForFunction(() => (document.querySelector('#node-config-input-connectionString')?.getAttribute('placeholder') ?? '') !== '');
+    const placeholder = (await field.getAttribute('placeholder')) ?? '';
+    assert.doesNotMatch(placeholder, /legacy-db\.placeholder/);
+    assert.match(placeholder, /环境变量/);
+  });
+
   for (const locale of ['en-US', 'zh-CN']) {
     it(`lays out all ${types.length} dialogs without squeezed or cut controls (${locale})`, async () => {
-      const page = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale })).newPage();
-      await page.goto(server.url);
-      await page.locator('#node-dialog-login-username').waitFor({ state: 'visible', timeout: 30_000 });
-      await page.fill('#node-dialog-login-username', 'admin');
-      await page.fill('#node-dialog-login-password', 'dialog-pass');
-      await page.click('#node-dialog-login-submit');
-      await page.locator('#red-ui-workspace').waitFor({ state: 'visible', timeout: 30_000 });
-      await page.waitForFunction(() => (window as unknown as { RED: { nodes: { filterNodes(f: object): unknown[] } } }).RED.nodes.filterNodes({}).length > 50);
+      const page = await editorPage(locale);
       const faults: string[] = [];
       for (const type of types) {
         await openDialog(page, type);
