@@ -142,6 +142,6 @@ export function legacyErpFlow(codeTable, workOrderRules) {
       ssl: false, rejectUnauthorized: true, encrypt: false, trustServerCertificate: false, timeZone: 'Asia/Shanghai',
     },
     { id: 'legacy-store', type: 'bridge-store', name: 'Legacy plant store', storeType: 'sqlite', file: 'bridge-store.sqlite' },
-    { id: 'legacy-codes', type: 'code-map-table', name: '苏州工厂主数据 Suzhou master data', entries: codeTable.map(({ table, erp, mes, description }) => ({ table, erp, mes, description })), file: '', fileTable: '' },
+    { id: 'legacy-codes', type: 'code-map-table', name: '苏州主数据 Suzhou codes', entries: codeTable.map(({ table, erp, mes, description }) => ({ table, erp, mes, description })), file: '', fileTable: '' },
   ];
 }

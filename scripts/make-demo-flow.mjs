@@ -10,6 +10,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { demoCodeTable } = require(join(root, 'dist/server/simulator/demo-master-data.js'));
 const { WORK_ORDER_RULES } = require(join(root, 'dist/nodes/lib/code-map/index.js'));
+// The generators say roughly where each node goes; the layout makes that free of overlaps and crossed wires.
+const { arrangeFlow } = require(join(root, 'dist/server/flow-layout/arrange.js'));
 
 const { feedbackFlow, PLAN_LINK_OUT, REPORTS_LINK_OUT } = await import('./feedback-flow.mjs');
 const { costFlow, COST_PLAN_LINK_IN } = await import('./cost-flow.mjs');
@@ -75,7 +77,7 @@ const flow = [
     authType: 'basic', username: 'ERP_USERNAME', usernameType: 'env', passwordEnv: 'ERP_PASSWORD', tokenEnv: 'ERP_TOKEN', timeoutSec: 30, retryBaseSec: 5, retryMaxSec: 300, rejectUnauthorized: true, caFile: '',
   },
   { id: 'demo-store', type: 'bridge-store', name: 'Demo store', storeType: 'sqlite', file: 'bridge-store.sqlite' },
-  { id: 'demo-codes', type: 'code-map-table', name: '苏州工厂主数据 Suzhou master data', entries: demoCodeTable.map(({ table, erp, mes, description }) => ({ table, erp, mes, description })), file: '', fileTable: '' },
+  { id: 'demo-codes', type: 'code-map-table', name: '苏州主数据 Suzhou codes', entries: demoCodeTable.map(({ table, erp, mes, description }) => ({ table, erp, mes, description })), file: '', fileTable: '' },
 ];
 flow.push(...feedbackFlow(root, 'demo-store'));
 flow.push(...costFlow({ storeId: 'demo-store', endpointId: 'demo-erp-feedback', planLinkOut: PLAN_LINK_OUT, reportsLinkOut: REPORTS_LINK_OUT }));
@@ -83,9 +85,9 @@ flow.push(...traceFlow(root, 'demo-store'));
 flow.push(...equipmentFlow(root));
 flow.push(...workflowsFlow(root, { storeId: 'demo-store', endpointId: 'demo-erp-feedback', planLinkOut: PLAN_LINK_OUT }));
 flow.push(...oeeFlow(root, 'demo-store', WORK_ORDER_RULES));
-writeFileSync(join(root, 'flows', 'demo-plant.json'), `${JSON.stringify(flow, null, 2)}\n`);
+writeFileSync(join(root, 'flows', 'demo-plant.json'), `${JSON.stringify(arrangeFlow(flow), null, 2)}\n`);
 console.log(`wrote flows/demo-plant.json (${flow.length} nodes, ${demoCodeTable.length} code-table rows)`);
 
 const legacy = (await import('./legacy-erp-flow.mjs')).legacyErpFlow(demoCodeTable, WORK_ORDER_RULES);
-writeFileSync(join(root, 'flows', 'plant-legacy-erp.json'), `${JSON.stringify(legacy, null, 2)}\n`);
+writeFileSync(join(root, 'flows', 'plant-legacy-erp.json'), `${JSON.stringify(arrangeFlow(legacy), null, 2)}\n`);
 console.log(`wrote flows/plant-legacy-erp.json (${legacy.length} nodes)`);

@@ -5,6 +5,7 @@ import type { NodeAPI, Node, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { EventEmitter } from 'node:events';
 import { compileRules, describeAllUnmapped, describeUnmapped, mapMessage, type CompiledRules, type Direction, type MappingRule, type UnmappedCode } from '../lib/code-map';
 import type { CodeMapTableNode, LoadMode, TablesStatus } from '../code-map-table/code-map-table-api';
+import { statusText } from '../lib/i18n/status-text';
 
 interface CodeMapDef extends NodeDef {
   tables: string;
@@ -46,7 +47,7 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       configError = err as Error;
       node.error(configError.message);
-      node.status({ fill: 'red', shape: 'ring', text: RED._(tableNode ? 'code-map.status.invalidRule' : 'code-map.status.noTable') });
+      node.status({ fill: 'red', shape: 'ring', text: statusText(tableNode ? 'code-map.status.invalidRule' : 'code-map.status.noTable') });
     }
 
     let mapped = 0;
@@ -56,14 +57,14 @@ export = function register(RED: NodeAPI): void {
     const warned = new Set<string>();
 
     const showTables = (s: TablesStatus): void => {
-      if (s.state === 'failed') node.status({ fill: 'red', shape: 'ring', text: RED._('code-map.status.tableFailed') });
-      else if (s.state === 'stale') node.status({ fill: 'yellow', shape: 'ring', text: RED._('code-map.status.reloadFailed') });
-      else node.status({ fill: 'green', shape: 'dot', text: RED._('code-map.status.codes', { count: s.size }) });
+      if (s.state === 'failed') node.status({ fill: 'red', shape: 'ring', text: statusText('code-map.status.tableFailed') });
+      else if (s.state === 'stale') node.status({ fill: 'yellow', shape: 'ring', text: statusText('code-map.status.reloadFailed') });
+      else node.status({ fill: 'green', shape: 'dot', text: statusText('code-map.status.codes', { count: s.size }) });
     };
     const showCounts = (): void => {
       lastStatusAt = Date.now();
-      if (unmapped > 0) node.status({ fill: 'yellow', shape: 'dot', text: RED._('code-map.status.unmapped', { count: unmapped }) });
-      else node.status({ fill: 'green', shape: 'dot', text: RED._('code-map.status.mapped', { count: mapped }) });
+      if (unmapped > 0) node.status({ fill: 'yellow', shape: 'dot', text: statusText('code-map.status.unmapped', { count: unmapped }) });
+      else node.status({ fill: 'green', shape: 'dot', text: statusText('code-map.status.mapped', { count: mapped }) });
     };
     const countsChanged = (): void => {
       if (statusTimer) return;
@@ -105,7 +106,7 @@ export = function register(RED: NodeAPI): void {
         try {
           const request = loadRequest(msg.payload);
           const loaded = tableNode.loadEntries(request.rows, request.mode, (i) => `${request.at}[${i}]`);
-          node.status({ fill: 'green', shape: 'dot', text: RED._('code-map.status.loaded', { count: loaded.size() }) });
+          node.status({ fill: 'green', shape: 'dot', text: statusText('code-map.status.loaded', { count: loaded.size() }) });
           done();
         } catch (err) {
           done(err as Error);

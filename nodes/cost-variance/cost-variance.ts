@@ -15,6 +15,7 @@ import { WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/ru
 import { statusThrottle } from '../lib/status-throttle';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface CostVarianceDef extends NodeDef {
   endpoint: string;
@@ -59,14 +60,14 @@ export = function register(RED: NodeAPI): void {
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) => {
       counts.cancel();
-      if (!closing) node.status({ fill, shape, text: RED._(`cost-variance.status.${key}`, { n: String(n ?? 0) }) });
+      if (!closing) node.status({ fill, shape, text: statusText(`cost-variance.status.${key}`, { n: String(n ?? 0) }) });
     };
     // The counts change with every message: shown at most twice a second.
     const counts = statusThrottle((book: CostBook) => {
       if (closing) return;
       const { waiting, costed } = book.counts();
-      if (waiting > 0) node.status({ fill: 'yellow', shape: 'dot', text: RED._('cost-variance.status.waiting', { n: String(waiting) }) });
-      else node.status({ fill: 'green', shape: 'dot', text: RED._('cost-variance.status.ok', { n: String(costed) }) });
+      if (waiting > 0) node.status({ fill: 'yellow', shape: 'dot', text: statusText('cost-variance.status.waiting', { n: String(waiting) }) });
+      else node.status({ fill: 'green', shape: 'dot', text: statusText('cost-variance.status.ok', { n: String(costed) }) });
     });
     const varianceSend = (v: CostVariance): ErpSend => ({ partition: v.orderNo, idempotencyKey: `cost-variance:${v.orderNo}`, record: { path, body: v } });
 

@@ -4,6 +4,7 @@
 // reading goes to Catch naming the tag and value while the flow keeps running.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { equipmentSignalOf, isSubscriptionNotice, parseTagMap, type EquipmentSignal, type TagMap } from '../lib/equipment';
+import { statusText } from '../lib/i18n/status-text';
 
 interface EquipmentSignalDef extends NodeDef {
   tags: unknown[];
@@ -21,7 +22,7 @@ export = function register(RED: NodeAPI): void {
     let signals = 0;
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string) =>
-      node.status({ fill, shape, text: RED._(`equipment-signal.status.${key}`, { n: String(signals) }) });
+      node.status({ fill, shape, text: statusText(`equipment-signal.status.${key}`, { n: String(signals) }) });
 
     try {
       map = parseTagMap(config.tags, config.stateCodes);

@@ -14,6 +14,7 @@ import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
 import type { OutboxItem } from '../lib/outbox/types';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface ErpConfirmDef extends NodeDef {
   endpoint: string;
@@ -37,7 +38,7 @@ export = function register(RED: NodeAPI): void {
     let lastRefusal: string | undefined;
 
     const status = (fill: 'red' | 'yellow' | 'green', shape: 'dot' | 'ring', key: string, n?: number) =>
-      node.status({ fill, shape, text: RED._(`erp-confirm.status.${key}`, { n: String(n ?? 0) }) });
+      node.status({ fill, shape, text: statusText(`erp-confirm.status.${key}`, { n: String(n ?? 0) }) });
 
     try {
       if (!endpoint) throw new Error(RED._('erp-confirm.errors.noEndpoint'));
@@ -62,7 +63,7 @@ export = function register(RED: NodeAPI): void {
         outbox!.stats().then(
           (s) => {
             if (closing) return;
-            if (s.deadLetters > 0) node.status({ fill: 'red', shape: 'dot', text: lastRefusal ? RED._('erp-confirm.status.refused', { n: String(s.deadLetters), reason: lastRefusal }) : RED._('erp-confirm.status.dead', { n: String(s.deadLetters) }) });
+            if (s.deadLetters > 0) node.status({ fill: 'red', shape: 'dot', text: lastRefusal ? statusText('erp-confirm.status.refused', { n: String(s.deadLetters), reason: lastRefusal }) : statusText('erp-confirm.status.dead', { n: String(s.deadLetters) }) });
             else if (retrying) status('yellow', 'ring', 'retrying', s.depth);
             else status('green', 'dot', 'ok', s.depth);
           },

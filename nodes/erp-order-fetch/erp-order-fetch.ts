@@ -15,6 +15,7 @@ import { type LedgerDesk, type ParkedDesk, registerLedgerDesk, registerParkedDes
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 import { watchConfiguration } from './config-watch';
+import { statusText } from '../lib/i18n/status-text';
 
 interface ErpOrderFetchDef extends NodeDef {
   endpoint: string;
@@ -91,7 +92,7 @@ export = function register(RED: NodeAPI): void {
       });
     } catch (err) {
       setupError = err as Error;
-      node.status({ fill: 'red', shape: 'ring', text: RED._('erp-order-fetch.status.config') });
+      node.status({ fill: 'red', shape: 'ring', text: statusText('erp-order-fetch.status.config') });
     }
 
     let running: Promise<void> | undefined;
@@ -104,7 +105,7 @@ export = function register(RED: NodeAPI): void {
 
     async function runOnce(triggers: Trigger[], retry: boolean): Promise<void> {
       const first = triggers[0];
-      node.status({ fill: 'blue', shape: 'dot', text: RED._('erp-order-fetch.status.fetching') });
+      node.status({ fill: 'blue', shape: 'dot', text: statusText('erp-order-fetch.status.fetching') });
       const outputOf = (item: unknown, orderNo: unknown): NodeMessage => {
         const msg = RED.util.cloneMessage(first.msg) as NodeMessage & Record<string, unknown>;
         delete msg._msgid;
@@ -159,8 +160,8 @@ export = function register(RED: NodeAPI): void {
       const time = new Date().toTimeString().slice(0, 5);
       node.status(
         parkedCount > 0
-          ? { fill: 'yellow', shape: 'ring', text: RED._('erp-order-fetch.status.doneParked', { count: delivered, parked: parkedCount, time }) }
-          : { fill: 'green', shape: 'dot', text: RED._('erp-order-fetch.status.done', { count: delivered, time }) },
+          ? { fill: 'yellow', shape: 'ring', text: statusText('erp-order-fetch.status.doneParked', { count: delivered, parked: parkedCount, time }) }
+          : { fill: 'green', shape: 'dot', text: statusText('erp-order-fetch.status.done', { count: delivered, time }) },
       );
     }
 
@@ -188,13 +189,13 @@ export = function register(RED: NodeAPI): void {
     function fail(err: Error, triggers: Trigger[]): void {
       const erp = err instanceof ErpRequestError ? err : undefined;
       // Permanent failures (a refused request, a field this ERP lacks) stop the backoff retries and show the
-      // ERP's own words; transient ones back off. Texts come from the locales, in the runtime's language.
+      // ERP's own words; transient ones back off. The status carries keys; each editor renders them in its language.
       const status = failureStatus(err);
       const retryable = erp ? erp.retryable : false;
-      const reason = RED._(`erp-order-fetch.status.${status.key}`, status.values);
+      const reason = statusText(`erp-order-fetch.status.${status.key}`, status.values);
       const delay = retryable && !closing && endpoint ? backoffDelay(failures, endpoint.retry) : undefined;
       // The status says whether the node will try again by itself, so "stopped" and "retrying" read apart.
-      const text = delay === undefined ? reason : RED._('erp-order-fetch.status.retrying', { reason, sec: String(Math.max(1, Math.round(delay / 1000))) });
+      const text = delay === undefined ? reason : statusText('erp-order-fetch.status.retrying', { reason, sec: String(Math.max(1, Math.round(delay / 1000))) });
       node.status({ fill: 'red', shape: 'ring', text });
       // The first trigger's message carries the error to Catch nodes; the others just finish.
       triggers[0].done(err);

@@ -15,6 +15,7 @@ import { registerExceptionDesk, unregisterExceptionDesk, type ExceptionDesk } fr
 import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface ExceptionEscalationDef extends NodeDef {
   endpoint: string;
@@ -76,7 +77,7 @@ export = function register(RED: NodeAPI): void {
     let closing = false;
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) =>
-      node.status({ fill, shape, text: RED._(`exception-escalation.status.${key}`, { n: String(n ?? 0) }) });
+      node.status({ fill, shape, text: statusText(`exception-escalation.status.${key}`, { n: String(n ?? 0) }) });
     function showStatus(state: EscalationState): void {
       if (closing) return;
       const broken = alarm?.broken();

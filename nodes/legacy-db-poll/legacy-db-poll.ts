@@ -9,6 +9,7 @@ import { LegacyDbError } from '../lib/legacy-db/connection';
 import { type Schedule, compileSchedule } from '../lib/schedule';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { LegacyDbNode, LegacyDbStateEvent } from '../legacy-db/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface LegacyDbPollDef extends NodeDef {
   db: string;
@@ -129,8 +130,8 @@ export = function register(RED: NodeAPI): void {
       const time = new Date().toTimeString().slice(0, 5);
       node.status(
         result.pending > 0
-          ? { fill: 'yellow', shape: 'dot', text: RED._('legacy-db-poll.status.waitingAck', { pages: String(result.pending) }) }
-          : { fill: 'green', shape: 'dot', text: RED._('legacy-db-poll.status.done', { rows: String(result.rows), time }) },
+          ? { fill: 'yellow', shape: 'dot', text: statusText('legacy-db-poll.status.waitingAck', { pages: String(result.pending) }) }
+          : { fill: 'green', shape: 'dot', text: statusText('legacy-db-poll.status.done', { rows: String(result.rows), time }) },
       );
     }
 

@@ -4,6 +4,7 @@ import type { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { writeStaging } from '../lib/legacy-db/staging-writer';
 import type { LegacyDbNode, LegacyDbStateEvent } from '../legacy-db/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface LegacyDbWriteDef extends NodeDef {
   db: string;
@@ -49,7 +50,7 @@ export = function register(RED: NodeAPI): void {
           msg.payload,
         );
         (msg as NodeMessageInFlow & { written?: unknown }).written = { table: config.table, ...result };
-        node.status({ fill: 'green', shape: 'dot', text: RED._('legacy-db-write.status.written', { rows: String(result.rows), time: new Date().toTimeString().slice(0, 5) }) });
+        node.status({ fill: 'green', shape: 'dot', text: statusText('legacy-db-write.status.written', { rows: String(result.rows), time: new Date().toTimeString().slice(0, 5) }) });
         send(msg);
         done();
       })().catch((err: Error) => {

@@ -16,6 +16,7 @@ import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface MaterialOverdrawDef extends NodeDef {
   endpoint: string;
@@ -49,7 +50,7 @@ export = function register(RED: NodeAPI): void {
     let closing = false;
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) =>
-      node.status({ fill, shape, text: RED._(`material-overdraw.status.${key}`, { n: String(n ?? 0) }) });
+      node.status({ fill, shape, text: statusText(`material-overdraw.status.${key}`, { n: String(n ?? 0) }) });
 
     const messages = {
       issue: (payload: unknown): NodeMessage => ({ topic: 'issue', payload }) as NodeMessage,

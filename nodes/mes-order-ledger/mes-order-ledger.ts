@@ -6,6 +6,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { gate, MesLedger, orderOf, parseReleaseGate } from '../lib/plan-sync/mes-ledger';
 import { type LedgerDesk, registerLedgerDesk, unregisterLedgerDesk } from '../lib/plan-sync/registry';
 import type { BridgeStoreNode } from '../bridge-store/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface MesOrderLedgerDef extends NodeDef {
   store: string;
@@ -58,7 +59,7 @@ export = function register(RED: NodeAPI): void {
             : `order ${order.orderNo} is ${order.state} in the ERP but the MES never received it; the ${order.state === 'cancelled' ? 'cancel' : 'close'} is not sent.`;
         send([null, out]);
       }
-      node.status({ fill: 'green', shape: 'dot', text: RED._('mes-order-ledger.status.counts', { sent, withheld }) });
+      node.status({ fill: 'green', shape: 'dot', text: statusText('mes-order-ledger.status.counts', { sent, withheld }) });
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: Array<NodeMessage | null>) => void, done: (err?: Error) => void) => {

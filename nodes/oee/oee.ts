@@ -14,6 +14,7 @@ import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface OeeDef extends NodeDef {
   endpoint: string;
@@ -71,20 +72,20 @@ export = function register(RED: NodeAPI): void {
     function showStatusNow(book: OeeBook | undefined): void {
       if (closing) return;
       if (storeDown) return void node.status({ fill: 'red', shape: 'ring', text: 'oee.status.store' });
-      if (deadLetters > 0) return void node.status({ fill: 'red', shape: 'dot', text: RED._('oee.status.dead', { n: String(deadLetters) }) });
+      if (deadLetters > 0) return void node.status({ fill: 'red', shape: 'dot', text: statusText('oee.status.dead', { n: String(deadLetters) }) });
       if (!book) return;
       const tiles = book.board(Date.now()).equipment.filter((t) => t.state !== 'unknown');
       const faults = tiles.filter((t) => t.state === 'fault').length;
-      if (faults > 0) return void node.status({ fill: 'yellow', shape: 'dot', text: RED._('oee.status.fault', { n: String(tiles.length), f: String(faults) }) });
+      if (faults > 0) return void node.status({ fill: 'yellow', shape: 'dot', text: statusText('oee.status.fault', { n: String(tiles.length), f: String(faults) }) });
       // An ideal cycle slower than the machine makes its performance meaningless: the status names it until fixed.
       const flagged = tiles.filter((t) => t.figures.idealCycleCheck);
       if (flagged.length > 0) {
         const check = flagged[0].figures.idealCycleCheck!;
         const seconds = (v: number) => String(Math.round(v * 100) / 100);
         const params = { equipment: flagged[0].equipment, ideal: seconds(check.idealCycleSec), measured: seconds(check.measuredCycleSec), more: String(flagged.length - 1) };
-        return void node.status({ fill: 'yellow', shape: 'ring', text: RED._(flagged.length > 1 ? 'oee.status.idealCycleMore' : 'oee.status.idealCycle', params) });
+        return void node.status({ fill: 'yellow', shape: 'ring', text: statusText(flagged.length > 1 ? 'oee.status.idealCycleMore' : 'oee.status.idealCycle', params) });
       }
-      node.status({ fill: 'green', shape: 'dot', text: RED._('oee.status.ok', { n: String(tiles.length) }) });
+      node.status({ fill: 'green', shape: 'dot', text: statusText('oee.status.ok', { n: String(tiles.length) }) });
     }
 
     const sends = {

@@ -5,6 +5,7 @@
 // client's own still shows its last word.
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { isSubscriptionNotice, OpcuaWatchdog, watchdogOptions, type WatchdogAction } from '../lib/equipment';
+import { statusText } from '../lib/i18n/status-text';
 
 interface OpcuaWatchdogDef extends NodeDef {
   staleMs: string | number;
@@ -33,14 +34,14 @@ export = function register(RED: NodeAPI): void {
       timer = setInterval(() => node.emit('input', { _msgid: RED.util.generateId(), topic: TICK }), every);
     } catch (err) {
       configError = new Error(`opcua-watchdog: ${(err as Error).message}`);
-      node.status({ fill: 'red', shape: 'ring', text: RED._('opcua-watchdog.status.config') });
+      node.status({ fill: 'red', shape: 'ring', text: statusText('opcua-watchdog.status.config') });
       node.error(configError.message);
     }
 
     function show(w: OpcuaWatchdog, now: number) {
       const view = w.view(now);
       const look = { live: ['green', 'dot'], subscribing: ['yellow', 'ring'], connecting: ['yellow', 'ring'], silent: ['red', 'ring'] }[view.phase] as ['green' | 'yellow' | 'red', 'dot' | 'ring'];
-      const text = RED._(`opcua-watchdog.status.${view.phase}`, { s: String(view.silentSec) });
+      const text = statusText(`opcua-watchdog.status.${view.phase}`, { s: String(view.silentSec) });
       if (text === shown) return; // one status per change, not one per value
       shown = text;
       node.status({ fill: look[0], shape: look[1], text });

@@ -16,6 +16,7 @@ import type { OpenException, ProgressReport } from '../lib/progress/types';
 import { StoreUnavailableError } from '../lib/stores/store-unavailable';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface ProgressPushDef extends NodeDef {
   endpoint: string;
@@ -119,9 +120,9 @@ export = function register(RED: NodeAPI): void {
         (confirmations ?? outbox)!.stats().then(
           (s) => {
             if (closing) return;
-            if (s.deadLetters > 0) node.status({ fill: 'red', shape: 'dot', text: RED._('progress-push.status.dead', { n: String(s.deadLetters) }) });
-            else if (retrying) node.status({ fill: 'yellow', shape: 'ring', text: RED._('progress-push.status.retrying', { n: String(s.depth) }) });
-            else node.status({ fill: 'green', shape: 'dot', text: RED._('progress-push.status.ok', { n: String(s.depth) }) });
+            if (s.deadLetters > 0) node.status({ fill: 'red', shape: 'dot', text: statusText('progress-push.status.dead', { n: String(s.deadLetters) }) });
+            else if (retrying) node.status({ fill: 'yellow', shape: 'ring', text: statusText('progress-push.status.retrying', { n: String(s.depth) }) });
+            else node.status({ fill: 'green', shape: 'dot', text: statusText('progress-push.status.ok', { n: String(s.depth) }) });
           },
           () => fail('store'),
         );

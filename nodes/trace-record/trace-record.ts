@@ -11,6 +11,7 @@ import { registerTraceDesk, unregisterTraceDesk, type TraceDesk } from '../lib/t
 import { statusThrottle } from '../lib/status-throttle';
 import { validate } from '../lib/validation';
 import type { BridgeStoreNode } from '../bridge-store/types';
+import { statusText } from '../lib/i18n/status-text';
 
 interface TraceRecordDef extends NodeDef {
   store: string;
@@ -51,10 +52,10 @@ export = function register(RED: NodeAPI): void {
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) => {
       stored.cancel();
-      node.status({ fill, shape, text: RED._(`trace-record.status.${key}`, { n: String(n ?? 0) }) });
+      node.status({ fill, shape, text: statusText(`trace-record.status.${key}`, { n: String(n ?? 0) }) });
     };
     // The count of stored records changes with every message: shown at most twice a second.
-    const stored = statusThrottle((n: number) => node.status({ fill: 'green', shape: 'dot', text: RED._('trace-record.status.stored', { n: String(n) }) }));
+    const stored = statusThrottle((n: number) => node.status({ fill: 'green', shape: 'dot', text: statusText('trace-record.status.stored', { n: String(n) }) }));
 
     try {
       if (!storeNode) throw new Error(RED._('trace-record.errors.noStore'));

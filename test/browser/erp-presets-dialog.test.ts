@@ -98,6 +98,9 @@ describe('each ERP preset in the erp-endpoint dialog, tested against its simulat
         await page.fill('#node-dialog-login-password', 'preset-pass');
         await page.click('#node-dialog-login-submit');
         await page.locator('.red-ui-palette-node[data-palette-type="erp-order-fetch"]').waitFor({ state: 'attached', timeout: 30_000 });
+        // The flows must be in before the import: on a busy machine they can arrive after the palette, and nodes
+        // imported into no flow land in "Recovered Nodes" under a notification that covers the dialog's buttons.
+        await page.locator('g.red-ui-flow-node').first().waitFor({ state: 'attached', timeout: 30_000 });
         // A fresh order pull with a new, empty ERP endpoint, as an integrator starts one (pasted, then dropped).
         await page.evaluate(() => {
           const RED = (window as unknown as { RED: { view: { importNodes(nodes: unknown[], options?: unknown): void } } }).RED;

@@ -15,7 +15,7 @@ const artifacts = join(repoRoot, 'test', 'artifacts');
 interface MesWorkOrder {
   workOrderNo: string;
   plannedQty: number;
-  operations: Array<{ sequence: string; equipmentCode: string }>;
+  operations: Array<{ sequence: string; equipmentCode: string; plannedStart: string }>;
 }
 
 describe('the production progress board in a browser', () => {
@@ -79,6 +79,27 @@ describe('the production progress board in a browser', () => {
     await row(order.workOrderNo).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(artifacts, 'progress-board.png') });
     await page.evaluate(() => window.scrollTo(0, 0));
+  });
+
+  it("writes why an order lags in the reader's language (the bridge sends a message key and its figures)", async () => {
+    // An order reported at a tenth of its quantity while its plan expects more is lagging.
+    const late = orders.find((o) => Date.parse(o.operations[0]!.plannedStart) < Date.now() - 3_600_000 && orders.indexOf(o) !== 10);
+    assert.ok(late, 'a demo order whose plan started over an hour ago');
+    const first = late.operations[0]!;
+    const res = await fetch(`${server.simUrl}/mes/_sim/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orderNo: late.workOrderNo, opNo: first.sequence, goodQty: 1, scrapQty: 0, status: 'running', equipment: first.equipmentCode }),
+    });
+    assert.equal(res.status < 300, true);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('td.pb-reason')).some((td) => (td.textContent ?? '').trim() !== ''), null, { timeout: 15_000 });
+    const reasons = (await page.locator('td.pb-reason').allInnerTexts()).filter((t) => t.trim() !== '');
+    for (const text of reasons) {
+      assert.doesNotMatch(text, /points behind plan/, 'no English lag reason on a zh-CN screen');
+      assert.match(text, /工序 \S+ 落后计划 [\d.]+ 个百分点|设备故障|缺料|质量缺陷|其他异常/);
+    }
+    await page.locator('td.pb-reason', { hasText: '落后计划' }).first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, 'progress-board-lag-zh-CN.png') });
   });
 
   it('after losing its connection, shows at once what changed while it was away', async () => {

@@ -111,4 +111,18 @@ describe('the approvals and exceptions pages in a browser', () => {
     assert.equal(listed?.acknowledged?.by, 'admin');
     assert.match(listed?.acknowledged?.note ?? '', /已到现场/);
   });
+
+  it("shows the bridge's own exception texts in the reader's language (a shortage raised by material-overdraw)", async () => {
+    const posted = await mes<{ requisitionId: string }>('requisitions', { kind: 'above-stock' });
+    assert.equal(posted.bridge.status < 300, true, JSON.stringify(posted.bridge.body));
+    await page.goto(`${server.url}/dashboard/exceptions`);
+    const card = page.locator(`[data-exception="SHORT-${posted.record.requisitionId}"]`);
+    await card.waitFor({ state: 'visible', timeout: 30_000 });
+    const text = await card.locator('.ex-desc').innerText();
+    assert.match(text, new RegExp(`^领料单 ${posted.record.requisitionId} 申领 \\S+ [\\d.]+ \\S+,库存 [\\d.]+ \\S+:缺 [\\d.]+ \\S+。$`));
+    const listed = ((await api('/api/exceptions')) as { items: Array<{ event: { id: string; description: string } }> }).items.find((x) => x.event.id === `SHORT-${posted.record.requisitionId}`);
+    assert.match(listed?.event.description ?? '', /requested by requisition .* missing\./, 'the API and the ERP keep the English text');
+    await card.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, 'exceptions-shortage-zh-CN.png') });
+  });
 });

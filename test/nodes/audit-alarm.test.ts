@@ -15,6 +15,7 @@ import { SqliteStore } from '../../nodes/lib/stores/sqlite-store';
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
 import { requisition, workOrder } from '../unit/overdraw-fixture';
+import { statusKey } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 const nodes = [
@@ -50,7 +51,7 @@ describe('audit chain alarm and head export (material-overdraw, exception-escala
     );
     const node = (id: string) => helper.getNode(id) as unknown as { on(event: string, fn: (arg: never) => void): void; receive(msg: unknown): void };
     const run = { node: node(workflowNode.id as string), statuses: [] as Status[], caught: [] as Array<{ topic: string; error: { message: string } }> };
-    run.node.on('call:status', (c: { args: Status[] }) => run.statuses.push(c.args[0]));
+    run.node.on('call:status', (c: { args: Status[] }) => run.statuses.push(statusKey(c.args[0])));
     node('caught').on('input', (m: { topic: string; error: { message: string } }) => run.caught.push(m));
     return run;
   }

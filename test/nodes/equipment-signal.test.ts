@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import { assertEquipmentSignal } from '../support/equipment-signal';
+import { statusKey } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 const nodes = [require('../../nodes/equipment-signal/equipment-signal'), require('@node-red/nodes/core/common/25-catch')];
@@ -42,7 +43,7 @@ async function load(tags: unknown[] = TAGS) {
     { id: 'catcher', type: 'catch', scope: ['signal'], uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper' },
   ] as Parameters<typeof helper.load>[1]);
-  node('signal').on('call:status', (c: { args: Array<{ fill?: string; text?: string }> }) => statuses.push(c.args[0]));
+  node('signal').on('call:status', (c: { args: Array<{ fill?: string; text?: string }> }) => statuses.push(statusKey(c.args[0])));
   return statuses;
 }
 

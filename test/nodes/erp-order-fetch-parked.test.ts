@@ -22,6 +22,7 @@ import type { ProductionOrder } from '../../server/simulator/types';
 import { connect, dropKeys, redisAvailable, redisUrl, testPrefix } from '../integration/redis-fixture';
 import { usePlantFixture, type PlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
+import { statusKey } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 const nodes = [
@@ -81,7 +82,7 @@ async function load(f: ReturnType<typeof flow>) {
   helper.getNode('caught').on('input', (m: unknown) => caught.push(m));
   const fetchNode = helper.getNode('fetch');
   const status = fetchNode.status.bind(fetchNode);
-  fetchNode.status = ((s: Status) => (statuses.push(s), status(s as Parameters<typeof status>[0]))) as typeof fetchNode.status;
+  fetchNode.status = ((s: Status) => (statuses.push(statusKey(s)), status(s as Parameters<typeof status>[0]))) as typeof fetchNode.status;
   /** One pull (or any message) until the node shows a finished status again. */
   const run = async (msg: Record<string, unknown> = {}) => {
     const from = statuses.length;

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
-import { inLanguage } from '../support/locale';
+import { inLanguage, statusReader } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 
@@ -51,11 +51,12 @@ describe('erp-order-fetch node', () => {
     helper.getNode('out').on('input', (msg: unknown) => received.push(msg as Received));
     helper.getNode('caught').on('input', (msg: unknown) => caught.push(msg as Received));
     const fetchNode = helper.getNode('fetch');
-    // Status texts are locale keys; the editor translates them (the test runtime has no catalogs).
+    // Status texts are keys with parameters; they are read here as the editor renders them in English.
     const statuses: Status[] = [];
     const originalStatus = fetchNode.status.bind(fetchNode);
+    const read = statusReader('erp-order-fetch', 'en-US');
     fetchNode.status = ((s: Status) => {
-      statuses.push(s);
+      statuses.push(read(s));
       return originalStatus(s as Parameters<typeof originalStatus>[0]);
     }) as typeof fetchNode.status;
     return { received, caught, fetchNode, statuses };

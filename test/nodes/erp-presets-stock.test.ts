@@ -11,7 +11,7 @@ import { preset } from '../../nodes/lib/erp/profile';
 import { validate } from '../../nodes/lib/validation';
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
-import { inLanguage } from '../support/locale';
+import { inLanguage, statusReader } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 
@@ -121,11 +121,12 @@ describe('ERP presets against stock-shaped ERPs, documented settings only', () =
     const received: Array<Record<string, unknown>> = [];
     const caught: Array<{ error: { message: string } }> = [];
     const statuses: Array<{ fill?: string; text?: string }> = [];
+    const readZh = statusReader('erp-order-fetch', 'zh-CN');
     helper.getNode('out').on('input', (m: unknown) => received.push((m as { payload: Record<string, unknown> }).payload));
     helper.getNode('caught').on('input', (m: unknown) => caught.push(m as (typeof caught)[number]));
     const fetchNode = helper.getNode('fetch');
     const status = fetchNode.status.bind(fetchNode);
-    fetchNode.status = ((s: { fill?: string; text?: string }) => (statuses.push(s), status(s as Parameters<typeof status>[0]))) as typeof fetchNode.status;
+    fetchNode.status = ((s: { fill?: string; text?: string }) => (statuses.push(readZh(s)), status(s as Parameters<typeof status>[0]))) as typeof fetchNode.status;
     const pull = async () => {
       const from = statuses.length;
       fetchNode.receive({});

@@ -11,6 +11,7 @@ import { DEFAULT_ESCALATION_POLICY } from '../../nodes/lib/escalation';
 import type { EquipmentBoard, OeeReport } from '../../nodes/lib/oee';
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
+import { statusKey } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 const nodes = [
@@ -70,11 +71,11 @@ describe('oee', () => {
     const out = { reports: [] as Out[], exceptions: [] as Out[], board: [] as Out[], caught: [] as Array<{ error: { message: string } }> };
     for (const name of ['reports', 'exceptions', 'board', 'caught'] as const) helper.getNode(name).on('input', (m: unknown) => (out[name] as unknown[]).push(m));
     const node = helper.getNode('machines');
-    // Status texts are locale keys; the editor translates them (the test runtime has no catalogs).
+    // Status texts are locale keys with parameters; the editor renders them. These tests check the key.
     const statuses: Array<{ fill?: string; shape?: string; text?: string }> = [];
     const originalStatus = node.status.bind(node);
     node.status = ((st: (typeof statuses)[number]) => {
-      statuses.push(st);
+      statuses.push(statusKey(st));
       return originalStatus(st as Parameters<typeof originalStatus>[0]);
     }) as typeof node.status;
     return { node, statuses, ...out };

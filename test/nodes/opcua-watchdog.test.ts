@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import helper from 'node-red-node-test-helper';
 import { eventually } from '../support/temp';
+import { statusKey } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 const nodes = [require('../../nodes/opcua-watchdog/opcua-watchdog'), require('@node-red/nodes/core/common/25-catch')];
@@ -30,7 +31,7 @@ async function load(settings: Record<string, unknown>) {
   ] as Parameters<typeof helper.load>[1]);
   node('items').on('input', (m: Msg) => seen.subscribes.push(m));
   node('client').on('input', (m: Msg) => seen.reconnects.push(m));
-  node('watchdog').on('call:status', (c: { args: Array<{ fill?: string; text?: string }> }) => seen.statuses.push(c.args[0]));
+  node('watchdog').on('call:status', (c: { args: Array<{ fill?: string; text?: string }> }) => seen.statuses.push(statusKey(c.args[0])));
   return seen;
 }
 

@@ -15,6 +15,7 @@ import { dropKeys, redisAvailable, redisUrl, testPrefix } from '../integration/r
 import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
 import { requisition, workOrder as bomOrder, ORDER } from '../unit/overdraw-fixture';
+import { statusKey } from '../support/locale';
 
 helper.init(require.resolve('node-red'));
 const nodes = [
@@ -204,7 +205,7 @@ describe('trace-record', () => {
     const node = helper.getNode('tracer') as unknown as { status: (s: { fill?: string; text?: string }) => void };
     const status = node.status.bind(node);
     node.status = (s) => {
-      statuses.push(s);
+      statuses.push(statusKey(s));
       status(s);
     };
     await run.send({ payload: reports });

@@ -59,6 +59,7 @@ describe('progress board', () => {
       colour: 'red',
       lagging: true,
       lagReason: 'Operation 0010 is 10.1 points behind plan: 39.9 % done, 50 % expected by now.',
+      lagMessage: { key: 'behindPlan', params: { opNo: '0010', behind: '10.1', done: '39.9', expected: '50' } },
       predictedDelayMinutes: 0,
       dueDate: '2026-11-26T17:00:00+08:00',
       status: 'running',

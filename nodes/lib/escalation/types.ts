@@ -17,9 +17,17 @@ export interface ExceptionEvent {
   equipment?: string;
   estimatedDowntimeMin?: number;
   description: string;
+  /** The description as a message key and parameters, for a screen to render in its reader's language. */
+  message?: ExceptionMessage;
   timestamp: string;
   reportedBy?: string;
   material?: { materialCode: string; missingQty: number; unit: string };
+}
+
+export type ExceptionMessageKey = 'shortage' | 'approvalOverdue' | 'equipmentFault';
+export interface ExceptionMessage {
+  key: ExceptionMessageKey;
+  params: Record<string, string>;
 }
 
 /** Who hears of an exception at a level, and how: a message on the node's notification output. */

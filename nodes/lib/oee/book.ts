@@ -395,6 +395,16 @@ export class OeeBook {
       ...(op.opNo !== undefined && { opNo: op.opNo }),
       equipment: machine.equipment,
       description: `${name} in fault since ${iso(current[0])} for ${Math.floor(lasted / MINUTE_MS)} min (limit ${this.settings.faultAfterMin} min) — 设备故障停机. ${backup}`,
+      message: {
+        key: 'equipmentFault',
+        params: {
+          equipment: name,
+          since: iso(current[0]),
+          minutes: String(Math.floor(lasted / MINUTE_MS)),
+          limit: String(this.settings.faultAfterMin),
+          backup: row?.backupEquipment ?? '',
+        },
+      },
       timestamp: iso(current[0]),
       reportedBy: 'oee',
     };

@@ -53,6 +53,7 @@ export function shortageException(shortage: ShortageEvent): ExceptionEvent {
     orderNo: shortage.orderNo,
     opNo: shortage.opNo,
     description: `${requestedQty} ${unit} of ${materialCode} requested by requisition ${shortage.requisitionId}, ${availableQty} ${unit} in stock: ${missingQty} ${unit} missing.`,
+    message: { key: 'shortage', params: { requested: String(requestedQty), available: String(availableQty), missing: String(missingQty), unit, material: materialCode, requisition: shortage.requisitionId } },
     timestamp: shortage.at,
     reportedBy: 'material-overdraw',
     material: { materialCode, missingQty, unit },
@@ -68,6 +69,10 @@ export function overdueApprovalException(request: ApprovalRequest, timeoutMin: n
     orderNo: request.orderNo,
     opNo: request.opNo,
     description: `The ERP has not decided within ${timeoutMin} min on requisition ${request.requisitionId}: ${request.requestedQty} ${request.unit} of ${request.materialCode}, ${request.overdrawQty} ${request.unit} above the BOM limit of ${request.limitQty} ${request.unit}; the line is waiting.`,
+    message: {
+      key: 'approvalOverdue',
+      params: { timeoutMin: String(timeoutMin), requisition: request.requisitionId, requested: String(request.requestedQty), unit: request.unit, material: request.materialCode, overdraw: String(request.overdrawQty), limit: String(request.limitQty) },
+    },
     timestamp: at,
     reportedBy: 'material-overdraw',
   };

@@ -2,6 +2,7 @@
 // time and predicted delay (DESIGN §1). Pure functions of the order's state, the settings and `now`.
 import { observedCycleSec, roundQty } from './tally';
 import type {
+  LagMessage,
   Colour,
   OperationStatus,
   OperationTally,
@@ -43,6 +44,7 @@ export interface OrderFigures {
   status: OrderProgressStatus;
   lagging: boolean;
   lagReason?: string;
+  lagMessage?: LagMessage;
   predictedDelayMinutes: number;
 }
 
@@ -150,8 +152,13 @@ export function operationFigures(op: PlannedOperation, tally: OperationTally | u
 /** "1.5" rather than "1.50", "25" rather than "25.00". */
 const figure = (n: number) => String(Math.round(n * 10) / 10);
 
+export function operationLagMessage(op: OperationFigures): Extract<LagMessage, { key: 'behindPlan' }> {
+  return { key: 'behindPlan', params: { opNo: op.planned.opNo, behind: figure(op.behindPct), done: figure(op.completionPct), expected: figure(op.expectedPct) } };
+}
+
 export function operationLagReason(op: OperationFigures): string {
-  return `Operation ${op.planned.opNo} is ${figure(op.behindPct)} points behind plan: ${figure(op.completionPct)} % done, ${figure(op.expectedPct)} % expected by now.`;
+  const { opNo, behind, done, expected } = operationLagMessage(op).params;
+  return `Operation ${opNo} is ${behind} points behind plan: ${done} % done, ${expected} % expected by now.`;
 }
 
 /**
@@ -207,9 +214,11 @@ export function orderFigures(state: OrderView & { plan: PlannedOrder }, settings
   const pct = completionPct(completedQty, plan.plannedQty);
   const lagging = furthestBehind !== undefined;
   let lagReason: string | undefined;
+  let lagMessage: LagMessage | undefined;
   if (furthestBehind) {
     const exception = state.exception;
     lagReason = exception ? `${exception.type}, ${exception.severity}: ${exception.description}`.slice(0, 500) : operationLagReason(furthestBehind);
+    lagMessage = exception ? { key: 'exception', params: { type: exception.type, severity: exception.severity, description: exception.description.slice(0, 500) } } : operationLagMessage(furthestBehind);
   }
   const figures: OrderFigures = {
     plan,
@@ -223,5 +232,6 @@ export function orderFigures(state: OrderView & { plan: PlannedOrder }, settings
     predictedDelayMinutes: status === 'completed' ? 0 : predictedDelayMinutes(plan, operations, completedQty, nowMs),
   };
   if (lagReason !== undefined) figures.lagReason = lagReason;
+  if (lagMessage !== undefined) figures.lagMessage = lagMessage;
   return figures;
 }

@@ -162,6 +162,14 @@ export interface OperationUpdate {
   lastReportAt?: string;
 }
 
+/**
+ * Why an order lags, as a message key and its parameters: the board renders it in the reader's language,
+ * while the ERP and the logs get the English sentence (lagReason).
+ */
+export type LagMessage =
+  | { key: 'behindPlan'; params: { opNo: string; behind: string; done: string; expected: string } }
+  | { key: 'exception'; params: { type: string; severity: string; description: string } };
+
 export interface BoardRow {
   orderNo: string;
   materialCode: string;
@@ -174,6 +182,8 @@ export interface BoardRow {
   colour: Colour;
   lagging: boolean;
   lagReason?: string;
+  /** The lag reason as a message key and parameters, for the board to render in its reader's language. */
+  lagMessage?: LagMessage;
   predictedDelayMinutes: number;
   dueDate?: string;
   status: OrderProgressStatus;

@@ -69,6 +69,7 @@ export function boardRow(figures: OrderFigures): BoardRow {
     colour: figures.colour,
     lagging: figures.lagging,
     ...(figures.lagReason !== undefined && { lagReason: figures.lagReason }),
+    ...(figures.lagMessage !== undefined && { lagMessage: figures.lagMessage }),
     predictedDelayMinutes: figures.predictedDelayMinutes,
     ...(plan.dueDate !== undefined && { dueDate: plan.dueDate }),
     status: figures.status,
