@@ -82,8 +82,9 @@ export const kingdeeK3Cloud: ErpProfile = {
     },
     map: `(
       $line := $;
-      /* A bill not audited yet (FDocumentStatus Z/A/B/D) is a draft whatever its lines say. */
-      $status := function($s, $audit) { $audit != "C" ? "created" : $s in ["1","2"] ? "created" : $s in ["3","4"] ? "released" : $s = "5" ? "completed" : "closed" };
+      /* A bill not audited yet (FDocumentStatus Z/A/B/D) is a draft whatever its lines say. Line FStatus (业务状态):
+         1 计划, 2 计划确认 → created; 3 下达 → released; 4 开工 → running; 5 完工 → completed; 6 结案, 7 结算 → closed. */
+      $status := function($s, $audit) { $audit != "C" ? "created" : $s in ["1","2"] ? "created" : $s = "3" ? "released" : $s = "4" ? "running" : $s = "5" ? "completed" : "closed" };
       {
         "orderNo": FBillNo & "-" & $string(FTreeEntity_FSeq),
         /* The bill's FID with the line's entry id: a bill holds several lines, each its own order. */
