@@ -7,11 +7,17 @@ import type { ErpProfile, RequestSpec } from '../profile/types';
 
 // Stock mrp.production fields of Odoo 17–19 (addons/mrp/models/mrp_production.py); warehouse_id is related to
 // the components' source location, its short code (stock.warehouse.code) is the plant.
-const ORDER_FIELDS = ['id', 'name', 'state', 'product_id', 'product_qty', 'qty_produced', 'product_uom_id', 'date_deadline', 'date_start', 'date_finished', 'priority', 'warehouse_id', 'write_date'];
+// backorder_sequence (0 unsplit, 1 the renamed original, 2… its backorders) is stock from 14.0 on.
+const ORDER_FIELDS = ['id', 'name', 'state', 'product_id', 'product_qty', 'qty_produced', 'product_uom_id', 'date_deadline', 'date_start', 'date_finished', 'priority', 'warehouse_id', 'backorder_sequence', 'write_date'];
 // mrp.workorder.sequence exists from 18.0 on: read only when fields_get lists it (see metadata below).
 const OPERATION_FIELDS = ['id', 'name', 'workcenter_id', 'date_start', 'date_finished', 'duration_expected', 'qty_production'];
 const COMPONENT_FIELDS = ['product_id', 'unit_factor', 'product_uom', 'workorder_id'];
 const OPERATION_QUERY = `"fields": $append(${JSON.stringify(OPERATION_FIELDS)}, $optional.workorder), "order": "sequence" in $optional.workorder ? "sequence asc, id asc" : "date_start asc, id asc"`;
+
+// The MOs the page's backorders were split off, by name (NAME-001), in one search_read per page and only
+// when the page holds a backorder: their ids are the predecessors' keys.
+const SPLIT_WHEN = '$count($items[backorder_sequence > 1]) > 0';
+const SPLIT_ORIGINS = '[$items[backorder_sequence > 1].$replace(name, /-[0-9]+$/, "-001")]';
 
 const SETTINGS: ErpProfile['settings'] = [
   { name: 'database', type: 'string', required: true },
@@ -34,6 +40,12 @@ const MAP = `(
     "orderNo": name,
     /* The record id stays when a backorder renames the MO (WH/MO/00012 → WH/MO/00012-001). */
     "orderKey": $string(id),
+    /* A backorder (backorder_sequence 2, 3…) was split off the MO that _split_productions renamed NAME-001. */
+    "predecessor": backorder_sequence > 1 ? (
+      $origin := $replace(name, /-[0-9]+$/, "-001");
+      $found := $lookups.splitOrigins[name = $origin];
+      { "orderNo": $origin, "orderKey": $found ? $string($found[0].id), "relation": "split" }
+    ),
     "revision": $toMillis($erpTime(write_date)),
     "status": $lookup({ "draft": "created", "confirmed": "released", "progress": "running", "to_close": "completed", "done": "closed", "cancel": "cancelled" }, state),
     "productCode": $code(product_id),
@@ -125,6 +137,7 @@ export const odooJsonRpc: ErpProfile = {
       operations: { request: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id", "=", $item.id]]]', `{ ${OPERATION_QUERY} }`)), select: 'result' },
       components: { request: rpcCall(rpc('stock.move', 'search_read', '[[["raw_material_production_id", "=", $item.id]]]', `{ "fields": ${JSON.stringify(COMPONENT_FIELDS)}, "order": "id asc" }`)), select: 'result' },
     },
+    pageLookups: { splitOrigins: { when: SPLIT_WHEN, request: rpcCall(rpc('mrp.production', 'search_read', `[[["name", "in", ${SPLIT_ORIGINS}], ["backorder_sequence", "=", 1]]]`, '{ "fields": ["id", "name"] }')), select: '[result]' } },
     metadata: {
       workorder: { request: rpcCall(rpc('mrp.workorder', 'fields_get', '[]', '{ "attributes": ["type"] }')), select: '$keys(result)', optional: '["sequence"]' },
       warehouses: { request: rpcCall(rpc('stock.warehouse', 'search_read', '[[]]', '{ "fields": ["id", "code"] }')), select: '[result]' },
@@ -176,6 +189,7 @@ export const odooJson2: ErpProfile = {
       operations: { request: json2('mrp.workorder', 'search_read', `{ "domain": [["production_id", "=", $item.id]], ${OPERATION_QUERY} }`), select: '$' },
       components: { request: json2('stock.move', 'search_read', `{ "domain": [["raw_material_production_id", "=", $item.id]], "fields": ${JSON.stringify(COMPONENT_FIELDS)}, "order": "id asc" }`), select: '$' },
     },
+    pageLookups: { splitOrigins: { when: SPLIT_WHEN, request: json2('mrp.production', 'search_read', `{ "domain": [["name", "in", ${SPLIT_ORIGINS}], ["backorder_sequence", "=", 1]], "fields": ["id", "name"] }`), select: '[$]' } },
     metadata: {
       workorder: { request: json2('mrp.workorder', 'fields_get', '{ "attributes": ["type"] }'), select: '$keys($)', optional: '["sequence"]' },
       warehouses: { request: json2('stock.warehouse', 'search_read', '{ "domain": [], "fields": ["id", "code"] }'), select: '[$]' },
