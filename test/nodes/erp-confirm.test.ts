@@ -109,7 +109,7 @@ const cases: PresetCase[] = [
     orderNo: kingdeeOrderNo,
     readBack: async (plant) => kingdeeReports(plant),
     // Saved, submitted and audited: C.
-    expectFields: (c) => ({ F_PAEZ_MESReportNo: c.key, FQuaQty: c.yieldQty, FFailQty: c.scrapQty, FFinishQty: c.yieldQty + c.scrapQty, FDocumentStatus: 'C' }),
+    expectFields: (c) => ({ FDescription: `MES ${c.key} ${c.orderNo} op ${c.opNo}`, FQuaQty: c.yieldQty, FFailQty: c.scrapQty, FFinishQty: c.yieldQty + c.scrapQty, FDocumentStatus: 'C' }),
   },
 ];
 
@@ -153,13 +153,13 @@ function recordsWith(value: unknown, field: string): Array<Record<string, unknow
   return field in value ? [value as Record<string, unknown>] : Object.values(value).flatMap((v) => recordsWith(v, field));
 }
 
-/** PRD_MORPT bills the simulated Kingdee saved (the key is F_PAEZ_MESReportNo), one line each. */
+/** PRD_MORPT bills the simulated Kingdee saved (the key leads the note, FDescription), one line each. */
 function kingdeeReports(plant: PlantFixture): ReadBack[] {
   const kingdee = (plant.sim.dialects as unknown as { kingdee: { writes(): Array<{ id: string; body: { data: { Model: Record<string, unknown> } } }>; documentStatus(billNo: string): string | undefined } }).kingdee;
   return kingdee.writes().map((w) => {
     const m = w.body.data.Model;
     const line = (m.FEntity as Array<Record<string, unknown>>)[0];
-    return { key: String(m.F_PAEZ_MESReportNo), yieldQty: Number(line.FQuaQty), fields: { ...m, ...line, FDocumentStatus: kingdee.documentStatus(w.id) } };
+    return { key: /^MES (\S+) /.exec(String(m.FDescription))![1], yieldQty: Number(line.FQuaQty), fields: { ...m, ...line, FDocumentStatus: kingdee.documentStatus(w.id) } };
   });
 }
 

@@ -286,7 +286,7 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
   let plant: Plant;
   let cookie: string;
   const model = (reportNo: string, overrides: Record<string, unknown> = {}) => ({
-    FDate: '2026-11-20', FPrdOrgId: { FNumber: '1010' }, F_PAEZ_MESReportNo: reportNo,
+    FDate: '2026-11-20', FPrdOrgId: { FNumber: '1010' }, FDescription: `MES ${reportNo}`,
     FEntity: [{ FMaterialId: { FNumber: 'FG-100234' }, FMoBillNo: 'MO000001', FMoEntrySeq: 1, FFinishQty: 1200, FQuaQty: 1190, FFailQty: 10, ...overrides }],
   });
   before(async () => {
@@ -311,7 +311,7 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
     assert.notEqual(again.Result.Number, first.Result.Number, 'K/3 Cloud has no idempotency key: the same report saved twice is two bills');
     assert.deepEqual(plant.dialect.writes().map((w) => w.id), [first.Result.Number, again.Result.Number]);
 
-    const found = await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo,FMoBillNo,FMoEntrySeq,FFinishQty,FQuaQty,FFailQty,FDocumentStatus', FilterString: "F_PAEZ_MESReportNo = 'MES-RPT-0001'", OrderString: 'FBillNo' });
+    const found = await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo,FMoBillNo,FMoEntrySeq,FFinishQty,FQuaQty,FFailQty,FDocumentStatus', FilterString: "FDescription LIKE 'MES MES-RPT-0001%'", OrderString: 'FBillNo' });
     assert.deepEqual(found, [[first.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A'], [again.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A']]);
   });
 

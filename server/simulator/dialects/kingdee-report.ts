@@ -5,12 +5,15 @@ import { FieldCatalogue, formatServerTime, parseServerTime, type Row } from './k
 import type { BillBook } from './kingdee-forms';
 import type { ProductionOrder } from '../types';
 
-export const REPORT_FIELDS = new FieldCatalogue({
+const REPORT_STOCK = {
   FID: 'number', FBillNo: 'string', FDate: 'datetime', FDocumentStatus: 'string', 'FPrdOrgId.FNumber': 'string', FCreateDate: 'datetime',
-  FModifyDate: 'datetime', FDescription: 'string', F_PAEZ_MESReportNo: 'string', FEntity_FEntryID: 'number', FEntity_FSeq: 'number',
+  FModifyDate: 'datetime', FDescription: 'string', FEntity_FEntryID: 'number', FEntity_FSeq: 'number',
   'FMaterialId.FNumber': 'string', 'FUnitID.FNumber': 'string', FFinishQty: 'number', FQuaQty: 'number', FFailQty: 'number',
   FMoBillNo: 'string', FMoEntrySeq: 'number', FMoId: 'number', FMoEntryId: 'number',
-});
+} as const;
+export const REPORT_FIELDS = new FieldCatalogue({ ...REPORT_STOCK });
+// One customer's BOS extension for the MES report number (what the old preset wrote).
+export const REPORT_FIELDS_EXTENDED = new FieldCatalogue({ ...REPORT_STOCK, F_PAEZ_MESReportNo: 'string' });
 
 export interface SaveError { FieldName: string | null; Message: string; DIndex: number }
 
@@ -102,6 +105,7 @@ export class ReportBook {
     for (const line of lines) line.FEntity_FEntryID = this.nextEntryId++;
     const header: Row = {
       'FPrdOrgId.FNumber': org, FDate: `${formatServerTime(dateMs as number, this.timeZone).slice(0, 10)}T00:00:00`, FDocumentStatus: 'A',
+      // F_PAEZ_MESReportNo is kept for an extended install only (REPORT_FIELDS_EXTENDED); a stock one cannot query it.
       FDescription: stringOrBlank(pick(m, 'FDescription')), F_PAEZ_MESReportNo: stringOrBlank(pick(m, 'F_PAEZ_MESReportNo')),
     };
     if (existing) {

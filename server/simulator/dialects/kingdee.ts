@@ -11,7 +11,7 @@ import type { SimulatedErp } from '../erp';
 import { BODY_LIMIT, secretEquals } from '../http-util';
 import { BillBook, MO_FIELDS, MO_FIELDS_EXTENDED, OPERATION_PLAN_FIELDS, OPERATION_PLAN_FIELDS_EXTENDED, PPBOM_FIELDS, orderForms } from './kingdee-forms';
 import { FieldCatalogue, KingdeeQueryError, compileFilter, compileOrder, type Row, unknownField, zoneOffsetMs } from './kingdee-query';
-import { REPORT_FIELDS, ReportBook, type SaveError } from './kingdee-report';
+import { REPORT_FIELDS, REPORT_FIELDS_EXTENDED, ReportBook, type SaveError } from './kingdee-report';
 import { MorptWorkflow } from './kingdee-morpt';
 
 export interface KingdeeDialectOptions {
@@ -175,7 +175,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
 
   function form(formId: string): { catalogue: FieldCatalogue; rows: Row[] } {
     const id = formId.toUpperCase();
-    if (id === 'PRD_MORPT') return { catalogue: REPORT_FIELDS, rows: morpt.withStatus(reports.rows()) };
+    if (id === 'PRD_MORPT') return { catalogue: options.extensions ? REPORT_FIELDS_EXTENDED : REPORT_FIELDS, rows: morpt.withStatus(reports.rows()) };
     if (id !== 'PRD_MO' && id !== 'SFC_OPERATIONPLANNING' && id !== 'PRD_PPBOM') throw new KingdeeQueryError('业务对象不存在');
     if (!cached || cached.version !== erp.version) cached = { version: erp.version, snapshot: orderForms(erp.orders(), bills, cfg.timeZone, unaudited) };
     const { snapshot } = cached;

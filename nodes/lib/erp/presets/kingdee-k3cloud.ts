@@ -24,13 +24,19 @@ const zip = (keys: string) => `[$zip($, ${keys})]`;
 
 /** Errors hide in the 200 answer as [[{ Result: { ResponseStatus: { IsSuccess: false, Errors, MsgCode } } }]]. */
 const ERROR = `Result.ResponseStatus.IsSuccess = false ? ($join(Result.ResponseStatus.Errors.Message, "; ") & " (MsgCode " & $string(Result.ResponseStatus.MsgCode) & ")")`;
+/**
+ * A stock PRD_MORPT has no field for an outside system's key (F_PAEZ_… fields are one customer's extensions):
+ * the key goes first in the bill's note (FDescription, 备注) as "MES <key> <order> op <op>", where the
+ * lookup-before-write finds it.
+ */
+const REPORT_NOTE = '("MES " & $key)';
 const lineFilter = `"FMONumber = '" & $item.FBillNo & "' AND FMOEntrySeq = " & $string($item.FTreeEntity_FSeq)`;
 
 export const kingdeeK3Cloud: ErpProfile = {
   id: 'kingdee-k3cloud',
   name: 'Kingdee K/3 Cloud WebAPI',
   description:
-    'Base URL …/k3cloud. User name = the integration user, password = the app secret. Settings: the account set (数据中心) id, the app id, the language, the server time zone, the default priority; a plant\'s own extension fields for priority and inspection spec are read only when QueryBusinessInfo lists them. Each PRD_MO line is one MES order (order no = bill no-line seq); operations from SFC_OperationPlanning, components from PRD_PPBOM; reports are saved as PRD_MORPT with the MES key in F_PAEZ_MESReportNo (an extension field the write-back still needs).',
+    'Base URL …/k3cloud. User name = the integration user, password = the app secret. Settings: the account set (数据中心) id, the app id, the language, the server time zone, the default priority; a plant\'s own extension fields for priority and inspection spec are read only when QueryBusinessInfo lists them. Each PRD_MO line is one MES order (order no = bill no-line seq); operations from SFC_OperationPlanning, components from PRD_PPBOM; reports are saved as PRD_MORPT (Save → Submit → Audit) with the MES key first in the bill\'s note (FDescription), a stock field: no extension field is needed.',
   versions: 'Kingdee K/3 Cloud (金蝶云星空) 7.x–8.x WebAPI; 云星空企业版 / 标准版',
   settings: [
     { name: 'acctId', type: 'string', required: true },
@@ -130,8 +136,7 @@ export const kingdeeK3Cloud: ErpProfile = {
           "FID": 0,
           "FPrdOrgId": { "FNumber": $confirmation.plant ? $confirmation.plant : $params.plant },
           "FDate": $formatTime($confirmation.postedAt, "sql"),
-          "F_PAEZ_MESReportNo": $key,
-          "FDescription": "MES " & $confirmation.orderNo & " op " & $confirmation.opNo,
+          "FDescription": ${REPORT_NOTE} & " " & $confirmation.orderNo & " op " & $confirmation.opNo,
           "FEntity": [{
             "FMaterialId": { "FNumber": $confirmation.productCode },
             "FMoBillNo": $substringBefore($confirmation.orderNo, "-"),
@@ -152,10 +157,11 @@ export const kingdeeK3Cloud: ErpProfile = {
       },
       idempotency: {
         kind: 'lookup',
-        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'F_PAEZ_MESReportNo', 'FDocumentStatus'], `"F_PAEZ_MESReportNo = '" & $key & "'"`, 'FBillNo ASC') },
-        // Rows are [FBillNo, F_PAEZ_MESReportNo, FDocumentStatus]; wrapped so a row is one candidate, not flattened.
-        found: '$map($, function($row) { { "bill": $row[0], "key": $row[1], "status": $row[2] } })',
-        carries: 'key = $key',
+        // LIKE makes `_` and `%` in a key wildcards: what it finds are candidates, and `carries` checks the note exactly.
+        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'FDescription', 'FDocumentStatus'], `"FDescription LIKE '" & $replace(${REPORT_NOTE}, "'", "''") & " %'"`, 'FBillNo ASC') },
+        // Rows are [FBillNo, FDescription, FDocumentStatus]; wrapped so a row is one candidate, not flattened.
+        found: '$map($, function($row) { { "bill": $row[0], "note": $row[1], "status": $row[2] } })',
+        carries: `$substringBefore(note & " ", " ") & " " & $substringBefore($substringAfter(note, " ") & " ", " ") = ${REPORT_NOTE}`,
         foundId: 'bill',
         // Saved but not audited: a Submit or Audit failed after the Save; the retry finishes them.
         pending: 'status != "C"',
