@@ -337,6 +337,62 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         });
       }
 
+      if (c.preset === 'erpnext') {
+        it("submits the operation's Job Card when it finishes with the card's quantity, and a short finish gets ERPNext's own refusal", async () => {
+          const { send, outcomeOf } = await load(c);
+          const order = await releasedOrder(c);
+          const auth = { authorization: 'token mesbridge0a1b2c:demo-erpnext-secret' };
+          const cardOf = async (orderNo: string) => {
+            const base = `${plant.sim.url}/erpnext/api/resource/Job%20Card`;
+            const list = (await getJson(`${base}?filters=${encodeURIComponent(JSON.stringify([['work_order', '=', orderNo], ['sequence_id', '=', 10]]))}&fields=${encodeURIComponent('["name"]')}`, auth)) as { data: Array<{ name: string }> };
+            return ((await getJson(`${base}/${encodeURIComponent(list.data[0].name)}`, auth)) as { data: Record<string, unknown> }).data;
+          };
+          // 480 good so far, then the rest with the finish: completed equals the card's quantity, so it is submitted.
+          await send([confirmationFor(order, 'MES-JC-1'), confirmationFor(order, 'MES-JC-2', { activity: 'finish', yieldQty: order.quantity - 480, scrapQty: 0 })]);
+          await outcomeOf('MES-JC-2', 'written');
+          const card = await cardOf(order.orderNo);
+          assert.deepEqual([card.docstatus, card.status, card.total_completed_qty, card.for_quantity], [1, 'Completed', order.quantity, order.quantity]);
+
+          // Another order finished with 10 of its quantity: ERPNext refuses the submit, in its own words, for good.
+          const short = plant.sim.erp.orders().filter((o) => o.status === 'released' && o.operations.length >= 2)[1];
+          await send(confirmationFor(short, 'MES-JC-3', { activity: 'finish', yieldQty: 10, scrapQty: 0 }));
+          const refused = await outcomeOf('MES-JC-3', 'refused');
+          assert.match(refused.payload.reason!, new RegExp(`Total Completed Qty.*\\(.*10\\.0.*\\) must be equal to .*Qty to Manufacture.*${short.quantity}\\.0`));
+          assert.equal((await cardOf(short.orderNo)).docstatus, 0, 'the card stays a draft');
+        });
+
+        it('refuses a confirmation for a Work Order without Job Cards (no operations), naming the order and the missing card', async () => {
+          const { send, outcomeOf, caught } = await load(c);
+          const template = await releasedOrder(c);
+          plant.sim.erp.upsertOrder({ ...template, orderNo: 'MO-2026-0904', revision: 0, operations: [], bom: template.bom.map(({ opNo: _op, ...line }) => line) });
+          await send(confirmationFor({ ...template, orderNo: 'MO-2026-0904' }, 'MES-NJ-1', { opNo: '0010' }));
+          const refused = await outcomeOf('MES-NJ-1', 'refused');
+          assert.match(refused.payload.reason!, /Work Order MO-2026-0904 has no open \(draft\) Job Card for operation 0010/);
+          await eventually(() => caught.length === 1, 'the refusal at Catch', 30_000);
+          assert.match(caught[0].error.message, /^The ERP refused confirmation MES-NJ-1 for good/);
+        });
+      }
+
+      if (c.preset.startsWith('odoo')) {
+        it('marks the MO done on an order finish; what it did not produce goes to a backorder NAME-002 (orderFinishRemainder)', async () => {
+          const { send, outcomeOf, caught } = await load(c);
+          const order = await releasedOrder(c);
+          const last = order.operations[order.operations.length - 1].opNo;
+          await send(confirmationFor(order, 'MES-OF-9', { activity: 'order-finish', opNo: last }));
+          await outcomeOf('MES-OF-9', 'written');
+          assert.deepEqual(caught.map((m) => m.error.message), []);
+          const calls = odooWrites(plant).filter((w) => w.body.model === 'mrp.production' && w.body.method === 'button_mark_done');
+          assert.equal(calls.length, 1, 'button_mark_done called once');
+          const res = await fetch(`${plant.sim.url}/odoo/json/2/mrp.production/search_read`, {
+            method: 'POST', headers: { authorization: 'Bearer demo-odoo-api-key', 'content-type': 'application/json' },
+            body: JSON.stringify({ domain: [['name', 'like', order.orderNo]], fields: ['name', 'state', 'qty_produced', 'product_qty', 'backorder_sequence'], order: 'name' }),
+          });
+          const mos = (await res.json()) as Array<Record<string, unknown>>;
+          assert.deepEqual(mos.map((m) => [m.name, m.state, m.backorder_sequence]), [[`${order.orderNo}-001`, 'done', 1], [`${order.orderNo}-002`, 'confirmed', 2]]);
+          assert.deepEqual([mos[0].qty_produced, mos[1].product_qty], [480, order.quantity - 480]);
+        });
+      }
+
       if (c.preset === 'kingdee-k3cloud') {
         it('finishes a report whose Submit failed after the Save on the retry: saved once, submitted and audited', async () => {
           const { send, outcomeOf } = await load(c);

@@ -247,7 +247,7 @@ export function createErpnextDialect(erp: SimulatedErp, options: ErpnextDialectO
     const name = decodeURIComponent(String(req.params[0]));
     const card = jobCards.get(name) ?? notFound('Job Card', name);
     const body = bodyOf(req);
-    updateJobCard(card, body, clock.stamp(nowMicros()));
+    updateJobCard(card, body, clock.stamp(nowMicros()), workOrderView(String(card.row.work_order))?.row.status as string | undefined);
     record(name, body);
     sendFrappe(res, 200, { data: jobCardDoc(card) });
   }));

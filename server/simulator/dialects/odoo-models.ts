@@ -55,6 +55,17 @@ export class OdooPlant {
     this.names.set(`res.users,${uid}`, userName);
   }
 
+  /** _split_productions after a mark-done with a backorder: the MO keeps what it produced, a backorder takes the rest. */
+  splitOff(productionId: number, produced: number): void {
+    const origin = this.orders().find((o) => this.id('mrp.production', o.orderNo) === productionId);
+    if (!origin) return;
+    const root = origin.predecessor?.relation === 'split' ? origin.predecessor.orderNo : origin.orderNo;
+    const family = this.orders().filter((o) => o.orderNo === root || (o.predecessor?.relation === 'split' && o.predecessor.orderNo === root)).length;
+    const rest = origin.quantity - produced;
+    this.erp.upsertOrder({ ...origin, quantity: produced, status: 'closed' });
+    this.erp.upsertOrder({ ...origin, orderNo: `${root}-${String(family + 1).padStart(3, '0')}`, revision: 0, status: 'released', quantity: rest, producedQty: 0, predecessor: { orderNo: root, relation: 'split' } });
+  }
+
   /** The display name of a record the fake only knows by reference (work centre, unit, company…). */
   displayName(model: string, id: number): string | undefined {
     if (model === 'mrp.workcenter.productivity.loss') return LOSSES.find((l) => l.id === id)?.name as string | undefined;

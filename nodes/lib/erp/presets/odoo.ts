@@ -25,6 +25,7 @@ const SETTINGS: ErpProfile['settings'] = [
   { name: 'dueDateFallback', type: 'select', options: ['planned-end', 'planned-start'], default: 'planned-end' },
   { name: 'defaultPriority', type: 'number', default: 5 },
   { name: 'urgentPriority', type: 'number', default: 1 },
+  { name: 'orderFinishRemainder', type: 'select', options: ['backorder', 'close'], default: 'backorder' },
   { name: 'pageSize', type: 'number', default: 100, applies: 'pull.maxPageSize' },
 ];
 
@@ -80,12 +81,17 @@ const MAP = `(
 )`;
 
 // After the time log, the work order itself: started (button_start), its produced quantity raised
-// (qty_producing = produced so far + this yield), finished (button_finish), per the confirmation's activity.
-// mrp.production button_mark_done is not called: on a stock Odoo it answers a wizard (backorder, consumption)
-// that a person decides.
+// (qty_producing = produced so far + this yield), finished (button_finish), per the confirmation's activity; an
+// order finish then marks the MO done (mrp.production button_mark_done). Without a context a stock Odoo answers
+// that with a wizard a person decides (backorder, consumption): skip_backorder and skip_consumption take the
+// decision the orderFinishRemainder setting names — the rest goes to a backorder (default) or the MO closes short.
 type WorkorderCall = (method: string, ids: string, vals?: string) => RequestSpec;
-function workorderActions(call: WorkorderCall, wo: string): NonNullable<NonNullable<ErpProfile['push']>['confirmation']>['then'] {
+type ProductionCall = (method: string, id: string, context: string) => RequestSpec;
+const MARK_DONE_CONTEXT = (id: string) =>
+  `{ "skip_backorder": true, "skip_consumption": true, "skip_redirection": true, "mo_ids_to_backorder": $params.orderFinishRemainder = "close" ? [] : [${id}] }`;
+function workorderActions(call: WorkorderCall, callProduction: ProductionCall, wo: string): NonNullable<NonNullable<ErpProfile['push']>['confirmation']>['then'] {
   const act = '($confirmation.activity ? $confirmation.activity : "confirm")';
+  const mo = `${wo}.production_id[0]`;
   return {
     start: { when: `${act} = "start"`, request: call('button_start', `${wo}.id`) },
     produce: {
@@ -93,6 +99,7 @@ function workorderActions(call: WorkorderCall, wo: string): NonNullable<NonNulla
       request: call('write', `${wo}.id`, `{ "qty_producing": (${wo}.qty_produced ? ${wo}.qty_produced : 0) + $confirmation.yieldQty }`),
     },
     finish: { when: `${act} in ["finish", "order-finish"]`, request: call('button_finish', `${wo}.id`) },
+    markDone: { when: `${act} = "order-finish"`, request: callProduction('button_mark_done', mo, MARK_DONE_CONTEXT(mo)) },
   };
 }
 
@@ -148,12 +155,16 @@ export const odooJsonRpc: ErpProfile = {
   push: {
     confirmation: {
       prepare: {
-        workorder: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]]]', '{ "fields": ["id", "workcenter_id", "qty_produced"], "limit": 1 }')),
+        workorder: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]]]', '{ "fields": ["id", "workcenter_id", "qty_produced", "production_id"], "limit": 1 }')),
       },
       request: rpcCall(rpc('mrp.workcenter.productivity', 'create', `[${TIME_LOG('$prepared.workorder.result[0].id', '$prepared.workorder.result[0].workcenter_id[0]')}]`)),
       error: RPC_ERROR,
       resultId: 'result',
-      then: workorderActions((method, ids, vals) => rpcCall(rpc('mrp.workorder', method, vals ? `[[${ids}], ${vals}]` : `[[${ids}]]`)), '$prepared.workorder.result[0]'),
+      then: workorderActions(
+        (method, ids, vals) => rpcCall(rpc('mrp.workorder', method, vals ? `[[${ids}], ${vals}]` : `[[${ids}]]`)),
+        (method, id, context) => rpcCall(rpc('mrp.production', method, `[[${id}]]`, `{ "context": ${context} }`)),
+        '$prepared.workorder.result[0]',
+      ),
       idempotency: {
         kind: 'lookup',
         request: rpcCall(rpc('mrp.workcenter.productivity', 'search_read', '[[["description", "=", $key]]]', '{ "fields": ["id", "description"], "limit": 5 }')),
@@ -200,12 +211,16 @@ export const odooJson2: ErpProfile = {
   push: {
     confirmation: {
       prepare: {
-        workorder: json2('mrp.workorder', 'search_read', '{ "domain": [["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]], "fields": ["id", "workcenter_id", "qty_produced"], "limit": 1 }'),
+        workorder: json2('mrp.workorder', 'search_read', '{ "domain": [["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]], "fields": ["id", "workcenter_id", "qty_produced", "production_id"], "limit": 1 }'),
       },
       request: json2('mrp.workcenter.productivity', 'create', `{ "vals_list": [${TIME_LOG('$prepared.workorder[0].id', '$prepared.workorder[0].workcenter_id[0]')}] }`),
       error: JSON2_ERROR,
       resultId: '$[0]',
-      then: workorderActions((method, ids, vals) => json2('mrp.workorder', method, vals ? `{ "ids": [${ids}], "vals": ${vals} }` : `{ "ids": [${ids}] }`), '$prepared.workorder[0]'),
+      then: workorderActions(
+        (method, ids, vals) => json2('mrp.workorder', method, vals ? `{ "ids": [${ids}], "vals": ${vals} }` : `{ "ids": [${ids}] }`),
+        (method, id, context) => json2('mrp.production', method, `{ "ids": [${id}], "context": ${context} }`),
+        '$prepared.workorder[0]',
+      ),
       idempotency: {
         kind: 'lookup',
         request: json2('mrp.workcenter.productivity', 'search_read', '{ "domain": [["description", "=", $key]], "fields": ["id", "description"], "limit": 5 }'),

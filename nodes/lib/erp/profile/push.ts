@@ -33,6 +33,7 @@ function specWriter(session: ProfileSession, spec: PushSpec, at: string): Confir
   const write: CompiledRequest = compileRequest(spec.request, `${at}.request`, profile);
   const prepare = Object.entries(spec.prepare ?? {}).map(([name, request]) => ({ name, request: compileRequest(request, `${at}.prepare.${name}`, profile) }));
   const error = expr(spec.error, `${at}.error`);
+  const refuse = expr(spec.refuse, `${at}.refuse`);
   const resultId = expr(spec.resultId, `${at}.resultId`);
   const duplicate = spec.idempotency.kind === 'body-key' ? expr(spec.idempotency.duplicate, `${at}.idempotency.duplicate`) : undefined;
   const lookup =
@@ -78,7 +79,14 @@ function specWriter(session: ProfileSession, spec: PushSpec, at: string): Confir
       }
     }
     const prepared: Record<string, unknown> = {};
-    for (const step of prepare) prepared[step.name] = (await session.call(step.request, { ...bindings, prepared }, { error })).answer;
+    for (const step of prepare) {
+      const result = await session.call(step.request, { ...bindings, prepared }, { error });
+      prepared[step.name] = result.answer;
+      const why = refuse ? await refuse.evaluate({}, { ...bindings, prepared }) : undefined;
+      if (typeof why === 'string' && why !== '') {
+        throw new ErpRequestError(`${session.client.where(result.url)} cannot take confirmation ${confirmation.key}: ${why}.`, 'refused', result.url.href, undefined, why);
+      }
+    }
     const answered = await session.call(write, { ...bindings, prepared }, { write: true, unchecked: true });
     const seenBefore = duplicate ? Boolean(await duplicate.evaluate(answered.answer, { ...bindings, status: answered.status })) : false;
     const result = seenBefore ? answered : await session.check(answered, error);

@@ -115,6 +115,12 @@ export interface PushSpec {
    * (find a record's id, ask the ERP for a draft to fill in).
    */
   prepare?: Record<string, RequestSpec>;
+  /**
+   * JSONata over what the prepare calls found so far ($prepared, $confirmation bound), asked after each of them →
+   * a sentence when the ERP holds nothing this confirmation can be written to (ERPNext: a Work Order without a
+   * Job Card). The confirmation is refused for good with that sentence and nothing is written.
+   */
+  refuse?: string;
   /** Bindings: $confirmation (schemas/confirmation), $key (idempotency key), $prepared, $credentials, $session. */
   request: RequestSpec;
   error?: string;
