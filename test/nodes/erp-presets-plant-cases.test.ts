@@ -85,11 +85,6 @@ const cases: PresetCase[] = [
     check: odooChecks,
   })),
   {
-    preset: 'odoo-jsonrpc', mount: 'odoo17', username: 'mes-bridge', password: 'demo-odoo-pass', params: { database: 'plant1010' }, withoutDueDate: true,
-    canonical: (_plant, no) => no.replace(/^(MO-2026-0012)-001$/, '$1'),
-    check: odooChecks,
-  },
-  {
     preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
     params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai' }, withoutDueDate: false,
     // Three bills short of audited: saved (A 创建), submitted (B 审核中), unaudited again (D 重新审核).
