@@ -373,6 +373,25 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         });
       }
 
+      if (c.preset === 'odoo-jsonrpc') {
+        it('on Odoo 17 (no mrp.workorder.sequence) finds the operation\'s work order in date order, as the pull numbers it', async () => {
+          const { send, outcomeOf, caught } = await load(c, `${plant.sim.url}/odoo17`);
+          const order = await releasedOrder(c);
+          const second = order.operations[1];
+          await send(confirmationFor(order, 'MES-17-1', { opNo: second.opNo }));
+          await outcomeOf('MES-17-1', 'written');
+          assert.deepEqual(caught.map((m) => m.error.message), []);
+          const rpc = async (service: string, method: string, args: unknown[]) => {
+            const res = await fetch(`${plant.sim.url}/odoo17/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service, method, args } }) });
+            return ((await res.json()) as { result: unknown }).result;
+          };
+          const uid = await rpc('common', 'login', ['plant1010', 'mes-bridge', 'demo-odoo-pass']);
+          const logs = (await rpc('object', 'execute_kw', ['plant1010', uid, 'demo-odoo-pass', 'mrp.workcenter.productivity', 'search_read', [[['description', '=', 'MES-17-1']]], { fields: ['workorder_id'] }])) as Array<{ workorder_id: [number, string] }>;
+          assert.equal(logs.length, 1);
+          assert.match(logs[0].workorder_id[1], new RegExp(`^${order.orderNo} - ${second.opCode}`), 'the time log is on the second operation');
+        });
+      }
+
       if (c.preset.startsWith('odoo')) {
         it('marks the MO done on an order finish; what it did not produce goes to a backorder NAME-002 (orderFinishRemainder)', async () => {
           const { send, outcomeOf, caught } = await load(c);

@@ -12,12 +12,18 @@ const ORDER_FIELDS = ['id', 'name', 'state', 'product_id', 'product_qty', 'qty_p
 // mrp.workorder.sequence exists from 18.0 on: read only when fields_get lists it (see metadata below).
 const OPERATION_FIELDS = ['id', 'name', 'workcenter_id', 'date_start', 'date_finished', 'duration_expected', 'qty_production'];
 const COMPONENT_FIELDS = ['product_id', 'unit_factor', 'product_uom', 'workorder_id'];
-const OPERATION_QUERY = `"fields": $append(${JSON.stringify(OPERATION_FIELDS)}, $optional.workorder), "order": "sequence" in $optional.workorder ? "sequence asc, id asc" : "date_start asc, id asc"`;
+const WORKORDER_ORDER = '"order": "sequence" in $optional.workorder ? "sequence asc, id asc" : "date_start asc, id asc"';
+const OPERATION_QUERY = `"fields": $append(${JSON.stringify(OPERATION_FIELDS)}, $optional.workorder), ${WORKORDER_ORDER}`;
 
 // The MOs the page's backorders were split off, by name (NAME-001), in one search_read per page and only
 // when the page holds a backorder: their ids are the predecessors' keys.
 const SPLIT_WHEN = '$count($items[backorder_sequence > 1]) > 0';
 const SPLIT_ORIGINS = '[$items[backorder_sequence > 1].$replace(name, /-[0-9]+$/, "-001")]';
+
+// The operation's work order among its MO's: by sequence where the version has it (18+), else the n-th in date
+// order (opNo 0010 → the first), the numbering the pull gives operations on Odoo 17.
+const WORKORDERS_OF_MO = `"fields": $append(["id", "workcenter_id", "qty_produced", "production_id"], $optional.workorder), ${WORKORDER_ORDER}`;
+const THE_WORKORDER = (list: string) => `("sequence" in $optional.workorder ? ${list}[sequence = $number($confirmation.opNo)][0] : ${list}[$number($confirmation.opNo) / 10 - 1])`;
 
 const SETTINGS: ErpProfile['settings'] = [
   { name: 'database', type: 'string', required: true },
@@ -155,15 +161,15 @@ export const odooJsonRpc: ErpProfile = {
   push: {
     confirmation: {
       prepare: {
-        workorder: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]]]', '{ "fields": ["id", "workcenter_id", "qty_produced", "production_id"], "limit": 1 }')),
+        workorder: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id.name", "=", $confirmation.orderNo]]]', `{ ${WORKORDERS_OF_MO} }`)),
       },
-      request: rpcCall(rpc('mrp.workcenter.productivity', 'create', `[${TIME_LOG('$prepared.workorder.result[0].id', '$prepared.workorder.result[0].workcenter_id[0]')}]`)),
+      request: rpcCall(rpc('mrp.workcenter.productivity', 'create', `[${TIME_LOG(`${THE_WORKORDER('$prepared.workorder.result')}.id`, `${THE_WORKORDER('$prepared.workorder.result')}.workcenter_id[0]`)}]`)),
       error: RPC_ERROR,
       resultId: 'result',
       then: workorderActions(
         (method, ids, vals) => rpcCall(rpc('mrp.workorder', method, vals ? `[[${ids}], ${vals}]` : `[[${ids}]]`)),
         (method, id, context) => rpcCall(rpc('mrp.production', method, `[[${id}]]`, `{ "context": ${context} }`)),
-        '$prepared.workorder.result[0]',
+        THE_WORKORDER('$prepared.workorder.result'),
       ),
       idempotency: {
         kind: 'lookup',
@@ -211,15 +217,15 @@ export const odooJson2: ErpProfile = {
   push: {
     confirmation: {
       prepare: {
-        workorder: json2('mrp.workorder', 'search_read', '{ "domain": [["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]], "fields": ["id", "workcenter_id", "qty_produced", "production_id"], "limit": 1 }'),
+        workorder: json2('mrp.workorder', 'search_read', `{ "domain": [["production_id.name", "=", $confirmation.orderNo]], ${WORKORDERS_OF_MO} }`),
       },
-      request: json2('mrp.workcenter.productivity', 'create', `{ "vals_list": [${TIME_LOG('$prepared.workorder[0].id', '$prepared.workorder[0].workcenter_id[0]')}] }`),
+      request: json2('mrp.workcenter.productivity', 'create', `{ "vals_list": [${TIME_LOG(`${THE_WORKORDER('$prepared.workorder')}.id`, `${THE_WORKORDER('$prepared.workorder')}.workcenter_id[0]`)}] }`),
       error: JSON2_ERROR,
       resultId: '$[0]',
       then: workorderActions(
         (method, ids, vals) => json2('mrp.workorder', method, vals ? `{ "ids": [${ids}], "vals": ${vals} }` : `{ "ids": [${ids}] }`),
         (method, id, context) => json2('mrp.production', method, `{ "ids": [${id}], "context": ${context} }`),
-        '$prepared.workorder[0]',
+        THE_WORKORDER('$prepared.workorder'),
       ),
       idempotency: {
         kind: 'lookup',

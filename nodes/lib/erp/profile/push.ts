@@ -5,6 +5,7 @@
 import { ErpRequestError } from '../http-client';
 import { type CompiledExpression, compileExpression } from './expressions';
 import { type CompiledRequest, type ProfileSession, compileRequest } from './session';
+import { compileMetadata, discover } from './discovery';
 import type { Confirmation, PushSpec } from './types';
 
 export interface PushResult {
@@ -23,7 +24,13 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
   const writers = new Map<string, ConfirmationWriter>();
   for (const [activity, other] of Object.entries(spec.byActivity ?? {})) writers.set(activity, specWriter(session, other, `push.confirmation.byActivity.${activity}`));
   const fallback = specWriter(session, spec, 'push.confirmation');
-  return (confirmation) => (writers.get(confirmation.activity ?? 'confirm') ?? fallback)(confirmation);
+  // What this install has ($optional, e.g. Odoo 17 without mrp.workorder.sequence) is known before the first write,
+  // as before the first pull: the writes name only fields the install has.
+  const metadata = compileMetadata(profile);
+  return async (confirmation) => {
+    if (metadata.length > 0) await session.discoverOnce(() => discover(session, metadata, undefined));
+    return (writers.get(confirmation.activity ?? 'confirm') ?? fallback)(confirmation);
+  };
 }
 
 function specWriter(session: ProfileSession, spec: PushSpec, at: string): ConfirmationWriter {
