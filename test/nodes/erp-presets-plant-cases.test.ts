@@ -34,6 +34,8 @@ interface PresetCase {
   params: Record<string, unknown>;
   /** The ERP keeps orders without a due date (ERPNext, Odoo); SAP and Kingdee require one. */
   withoutDueDate: boolean;
+  /** A field the preset would read that this stock install lacks: left out with one warning naming it. */
+  lacks?: RegExp;
   /** Before the first pull: what this dialect alone has (Kingdee bills not audited). Returns orders the ERP holds back. */
   prepare?(plant: PlantFixture): string[];
   /** The simulator's order no for the order no the preset gives (Kingdee: bill no-line; Odoo: a renamed MO). */
@@ -72,6 +74,7 @@ const cases: PresetCase[] = [
   },
   {
     preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010', timeZone: 'Asia/Shanghai' }, withoutDueDate: true,
+    lacks: /Work ?Order has no custom_plant, custom_priority/i,
     check: (orders, c) => {
       checkShapes(orders, c);
       checkAmendment(orders, c);
@@ -86,7 +89,8 @@ const cases: PresetCase[] = [
   })),
   {
     preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
-    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai' }, withoutDueDate: false,
+    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai', priorityField: 'F_PAEZ_Priority' }, withoutDueDate: false,
+    lacks: /orders has no F_PAEZ_Priority/,
     // Three bills short of audited: saved (A 创建), submitted (B 审核中), unaudited again (D 重新审核).
     prepare(plant) {
       const held: string[] = [];
@@ -189,6 +193,12 @@ describe('each preset with the cases real plants have: 250 orders, exactly the r
       const expectedFirst = orders.filter((o) => goes(o) && o.productCode !== refused).map((o) => o.orderNo).sort();
       assert.deepEqual([...first.keys()].sort(), expectedFirst, 'exactly the released orders, drafts, unaudited bills and the cancel the MES never had left out');
       c.check(first, seeded);
+      if (c.lacks) {
+        const WARN = 30;
+        const warnings = helper.log().args.map((call: unknown[]) => call[0] as { id?: string; level?: number; msg?: unknown }).filter((e: { id?: string; level?: number }) => e.id === 'erp' && e.level === WARN);
+        assert.equal(warnings.length, 1, 'one warning for what the install lacks');
+        assert.match(String(warnings[0].msg), c.lacks);
+      }
 
       // The refused orders are parked with their reasons (drafts among them: every line the ERP served).
       const parked = await r.parkedList();
