@@ -1,6 +1,7 @@
 // ERPNext's two ways a shop floor reports back: time logs on a Job Card (PUT replaces the whole
 // child table), and a Stock Entry drafted by make_stock_entry then inserted. Neither has an
-// idempotency key: a client looks its earlier write up by filter (e.g. remarks like '%key%').
+// idempotency key: a client looks its earlier write up by filter (e.g. remarks like '%key%'). Submitting a Job Card
+// follows erpnext/manufacturing/doctype/job_card/job_card.py (validate_job_card).
 import { FrappeError, throwValidation, toSqlDatetime, type Row } from './erpnext-frappe';
 import { API_USER, COMPANY, FG_WAREHOUSE, STORES_WAREHOUSE, WIP_WAREHOUSE, childName, type JobCard, type TimeLog } from './erpnext-records';
 

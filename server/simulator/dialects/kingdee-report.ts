@@ -1,6 +1,7 @@
 // Production reports (生产汇报单, PRD_MORPT) as DynamicFormService.Save takes them: a Model with
 // the header and an FEntity array, checked as K/3 Cloud checks required fields (MsgCode 11),
-// every accepted save kept (K/3 Cloud has no idempotency key), found again by ExecuteBillQuery.
+// every accepted save kept (K/3 Cloud has no idempotency key), found again by ExecuteBillQuery (a client keeps its
+// key in the stock note FDescription; F_PAEZ_MESReportNo exists on an extended install only).
 import { FieldCatalogue, formatServerTime, parseServerTime, type Row } from './kingdee-query';
 import type { BillBook } from './kingdee-forms';
 import type { ProductionOrder } from '../types';

@@ -1,6 +1,7 @@
 // The model methods the fake Odoo answers, whichever endpoint called them: the reads any client
 // uses (search_read, search, search_count, read, fields_get) and the MES write-back (work-order
-// progress, production quantity, time logs, scrap), with Odoo's validation and error texts.
+// progress, production quantity, time logs, scrap, button_mark_done after addons/mrp/models/mrp_production.py),
+// with Odoo's validation and error texts.
 import {
   type MethodSpec,
   type OdooField,

@@ -1,5 +1,6 @@
 // Modelled on a stock install from odoo/odoo's own model definitions: addons/mrp/models/mrp_production.py
-// (backorders renamed NAME-001/-002 with backorder_sequence, see odoo-backorders.ts; warehouse_id related to location_src_id.warehouse_id; date_deadline may be unset), mrp_workorder.py
+// (backorders renamed NAME-001/-002 with backorder_sequence, see odoo-backorders.ts; warehouse_id related to
+// location_src_id.warehouse_id; date_deadline may be unset), mrp_workorder.py
 // (17.0 has no `sequence` field on mrp.workorder — 18.0 and 19.0 do), addons/stock/models/stock_move.py and
 // stock_warehouse.py (a warehouse's short `code`, at most 5 characters, beside its long name).
 // The plant's manufacturing data as Odoo (17–19, mrp) keeps it: the simulated ERP's canonical
