@@ -313,6 +313,10 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
 
     const found = await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo,FMoBillNo,FMoEntrySeq,FFinishQty,FQuaQty,FFailQty,FDocumentStatus', FilterString: "FDescription LIKE 'MES MES-RPT-0001%'", OrderString: 'FBillNo' });
     assert.deepEqual(found, [[first.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A'], [again.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A']]);
+    // SQL Server's LIKE: [0-9] is a class, [[] a literal bracket.
+    const byClass = await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo', FilterString: "FDescription LIKE 'MES MES-RPT-000[0-9]'", OrderString: 'FBillNo' });
+    assert.equal(byClass.length, 2);
+    assert.deepEqual(await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo', FilterString: "FDescription LIKE 'MES MES-RPT-000[[]1'" }), []);
   });
 
   it('refuses a model missing required fields or pointing at no order line with MsgCode 11 and stores nothing', async () => {

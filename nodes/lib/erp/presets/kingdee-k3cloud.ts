@@ -158,7 +158,8 @@ export const kingdeeK3Cloud: ErpProfile = {
       idempotency: {
         kind: 'lookup',
         // LIKE makes `_` and `%` in a key wildcards: what it finds are candidates, and `carries` checks the note exactly.
-        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'FDescription', 'FDocumentStatus'], `"FDescription LIKE '" & $replace(${REPORT_NOTE}, "'", "''") & " %'"`, 'FBillNo ASC') },
+        // A `[` would open a character class in SQL Server's LIKE and miss the key: it is written `[[]`.
+        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'FDescription', 'FDocumentStatus'], `"FDescription LIKE '" & $replace($replace(${REPORT_NOTE}, "'", "''"), "[", "[[]") & " %'"`, 'FBillNo ASC') },
         // Rows are [FBillNo, FDescription, FDocumentStatus]; wrapped so a row is one candidate, not flattened.
         found: '$map($, function($row) { { "bill": $row[0], "note": $row[1], "status": $row[2] } })',
         carries: `$substringBefore(note & " ", " ") & " " & $substringBefore($substringAfter(note, " ") & " ", " ") = ${REPORT_NOTE}`,
