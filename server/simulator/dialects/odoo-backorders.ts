@@ -2,6 +2,7 @@
 // _get_name_backorder, SIZE_BACK_ORDER_NUMERING = 3): splitting an MO renames it NAME-001 with
 // backorder_sequence 1, and each backorder of the same procurement group is NAME-002, NAME-003… with the next
 // sequence. The simulated ERP says an order was split off another with `predecessor.relation = "split"`.
+import type { SimulatedErp } from '../erp';
 import type { ProductionOrder } from '../types';
 
 export interface Backorder {
@@ -32,4 +33,15 @@ export function backorderNames(orders: ProductionOrder[]): Map<string, Backorder
     splits.sort().forEach((no, i) => names.set(no, { name: origin + suffix(i + 2), backorderSequence: i + 2, familySize: size }));
   }
   return names;
+}
+
+/** The split itself, in the simulated ERP: the MO keeps what it produced (done), a backorder NAME-00n takes the rest. */
+export function splitProduction(erp: SimulatedErp, orders: ProductionOrder[], origin: ProductionOrder, produced: number): void {
+  const root = origin.predecessor?.relation === 'split' ? origin.predecessor.orderNo : origin.orderNo;
+  const family = orders.filter((o) => o.orderNo === root || (o.predecessor?.relation === 'split' && o.predecessor.orderNo === root)).length;
+  erp.upsertOrder({ ...origin, quantity: produced, status: 'closed' });
+  erp.upsertOrder({
+    ...origin, orderNo: `${root}${suffix(family + 1)}`, revision: 0, status: 'released', quantity: origin.quantity - produced, producedQty: 0,
+    predecessor: { orderNo: root, relation: 'split' },
+  });
 }

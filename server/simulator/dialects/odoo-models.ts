@@ -11,7 +11,7 @@ import type { SimulatedErp } from '../erp';
 import type { ProductionOrder } from '../types';
 import { type OdooModel, type OdooRecord, type OdooValue, odooDatetime } from './odoo-orm';
 import * as F from './odoo-fields';
-import { type Backorder, backorderNames } from './odoo-backorders';
+import { type Backorder, backorderNames, splitProduction } from './odoo-backorders';
 
 type M2o = [number, string] | false;
 
@@ -59,12 +59,7 @@ export class OdooPlant {
   /** _split_productions after a mark-done with a backorder: the MO keeps what it produced, a backorder takes the rest. */
   splitOff(productionId: number, produced: number): void {
     const origin = this.orders().find((o) => this.id('mrp.production', o.orderNo) === productionId);
-    if (!origin) return;
-    const root = origin.predecessor?.relation === 'split' ? origin.predecessor.orderNo : origin.orderNo;
-    const family = this.orders().filter((o) => o.orderNo === root || (o.predecessor?.relation === 'split' && o.predecessor.orderNo === root)).length;
-    const rest = origin.quantity - produced;
-    this.erp.upsertOrder({ ...origin, quantity: produced, status: 'closed' });
-    this.erp.upsertOrder({ ...origin, orderNo: `${root}-${String(family + 1).padStart(3, '0')}`, revision: 0, status: 'released', quantity: rest, producedQty: 0, predecessor: { orderNo: root, relation: 'split' } });
+    if (origin) splitProduction(this.erp, this.orders(), origin, produced);
   }
 
   /** The display name of a record the fake only knows by reference (work centre, unit, company…). */
