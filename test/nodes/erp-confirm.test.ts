@@ -109,7 +109,7 @@ const cases: PresetCase[] = [
     orderNo: kingdeeOrderNo,
     readBack: async (plant) => kingdeeReports(plant),
     // Saved, submitted and audited: C.
-    expectFields: (c) => ({ F_PAEZ_MESReportNo: c.key, FQuaQty: c.yieldQty, FFailQty: c.scrapQty, FFinishQty: c.yieldQty + c.scrapQty, FDocumentStatus: 'C' }),
+    expectFields: (c) => ({ FDescription: `MES ${c.key} ${c.orderNo} op ${c.opNo}`, FQuaQty: c.yieldQty, FFailQty: c.scrapQty, FFinishQty: c.yieldQty + c.scrapQty, FDocumentStatus: 'C' }),
   },
 ];
 
@@ -153,13 +153,13 @@ function recordsWith(value: unknown, field: string): Array<Record<string, unknow
   return field in value ? [value as Record<string, unknown>] : Object.values(value).flatMap((v) => recordsWith(v, field));
 }
 
-/** PRD_MORPT bills the simulated Kingdee saved (the key is F_PAEZ_MESReportNo), one line each. */
+/** PRD_MORPT bills the simulated Kingdee saved (the key leads the note, FDescription), one line each. */
 function kingdeeReports(plant: PlantFixture): ReadBack[] {
   const kingdee = (plant.sim.dialects as unknown as { kingdee: { writes(): Array<{ id: string; body: { data: { Model: Record<string, unknown> } } }>; documentStatus(billNo: string): string | undefined } }).kingdee;
   return kingdee.writes().map((w) => {
     const m = w.body.data.Model;
     const line = (m.FEntity as Array<Record<string, unknown>>)[0];
-    return { key: String(m.F_PAEZ_MESReportNo), yieldQty: Number(line.FQuaQty), fields: { ...m, ...line, FDocumentStatus: kingdee.documentStatus(w.id) } };
+    return { key: /^MES (\S+) /.exec(String(m.FDescription))![1], yieldQty: Number(line.FQuaQty), fields: { ...m, ...line, FDocumentStatus: kingdee.documentStatus(w.id) } };
   });
 }
 
@@ -334,6 +334,81 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
           const entries = stockEntries(plant, order.orderNo);
           assert.deepEqual(entries.map((e) => [e.key, e.yieldQty, e.fields.purpose, e.fields.docstatus]), [['MES-GR-1', 50, 'Manufacture', 1]]);
           assert.deepEqual(await jobCardLogs(plant, order.orderNo), []);
+        });
+      }
+
+      if (c.preset === 'erpnext') {
+        it("submits the operation's Job Card when it finishes with the card's quantity, and a short finish gets ERPNext's own refusal", async () => {
+          const { send, outcomeOf } = await load(c);
+          const order = await releasedOrder(c);
+          const auth = { authorization: 'token mesbridge0a1b2c:demo-erpnext-secret' };
+          const cardOf = async (orderNo: string) => {
+            const base = `${plant.sim.url}/erpnext/api/resource/Job%20Card`;
+            const list = (await getJson(`${base}?filters=${encodeURIComponent(JSON.stringify([['work_order', '=', orderNo], ['sequence_id', '=', 10]]))}&fields=${encodeURIComponent('["name"]')}`, auth)) as { data: Array<{ name: string }> };
+            return ((await getJson(`${base}/${encodeURIComponent(list.data[0].name)}`, auth)) as { data: Record<string, unknown> }).data;
+          };
+          // 480 good so far, then the rest with the finish: completed equals the card's quantity, so it is submitted.
+          await send([confirmationFor(order, 'MES-JC-1'), confirmationFor(order, 'MES-JC-2', { activity: 'finish', yieldQty: order.quantity - 480, scrapQty: 0 })]);
+          await outcomeOf('MES-JC-2', 'written');
+          const card = await cardOf(order.orderNo);
+          assert.deepEqual([card.docstatus, card.status, card.total_completed_qty, card.for_quantity], [1, 'Completed', order.quantity, order.quantity]);
+
+          // Another order finished with 10 of its quantity: ERPNext refuses the submit, in its own words, for good.
+          const short = plant.sim.erp.orders().filter((o) => o.status === 'released' && o.operations.length >= 2)[1];
+          await send(confirmationFor(short, 'MES-JC-3', { activity: 'finish', yieldQty: 10, scrapQty: 0 }));
+          const refused = await outcomeOf('MES-JC-3', 'refused');
+          assert.match(refused.payload.reason!, new RegExp(`Total Completed Qty.*\\(.*10\\.0.*\\) must be equal to .*Qty to Manufacture.*${short.quantity}\\.0`));
+          assert.equal((await cardOf(short.orderNo)).docstatus, 0, 'the card stays a draft');
+        });
+
+        it('refuses a confirmation for a Work Order without Job Cards (no operations), naming the order and the missing card', async () => {
+          const { send, outcomeOf, caught } = await load(c);
+          const template = await releasedOrder(c);
+          plant.sim.erp.upsertOrder({ ...template, orderNo: 'MO-2026-0904', revision: 0, operations: [], bom: template.bom.map(({ opNo: _op, ...line }) => line) });
+          await send(confirmationFor({ ...template, orderNo: 'MO-2026-0904' }, 'MES-NJ-1', { opNo: '0010' }));
+          const refused = await outcomeOf('MES-NJ-1', 'refused');
+          assert.match(refused.payload.reason!, /Work Order MO-2026-0904 has no open \(draft\) Job Card for operation 0010/);
+          await eventually(() => caught.length === 1, 'the refusal at Catch', 30_000);
+          assert.match(caught[0].error.message, /^The ERP refused confirmation MES-NJ-1 for good/);
+        });
+      }
+
+      if (c.preset === 'odoo-jsonrpc') {
+        it('on Odoo 17 (no mrp.workorder.sequence) finds the operation\'s work order in date order, as the pull numbers it', async () => {
+          const { send, outcomeOf, caught } = await load(c, `${plant.sim.url}/odoo17`);
+          const order = await releasedOrder(c);
+          const second = order.operations[1];
+          await send(confirmationFor(order, 'MES-17-1', { opNo: second.opNo }));
+          await outcomeOf('MES-17-1', 'written');
+          assert.deepEqual(caught.map((m) => m.error.message), []);
+          const rpc = async (service: string, method: string, args: unknown[]) => {
+            const res = await fetch(`${plant.sim.url}/odoo17/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service, method, args } }) });
+            return ((await res.json()) as { result: unknown }).result;
+          };
+          const uid = await rpc('common', 'login', ['plant1010', 'mes-bridge', 'demo-odoo-pass']);
+          const logs = (await rpc('object', 'execute_kw', ['plant1010', uid, 'demo-odoo-pass', 'mrp.workcenter.productivity', 'search_read', [[['description', '=', 'MES-17-1']]], { fields: ['workorder_id'] }])) as Array<{ workorder_id: [number, string] }>;
+          assert.equal(logs.length, 1);
+          assert.match(logs[0].workorder_id[1], new RegExp(`^${order.orderNo} - ${second.opCode}`), 'the time log is on the second operation');
+        });
+      }
+
+      if (c.preset.startsWith('odoo')) {
+        it('marks the MO done on an order finish; what it did not produce goes to a backorder NAME-002 (orderFinishRemainder)', async () => {
+          const { send, outcomeOf, caught } = await load(c);
+          const order = await releasedOrder(c);
+          const last = order.operations[order.operations.length - 1].opNo;
+          await send(confirmationFor(order, 'MES-OF-9', { activity: 'order-finish', opNo: last }));
+          await outcomeOf('MES-OF-9', 'written');
+          assert.deepEqual(caught.map((m) => m.error.message), []);
+          const calls = odooWrites(plant).filter((w) => w.body.model === 'mrp.production' && w.body.method === 'button_mark_done');
+          assert.equal(calls.length, 1, 'button_mark_done called once');
+          const res = await fetch(`${plant.sim.url}/odoo/json/2/mrp.production/search_read`, {
+            method: 'POST', headers: { authorization: 'Bearer demo-odoo-api-key', 'content-type': 'application/json' },
+            body: JSON.stringify({ domain: [['name', 'like', order.orderNo]], fields: ['name', 'state', 'qty_produced', 'product_qty', 'backorder_sequence'], order: 'name' }),
+          });
+          const mos = (await res.json()) as Array<Record<string, unknown>>;
+          assert.deepEqual(mos.map((m) => [m.name, m.state, m.backorder_sequence]), [[`${order.orderNo}-001`, 'done', 1], [`${order.orderNo}-002`, 'confirmed', 2]]);
+          assert.deepEqual([mos[0].qty_produced, mos[1].product_qty], [480, order.quantity - 480]);
         });
       }
 

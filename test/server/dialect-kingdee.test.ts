@@ -286,7 +286,7 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
   let plant: Plant;
   let cookie: string;
   const model = (reportNo: string, overrides: Record<string, unknown> = {}) => ({
-    FDate: '2026-11-20', FPrdOrgId: { FNumber: '1010' }, F_PAEZ_MESReportNo: reportNo,
+    FDate: '2026-11-20', FPrdOrgId: { FNumber: '1010' }, FDescription: `MES ${reportNo}`,
     FEntity: [{ FMaterialId: { FNumber: 'FG-100234' }, FMoBillNo: 'MO000001', FMoEntrySeq: 1, FFinishQty: 1200, FQuaQty: 1190, FFailQty: 10, ...overrides }],
   });
   before(async () => {
@@ -311,8 +311,12 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
     assert.notEqual(again.Result.Number, first.Result.Number, 'K/3 Cloud has no idempotency key: the same report saved twice is two bills');
     assert.deepEqual(plant.dialect.writes().map((w) => w.id), [first.Result.Number, again.Result.Number]);
 
-    const found = await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo,FMoBillNo,FMoEntrySeq,FFinishQty,FQuaQty,FFailQty,FDocumentStatus', FilterString: "F_PAEZ_MESReportNo = 'MES-RPT-0001'", OrderString: 'FBillNo' });
+    const found = await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo,FMoBillNo,FMoEntrySeq,FFinishQty,FQuaQty,FFailQty,FDocumentStatus', FilterString: "FDescription LIKE 'MES MES-RPT-0001%'", OrderString: 'FBillNo' });
     assert.deepEqual(found, [[first.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A'], [again.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A']]);
+    // SQL Server's LIKE: [0-9] is a class, [[] a literal bracket.
+    const byClass = await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo', FilterString: "FDescription LIKE 'MES MES-RPT-000[0-9]'", OrderString: 'FBillNo' });
+    assert.equal(byClass.length, 2);
+    assert.deepEqual(await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo', FilterString: "FDescription LIKE 'MES MES-RPT-000[[]1'" }), []);
   });
 
   it('refuses a model missing required fields or pointing at no order line with MsgCode 11 and stores nothing', async () => {

@@ -36,6 +36,7 @@ describe('the Kingdee preset map in TypeScript', () => {
       ['optional fields the account set lacks', LINE, { params: PARAMS, optional: { orders: [], operations: [] }, details: { operations: [OPERATION], components: [COMPONENT] } }],
       ['no settings beyond the default priority, a plant from the settings', LINE, { params: { defaultPriority: 5, plant: 'SZ01' }, details: {} }],
       ['a draft bill (not audited)', { ...LINE, FDocumentStatus: 'A', FStatus: '4' }, { params: PARAMS, details: {} }],
+      ...['3', '5', '6', '7'].map((st): [string, unknown, Record<string, unknown>] => [`line state ${st}`, { ...LINE, FStatus: st }, { params: PARAMS, details: {} }]),
       ['a null audit state and a numeric line state', { ...LINE, FDocumentStatus: null, FStatus: 4 }, { params: PARAMS, details: {} }],
       ['missing times, quantity and sequence', { FBillNo: 'MO1', FStatus: '5' }, { params: PARAMS, details: { operations: [{ FOperNumber: 20 }], components: [{ FNumerator: 2, FDenominator: 4, FOperID: 0 }] } }],
       ['a priority of 0 and an empty inspection spec', { ...LINE, F_PAEZ_Priority: 0 }, { params: PARAMS, optional: OPTIONAL, details: { operations: [{ ...OPERATION, F_PAEZ_QcSpec: ' \t ' }] } }],

@@ -44,11 +44,14 @@ describe('release gating', () => {
     assert.equal(await statusOf('erpnext', { docstatus: 2, status: 'Cancelled' }), 'cancelled');
   });
 
-  it('Kingdee: a line of a bill not audited yet (FDocumentStatus A, B, D) is a draft; an audited line released (3, 4) goes', async () => {
+  it('Kingdee: a line of a bill not audited yet (FDocumentStatus A, B, D) is a draft; an audited line goes as released (3 下达), running (4 开工), completed (5 完工) or closed (6 结案, 7 结算)', async () => {
     for (const audit of ['Z', 'A', 'B', 'D']) assert.equal(await statusOf('kingdee-k3cloud', { FDocumentStatus: audit, FStatus: '3', FBillNo: 'MO1', FTreeEntity_FSeq: 1 }), 'created', audit);
     assert.equal(await statusOf('kingdee-k3cloud', { FDocumentStatus: 'C', FStatus: '1', FBillNo: 'MO1', FTreeEntity_FSeq: 1 }), 'created', 'audited but only planned');
     assert.equal(await statusOf('kingdee-k3cloud', { FDocumentStatus: 'C', FStatus: '3', FBillNo: 'MO1', FTreeEntity_FSeq: 1 }), 'released');
-    assert.equal(await statusOf('kingdee-k3cloud', { FDocumentStatus: 'C', FStatus: '4', FBillNo: 'MO1', FTreeEntity_FSeq: 1 }), 'released');
+    // 4 开工 (started) is an order in process: running, not released.
+    assert.equal(await statusOf('kingdee-k3cloud', { FDocumentStatus: 'C', FStatus: '4', FBillNo: 'MO1', FTreeEntity_FSeq: 1 }), 'running');
+    assert.equal(await statusOf('kingdee-k3cloud', { FDocumentStatus: 'C', FStatus: '5', FBillNo: 'MO1', FTreeEntity_FSeq: 1 }), 'completed');
+    for (const closed of ['6', '7']) assert.equal(await statusOf('kingdee-k3cloud', { FDocumentStatus: 'C', FStatus: closed, FBillNo: 'MO1', FTreeEntity_FSeq: 1 }), 'closed', closed);
     assert.ok(preset('kingdee-k3cloud').pull.columns?.includes('FDocumentStatus'), 'the query asks for FDocumentStatus');
   });
 

@@ -20,8 +20,11 @@ export interface ErpConnection {
   maxBodyBytes?: number;
 }
 
-/** 'erp' = the ERP answered, and its answer says the call failed (often inside an HTTP 200). */
-export type ErpFailure = 'unreachable' | 'timeout' | 'auth' | 'status' | 'malformed' | 'config' | 'erp';
+/**
+ * 'erp' = the ERP answered, and its answer says the call failed (often inside an HTTP 200); 'refused' = what the
+ * ERP holds cannot take this write (the profile's push.confirmation.refuse said why): asking again cannot help.
+ */
+export type ErpFailure = 'unreachable' | 'timeout' | 'auth' | 'status' | 'malformed' | 'config' | 'erp' | 'refused';
 
 /** ERP words that name a field or property this install does not have: asking again gets the same answer. */
 const UNKNOWN_FIELD = /unknown column|invalid field|property .{0,80}not found|not found .{0,40}property|字段不存在|does not exist on|no such column/i;
@@ -50,7 +53,7 @@ export class ErpRequestError extends Error {
    * "Invalid field" inside a 200). The ERP or the profile must change first.
    */
   get permanent(): boolean {
-    if (this.failure === 'config' || this.failure === 'auth') return true;
+    if (this.failure === 'config' || this.failure === 'auth' || this.failure === 'refused') return true;
     if (UNKNOWN_FIELD.test(this.erpWords ?? this.message)) return true;
     const s = this.status ?? 0;
     return s >= 400 && s < 500 && s !== 408 && s !== 429;

@@ -135,7 +135,8 @@ export function workOrderRow(order: ProductionOrder, stamps: WorkOrderStamps, cl
     description: order.productName ?? null,
     sales_order: null,
     project: null,
-    amended_from: null,
+    // A cancelled (docstatus 2) Work Order amended: the copy is named NAME-1 and links back to it.
+    amended_from: order.predecessor?.relation === 'amendment' ? order.predecessor.orderNo : null,
   };
 }
 

@@ -1,6 +1,7 @@
 // ERPNext's two ways a shop floor reports back: time logs on a Job Card (PUT replaces the whole
 // child table), and a Stock Entry drafted by make_stock_entry then inserted. Neither has an
-// idempotency key: a client looks its earlier write up by filter (e.g. remarks like '%key%').
+// idempotency key: a client looks its earlier write up by filter (e.g. remarks like '%key%'). Submitting a Job Card
+// follows erpnext/manufacturing/doctype/job_card/job_card.py (validate_job_card).
 import { FrappeError, throwValidation, toSqlDatetime, type Row } from './erpnext-frappe';
 import { API_USER, COMPANY, FG_WAREHOUSE, STORES_WAREHOUSE, WIP_WAREHOUSE, childName, type JobCard, type TimeLog } from './erpnext-records';
 
@@ -12,11 +13,44 @@ const flt = (v: unknown): number => {
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 const isObject = (v: unknown): v is Row => !!v && typeof v === 'object' && !Array.isArray(v);
 
-/** PUT /api/resource/Job Card/<name> with `time_logs`: the list sent becomes the table (rows left out are deleted). */
-export function updateJobCard(card: JobCard, body: Row, stamp: string): void {
-  if ('docstatus' in body && Number(body.docstatus) !== Number(card.row.docstatus)) {
-    throw new FrappeError(501, 'NotImplementedError', 'builtins', 'the simulated ERPNext does not submit or cancel Job Cards');
+/**
+ * PUT /api/resource/Job Card/<name> with `time_logs`: the list sent becomes the table (rows left out are deleted).
+ * `docstatus: 1` submits the card in the same save, after job_card.py validate_job_card (erpnext v15): the Work
+ * Order not Stopped, time logs present, completed + process loss equal to the card's quantity. A submitted card
+ * is read-only. Frappe saves in one transaction: a refusal leaves the card as it was.
+ */
+export function updateJobCard(card: JobCard, body: Row, stamp: string, workOrderStatus?: string): void {
+  const now = Number(card.row.docstatus);
+  const wanted = 'docstatus' in body ? Number(body.docstatus) : now;
+  if (now === 1) throwValidation(`Cannot edit a submitted document: Job Card ${String(card.row.name)}`, 'UpdateAfterSubmitError');
+  if (wanted !== now && wanted !== 1) {
+    throw new FrappeError(501, 'NotImplementedError', 'builtins', 'the simulated ERPNext does not cancel Job Cards');
   }
+  const before = structuredClone(card);
+  applyJobCardUpdate(card, body, stamp);
+  if (wanted !== 1) return;
+  try {
+    submitJobCard(card, workOrderStatus);
+  } catch (err) {
+    Object.assign(card, before);
+    throw err;
+  }
+}
+
+function submitJobCard(card: JobCard, workOrderStatus: string | undefined): void {
+  const bold = (v: unknown) => `<strong>${String(v)}</strong>`;
+  if (workOrderStatus === 'Stopped') throwValidation(`Transaction not allowed against stopped Work Order ${String(card.row.work_order)}`);
+  if (card.timeLogs.length === 0) throwValidation(`Time logs are required for ${bold('Job Card')} ${String(card.row.name)}`);
+  const done = round3(flt(card.row.total_completed_qty) + flt(card.row.process_loss_qty));
+  const wanted = flt(card.row.for_quantity);
+  if (wanted && done !== round3(wanted)) {
+    throwValidation(`The ${bold('Total Completed Qty')} (${bold(done.toFixed(1))}) must be equal to ${bold('Qty to Manufacture')} (${bold(wanted.toFixed(1))})`);
+  }
+  card.row.docstatus = 1;
+  card.row.status = 'Completed';
+}
+
+function applyJobCardUpdate(card: JobCard, body: Row, stamp: string): void {
   // Frappe saves a document in one transaction: a refused row leaves the remarks as they were too.
   const remarks = () => {
     if ('remarks' in body) card.row.remarks = body.remarks === null ? null : String(body.remarks);

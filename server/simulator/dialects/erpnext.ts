@@ -72,20 +72,23 @@ export function createErpnextDialect(erp: SimulatedErp, options: ErpnextDialectO
     return stamp;
   }
 
+  function rowOf(order: ProductionOrder): Row {
+    const s = stampOf(order);
+    return workOrderRow(order, { creation: clock.stamp(s.creation), modified: clock.stamp(s.modified), producedQty: producedQty.get(order.orderNo) ?? 0 }, clock);
+  }
+
   function workOrders(): Array<{ order: ProductionOrder; row: Row }> {
     return erp
       .orders()
       .filter((o) => typeof o?.orderNo === 'string')
-      .map((order) => {
-        const s = stampOf(order);
-        return { order, row: workOrderRow(order, { creation: clock.stamp(s.creation), modified: clock.stamp(s.modified), producedQty: producedQty.get(order.orderNo) ?? 0 }, clock) };
-      });
+      .map((order) => ({ order, row: rowOf(order) }));
   }
 
+  // One document's row alone: building every row for each single-document GET made a page of reads quadratic.
   function workOrderView(name: string): (WorkOrderView & { order: ProductionOrder }) | undefined {
     const order = erp.order(name);
     if (!order || typeof order.orderNo !== 'string') return undefined;
-    const row = workOrders().find((w) => w.order.orderNo === name)!.row;
+    const row = rowOf(order);
     return { order, row, doc: workOrderDoc(order, row, clock) };
   }
 
@@ -247,7 +250,7 @@ export function createErpnextDialect(erp: SimulatedErp, options: ErpnextDialectO
     const name = decodeURIComponent(String(req.params[0]));
     const card = jobCards.get(name) ?? notFound('Job Card', name);
     const body = bodyOf(req);
-    updateJobCard(card, body, clock.stamp(nowMicros()));
+    updateJobCard(card, body, clock.stamp(nowMicros()), workOrderView(String(card.row.work_order))?.row.status as string | undefined);
     record(name, body);
     sendFrappe(res, 200, { data: jobCardDoc(card) });
   }));

@@ -82,6 +82,12 @@ export class BillBook {
     return undefined;
   }
 
+  /** The simulator's order numbers on the same PRD_MO bill as this one (itself included), once placed. */
+  billMates(orderNo: string): string[] {
+    const fid = this.lines.get(orderNo)?.fid;
+    return fid === undefined ? [] : [...this.lines.values()].filter((l) => l.fid === fid).map((l) => l.orderNo);
+  }
+
   /** The simulator's order number for a bill line, e.g. MO000002 line 1 → MO-2026-0004. */
   orderNoOf(billNo: string, seq: number): string | undefined {
     return this.find(billNo, seq)?.orderNo;
@@ -94,7 +100,11 @@ function msOf(iso: unknown): number {
 }
 
 /** One snapshot of the three forms, built from the ERP's current orders. */
-export function orderForms(orders: ProductionOrder[], book: BillBook, timeZone: string): { mo: Row[]; operations: Row[]; ppbom: Row[] } {
+/**
+ * `unaudited` holds orders whose bill stays short of audited (A 创建, B 审核中, D 重新审核) whatever its lines
+ * say: a planner saved or submitted it, or an auditor took the audit back.
+ */
+export function orderForms(orders: ProductionOrder[], book: BillBook, timeZone: string, unaudited: ReadonlyMap<string, 'A' | 'B' | 'D'> = new Map()): { mo: Row[]; operations: Row[]; ppbom: Row[] } {
   const lines = book.place(orders);
   const at = (iso: unknown) => formatServerTime(msOf(iso), timeZone);
   // FModifyDate is a header field: the bill's last change is the latest change of any of its lines.
@@ -105,6 +115,11 @@ export function orderForms(orders: ProductionOrder[], book: BillBook, timeZone: 
     billModified.set(fid, Math.max(billModified.get(fid) ?? 0, msOf(order.updatedAt)));
     if (order.status !== 'created') billStarted.set(fid, true);
   });
+  const billHeld = new Map<number, string>();
+  orders.forEach((order, i) => {
+    const held = unaudited.get(order.orderNo);
+    if (held) billHeld.set(lines[i].fid, held);
+  });
   const mo: Row[] = [];
   const operations: Row[] = [];
   const ppbom: Row[] = [];
@@ -114,9 +129,9 @@ export function orderForms(orders: ProductionOrder[], book: BillBook, timeZone: 
     const created = formatServerTime(line.billCreatedMs, timeZone);
     const ops = Array.isArray(order.operations) ? order.operations : [];
     mo.push({
-      FID: line.fid, FBillNo: line.billNo, FDate: `${created.slice(0, 10)}T00:00:00`, FDocumentStatus: billStarted.get(line.fid) ? 'C' : 'A',
+      FID: line.fid, FBillNo: line.billNo, FDate: `${created.slice(0, 10)}T00:00:00`, FDocumentStatus: billHeld.get(line.fid) ?? (billStarted.get(line.fid) ? 'C' : 'A'),
       'FBillType.FNumber': 'SCDD01_SYS', 'FPrdOrgId.FNumber': order.plant, 'FPrdOrgId.FName': ORG_NAMES[order.plant] ?? order.plant,
-      FCreateDate: created, FModifyDate: modified, FApproveDate: billStarted.get(line.fid) ? modified : null,
+      FCreateDate: created, FModifyDate: modified, FApproveDate: billStarted.get(line.fid) && !billHeld.has(line.fid) ? modified : null,
       FTreeEntity_FEntryId: line.entryId, FTreeEntity_FSeq: line.seq, 'FMaterialId.FNumber': order.productCode,
       'FMaterialId.FName': order.productName ?? '', 'FMaterialId.FSpecification': ' ', 'FUnitId.FNumber': order.unit,
       'FUnitId.FName': UNIT_NAMES[order.unit] ?? order.unit, FQty: order.quantity,

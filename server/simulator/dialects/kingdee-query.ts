@@ -160,7 +160,7 @@ export function compileFilter(filter: string, catalogue: FieldCatalogue, timeZon
     if (isWord(next, 'LIKE')) {
       pos++;
       const pattern = literal();
-      const re = new RegExp(`^${String(pattern).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'is');
+      const re = likePattern(String(pattern));
       return (row) => (row[field] !== null && re.test(String(row[field]))) !== negated;
     }
     if (isWord(next, 'BETWEEN')) {
@@ -271,4 +271,23 @@ export function compileOrder(orderString: string, catalogue: FieldCatalogue, tim
     }
     return 0;
   };
+}
+
+/** SQL Server's LIKE as a RegExp: % any run, _ any one character, [abc] / [a-c] / [^abc] a class ([[] is a literal [). */
+function likePattern(pattern: string): RegExp {
+  const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const inClass = (body: string) => [...body].map((ch, j) => (ch === '-' && j > 0 && j < body.length - 1 ? '-' : /[\\\]\[^-]/.test(ch) ? `\\${ch}` : ch)).join('');
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    const close = c === '[' ? pattern.indexOf(']', i + 2) : -1;
+    if (c === '%') out += '.*';
+    else if (c === '_') out += '.';
+    else if (close > i) {
+      const body = pattern.slice(i + 1, close);
+      out += body.startsWith('^') ? `[^${inClass(body.slice(1))}]` : `[${inClass(body)}]`;
+      i = close;
+    } else out += esc(c);
+  }
+  return new RegExp(`^${out}$`, 'is');
 }

@@ -1,16 +1,20 @@
 // Production reports (生产汇报单, PRD_MORPT) as DynamicFormService.Save takes them: a Model with
 // the header and an FEntity array, checked as K/3 Cloud checks required fields (MsgCode 11),
-// every accepted save kept (K/3 Cloud has no idempotency key), found again by ExecuteBillQuery.
+// every accepted save kept (K/3 Cloud has no idempotency key), found again by ExecuteBillQuery (a client keeps its
+// key in the stock note FDescription; F_PAEZ_MESReportNo exists on an extended install only).
 import { FieldCatalogue, formatServerTime, parseServerTime, type Row } from './kingdee-query';
 import type { BillBook } from './kingdee-forms';
 import type { ProductionOrder } from '../types';
 
-export const REPORT_FIELDS = new FieldCatalogue({
+const REPORT_STOCK = {
   FID: 'number', FBillNo: 'string', FDate: 'datetime', FDocumentStatus: 'string', 'FPrdOrgId.FNumber': 'string', FCreateDate: 'datetime',
-  FModifyDate: 'datetime', FDescription: 'string', F_PAEZ_MESReportNo: 'string', FEntity_FEntryID: 'number', FEntity_FSeq: 'number',
+  FModifyDate: 'datetime', FDescription: 'string', FEntity_FEntryID: 'number', FEntity_FSeq: 'number',
   'FMaterialId.FNumber': 'string', 'FUnitID.FNumber': 'string', FFinishQty: 'number', FQuaQty: 'number', FFailQty: 'number',
   FMoBillNo: 'string', FMoEntrySeq: 'number', FMoId: 'number', FMoEntryId: 'number',
-});
+} as const;
+export const REPORT_FIELDS = new FieldCatalogue({ ...REPORT_STOCK });
+// One customer's BOS extension for the MES report number (what the old preset wrote).
+export const REPORT_FIELDS_EXTENDED = new FieldCatalogue({ ...REPORT_STOCK, F_PAEZ_MESReportNo: 'string' });
 
 export interface SaveError { FieldName: string | null; Message: string; DIndex: number }
 
@@ -102,6 +106,7 @@ export class ReportBook {
     for (const line of lines) line.FEntity_FEntryID = this.nextEntryId++;
     const header: Row = {
       'FPrdOrgId.FNumber': org, FDate: `${formatServerTime(dateMs as number, this.timeZone).slice(0, 10)}T00:00:00`, FDocumentStatus: 'A',
+      // F_PAEZ_MESReportNo is kept for an extended install only (REPORT_FIELDS_EXTENDED); a stock one cannot query it.
       FDescription: stringOrBlank(pick(m, 'FDescription')), F_PAEZ_MESReportNo: stringOrBlank(pick(m, 'F_PAEZ_MESReportNo')),
     };
     if (existing) {

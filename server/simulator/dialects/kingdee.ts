@@ -11,7 +11,7 @@ import type { SimulatedErp } from '../erp';
 import { BODY_LIMIT, secretEquals } from '../http-util';
 import { BillBook, MO_FIELDS, MO_FIELDS_EXTENDED, OPERATION_PLAN_FIELDS, OPERATION_PLAN_FIELDS_EXTENDED, PPBOM_FIELDS, orderForms } from './kingdee-forms';
 import { FieldCatalogue, KingdeeQueryError, compileFilter, compileOrder, type Row, unknownField, zoneOffsetMs } from './kingdee-query';
-import { REPORT_FIELDS, ReportBook, type SaveError } from './kingdee-report';
+import { REPORT_FIELDS, REPORT_FIELDS_EXTENDED, ReportBook, type SaveError } from './kingdee-report';
 import { MorptWorkflow } from './kingdee-morpt';
 
 export interface KingdeeDialectOptions {
@@ -60,6 +60,7 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
   const morpt = new MorptWorkflow(() => reports.rows());
   const accepted: Array<{ at: string; body: unknown; id: string }> = [];
   const pendingErrors: KingdeeErrorKind[] = [];
+  const unaudited = new Map<string, 'A' | 'B' | 'D'>();
 
   const router = express.Router();
   // K/3 Cloud reads the body whatever Content-Type says (its own Java SDK sends "applicatin/json").
@@ -174,9 +175,9 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
 
   function form(formId: string): { catalogue: FieldCatalogue; rows: Row[] } {
     const id = formId.toUpperCase();
-    if (id === 'PRD_MORPT') return { catalogue: REPORT_FIELDS, rows: morpt.withStatus(reports.rows()) };
+    if (id === 'PRD_MORPT') return { catalogue: options.extensions ? REPORT_FIELDS_EXTENDED : REPORT_FIELDS, rows: morpt.withStatus(reports.rows()) };
     if (id !== 'PRD_MO' && id !== 'SFC_OPERATIONPLANNING' && id !== 'PRD_PPBOM') throw new KingdeeQueryError('业务对象不存在');
-    if (!cached || cached.version !== erp.version) cached = { version: erp.version, snapshot: orderForms(erp.orders(), bills, cfg.timeZone) };
+    if (!cached || cached.version !== erp.version) cached = { version: erp.version, snapshot: orderForms(erp.orders(), bills, cfg.timeZone, unaudited) };
     const { snapshot } = cached;
     if (id === 'PRD_MO') return { catalogue: options.extensions ? MO_FIELDS_EXTENDED : MO_FIELDS, rows: snapshot.mo };
     if (id === 'PRD_PPBOM') return { catalogue: PPBOM_FIELDS, rows: snapshot.ppbom };
@@ -229,12 +230,23 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
     writes: () => accepted.map((w) => structuredClone(w)),
     documentStatus: (billNo: string) => morpt.statusOf(billNo),
     failNextSubmit: () => morpt.failNextSubmit(),
+    /** The PRD_MO bill holding this order stays A 创建, B 审核中 or D 重新审核 (not audited), or is audited again (C). */
+    setBillAudit(orderNo: string, status: 'A' | 'B' | 'C' | 'D'): void {
+      if (status === 'C') unaudited.delete(orderNo);
+      else unaudited.set(orderNo, status);
+      cached = undefined;
+    },
     expireSessions(): void {
       sessions.clear();
     },
     injectError(kind: string): void {
       if (!ERROR_KINDS.includes(kind as KingdeeErrorKind)) throw new Error(`Kingdee error kind must be one of ${ERROR_KINDS.join(', ')}; got ${JSON.stringify(kind)}`);
       pendingErrors.push(kind as KingdeeErrorKind);
+    },
+    /** The simulator's order numbers on the PRD_MO bill that holds this one (bills are placed on the first query). */
+    billMates(orderNo: string): string[] {
+      form('PRD_MO');
+      return bills.billMates(orderNo);
     },
     /** The simulator's order number behind a PRD_MO line (FBillNo + FTreeEntity_FSeq), once served. */
     orderNoOf: (billNo: string, seq: number) => bills.orderNoOf(billNo, seq),

@@ -23,6 +23,8 @@ export const MRP_PRODUCTION_FIELDS: Record<string, OdooField> = {
           date_deadline: f('datetime', 'Deadline'),
           priority: f('selection', 'Priority', { selection: [['0', 'Normal'], ['1', 'Urgent']] }),
           origin: f('char', 'Source'),
+          backorder_sequence: f('integer', 'Backorder Sequence'),
+          mrp_production_backorder_count: f('integer', 'Count of linked backorder', { readonly: true }),
           user_id: m2o('res.users', 'Responsible'),
           company_id: m2o('res.company', 'Company', { required: true }),
           picking_type_id: m2o('stock.picking.type', 'Operation Type', { required: true }),

@@ -1,6 +1,7 @@
 // The model methods the fake Odoo answers, whichever endpoint called them: the reads any client
 // uses (search_read, search, search_count, read, fields_get) and the MES write-back (work-order
-// progress, production quantity, time logs, scrap), with Odoo's validation and error texts.
+// progress, production quantity, time logs, scrap, button_mark_done after addons/mrp/models/mrp_production.py),
+// with Odoo's validation and error texts.
 import {
   type MethodSpec,
   type OdooField,
@@ -35,13 +36,14 @@ export const METHOD_SPECS: Record<string, MethodSpec> = {
   button_start: { model: false, params: [] },
   button_pending: { model: false, params: [] },
   button_finish: { model: false, params: [] },
+  button_mark_done: { model: false, params: [] },
   action_validate: { model: false, params: [] },
 };
 
 /** Which write methods each model offers the integration user; everything else is refused. */
 const WRITABLE: Record<string, { methods: string[]; fields?: string[] }> = {
   'mrp.workorder': { methods: ['write', 'button_start', 'button_pending', 'button_finish'], fields: ['qty_produced', 'qty_producing', 'duration', 'state', 'date_start', 'date_finished', 'name'] },
-  'mrp.production': { methods: ['write'], fields: ['qty_producing', 'origin', 'priority', 'date_deadline'] },
+  'mrp.production': { methods: ['write', 'button_mark_done'], fields: ['qty_producing', 'origin', 'priority', 'date_deadline'] },
   'mrp.workcenter.productivity': { methods: ['create'] },
   'stock.scrap': { methods: ['create', 'action_validate'] },
 };
@@ -62,7 +64,7 @@ export class OdooMethods {
     return this.plant.models[name];
   }
 
-  call(model: OdooModel, method: string, ids: number[], args: Record<string, unknown>): CallResult {
+  call(model: OdooModel, method: string, ids: number[], args: Record<string, unknown>, context: Record<string, unknown> = {}): CallResult {
     switch (method) {
       case 'search_read': {
         const { domain, fields, offset, limit, order, ...readKwargs } = args;
@@ -95,12 +97,36 @@ export class OdooMethods {
     if (method === 'create') return this.create(model, args.vals_list, at);
     const records = this.browse(model, ids);
     if (method === 'write') this.write(model, records, args.vals, allowed.fields ?? [], at);
-    else if (method === 'action_validate') for (const r of records) Object.assign(this.plant.scraps.find((s) => s.id === r.id) as OdooRecord, { state: 'done', date_done: at, write_date: at });
+    else if (method === 'button_mark_done') {
+      const wizard = this.markDone(records, context, at);
+      if (wizard) return { result: wizard };
+    } else if (method === 'action_validate') for (const r of records) Object.assign(this.plant.scraps.find((s) => s.id === r.id) as OdooRecord, { state: 'done', date_done: at, write_date: at });
     else {
       const state = method === 'button_start' ? 'progress' : method === 'button_finish' ? 'done' : 'ready';
       for (const r of records) this.overlay(this.plant.workorderWrites, r.id, { state, ...(method === 'button_start' && r.state !== 'progress' ? { date_start: at } : {}), ...(method === 'button_finish' ? { date_finished: at } : {}) }, at);
     }
     return { result: true, writeId: `${model.name},${ids.join(',')}` };
+  }
+
+  /**
+   * mrp_production.py button_mark_done: with less produced than planned, pre_button_mark_done answers the backorder
+   * wizard (a person decides) unless the context says skip_backorder; then the MO is done with what it produced,
+   * its work orders finished, and the MOs in mo_ids_to_backorder split (_split_productions) for the rest.
+   */
+  private markDone(records: OdooRecord[], context: Record<string, unknown>, at: string): Record<string, unknown> | undefined {
+    const produced = (r: OdooRecord) => Number(r.qty_producing ?? 0);
+    if (!context.skip_backorder && records.some((r) => produced(r) < Number(r.product_qty))) {
+      return { type: 'ir.actions.act_window', name: 'You produced less than initial demand', res_model: 'mrp.production.backorder', target: 'new', views: [[false, 'form']], context: { default_mrp_production_ids: records.map((r) => r.id) } };
+    }
+    const toBackorder = new Set(Array.isArray(context.mo_ids_to_backorder) ? context.mo_ids_to_backorder.map(Number) : []);
+    for (const r of records) {
+      for (const wo of this.plant.workorders()) {
+        if (Array.isArray(wo.production_id) && wo.production_id[0] === r.id && wo.state !== 'done') this.overlay(this.plant.workorderWrites, wo.id, { state: 'done', date_finished: at }, at);
+      }
+      this.overlay(this.plant.productionWrites, r.id, { state: 'done', qty_produced: produced(r), date_finished: at, priority: '0' }, at);
+      if (toBackorder.has(r.id) && produced(r) > 0 && produced(r) < Number(r.product_qty)) this.plant.splitOff(r.id, produced(r));
+    }
+    return undefined;
   }
 
   private search(model: OdooModel, domain: unknown, offset: unknown, limit: unknown, order: unknown): OdooRecord[] {

@@ -1,5 +1,6 @@
 // Modelled on a stock install from odoo/odoo's own model definitions: addons/mrp/models/mrp_production.py
-// (warehouse_id related to location_src_id.warehouse_id; date_deadline may be unset), mrp_workorder.py
+// (backorders renamed NAME-001/-002 with backorder_sequence, see odoo-backorders.ts; warehouse_id related to
+// location_src_id.warehouse_id; date_deadline may be unset), mrp_workorder.py
 // (17.0 has no `sequence` field on mrp.workorder — 18.0 and 19.0 do), addons/stock/models/stock_move.py and
 // stock_warehouse.py (a warehouse's short `code`, at most 5 characters, beside its long name).
 // The plant's manufacturing data as Odoo (17–19, mrp) keeps it: the simulated ERP's canonical
@@ -10,6 +11,7 @@ import type { SimulatedErp } from '../erp';
 import type { ProductionOrder } from '../types';
 import { type OdooModel, type OdooRecord, type OdooValue, odooDatetime } from './odoo-orm';
 import * as F from './odoo-fields';
+import { type Backorder, backorderNames, splitProduction } from './odoo-backorders';
 
 type M2o = [number, string] | false;
 
@@ -54,6 +56,12 @@ export class OdooPlant {
     this.names.set(`res.users,${uid}`, userName);
   }
 
+  /** _split_productions after a mark-done with a backorder: the MO keeps what it produced, a backorder takes the rest. */
+  splitOff(productionId: number, produced: number): void {
+    const origin = this.orders().find((o) => this.id('mrp.production', o.orderNo) === productionId);
+    if (origin) splitProduction(this.erp, this.orders(), origin, produced);
+  }
+
   /** The display name of a record the fake only knows by reference (work centre, unit, company…). */
   displayName(model: string, id: number): string | undefined {
     if (model === 'mrp.workcenter.productivity.loss') return LOSSES.find((l) => l.id === id)?.name as string | undefined;
@@ -80,14 +88,20 @@ export class OdooPlant {
     return this.id(model, `#${(this.ids.get(model)?.size ?? 0) + 1}`);
   }
 
-  private cachedOrders: { version: number; orders: ProductionOrder[] } | undefined;
+  private cachedOrders: { version: number; orders: ProductionOrder[]; backorders: Map<string, Backorder> } | undefined;
+
+  /** The MO's name: the order no, or NAME-001, NAME-002… once it took part in a split. */
+  private nameOf(o: ProductionOrder): string {
+    this.orders();
+    return this.cachedOrders!.backorders.get(o.orderNo)?.name ?? o.orderNo;
+  }
 
   /** The ERP's orders, copied once per change of them rather than once per call. */
   private orders(): ProductionOrder[] {
     if (this.cachedOrders?.version !== this.erp.version) {
       const orders = this.erp.orders();
       for (const o of orders) this.id('mrp.production', o.orderNo);
-      this.cachedOrders = { version: this.erp.version, orders };
+      this.cachedOrders = { version: this.erp.version, orders, backorders: backorderNames(orders) };
     }
     return this.cachedOrders.orders;
   }
@@ -111,14 +125,18 @@ export class OdooPlant {
     return this.orders().map((o) => {
       const id = this.id('mrp.production', o.orderNo);
       const written = this.productionWrites.get(id);
+      const name = this.nameOf(o);
+      const split = this.cachedOrders!.backorders.get(o.orderNo);
       const writeDate = latest(odooDatetime(o.updatedAt), written?.writeDate);
       const first = o.operations[0];
       const last = o.operations[o.operations.length - 1];
       return {
         id,
-        name: o.orderNo,
-        display_name: o.orderNo,
+        name,
+        display_name: name,
         state: PRODUCTION_STATE[o.status],
+        backorder_sequence: split?.backorderSequence ?? 0,
+        mrp_production_backorder_count: split?.familySize ?? 1,
         product_id: this.product(o.productCode, o.productName),
         product_qty: o.quantity,
         product_uom_id: this.ref('uom.uom', o.unit, o.unit),
@@ -146,7 +164,7 @@ export class OdooPlant {
 
   workorders(): OdooRecord[] {
     return this.orders().flatMap((o) => {
-      const mo: M2o = [this.id('mrp.production', o.orderNo), o.orderNo];
+      const mo: M2o = [this.id('mrp.production', o.orderNo), this.nameOf(o)];
       return o.operations.map((op, i) => {
         const id = this.id('mrp.workorder', `${o.orderNo}/${op.opNo}`);
         const name = op.description ? `${op.opCode} ${op.description}` : op.opCode;
@@ -155,7 +173,7 @@ export class OdooPlant {
         const record: OdooRecord = {
           id,
           name,
-          display_name: `${o.orderNo} - ${name}`,
+          display_name: `${this.nameOf(o)} - ${name}`,
           ...(this.version >= 18 ? { sequence: Number(op.opNo) } : {}),
           production_id: mo,
           production_state: PRODUCTION_STATE[o.status],
@@ -192,18 +210,18 @@ export class OdooPlant {
         const demand = Math.round(line.qtyPer * o.quantity * 1000) / 1000;
         return {
           id: this.id('stock.move', `${o.orderNo}/${i}/${line.materialCode}`),
-          name: o.orderNo,
-          display_name: `${o.orderNo}: ${line.materialName ?? line.materialCode}`,
-          reference: o.orderNo,
+          name: this.nameOf(o),
+          display_name: `${this.nameOf(o)}: ${line.materialName ?? line.materialCode}`,
+          reference: this.nameOf(o),
           sequence: i + 1,
           product_id: this.product(line.materialCode, line.materialName),
           product_uom_qty: demand,
           product_uom: this.ref('uom.uom', line.unit, line.unit),
           quantity: 0,
           unit_factor: Math.round((demand / o.quantity) * 1e6) / 1e6,
-          raw_material_production_id: [this.id('mrp.production', o.orderNo), o.orderNo],
+          raw_material_production_id: [this.id('mrp.production', o.orderNo), this.nameOf(o)],
           operation_id: op ? this.ref('mrp.routing.workcenter', `${o.productCode}/${op.opCode}`, opName) : false,
-          workorder_id: op ? [this.id('mrp.workorder', `${o.orderNo}/${op.opNo}`), `${o.orderNo} - ${opName}`] : false,
+          workorder_id: op ? [this.id('mrp.workorder', `${o.orderNo}/${op.opNo}`), `${this.nameOf(o)} - ${opName}`] : false,
           state: o.status === 'created' ? 'draft' : o.status === 'cancelled' ? 'cancel' : o.status === 'closed' ? 'done' : 'confirmed',
           date: o.operations[0] ? odooDatetime(o.operations[0].plannedStart) : false,
           location_id: this.ref('stock.location', `${o.plant}/Stock`, `${o.plant}/Stock`),

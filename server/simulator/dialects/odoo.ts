@@ -30,7 +30,7 @@ export type OdooErrorKind = 'server-error' | 'access-error' | 'access-denied' | 
 const ERROR_KINDS: OdooErrorKind[] = ['server-error', 'access-error', 'access-denied', 'missing-error', 'user-error', 'session-expired'];
 
 /** Methods that exist in Odoo but which the integration user may not run: they answer AccessError. */
-const REFUSED_METHODS = new Set(['unlink', 'copy', 'action_confirm', 'action_cancel', 'button_mark_done', 'action_assign']);
+const REFUSED_METHODS = new Set(['unlink', 'copy', 'action_confirm', 'action_cancel', 'action_assign']);
 
 interface WriteRecord {
   at: string;
@@ -77,7 +77,7 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
   }
 
   /** One model method call, whichever API carried it. `ids` is undefined for @api.model calls. */
-  function invoke(api: Api, modelName: string, method: string, ids: number[], named: Record<string, unknown>): unknown {
+  function invoke(api: Api, modelName: string, method: string, ids: number[], named: Record<string, unknown>, context: unknown = {}): unknown {
     if (modelName === 'res.users' && method === 'context_get') return { lang: 'zh_CN', tz: timeZone, uid };
     const model = methods.model(modelName)!;
     if (injected && READ_METHODS.has(method)) {
@@ -85,7 +85,8 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
       injected = undefined;
       throw injectedError(kind, modelName, api);
     }
-    const { result, writeId } = methods.call(model, method, ids, named);
+    const ctx = typeof context === 'object' && context !== null && !Array.isArray(context) ? (context as Record<string, unknown>) : {};
+    const { result, writeId } = methods.call(model, method, ids, named, ctx);
     if (writeId !== undefined) {
       log.push({ at: now().toISOString(), id: writeId, body: { api, model: modelName, method, ids, args: structuredClone(named) } });
     }
@@ -162,7 +163,7 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
     if (typeof rawKwargs !== 'object' || rawKwargs === null || Array.isArray(rawKwargs)) throw typeError('argument after ** must be a mapping');
     const resolved = resolve(name, methodName);
     if (resolved instanceof OdooError) throw resolved.httpStatus === 404 && resolved.pyName === 'KeyError' ? new OdooError('odoo.exceptions.UserError', `Object ${name} doesn't exist`, 422) : resolved;
-    const { context: _context, ...kwargs } = rawKwargs as Record<string, unknown>;
+    const { context, ...kwargs } = rawKwargs as Record<string, unknown>;
     let ids: number[] = [];
     let callArgs = positional;
     if (!resolved.spec.model) {
@@ -171,7 +172,7 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
       callArgs = positional.slice(1);
     }
     const named = bindPositional(`BaseModel.${methodName}`, resolved.spec, callArgs, kwargs);
-    return invoke('jsonrpc', name, methodName, ids, named);
+    return invoke('jsonrpc', name, methodName, ids, named, context);
   }
 
   function checkDatabase(db: unknown): void {
@@ -210,7 +211,7 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
       const { model: modelName, method } = req.params as { model: string; method: string };
       const resolved = resolve(modelName, method);
       if (resolved instanceof OdooError) throw resolved.httpStatus === 404 ? httpError(404, 'NotFound', resolved.message) : resolved;
-      const { ids: rawIds, context: _context, ...kwargs } = params;
+      const { ids: rawIds, context, ...kwargs } = params;
       const ids = rawIds === undefined ? [] : normaliseIds(rawIds);
       if (resolved.spec.model && ids.length > 0) throw httpError(422, 'UnprocessableEntity', `cannot call ${modelName}.${method} with ids`);
       for (const k of Object.keys(kwargs)) {
@@ -218,7 +219,7 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
       }
       const missing = resolved.spec.params.find((p) => p.required && !(p.name in kwargs));
       if (missing) throw httpError(422, 'UnprocessableEntity', `missing a required argument: '${missing.name}'`);
-      res.json(invoke('json2', modelName, method, ids, kwargs));
+      res.json(invoke('json2', modelName, method, ids, kwargs, context));
     } catch (err) {
       fail(asOdooError(err));
     }

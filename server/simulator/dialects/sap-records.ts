@@ -212,7 +212,7 @@ export function toSapOperations(order: ProductionOrder, ctx: RecordContext): ODa
       ManufacturingOrder: order.orderNo,
       ManufacturingOrderSequence: '0',
       MfgOrderSequenceText: '',
-      ManufacturingOrderOperation: op.opNo.padStart(4, '0'),
+      ManufacturingOrderOperation: op ? op.opNo.padStart(4, '0') : '',
       ManufacturingOrderSubOperation: '',
       ManufacturingOrderCategory: '10',
       ManufacturingOrderType: ORDER_TYPE,
@@ -250,15 +250,16 @@ export function toSapComponents(order: ProductionOrder, ctx: RecordContext): ODa
   return order.bom.map((line: BomLine, i) => {
     const item = String(i + 1).padStart(4, '0');
     const uri = `${ctx.serviceUrl}/A_ProductionOrderComponent_2(Reservation='${reservation}',ReservationItem='${item}')`;
+    // Without a routing a component is needed at the order's start and belongs to no operation ('' in OData v2).
     const op = order.operations.find((o) => o.opNo === line.opNo) ?? order.operations[0];
-    const needed = Date.parse(op.plannedStart);
+    const needed = op ? Date.parse(op.plannedStart) : Date.parse(order.dueDate ?? order.updatedAt);
     const required = edmDecimal(line.qtyPer * order.quantity);
     const [iso, sap] = UNIT_CODES[line.unit] ?? [line.unit, line.unit];
     return {
       __metadata: { id: uri, uri, type: 'API_PRODUCTION_ORDER_2_SRV.A_ProductionOrderComponent_2Type' },
       Reservation: reservation, ReservationItem: item, MaterialGroup: '', Material: line.materialCode, Plant: order.plant,
       ManufacturingOrderCategory: '10', ManufacturingOrderType: ORDER_TYPE, ManufacturingOrder: order.orderNo, ManufacturingOrderSequence: '0',
-      ManufacturingOrderOperation: op.opNo.padStart(4, '0'), ProductionPlant: order.plant, OrderInternalBillOfOperations: String(seq),
+      ManufacturingOrderOperation: op ? op.opNo.padStart(4, '0') : '', ProductionPlant: order.plant, OrderInternalBillOfOperations: String(seq),
       MatlCompRequirementDate: edmDate(needed, tz), MatlCompRequirementTime: edmTime(needed, tz), ReservationIsFinallyIssued: false,
       IsBulkMaterialComponent: false, MatlCompIsMarkedForBackflush: false, MaterialCompIsCostRelevant: 'X', SalesOrder: '', SalesOrderItem: '0',
       SortField: '', BillOfMaterialCategory: 'M', BOMItem: String(i + 1).padStart(8, '0'), BOMItemCategory: 'L',

@@ -49,14 +49,18 @@ const MANUFACTURE_ENTRY: PushSpec = {
   },
 };
 
+const ACTIVITY = '($confirmation.activity ? $confirmation.activity : "confirm")';
+
 // The operation's Job Card (one per Work Order operation, ERPNext makes them on submit): its time logs are
 // replaced as a whole by a PUT, so the write sends the ones it has plus the new one.
-const JOB_CARD_LIST = (filters: string) => `{ "filters": $string(${filters}), "fields": $string(["name", "remarks", "sequence_id"]) }`;
+const JOB_CARD_LIST = (filters: string) => `{ "filters": $string(${filters}), "fields": $string(["name", "remarks", "sequence_id", "docstatus"]) }`;
 const JOB_CARD_TIME_LOG: PushSpec = {
   prepare: {
     card: { method: 'GET', path: 'api/resource/Job Card', query: JOB_CARD_LIST('[["work_order", "=", $confirmation.orderNo], ["sequence_id", "=", $number($confirmation.opNo)], ["docstatus", "=", 0]]') },
     doc: { method: 'GET', path: 'api/resource/Job Card/{prepared.card.data.0.name}' },
   },
+  // ERPNext makes Job Cards only for a submitted Work Order with operations (a BOM with_operations=0 has none).
+  refuse: `$exists($prepared.card) and $count($prepared.card.data) = 0 ? "Work Order " & $confirmation.orderNo & " has no open (draft) Job Card for operation " & $confirmation.opNo & ": ERPNext makes Job Cards only for a submitted Work Order with operations"`,
   request: {
     method: 'PUT',
     path: 'api/resource/Job Card/{prepared.card.data.0.name}',
@@ -71,6 +75,9 @@ const JOB_CARD_TIME_LOG: PushSpec = {
   },
   error: ERROR,
   resultId: 'data.name',
+  // The operation finished: the card is submitted (docstatus 1), which ERPNext allows once completed + process
+  // loss equal the card's quantity; otherwise its refusal comes back in its own words.
+  then: { submit: { when: `${ACTIVITY} = "finish"`, request: { method: 'PUT', path: 'api/resource/Job Card/{id}', body: '{ "docstatus": 1 }' } } },
   idempotency: {
     kind: 'lookup',
     request: { method: 'GET', path: 'api/resource/Job Card', query: JOB_CARD_LIST('[["work_order", "=", $confirmation.orderNo], ["remarks", "like", "%" & $key & "%"]]') },
@@ -78,6 +85,8 @@ const JOB_CARD_TIME_LOG: PushSpec = {
     // "like" is a filter, not proof: MES-EV-1 is inside MES-EV-10.
     carries: '$contains(remarks, "MES " & $key & ";")',
     foundId: 'name',
+    // The time log went in but the submit did not (the ERP was down): the retry submits.
+    pending: `${ACTIVITY} = "finish" and docstatus = 0`,
   },
 };
 

@@ -24,13 +24,19 @@ const zip = (keys: string) => `[$zip($, ${keys})]`;
 
 /** Errors hide in the 200 answer as [[{ Result: { ResponseStatus: { IsSuccess: false, Errors, MsgCode } } }]]. */
 const ERROR = `Result.ResponseStatus.IsSuccess = false ? ($join(Result.ResponseStatus.Errors.Message, "; ") & " (MsgCode " & $string(Result.ResponseStatus.MsgCode) & ")")`;
+/**
+ * A stock PRD_MORPT has no field for an outside system's key (F_PAEZ_… fields are one customer's extensions):
+ * the key goes first in the bill's note (FDescription, 备注) as "MES <key> <order> op <op>", where the
+ * lookup-before-write finds it.
+ */
+const REPORT_NOTE = '("MES " & $key)';
 const lineFilter = `"FMONumber = '" & $item.FBillNo & "' AND FMOEntrySeq = " & $string($item.FTreeEntity_FSeq)`;
 
 export const kingdeeK3Cloud: ErpProfile = {
   id: 'kingdee-k3cloud',
   name: 'Kingdee K/3 Cloud WebAPI',
   description:
-    'Base URL …/k3cloud. User name = the integration user, password = the app secret. Settings: the account set (数据中心) id, the app id, the language, the server time zone, the default priority; a plant\'s own extension fields for priority and inspection spec are read only when QueryBusinessInfo lists them. Each PRD_MO line is one MES order (order no = bill no-line seq); operations from SFC_OperationPlanning, components from PRD_PPBOM; reports are saved as PRD_MORPT with the MES key in F_PAEZ_MESReportNo (an extension field the write-back still needs).',
+    'Base URL …/k3cloud. User name = the integration user, password = the app secret. Settings: the account set (数据中心) id, the app id, the language, the server time zone, the default priority; a plant\'s own extension fields for priority and inspection spec are read only when QueryBusinessInfo lists them. Each PRD_MO line is one MES order (order no = bill no-line seq); operations from SFC_OperationPlanning, components from PRD_PPBOM; reports are saved as PRD_MORPT (Save → Submit → Audit) with the MES key first in the bill\'s note (FDescription), a stock field: no extension field is needed.',
   versions: 'Kingdee K/3 Cloud (金蝶云星空) 7.x–8.x WebAPI; 云星空企业版 / 标准版',
   settings: [
     { name: 'acctId', type: 'string', required: true },
@@ -82,8 +88,9 @@ export const kingdeeK3Cloud: ErpProfile = {
     },
     map: `(
       $line := $;
-      /* A bill not audited yet (FDocumentStatus Z/A/B/D) is a draft whatever its lines say. */
-      $status := function($s, $audit) { $audit != "C" ? "created" : $s in ["1","2"] ? "created" : $s in ["3","4"] ? "released" : $s = "5" ? "completed" : "closed" };
+      /* A bill not audited yet (FDocumentStatus Z/A/B/D) is a draft whatever its lines say. Line FStatus (业务状态):
+         1 计划, 2 计划确认 → created; 3 下达 → released; 4 开工 → running; 5 完工 → completed; 6 结案, 7 结算 → closed. */
+      $status := function($s, $audit) { $audit != "C" ? "created" : $s in ["1","2"] ? "created" : $s = "3" ? "released" : $s = "4" ? "running" : $s = "5" ? "completed" : "closed" };
       {
         "orderNo": FBillNo & "-" & $string(FTreeEntity_FSeq),
         /* The bill's FID with the line's entry id: a bill holds several lines, each its own order. */
@@ -129,8 +136,7 @@ export const kingdeeK3Cloud: ErpProfile = {
           "FID": 0,
           "FPrdOrgId": { "FNumber": $confirmation.plant ? $confirmation.plant : $params.plant },
           "FDate": $formatTime($confirmation.postedAt, "sql"),
-          "F_PAEZ_MESReportNo": $key,
-          "FDescription": "MES " & $confirmation.orderNo & " op " & $confirmation.opNo,
+          "FDescription": ${REPORT_NOTE} & " " & $confirmation.orderNo & " op " & $confirmation.opNo,
           "FEntity": [{
             "FMaterialId": { "FNumber": $confirmation.productCode },
             "FMoBillNo": $substringBefore($confirmation.orderNo, "-"),
@@ -151,10 +157,12 @@ export const kingdeeK3Cloud: ErpProfile = {
       },
       idempotency: {
         kind: 'lookup',
-        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'F_PAEZ_MESReportNo', 'FDocumentStatus'], `"F_PAEZ_MESReportNo = '" & $key & "'"`, 'FBillNo ASC') },
-        // Rows are [FBillNo, F_PAEZ_MESReportNo, FDocumentStatus]; wrapped so a row is one candidate, not flattened.
-        found: '$map($, function($row) { { "bill": $row[0], "key": $row[1], "status": $row[2] } })',
-        carries: 'key = $key',
+        // LIKE makes `_` and `%` in a key wildcards: what it finds are candidates, and `carries` checks the note exactly.
+        // A `[` would open a character class in SQL Server's LIKE and miss the key: it is written `[[]`.
+        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'FDescription', 'FDocumentStatus'], `"FDescription LIKE '" & $replace($replace(${REPORT_NOTE}, "'", "''"), "[", "[[]") & " %'"`, 'FBillNo ASC') },
+        // Rows are [FBillNo, FDescription, FDocumentStatus]; wrapped so a row is one candidate, not flattened.
+        found: '$map($, function($row) { { "bill": $row[0], "note": $row[1], "status": $row[2] } })',
+        carries: `$substringBefore(note & " ", " ") & " " & $substringBefore($substringAfter(note, " ") & " ", " ") = ${REPORT_NOTE}`,
         foundId: 'bill',
         // Saved but not audited: a Submit or Audit failed after the Save; the retry finishes them.
         pending: 'status != "C"',

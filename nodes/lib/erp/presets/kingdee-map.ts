@@ -94,7 +94,8 @@ function defined<T extends Row>(o: T): T {
 function status(s: unknown, audit: unknown): string {
   if (audit !== undefined && audit !== 'C') return 'created';
   if (s === '1' || s === '2') return 'created';
-  if (s === '3' || s === '4') return 'released';
+  if (s === '3') return 'released';
+  if (s === '4') return 'running';
   return s === '5' ? 'completed' : 'closed';
 }
 

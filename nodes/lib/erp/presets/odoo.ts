@@ -7,11 +7,23 @@ import type { ErpProfile, RequestSpec } from '../profile/types';
 
 // Stock mrp.production fields of Odoo 17–19 (addons/mrp/models/mrp_production.py); warehouse_id is related to
 // the components' source location, its short code (stock.warehouse.code) is the plant.
-const ORDER_FIELDS = ['id', 'name', 'state', 'product_id', 'product_qty', 'qty_produced', 'product_uom_id', 'date_deadline', 'date_start', 'date_finished', 'priority', 'warehouse_id', 'write_date'];
+// backorder_sequence (0 unsplit, 1 the renamed original, 2… its backorders) is stock from 14.0 on.
+const ORDER_FIELDS = ['id', 'name', 'state', 'product_id', 'product_qty', 'qty_produced', 'product_uom_id', 'date_deadline', 'date_start', 'date_finished', 'priority', 'warehouse_id', 'backorder_sequence', 'write_date'];
 // mrp.workorder.sequence exists from 18.0 on: read only when fields_get lists it (see metadata below).
 const OPERATION_FIELDS = ['id', 'name', 'workcenter_id', 'date_start', 'date_finished', 'duration_expected', 'qty_production'];
 const COMPONENT_FIELDS = ['product_id', 'unit_factor', 'product_uom', 'workorder_id'];
-const OPERATION_QUERY = `"fields": $append(${JSON.stringify(OPERATION_FIELDS)}, $optional.workorder), "order": "sequence" in $optional.workorder ? "sequence asc, id asc" : "date_start asc, id asc"`;
+const WORKORDER_ORDER = '"order": "sequence" in $optional.workorder ? "sequence asc, id asc" : "date_start asc, id asc"';
+const OPERATION_QUERY = `"fields": $append(${JSON.stringify(OPERATION_FIELDS)}, $optional.workorder), ${WORKORDER_ORDER}`;
+
+// The MOs the page's backorders were split off, by name (NAME-001), in one search_read per page and only
+// when the page holds a backorder: their ids are the predecessors' keys.
+const SPLIT_WHEN = '$count($items[backorder_sequence > 1]) > 0';
+const SPLIT_ORIGINS = '[$items[backorder_sequence > 1].$replace(name, /-[0-9]+$/, "-001")]';
+
+// The operation's work order among its MO's: by sequence where the version has it (18+), else the n-th in date
+// order (opNo 0010 → the first), the numbering the pull gives operations on Odoo 17.
+const WORKORDERS_OF_MO = `"fields": $append(["id", "workcenter_id", "qty_produced", "production_id"], $optional.workorder), ${WORKORDER_ORDER}`;
+const THE_WORKORDER = (list: string) => `("sequence" in $optional.workorder ? ${list}[sequence = $number($confirmation.opNo)][0] : ${list}[$number($confirmation.opNo) / 10 - 1])`;
 
 const SETTINGS: ErpProfile['settings'] = [
   { name: 'database', type: 'string', required: true },
@@ -19,6 +31,7 @@ const SETTINGS: ErpProfile['settings'] = [
   { name: 'dueDateFallback', type: 'select', options: ['planned-end', 'planned-start'], default: 'planned-end' },
   { name: 'defaultPriority', type: 'number', default: 5 },
   { name: 'urgentPriority', type: 'number', default: 1 },
+  { name: 'orderFinishRemainder', type: 'select', options: ['backorder', 'close'], default: 'backorder' },
   { name: 'pageSize', type: 'number', default: 100, applies: 'pull.maxPageSize' },
 ];
 
@@ -34,6 +47,12 @@ const MAP = `(
     "orderNo": name,
     /* The record id stays when a backorder renames the MO (WH/MO/00012 → WH/MO/00012-001). */
     "orderKey": $string(id),
+    /* A backorder (backorder_sequence 2, 3…) was split off the MO that _split_productions renamed NAME-001. */
+    "predecessor": backorder_sequence > 1 ? (
+      $origin := $replace(name, /-[0-9]+$/, "-001");
+      $found := $lookups.splitOrigins[name = $origin];
+      { "orderNo": $origin, "orderKey": $found ? $string($found[0].id), "relation": "split" }
+    ),
     "revision": $toMillis($erpTime(write_date)),
     "status": $lookup({ "draft": "created", "confirmed": "released", "progress": "running", "to_close": "completed", "done": "closed", "cancel": "cancelled" }, state),
     "productCode": $code(product_id),
@@ -68,12 +87,17 @@ const MAP = `(
 )`;
 
 // After the time log, the work order itself: started (button_start), its produced quantity raised
-// (qty_producing = produced so far + this yield), finished (button_finish), per the confirmation's activity.
-// mrp.production button_mark_done is not called: on a stock Odoo it answers a wizard (backorder, consumption)
-// that a person decides.
+// (qty_producing = produced so far + this yield), finished (button_finish), per the confirmation's activity; an
+// order finish then marks the MO done (mrp.production button_mark_done). Without a context a stock Odoo answers
+// that with a wizard a person decides (backorder, consumption): skip_backorder and skip_consumption take the
+// decision the orderFinishRemainder setting names — the rest goes to a backorder (default) or the MO closes short.
 type WorkorderCall = (method: string, ids: string, vals?: string) => RequestSpec;
-function workorderActions(call: WorkorderCall, wo: string): NonNullable<NonNullable<ErpProfile['push']>['confirmation']>['then'] {
+type ProductionCall = (method: string, id: string, context: string) => RequestSpec;
+const MARK_DONE_CONTEXT = (id: string) =>
+  `{ "skip_backorder": true, "skip_consumption": true, "skip_redirection": true, "mo_ids_to_backorder": $params.orderFinishRemainder = "close" ? [] : [${id}] }`;
+function workorderActions(call: WorkorderCall, callProduction: ProductionCall, wo: string): NonNullable<NonNullable<ErpProfile['push']>['confirmation']>['then'] {
   const act = '($confirmation.activity ? $confirmation.activity : "confirm")';
+  const mo = `${wo}.production_id[0]`;
   return {
     start: { when: `${act} = "start"`, request: call('button_start', `${wo}.id`) },
     produce: {
@@ -81,6 +105,7 @@ function workorderActions(call: WorkorderCall, wo: string): NonNullable<NonNulla
       request: call('write', `${wo}.id`, `{ "qty_producing": (${wo}.qty_produced ? ${wo}.qty_produced : 0) + $confirmation.yieldQty }`),
     },
     finish: { when: `${act} in ["finish", "order-finish"]`, request: call('button_finish', `${wo}.id`) },
+    markDone: { when: `${act} = "order-finish"`, request: callProduction('button_mark_done', mo, MARK_DONE_CONTEXT(mo)) },
   };
 }
 
@@ -125,6 +150,7 @@ export const odooJsonRpc: ErpProfile = {
       operations: { request: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id", "=", $item.id]]]', `{ ${OPERATION_QUERY} }`)), select: 'result' },
       components: { request: rpcCall(rpc('stock.move', 'search_read', '[[["raw_material_production_id", "=", $item.id]]]', `{ "fields": ${JSON.stringify(COMPONENT_FIELDS)}, "order": "id asc" }`)), select: 'result' },
     },
+    pageLookups: { splitOrigins: { when: SPLIT_WHEN, request: rpcCall(rpc('mrp.production', 'search_read', `[[["name", "in", ${SPLIT_ORIGINS}], ["backorder_sequence", "=", 1]]]`, '{ "fields": ["id", "name"] }')), select: '[result]' } },
     metadata: {
       workorder: { request: rpcCall(rpc('mrp.workorder', 'fields_get', '[]', '{ "attributes": ["type"] }')), select: '$keys(result)', optional: '["sequence"]' },
       warehouses: { request: rpcCall(rpc('stock.warehouse', 'search_read', '[[]]', '{ "fields": ["id", "code"] }')), select: '[result]' },
@@ -135,12 +161,16 @@ export const odooJsonRpc: ErpProfile = {
   push: {
     confirmation: {
       prepare: {
-        workorder: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]]]', '{ "fields": ["id", "workcenter_id", "qty_produced"], "limit": 1 }')),
+        workorder: rpcCall(rpc('mrp.workorder', 'search_read', '[[["production_id.name", "=", $confirmation.orderNo]]]', `{ ${WORKORDERS_OF_MO} }`)),
       },
-      request: rpcCall(rpc('mrp.workcenter.productivity', 'create', `[${TIME_LOG('$prepared.workorder.result[0].id', '$prepared.workorder.result[0].workcenter_id[0]')}]`)),
+      request: rpcCall(rpc('mrp.workcenter.productivity', 'create', `[${TIME_LOG(`${THE_WORKORDER('$prepared.workorder.result')}.id`, `${THE_WORKORDER('$prepared.workorder.result')}.workcenter_id[0]`)}]`)),
       error: RPC_ERROR,
       resultId: 'result',
-      then: workorderActions((method, ids, vals) => rpcCall(rpc('mrp.workorder', method, vals ? `[[${ids}], ${vals}]` : `[[${ids}]]`)), '$prepared.workorder.result[0]'),
+      then: workorderActions(
+        (method, ids, vals) => rpcCall(rpc('mrp.workorder', method, vals ? `[[${ids}], ${vals}]` : `[[${ids}]]`)),
+        (method, id, context) => rpcCall(rpc('mrp.production', method, `[[${id}]]`, `{ "context": ${context} }`)),
+        THE_WORKORDER('$prepared.workorder.result'),
+      ),
       idempotency: {
         kind: 'lookup',
         request: rpcCall(rpc('mrp.workcenter.productivity', 'search_read', '[[["description", "=", $key]]]', '{ "fields": ["id", "description"], "limit": 5 }')),
@@ -176,6 +206,7 @@ export const odooJson2: ErpProfile = {
       operations: { request: json2('mrp.workorder', 'search_read', `{ "domain": [["production_id", "=", $item.id]], ${OPERATION_QUERY} }`), select: '$' },
       components: { request: json2('stock.move', 'search_read', `{ "domain": [["raw_material_production_id", "=", $item.id]], "fields": ${JSON.stringify(COMPONENT_FIELDS)}, "order": "id asc" }`), select: '$' },
     },
+    pageLookups: { splitOrigins: { when: SPLIT_WHEN, request: json2('mrp.production', 'search_read', `{ "domain": [["name", "in", ${SPLIT_ORIGINS}], ["backorder_sequence", "=", 1]], "fields": ["id", "name"] }`), select: '[$]' } },
     metadata: {
       workorder: { request: json2('mrp.workorder', 'fields_get', '{ "attributes": ["type"] }'), select: '$keys($)', optional: '["sequence"]' },
       warehouses: { request: json2('stock.warehouse', 'search_read', '{ "domain": [], "fields": ["id", "code"] }'), select: '[$]' },
@@ -186,12 +217,16 @@ export const odooJson2: ErpProfile = {
   push: {
     confirmation: {
       prepare: {
-        workorder: json2('mrp.workorder', 'search_read', '{ "domain": [["production_id.name", "=", $confirmation.orderNo], ["sequence", "=", $number($confirmation.opNo)]], "fields": ["id", "workcenter_id", "qty_produced"], "limit": 1 }'),
+        workorder: json2('mrp.workorder', 'search_read', `{ "domain": [["production_id.name", "=", $confirmation.orderNo]], ${WORKORDERS_OF_MO} }`),
       },
-      request: json2('mrp.workcenter.productivity', 'create', `{ "vals_list": [${TIME_LOG('$prepared.workorder[0].id', '$prepared.workorder[0].workcenter_id[0]')}] }`),
+      request: json2('mrp.workcenter.productivity', 'create', `{ "vals_list": [${TIME_LOG(`${THE_WORKORDER('$prepared.workorder')}.id`, `${THE_WORKORDER('$prepared.workorder')}.workcenter_id[0]`)}] }`),
       error: JSON2_ERROR,
       resultId: '$[0]',
-      then: workorderActions((method, ids, vals) => json2('mrp.workorder', method, vals ? `{ "ids": [${ids}], "vals": ${vals} }` : `{ "ids": [${ids}] }`), '$prepared.workorder[0]'),
+      then: workorderActions(
+        (method, ids, vals) => json2('mrp.workorder', method, vals ? `{ "ids": [${ids}], "vals": ${vals} }` : `{ "ids": [${ids}] }`),
+        (method, id, context) => json2('mrp.production', method, `{ "ids": [${id}], "context": ${context} }`),
+        THE_WORKORDER('$prepared.workorder'),
+      ),
       idempotency: {
         kind: 'lookup',
         request: json2('mrp.workcenter.productivity', 'search_read', '{ "domain": [["description", "=", $key]], "fields": ["id", "description"], "limit": 5 }'),

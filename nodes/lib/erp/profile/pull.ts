@@ -17,6 +17,7 @@ interface CompiledPull {
   next?: CompiledExpression;
   total?: CompiledExpression;
   details: Array<{ name: string; request: CompiledRequest; select?: CompiledExpression }>;
+  lookups: Array<{ name: string; request: CompiledRequest; select?: CompiledExpression; when?: CompiledExpression }>;
   columns?: CompiledExpression;
 }
 
@@ -36,6 +37,12 @@ function compilePull(profile: ErpProfile): CompiledPull {
       name,
       request: compileRequest(d.request, `pull.details.${name}.request`, profile),
       select: d.select === undefined ? undefined : expr(d.select, `pull.details.${name}.select`),
+    })),
+    lookups: Object.entries(pull.pageLookups ?? {}).map(([name, l]) => ({
+      name,
+      request: compileRequest(l.request, `pull.pageLookups.${name}.request`, profile),
+      select: l.select === undefined ? undefined : expr(l.select, `pull.pageLookups.${name}.select`),
+      when: l.when === undefined ? undefined : expr(l.when, `pull.pageLookups.${name}.when`),
     })),
   };
 }
@@ -87,13 +94,24 @@ export function profileOrdersReader(session: ProfileSession): OrdersPageReader {
   // Rows served as arrays (Kingdee) get their column names first, so a row that fails mapping is reported (and parked) by name.
   const asRecord = (raw: unknown): unknown => (columns && Array.isArray(raw) ? Object.fromEntries(columns.map((c, i) => [c, raw[i]])) : raw);
 
-  async function mapItem(item: unknown): Promise<unknown> {
+  async function mapItem(item: unknown, lookups: Record<string, unknown>): Promise<unknown> {
     const details: Record<string, unknown> = {};
     for (const d of compiled.details) {
       const result = await session.call(d.request, { item }, { error: compiled.error });
       details[d.name] = d.select ? await d.select.evaluate(result.answer, session.bindings({ item })) : result.answer;
     }
-    return compiled.map.evaluate(item, session.bindings({ details }));
+    return compiled.map.evaluate(item, session.bindings({ details, lookups }));
+  }
+
+  /** One request per page for what its items need from elsewhere; a page that needs none asks nothing. */
+  async function lookUp(items: unknown[]): Promise<Record<string, unknown>> {
+    const found: Record<string, unknown> = {};
+    for (const l of compiled.lookups) {
+      if (l.when && !(await l.when.evaluate({}, session.bindings({ items })))) continue;
+      const result = await session.call(l.request, { items }, { error: compiled.error });
+      found[l.name] = l.select ? await l.select.evaluate(result.answer, session.bindings({ items })) : result.answer;
+    }
+    return found;
   }
 
   return async ({ updatedSince, offset, limit: wanted }: OrdersPageRequest): Promise<OrdersPage> => {
@@ -118,7 +136,9 @@ export function profileOrdersReader(session: ProfileSession): OrdersPageReader {
       url = pull.paging.kind === 'next-link' ? next : undefined;
     }
     // Detail requests go out a few at a time; the page keeps the ERP's order.
-    const mapped = await mapConcurrently(raws.slice(0, wanted).map(asRecord), compiled.details.length > 0 ? DETAIL_CONCURRENCY : 1, mapItem);
+    const page = raws.slice(0, wanted).map(asRecord);
+    const lookups = compiled.lookups.length > 0 && page.length > 0 ? await lookUp(page) : {};
+    const mapped = await mapConcurrently(page, compiled.details.length > 0 ? DETAIL_CONCURRENCY : 1, (item) => mapItem(item, lookups));
     const items: unknown[] = [];
     const problems: NonNullable<OrdersPage['problems']> = [];
     for (const m of mapped) {

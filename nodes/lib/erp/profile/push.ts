@@ -5,6 +5,7 @@
 import { ErpRequestError } from '../http-client';
 import { type CompiledExpression, compileExpression } from './expressions';
 import { type CompiledRequest, type ProfileSession, compileRequest } from './session';
+import { compileMetadata, discover } from './discovery';
 import type { Confirmation, PushSpec } from './types';
 
 export interface PushResult {
@@ -23,7 +24,13 @@ export function profileConfirmationWriter(session: ProfileSession): Confirmation
   const writers = new Map<string, ConfirmationWriter>();
   for (const [activity, other] of Object.entries(spec.byActivity ?? {})) writers.set(activity, specWriter(session, other, `push.confirmation.byActivity.${activity}`));
   const fallback = specWriter(session, spec, 'push.confirmation');
-  return (confirmation) => (writers.get(confirmation.activity ?? 'confirm') ?? fallback)(confirmation);
+  // What this install has ($optional, e.g. Odoo 17 without mrp.workorder.sequence) is known before the first write,
+  // as before the first pull: the writes name only fields the install has.
+  const metadata = compileMetadata(profile);
+  return async (confirmation) => {
+    if (metadata.length > 0) await session.discoverOnce(() => discover(session, metadata, undefined));
+    return (writers.get(confirmation.activity ?? 'confirm') ?? fallback)(confirmation);
+  };
 }
 
 function specWriter(session: ProfileSession, spec: PushSpec, at: string): ConfirmationWriter {
@@ -33,6 +40,7 @@ function specWriter(session: ProfileSession, spec: PushSpec, at: string): Confir
   const write: CompiledRequest = compileRequest(spec.request, `${at}.request`, profile);
   const prepare = Object.entries(spec.prepare ?? {}).map(([name, request]) => ({ name, request: compileRequest(request, `${at}.prepare.${name}`, profile) }));
   const error = expr(spec.error, `${at}.error`);
+  const refuse = expr(spec.refuse, `${at}.refuse`);
   const resultId = expr(spec.resultId, `${at}.resultId`);
   const duplicate = spec.idempotency.kind === 'body-key' ? expr(spec.idempotency.duplicate, `${at}.idempotency.duplicate`) : undefined;
   const lookup =
@@ -78,7 +86,14 @@ function specWriter(session: ProfileSession, spec: PushSpec, at: string): Confir
       }
     }
     const prepared: Record<string, unknown> = {};
-    for (const step of prepare) prepared[step.name] = (await session.call(step.request, { ...bindings, prepared }, { error })).answer;
+    for (const step of prepare) {
+      const result = await session.call(step.request, { ...bindings, prepared }, { error });
+      prepared[step.name] = result.answer;
+      const why = refuse ? await refuse.evaluate({}, { ...bindings, prepared }) : undefined;
+      if (typeof why === 'string' && why !== '') {
+        throw new ErpRequestError(`${session.client.where(result.url)} cannot take confirmation ${confirmation.key}: ${why}.`, 'refused', result.url.href, undefined, why);
+      }
+    }
     const answered = await session.call(write, { ...bindings, prepared }, { write: true, unchecked: true });
     const seenBefore = duplicate ? Boolean(await duplicate.evaluate(answered.answer, { ...bindings, status: answered.status })) : false;
     const result = seenBefore ? answered : await session.check(answered, error);

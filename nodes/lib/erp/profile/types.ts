@@ -95,9 +95,15 @@ export interface PullSpec {
    * Each answer (through `select`) is bound in map as $details.<name>.
    */
   details?: Record<string, { request: RequestSpec; select?: string /* JSONata over the answer */ }>;
+  /**
+   * Requests per page, not per item, for what several items need from elsewhere (Odoo: the MO a backorder was
+   * split off); bindings: $items (the page's raw items). `when` (JSONata, $items bound) → false skips the request
+   * for this page. Each answer (through `select`) is bound in map as $lookups.<name>.
+   */
+  pageLookups?: Record<string, { request: RequestSpec; select?: string; when?: string }>;
   /** Asked once at connect; see MetadataSpec. */
   metadata?: Record<string, MetadataSpec>;
-  /** JSONata over one item ($details, $params, $metadata, $optional bound) → a production order (schemas/production-order.schema.json). */
+  /** JSONata over one item ($details, $lookups, $params, $metadata, $optional bound) → a production order (schemas/production-order.schema.json). */
   map: string;
   /** Re-read this many seconds below the watermark; the delivered map drops what was sent (1-second filters). */
   overlapSeconds?: number;
@@ -109,6 +115,12 @@ export interface PushSpec {
    * (find a record's id, ask the ERP for a draft to fill in).
    */
   prepare?: Record<string, RequestSpec>;
+  /**
+   * JSONata over what the prepare calls found so far ($prepared, $confirmation bound), asked after each of them →
+   * a sentence when the ERP holds nothing this confirmation can be written to (ERPNext: a Work Order without a
+   * Job Card). The confirmation is refused for good with that sentence and nothing is written.
+   */
+  refuse?: string;
   /** Bindings: $confirmation (schemas/confirmation), $key (idempotency key), $prepared, $credentials, $session. */
   request: RequestSpec;
   error?: string;
