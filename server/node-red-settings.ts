@@ -2,7 +2,6 @@
 // installs, no projects, no telemetry/diagnostics), login required, the pack loaded from the checkout.
 import { dirname, join, resolve } from 'node:path';
 import type { BridgeSettings } from '../settings';
-import type { LogHandlerFactory } from './red-types';
 import type { HashedSessionStorage } from './session-storage';
 
 /**
@@ -22,7 +21,6 @@ export function nodesDirFor(packRoot: string, coreNodesDir: string): string[] {
 export function buildNodeRedSettings(
   s: BridgeSettings,
   coreNodesDir: string,
-  logHandlers: { errorCounter: LogHandlerFactory },
   dashboard: Record<string, unknown> = {},
   sessions?: HashedSessionStorage,
 ): Record<string, unknown> {
@@ -59,9 +57,9 @@ export function buildNodeRedSettings(
     runtimeState: { enabled: false, ui: false },
     logging: {
       console: { level: s.logLevel, metrics: false, audit: false },
-      // Sees every error the runtime logs (node.error included) to count them per node type.
-      bridgeMetrics: { level: 'error', metrics: false, audit: false, handler: logHandlers.errorCounter },
     },
+    // The pack's own settings, read by its REST plugin (plugins/api/red.ts PackSettings).
+    erpMesBridge: { demo: s.demo, ...(s.metricsToken && { metricsToken: s.metricsToken }) },
     bridgeStoreDirectory: s.storeDir,
     // The audit keys reach the bridge-store nodes as a setting, not through the store (nodes/lib/audit/key-source.ts).
     ...(s.audit.keys && { bridgeStoreAuditKeys: s.audit.keys }),

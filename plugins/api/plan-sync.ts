@@ -2,8 +2,8 @@
 // running erp-order-fetch (GET /api/parked-orders; viewers read, admins retry with POST
 // /api/parked-orders/retry) and the MES order ledgers for reconciliation (GET /api/mes-ledger).
 import type { Request, Response } from 'express';
-import { ledgerDeskList, parkedDeskList } from '../nodes/lib/plan-sync/registry';
-import type { RedApp } from './red-types';
+import { ledgerDeskList, parkedDeskList } from '../../nodes/lib/plan-sync/registry';
+import type { RedApp } from './red';
 
 function fail(res: Response, status: number, error: string): void {
   res.status(status).json({ error });
