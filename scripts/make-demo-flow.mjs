@@ -1,6 +1,6 @@
 // Writes flows/demo-plant.json and flows/plant-legacy-erp.json from the simulator's master data, so the
 // flows' code tables and the simulated plant cannot drift apart (test/unit/demo-flow.test.ts checks they agree).
-// Run after `npm run build`: node scripts/make-demo-flow.mjs
+// Also flows/erp-confirm.json (scripts/confirm-flow.mjs). Run after `npm run build`: node scripts/make-demo-flow.mjs
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
@@ -73,3 +73,7 @@ console.log(`wrote flows/demo-plant.json (${flow.length} nodes, ${demoCodeTable.
 const legacy = (await import('./legacy-erp-flow.mjs')).legacyErpFlow(demoCodeTable, WORK_ORDER_RULES);
 writeFileSync(join(root, 'flows', 'plant-legacy-erp.json'), `${JSON.stringify(legacy, null, 2)}\n`);
 console.log(`wrote flows/plant-legacy-erp.json (${legacy.length} nodes)`);
+
+const confirm = (await import('./confirm-flow.mjs')).confirmFlow();
+writeFileSync(join(root, 'flows', 'erp-confirm.json'), `${JSON.stringify(confirm, null, 2)}\n`);
+console.log(`wrote flows/erp-confirm.json (${confirm.length} nodes)`);
