@@ -3,24 +3,16 @@
 // in our node_modules) started on that userDir. Every node type loads, the pack's own REST API, health and
 // metrics answer on the admin app behind Node-RED's login, every example deploys, and one order runs through the
 // legacy-ERP example against the demo plant's simulator (our server beside it, with no flows of its own).
-// The install compiles better-sqlite3 and takes minutes, so it is kept under os.tmpdir() keyed by the tarball's
-// hash; PACK_FRESH_INSTALL=1 (set by .ci/run) installs afresh.
+// The install is cached by the tarball's hash (test/support/plain-node-red.ts).
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { bcryptHash, deployFlow, login } from '../support/server-kit';
-import { freePort, repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
-import { eventually, tempDir } from '../support/temp';
+import { deployFlow } from '../support/server-kit';
+import { installedPack, PACK, startPlainNodeRed, type PlainNodeRed } from '../support/plain-node-red';
+import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
+import { eventually } from '../support/temp';
 
-const run = promisify(execFile);
-const PACK = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; 'node-red': { nodes: Record<string, string> } };
-/** What the palette manager runs in the userDir (Node-RED 4.1, installer.js). */
-const PALETTE_INSTALL = ['install', '--no-audit', '--no-update-notifier', '--no-fund', '--save', '--save-prefix=~', '--omit=dev', '--engine-strict'];
 /**
  * Node types the demo-plant example takes from other packs (Dashboard 2.0, node-red-contrib-opcua, -modbus). Node-RED
  * also loads the packs installed beside itself (here: our node_modules, as in a global install), so it may know them;
@@ -28,74 +20,24 @@ const PALETTE_INSTALL = ['install', '--no-audit', '--no-update-notifier', '--no-
  */
 const OTHER_PACKS = /^(ui-|OpcUa-|modbus-)/;
 
-async function installedPack(): Promise<string> {
-  const out = tempDir('erp-mes-pack-');
-  try {
-    // npm test has just built; prepack (the same build) is checked below instead of run a second time here.
-    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', out.path], { cwd: repoRoot, maxBuffer: 1 << 24 });
-    const tarball = join(out.path, (JSON.parse(stdout) as Array<{ filename: string }>)[0].filename);
-    const hash = createHash('sha256').update(readFileSync(tarball)).digest('hex').slice(0, 16);
-    const cached = join(tmpdir(), `erp-mes-bridge-palette-${hash}`);
-    if (existsSync(join(cached, 'node_modules', PACK.name, 'package.json')) && !process.env.PACK_FRESH_INSTALL) return cached;
-    const staging = `${cached}.${process.pid}`;
-    rmSync(staging, { recursive: true, force: true });
-    mkdirSync(staging);
-    // What Node-RED writes into a new userDir.
-    writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
-    await run('npm', [...PALETTE_INSTALL, tarball], { cwd: staging, maxBuffer: 1 << 24, timeout: 15 * 60_000 });
-    rmSync(cached, { recursive: true, force: true });
-    renameSync(staging, cached);
-    return cached;
-  } finally {
-    out.remove();
-  }
-}
-
 describe('the pack installed from the palette into a plain Node-RED 4.1', () => {
   let installed: string;
   let demo: ServerProcess;
-  let nodeRed: ChildProcess;
-  let output = '';
+  let plain: PlainNodeRed;
   let url: string;
   let token: string;
-  const userDir = tempDir('erp-mes-plain-node-red-');
 
   before(async () => {
     installed = await installedPack();
     // The demo plant's simulator (ERP, MES, legacy ERP database) from our checkout, with no flows of its own.
     demo = await startServerProcess({ flows: [], env: { ADMIN_PASSWORD: 'pack-test-admin' } });
-    symlinkSync(join(installed, 'node_modules'), join(userDir.path, 'node_modules'), 'dir');
-    writeFileSync(join(userDir.path, 'package.json'), readFileSync(join(installed, 'package.json')));
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    const settings = {
-      uiHost: '127.0.0.1',
-      uiPort: port,
-      flowFile: 'flows.json',
-      credentialSecret: 'a plain Node-RED for the palette-install test',
-      adminAuth: { type: 'credentials', users: [{ username: 'admin', password: bcryptHash('plain-admin-pass'), permissions: '*' }] },
-      logging: { console: { level: 'info', metrics: false, audit: false } },
-    };
-    writeFileSync(join(userDir.path, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
-    const env = { ...process.env, MES_BASE_URL: `${demo.simUrl}/mes/api`, MES_TOKEN: 'demo-mes-token', LEGACY_ERP_DB_CLIENT: 'sqlite', LEGACY_ERP_DB_NAME: join(demo.userDir, 'legacy-erp.sqlite') };
-    nodeRed = spawn(process.execPath, [join(repoRoot, 'node_modules', 'node-red', 'red.js'), '--userDir', userDir.path, '--settings', join(userDir.path, 'settings.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    nodeRed.stdout!.on('data', (d) => (output += d));
-    nodeRed.stderr!.on('data', (d) => (output += d));
-    // /healthz is the pack's own (plugins/bridge-api.ts): answering 200 means the plugin loaded and the flows run.
-    await eventually(async () => nodeRed.exitCode === null && (await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false)), `the plain Node-RED to start:\n${output}`, 60_000);
-    token = await login(url, 'admin', 'plain-admin-pass');
+    plain = await startPlainNodeRed(installed, { MES_BASE_URL: `${demo.simUrl}/mes/api`, MES_TOKEN: 'demo-mes-token', LEGACY_ERP_DB_CLIENT: 'sqlite', LEGACY_ERP_DB_NAME: join(demo.userDir, 'legacy-erp.sqlite') });
+    ({ url, token } = plain);
   });
 
   after(async () => {
-    if (nodeRed && nodeRed.exitCode === null) {
-      const exited = new Promise((resolve) => nodeRed.once('exit', resolve));
-      nodeRed.kill('SIGTERM');
-      await exited;
-    }
+    await plain?.stop();
     await demo?.stop('SIGTERM');
-    mkdirSync(join(repoRoot, 'test', 'artifacts'), { recursive: true });
-    writeFileSync(join(repoRoot, 'test', 'artifacts', 'plain-node-red.log'), output);
-    userDir.remove();
   });
 
   const bearer = () => ({ authorization: `Bearer ${token}` });
@@ -154,7 +96,7 @@ describe('the pack installed from the palette into a plain Node-RED 4.1', () => 
     const received = await eventually(async () => {
       const items = ((await (await fetch(`${demo.simUrl}/mes/_sim/received`)).json()) as { items: Array<{ outcome: string; workOrder: { workOrderNo: string } }> }).items;
       return items.length > before ? items : undefined;
-    }, `a work order at the MES:\n${output.slice(-3000)}`, 30_000);
+    }, `a work order at the MES:\n${plain.output().slice(-3000)}`, 30_000);
     assert.equal(received[before].outcome, 'created');
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
   });
