@@ -4,7 +4,7 @@
 // PACK_FRESH_INSTALL=1 (set by .ci/run) installs afresh.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,7 +34,8 @@ export async function installedPack(): Promise<string> {
     // What Node-RED writes into a new userDir.
     writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }));
     await run('npm', [...PALETTE_INSTALL, tarball], { cwd: staging, maxBuffer: 1 << 24, timeout: 15 * 60_000 });
-    rmSync(cached, { recursive: true, force: true });
+    // Installs of earlier tarballs are dropped (each is tens of MB); another run's staging folder has a suffix and stays.
+    for (const name of readdirSync(tmpdir())) if (/^erp-mes-bridge-palette-[0-9a-f]{16}$/.test(name)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
     renameSync(staging, cached);
     return cached;
   } finally {
