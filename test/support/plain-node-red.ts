@@ -1,10 +1,11 @@
 // A plain Node-RED 4.1 (the one in our node_modules) on a userDir where the packed pack was installed with the
 // palette manager's exact npm arguments (@node-red/registry/lib/installer.js) from the npm registry. The install
-// compiles better-sqlite3 and takes minutes, so it is kept under os.tmpdir() keyed by the tarball's hash;
-// PACK_FRESH_INSTALL=1 (set by .ci/run) installs afresh.
+// compiles better-sqlite3 and takes minutes, so it is kept under os.tmpdir() keyed by the tarball's hash.
+// PACK_FRESH_INSTALL=<seconds since the epoch> (.ci/run sets it to its start) reuses no install made before then,
+// so CI proves a fresh install once and its test files share it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,7 +28,8 @@ export async function installedPack(): Promise<string> {
     const tarball = join(out.path, (JSON.parse(stdout) as Array<{ filename: string }>)[0].filename);
     const hash = createHash('sha256').update(readFileSync(tarball)).digest('hex').slice(0, 16);
     const cached = join(tmpdir(), `erp-mes-bridge-palette-${hash}`);
-    if (existsSync(join(cached, 'node_modules', PACK.name, 'package.json')) && !process.env.PACK_FRESH_INSTALL) return cached;
+    const freshSinceMs = Number(process.env.PACK_FRESH_INSTALL ?? 0) * 1000;
+    if (existsSync(join(cached, 'node_modules', PACK.name, 'package.json')) && statSync(cached).mtimeMs >= freshSinceMs) return cached;
     const staging = `${cached}.${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging);
