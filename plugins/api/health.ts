@@ -9,7 +9,8 @@ import { outboxFigures } from './outbox';
 import { parkedFigures } from './plan-sync';
 import type { RedApp } from './red';
 
-export type FlowsState = 'starting' | 'started' | 'stopped' | 'stopping';
+// A deploy stops and starts the flows too; /healthz stays 200 through it, as a probe must not drop the instance.
+export type FlowsState = 'starting' | 'started' | 'stopped';
 
 const METRICS_HOOK = 'onSend.erpMesBridgeMetrics';
 
@@ -20,9 +21,6 @@ export function watchRuntime(red: RedApp): { metrics: BridgeMetrics; state(): Fl
   const onStarted = () => {
     flowsState = 'started';
   };
-  const onStopping = () => {
-    flowsState = 'stopping';
-  };
   // A runtime-state "stop" means the flows are not running (missing node types, stopped by an admin).
   const onRuntimeEvent = (event: { id?: string; payload?: { state?: string } }) => {
     if (event.id === 'runtime-state' && (event.payload?.state === 'stop' || event.payload?.state === 'safe')) flowsState = 'stopped';
@@ -30,7 +28,6 @@ export function watchRuntime(red: RedApp): { metrics: BridgeMetrics; state(): Fl
   const logs = new EventEmitter();
   logs.on('log', (event: RuntimeLogEvent) => metrics.countLogEvent(event));
   red.events.on('flows:started', onStarted);
-  red.events.on('flows:stopping', onStopping);
   red.events.on('runtime-event', onRuntimeEvent);
   red.log.addHandler(logs);
   red.hooks.add(METRICS_HOOK, (events) => {
@@ -42,7 +39,6 @@ export function watchRuntime(red: RedApp): { metrics: BridgeMetrics; state(): Fl
     state: () => flowsState,
     detach() {
       red.events.off('flows:started', onStarted);
-      red.events.off('flows:stopping', onStopping);
       red.events.off('runtime-event', onRuntimeEvent);
       red.log.removeHandler(logs);
       red.hooks.remove(METRICS_HOOK);
