@@ -1,7 +1,7 @@
 // Compiles the TypeScript, then puts each node's editor template, locales and icons
-// next to its compiled .js, where Node-RED's loader looks for them.
+// next to its compiled .js, where Node-RED's loader looks for them, and the flows into examples/.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,6 +37,13 @@ for (const name of readdirSync(pluginsDir)) {
 // Editor plugins: their template and locales beside the compiled .js too.
 for (const entry of readdirSync(join(root, 'plugins'))) {
   if (entry.endsWith('.html') || entry === 'locales') cpSync(join(root, 'plugins', entry), join(root, 'dist', 'plugins', entry), { recursive: true });
+}
+// Import ▸ Examples lists examples/*.json of an installed pack: copies of flows/, the one source (npm drops a symlink).
+const examplesDir = join(root, 'examples');
+rmSync(examplesDir, { recursive: true, force: true });
+mkdirSync(examplesDir);
+for (const name of readdirSync(join(root, 'flows'))) {
+  if (name.endsWith('.json')) cpSync(join(root, 'flows', name), join(examplesDir, name));
 }
 if (!existsSync(join(root, 'dist'))) throw new Error('build produced no dist/');
 if (typeErrors) {

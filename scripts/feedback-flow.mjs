@@ -2,9 +2,8 @@
 // their equipment codes are mapped back to ERP codes; progress-push keeps the progress per order and operation,
 // answers the MES once the reports are durable, pushes updates to the ERP through the outbox, and feeds the
 // "生产进度看板 / Production progress" dashboard page. Plans come from the plan-sync tab by a link.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
+import { dashboardPage } from './dashboard-page.mjs';
 
 export const PLAN_LINK_OUT = 'feedback-plan-out';
 /** The mapped job reports, for the cost tab. */
@@ -12,7 +11,7 @@ export const REPORTS_LINK_OUT = 'feedback-reports-link-out';
 
 export function feedbackFlow(root, storeId) {
   const z = 'feedback';
-  const board = readFileSync(join(root, 'scripts', 'dashboard', 'progress-board.vue'), 'utf8');
+  const board = dashboardPage(root, 'progress-board');
   const change = (id, name, rules, x, y, wires) => ({ id, type: 'change', z, name, rules, action: '', property: '', from: '', to: '', reg: false, x, y, wires });
   return [
     {

@@ -1,7 +1,8 @@
 // Writes flows/demo-plant.json and flows/plant-legacy-erp.json from the simulator's master data, so the
 // flows' code tables and the simulated plant cannot drift apart (test/unit/demo-flow.test.ts checks they agree).
-// Run after `npm run build`: node scripts/make-demo-flow.mjs
-import { readFileSync, writeFileSync } from 'node:fs';
+// Also flows/erp-confirm.json (scripts/confirm-flow.mjs). Run after `npm run build`: node scripts/make-demo-flow.mjs
+import { writeFileSync } from 'node:fs';
+import { dashboardPage } from './dashboard-page.mjs';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +67,7 @@ const flow = [
   { id: 'reconcile-report', type: 'debug', z, name: '对账报告 reconcile report', active: false, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 620, y: 420, wires: [] },
   {
     id: 'reconcile-card', type: 'ui-template', z, group: 'reconcile-group', page: '', ui: '', name: 'MES 对账 card', order: 1, width: 0, height: 0, head: '',
-    format: readFileSync(join(root, 'scripts', 'dashboard', 'reconcile-card.vue'), 'utf8'), storeOutMessages: true, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 600, y: 380, wires: [['reconcile-reads']],
+    format: dashboardPage(root, 'reconcile-card'), storeOutMessages: true, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 600, y: 380, wires: [['reconcile-reads']],
   },
   // The card's socket may only ask for the last report: it never starts a run.
   { id: 'reconcile-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'report', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 370, y: 440, wires: [['mes-reconcile']] },
@@ -91,3 +92,7 @@ console.log(`wrote flows/demo-plant.json (${flow.length} nodes, ${demoCodeTable.
 const legacy = (await import('./legacy-erp-flow.mjs')).legacyErpFlow(demoCodeTable, WORK_ORDER_RULES);
 writeFileSync(join(root, 'flows', 'plant-legacy-erp.json'), `${JSON.stringify(arrangeFlow(legacy), null, 2)}\n`);
 console.log(`wrote flows/plant-legacy-erp.json (${legacy.length} nodes)`);
+
+const confirm = (await import('./confirm-flow.mjs')).confirmFlow();
+writeFileSync(join(root, 'flows', 'erp-confirm.json'), `${JSON.stringify(arrangeFlow(confirm), null, 2)}\n`);
+console.log(`wrote flows/erp-confirm.json (${confirm.length} nodes)`);

@@ -3,11 +3,11 @@
 // mapped to MES codes; the oee node closes hours and shifts into OEE reports, sends each change of state to the
 // ERP through the outbox, hands long faults to exception-escalation by a link, and feeds the
 // "设备 / Equipment" dashboard page.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
+import { dashboardPage } from './dashboard-page.mjs';
 
 export const OEE_PLAN_LINK_IN = 'oee-plan-in';
 
@@ -30,7 +30,7 @@ export const DEMO_EQUIPMENT_MASTER = [
 
 export function oeeFlow(root, storeId, workOrderRules) {
   const z = 'oee-tab';
-  const board = readFileSync(join(root, 'scripts', 'dashboard', 'equipment.vue'), 'utf8');
+  const board = dashboardPage(root, 'equipment');
   const change = (id, name, rules, x, y, wires) => ({ id, type: 'change', z, name, rules, action: '', property: '', from: '', to: '', reg: false, x, y, wires });
   const fromCaller = (id, x, y, wires, outputs = 1) => ({
     id, type: 'switch', z, name: '来自 MES? from the MES?', property: 'res', propertyType: 'msg',

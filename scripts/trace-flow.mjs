@@ -3,9 +3,8 @@
 // on one by one to exception-escalation's 'quality-link-in'), the mapped work orders from plan sync and the
 // requisitions material-overdraw releases ('material-issued-link-in'); the dashboard page "质量追溯 / Trace"
 // searches a unit or batch trace code. GET /api/trace/:code answers the same from the same store.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
+import { dashboardPage } from './dashboard-page.mjs';
 
 /** Link out on the feedback tab (wired from its http-in) carrying the MES's job reports here. */
 export const REPORTS_LINK_OUT = 'feedback-trace-link-out';
@@ -14,8 +13,8 @@ export const PLAN_LINK_OUT = 'trace-plan-link-out';
 
 export function traceFlow(root, storeId) {
   const z = 'trace';
-  const view = readFileSync(join(root, 'scripts', 'dashboard', 'trace.vue'), 'utf8');
-  const batchView = readFileSync(join(root, 'scripts', 'dashboard', 'batch-records.vue'), 'utf8');
+  const view = dashboardPage(root, 'trace');
+  const batchView = dashboardPage(root, 'batch-records');
   const change = (id, name, rules, x, y, wires) => ({ id, type: 'change', z, name, rules, action: '', property: '', from: '', to: '', reg: false, x, y, wires });
   // What came by link is kept without its HTTP request: only the quality posts of this tab get an answer here.
   const asKind = (id, name, topic, x, y) =>

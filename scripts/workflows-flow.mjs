@@ -6,10 +6,10 @@
 // acknowledgement deadlines and sends the latest open exception to progress-push as the lag reason. Both send
 // their ERP records through the outbox. The MES gets 202 once a record is durable, 400 naming the field when it
 // is malformed, 422 for an unmapped code. Pages: 待审批领料 /dashboard/approvals and 异常 /dashboard/exceptions.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES } from './mes-answers.mjs';
+import { dashboardPage } from './dashboard-page.mjs';
 
 /** The plan-sync tab's link out lists this link in beside the feedback tab's. */
 export const WORKFLOWS_PLAN_IN = 'workflows-plan-in';
@@ -18,7 +18,7 @@ export function workflowsFlow(root, { storeId, endpointId, planLinkOut }) {
   const z = 'workflows';
   const require = createRequire(import.meta.url);
   const { DEFAULT_ESCALATION_POLICY } = require(join(root, 'dist/nodes/lib/escalation/policy.js'));
-  const page = (name) => readFileSync(join(root, 'scripts', 'dashboard', `${name}.vue`), 'utf8');
+  const page = (name) => dashboardPage(root, name);
   const change = (id, name, rules, x, y, wires) => ({ id, type: 'change', z, name, rules, action: '', property: '', from: '', to: '', reg: false, x, y, wires });
   const debug = (id, name, complete, x, y, statusVal = 'topic') => ({ id, type: 'debug', z, name, active: true, tosidebar: true, console: false, tostatus: true, complete, targetType: 'msg', statusVal, statusType: 'msg', x, y, wires: [] });
   const inject = (id, name, topic, repeat, once, x, y, wires) => ({ id, type: 'inject', z, name, props: [{ p: 'topic', vt: 'str' }], repeat, crontab: '', once, onceDelay: 0.5, topic, x, y, wires });

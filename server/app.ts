@@ -1,5 +1,5 @@
-// The embedding server: Express + one Node-RED runtime, with health, metrics, the bridge REST API,
-// login-protected editor/admin API and Basic-auth-protected flow endpoints.
+// The embedding server: Express + one Node-RED runtime loading the pack (whose plugin brings the REST API,
+// health and metrics), with hardening in front: login-protected editor/admin API and Basic-auth-protected flow endpoints.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import express from 'express';
 import RED from 'node-red';
-import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
 import { adminAuditHandler } from './admin-audit-log';
@@ -15,26 +14,16 @@ import { changeControlMiddleware, mountChangeRoutes, openChangeLog, recordCodeTa
 import { FlowVersions } from './flow-versions';
 import { deployGate } from './deploy-gate';
 import { flowsReadiness, type FlowsState } from './flows-readiness';
-import { mountOutboxApi, outboxFigures } from './outbox-api';
-import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
 import { buildNodeRedSettings } from './node-red-settings';
-import type { LabelledHooks, RedApp } from './red-types';
+import type { RedApp } from './red-types';
 import { releaseSessionExpiryTimer } from './node-red-workarounds';
 import { disconnectOpcuaClientsOnClose } from './opcua-client-close';
 import { guardOpcuaMonitoringAfterSessionClose } from './opcua-monitor-guard';
-import { mountBridgeApi } from './rest-api';
 import { servedDoors } from './served-doors';
-import { mountWorkflowsApi } from './workflows-api';
-import { mountTraceApi } from './trace-api';
-import { mountBatchRecordApi } from './batch-record-api';
-import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
-import { reconcileFigures } from './reconcile-metrics';
-import { reconcileDeskList } from '../nodes/lib/plan-sync/registry';
 import { listen } from './listen';
 import { jsonBodyGuard, jsonOnlyFlowEndpoints } from './http-guards';
 import { jsonErrorHandler, jsonNotFound, jsonStatusPages } from './json-errors';
 import { removeWildcardAdminCors, securityHeaders } from './security-headers';
-import { metricsAccess } from './metrics-access';
 import { reviewDependencyRoutes, type RouteReview } from './dependency-routes';
 import { hashedSessionStorage } from './session-storage';
 import { secureStateDirSync } from './state-files';
@@ -52,8 +41,6 @@ export interface StartOptions {
   banner?: boolean;
   log?: (line: string) => void;
 }
-
-const METRICS_HOOK = 'onSend.metrics';
 
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return 'localhost';
@@ -81,25 +68,11 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     seeded = seedDemoFlows(settings);
   }
 
-  const metrics = new BridgeMetrics();
   let flowsState: FlowsState = 'starting';
   const app = express();
   app.disable('x-powered-by');
   // Before every route: headers, JSON error pages, and the JSON body limits (http-guards.ts).
   app.use(securityHeaders({ tls: settings.tls !== undefined }), jsonStatusPages, jsonBodyGuard(settings.http));
-  app.get('/healthz', (_req, res) => {
-    if (flowsState === 'started') res.json({ status: 'ok', flows: 'started' });
-    else res.status(503).json({ status: flowsState, flows: flowsState });
-  });
-  app.get('/metrics', metricsAccess(RED, settings.metricsToken), (_req, res) => {
-    // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
-    const audit = auditWatches().map((w) => w.figures());
-    outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures(), reconcile: reconcileFigures(reconcileDeskList()) })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures(), reconcile: reconcileFigures(reconcileDeskList()) })),
-    );
-  });
-
   const server: Server = settings.tls
     ? createHttpsServer(
         {
@@ -117,18 +90,11 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const unguardSocket = doors.guardSocket(server);
   const coreNodesDir = dirname(require.resolve('@node-red/nodes'));
   const sessions = hashedSessionStorage({ userDir: settings.userDir, knownUser: (name) => settings.adminUsers.some((u) => u.username === name) });
-  const nrSettings = buildNodeRedSettings(settings, coreNodesDir, {
-    errorCounter: () => (msg) => metrics.countLogEvent(msg),
-    adminAudit: adminAuditHandler(log),
-  }, doors.dashboardSettings, sessions);
+  const nrSettings = buildNodeRedSettings(settings, coreNodesDir, { adminAudit: adminAuditHandler(log) }, doors.dashboardSettings, sessions);
   RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
   removeWildcardAdminCors(RED.httpAdmin);
-  mountBridgeApi(RED, { name: pkg.name, version: pkg.version, demo: settings.demo });
-  mountOutboxApi(RED);
-  mountWorkflowsApi(RED, settings.adminUsers);
-  mountTraceApi(RED);
-  mountBatchRecordApi(RED, settings.adminUsers);
-  mountPlanSyncApi(RED);
+  // The REST API, /healthz and /metrics come from the pack's own plugin (plugins/bridge-api.ts) on RED.httpAdmin;
+  // the change control of the integration (change-control.ts) is the server's.
   const changeLog = openChangeLog({ storeDir: settings.storeDir, userDir: settings.userDir, ...(settings.audit.keys && { auditKeys: settings.audit.keys }), verifySec: settings.audit.verifySec, logger: { info: log, warn: log } });
   mountChangeRoutes(RED, changeLog, { regulated: settings.regulatedMode });
   const versions = new FlowVersions(settings.userDir, settings.flowVersionsKeep);
@@ -145,10 +111,6 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   app.use('/', doors.httpNode, jsonOnlyFlowEndpoints(settings.http), flowsReadiness(() => flowsState, { restarting: () => gate.restarting }), gate.middleware, RED.httpNode);
   app.use(jsonNotFound, jsonErrorHandler(log));
 
-  const hooks = RED.hooks as unknown as LabelledHooks;
-  hooks.add(METRICS_HOOK, (events) => {
-    metrics.countSends(events as SendEventLike[]);
-  });
   const onFlowsStarted = (): void => {
     if (flowsState !== 'stopping') flowsState = 'started';
     disconnectOpcuaClientsOnClose(RED.nodes as unknown as Parameters<typeof disconnectOpcuaClientsOnClose>[0]);
@@ -161,15 +123,12 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   };
   RED.events.on('flows:started', onFlowsStarted);
   RED.events.on('runtime-event', onRuntimeEvent);
-  metrics.startEventLoopMonitor();
 
   const detach = (): void => {
-    hooks.remove(METRICS_HOOK);
     gate.detach();
     unguardSocket();
     RED.events.off('flows:started', onFlowsStarted);
     RED.events.off('runtime-event', onRuntimeEvent);
-    metrics.stop();
     stopCodeTableChanges();
     void changeLog.close();
   };

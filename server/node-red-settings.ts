@@ -2,8 +2,8 @@
 // installs, no projects, no telemetry/diagnostics), login required, the pack loaded from the checkout.
 import { dirname, join, resolve } from 'node:path';
 import type { BridgeSettings } from '../settings';
-import type { LogHandlerFactory } from './red-types';
 import type { HashedSessionStorage } from './session-storage';
+import type { LogHandlerFactory } from './red-types';
 
 /**
  * Node-RED scans every `<ancestor of @node-red/nodes>/node_modules` for modules. When the pack
@@ -22,7 +22,7 @@ export function nodesDirFor(packRoot: string, coreNodesDir: string): string[] {
 export function buildNodeRedSettings(
   s: BridgeSettings,
   coreNodesDir: string,
-  logHandlers: { errorCounter: LogHandlerFactory; adminAudit?: LogHandlerFactory },
+  logHandlers: { adminAudit?: LogHandlerFactory } = {},
   dashboard: Record<string, unknown> = {},
   sessions?: HashedSessionStorage,
 ): Record<string, unknown> {
@@ -59,11 +59,11 @@ export function buildNodeRedSettings(
     runtimeState: { enabled: false, ui: false },
     logging: {
       console: { level: s.logLevel, metrics: false, audit: false },
-      // Sees every error the runtime logs (node.error included) to count them per node type.
-      bridgeMetrics: { level: 'error', metrics: false, audit: false, handler: logHandlers.errorCounter },
       // Node-RED's audit events (logins, deploys, writes) into the server log (admin-audit-log.ts).
       ...(logHandlers.adminAudit && { bridgeAdminAudit: { level: 'off', metrics: false, audit: true, handler: logHandlers.adminAudit } }),
     },
+    // The pack's own settings, read by its REST plugin (plugins/api/red.ts PackSettings).
+    erpMesBridge: { demo: s.demo, ...(s.metricsToken && { metricsToken: s.metricsToken }) },
     bridgeStoreDirectory: s.storeDir,
     // The audit keys reach the bridge-store nodes as a setting, not through the store (nodes/lib/audit/key-source.ts).
     ...(s.audit.keys && { bridgeStoreAuditKeys: s.audit.keys }),

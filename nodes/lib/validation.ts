@@ -2,9 +2,9 @@
 // Errors come back as one sentence that names the field, e.g.
 // "payload.operations[2].workCentre must be a string".
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { addRfc3339Formats } from './rfc3339-formats';
 
 export type SchemaName = 'production-order' | 'work-order' | 'code-map-entry' | (string & {});
 
@@ -23,7 +23,7 @@ export function schemasDirectory(start: string = __dirname): string {
 }
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: false });
-addFormats(ajv);
+addRfc3339Formats(ajv);
 
 // All schemas are added before any is compiled, so that one may refer to another's $defs by $id
 // (the production order's extensions are the work order's).

@@ -46,7 +46,7 @@ describe('audit key settings', () => {
     writeFileSync(file, `# retired 2026-11\nold-plant-audit-key-of-32-bytes-or-more\n\n${KEY}\n`);
     const s = loadSettings({ ...base, AUDIT_KEY_FILE: file, AUDIT_VERIFY_INTERVAL_SEC: '60' }, []);
     assert.deepEqual(s.audit, { keys: ['old-plant-audit-key-of-32-bytes-or-more', KEY], verifySec: 60 });
-    const red = buildNodeRedSettings(s, tmp.path, { errorCounter: () => () => undefined });
+    const red = buildNodeRedSettings(s, tmp.path);
     assert.deepEqual([red.bridgeStoreAuditKeys, red.bridgeStoreAuditVerifySec], [s.audit.keys, 60]);
     assert.equal(resolveAuditKeys(red.bridgeStoreAuditKeys, {}, tmp.path).keyring.current.id, auditKeyId(Buffer.from(KEY)));
     assert.match(refusal({ ...base, AUDIT_KEY: KEY, AUDIT_VERIFY_INTERVAL_SEC: 'soon' }), /AUDIT_VERIFY_INTERVAL_SEC must be a number of seconds above 0, got "soon"/);
@@ -55,7 +55,7 @@ describe('audit key settings', () => {
   it('in demo mode starts without a key: the bridge store generates one once in the userDir (0600), outside the store file', () => {
     const s = loadSettings({ BRIDGE_USER_DIR: tmp.path }, ['--demo']);
     assert.deepEqual(s.audit, { verifySec: 900 });
-    assert.equal(buildNodeRedSettings(s, tmp.path, { errorCounter: () => () => undefined }).bridgeStoreAuditKeys, undefined);
+    assert.equal(buildNodeRedSettings(s, tmp.path).bridgeStoreAuditKeys, undefined);
     const first = resolveAuditKeys(undefined, {}, s.userDir);
     assert.match(first.warning!, /No audit key is configured: one was generated in .*audit\.key/);
     assert.equal(statSync(join(s.userDir, 'audit.key')).mode & 0o777, 0o600);

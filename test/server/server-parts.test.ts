@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSettings } from '../../settings';
-import { BridgeMetrics, formatPrometheus } from '../../server/metrics';
+import { BridgeMetrics, formatPrometheus } from '../../plugins/api/metrics';
 import { nodesDirFor } from '../../server/node-red-settings';
 import { seedDemoFlows } from '../../server/demo';
 import { tempDir } from '../support/server-kit';

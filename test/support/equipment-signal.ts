@@ -1,7 +1,7 @@
 // Checks equipment-signal messages: against schemas/equipment-signal.schema.json (the OEE side owns it) when it
 // is there, else against the shape agreed in the interfaces brief, written out here the same way.
 import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import { addRfc3339Formats } from '../../nodes/lib/rfc3339-formats';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { schemasDirectory } from '../../nodes/lib/validation';
@@ -25,7 +25,7 @@ const AGREED_SHAPE = {
 
 const file = join(schemasDirectory(), 'equipment-signal.schema.json');
 const ajv = new Ajv2020({ allErrors: true, strict: false });
-addFormats(ajv);
+addRfc3339Formats(ajv);
 const check = ajv.compile(existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : AGREED_SHAPE);
 
 /** Throws naming what is wrong when the payload is not an equipment-signal. */

@@ -105,11 +105,17 @@ describe('flows/demo-plant.json workflows tab', () => {
     assert.equal(on('workflows').filter((n) => n.type === 'http response').length, 1);
   });
 
-  it('serves the two pages with the Vue templates of scripts/dashboard/', () => {
+  it('serves the two pages with the Vue templates of dashboards/, the shared client methods in each', () => {
     const pages = flow.filter((n) => n.type === 'ui-page').map((n) => [n.path, n.ui, n.theme]);
     for (const path of ['/approvals', '/exceptions']) assert.deepEqual(pages.find(([p]) => p === path), [path, 'demo-dashboard', 'demo-theme']);
-    assert.equal(byId.get('approvals-page')!.format, readFileSync(join(root, 'scripts', 'dashboard', 'approvals.vue'), 'utf8'));
-    assert.equal(byId.get('exceptions-page')!.format, readFileSync(join(root, 'scripts', 'dashboard', 'exceptions.vue'), 'utf8'));
+    for (const name of ['approvals', 'exceptions']) {
+      const [before, after] = readFileSync(join(root, 'dashboards', `${name}.vue`), 'utf8').split('    // @bridge-client\n');
+      const format = byId.get(`${name}-page`)!.format as string;
+      assert.ok(format.startsWith(before) && format.endsWith(after), `${name}: the page's own source around the shared methods`);
+      assert.match(format, /async signedPost\(username, password, path, body, loginError\)/);
+      assert.doesNotMatch(format, /@bridge-client/);
+      assert.doesNotMatch(format, /fetch\('\//, 'calls no absolute path: the page works under any httpAdminRoot next to its httpNodeRoot');
+    }
     assert.deepEqual(byId.get('approvals-page')!.wires, [['approvals-page-reads']]);
     assert.deepEqual(byId.get('exceptions-page')!.wires, [['exceptions-page-reads']]);
   });

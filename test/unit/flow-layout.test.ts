@@ -16,7 +16,7 @@ describe('flow layout', () => {
     for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.json'))) {
       it(`${dir}/${file} has no overlapping nodes and no wire across a node`, () => {
         const flow = JSON.parse(readFileSync(join(root, dir, file), 'utf8')) as FlowNode[];
-        assert.ok(flow.filter((n) => typeof n.x === 'number').length > 10, 'a flow with nodes on its tabs');
+        assert.ok(flow.filter((n) => typeof n.x === 'number').length >= 3, 'a flow with nodes on its tabs');
         assert.deepEqual(layoutProblems(flow).map((p) => `${p.tab}: ${p.text}`), []);
       });
     }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import knexFactory, { type Knex } from 'knex';
+import { hasPackage, missingPackageMessage } from '../optional-package';
 import { type LegacyDbClient, type LegacyDbOptions, type ResolvedLegacyDb, knexConfig, resolveLegacyDb } from './connection-config';
 import { LegacyDbError, type Phase, diedBeforeSend, legacyDbError } from './connection-errors';
 import { type Row, streamRowBatches } from './connection-stream';
@@ -74,6 +75,9 @@ function rowsOf(dialect: LegacyDbClient, result: unknown): Row[] {
   }
 }
 
+/** The npm package knex needs for each client; all but better-sqlite3 are optional peers of the pack. */
+const DRIVER_PACKAGES: Record<LegacyDbClient, string> = { mssql: 'tedious', mysql: 'mysql2', pg: 'pg', sqlite: 'better-sqlite3' };
+
 export function openLegacyDb(options: LegacyDbOptions, hooks: LegacyDbHooks = {}): LegacyDb {
   let settings: ResolvedLegacyDb;
   try {
@@ -81,6 +85,9 @@ export function openLegacyDb(options: LegacyDbOptions, hooks: LegacyDbHooks = {}
   } catch (err) {
     throw new LegacyDbError((err as Error).message, 'config', undefined, err);
   }
+  // knex loads the driver lazily and would fail on the first query with "run npm install …"; say it at deploy.
+  const driver = DRIVER_PACKAGES[settings.client];
+  if (!hasPackage(driver)) throw new LegacyDbError(missingPackageMessage(driver, `${settings.label} (a ${settings.client} legacy database)`), 'config');
   const warn = hooks.warn ?? (() => undefined);
   const sockets = new Set<Socket>();
   const knex = knexFactory({

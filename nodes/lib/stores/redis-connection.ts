@@ -3,7 +3,9 @@
 // and checks on every (re)connection whether the server writes durably: Redis 7.0 has no WAITAOF, so an
 // acknowledged write survives a crash only with appendonly yes + appendfsync always.
 import { EventEmitter } from 'node:events';
-import Redis, { type RedisOptions } from 'ioredis';
+import type Redis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { requireOptional } from '../optional-package';
 import type { StoreDurability } from '../outbox/types';
 import { holdCommandsWhileAway, redisDeadlineOptions } from './redis-deadline';
 
@@ -82,9 +84,11 @@ export class RedisConnection extends EventEmitter {
       connectTimeout: this.connectTimeoutMs,
       ...redisDeadlineOptions(this.deadlineMs),
     };
+    // Loaded here, not at the top: a pack installed without ioredis still loads every node but this store type.
+    const RedisClient = requireOptional<{ default: typeof Redis }>('ioredis', `A bridge-store of type redis (${this.label})`).default;
     this.client = settings.url
-      ? new Redis(settings.url, options)
-      : new Redis({ ...options, host: settings.host || '127.0.0.1', port: settings.port || 6379, db: settings.db ?? 0 });
+      ? new RedisClient(settings.url, options)
+      : new RedisClient({ ...options, host: settings.host || '127.0.0.1', port: settings.port || 6379, db: settings.db ?? 0 });
     holdCommandsWhileAway(this.client, this.deadlineMs, this.label);
     this.client.on('error', (err: Error) => {
       this.lastError = err;

@@ -1,6 +1,6 @@
 // MES reconciliation in Prometheus text, per mes-reconcile node: the differences of its last run by kind, whether
 // the run read the MES, when it ran, and the runs, failures and re-sent orders since the node started.
-import type { ReconcileDesk } from '../nodes/lib/plan-sync/registry';
+import type { ReconcileDesk } from '../../nodes/lib/plan-sync/registry';
 
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 

@@ -2,10 +2,10 @@
 // broken, and the problem) and the verdict of each chain; GET /api/audit/verify checks every chain now, against
 // the head exported last (a check found broken raises the nodes' alarm like a scheduled one).
 import type { Request, RequestHandler, Response } from 'express';
-import type { CheckedAuditEntry } from '../nodes/lib/audit/log';
-import type { AuditVerdict } from '../nodes/lib/audit/types';
-import { auditWatches } from '../nodes/lib/audit/watch';
-import type { RedApp } from './red-types';
+import type { CheckedAuditEntry } from '../../nodes/lib/audit/log';
+import type { AuditVerdict } from '../../nodes/lib/audit/types';
+import { auditWatches } from '../../nodes/lib/audit/watch';
+import type { RedApp } from './red';
 
 const fail = (res: Response, status: number, error: string) => res.status(status).json({ error });
 const query = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);

@@ -1,9 +1,9 @@
 // The outboxes' REST API under /api/outbox on Node-RED's admin app (its login and permissions): list the
 // outboxes with their figures, list an outbox's dead letters, replay them. Viewers read; admins replay.
 import type { Request, Response } from 'express';
-import { registeredOutbox, registeredOutboxes } from '../nodes/lib/outbox/registry';
-import type { OutboxStats } from '../nodes/lib/outbox/types';
-import type { RedApp } from './red-types';
+import { registeredOutbox, registeredOutboxes } from '../../nodes/lib/outbox/registry';
+import type { OutboxStats } from '../../nodes/lib/outbox/types';
+import type { RedApp } from './red';
 
 /** Every open outbox's figures with its ERP endpoint: for the API and for /metrics. A store gone quiet fails it after timeoutMs. */
 export async function outboxFigures(timeoutMs = 2000): Promise<Array<OutboxStats & { endpoint: string; oldestAgeSeconds?: number }>> {

@@ -3,8 +3,8 @@
 // /api/parked-orders/retry), the MES order ledgers (GET /api/mes-ledger) and their reconciliation with the MES
 // (GET /api/mes-reconcile: the last report of every mes-reconcile node; admins run one now with POST /api/mes-reconcile/run).
 import type { Request, Response } from 'express';
-import { ledgerDeskList, parkedDeskList, reconcileDeskList } from '../nodes/lib/plan-sync/registry';
-import type { RedApp } from './red-types';
+import { ledgerDeskList, parkedDeskList, reconcileDeskList } from '../../nodes/lib/plan-sync/registry';
+import type { RedApp } from './red';
 
 function fail(res: Response, status: number, error: string): void {
   res.status(status).json({ error });

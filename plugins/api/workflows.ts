@@ -1,15 +1,14 @@
 // The workflow REST API on Node-RED's admin app (its login and permissions): pending overdraw approvals and
-// the signed decision on them (21 CFR Part 11: the approver re-enters the password, the signature names the
+// the signed decision on them (21 CFR Part 11: the approver re-enters the password (signature.ts), the signature names the
 // logged-in user, the server's time, the meaning and the reason), open exceptions and their acknowledgement
 // and resolution by the logged-in user, and the audit trail with each entry's verification state and the
 // keyed chain's check (audit-routes.ts).
-import bcrypt from 'bcryptjs';
 import type { Request, Response } from 'express';
-import type { ExceptionState } from '../nodes/lib/escalation/types';
-import { approvalDeskFor, approvalDesks, exceptionDeskFor, exceptionDesks } from '../nodes/lib/workflows/registry';
-import { mountAuditRoutes } from './audit-routes';
-import type { AdminUser } from '../settings';
-import type { RedApp } from './red-types';
+import type { ExceptionState } from '../../nodes/lib/escalation/types';
+import { approvalDeskFor, approvalDesks, exceptionDeskFor, exceptionDesks } from '../../nodes/lib/workflows/registry';
+import { mountAuditRoutes } from './audit';
+import { passwordMatches } from './signature';
+import type { RedApp } from './red';
 
 type AuthedRequest = Request & { user?: { username?: string } };
 
@@ -29,7 +28,7 @@ function userOf(req: AuthedRequest, res: Response): string | undefined {
 
 const textOr = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value.trim() : fallback);
 
-export function mountWorkflowsApi(red: RedApp, adminUsers: readonly AdminUser[]): void {
+export function mountWorkflowsApi(red: RedApp): void {
   const read = red.auth.needsPermission('workflows.read');
   const write = red.auth.needsPermission('workflows.write');
 
@@ -50,9 +49,8 @@ export function mountWorkflowsApi(red: RedApp, adminUsers: readonly AdminUser[])
     const desk = approvalDeskFor(id);
     if (!desk) return fail(res, 404, `No requisition ${JSON.stringify(id)} is known to a material-overdraw node of this bridge.`);
     const decision = body.decision;
-    const user = adminUsers.find((u) => u.username === username);
     (async () => {
-      const signedOk = typeof body.password === 'string' && body.password !== '' && user !== undefined && (await bcrypt.compare(body.password, user.password));
+      const signedOk = await passwordMatches(red.settings.adminAuth, username, body.password);
       if (!signedOk) {
         const requisition = desk.requisition(id)?.requisition;
         await desk.record({

@@ -1,7 +1,7 @@
 // Prometheus metrics for the bridge: messages sent and errors logged, per node type.
 // Counting is a map increment (it runs on every send); formatting is pure and done per scrape.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { AuditWatchFigures } from '../nodes/lib/audit/watch';
+import type { AuditWatchFigures } from '../../nodes/lib/audit/watch';
 import { auditLines } from './audit-metrics';
 import { reconcileLines, type ReconcileFigures } from './reconcile-metrics';
 

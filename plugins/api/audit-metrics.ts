@@ -1,6 +1,6 @@
 // The audit chains in Prometheus text: whether each is whole, how many entries verified / legacy / broken, when
 // it was last verified and which entry was last exported as its head. Labelled by the store's name, not its path.
-import type { AuditWatchFigures } from '../nodes/lib/audit/watch';
+import type { AuditWatchFigures } from '../../nodes/lib/audit/watch';
 
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 

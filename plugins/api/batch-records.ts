@@ -1,12 +1,11 @@
 // Batch records (电子批记录) on Node-RED's admin app (its login and permissions): the list, one order's record with
 // its gaps, deviations and signatures, the review / release / rejection signed by the logged-in user re-entering
-// the password (checked here with bcrypt, as for approvals), amendments, and the print-ready record and certificate.
-import bcrypt from 'bcryptjs';
+// the password (checked against Node-RED's own users, signature.ts, as for approvals), amendments, and the print-ready record and certificate.
 import type { Request, Response } from 'express';
-import { batchDesks, type PrintLanguage, type RegisteredBatchDesk, type SignatureMeaning } from '../nodes/lib/batch-record';
-import { batchRecordList, printBatchDocument, viewWithTexts } from '../nodes/lib/batch-record/documents';
-import type { AdminUser } from '../settings';
-import type { RedApp } from './red-types';
+import { batchDesks, type PrintLanguage, type RegisteredBatchDesk, type SignatureMeaning } from '../../nodes/lib/batch-record';
+import { batchRecordList, printBatchDocument, viewWithTexts } from '../../nodes/lib/batch-record/documents';
+import type { RedApp } from './red';
+import { passwordMatches } from './signature';
 
 type AuthedRequest = Request & { user?: { username?: string } };
 
@@ -18,7 +17,7 @@ const ORDER_NO = /^[^\u0000-\u001f]{1,40}$/;
 const MEANINGS: readonly SignatureMeaning[] = ['reviewed', 'released', 'rejected'];
 const languageOf = (req: Request): PrintLanguage => (/^zh/i.test(String(req.query.lang ?? req.headers['accept-language'] ?? '')) ? 'zh-CN' : 'en-US');
 
-export function mountBatchRecordApi(red: RedApp, adminUsers: readonly AdminUser[]): void {
+export function mountBatchRecordApi(red: RedApp): void {
   const read = red.auth.needsPermission('batch-records.read');
   const write = red.auth.needsPermission('batch-records.write');
 
@@ -39,10 +38,6 @@ export function mountBatchRecordApi(red: RedApp, adminUsers: readonly AdminUser[
       return undefined;
     }
     return orderNo;
-  }
-  async function passwordMatches(username: string, password: unknown): Promise<boolean> {
-    const user = adminUsers.find((u) => u.username === username);
-    return typeof password === 'string' && password !== '' && user !== undefined && bcrypt.compare(password, user.password);
   }
   const storeDown = (res: Response) => (err: Error) => fail(res, 503, `The bridge store did not answer: ${err.message}`);
 
@@ -81,7 +76,7 @@ export function mountBatchRecordApi(red: RedApp, adminUsers: readonly AdminUser[
     if (signing && !MEANINGS.includes(body.meaning as SignatureMeaning)) return fail(res, 400, `meaning must be one of ${MEANINGS.join(', ')}, not ${JSON.stringify(body.meaning)}.`);
     if (reason === '') return fail(res, 400, `reason is required: ${signing ? 'a signature' : 'an amendment'} says why.`);
     (async () => {
-      if (!(await passwordMatches(username, body.password))) {
+      if (!(await passwordMatches(red.settings.adminAuth, username, body.password))) {
         return fail(res, 403, `The password did not match ${username}'s: nothing was signed and nothing changed.`);
       }
       const outcome = signing

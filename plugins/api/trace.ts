@@ -2,9 +2,9 @@
 // or batch trace code (or an order number) with the order's whole record, from the trace stores of the running
 // trace-record nodes. 400 for a code that cannot be one, 404 with a sentence for a code nothing carries.
 import type { Request, Response } from 'express';
-import { traceCodeProblem, unknownTraceCode } from '../nodes/lib/trace/code';
-import { traceAnywhere, traceDesks } from '../nodes/lib/trace/registry';
-import type { RedApp } from './red-types';
+import { traceCodeProblem, unknownTraceCode } from '../../nodes/lib/trace/code';
+import { traceAnywhere, traceDesks } from '../../nodes/lib/trace/registry';
+import type { RedApp } from './red';
 
 function fail(res: Response, status: number, error: string): void {
   res.status(status).json({ error });
