@@ -11,8 +11,12 @@
 // busy disk): under load the process spent most of its time waiting there. Now the connection runs
 // synchronous=NORMAL (WAL frames written, consistent after a crash of the process or the OS, synced at
 // checkpoints) and every committed group waits for an fsync of the WAL file on libuv's thread pool before its
-// promises resolve; groups committed while one fsync runs share the next. WAL recovery keeps whole transactions
-// only, so what the disk holds after a power cut is a prefix of the commits, and every acknowledged one is in it.
+// promises resolve. WAL recovery keeps whole transactions only, so what the disk holds after a power cut is a
+// prefix of the commits, and every acknowledged one is in it.
+//
+// Writes handed over while an fsync runs could not be acknowledged before the next one anyway: they wait for it to
+// end and are then committed together, so under load a group is every write of an fsync's duration (one
+// transaction, each page written to the WAL once) rather than of one turn (more than one COMMIT per MES post).
 import Database from 'better-sqlite3';
 import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -113,7 +117,14 @@ function syncWal(open: OpenFile): void {
     for (const settle of waiting) settle(failure);
     if (open.closed) closeWal(open);
     else if (open.unsynced.length > 0) syncWal(open);
+    else scheduleGroup(open);
   });
+}
+
+/** The next group commit: at the end of this turn, or once the running fsync is done (see the head of the file). */
+function scheduleGroup(open: OpenFile): void {
+  if (open.syncing || open.scheduled || (open.queued.length === 0 && open.hooks.length === 0)) return;
+  open.scheduled = setImmediate(() => commitGroup(open));
 }
 
 function closeWal(open: OpenFile): void {
@@ -158,12 +169,12 @@ export function openSharedSqlite(file: string): SharedSqliteFile {
       if (released) return Promise.reject(new Error(`the SQLite file ${key} is closed`));
       return new Promise<T>((resolve, reject) => {
         shared.queued.push({ write, resolve: resolve as (value: unknown) => void, reject });
-        shared.scheduled ??= setImmediate(() => commitGroup(shared));
+        scheduleGroup(shared);
       });
     },
     beforeCommit(fn: () => void): void {
       shared.hooks.push(fn);
-      shared.scheduled ??= setImmediate(() => commitGroup(shared));
+      scheduleGroup(shared);
     },
     release() {
       if (released) return;
