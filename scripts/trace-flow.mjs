@@ -25,8 +25,9 @@ export function traceFlow(root, storeId) {
       info: 'Every job report and quality record carries the unit or batch trace code (质量追溯码). trace-record keeps them, the work orders and the material lots issued, in the bridge store, by trace code and by order. The MES posts its quality records (schema quality-record, an array per post) to POST /mes/quality-records with HTTP Basic auth; they are answered 202 once durable and passed on to exception-escalation. Search a code on the dashboard page /dashboard/trace, or GET /api/trace/<code> with an editor login.\n\n每条报工和检验记录都带有单件或批次追溯码。trace-record 把它们、工单和发料批号按追溯码和订单保存在 bridge store 中。MES 以 HTTP Basic 认证把检验记录(quality-record 数组)发到 POST /mes/quality-records,持久化后答复 202 并转给异常升级。在仪表盘页面 /dashboard/trace 查询追溯码,或以编辑器登录调用 GET /api/trace/<追溯码>。',
     },
     { id: 'trace-note', type: 'comment', z, name: '报工 + 检验 + 工单 + 发料批号 → 质量追溯  |  job reports + inspections + work orders + lots → traceability', info: '', x: 480, y: 40, wires: [] },
-    { id: 'trace-reports-link-in', type: 'link in', z, name: '报工 job reports', links: [REPORTS_LINK_OUT], x: 135, y: 100, wires: [['trace-as-reports']] },
-    asKind('trace-as-reports', '报工 reports', 'report', 330, 100),
+    // Job reports go straight in (trace-record knows a report by its eventId): a change node here was one more hop
+    // for every post of the MES. They carry the post's HTTP request, so only quality posts (topic) are answered here.
+    { id: 'trace-reports-link-in', type: 'link in', z, name: '报工 job reports', links: [REPORTS_LINK_OUT], x: 135, y: 100, wires: [['trace-record']] },
     { id: 'trace-plan-link-in', type: 'link in', z, name: '工单 work orders', links: [PLAN_LINK_OUT], x: 135, y: 150, wires: [['trace-as-plans']] },
     asKind('trace-as-plans', '工单 plans', 'plan', 330, 150),
     { id: 'material-issued-link-in', type: 'link in', z, name: '发料 material issued', links: ['material-issued-link-out'], x: 135, y: 200, wires: [['trace-released']] },
@@ -65,8 +66,8 @@ export function traceFlow(root, storeId) {
     { id: 'trace-view-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'trace', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 940, y: 180, wires: [['trace-record']] },
     { id: 'trace-catch', type: 'catch', z, name: '错误 Errors', scope: ['trace-record'], uncaught: false, x: 140, y: 380, wires: [['trace-error-to-mes']] },
     {
-      id: 'trace-error-to-mes', type: 'switch', z, name: '来自 MES? from the MES?', property: 'res', propertyType: 'msg',
-      rules: [{ t: 'nnull' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 360, y: 380, wires: [['trace-quality-refused'], ['trace-errors']],
+      id: 'trace-error-to-mes', type: 'switch', z, name: '检验记录? quality post?', property: 'topic', propertyType: 'msg',
+      rules: [{ t: 'eq', v: 'quality', vt: 'str' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 2, x: 360, y: 380, wires: [['trace-quality-refused'], ['trace-errors']],
     },
     change('trace-quality-refused', REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES, 600, 360, [['trace-quality-answer']]),
     { id: 'trace-errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 590, y: 410, wires: [] },

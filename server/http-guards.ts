@@ -89,16 +89,47 @@ function readBody(req: Request, limit: number): Promise<string> {
 }
 
 /**
+ * Bounds a body sent without Content-Length (chunked) that someone else reads (Node-RED's parsers read text and
+ * raw bodies with no limit of their own): the bytes are counted as they arrive, and past the limit the reader is
+ * failed with a 413 and what follows is dropped, so no size of body is ever held.
+ */
+function boundStreamedBody(req: Request, res: Response, limit: number): void {
+  const push = req.push;
+  let received = 0;
+  let refused = false;
+  req.push = function (chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (refused) return true;
+    if (chunk !== null && chunk !== undefined) {
+      received += (chunk as Buffer | string).length;
+      if (received > limit) {
+        refused = true;
+        // A body too large has a reader (nothing else pulls it past the stream's buffer): it fails, and whoever
+        // answers its error (Node-RED's http-in answers 500 to any) answers this refusal (see jsonStatusPages).
+        const refusal = tooLarge(limit);
+        res.locals.bodyRefusal = refusal;
+        if (req.listenerCount('error') > 0) req.emit('error', refusal);
+        return true;
+      }
+    }
+    return push.call(this, chunk, encoding);
+  };
+}
+
+/**
  * Parses JSON bodies with the byte and depth limits; refuses any other body whose Content-Length passes the
- * byte limit. Mounted before Node-RED's apps, so it covers every route they (and dependencies) register.
+ * byte limit, and bounds one without Content-Length as it arrives. Mounted before Node-RED's apps, so it covers
+ * every route they (and dependencies) register.
  */
 export function jsonBodyGuard(limits: HttpLimits): RequestHandler {
-  return (req: ParsedRequest, _res: Response, next: NextFunction) => {
+  return (req: ParsedRequest, res: Response, next: NextFunction) => {
     if (req._body || !hasBody(req)) return next();
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limits.maxBodyBytes) return next(tooLarge(limits.maxBodyBytes));
     const media = mediaType(req);
-    if (!isJsonType(media?.type)) return next();
+    if (!isJsonType(media?.type)) {
+      if (req.headers['content-length'] === undefined) boundStreamedBody(req, res, limits.maxBodyBytes);
+      return next();
+    }
     if (media?.charset && media.charset !== 'utf-8' && media.charset !== 'utf8') {
       return next(new HttpRefusal(415, `JSON must be sent as UTF-8, not charset "${media.charset}".`));
     }

@@ -56,11 +56,14 @@ export const jsonNotFound: RequestHandler = (req, res) => {
 
 /**
  * Node-RED's http-in error handler and some admin routes answer with `res.sendStatus(code)` (a text body);
- * for error codes the body becomes JSON with the same status.
+ * for error codes the body becomes JSON with the same status. A body refused while it was being read
+ * (res.locals.bodyRefusal, see http-guards.ts) is answered as that refusal, not as the 500 http-in gives any error.
  */
 export const jsonStatusPages: RequestHandler = (_req, res, next) => {
   const sendStatus = res.sendStatus.bind(res);
   res.sendStatus = (code: number) => {
+    const refusal: unknown = res.locals.bodyRefusal;
+    if (code >= 400 && refusal instanceof HttpRefusal) return res.status(refusal.status).json({ error: refusal.message, ...refusal.details });
     if (code < 400) return sendStatus(code);
     const error = code < 500 ? `The request was refused (HTTP ${code}).` : `The server could not answer this request (HTTP ${code}).`;
     return res.status(code).json({ error });

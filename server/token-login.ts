@@ -30,9 +30,11 @@ export function tokenLoginGuard(options: TokenLoginOptions): Array<RequestHandle
         if (now > 0) return answerTooManyFailures(res, now);
         return res.status(403).json({ error: 'invalid_grant', error_description: 'The user name or password is wrong.' });
       }
-      // A viewer asking for every permission would be counted by Node-RED against its own name: refused here.
-      if (text(body.scope) === '*' && account.role !== 'admin') {
-        return res.status(403).json({ error: 'invalid_scope', error_description: `${username} is a viewer: log in with scope "read" (or none).` });
+      // A viewer may read only: any other scope ('*', or one Node-RED does not know, which it answers with a 500)
+      // is refused here, before Node-RED counts it against the name.
+      const scope = text(body.scope) ?? '';
+      if (account.role !== 'admin' && scope !== '' && scope !== 'read') {
+        return res.status(403).json({ error: 'invalid_scope', error_description: `${username} is a viewer: log in with scope "read", not "${scope.slice(0, 40)}".` });
       }
       next();
     }, next);

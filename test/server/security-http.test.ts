@@ -108,6 +108,33 @@ describe('the served surface under hostile input (demo server)', () => {
     await assertAlive();
   });
 
+  it('bounds a chunked text body outside /mes/ by HTTP_MAX_BODY_BYTES too: 413 as JSON, and a small one still reaches its flow', async () => {
+    const res = await fetch(`${server.url}/flow`, {
+      method: 'POST',
+      headers: { ...bearer(admin), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        label: 'security: text notes',
+        nodes: [
+          { id: 'sec-notes-in', type: 'http in', url: '/line/notes', method: 'post', upload: false, swaggerDoc: '', wires: [['sec-notes-out']] },
+          { id: 'sec-notes-out', type: 'http response', statusCode: '200', headers: {}, wires: [] },
+        ],
+      }),
+    });
+    assert.equal(res.status, 200, await res.text());
+    const chunked = (body: string) =>
+      fetch(`${server.url}/line/notes`, { method: 'POST', headers: { authorization: MES, 'content-type': 'text/plain' }, body: new Blob([body]).stream(), duplex: 'half' } as RequestInit);
+    const small = await waitFor('the notes endpoint', async () => {
+      const answer = await chunked('shift note: line 2 idle 10 min');
+      return answer.status === 404 ? undefined : answer;
+    });
+    assert.equal(small.status, 200);
+    assert.equal(await small.text(), 'shift note: line 2 idle 10 min');
+    const big = await chunked('x'.repeat(MAX_BODY_BYTES + 1));
+    assert.equal(big.status, 413);
+    assert.deepEqual((await jsonError(big)).limit, { maxBodyBytes: MAX_BODY_BYTES });
+    await assertAlive();
+  });
+
   it('answers 415 with JSON to a text or untyped body on the MES endpoints, where a JSON body is taken', async () => {
     for (const { method, url } of flowEndpoints().filter((e) => e.url.startsWith('/mes/'))) {
       const text = await fetch(`${server.url}${url}`, { method, headers: { authorization: MES, 'content-type': 'text/plain' }, body: '{"orderNo":"MO-1"}' });

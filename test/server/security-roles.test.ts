@@ -42,11 +42,11 @@ function call(url: string, options: { method?: string; headers?: Record<string, 
 const postMes = (server: ServerProcess, authorization: string, from?: string) =>
   call(`${server.url}/mes/ping`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{}', ...(from && { from }) });
 
-const tokenLogin = (server: ServerProcess, username: string, password: string, from: string) =>
+const tokenLogin = (server: ServerProcess, username: string, password: string, from: string, scope = '*') =>
   call(`${server.url}/auth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username, password }).toString(),
+    body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope, username, password }).toString(),
     from,
   });
 
@@ -80,6 +80,14 @@ describe('roles and login limits (real server)', () => {
     }
   });
 
+  it('answers the Basic challenge (no credentials) with 401, WWW-Authenticate and a JSON sentence', async () => {
+    const challenged = await call(`${server.url}/mes/ping`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(challenged.status, 401);
+    assert.match(String(challenged.headers['www-authenticate']), /^Basic realm="ERP-MES Bridge"/);
+    assert.match(String(challenged.headers['content-type']), /^application\/json/);
+    assert.match(JSON.parse(challenged.body).error, /^Authentication required: this path takes a machine account/);
+  });
+
   it('the dashboard paths take people and refuse the machine account', async () => {
     const machine = await call(`${server.url}/dashboard/progress`, { headers: { authorization: MACHINE } });
     assert.equal(machine.status, 401);
@@ -92,6 +100,18 @@ describe('roles and login limits (real server)', () => {
     const viewer = await tokenLogin(server, 'watcher', 'viewer-pw', '127.0.0.4');
     assert.equal(viewer.status, 403);
     assert.equal(JSON.parse(viewer.body).error, 'invalid_scope');
+  });
+
+  it('a viewer asking any scope but "read" gets a 403 JSON naming the scope, never a 500; "read" is given', async () => {
+    for (const scope of ['write', 'flows.write', 'read *']) {
+      const asked = await tokenLogin(server, 'watcher', 'viewer-pw', '127.0.0.4', scope);
+      assert.equal(asked.status, 403, `scope ${scope}: ${asked.body}`);
+      assert.equal(JSON.parse(asked.body).error, 'invalid_scope');
+      assert.match(JSON.parse(asked.body).error_description, new RegExp(`watcher is a viewer: log in with scope "read", not "${scope.replace('*', '\\*')}"`));
+    }
+    const given = await tokenLogin(server, 'watcher', 'viewer-pw', '127.0.0.4', 'read');
+    assert.equal(given.status, 200, given.body);
+    assert.ok(JSON.parse(given.body).access_token);
   });
 
   it('50 wrong Basic passwords from one address end in 429 with Retry-After; the admin and the MES still get in from another', async () => {

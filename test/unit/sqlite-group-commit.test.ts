@@ -97,6 +97,41 @@ describe('the group commit of the SQLite bridge store', () => {
     await store.close();
   });
 
+  it('keeps the event loop running while another process holds the write lock, and commits the waiting writes once it lets go', async () => {
+    const file = freshFile();
+    const store = new SqliteStore(file);
+    await store.putMany('warm', [['k', 1]]);
+    const other = new Database(file);
+    other.exec('BEGIN EXCLUSIVE');
+    const writes = [store.putMany('locked', [['a', 1]]), store.putMany('locked', [['b', 2]])];
+    // Timers still fire: the group waits on a timer of its own, not inside SQLite's busy wait.
+    for (let tick = 0; tick < 5; tick++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal((other.prepare("SELECT COUNT(*) AS n FROM kv WHERE namespace = 'locked'").get() as { n: number }).n, 0, 'nothing written while locked');
+    other.exec('ROLLBACK');
+    await Promise.all(writes);
+    assert.equal(await store.get('locked', 'b'), 2);
+    other.close();
+    await store.close();
+  });
+
+  it('refuses a write with "database is locked" once it has waited the store\'s wait for another process\'s lock', async () => {
+    const file = freshFile();
+    const store = new SqliteStore(file);
+    await store.putMany('warm', [['k', 1]]);
+    const other = new Database(file);
+    other.exec('BEGIN EXCLUSIVE');
+    try {
+      await assert.rejects(store.putMany('locked', [['a', 1]]), /database is locked/);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    // The lock gone, the store writes again.
+    await store.putMany('locked', [['a', 1]]);
+    assert.equal(await store.get('locked', 'a'), 1);
+    await store.close();
+  });
+
   it('settles the writes still waiting for a sync when the last user closes the file', async () => {
     const file = freshFile();
     const store = new SqliteStore(file);

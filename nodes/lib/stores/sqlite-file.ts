@@ -11,8 +11,12 @@
 // busy disk): under load the process spent most of its time waiting there. Now the connection runs
 // synchronous=NORMAL (WAL frames written, consistent after a crash of the process or the OS, synced at
 // checkpoints) and every committed group waits for an fsync of the WAL file on libuv's thread pool before its
-// promises resolve; groups committed while one fsync runs share the next. WAL recovery keeps whole transactions
-// only, so what the disk holds after a power cut is a prefix of the commits, and every acknowledged one is in it.
+// promises resolve. WAL recovery keeps whole transactions only, so what the disk holds after a power cut is a
+// prefix of the commits, and every acknowledged one is in it.
+//
+// Writes handed over while an fsync runs could not be acknowledged before the next one anyway: they wait for it to
+// end and are then committed together, so under load a group is every write of an fsync's duration (one
+// transaction, each page written to the WAL once) rather than of one turn (more than one COMMIT per MES post).
 import Database from 'better-sqlite3';
 import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -32,8 +36,17 @@ export interface SharedSqliteFile {
   release(): void;
 }
 
+/**
+ * How long a write waits for a lock another process holds on the file before it is refused (the store's wait, as
+ * for Redis). Statements outside the group commit wait this long as SQLite's busy timeout; the group commit does
+ * not wait inside SQLite (that would hold the event loop, once per group): it tries again on a timer, and refuses
+ * a write once it has waited this long, whatever else was queued before or after it.
+ */
+export const SQLITE_LOCK_WAIT_MS = 5000;
+
 interface QueuedWrite {
   write: () => unknown;
+  queuedAt: number;
   resolve(value: unknown): void;
   reject(err: Error): void;
 }
@@ -44,7 +57,10 @@ interface OpenFile {
   queued: QueuedWrite[];
   hooks: Array<() => void>;
   scheduled: NodeJS.Immediate | undefined;
+  /** The next try of a group that found the file locked by another process. */
+  lockedRetry: { timer: NodeJS.Timeout; delayMs: number } | undefined;
   savepoint: (write: () => unknown) => unknown;
+  waitForLocks: { never: Database.Statement; busyTimeout: Database.Statement };
   /** The WAL file's path (undefined in memory: nothing to sync) and a descriptor of it for fsync, opened at first use. */
   wal?: { path: string; fd?: number };
   /** Groups committed and waiting for the next fsync, and whether one is running. */
@@ -56,28 +72,39 @@ const openFiles = new Map<string, OpenFile>();
 let memoryFiles = 0;
 
 /** Commits every write queued so far in one transaction (one fsync), then settles their promises. */
-function commitGroup(open: OpenFile): void {
+function commitGroup(open: OpenFile, closing = false): void {
   clearImmediate(open.scheduled);
   open.scheduled = undefined;
+  clearTimeout(open.lockedRetry?.timer);
   for (const hook of open.hooks.splice(0)) hook();
   const group = open.queued.splice(0);
   if (group.length === 0) return;
   const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: Error }> = [];
+  let began = false;
   try {
-    open.db.transaction(() => {
-      for (const queued of group) {
-        try {
-          outcomes.push({ ok: true, value: open.savepoint(queued.write) });
-        } catch (err) {
-          outcomes.push({ ok: false, error: err as Error });
+    // BEGIN IMMEDIATE takes the write lock at once, without SQLite's busy wait (see SQLITE_LOCK_WAIT_MS).
+    open.waitForLocks.never.get();
+    open.db
+      .transaction(() => {
+        began = true;
+        for (const queued of group) {
+          try {
+            outcomes.push({ ok: true, value: open.savepoint(queued.write) });
+          } catch (err) {
+            outcomes.push({ ok: false, error: err as Error });
+          }
         }
-      }
-    })();
+      })
+      .immediate();
   } catch (err) {
+    if (!began && (err as { code?: string }).code === 'SQLITE_BUSY' && !closing) return tryAgainLater(open, group, err as Error);
     // The COMMIT itself failed (disk full, I/O error): nothing of the group is kept.
     for (const queued of group) queued.reject(err as Error);
     return;
+  } finally {
+    open.waitForLocks.busyTimeout.get();
   }
+  open.lockedRetry = undefined;
   afterSync(open, (syncError) => {
     group.forEach((queued, i) => {
       const outcome = outcomes[i];
@@ -87,6 +114,17 @@ function commitGroup(open: OpenFile): void {
       else queued.reject(outcome.error);
     });
   });
+}
+
+/** Another process holds the file's write lock: the group waits on a timer, its writes refused once they waited too long. */
+function tryAgainLater(open: OpenFile, group: QueuedWrite[], err: Error): void {
+  const now = Date.now();
+  const waiting = group.filter((queued) => now - queued.queuedAt < SQLITE_LOCK_WAIT_MS);
+  for (const queued of group) if (!waiting.includes(queued)) queued.reject(err);
+  open.queued.unshift(...waiting);
+  if (open.queued.length === 0) return void (open.lockedRetry = undefined);
+  const delayMs = Math.min(200, (open.lockedRetry?.delayMs ?? 5) * 2);
+  open.lockedRetry = { delayMs, timer: setTimeout(() => commitGroup(open), delayMs) };
 }
 
 /** Calls `settle` once everything committed so far is on disk (at once in memory, or once the file is closed). */
@@ -113,7 +151,14 @@ function syncWal(open: OpenFile): void {
     for (const settle of waiting) settle(failure);
     if (open.closed) closeWal(open);
     else if (open.unsynced.length > 0) syncWal(open);
+    else scheduleGroup(open);
   });
+}
+
+/** The next group commit: at the end of this turn, or once the running fsync is done (see the head of the file). */
+function scheduleGroup(open: OpenFile): void {
+  if (open.syncing || open.scheduled || open.lockedRetry || (open.queued.length === 0 && open.hooks.length === 0)) return;
+  open.scheduled = setImmediate(() => commitGroup(open));
 }
 
 function closeWal(open: OpenFile): void {
@@ -133,14 +178,16 @@ export function openSharedSqlite(file: string): SharedSqliteFile {
     db.pragma('journal_mode = WAL');
     // NORMAL: the fsync of each group is done off the event loop (see afterSync), not inside COMMIT.
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${SQLITE_LOCK_WAIT_MS}`);
     open = {
       db,
       users: 0,
       queued: [],
       hooks: [],
       scheduled: undefined,
+      lockedRetry: undefined,
       savepoint: db.transaction((write: () => unknown) => write()),
+      waitForLocks: { never: db.prepare('PRAGMA busy_timeout = 0'), busyTimeout: db.prepare(`PRAGMA busy_timeout = ${SQLITE_LOCK_WAIT_MS}`) },
       ...(file === ':memory:' ? {} : { wal: { path: `${key}-wal` } }),
       unsynced: [],
       syncing: false,
@@ -157,13 +204,13 @@ export function openSharedSqlite(file: string): SharedSqliteFile {
     commit<T>(write: () => T): Promise<T> {
       if (released) return Promise.reject(new Error(`the SQLite file ${key} is closed`));
       return new Promise<T>((resolve, reject) => {
-        shared.queued.push({ write, resolve: resolve as (value: unknown) => void, reject });
-        shared.scheduled ??= setImmediate(() => commitGroup(shared));
+        shared.queued.push({ write, queuedAt: Date.now(), resolve: resolve as (value: unknown) => void, reject });
+        scheduleGroup(shared);
       });
     },
     beforeCommit(fn: () => void): void {
       shared.hooks.push(fn);
-      shared.scheduled ??= setImmediate(() => commitGroup(shared));
+      scheduleGroup(shared);
     },
     release() {
       if (released) return;
@@ -172,7 +219,7 @@ export function openSharedSqlite(file: string): SharedSqliteFile {
       if (shared.users === 0) {
         // What was handed over before the close is committed, not dropped; closing the connection checkpoints the
         // WAL into the database file and syncs it, so whatever still waits for an fsync is on disk after it.
-        commitGroup(shared);
+        commitGroup(shared, true);
         openFiles.delete(key);
         shared.db.close();
         shared.closed = true;
