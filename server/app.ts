@@ -13,6 +13,7 @@ import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from '
 import { deployGate } from './deploy-gate';
 import { flowsReadiness, type FlowsState } from './flows-readiness';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
+import { leaseStates } from '../nodes/lib/stores/lease-registry';
 import { BridgeMetrics, formatPrometheus, PROMETHEUS_CONTENT_TYPE, type SendEventLike } from './metrics';
 import { buildNodeRedSettings } from './node-red-settings';
 import type { LabelledHooks, RedApp } from './red-types';
@@ -89,8 +90,8 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
     const audit = auditWatches().map((w) => w.figures());
     outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures() })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures() })),
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures(), leases: leaseStates() })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures(), leases: leaseStates() })),
     );
   });
 

@@ -36,6 +36,13 @@ export interface StepEffects {
   erp?: ErpSend[];
 }
 
+/** Which replica fires a workflow's deadlines (bridge-store's lease on them), and the claim of each one. */
+export interface DeadlineGate {
+  holds(): boolean;
+  /** Claims the deadline at `dueAt` for this replica: true = fire it now, false = another replica does. */
+  claim(dueAt: string): Promise<boolean>;
+}
+
 export interface WorkflowRunnerOptions<B extends WorkflowBook> {
   store: KeyValueStore;
   namespace: string;
@@ -45,6 +52,8 @@ export interface WorkflowRunnerOptions<B extends WorkflowBook> {
   restore(entries: Array<[string, unknown]>): B;
   /** Called when the book's next deadline has come (the node emits its timer message). */
   onDeadline(): void;
+  /** Several replicas on one store: only the holder of this gate fires deadlines, each deadline claimed once. */
+  deadlines?: DeadlineGate;
   now?: () => number;
 }
 
@@ -76,10 +85,15 @@ export class WorkflowRunner<B extends WorkflowBook> {
   readonly now: () => number;
 
   private constructor(
-    readonly book: B,
+    private current: B,
     private readonly options: WorkflowRunnerOptions<B>,
   ) {
     this.now = options.now ?? Date.now;
+  }
+
+  /** The book: steps change it; reload() replaces it with what the store holds. */
+  get book(): B {
+    return this.current;
   }
 
   static async open<B extends WorkflowBook>(options: WorkflowRunnerOptions<B>): Promise<WorkflowRunner<B>> {
@@ -139,6 +153,33 @@ export class WorkflowRunner<B extends WorkflowBook> {
       );
     });
     return this.pendingSave;
+  }
+
+  /**
+   * Before the node handles its due deadlines: false when another replica fires them (the gate's lease is not
+   * this replica's, or the deadline was claimed by another); else the book is first read again from the store, so
+   * it holds what other replicas wrote (an exception raised through another replica's webhook), and the due
+   * deadline is claimed. Without a gate (one process) always true.
+   */
+  async claimDeadlines(): Promise<boolean> {
+    const gate = this.options.deadlines;
+    if (!gate) return true;
+    if (!gate.holds()) return false;
+    await this.reload();
+    const next = this.current.nextDeadline();
+    if (next === undefined || Date.parse(next) > this.now()) return true;
+    return gate.claim(next);
+  }
+
+  /** Replaces the book with what the store holds (after what this runner handed over is durable). */
+  async reload(): Promise<void> {
+    await this.durable;
+    await this.pendingSave?.catch(() => undefined);
+    const { store, namespace } = this.options;
+    const entries = [...(await store.getMany(namespace, await store.keys(namespace)))];
+    if (this.closed) return;
+    this.current = this.options.restore(entries);
+    this.scheduleSoon();
   }
 
   /** Appends an audit record outside a book step (e.g. a failed signature attempt), in turn with the steps. */
