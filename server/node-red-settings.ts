@@ -63,6 +63,7 @@ export function buildNodeRedSettings(
       bridgeMetrics: { level: 'error', metrics: false, audit: false, handler: logHandlers.errorCounter },
     },
     bridgeStoreDirectory: s.storeDir,
+    bridgeStoreClaimIdleMs: s.claimIdleMs,
     // The audit keys reach the bridge-store nodes as a setting, not through the store (nodes/lib/audit/key-source.ts).
     ...(s.audit.keys && { bridgeStoreAuditKeys: s.audit.keys }),
     bridgeStoreAuditVerifySec: s.audit.verifySec,

@@ -14,6 +14,8 @@ export interface SourceLeaseHooks {
 
 export interface SourceLease {
   keeper: LeaseKeeper;
+  /** Settles after the first try to take the lease: a node's first run waits for it rather than standing by. */
+  ready: Promise<void>;
   /** Shows the standby status; call it when the node skips its work because it does not hold the lease. */
   showStandby(): void;
   stop(): Promise<void>;
@@ -33,9 +35,12 @@ export function keepSourceLease(node: Node, storeNode: BridgeStoreNode, name: st
     if (!state.held) showStandby();
     if (took && started) hooks.onTakeover();
   });
-  keeper.start().then(
-    () => (started = true),
-    (err: Error) => node.warn(err.message),
+  const ready = keeper.start().then(
+    () => void (started = true),
+    (err: Error) => {
+      started = true;
+      node.warn(err.message);
+    },
   );
-  return { keeper, showStandby, stop: () => keeper.stop() };
+  return { keeper, ready, showStandby, stop: () => keeper.stop() };
 }

@@ -121,6 +121,7 @@ export = function register(RED: NodeAPI): void {
         msg.topic = typeof orderNo === 'string' ? orderNo : undefined;
         return msg;
       };
+      if (lease) await lease.ready;
       if (lease && !lease.keeper.holds()) {
         lease.showStandby();
         for (const t of triggers) t.done();

@@ -116,6 +116,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     async function pollNow(trigger: NodeMessageInFlow, send: (m: NodeMessage | NodeMessage[]) => void): Promise<void> {
+      if (lease) await lease.ready;
       if (lease && !lease.keeper.holds()) return lease.showStandby();
       node.status({ fill: 'blue', shape: 'dot', text: 'legacy-db-poll.status.polling' });
       const result = await poller!.poll((page) => {

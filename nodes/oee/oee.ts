@@ -209,6 +209,7 @@ export = function register(RED: NodeAPI): void {
       }
       // Signals (any other topic) and the timer's 'due': both end by closing what fell due.
       const isTick = topic === 'due';
+      if (lease) await lease.ready;
       if (lease && !lease.keeper.holds()) {
         // Another replica reads the same machines and computes their periods: this one stands by.
         if (!isTick) {

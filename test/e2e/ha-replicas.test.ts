@@ -1,0 +1,163 @@
+// Three bridges (the real server, outside demo mode) with the same flows on one Redis of the test's own, and one
+// simulated ERP/MES in the test process. Proves issue 17:
+// - exactly one replica polls the ERP (the lease holder); kill -9 it while its pull hangs at the ERP, and another
+//   takes the lease over (a new fencing epoch) and delivers every order to the MES once;
+// - kill -9 the next holder while progress deliveries hang at the ERP: the survivor takes over its outbox items,
+//   and every update reaches the ERP under its idempotency key, none missing;
+// - an urgent exception posted to one replica is escalated once, by the deadlines' lease holder, claimed once.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import bcrypt from 'bcryptjs';
+import Redis from 'ioredis';
+import { DEMO_ERP_PASSWORD, DEMO_ERP_USER, DEMO_MES_TOKEN, demoErpEnvironment } from '../../server/demo';
+import { startPlantSimulator } from '../../server/simulator/plant-simulator';
+import { ownRedis, redisAvailable } from '../integration/redis-fixture';
+import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
+import { eventually, tempDir } from '../support/temp';
+
+const PREFIX = 'ha:';
+const LEASE_SEC = 2;
+const MES_AUTH = `Basic ${Buffer.from('line-mes:ha-machine-pass').toString('base64')}`;
+
+/** The demo plant's plan-sync, feedback and workflows tabs on a Redis bridge-store shared by every replica. */
+function haFlows(redisUrl: string): unknown[] {
+  const all = JSON.parse(readFileSync(join(repoRoot, 'flows', 'demo-plant.json'), 'utf8')) as Array<Record<string, unknown>>;
+  const tabs = new Set(['plan-sync', 'feedback', 'workflows']);
+  const kept = all.filter((n) => (n.type === 'tab' ? tabs.has(n.id as string) : n.z === undefined ? !/opcua|modbus|ui-/i.test(n.type as string) : tabs.has(n.z as string)));
+  const ids = new Set(kept.map((n) => n.id));
+  for (const n of kept) {
+    // Wires into tabs left out are cut.
+    if (Array.isArray(n.wires)) n.wires = (n.wires as string[][]).map((out) => out.filter((id) => ids.has(id)));
+    if (n.type === 'link out' && Array.isArray(n.links)) n.links = (n.links as string[]).filter((id) => ids.has(id));
+    if (n.type === 'bridge-store') Object.assign(n, { storeType: 'redis', url: redisUrl, keyPrefix: PREFIX, leaseSec: String(LEASE_SEC), deadlineSec: '2' });
+    if (n.id === 'fetch-orders') Object.assign(n, { intervalMin: 0.05, pageSize: 5 });
+    if (n.id === 'escalation') {
+      n.policy = (n.policy as Array<Record<string, unknown>>).map((row) => (row.level === 'urgent' && row.type === undefined ? { ...row, ackWithinMin: 0.05 } : row));
+    }
+  }
+  return kept;
+}
+
+async function mesPost(server: ServerProcess, path: string, body: unknown): Promise<number> {
+  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: MES_AUTH }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
+  await res.text();
+  return res.status;
+}
+
+describe('three bridges on one Redis', () => {
+  it('one active poller; kill -9 of the holder mid-poll and mid-delivery: takeover, every order and update once, the deadline fired once', async (t: TestContext) => {
+    if (!(await redisAvailable(t))) return;
+    const dir = tempDir('ha-replicas-');
+    t.after(() => dir.remove());
+    const redis = await ownRedis(t, dir.path);
+    const admin = new Redis(redis.url);
+    t.after(() => admin.disconnect());
+    const sim = await startPlantSimulator({ erpUser: DEMO_ERP_USER, erpPassword: DEMO_ERP_PASSWORD, mesToken: DEMO_MES_TOKEN, planFrom: 'now', liveChangesEveryMs: 0, mesReportsEveryMs: 0 });
+    t.after(() => sim.close());
+    // The first page of the first pull hangs at the ERP: the holder is killed in the middle of its poll.
+    sim.erp.injectFault({ kind: 'timeout', target: 'orders' });
+
+    const env: Record<string, string> = {
+      CREDENTIAL_SECRET: 'ha-replicas-test-secret-of-some-length',
+      AUDIT_KEY: 'ha-replicas-audit-key-of-at-least-32-bytes',
+      ADMIN_USERS: `admin:${bcrypt.hashSync('ha-admin-pass', 8)}:admin`,
+      MES_USERS: `line-mes:${bcrypt.hashSync('ha-machine-pass', 8)}`,
+      ...demoErpEnvironment('generic-rest', sim.url, sim.erpUrl),
+      MES_BASE_URL: sim.mesUrl,
+      MES_TOKEN: DEMO_MES_TOKEN,
+      ERP_FEEDBACK_URL: sim.erpUrl,
+      ERP_FEEDBACK_USERNAME: DEMO_ERP_USER,
+      ERP_FEEDBACK_PASSWORD: DEMO_ERP_PASSWORD,
+      BRIDGE_STORE_CLAIM_IDLE_MS: '3000',
+      METRICS_TOKEN: 'ha-metrics-token-of-some-length-000',
+    };
+    const flows = haFlows(redis.url);
+    const replicas = new Map<string, ServerProcess>();
+    t.after(async () => {
+      for (const s of replicas.values()) await s.stop();
+    });
+    await Promise.all(
+      ['replica-a', 'replica-b', 'replica-c'].map(async (id) => replicas.set(id, await startServerProcess({ demo: false, flows, env: { ...env, BRIDGE_REPLICA_ID: id } }))),
+    );
+
+    const holding = async (lease: string) => {
+      const token = await admin.get(`${PREFIX}lease:${lease}`);
+      if (!token) return undefined;
+      const at = token.lastIndexOf('#');
+      return { holder: token.slice(0, at), epoch: Number(token.slice(at + 1)) };
+    };
+    const killHolderOf = async (lease: string) => {
+      const before = (await eventually(() => holding(lease), `a holder of ${lease}`, 30_000))!;
+      await replicas.get(before.holder)!.stop('SIGKILL');
+      replicas.delete(before.holder);
+      const after = await eventually(async () => {
+        const now = await holding(lease);
+        return now && now.holder !== before.holder ? now : undefined;
+      }, `another replica holding ${lease} after ${before.holder} was killed`, 60_000);
+      assert.ok(replicas.has(after.holder), `${after.holder} is a live replica`);
+      assert.ok(after.epoch > before.epoch, `a new fencing epoch: ${before.epoch} → ${after.epoch}`);
+      return { before, after };
+    };
+
+    // 1. Mid-poll: exactly one replica asked the ERP (its request hangs); kill it.
+    await eventually(async () => ((await holding('poll:fetch-orders')) ? true : undefined), 'the poll lease taken', 30_000);
+    const poll = await killHolderOf('poll:fetch-orders');
+    t.diagnostic(`poll lease: ${poll.before.holder}#${poll.before.epoch} killed → ${poll.after.holder}#${poll.after.epoch}`);
+    const metrics = await (await fetch(`${replicas.get(poll.after.holder)!.url}/metrics`, { headers: { authorization: 'Bearer ha-metrics-token-of-some-length-000' } })).text();
+    assert.match(metrics, new RegExp(`erp_mes_lease_held\\{lease="poll:fetch-orders",replica="${poll.after.holder}",holder="${poll.after.holder}"\\} 1`));
+
+    const ledgerKey = `${PREFIX}kv:mes-ledger/mes`;
+    const received = await eventually(async () => {
+      const ledger = await admin.hkeys(ledgerKey);
+      const got = sim.mes.received();
+      return ledger.length >= 10 && ledger.every((o) => got.some((r) => r.workOrder.workOrderNo === o)) ? got : undefined;
+    }, 'every order of the ledger at the MES', 60_000);
+    const ledger = await admin.hkeys(ledgerKey);
+    const perOrder = new Map<string, number>();
+    for (const r of received) perOrder.set(r.workOrder.workOrderNo, (perOrder.get(r.workOrder.workOrderNo) ?? 0) + 1);
+    assert.deepEqual([...perOrder].filter(([, n]) => n !== 1), [], 'every order reached the MES once');
+    assert.deepEqual([...perOrder.keys()].sort(), [...ledger].sort(), 'the MES holds what the ledger says it was sent');
+
+    // 2. An urgent exception, posted to one replica, is escalated once across the three.
+    const anyReplica = () => [...replicas.values()][0];
+    const exceptionId = 'EX-HA-URGENT-1';
+    assert.equal(await mesPost(anyReplica(), '/mes/exceptions', { id: exceptionId, type: 'equipment-fault', severity: 'urgent', equipment: 'EQ-EXTR-01', description: 'HA test', timestamp: new Date().toISOString() }), 202);
+    const escalated = await eventually(async () => {
+      const stored = Object.values(await admin.hgetall(`${PREFIX}kv:escalation/escalation`)).find((v) => v.includes(exceptionId) && v.includes('"severe"'));
+      return stored;
+    }, 'the exception escalated after its deadline', 60_000);
+    const claims = await admin.keys(`${PREFIX}claim:escalation/escalation@*`);
+    assert.equal(claims.length, 1, `one claim of the deadline: ${claims.join(', ')}`);
+    assert.doesNotMatch(escalated, /plant-manager/, 'escalated once (urgent → severe), not twice');
+
+    // 3. Mid-delivery: progress updates hang at the ERP while the holder is killed.
+    const orders = received.slice(0, 3);
+    sim.erp.injectFault({ kind: 'timeout', target: 'progress', times: 2 });
+    const accepted: string[] = [];
+    let n = 0;
+    for (const order of orders) {
+      for (const op of (order.workOrder as unknown as { operations: Array<{ sequence: string; equipmentCode: string }> }).operations.slice(0, 2)) {
+        const eventId = `ha-${++n}`;
+        const server = [...replicas.values()][n % replicas.size];
+        const status = await mesPost(server, '/mes/progress-reports', [
+          { eventId, orderNo: order.workOrder.workOrderNo, opNo: op.sequence, goodQty: 1, scrapQty: 0, status: 'running', operator: 'OP-HA', equipment: op.equipmentCode, timestamp: new Date().toISOString() },
+        ]);
+        if (status === 202) accepted.push(eventId);
+      }
+    }
+    assert.ok(accepted.length >= 4, `reports accepted: ${accepted.length}`);
+    const delivery = await killHolderOf('poll:fetch-orders');
+    t.diagnostic(`after deliveries began: ${delivery.before.holder}#${delivery.before.epoch} killed → ${delivery.after.holder}#${delivery.after.epoch}`);
+    sim.erp.close();
+    const updates = await eventually(async () => {
+      const body = (await (await fetch(`${sim.url}/erp/_sim/progress-updates`)).json()) as { items: Array<{ key: string }>; duplicates: number };
+      const keys = body.items.map((i) => i.key);
+      return accepted.every((id) => keys.some((k) => k.includes(id))) ? body : undefined;
+    }, 'every accepted update at the ERP', 90_000);
+    const keys = updates.items.map((i) => i.key);
+    assert.equal(new Set(keys).size, keys.length, 'each idempotency key applied once');
+    t.diagnostic(`updates at the ERP: ${keys.length} keys for ${accepted.length} reports, ${updates.duplicates} repeated deliveries answered as duplicates`);
+  });
+});
