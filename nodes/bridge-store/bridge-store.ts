@@ -159,6 +159,8 @@ export = function register(RED: NodeAPI): void {
     };
 
     node.deadlineGate = (namespace: string, onTakeover: () => void) => {
+      // One process on SQLite: its runner fires every deadline itself.
+      if (!connection || !leaseLock) return undefined;
       const keeper = node.lease(`deadlines:${namespace}`);
       let held = false;
       keeper.on('change', (state: LeaseState) => {
@@ -171,9 +173,8 @@ export = function register(RED: NodeAPI): void {
         holds: () => keeper.holds(),
         async claim(dueAt: string) {
           const lease = keeper.current();
-          if (!leaseLock) return true;
           // Kept a week: long past any replica that could still try the same deadline.
-          return lease !== undefined && leaseLock.claim(lease, `${namespace}@${dueAt}`, 7 * 24 * 3600_000);
+          return lease !== undefined && leaseLock!.claim(lease, `${namespace}@${dueAt}`, 7 * 24 * 3600_000);
         },
       };
     };

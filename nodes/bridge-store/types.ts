@@ -56,10 +56,10 @@ export interface BridgeStoreNode extends Node<{ password?: string; sentinelPassw
   fencedStore(lease: LeaseKeeper): KeyValueStore;
   /**
    * The gate of a workflow's deadlines (namespace e.g. escalation/<node id>): only the replica holding its lease
-   * fires them, each claimed once in Redis. `onTakeover` runs whenever this replica gains the lease (the first time
+   * fires them, each claimed once in Redis (undefined on SQLite: one process fires them all). `onTakeover` runs whenever this replica gains the lease (the first time
    * too): the node handles its due deadlines then. Kept until this node closes.
    */
-  deadlineGate(namespace: string, onTakeover: () => void): DeadlineGate;
+  deadlineGate(namespace: string, onTakeover: () => void): DeadlineGate | undefined;
   /** The trace store of the book `book` (quality traceability), made on first use; closed when this node closes. */
   traceStore(book: string, options?: TraceStoreOptions): TraceStore;
 }

@@ -82,6 +82,8 @@ export class WorkflowRunner<B extends WorkflowBook> {
   private closed = false;
   /** The save the steps of this turn share (books with takeSave), until it is taken at the end of the turn. */
   private pendingSave: Promise<void> | undefined;
+  /** Counts steps, so a reload that overlapped one keeps the book that has it. */
+  private steps = 0;
   readonly now: () => number;
 
   private constructor(
@@ -111,6 +113,7 @@ export class WorkflowRunner<B extends WorkflowBook> {
   step<T>(change: (book: B, now: number) => { result: T } & StepEffects): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The node is closing; the message was not applied.'));
     const now = this.now();
+    this.steps += 1;
     let outcome: { result: T } & StepEffects;
     try {
       outcome = change(this.book, now);
@@ -176,8 +179,10 @@ export class WorkflowRunner<B extends WorkflowBook> {
     await this.durable;
     await this.pendingSave?.catch(() => undefined);
     const { store, namespace } = this.options;
+    const stepsBefore = this.steps;
     const entries = [...(await store.getMany(namespace, await store.keys(namespace)))];
-    if (this.closed) return;
+    // A step applied meanwhile is in this book and not yet in what was read: the next reload picks the rest up.
+    if (this.closed || this.steps !== stepsBefore) return;
     this.current = this.options.restore(entries);
     this.scheduleSoon();
   }
