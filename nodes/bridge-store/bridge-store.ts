@@ -169,8 +169,22 @@ export = function register(RED: NodeAPI): void {
         held = state.held;
       });
       keeper.start().catch((err: Error) => node.warn(`${title}: ${err.message}`));
+      // Deadlines raised through other replicas: they nudge, the holder looks every third of the lease time.
+      const nudgeKey = connection.key('nudge', namespace);
+      const watch = setInterval(() => {
+        if (!keeper.holds()) return;
+        connection!.client.multi().get(nudgeKey).del(nudgeKey).exec().then(
+          (r) => void (r?.[0]?.[1] ? onTakeover() : undefined),
+          () => undefined,
+        );
+      }, Math.max(50, Math.floor(leaseMs / 3)));
+      const stop = keeper.stop.bind(keeper);
+      keeper.stop = () => (clearInterval(watch), stop());
       return {
         holds: () => keeper.holds(),
+        async nudge() {
+          await connection!.client.set(nudgeKey, node.replicaId, 'PX', 10 * leaseMs);
+        },
         async claim(dueAt: string) {
           const lease = keeper.current();
           // Kept a week: long past any replica that could still try the same deadline.

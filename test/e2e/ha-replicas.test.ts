@@ -6,42 +6,16 @@
 //   and every update reaches the ERP under its idempotency key, none missing;
 // - an urgent exception posted to one replica is escalated once, by the deadlines' lease holder, claimed once.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import bcrypt from 'bcryptjs';
-import Redis from 'ioredis';
-import { DEMO_ERP_PASSWORD, DEMO_ERP_USER, DEMO_MES_TOKEN, demoErpEnvironment } from '../../server/demo';
-import { startPlantSimulator } from '../../server/simulator/plant-simulator';
 import { ownRedis, redisAvailable } from '../integration/redis-fixture';
-import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
+import { HA_MES_AUTH, HA_METRICS_TOKEN, HA_PREFIX, startHaPlant } from '../support/ha-plant';
+import type { ServerProcess } from '../support/server-process';
 import { eventually, tempDir } from '../support/temp';
 
-const PREFIX = 'ha:';
 const LEASE_SEC = 2;
-const MES_AUTH = `Basic ${Buffer.from('line-mes:ha-machine-pass').toString('base64')}`;
-
-/** The demo plant's plan-sync, feedback and workflows tabs on a Redis bridge-store shared by every replica. */
-function haFlows(redisUrl: string): unknown[] {
-  const all = JSON.parse(readFileSync(join(repoRoot, 'flows', 'demo-plant.json'), 'utf8')) as Array<Record<string, unknown>>;
-  const tabs = new Set(['plan-sync', 'feedback', 'workflows']);
-  const kept = all.filter((n) => (n.type === 'tab' ? tabs.has(n.id as string) : n.z === undefined ? !/opcua|modbus|ui-/i.test(n.type as string) : tabs.has(n.z as string)));
-  const ids = new Set(kept.map((n) => n.id));
-  for (const n of kept) {
-    // Wires into tabs left out are cut.
-    if (Array.isArray(n.wires)) n.wires = (n.wires as string[][]).map((out) => out.filter((id) => ids.has(id)));
-    if (n.type === 'link out' && Array.isArray(n.links)) n.links = (n.links as string[]).filter((id) => ids.has(id));
-    if (n.type === 'bridge-store') Object.assign(n, { storeType: 'redis', url: redisUrl, keyPrefix: PREFIX, leaseSec: String(LEASE_SEC), deadlineSec: '2' });
-    if (n.id === 'fetch-orders') Object.assign(n, { intervalMin: 0.05, pageSize: 5 });
-    if (n.id === 'escalation') {
-      n.policy = (n.policy as Array<Record<string, unknown>>).map((row) => (row.level === 'urgent' && row.type === undefined ? { ...row, ackWithinMin: 0.05 } : row));
-    }
-  }
-  return kept;
-}
 
 async function mesPost(server: ServerProcess, path: string, body: unknown): Promise<number> {
-  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: MES_AUTH }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
+  const res = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: HA_MES_AUTH }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
   await res.text();
   return res.status;
 }
@@ -52,41 +26,16 @@ describe('three bridges on one Redis', () => {
     const dir = tempDir('ha-replicas-');
     t.after(() => dir.remove());
     const redis = await ownRedis(t, dir.path);
-    const admin = new Redis(redis.url);
-    t.after(() => admin.disconnect());
-    const sim = await startPlantSimulator({ erpUser: DEMO_ERP_USER, erpPassword: DEMO_ERP_PASSWORD, mesToken: DEMO_MES_TOKEN, planFrom: 'now', liveChangesEveryMs: 0, mesReportsEveryMs: 0 });
-    t.after(() => sim.close());
-    // The first page of the first pull hangs at the ERP: the holder is killed in the middle of its poll.
-    sim.erp.injectFault({ kind: 'timeout', target: 'orders' });
-
-    const env: Record<string, string> = {
-      CREDENTIAL_SECRET: 'ha-replicas-test-secret-of-some-length',
-      AUDIT_KEY: 'ha-replicas-audit-key-of-at-least-32-bytes',
-      ADMIN_USERS: `admin:${bcrypt.hashSync('ha-admin-pass', 8)}:admin`,
-      MES_USERS: `line-mes:${bcrypt.hashSync('ha-machine-pass', 8)}`,
-      ...demoErpEnvironment('generic-rest', sim.url, sim.erpUrl),
-      MES_BASE_URL: sim.mesUrl,
-      MES_TOKEN: DEMO_MES_TOKEN,
-      ERP_FEEDBACK_URL: sim.erpUrl,
-      ERP_FEEDBACK_USERNAME: DEMO_ERP_USER,
-      ERP_FEEDBACK_PASSWORD: DEMO_ERP_PASSWORD,
-      BRIDGE_STORE_CLAIM_IDLE_MS: '3000',
-      METRICS_TOKEN: 'ha-metrics-token-of-some-length-000',
-    };
-    const flows = haFlows(redis.url);
-    const replicas = new Map<string, ServerProcess>();
-    t.after(async () => {
-      for (const s of replicas.values()) await s.stop();
+    const plant = await startHaPlant(redis.url, {
+      leaseSec: LEASE_SEC,
+      claimIdleMs: 3000,
+      // The first page of the first pull hangs at the ERP: the holder is killed in the middle of its poll.
+      beforeStart: (sim) => sim.erp.injectFault({ kind: 'timeout', target: 'orders' }),
     });
-    // One after the other: three at once may pass the start-up wait on a busy machine.
-    for (const id of ['replica-a', 'replica-b', 'replica-c']) replicas.set(id, await startServerProcess({ demo: false, flows, env: { ...env, BRIDGE_REPLICA_ID: id } }));
+    t.after(() => plant.stop());
+    const { sim, admin, replicas, holding } = plant;
+    for (const id of ['replica-a', 'replica-b', 'replica-c']) await plant.start(id);
 
-    const holding = async (lease: string) => {
-      const token = await admin.get(`${PREFIX}lease:${lease}`);
-      if (!token) return undefined;
-      const at = token.lastIndexOf('#');
-      return { holder: token.slice(0, at), epoch: Number(token.slice(at + 1)) };
-    };
     const killHolderOf = async (lease: string) => {
       const before = (await eventually(() => holding(lease), `a holder of ${lease}`, 30_000))!;
       await replicas.get(before.holder)!.stop('SIGKILL');
@@ -104,10 +53,10 @@ describe('three bridges on one Redis', () => {
     await eventually(async () => ((await holding('poll:fetch-orders')) ? true : undefined), 'the poll lease taken', 30_000);
     const poll = await killHolderOf('poll:fetch-orders');
     t.diagnostic(`poll lease: ${poll.before.holder}#${poll.before.epoch} killed → ${poll.after.holder}#${poll.after.epoch}`);
-    const metrics = await (await fetch(`${replicas.get(poll.after.holder)!.url}/metrics`, { headers: { authorization: 'Bearer ha-metrics-token-of-some-length-000' } })).text();
+    const metrics = await (await fetch(`${replicas.get(poll.after.holder)!.url}/metrics`, { headers: { authorization: `Bearer ${HA_METRICS_TOKEN}` } })).text();
     assert.match(metrics, new RegExp(`erp_mes_lease_held\\{lease="poll:fetch-orders",replica="${poll.after.holder}",holder="${poll.after.holder}"\\} 1`));
 
-    const ledgerKey = `${PREFIX}kv:mes-ledger/mes`;
+    const ledgerKey = `${HA_PREFIX}kv:mes-ledger/mes`;
     const received = await eventually(async () => {
       const ledger = await admin.hkeys(ledgerKey);
       const got = sim.mes.received();
@@ -124,10 +73,10 @@ describe('three bridges on one Redis', () => {
     const exceptionId = 'EX-HA-URGENT-1';
     assert.equal(await mesPost(anyReplica(), '/mes/exceptions', { id: exceptionId, type: 'equipment-fault', severity: 'urgent', equipment: 'EQ-EXTR-01', description: 'HA test', timestamp: new Date().toISOString() }), 202);
     const escalated = await eventually(async () => {
-      const stored = Object.values(await admin.hgetall(`${PREFIX}kv:escalation/escalation`)).find((v) => v.includes(exceptionId) && v.includes('"severe"'));
+      const stored = Object.values(await admin.hgetall(`${HA_PREFIX}kv:escalation/escalation`)).find((v) => v.includes(exceptionId) && v.includes('"severe"'));
       return stored;
     }, 'the exception escalated after its deadline', 60_000);
-    const claims = await admin.keys(`${PREFIX}claim:escalation/escalation@*`);
+    const claims = await admin.keys(`${HA_PREFIX}claim:escalation/escalation@*`);
     assert.equal(claims.length, 1, `one claim of the deadline: ${claims.join(', ')}`);
     assert.doesNotMatch(escalated, /plant-manager/, 'escalated once (urgent → severe), not twice');
 
@@ -150,11 +99,15 @@ describe('three bridges on one Redis', () => {
     const delivery = await killHolderOf('poll:fetch-orders');
     t.diagnostic(`after deliveries began: ${delivery.before.holder}#${delivery.before.epoch} killed → ${delivery.after.holder}#${delivery.after.epoch}`);
     sim.erp.close();
+    const atErp = async () => (await (await fetch(`${sim.url}/erp/_sim/progress-updates`)).json()) as { items: Array<{ key: string }>; duplicates: number };
     const updates = await eventually(async () => {
-      const body = (await (await fetch(`${sim.url}/erp/_sim/progress-updates`)).json()) as { items: Array<{ key: string }>; duplicates: number };
+      const body = await atErp();
       const keys = body.items.map((i) => i.key);
-      return accepted.every((id) => keys.some((k) => k.includes(id))) ? body : undefined;
-    }, 'every accepted update at the ERP', 90_000);
+      return accepted.every((id) => keys.some((k) => k.endsWith(`:${id}`))) ? body : undefined;
+    }, 'every accepted update at the ERP', 90_000).catch(async (err: Error) => {
+      const survivor = [...replicas.values()][0];
+      throw new Error(`${err.message}; accepted ${accepted.join(' ')}; at the ERP ${(await atErp()).items.map((i) => i.key).join(' ')}; survivor's log: ${survivor.output().slice(-3000)}`);
+    });
     const keys = updates.items.map((i) => i.key);
     assert.equal(new Set(keys).size, keys.length, 'each idempotency key applied once');
     t.diagnostic(`updates at the ERP: ${keys.length} keys for ${accepted.length} reports, ${updates.duplicates} repeated deliveries answered as duplicates`);

@@ -41,6 +41,8 @@ export interface DeadlineGate {
   holds(): boolean;
   /** Claims the deadline at `dueAt` for this replica: true = fire it now, false = another replica does. */
   claim(dueAt: string): Promise<boolean>;
+  /** Tells the holder a deadline it may not know of has come (raised through this replica after the holder read the book). */
+  nudge(): Promise<void>;
 }
 
 export interface WorkflowRunnerOptions<B extends WorkflowBook> {
@@ -167,7 +169,11 @@ export class WorkflowRunner<B extends WorkflowBook> {
   async claimDeadlines(): Promise<boolean> {
     const gate = this.options.deadlines;
     if (!gate) return true;
-    if (!gate.holds()) return false;
+    if (!gate.holds()) {
+      const due = this.current.nextDeadline();
+      if (due !== undefined && Date.parse(due) <= this.now()) await gate.nudge();
+      return false;
+    }
     await this.reload();
     const next = this.current.nextDeadline();
     if (next === undefined || Date.parse(next) > this.now()) return true;
