@@ -104,9 +104,16 @@ describe('three bridges on one Redis', () => {
       const body = await atErp();
       const keys = body.items.map((i) => i.key);
       return accepted.every((id) => keys.some((k) => k.endsWith(`:${id}`))) ? body : undefined;
-    }, 'every accepted update at the ERP', 90_000).catch(async (err: Error) => {
+    }, 'every accepted update at the ERP', 60_000).catch(async (err: Error) => {
       const survivor = [...replicas.values()][0];
-      throw new Error(`${err.message}; accepted ${accepted.join(' ')}; at the ERP ${(await atErp()).items.map((i) => i.key).join(' ')}; survivor's log: ${survivor.output().slice(-3000)}`);
+      const dump: string[] = [];
+      for (const key of await admin.keys(`${HA_PREFIX}*`)) {
+        if (!/outbox|progress/.test(key)) continue;
+        const type = await admin.type(key);
+        const value = type === 'list' ? await admin.lrange(key, 0, -1) : type === 'hash' ? Object.keys(await admin.hgetall(key)).slice(0, 20) : type === 'stream' ? await admin.xpending(key, 'delivery') : type === 'string' ? await admin.get(key) : type;
+        dump.push(`${key} (${type}): ${JSON.stringify(value).slice(0, 400)}`);
+      }
+      throw new Error(`${err.message}; accepted ${accepted.join(' ')}; at the ERP ${(await atErp()).items.map((i) => i.key).join(' ')}; redis: ${dump.join('\n')}; survivor's log: ${survivor.output().slice(-1500)}`);
     });
     const keys = updates.items.map((i) => i.key);
     assert.equal(new Set(keys).size, keys.length, 'each idempotency key applied once');
