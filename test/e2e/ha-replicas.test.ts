@@ -34,6 +34,7 @@ describe('three bridges on one Redis', () => {
     });
     t.after(() => plant.stop());
     const { sim, admin, replicas, holding } = plant;
+    admin.on('error', () => undefined);
     for (const id of ['replica-a', 'replica-b', 'replica-c']) await plant.start(id);
 
     const killHolderOf = async (lease: string) => {
@@ -61,7 +62,10 @@ describe('three bridges on one Redis', () => {
       const ledger = await admin.hkeys(ledgerKey);
       const got = sim.mes.received();
       return ledger.length >= 10 && ledger.every((o) => got.some((r) => r.workOrder.workOrderNo === o)) ? got : undefined;
-    }, 'every order of the ledger at the MES', 60_000);
+    }, 'every order of the ledger at the MES', 60_000).catch(async (err: Error) => {
+      const logs = [...replicas.values()].map((r) => r.output().split('\n').filter((l) => /warn|error/i.test(l)).slice(-15).join('\n'));
+      throw new Error(`${err.message}; ledger ${(await admin.hkeys(ledgerKey)).join(' ')}; at the MES ${sim.mes.received().map((r) => r.workOrder.workOrderNo).join(' ')}; logs: ${logs.join('\n---\n')}`);
+    });
     const ledger = await admin.hkeys(ledgerKey);
     const perOrder = new Map<string, number>();
     for (const r of received) perOrder.set(r.workOrder.workOrderNo, (perOrder.get(r.workOrder.workOrderNo) ?? 0) + 1);
