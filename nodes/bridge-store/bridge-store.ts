@@ -182,6 +182,7 @@ export = function register(RED: NodeAPI): void {
       keeper.stop = () => (clearInterval(watch), stop());
       return {
         holds: () => keeper.holds(),
+        close: () => keeper.stop(),
         async nudge() {
           await connection!.client.set(nudgeKey, node.replicaId, 'PX', 10 * leaseMs);
         },

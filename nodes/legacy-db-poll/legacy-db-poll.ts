@@ -200,7 +200,10 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       clearTimeout(timer);
       node.status({});
-      if (!dbNode || setupError) return done();
+      if (!dbNode || setupError) {
+        void lease?.stop();
+        return done();
+      }
       (dbNode as unknown as EventEmitter).removeListener('state', onState);
       const stop = poller ? poller.stop() : Promise.resolve();
       stop.then(() => lease?.stop()).then(() => dbNode.deregister(node)).then(

@@ -43,6 +43,8 @@ export interface DeadlineGate {
   claim(dueAt: string): Promise<boolean>;
   /** Tells the holder a deadline it may not know of has come (raised through this replica after the holder read the book). */
   nudge(): Promise<void>;
+  /** Gives the lease up (the node closes: a redeployed node's new gate takes it at once). */
+  close(): Promise<void>;
 }
 
 export interface WorkflowRunnerOptions<B extends WorkflowBook> {
@@ -210,6 +212,7 @@ export class WorkflowRunner<B extends WorkflowBook> {
     clearTimeout(this.timer);
     await this.durable;
     clearTimeout(this.timer);
+    await this.options.deadlines?.close().catch(() => undefined);
   }
 
   private schedule(): void {
