@@ -6,6 +6,7 @@
 //   3 replicas / 1 is of the sums of requests/s;
 // - failover: kill -9 of the holder of the order poller's lease, to another replica seen holding it in Redis
 //   (polled every 10 ms), lease time HA_BENCH_LEASE_SEC (default 2); twice (3 → 2 → 1 replicas).
+import { readFileSync } from 'node:fs';
 import { ownRedis } from '../integration/redis-fixture';
 import { HA_MES_AUTH, startHaPlant } from '../support/ha-plant';
 import type { ServerProcess } from '../support/server-process';
@@ -41,8 +42,15 @@ function reportMaker(orders: WorkOrder[], run: string) {
   };
 }
 
+/** A process's CPU time so far (ms, user + system), from /proc. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Requests/s summed over the servers, each loaded by an autocannon of its own at the same time. */
-async function ingest(servers: ServerProcess[], orders: WorkOrder[], run: string): Promise<{ rps: number; p99: number; refused: number }> {
+async function ingest(servers: ServerProcess[], orders: WorkOrder[], run: string): Promise<{ rps: number; p99: number; refused: number; cpuUs: number }> {
+  const cpuBefore = servers.reduce((sum, s) => sum + cpuMsOf(s.pid), 0);
   const results = await Promise.all(
     servers.map((server, i) => {
       const next = reportMaker(orders, `${run}-${i}`);
@@ -58,6 +66,8 @@ async function ingest(servers: ServerProcess[], orders: WorkOrder[], run: string
     rps: results.reduce((sum, r) => sum + r.requests.average, 0),
     p99: Math.max(...results.map((r) => r.latency.p99)),
     refused: results.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
+    // The replicas' CPU time per request answered, all replicas together (µs): what one more replica costs.
+    cpuUs: ((servers.reduce((sum, s) => sum + cpuMsOf(s.pid), 0) - cpuBefore) * 1000) / Math.max(1, results.reduce((sum, r) => sum + r.requests.total, 0)),
   };
 }
 
@@ -76,19 +86,23 @@ export async function benchHa(): Promise<Array<Record<string, string>>> {
 
     const one: number[] = [];
     const oneP99: number[] = [];
+    const oneCpu: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const r = await ingest([first], orders, `one-${round}`);
       one.push(r.rps);
       oneP99.push(r.p99);
+      oneCpu.push(r.cpuUs);
     }
     await plant.start('bench-2');
     await plant.start('bench-3');
     const three: number[] = [];
     const threeP99: number[] = [];
+    const threeCpu: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const r = await ingest([...plant.replicas.values()], orders, `three-${round}`);
       three.push(r.rps);
       threeP99.push(r.p99);
+      threeCpu.push(r.cpuUs);
     }
 
     const failovers: number[] = [];
@@ -111,6 +125,7 @@ export async function benchHa(): Promise<Array<Record<string, string>>> {
     return [
       { bench: 'ha', case: 'ingest, 1 replica', figure: `${fmt(median(one))} req/s`, 'p99 ms': fmt(median(oneP99)), baseline: '—' },
       { bench: 'ha', case: 'ingest, 3 replicas (round robin by port)', figure: `${fmt(median(three))} req/s`, 'p99 ms': fmt(median(threeP99)), baseline: `× ${fmt(ratio, 2)} of 1 replica` },
+      { bench: 'ha', case: 'ingest, CPU of all replicas per request (µs)', figure: `${fmt(median(threeCpu))} (3 replicas)`, 'p99 ms': '—', baseline: `${fmt(median(oneCpu))} (1 replica)` },
       { bench: 'ha', case: `failover (kill -9 of the poll lease holder), lease ${LEASE_SEC} s`, figure: `${failovers.map((ms) => fmt(ms)).join(' / ')} ms`, 'p99 ms': '—', baseline: `limit 2 × lease = ${fmt(2 * LEASE_SEC * 1000)} ms` },
     ];
   } finally {
