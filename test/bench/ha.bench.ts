@@ -6,6 +6,7 @@
 //   3 replicas / 1 is of the sums of requests/s;
 // - failover: kill -9 of the holder of the order poller's lease, to another replica seen holding it in Redis
 //   (polled every 10 ms), lease time HA_BENCH_LEASE_SEC (default 2); twice (3 → 2 → 1 replicas).
+// The Redis writes an AOF with appendfsync always (HA_BENCH_FSYNC=everysec to compare).
 import { readFileSync } from 'node:fs';
 import { ownRedis } from '../integration/redis-fixture';
 import { HA_MES_AUTH, startHaPlant } from '../support/ha-plant';
@@ -17,6 +18,8 @@ const ROUNDS = Number(process.env.HA_BENCH_ROUNDS) || 3;
 const SECONDS = Number(process.env.HA_BENCH_SECONDS) || 10;
 const LEASE_SEC = Number(process.env.HA_BENCH_LEASE_SEC) || 2;
 const CONNECTIONS = 16;
+/** The Redis's appendfsync (default always, as a plant that requires durable writes runs it; everysec to see what fsync costs). */
+const FSYNC = process.env.HA_BENCH_FSYNC === 'everysec' ? 'everysec' : 'always';
 
 interface CannonResult {
   requests: { average: number; total: number };
@@ -75,7 +78,7 @@ export async function benchHa(): Promise<Array<Record<string, string>>> {
   const cleanups: Array<() => unknown> = [];
   const dir = tempDir('ha-bench-');
   try {
-    const redis = await ownRedis({ after: (fn: () => unknown) => void cleanups.push(fn) } as never, dir.path);
+    const redis = await ownRedis({ after: (fn: () => unknown) => void cleanups.push(fn) } as never, dir.path, ['--appendfsync', FSYNC]);
     const plant = await startHaPlant(redis.url, { leaseSec: LEASE_SEC, claimIdleMs: 5000 });
     cleanups.unshift(() => plant.stop());
     const first = await plant.start('bench-1');
@@ -123,7 +126,7 @@ export async function benchHa(): Promise<Array<Record<string, string>>> {
     }
     const ratio = median(three) / median(one);
     return [
-      { bench: 'ha', case: 'ingest, 1 replica', figure: `${fmt(median(one))} req/s`, 'p99 ms': fmt(median(oneP99)), baseline: '—' },
+      { bench: 'ha', case: `ingest, 1 replica (Redis appendfsync ${FSYNC})`, figure: `${fmt(median(one))} req/s`, 'p99 ms': fmt(median(oneP99)), baseline: '—' },
       { bench: 'ha', case: 'ingest, 3 replicas (round robin by port)', figure: `${fmt(median(three))} req/s`, 'p99 ms': fmt(median(threeP99)), baseline: `× ${fmt(ratio, 2)} of 1 replica` },
       { bench: 'ha', case: 'ingest, CPU of all replicas per request (µs)', figure: `${fmt(median(threeCpu))} (3 replicas)`, 'p99 ms': '—', baseline: `${fmt(median(oneCpu))} (1 replica)` },
       { bench: 'ha', case: `failover (kill -9 of the poll lease holder), lease ${LEASE_SEC} s`, figure: `${failovers.map((ms) => fmt(ms)).join(' / ')} ms`, 'p99 ms': '—', baseline: `limit 2 × lease = ${fmt(2 * LEASE_SEC * 1000)} ms` },
