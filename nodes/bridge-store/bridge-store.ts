@@ -10,7 +10,7 @@ import { SqliteOutboxStore } from '../lib/outbox/sqlite-outbox-store';
 import type { OutboxStore, StoreDurability } from '../lib/outbox/types';
 import { parseSentinels, RedisConnection, type RedisStateEvent } from '../lib/stores/redis-connection';
 import { FencedRedisStore } from '../lib/stores/redis-fenced-store';
-import { LeaseKeeper, type LeaseState } from '../lib/stores/lease-keeper';
+import { LeaseKeeper } from '../lib/stores/lease-keeper';
 import { registerLease, unregisterLease } from '../lib/stores/lease-registry';
 import { LeaseLock } from '../lib/stores/redis-lease';
 import { replicaIdOf } from '../lib/stores/replica-id';
@@ -19,6 +19,7 @@ import { SqliteStore } from '../lib/stores/sqlite-store';
 import { RedisTraceStore, SqliteTraceStore, type TraceStore, type TraceStoreOptions } from '../lib/trace';
 import type { KeyValueStore } from '../lib/stores/store';
 import { guardStore } from '../lib/stores/store-unavailable';
+import { openDeadlineGate } from './deadline-gate';
 import type { BridgeStoreNode, BridgeStoreStateEvent, BridgeStoreType } from './types';
 
 interface BridgeStoreDef extends NodeDef {
@@ -40,7 +41,6 @@ interface BridgeStoreDef extends NodeDef {
   /** How long a replica's lease on a source lasts without renewal, s (default 15): failover within 2 × this. */
   leaseSec?: string | number;
 }
-
 
 /** A positive number of seconds from a field that may be empty; the default when empty. */
 function seconds(value: string | number | undefined, fallback: number, what: string): number {
@@ -162,36 +162,7 @@ export = function register(RED: NodeAPI): void {
       // One process on SQLite: its runner fires every deadline itself.
       if (!connection || !leaseLock) return undefined;
       const keeper = node.lease(`deadlines:${namespace}`);
-      let held = false;
-      keeper.on('change', (state: LeaseState) => {
-        // Not within the caller's set-up (a SQLite store's keeper holds at once): its runner is assigned by then.
-        if (state.held && !held) setImmediate(onTakeover);
-        held = state.held;
-      });
-      keeper.start().catch((err: Error) => node.warn(`${title}: ${err.message}`));
-      // Deadlines raised through other replicas: they nudge, the holder looks every third of the lease time.
-      const nudgeKey = connection.key('nudge', namespace);
-      const watch = setInterval(() => {
-        if (!keeper.holds()) return;
-        connection!.client.multi().get(nudgeKey).del(nudgeKey).exec().then(
-          (r) => void (r?.[0]?.[1] ? onTakeover() : undefined),
-          () => undefined,
-        );
-      }, Math.max(50, Math.floor(leaseMs / 3)));
-      const stop = keeper.stop.bind(keeper);
-      keeper.stop = () => (clearInterval(watch), stop());
-      return {
-        holds: () => keeper.holds(),
-        close: () => keeper.stop(),
-        async nudge() {
-          await connection!.client.set(nudgeKey, node.replicaId, 'PX', 10 * leaseMs);
-        },
-        async claim(dueAt: string) {
-          const lease = keeper.current();
-          // Kept a week: long past any replica that could still try the same deadline.
-          return lease !== undefined && leaseLock!.claim(lease, `${namespace}@${dueAt}`, 7 * 24 * 3600_000);
-        },
-      };
+      return openDeadlineGate({ connection, lock: leaseLock, keeper, namespace, replica: node.replicaId, onTakeover, warn: (text) => node.warn(`${title}: ${text}`) });
     };
 
     node.outboxStore = () => {

@@ -131,6 +131,7 @@ export class LeaseKeeper extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.emit('stopped');
     clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
     clearTimeout(this.timer);
