@@ -49,6 +49,8 @@ export interface BridgeSettings {
   dashboardLimits: { maxDepth: number; maxBytes: number };
   userDir: string;
   flowFile: string;
+  /** How long a replica may go silent before another takes over the outbox items it was delivering, ms (BRIDGE_STORE_CLAIM_IDLE_MS, default 30000). */
+  claimIdleMs: number;
   storeDir: string;
   tls?: TlsFiles;
   simPort: number;
@@ -344,6 +346,7 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     userDir,
     flowFile: resolve(userDir, nonEmpty(env.FLOWS_FILE) ?? 'flows.json'),
     storeDir: resolve(nonEmpty(env.BRIDGE_STORE_DIR) ?? userDir),
+    claimIdleMs: parseWholeNumber('BRIDGE_STORE_CLAIM_IDLE_MS', env.BRIDGE_STORE_CLAIM_IDLE_MS, 30_000),
     ...(tls ? { tls } : {}),
     simPort: parsePort('SIM_PORT', env.SIM_PORT, 0),
     simOpcuaPort: parsePort('SIM_OPCUA_PORT', env.SIM_OPCUA_PORT, 0),

@@ -65,6 +65,7 @@ export function buildNodeRedSettings(
     // The pack's own settings, read by its REST plugin (plugins/api/red.ts PackSettings).
     erpMesBridge: { demo: s.demo, ...(s.metricsToken && { metricsToken: s.metricsToken }) },
     bridgeStoreDirectory: s.storeDir,
+    bridgeStoreClaimIdleMs: s.claimIdleMs,
     // The audit keys reach the bridge-store nodes as a setting, not through the store (nodes/lib/audit/key-source.ts).
     ...(s.audit.keys && { bridgeStoreAuditKeys: s.audit.keys }),
     bridgeStoreAuditVerifySec: s.audit.verifySec,

@@ -8,12 +8,18 @@ import { Outbox, type OutboxOptions } from '../lib/outbox/outbox';
 import { RedisOutboxStore } from '../lib/outbox/redis-outbox-store';
 import { SqliteOutboxStore } from '../lib/outbox/sqlite-outbox-store';
 import type { OutboxStore, StoreDurability } from '../lib/outbox/types';
-import { RedisConnection, type RedisStateEvent } from '../lib/stores/redis-connection';
+import { parseSentinels, RedisConnection, type RedisStateEvent } from '../lib/stores/redis-connection';
+import { FencedRedisStore } from '../lib/stores/redis-fenced-store';
+import { LeaseKeeper } from '../lib/stores/lease-keeper';
+import { registerLease, unregisterLease } from '../lib/stores/lease-registry';
+import { LeaseLock } from '../lib/stores/redis-lease';
+import { replicaIdOf } from '../lib/stores/replica-id';
 import { RedisStore } from '../lib/stores/redis-store';
 import { SqliteStore } from '../lib/stores/sqlite-store';
 import { RedisTraceStore, SqliteTraceStore, type TraceStore, type TraceStoreOptions } from '../lib/trace';
 import type { KeyValueStore } from '../lib/stores/store';
 import { guardStore } from '../lib/stores/store-unavailable';
+import { openDeadlineGate } from './deadline-gate';
 import type { BridgeStoreNode, BridgeStoreStateEvent, BridgeStoreType } from './types';
 
 interface BridgeStoreDef extends NodeDef {
@@ -28,6 +34,12 @@ interface BridgeStoreDef extends NodeDef {
   requireDurable?: boolean;
   /** How long a Redis command waits for the server, s (default 5). */
   deadlineSec?: string | number;
+  /** Redis Sentinel: "host:port, host:port" of the sentinels; empty = connect to url/host directly. */
+  sentinels?: string;
+  /** The master's name at the sentinels (default mymaster). */
+  sentinelName?: string;
+  /** How long a replica's lease on a source lasts without renewal, s (default 15): failover within 2 × this. */
+  leaseSec?: string | number;
 }
 
 /** A positive number of seconds from a field that may be empty; the default when empty. */
@@ -55,6 +67,11 @@ export = function register(RED: NodeAPI): void {
     node.state = undefined;
 
     let store: KeyValueStore | undefined;
+    let plainRedisStore: RedisStore | undefined;
+    let leaseLock: LeaseLock | undefined;
+    const leases = new Set<LeaseKeeper>();
+    node.replicaId = replicaIdOf(RED.settings as unknown as Record<string, unknown>, process.env);
+    let leaseMs = 15_000;
     let outboxStore: OutboxStore | undefined;
     let connection: RedisConnection | undefined;
     let openError: Error | undefined;
@@ -75,7 +92,12 @@ export = function register(RED: NodeAPI): void {
       }
     } else {
       try {
+        leaseMs = seconds(config.leaseSec, 15, 'hold a lease') * 1000;
+        const sentinels = parseSentinels(config.sentinels);
         connection = new RedisConnection({
+          sentinels,
+          sentinelName: config.sentinelName || undefined,
+          sentinelPassword: node.credentials?.sentinelPassword || undefined,
           url: config.url || undefined,
           host: config.host || '127.0.0.1',
           port: wholeNumber(config.port, 6379, 'port'),
@@ -88,7 +110,9 @@ export = function register(RED: NodeAPI): void {
           commandDeadlineMs: seconds(config.deadlineSec, 5, 'wait for Redis') * 1000,
         });
         node.location = connection.label;
-        store = guardStore(new RedisStore(connection), `bridge store Redis at ${connection.label}`);
+        plainRedisStore = new RedisStore(connection);
+        store = guardStore(plainRedisStore, `bridge store Redis at ${connection.label}`);
+        leaseLock = new LeaseLock(connection);
         connection.on('state', (event: RedisStateEvent) => {
           node.state = event.state;
           if (event.error) node.warn(event.error.message);
@@ -111,6 +135,34 @@ export = function register(RED: NodeAPI): void {
     node.store = () => {
       if (openError) throw openError;
       return store!;
+    };
+
+    node.lease = (name: string) => {
+      if (openError) throw openError;
+      const keeper = new LeaseKeeper(leaseLock, name, { ttlMs: leaseMs, replica: node.replicaId, onError: (err) => node.warn(`${title}: ${err.message}`) });
+      // Stopping (by its user or at close) gives the lease up and unlists it.
+      const stop = keeper.stop.bind(keeper);
+      keeper.stop = async () => {
+        leases.delete(keeper);
+        unregisterLease(keeper);
+        await stop();
+      };
+      leases.add(keeper);
+      registerLease(keeper);
+      return keeper;
+    };
+
+    node.fencedStore = (lease: LeaseKeeper) => {
+      if (openError) throw openError;
+      if (!connection) return store!;
+      return guardStore(new FencedRedisStore(plainRedisStore!, connection, () => lease.current(), lease.name), `bridge store Redis at ${connection.label}`);
+    };
+
+    node.deadlineGate = (namespace: string, onTakeover: () => void) => {
+      // One process on SQLite: its runner fires every deadline itself.
+      if (!connection || !leaseLock) return undefined;
+      const keeper = node.lease(`deadlines:${namespace}`);
+      return openDeadlineGate({ connection, lock: leaseLock, keeper, namespace, replica: node.replicaId, onTakeover, warn: (text) => node.warn(`${title}: ${text}`) });
     };
 
     node.outboxStore = () => {
@@ -177,6 +229,7 @@ export = function register(RED: NodeAPI): void {
       // Outboxes first (their workers finish what is in flight), then the stores, then the connection.
       (async () => {
         await audit?.watch.stop();
+        await Promise.all([...leases].map((l) => l.stop()));
         await Promise.all([...outboxes.values()].map((o) => o.close()));
         outboxes.clear();
         await Promise.all([...traceStores.values()].map((t) => t.close()));
@@ -198,6 +251,7 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType('bridge-store', BridgeStore as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
     credentials: {
       password: { type: 'password' },
+      sentinelPassword: { type: 'password' },
     },
   });
 };

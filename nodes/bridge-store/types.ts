@@ -4,6 +4,8 @@ import type { AuditLog } from '../lib/audit/log';
 import type { AuditWatch } from '../lib/audit/watch';
 import type { Outbox, OutboxOptions } from '../lib/outbox/outbox';
 import type { OutboxStore, StoreDurability } from '../lib/outbox/types';
+import type { LeaseKeeper } from '../lib/stores/lease-keeper';
+import type { DeadlineGate } from '../lib/workflows/runner';
 import type { KeyValueStore } from '../lib/stores/store';
 import type { TraceStore, TraceStoreOptions } from '../lib/trace';
 
@@ -16,7 +18,7 @@ export interface BridgeStoreStateEvent {
   error?: Error;
 }
 
-export interface BridgeStoreNode extends Node<{ password?: string }> {
+export interface BridgeStoreNode extends Node<{ password?: string; sentinelPassword?: string }> {
   storeType: BridgeStoreType;
   /** The SQLite file, or redis://host:port/db (never with the password). */
   location: string;
@@ -42,6 +44,22 @@ export interface BridgeStoreNode extends Node<{ password?: string }> {
   audit(): AuditLog;
   /** The scheduled verification of audit(): subscribe for verdicts (the alarm) and verified heads (the export). */
   auditWatch(): AuditWatch;
+  /** This replica's name (setting bridgeStoreReplicaId, env BRIDGE_REPLICA_ID, default hostname:pid). */
+  replicaId: string;
+  /**
+   * The lease of one source (`poll:<node id>`, `oee:<node id>`, `deadlines:<namespace>`), kept until this node
+   * closes (or the caller stops it): one replica at a time holds it. With SQLite it is always held (one process).
+   * The caller starts it, listens for 'change' and calls holds() before acting.
+   */
+  lease(name: string): LeaseKeeper;
+  /** The store with every write fenced by `lease`: refused (LeaseLostError) once another replica took the lease over. */
+  fencedStore(lease: LeaseKeeper): KeyValueStore;
+  /**
+   * The gate of a workflow's deadlines (namespace e.g. escalation/<node id>): only the replica holding its lease
+   * fires them, each claimed once in Redis (undefined on SQLite: one process fires them all). `onTakeover` runs whenever this replica gains the lease (the first time
+   * too): the node handles its due deadlines then. Kept until this node closes.
+   */
+  deadlineGate(namespace: string, onTakeover: () => void): DeadlineGate | undefined;
   /** The trace store of the book `book` (quality traceability), made on first use; closed when this node closes. */
   traceStore(book: string, options?: TraceStoreOptions): TraceStore;
 }

@@ -13,6 +13,8 @@ import { toWorkOrderV1 } from '../lib/plan-sync/work-order-contract';
 import { MesLedger, parseReleaseGate } from '../lib/plan-sync/mes-ledger';
 import { type LedgerDesk, type ParkedDesk, registerLedgerDesk, registerParkedDesk, unregisterLedgerDesk, unregisterParkedDesk } from '../lib/plan-sync/registry';
 import type { BridgeStoreNode } from '../bridge-store/types';
+import { keepSourceLease, type SourceLease } from '../bridge-store/source-lease';
+import { isLeaseLost } from '../lib/stores/redis-fenced-store';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 import { watchConfiguration } from './config-watch';
 import { statusText } from '../lib/i18n/status-text';
@@ -74,12 +76,19 @@ export = function register(RED: NodeAPI): void {
     let fetcher: OrderFetcher | undefined;
     let ledger: MesLedger | undefined;
     let setupError: Error | undefined;
+    // One replica pulls this ERP at a time; its watermark, delivered map and ledger writes are fenced by the lease.
+    let lease: SourceLease | undefined;
     try {
       if (!endpoint) throw new Error('erp-order-fetch has no ERP endpoint configured.');
       if (!storeNode) throw new Error('erp-order-fetch has no bridge store configured.');
-      ledger = new MesLedger(storeNode.store(), config.ledger || 'mes');
+      lease = keepSourceLease(node, storeNode, `poll:${node.id}`, {
+        onTakeover: () => node.emit('input', {}),
+        standbyText: (holder) => RED._('erp-order-fetch.status.standby', { holder }),
+      });
+      const fenced = storeNode.fencedStore(lease.keeper);
+      ledger = new MesLedger(fenced, config.ledger || 'mes');
       fetcher = new OrderFetcher({
-        store: storeNode.store(),
+        store: fenced,
         stateKey: node.id,
         readPage: profileOrdersReader(endpoint.session()),
         pageSize,
@@ -113,6 +122,12 @@ export = function register(RED: NodeAPI): void {
         msg.topic = typeof orderNo === 'string' ? orderNo : undefined;
         return msg;
       };
+      if (lease) await lease.ready;
+      if (lease && !lease.keeper.holds()) {
+        lease.showStandby();
+        for (const t of triggers) t.done();
+        return;
+      }
       let result: FetchRunResult;
       // Orders contract v1 cannot express (output work-order-v1): parked like any other refusal.
       const notV1: Array<{ order: { orderNo: string; revision: number; updatedAt: string }; reason: string }> = [];
@@ -187,6 +202,13 @@ export = function register(RED: NodeAPI): void {
     }
 
     function fail(err: Error, triggers: Trigger[]): void {
+      if (isLeaseLost(err)) {
+        // Another replica took this ERP over mid-pull: it goes on from the last committed watermark.
+        node.warn(`erp-order-fetch: ${err.message}`);
+        lease?.showStandby();
+        for (const t of triggers) t.done();
+        return;
+      }
       const erp = err instanceof ErpRequestError ? err : undefined;
       // Permanent failures (a refused request, a field this ERP lacks) stop the backoff retries and show the
       // ERP's own words; transient ones back off. The status carries keys; each editor renders them in its language.
@@ -297,11 +319,13 @@ export = function register(RED: NodeAPI): void {
       const timeout = new Promise<void>((resolve) => {
         waitTimer = setTimeout(resolve, CLOSE_WAIT_MS);
       });
-      Promise.race([finished, timeout]).then(() => {
-        clearTimeout(waitTimer);
-        node.status({});
-        done();
-      });
+      Promise.race([finished, timeout])
+        .then(() => lease?.stop())
+        .then(() => {
+          clearTimeout(waitTimer);
+          node.status({});
+          done();
+        });
     });
   }
 

@@ -128,6 +128,8 @@ export = function register(RED: NodeAPI): void {
         outbox,
         restore: (entries) => new EscalationState(ExceptionBook.restore(entries, policy), DefectRates.restore(entries, qualitySettings)),
         onDeadline: () => node.emit('input', { topic: 'due' }),
+        // Several replicas on one Redis: the deadlines fire on one of them, each once.
+        deadlines: storeNode.deadlineGate(`escalation/${node.id}`, () => node.emit('input', { topic: 'due' })),
       });
       runner.then(
         (r) => {
@@ -188,6 +190,7 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       if (topic === 'due') {
+        if (!(await r.claimDeadlines())) return;
         const due = await r.step((state, now) => {
           const result = state.exceptions.due(now);
           return { result, audit: result.flatMap((d) => d.audit), erp: result.flatMap((d) => (d.erpRequest ? [sends.request(d.erpRequest)] : [])) };

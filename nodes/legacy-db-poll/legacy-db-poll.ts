@@ -8,6 +8,8 @@ import { type FirstRunFrom, TablePoller } from '../lib/legacy-db/poller';
 import { LegacyDbError } from '../lib/legacy-db/connection';
 import { type Schedule, compileSchedule } from '../lib/schedule';
 import type { BridgeStoreNode } from '../bridge-store/types';
+import { keepSourceLease, type SourceLease } from '../bridge-store/source-lease';
+import { isLeaseLost } from '../lib/stores/redis-fenced-store';
 import type { LegacyDbNode, LegacyDbStateEvent } from '../legacy-db/types';
 import { statusText } from '../lib/i18n/status-text';
 
@@ -51,6 +53,8 @@ export = function register(RED: NodeAPI): void {
     let poller: TablePoller | undefined;
     let setupError: Error | undefined;
     let schedule: ReturnType<typeof compileSchedule> | undefined;
+    // One replica polls this table at a time; its cursor writes are fenced by the lease.
+    let lease: SourceLease | undefined;
     try {
       if (!dbNode) throw new Error(RED._('legacy-db-poll.errors.noDb'));
       if (!storeNode) throw new Error(RED._('legacy-db-poll.errors.noStore'));
@@ -64,9 +68,13 @@ export = function register(RED: NodeAPI): void {
       }
       const firstRunFrom: FirstRunFrom = config.firstRunFrom === 'now' ? { kind: 'now' } : config.firstRunFrom === 'value' ? { kind: 'value', value: config.firstRunValue } : { kind: 'beginning' };
       const db = dbNode.db();
+      lease = keepSourceLease(node, storeNode, `poll:${node.id}`, {
+        onTakeover: () => node.emit('input', {}),
+        standbyText: (holder) => RED._('legacy-db-poll.status.standby', { holder }),
+      });
       poller = new TablePoller({
         db,
-        store: storeNode.store(),
+        store: storeNode.fencedStore(lease.keeper),
         stateKey: node.id,
         table: config.table,
         columns: list(config.columns).length > 0 ? list(config.columns) : undefined,
@@ -109,6 +117,8 @@ export = function register(RED: NodeAPI): void {
     }
 
     async function pollNow(trigger: NodeMessageInFlow, send: (m: NodeMessage | NodeMessage[]) => void): Promise<void> {
+      if (lease) await lease.ready;
+      if (lease && !lease.keeper.holds()) return lease.showStandby();
       node.status({ fill: 'blue', shape: 'dot', text: 'legacy-db-poll.status.polling' });
       const result = await poller!.poll((page) => {
         if (rowMode) {
@@ -166,6 +176,13 @@ export = function register(RED: NodeAPI): void {
           done();
         },
         (err: Error) => {
+          if (isLeaseLost(err)) {
+            // Another replica took the table over mid-poll: it reads on from the last committed cursor.
+            node.warn(`legacy-db-poll: ${err.message}`);
+            lease?.showStandby();
+            scheduleNext();
+            return done();
+          }
           const kind = err instanceof LegacyDbError ? err.kind : undefined;
           node.status({ fill: 'red', shape: 'ring', text: kind === 'dropped' ? 'legacy-db-poll.status.dropped' : kind === 'unreachable' || kind === 'timeout' ? 'legacy-db-poll.status.unreachable' : 'legacy-db-poll.status.failed' });
           // The cursor did not move: the next try reads the same rows again.
@@ -184,10 +201,13 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       clearTimeout(timer);
       node.status({});
-      if (!dbNode || setupError) return done();
+      if (!dbNode || setupError) {
+        void lease?.stop();
+        return done();
+      }
       (dbNode as unknown as EventEmitter).removeListener('state', onState);
       const stop = poller ? poller.stop() : Promise.resolve();
-      stop.then(() => dbNode.deregister(node)).then(
+      stop.then(() => lease?.stop()).then(() => dbNode.deregister(node)).then(
         () => done(),
         () => done(),
       );

@@ -111,6 +111,8 @@ export = function register(RED: NodeAPI): void {
         outbox,
         restore: (entries) => RequisitionBook.restore(entries, settings),
         onDeadline: () => node.emit('input', { topic: 'expire' }),
+        // Several replicas on one Redis: the deadlines fire on one of them, each once.
+        deadlines: storeNode.deadlineGate(`overdraw/${node.id}`, () => node.emit('input', { topic: 'expire' })),
       });
       runner.then(
         (r) => {
@@ -172,6 +174,7 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       if (topic === 'expire') {
+        if (!(await r.claimDeadlines())) return;
         const expired = await r.step((book, now) => {
           const result = book.expire(now);
           return { result, audit: result.flatMap((e) => e.audit) };

@@ -13,6 +13,7 @@ import { registerOutbox } from '../lib/outbox/registry';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
+import { keepSourceLease, type SourceLease } from '../bridge-store/source-lease';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
 import { statusText } from '../lib/i18n/status-text';
 
@@ -56,6 +57,7 @@ export = function register(RED: NodeAPI): void {
     const paths = { status: config.statusPath || 'equipment-status', report: (config.reportPath ?? 'oee-reports').trim() };
     let outbox: Outbox | undefined;
     let runner: Promise<WorkflowRunner<OeeBook>> | undefined;
+    let lease: SourceLease | undefined;
     let closing = false;
     let deadLetters = 0;
     let storeDown = false;
@@ -107,6 +109,11 @@ export = function register(RED: NodeAPI): void {
       };
       new OeeBook(settings); // refuses bad settings now, with a sentence naming them
       const store = storeNode.store();
+      // The machines' periods are computed by one replica at a time; another takes over from the stored book.
+      lease = keepSourceLease(node, storeNode, `oee:${node.id}`, {
+        onTakeover: () => runner?.then((r) => r.reload()).then(() => node.emit('input', { topic: 'due' }), (err: Error) => node.warn(err.message)),
+        standbyText: (holder) => RED._('oee.status.standby', { holder }),
+      });
       outbox = storeNode.outbox(`oee@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
       registerOutbox(outbox, { endpoint: endpoint.label });
       outbox.start(routedHttpDelivery(endpoint.client()));
@@ -203,6 +210,15 @@ export = function register(RED: NodeAPI): void {
       }
       // Signals (any other topic) and the timer's 'due': both end by closing what fell due.
       const isTick = topic === 'due';
+      if (lease) await lease.ready;
+      if (lease && !lease.keeper.holds()) {
+        // Another replica reads the same machines and computes their periods: this one stands by.
+        if (!isTick) {
+          msg.accepted = { signals: 0, standby: lease.keeper.state().holder ?? null };
+          send([msg as NodeMessage, null, null]);
+        }
+        return lease.showStandby();
+      }
       const { outcomes, due } = await r.step((book, now) => {
         const outcomes = isTick ? [] : book.signals(msg.payload, now);
         const due = book.due(now);
@@ -235,6 +251,7 @@ export = function register(RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       clearInterval(refresh);
+      void lease?.stop();
       clearTimeout(boardTimer);
       clearTimeout(statusTimer);
       node.status({});

@@ -89,7 +89,7 @@ export = function register(RED: NodeAPI): void {
       } else {
         outbox.start(httpDelivery(endpoint.client(), { path: config.path || 'progress-updates', batchPath: config.batchPath?.trim() || undefined }));
       }
-      const options = { book, store: storeNode.store(), namespace: `progress/${node.id}`, outbox, pushOn: config.pushOn === 'changes' ? ('changes' as const) : ('report' as const) };
+      const options = { book, store: storeNode.store(), namespace: `progress/${node.id}`, outbox, pushOn: config.pushOn === 'changes' ? ('changes' as const) : ('report' as const), sharedStore: storeNode.storeType === 'redis' };
       const open = () => {
         reopen = undefined;
         feedback = ProgressFeedback.open(options);

@@ -9,6 +9,7 @@ import { outboxFigures } from './outbox';
 import { parkedFigures } from './plan-sync';
 import { reconcileFigures } from './reconcile-metrics';
 import { reconcileDeskList } from '../../nodes/lib/plan-sync/registry';
+import { leaseStates } from '../../nodes/lib/stores/lease-registry';
 import type { RedApp } from './red';
 
 // A deploy stops and starts the flows too; /healthz stays 200 through it, as a probe must not drop the instance.
@@ -58,7 +59,7 @@ export function mountHealthAndMetrics(red: RedApp, runtime: { metrics: BridgeMet
   red.httpAdmin.get('/metrics', metricsAccess(red, red.settings.erpMesBridge?.metricsToken), (_req: Request, res: Response) => {
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
     const audit = auditWatches().map((w) => w.figures());
-    const base = { ...runtime.metrics.snapshot(), audit, parked: parkedFigures(), reconcile: reconcileFigures(reconcileDeskList()) };
+    const base = { ...runtime.metrics.snapshot(), audit, parked: parkedFigures(), reconcile: reconcileFigures(reconcileDeskList()), leases: leaseStates() };
     outboxFigures().then(
       (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...base, outboxes })),
       () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus(base)),

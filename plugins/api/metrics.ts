@@ -2,6 +2,7 @@
 // Counting is a map increment (it runs on every send); formatting is pure and done per scrape.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { AuditWatchFigures } from '../../nodes/lib/audit/watch';
+import type { LeaseState } from '../../nodes/lib/stores/lease-keeper';
 import { auditLines } from './audit-metrics';
 import { reconcileLines, type ReconcileFigures } from './reconcile-metrics';
 
@@ -28,6 +29,8 @@ export interface MetricsSnapshot {
   messagesByNodeType: ReadonlyMap<string, number>;
   outboxes?: readonly OutboxMetrics[];
   parked?: readonly ParkedMetrics[];
+  /** The leases this replica keeps (one per source): which replica holds which. */
+  leases?: readonly LeaseState[];
   /** One per bridge store whose audit chain is watched. */
   audit?: readonly AuditWatchFigures[];
   /** One per running mes-reconcile node. */
@@ -121,6 +124,7 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     lines.push('# HELP erp_mes_parked_orders ERP orders refused by validation or mapping, parked until they are delivered.', '# TYPE erp_mes_parked_orders gauge');
     for (const p of s.parked) lines.push(`erp_mes_parked_orders{node="${escapeLabel(p.node)}",name="${escapeLabel(p.name)}"} ${p.parked}`);
   }
+  lines.push(...leaseLines(s.leases ?? []));
   lines.push(...auditLines(s.audit ?? []));
   lines.push(...reconcileLines(s.reconcile ?? []));
   if (s.eventLoopLagSeconds !== undefined) {
@@ -131,6 +135,20 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+function leaseLines(leases: readonly LeaseState[]): string[] {
+  if (leases.length === 0) return [];
+  const lines = [
+    '# HELP erp_mes_lease_held 1 when this replica holds the lease of the source (it polls, fires its deadlines, computes its periods), else 0; holder names the replica that holds it.',
+    '# TYPE erp_mes_lease_held gauge',
+  ];
+  for (const l of leases) lines.push(`erp_mes_lease_held{lease="${escapeLabel(l.name)}",replica="${escapeLabel(l.replica)}",holder="${escapeLabel(l.holder ?? '')}"} ${l.held ? 1 : 0}`);
+  lines.push('# HELP erp_mes_lease_epoch Fencing epoch of the source\'s lease as last seen (counts every change of holder).', '# TYPE erp_mes_lease_epoch gauge');
+  for (const l of leases) lines.push(`erp_mes_lease_epoch{lease="${escapeLabel(l.name)}"} ${l.epoch ?? 0}`);
+  lines.push('# HELP erp_mes_lease_acquisitions_total Times this replica took the lease of the source.', '# TYPE erp_mes_lease_acquisitions_total counter');
+  for (const l of leases) lines.push(`erp_mes_lease_acquisitions_total{lease="${escapeLabel(l.name)}"} ${l.acquisitions}`);
+  return lines;
 }
 
 function outboxLines(outboxes: readonly OutboxMetrics[]): string[] {

@@ -7,6 +7,7 @@ import { benchLegacyDbPoll, legacyDbPollNotes } from './legacy-db-poll.bench';
 import { benchOee } from './oee.bench';
 import { benchOrderFetch } from './order-fetch.bench';
 import { benchErpPresets } from './erp-presets.bench';
+import { benchHa } from './ha.bench';
 import { benchOpcua } from './opcua.bench';
 import { benchProgressPush, progressPushNotes } from './progress-push.bench';
 import { table } from './stats';
@@ -27,6 +28,7 @@ const benches: Array<[name: string, run: () => Promise<Array<Record<string, stri
   ['workflows', benchWorkflows],
   ['oee', benchOee],
   ['ingest', benchIngest],
+  ['ha', benchHa],
 ];
 
 async function main(): Promise<void> {

@@ -81,7 +81,11 @@ export class ProgressBook {
   plan(workOrder: WorkOrder, now: Instant): PlanOutcome {
     const checked = validate('work-order', workOrder);
     if (!checked.ok) throw new Error(`The work order cannot be planned: ${checked.message}.`);
-    const planned = toPlannedOrder(workOrder);
+    return this.adoptPlan(toPlannedOrder(workOrder), now);
+  }
+
+  /** plan() for a plan already checked and converted: one another replica registered, read from the store. */
+  adoptPlan(planned: PlannedOrder, now: Instant): PlanOutcome {
     const nowMs = toMs(now);
     const record = this.record(planned.orderNo);
     if (record.plan && planned.revision < record.plan.revision) return { applied: false, changes: [] };

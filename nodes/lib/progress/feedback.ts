@@ -9,8 +9,8 @@ import type { KeyValueStore } from '../stores/store';
 import { StoreUnavailableError } from '../stores/store-unavailable';
 import { validate } from '../validation';
 import { ProgressBook, immediateUpdateReason } from './book';
-import { SavedOrders } from './saved-orders';
-import type { BoardModel, OpenException, ProgressChange, ProgressReport, ProgressUpdate, UpdateReason } from './types';
+import { planKey, SavedOrders } from './saved-orders';
+import type { BoardModel, OpenException, PlannedOrder, ProgressChange, ProgressReport, ProgressUpdate, UpdateReason } from './types';
 
 export type PushOn = 'report' | 'changes';
 
@@ -23,6 +23,11 @@ export interface ProgressFeedbackOptions {
   /** 'report': every new report sends its order's update; 'changes': only status changes and lagging (plus snapshots). */
   pushOn: PushOn;
   now?: () => number;
+  /**
+   * Several replicas share the store (Redis): plans reach the book of the replica whose poller read them, so a
+   * report for an order this book has no plan for looks the plan up in the store first.
+   */
+  sharedStore?: boolean;
 }
 
 export interface ReportsOutcome {
@@ -70,7 +75,9 @@ export class ProgressFeedback {
   async reports(input: unknown): Promise<ReportsOutcome> {
     const reports = checkAll<ProgressReport>(Array.isArray(input) ? input : [input], 'progress-report', Array.isArray(input) && input.length > 1 ? 'batch of progress reports' : 'progress report');
     const now = this.now();
+    const stored = this.options.sharedStore ? await this.storedPlans(reports.map((r) => r.orderNo)) : [];
     return this.run(() => reports.map((r) => r.orderNo), () => {
+      for (const plan of stored) this.book.adoptPlan(plan, now);
       const touched = new Set<string>();
       const pushes: Push[] = [];
       const outcome: ReportsOutcome = { accepted: 0, duplicates: 0, unplanned: 0, updates: 0 };
@@ -92,6 +99,14 @@ export class ProgressFeedback {
       outcome.updates = pushes.length;
       return { touched, updates: this.updates(pushes, now), result: outcome };
     });
+  }
+
+  /** The plans the store holds for orders this book has none for (registered through another replica). */
+  private async storedPlans(orderNos: string[]): Promise<PlannedOrder[]> {
+    const missing = [...new Set(orderNos)].filter((o) => !this.book.orderState(o)?.plan);
+    if (missing.length === 0) return [];
+    const found = await this.options.store.getMany<PlannedOrder>(this.options.namespace, missing.map(planKey));
+    return [...found.values()].filter((p) => p && typeof p === 'object');
   }
 
   /** Registers plans (work orders from plan sync); an order whose statuses became visible is pushed. */

@@ -30,7 +30,7 @@ export interface SavedOrderState extends Omit<SavedOrderStateV2, 'version' | 'pl
 }
 
 const chunkKey = (orderNo: string, n: number) => `${orderNo}${CHUNK}${n}`;
-const planKey = (orderNo: string) => `${orderNo}${PLAN}`;
+export const planKey = (orderNo: string) => `${orderNo}${PLAN}`;
 
 /**
  * What the store holds of an order: chunks written, ids in them (`stored`), the book's count of ids at that save

@@ -30,6 +30,29 @@ export interface RedisSettings {
    * (default 5000): a MES posting during an outage is answered 503 within this, and the command is never sent later.
    */
   commandDeadlineMs?: number;
+  /**
+   * Redis Sentinel: the sentinels to ask where the master of `sentinelName` is (host:port each). When set, the
+   * bridge follows a failover to the new master by itself; url/host/port are then not used.
+   */
+  sentinels?: Array<{ host: string; port: number }>;
+  /** The master's name as the sentinels know it (their `sentinel monitor <name> …`). */
+  sentinelName?: string;
+  /** The sentinels' own password, when they require one. */
+  sentinelPassword?: string;
+}
+
+/** "10.0.0.5:26379, 10.0.0.6:26379" → [{ host, port }…]; throws a sentence naming the bad entry. */
+export function parseSentinels(text: string | undefined): Array<{ host: string; port: number }> {
+  return (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((entry) => {
+      const m = /^(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(entry);
+      const port = m?.[2] === undefined ? 26379 : Number(m[2]);
+      if (!m || port < 1 || port > 65535) throw new Error(`the sentinel '${entry}' is not host:port`);
+      return { host: m[1].replace(/^\[|\]$/g, ''), port };
+    });
 }
 
 export const DEFAULT_REDIS_DEADLINE_MS = 5000;
@@ -44,6 +67,9 @@ export interface RedisStateEvent {
 
 /** "redis://127.0.0.1:6379/0", never with the password. */
 export function redisLabel(settings: RedisSettings): string {
+  if (settings.sentinels && settings.sentinels.length > 0) {
+    return `redis-sentinel://${settings.sentinels.map((s) => `${s.host}:${s.port}`).join(',')}/${settings.sentinelName ?? 'mymaster'}/${settings.db ?? 0}`;
+  }
   if (settings.url) {
     const u = new URL(settings.url);
     u.password = '';
@@ -86,7 +112,9 @@ export class RedisConnection extends EventEmitter {
     };
     // Loaded here, not at the top: a pack installed without ioredis still loads every node but this store type.
     const RedisClient = requireOptional<{ default: typeof Redis }>('ioredis', `A bridge-store of type redis (${this.label})`).default;
-    this.client = settings.url
+    this.client = settings.sentinels && settings.sentinels.length > 0
+      ? new RedisClient({ ...options, sentinels: settings.sentinels, name: settings.sentinelName || 'mymaster', sentinelPassword: settings.sentinelPassword || undefined, db: settings.db ?? 0 })
+      : settings.url
       ? new RedisClient(settings.url, options)
       : new RedisClient({ ...options, host: settings.host || '127.0.0.1', port: settings.port || 6379, db: settings.db ?? 0 });
     holdCommandsWhileAway(this.client, this.deadlineMs, this.label);

@@ -18,9 +18,10 @@ export function isStoreUnavailable(err: unknown): err is StoreUnavailableError {
   return (err as { code?: unknown } | null)?.code === STORE_UNAVAILABLE;
 }
 
-/** The error as a StoreUnavailableError (unchanged when it is one), its message a sentence naming the store. */
-export function storeUnavailable(err: unknown, store: string): StoreUnavailableError {
-  if (isStoreUnavailable(err)) return err;
+/** The error as a StoreUnavailableError (unchanged when it is one, or a lost lease), its message a sentence naming the store. */
+export function storeUnavailable(err: unknown, store: string): Error {
+  // The store answered; a write refused by its fence (lease lost) is told as such (redis-fenced-store.ts).
+  if (isStoreUnavailable(err) || (err as { code?: unknown } | null)?.code === 'LEASE_LOST') return err as Error;
   const said = (err as Error | null)?.message ?? String(err);
   return new StoreUnavailableError(`The ${store} did not answer: ${said.replace(/\.$/, '')}.`, { cause: err });
 }

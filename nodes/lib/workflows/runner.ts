@@ -36,6 +36,17 @@ export interface StepEffects {
   erp?: ErpSend[];
 }
 
+/** Which replica fires a workflow's deadlines (bridge-store's lease on them), and the claim of each one. */
+export interface DeadlineGate {
+  holds(): boolean;
+  /** Claims the deadline at `dueAt` for this replica: true = fire it now, false = another replica does. */
+  claim(dueAt: string): Promise<boolean>;
+  /** Tells the holder a deadline it may not know of has come (raised through this replica after the holder read the book). */
+  nudge(): Promise<void>;
+  /** Gives the lease up (the node closes: a redeployed node's new gate takes it at once). */
+  close(): Promise<void>;
+}
+
 export interface WorkflowRunnerOptions<B extends WorkflowBook> {
   store: KeyValueStore;
   namespace: string;
@@ -45,6 +56,8 @@ export interface WorkflowRunnerOptions<B extends WorkflowBook> {
   restore(entries: Array<[string, unknown]>): B;
   /** Called when the book's next deadline has come (the node emits its timer message). */
   onDeadline(): void;
+  /** Several replicas on one store: only the holder of this gate fires deadlines, each deadline claimed once. */
+  deadlines?: DeadlineGate;
   now?: () => number;
 }
 
@@ -73,13 +86,20 @@ export class WorkflowRunner<B extends WorkflowBook> {
   private closed = false;
   /** The save the steps of this turn share (books with takeSave), until it is taken at the end of the turn. */
   private pendingSave: Promise<void> | undefined;
+  /** Counts steps, so a reload that overlapped one keeps the book that has it. */
+  private steps = 0;
   readonly now: () => number;
 
   private constructor(
-    readonly book: B,
+    private current: B,
     private readonly options: WorkflowRunnerOptions<B>,
   ) {
     this.now = options.now ?? Date.now;
+  }
+
+  /** The book: steps change it; reload() replaces it with what the store holds. */
+  get book(): B {
+    return this.current;
   }
 
   static async open<B extends WorkflowBook>(options: WorkflowRunnerOptions<B>): Promise<WorkflowRunner<B>> {
@@ -97,6 +117,7 @@ export class WorkflowRunner<B extends WorkflowBook> {
   step<T>(change: (book: B, now: number) => { result: T } & StepEffects): Promise<T> {
     if (this.closed) return Promise.reject(new Error('The node is closing; the message was not applied.'));
     const now = this.now();
+    this.steps += 1;
     let outcome: { result: T } & StepEffects;
     try {
       outcome = change(this.book, now);
@@ -141,6 +162,39 @@ export class WorkflowRunner<B extends WorkflowBook> {
     return this.pendingSave;
   }
 
+  /**
+   * Before the node handles its due deadlines: false when another replica fires them (the gate's lease is not
+   * this replica's, or the deadline was claimed by another); else the book is first read again from the store, so
+   * it holds what other replicas wrote (an exception raised through another replica's webhook), and the due
+   * deadline is claimed. Without a gate (one process) always true.
+   */
+  async claimDeadlines(): Promise<boolean> {
+    const gate = this.options.deadlines;
+    if (!gate) return true;
+    if (!gate.holds()) {
+      const due = this.current.nextDeadline();
+      if (due !== undefined && Date.parse(due) <= this.now()) await gate.nudge();
+      return false;
+    }
+    await this.reload();
+    const next = this.current.nextDeadline();
+    if (next === undefined || Date.parse(next) > this.now()) return true;
+    return gate.claim(next);
+  }
+
+  /** Replaces the book with what the store holds (after what this runner handed over is durable). */
+  async reload(): Promise<void> {
+    await this.durable;
+    await this.pendingSave?.catch(() => undefined);
+    const { store, namespace } = this.options;
+    const stepsBefore = this.steps;
+    const entries = [...(await store.getMany(namespace, await store.keys(namespace)))];
+    // A step applied meanwhile is in this book and not yet in what was read: the next reload picks the rest up.
+    if (this.closed || this.steps !== stepsBefore) return;
+    this.current = this.options.restore(entries);
+    this.scheduleSoon();
+  }
+
   /** Appends an audit record outside a book step (e.g. a failed signature attempt), in turn with the steps. */
   record(entry: AuditRecord): Promise<void> {
     return this.after([this.options.audit.append(entry, this.now())]);
@@ -158,6 +212,7 @@ export class WorkflowRunner<B extends WorkflowBook> {
     clearTimeout(this.timer);
     await this.durable;
     clearTimeout(this.timer);
+    await this.options.deadlines?.close().catch(() => undefined);
   }
 
   private schedule(): void {
