@@ -6,6 +6,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { BatchRecordDesk, registerBatchDesk, unregisterBatchDesk, type BatchRecordView, type RecordSignature, type RegisteredBatchDesk } from '../lib/batch-record';
 import { batchReleaseNotice, releaseNoticeKey } from '../lib/batch-record/release-notice';
 import { batchRecordList, printBatchDocument, viewWithTexts } from '../lib/batch-record/documents';
+import { statusText } from '../lib/i18n/status-text';
 import { checkTimeZone } from '../lib/time-format';
 import { validate } from '../lib/validation';
 import type { Outbox } from '../lib/outbox/outbox';
@@ -44,7 +45,7 @@ export = function register(RED: NodeAPI): void {
     let closing = false;
 
     const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, values: Record<string, string> = {}) => {
-      if (!closing) node.status({ fill, shape, text: RED._(`batch-record.status.${key}`, values) });
+      if (!closing) node.status({ fill, shape, text: statusText(`batch-record.status.${key}`, values) });
     };
 
     try {

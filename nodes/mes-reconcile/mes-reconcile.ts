@@ -3,6 +3,7 @@
 // it with the ledger and re-sends the ledger's copy of what the MES lost. Output 1: the re-sent orders, to be wired
 // where the recording node's output goes (after erp-order-fetch: to code-map). Output 2: the report.
 // A message with topic "report" only repeats the last report on output 2 (a dashboard asking on load).
+import { statusText } from '../lib/i18n/status-text';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { MesLedger, type LedgerEntry } from '../lib/plan-sync/mes-ledger';
 import { DEFAULT_SHAPE, httpMesPageReader, type MesListShape, readMesOrderList } from '../lib/plan-sync/mes-order-list';
@@ -112,9 +113,9 @@ export = function register(RED: NodeAPI): void {
       send([null, { topic: 'mes-reconcile', payload: report }]);
       const time = checkedAt.toTimeString().slice(0, 5);
       const found = report.differences.length;
-      if (!report.ok) node.status({ fill: 'red', shape: 'ring', text: RED._('mes-reconcile.status.failed', { time }) });
-      else if (found === 0) node.status({ fill: 'green', shape: 'dot', text: RED._('mes-reconcile.status.inStep', { orders: report.mesOrders, time }) });
-      else node.status({ fill: 'yellow', shape: 'dot', text: RED._('mes-reconcile.status.differences', { count: found, resent: report.resent.length }) });
+      if (!report.ok) node.status({ fill: 'red', shape: 'ring', text: statusText('mes-reconcile.status.failed', { time }) });
+      else if (found === 0) node.status({ fill: 'green', shape: 'dot', text: statusText('mes-reconcile.status.inStep', { orders: report.mesOrders, time }) });
+      else node.status({ fill: 'yellow', shape: 'dot', text: statusText('mes-reconcile.status.differences', { count: found, resent: report.resent.length }) });
       return report;
     }
 
