@@ -10,7 +10,7 @@ import { validate } from '../lib/validation';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import type { WorkflowRunner, ErpSend } from '../lib/workflows/runner';
 import { statusThrottle } from '../lib/status-throttle';
-import { hostWorkflow, settingNumber as num, type WorkflowHost, type WorkflowNodeDef } from '../shared/workflow-host';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
 
 interface CostVarianceDef extends WorkflowNodeDef {
   path: string;
@@ -41,6 +41,7 @@ export = function register(RED: NodeAPI): void {
   function CostVarianceNode(this: Node, config: CostVarianceDef) {
     RED.nodes.createNode(this, config);
     const node = this;
+    const host = workflowHost(RED, node, config, 'cost-variance');
     const path = (config.path || 'cost-variances').trim();
     let outbox: Outbox | undefined;
 
@@ -71,7 +72,7 @@ export = function register(RED: NodeAPI): void {
       });
     }
 
-    const host: WorkflowHost = hostWorkflow<WorkflowRunner<CostBook>>(RED, node, config, 'cost-variance', {
+    host.run<WorkflowRunner<CostBook>>({
       setup(h) {
         const settings = { thresholdPct: num(config.thresholdPct, 5), settleMin: num(config.settleMin, 0) };
         new CostBook(settings); // refuses a bad threshold now, with a sentence

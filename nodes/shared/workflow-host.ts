@@ -26,8 +26,7 @@ export type HostSend = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | n
 type Listeners = { [E in keyof OutboxEvents]?: (...args: OutboxEvents[E]) => void };
 
 /** A setting as a number, its default when blank or not a number. */
-export const settingNumber = (value: unknown, fallback: number): number =>
-  value === '' || value === undefined || value === null || !Number.isFinite(Number(value)) ? fallback : Number(value);
+export const settingNumber = (value: unknown, fallback: number): number => (value === '' || value === undefined || value === null || !Number.isFinite(Number(value)) ? fallback : Number(value));
 
 export interface WorkflowHost {
   readonly node: Node;
@@ -41,6 +40,8 @@ export interface WorkflowHost {
   outbox(name: string, deliver: Deliver, options?: OutboxOptions): Outbox;
   /** The node's book restored from the store; its deadlines re-enter the input path as `deadlineTopic`; closed on close. */
   runner<B extends WorkflowBook>(options: { namespace: string; outbox?: Outbox; audit?: AuditLog; restore(entries: Array<[string, unknown]>): B; deadlineTopic: string }): Promise<WorkflowRunner<B>>;
+  /** Runs the lifecycle with the node's hooks (once, in the node's constructor). */
+  run<T>(hooks: WorkflowHooks<T>): void;
 }
 
 export interface WorkflowHooks<T> {
@@ -62,27 +63,21 @@ export interface WorkflowHooks<T> {
   close?(): void;
 }
 
-/** Runs a workflow node's lifecycle on `node` with its hooks; `type` names its locale catalogue. */
-export function hostWorkflow<T>(RED: NodeAPI, node: Node, config: WorkflowNodeDef, type: string, hooks: WorkflowHooks<T>): WorkflowHost {
+/**
+ * The host of a workflow node: `host.run(hooks)` in the node's constructor runs its lifecycle; `type` names its
+ * locale catalogue. Made before the hooks so that they can use it.
+ */
+export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, type: string): WorkflowHost {
   const endpoint = RED.nodes.getNode(config.endpoint) as ErpEndpointNode | null;
   const storeNode = RED.nodes.getNode(config.store) as BridgeStoreNode | null;
   const outboxes: Outbox[] = [];
-  const listeners = Object.entries(hooks.outboxEvents ?? {}) as Array<[keyof OutboxEvents, (...args: unknown[]) => void]>;
+  let listeners: Array<[keyof OutboxEvents, (...args: unknown[]) => void]> = [];
   let runner: Promise<WorkflowRunner<WorkflowBook>> | undefined;
-  let state: Promise<T> | undefined;
-  let reopen: (() => void) | undefined;
   let closing = false;
 
-  const status = (fill: StatusFill, shape: StatusShape, key: string, n?: number) =>
-    node.status({ fill, shape, text: RED._(`${type}.status.${key}`, { n: String(n ?? 0) }) });
-  const fault =
-    hooks.fault ??
-    ((kind: 'config' | 'store', err: Error) => {
-      status('red', 'ring', kind);
-      node.error(kind === 'store' ? RED._(`${type}.errors.restore`, { error: err.message }) : err.message);
-    });
+  const status = (fill: StatusFill, shape: StatusShape, key: string, n?: number) => node.status({ fill, shape, text: RED._(`${type}.status.${key}`, { n: String(n ?? 0) }) });
 
-  const host: WorkflowHost = {
+  return {
     node,
     endpoint: endpoint!,
     storeNode: storeNode!,
@@ -110,65 +105,80 @@ export function hostWorkflow<T>(RED: NodeAPI, node: Node, config: WorkflowNodeDe
       runner = opened as unknown as Promise<WorkflowRunner<WorkflowBook>>;
       return opened;
     },
+    run<T>(hooks: WorkflowHooks<T>) {
+      listeners = Object.entries(hooks.outboxEvents ?? {}) as typeof listeners;
+      runHooks(this, hooks);
+    },
   };
 
-  const onStoreState = (e: BridgeStoreStateEvent) => hooks.storeState?.(e);
-  let open: (() => Promise<T>) | undefined;
-  try {
-    if (!endpoint) throw new Error(RED._(`${type}.errors.noEndpoint`));
-    if (!storeNode) throw new Error(RED._(`${type}.errors.noStore`));
-    open = hooks.setup(host);
-    if (hooks.storeState) (storeNode as unknown as EventEmitter).on('state', onStoreState);
-  } catch (err) {
-    fault('config', err as Error);
-  }
-  const start = () => {
-    reopen = undefined;
-    let opening: Promise<T>;
+  function runHooks<T>(host: WorkflowHost, hooks: WorkflowHooks<T>): void {
+    let state: Promise<T> | undefined;
+    let reopen: (() => void) | undefined;
+    const fault =
+      hooks.fault ??
+      ((kind: 'config' | 'store', err: Error) => {
+        status('red', 'ring', kind);
+        node.error(kind === 'store' ? RED._(`${type}.errors.restore`, { error: err.message }) : err.message);
+      });
+
+    const onStoreState = (e: BridgeStoreStateEvent) => hooks.storeState?.(e);
+    let open: (() => Promise<T>) | undefined;
     try {
-      opening = open!();
+      if (!endpoint) throw new Error(RED._(`${type}.errors.noEndpoint`));
+      if (!storeNode) throw new Error(RED._(`${type}.errors.noStore`));
+      open = hooks.setup(host);
+      if (hooks.storeState) (storeNode as unknown as EventEmitter).on('state', onStoreState);
     } catch (err) {
-      // The store could not be opened at all (a clear sentence from the bridge store): a configuration fault.
       fault('config', err as Error);
-      if (hooks.reopenOnFailure) reopen = start;
-      return;
     }
-    state = opening;
-    opening
-      .then(
-        async (t) => {
-          await hooks.ready?.(t);
-        },
-        (err: Error) => {
-          fault('store', err);
-          if (hooks.reopenOnFailure) reopen = start;
-        },
-      )
-      .catch((err: Error) => node.error(err.message));
-  };
-  if (open) start();
+    const start = () => {
+      reopen = undefined;
+      let opening: Promise<T>;
+      try {
+        opening = open!();
+      } catch (err) {
+        // The store could not be opened at all (a clear sentence from the bridge store): a configuration fault.
+        fault('config', err as Error);
+        if (hooks.reopenOnFailure) reopen = start;
+        return;
+      }
+      state = opening;
+      opening
+        .then(
+          async (t) => {
+            await hooks.ready?.(t);
+          },
+          (err: Error) => {
+            fault('store', err);
+            if (hooks.reopenOnFailure) reopen = start;
+          },
+        )
+        .catch((err: Error) => node.error(err.message));
+    };
+    if (open) start();
 
-  node.on('input', (msg: NodeMessageInFlow, send: HostSend, done: (err?: Error) => void) => {
-    reopen?.();
-    if (!state) return done(new StoreUnavailableError(RED._(`${type}.errors.notReady`)));
-    state
-      .then((t) => hooks.input(msg, send, t))
-      .then(
+    node.on('input', (msg: NodeMessageInFlow, send: HostSend, done: (err?: Error) => void) => {
+      reopen?.();
+      if (!state) return done(new StoreUnavailableError(RED._(`${type}.errors.notReady`)));
+      state
+        .then((t) => hooks.input(msg, send, t))
+        .then(
+          () => done(),
+          (err: Error) => done(err),
+        );
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
+      hooks.close?.();
+      node.status({});
+      if (hooks.storeState && storeNode) (storeNode as unknown as EventEmitter).removeListener('state', onStoreState);
+      closeAll().then(
         () => done(),
-        (err: Error) => done(err),
+        () => done(),
       );
-  });
-
-  node.on('close', (_removed: boolean, done: () => void) => {
-    closing = true;
-    hooks.close?.();
-    node.status({});
-    if (hooks.storeState && storeNode) (storeNode as unknown as EventEmitter).removeListener('state', onStoreState);
-    closeAll().then(
-      () => done(),
-      () => done(),
-    );
-  });
+    });
+  }
 
   /** The runner first (its last writes reach the outbox), then the outboxes' workers: the bridge store owns the outboxes. */
   async function closeAll(): Promise<void> {
@@ -182,6 +192,4 @@ export function hostWorkflow<T>(RED: NodeAPI, node: Node, config: WorkflowNodeDe
       await Promise.all(outboxes.map((box) => box.stop().catch(() => undefined)));
     }
   }
-
-  return host;
 }
