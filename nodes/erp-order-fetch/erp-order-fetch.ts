@@ -294,11 +294,12 @@ export = function register(RED: NodeAPI): void {
       const timeout = new Promise<void>((resolve) => {
         waitTimer = setTimeout(resolve, CLOSE_WAIT_MS);
       });
-      Promise.race([finished, timeout]).then(() => {
+      const finish = () => {
         clearTimeout(waitTimer);
         node.status({});
         done();
-      });
+      };
+      Promise.race([finished, timeout]).then(finish, finish);
     });
   }
 
