@@ -9,6 +9,7 @@ import { confirmationsOf, queueConfirmations } from '../lib/erp/confirm/intake';
 import { type ConfirmationWriter, profileConfirmationWriter } from '../lib/erp/profile';
 import type { Outbox } from '../lib/outbox/outbox';
 import type { OutboxItem } from '../lib/outbox/types';
+import { outboxStatus } from '../shared/outbox-status';
 import { workflowHost, type WorkflowNodeDef } from '../shared/workflow-host';
 
 type ErpConfirmDef = WorkflowNodeDef;
@@ -21,26 +22,15 @@ export = function register(RED: NodeAPI): void {
     const host = workflowHost(RED, node, config, 'erp-confirm');
     const status = host.status;
     let outbox: Outbox | undefined;
-    let retrying = false;
     let lastRefusal: string | undefined;
 
-    // Status: the outbox's truth (queued, retrying, dead letters), refreshed on its events.
-    let statusTimer: NodeJS.Timeout | undefined;
-    function showStatus(): void {
-      if (!outbox || host.closing || statusTimer) return;
-      statusTimer = setTimeout(() => {
-        statusTimer = undefined;
-        outbox!.stats().then(
-          (s) => {
-            if (host.closing) return;
-            if (s.deadLetters > 0) node.status({ fill: 'red', shape: 'dot', text: lastRefusal ? RED._('erp-confirm.status.refused', { n: String(s.deadLetters), reason: lastRefusal }) : RED._('erp-confirm.status.dead', { n: String(s.deadLetters) }) });
-            else if (retrying) status('yellow', 'ring', 'retrying', s.depth);
-            else status('green', 'dot', 'ok', s.depth);
-          },
-          () => status('red', 'ring', 'store'),
-        );
-      }, 250);
-    }
+    // Status: the outbox's truth (queued, retrying, dead letters, with the ERP's last refusal), refreshed on its events.
+    const queue = outboxStatus(host, {
+      box: () => outbox,
+      dead: (n) => (lastRefusal ? RED._('erp-confirm.status.refused', { n: String(n), reason: lastRefusal }) : host.text('dead', n)),
+      storeDown: () => status('red', 'ring', 'store'),
+    });
+    const showStatus = queue.show;
 
     function onWritten({ item, confirmation, result }: ConfirmationWritten): void {
       if (host.closing) return;
@@ -60,14 +50,8 @@ export = function register(RED: NodeAPI): void {
       },
       input: (msg, send, box) => handle(msg as Msg, send, box),
       outboxEvents: {
-        delivered: () => {
-          retrying = false;
-          showStatus();
-        },
-        retrying: () => {
-          retrying = true;
-          showStatus();
-        },
+        delivered: queue.delivered,
+        retrying: queue.retrying,
         'dead-lettered': (item: OutboxItem, reason: string) => {
           // The ERP's own words, short, in the status; the whole sentence to Catch with the confirmation.
           lastRefusal = reason.replace(/^.*answered with an error: /, '').slice(0, 32);
@@ -86,7 +70,7 @@ export = function register(RED: NodeAPI): void {
         if (e.state !== 'connected') status('red', 'ring', 'store');
         else showStatus();
       },
-      close: () => clearTimeout(statusTimer),
+      close: queue.cancel,
     });
 
     async function handle(msg: Msg, send: (m: NodeMessage | Array<NodeMessage | null>) => void, box: Outbox): Promise<void> {

@@ -11,6 +11,7 @@ import type { Outbox } from '../lib/outbox/outbox';
 import { ProgressBook } from '../lib/progress/book';
 import { ProgressFeedback } from '../lib/progress/feedback';
 import type { OpenException, ProgressReport } from '../lib/progress/types';
+import { outboxStatus } from '../shared/outbox-status';
 import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
 
 interface ProgressPushDef extends WorkflowNodeDef {
@@ -39,7 +40,6 @@ export = function register(RED: NodeAPI): void {
     let outbox: Outbox | undefined;
     let confirmations: Outbox | undefined;
     let feedback: Promise<ProgressFeedback> | undefined;
-    let retrying = false;
     const storeDown = () => node.status({ fill: 'red', shape: 'ring', text: 'progress-push.status.store' });
 
     // The board: at most one message per throttle window, the latest state (a board message is the whole board).
@@ -59,24 +59,10 @@ export = function register(RED: NodeAPI): void {
       }, wait);
     }
 
-    // Status: the outbox's truth (queued, retrying, dead letters), refreshed on its events.
-    let statusTimer: NodeJS.Timeout | undefined;
-    function showStatus(): void {
-      if (!outbox || host.closing || statusTimer) return;
-      statusTimer = setTimeout(() => {
-        statusTimer = undefined;
-        // In preset mode the confirmations are what the ERP gets: their queue is the status.
-        (confirmations ?? outbox)!.stats().then(
-          (s) => {
-            if (host.closing) return;
-            if (s.deadLetters > 0) node.status({ fill: 'red', shape: 'dot', text: RED._('progress-push.status.dead', { n: String(s.deadLetters) }) });
-            else if (retrying) node.status({ fill: 'yellow', shape: 'ring', text: RED._('progress-push.status.retrying', { n: String(s.depth) }) });
-            else node.status({ fill: 'green', shape: 'dot', text: RED._('progress-push.status.ok', { n: String(s.depth) }) });
-          },
-          storeDown,
-        );
-      }, 250);
-    }
+    // Status: the outbox's truth (queued, retrying, dead letters), refreshed on its events. In preset mode the
+    // confirmations are what the ERP gets: their queue is the status.
+    const queue = outboxStatus(host, { box: () => confirmations ?? outbox, storeDown });
+    const showStatus = queue.show;
 
     host.run<ProgressFeedback>({
       setup({ endpoint, storeNode }) {
@@ -109,14 +95,8 @@ export = function register(RED: NodeAPI): void {
       },
       input: (msg, send, f) => handle(msg as Msg, send, f),
       outboxEvents: {
-        delivered: () => {
-          retrying = false;
-          showStatus();
-        },
-        retrying: () => {
-          retrying = true;
-          showStatus();
-        },
+        delivered: queue.delivered,
+        retrying: queue.retrying,
         'dead-lettered': (_item, reason) => {
           node.warn(RED._('progress-push.warnings.dead', { reason }));
           showStatus();
@@ -133,7 +113,7 @@ export = function register(RED: NodeAPI): void {
       close() {
         for (const t of timers) clearInterval(t);
         clearTimeout(boardTimer);
-        clearTimeout(statusTimer);
+        queue.cancel();
       },
     });
 

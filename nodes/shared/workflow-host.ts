@@ -36,6 +36,8 @@ export interface WorkflowHost {
   readonly closing: boolean;
   /** The status from the node's locale (`<type>.status.<key>`, with n). */
   status(fill: StatusFill, shape: StatusShape, key: string, n?: number): void;
+  /** The text of `<type>.status.<key>` with n. */
+  text(key: string, n?: number): string;
   /** An outbox of the bridge store for this node: registered for /metrics, listened to, started; stopped on close. */
   outbox(name: string, deliver: Deliver, options?: OutboxOptions): Outbox;
   /** The node's book restored from the store; its deadlines re-enter the input path as `deadlineTopic`; closed on close. */
@@ -75,7 +77,8 @@ export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, 
   let runner: Promise<WorkflowRunner<WorkflowBook>> | undefined;
   let closing = false;
 
-  const status = (fill: StatusFill, shape: StatusShape, key: string, n?: number) => node.status({ fill, shape, text: RED._(`${type}.status.${key}`, { n: String(n ?? 0) }) });
+  const text = (key: string, n?: number) => RED._(`${type}.status.${key}`, { n: String(n ?? 0) });
+  const status = (fill: StatusFill, shape: StatusShape, key: string, n?: number) => node.status({ fill, shape, text: text(key, n) });
 
   return {
     node,
@@ -85,6 +88,7 @@ export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, 
       return closing;
     },
     status,
+    text,
     outbox(name, deliver, options) {
       const box = storeNode!.outbox(name, { maxAttempts: Math.max(1, settingNumber(config.maxAttempts, 10)), backoff: endpoint!.retry, ...options });
       registerOutbox(box, { endpoint: endpoint!.label });
