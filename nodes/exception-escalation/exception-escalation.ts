@@ -5,7 +5,7 @@
 // DefectRates; state in the bridge store, every step in the store's audit chain.
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { DefectRates, ExceptionBook, EscalationPolicy, DEFAULT_ESCALATION_POLICY, type ErpRequest, type ExceptionNotice, type ExceptionResolution, type Notification, type PolicyRow, type QualityOutcome } from '../lib/escalation';
-import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
+import type { AuditAlarm } from '../lib/workflows/audit-alarm';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { dashboardStepRefused, fromDashboard } from '../lib/workflows/message-origin';
 import { registerExceptionDesk, unregisterExceptionDesk, type ExceptionDesk } from '../lib/workflows/registry';
@@ -98,12 +98,7 @@ export = function register(RED: NodeAPI): void {
         new DefectRates(qualitySettings); // refuses bad settings now, with a sentence
         const outbox = h.outbox(`escalation@${node.id}`, routedHttpDelivery(h.endpoint.client()));
         audit = h.storeNode.audit();
-        alarm = watchAuditChain(h.storeNode.auditWatch(), node, {
-          outbox,
-          path: config.auditPath ?? 'audit-heads',
-          onChange: () => statusBook && showStatus(statusBook),
-          sentence: (v) => RED._('exception-escalation.errors.auditBroken', { store: h.storeNode.name || h.storeNode.id, seq: String(v.seq), problem: v.message }),
-        });
+        alarm = h.auditAlarm({ outbox, path: config.auditPath, onChange: () => statusBook && showStatus(statusBook) });
         return () =>
           h.runner({
             namespace: `escalation/${node.id}`,
@@ -138,7 +133,6 @@ export = function register(RED: NodeAPI): void {
       input: (msg, send, r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)),
       close() {
         if (desk) unregisterExceptionDesk(desk);
-        alarm?.close();
       },
     });
 

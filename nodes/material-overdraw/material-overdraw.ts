@@ -9,7 +9,7 @@ import { RequisitionBook, shortageException, type ApprovalDecision, type Approva
 import type { WorkOrder } from '../lib/plan-sync/work-order';
 import { dashboardDecisionRefused, fromDashboard } from '../lib/workflows/message-origin';
 import { registerApprovalDesk, unregisterApprovalDesk, type ApprovalDesk } from '../lib/workflows/registry';
-import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
+import type { AuditAlarm } from '../lib/workflows/audit-alarm';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { oncePerTurn, type WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
 import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
@@ -80,12 +80,7 @@ export = function register(RED: NodeAPI): void {
         new RequisitionBook(settings); // refuses bad settings now, with a sentence
         const outbox = h.outbox(`overdraw@${node.id}`, routedHttpDelivery(h.endpoint.client()));
         audit = h.storeNode.audit();
-        alarm = watchAuditChain(h.storeNode.auditWatch(), node, {
-          outbox,
-          path: config.auditPath ?? 'audit-heads',
-          onChange: () => statusBook && showStatus(statusBook),
-          sentence: (v) => RED._('material-overdraw.errors.auditBroken', { store: h.storeNode.name || h.storeNode.id, seq: String(v.seq), problem: v.message }),
-        });
+        alarm = h.auditAlarm({ outbox, path: config.auditPath, onChange: () => statusBook && showStatus(statusBook) });
         return () => h.runner({ namespace: `overdraw/${node.id}`, audit: audit!, outbox, restore: (entries) => RequisitionBook.restore(entries, settings), deadlineTopic: 'expire' });
       },
       ready(r) {
@@ -115,7 +110,6 @@ export = function register(RED: NodeAPI): void {
       input: (msg, send, r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)),
       close() {
         if (desk) unregisterApprovalDesk(desk);
-        alarm?.close();
       },
     });
 

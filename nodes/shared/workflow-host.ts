@@ -9,6 +9,7 @@ import type { AuditLog } from '../lib/audit/log';
 import type { Deliver, Outbox, OutboxEvents, OutboxOptions } from '../lib/outbox/outbox';
 import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
 import { StoreUnavailableError } from '../lib/stores/store-unavailable';
+import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
 import { WorkflowRunner, type WorkflowBook } from '../lib/workflows/runner';
 import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
 import type { ErpEndpointNode } from '../erp-endpoint/types';
@@ -42,6 +43,8 @@ export interface WorkflowHost {
   outbox(name: string, deliver: Deliver, options?: OutboxOptions): Outbox;
   /** The node's book restored from the store; its deadlines re-enter the input path as `deadlineTopic`; closed on close. */
   runner<B extends WorkflowBook>(options: { namespace: string; outbox?: Outbox; audit?: AuditLog; restore(entries: Array<[string, unknown]>): B; deadlineTopic: string }): Promise<WorkflowRunner<B>>;
+  /** The store's audit chain watched for this node: a broken chain is an error (`<type>.errors.auditBroken`) and a record to the ERP at `path`; stopped on close. */
+  auditAlarm(options: { outbox: Outbox; path: string | undefined; onChange(): void }): AuditAlarm;
   /** Runs the lifecycle with the node's hooks (once, in the node's constructor). */
   run<T>(hooks: WorkflowHooks<T>): void;
 }
@@ -75,6 +78,7 @@ export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, 
   const outboxes: Outbox[] = [];
   let listeners: Array<[keyof OutboxEvents, (...args: unknown[]) => void]> = [];
   let runner: Promise<WorkflowRunner<WorkflowBook>> | undefined;
+  let alarm: AuditAlarm | undefined;
   let closing = false;
 
   const text = (key: string, n?: number) => RED._(`${type}.status.${key}`, { n: String(n ?? 0) });
@@ -108,6 +112,15 @@ export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, 
       });
       runner = opened as unknown as Promise<WorkflowRunner<WorkflowBook>>;
       return opened;
+    },
+    auditAlarm({ outbox, path, onChange }) {
+      alarm = watchAuditChain(storeNode!.auditWatch(), node, {
+        outbox,
+        path: path ?? 'audit-heads',
+        onChange,
+        sentence: (v) => RED._(`${type}.errors.auditBroken`, { store: storeNode!.name || storeNode!.id, seq: String(v.seq), problem: v.message }),
+      });
+      return alarm;
     },
     run<T>(hooks: WorkflowHooks<T>) {
       listeners = Object.entries(hooks.outboxEvents ?? {}) as typeof listeners;
@@ -175,6 +188,7 @@ export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       hooks.close?.();
+      alarm?.close();
       node.status({});
       if (hooks.storeState && storeNode) (storeNode as unknown as EventEmitter).removeListener('state', onStoreState);
       closeAll().then(
