@@ -84,7 +84,7 @@ export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, 
   const text = (key: string, n?: number) => RED._(`${type}.status.${key}`, { n: String(n ?? 0) });
   const status = (fill: StatusFill, shape: StatusShape, key: string, n?: number) => node.status({ fill, shape, text: text(key, n) });
 
-  return {
+  const host: WorkflowHost = {
     node,
     endpoint: endpoint!,
     storeNode: storeNode!,
@@ -124,9 +124,10 @@ export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, 
     },
     run<T>(hooks: WorkflowHooks<T>) {
       listeners = Object.entries(hooks.outboxEvents ?? {}) as typeof listeners;
-      runHooks(this, hooks);
+      runHooks(host, hooks);
     },
   };
+  return host;
 
   function runHooks<T>(host: WorkflowHost, hooks: WorkflowHooks<T>): void {
     let state: Promise<T> | undefined;
