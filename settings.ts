@@ -65,6 +65,10 @@ export interface BridgeSettings {
   demoReset: boolean;
   /** The audit chain's keys (AUDIT_KEY / AUDIT_KEY_FILE) and verification interval; see server/audit-settings.ts. */
   audit: AuditSettings;
+  /** REGULATED_MODE: every deploy needs a reason (the editor asks for one), recorded in the change log. */
+  regulatedMode: boolean;
+  /** FLOW_VERSIONS_KEEP: how many deployed versions of the flows the bridge keeps (server/flow-versions.ts). */
+  flowVersionsKeep: number;
   logLevel: LogLevel;
   repoRoot: string;
   /** Parse-time limits on every HTTP entry and the flow endpoints that take JSON only (server/http-guards.ts). */
@@ -351,6 +355,8 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     demoErp: parseDemoErp(env.DEMO_ERP),
     demoReset: flag(env.DEMO_RESET),
     audit,
+    regulatedMode: flag(env.REGULATED_MODE),
+    flowVersionsKeep: parseCount('FLOW_VERSIONS_KEEP', env.FLOW_VERSIONS_KEEP, 50, 'versions'),
     logLevel,
     repoRoot,
     http: readHttpLimits(env),

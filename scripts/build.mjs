@@ -26,6 +26,19 @@ for (const type of readdirSync(nodesDir)) {
     }
   }
 }
+// Plugins with an editor part (a folder of their own): the same template and locales beside the .js.
+const pluginsDir = join(root, 'plugins');
+for (const name of readdirSync(pluginsDir)) {
+  const src = join(pluginsDir, name);
+  if (!statSync(src).isDirectory()) continue;
+  for (const entry of readdirSync(src)) {
+    if (entry.endsWith('.html') || entry === 'locales') cpSync(join(src, entry), join(root, 'dist', 'plugins', name, entry), { recursive: true });
+  }
+}
+// Editor plugins: their template and locales beside the compiled .js too.
+for (const entry of readdirSync(join(root, 'plugins'))) {
+  if (entry.endsWith('.html') || entry === 'locales') cpSync(join(root, 'plugins', entry), join(root, 'dist', 'plugins', entry), { recursive: true });
+}
 if (!existsSync(join(root, 'dist'))) throw new Error('build produced no dist/');
 
 // One source for what the editor must know before the runtime answers (a new node's defaults): each

@@ -84,8 +84,20 @@ export function legacyErpFlow(codeTable, workOrderRules) {
     {
       id: 'legacy-mes-answer', type: 'switch', z, name: 'MES 答复 answer', property: 'statusCode', propertyType: 'msg',
       rules: [{ t: 'btwn', v: '200', vt: 'num', v2: '299', v2t: 'num' }, { t: 'btwn', v: '400', vt: 'num', v2: '499', v2t: 'num' }, { t: 'else' }], checkall: 'false', repair: false, outputs: 3,
-      x: 1370, y: 120, wires: [['legacy-accepted', 'legacy-ack'], ['legacy-refused', 'legacy-ack'], ['legacy-retry']],
+      x: 1370, y: 120, wires: [['legacy-accepted', 'legacy-from-poll'], ['legacy-refused', 'legacy-from-poll'], ['legacy-retry']],
     },
+    // Only a row the poll handed out is acknowledged to it: an order the reconciliation re-sent carries no page.
+    { id: 'legacy-from-poll', type: 'switch', z, name: '来自轮询? from the poll?', property: 'pageId', propertyType: 'msg', rules: [{ t: 'nnull' }], checkall: 'false', repair: false, outputs: 1, x: 1380, y: 280, wires: [['legacy-ack']] },
+    // Reconciliation with the MES: its work-order list against the ledger every MES_RECONCILE_SEC seconds (600 when
+    // unset) and on "Reconcile now". The ledger keeps the mapped work orders it passed, so what the MES lost goes
+    // straight to the MES call.
+    { id: 'legacy-reconcile-now', type: 'inject', z, name: '立即对账 Reconcile now', props: [], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 160, y: 280, wires: [['legacy-reconcile']] },
+    {
+      id: 'legacy-reconcile', type: 'mes-reconcile', z, name: 'MES 对账 reconcile', store: 'legacy-store', ledger: 'mes', baseUrl: 'MES_BASE_URL', baseUrlType: 'env', listPath: '/work-orders', tokenEnv: 'MES_TOKEN',
+      intervalSec: '${MES_RECONCILE_SEC}', graceSec: '30', timeoutSec: '30', resend: true, itemsPath: 'items', totalPath: 'total', orderNoPath: 'workOrderNo', revisionPath: 'source.revision', statePath: 'status',
+      pageParam: 'page', sizeParam: 'pageSize', pageSize: 100, firstPage: 1, x: 400, y: 280, wires: [['legacy-mes-call'], ['legacy-reconcile-report']],
+    },
+    { ...debug('legacy-reconcile-report', z, '对账报告 reconcile report', 'payload', 'payload.counts.missing', 650, 280), active: false, tostatus: false },
     debug('legacy-accepted', z, 'MES 已接收 accepted', 'payload.status', 'topic', 1590, 60),
     debug('legacy-refused', z, 'MES 拒收 refused', 'payload', 'statusCode', 1580, 100),
     debug('legacy-retry', z, 'MES 不可用,稍后重发 unavailable, will retry', 'payload', 'statusCode', 1620, 180),

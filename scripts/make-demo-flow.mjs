@@ -1,7 +1,7 @@
 // Writes flows/demo-plant.json and flows/plant-legacy-erp.json from the simulator's master data, so the
 // flows' code tables and the simulated plant cannot drift apart (test/unit/demo-flow.test.ts checks they agree).
 // Run after `npm run build`: node scripts/make-demo-flow.mjs
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,22 @@ const flow = [
   { id: 'unmapped', type: 'debug', z, name: '未映射 unmapped', active: true, tosidebar: true, console: false, tostatus: true, complete: 'unmapped', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: 780, y: 160, wires: [] },
   { id: 'catch-errors', type: 'catch', z, name: '错误 Errors', scope: null, uncaught: false, x: 140, y: 260, wires: [['errors']] },
   { id: 'errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 380, y: 260, wires: [] },
+  // Reconciliation with the MES: its work-order list against the ledger of what was sent, every MES_RECONCILE_SEC
+  // seconds (npm start: 300) and on "Reconcile now"; what the MES lost goes through the code mapping again.
+  { id: 'reconcile-now', type: 'inject', z, name: '立即对账 Reconcile now', props: [], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 140, y: 380, wires: [['mes-reconcile']] },
+  {
+    id: 'mes-reconcile', type: 'mes-reconcile', z, name: 'MES 对账 reconcile', store: 'demo-store', ledger: 'mes', baseUrl: 'MES_BASE_URL', baseUrlType: 'env', listPath: '/work-orders', tokenEnv: 'MES_TOKEN',
+    intervalSec: '${MES_RECONCILE_SEC}', graceSec: '30', timeoutSec: '30', resend: true, itemsPath: 'items', totalPath: 'total', orderNoPath: 'workOrderNo', revisionPath: 'source.revision', statePath: 'status',
+    pageParam: 'page', sizeParam: 'pageSize', pageSize: 100, firstPage: 1, x: 370, y: 380, wires: [['map-codes'], ['reconcile-report', 'reconcile-card']],
+  },
+  { id: 'reconcile-report', type: 'debug', z, name: '对账报告 reconcile report', active: false, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 620, y: 420, wires: [] },
+  {
+    id: 'reconcile-card', type: 'ui-template', z, group: 'reconcile-group', page: '', ui: '', name: 'MES 对账 card', order: 1, width: 0, height: 0, head: '',
+    format: readFileSync(join(root, 'scripts', 'dashboard', 'reconcile-card.vue'), 'utf8'), storeOutMessages: true, passthru: false, resendOnRefresh: true, templateScope: 'local', className: '', x: 600, y: 380, wires: [['reconcile-reads']],
+  },
+  // The card's socket may only ask for the last report: it never starts a run.
+  { id: 'reconcile-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg', rules: [{ t: 'eq', v: 'report', vt: 'str' }], checkall: 'false', repair: false, outputs: 1, x: 370, y: 440, wires: [['mes-reconcile']] },
+  { id: 'reconcile-group', type: 'ui-group', name: 'MES 对账 Reconciliation', page: 'page-progress', width: 12, height: 1, order: 2, showTitle: false, className: '', visible: 'true', disabled: 'false', groupType: 'default' },
   {
     // Profile, address, credentials and ERP settings all come from the environment: one flow file for every plant.
     id: 'demo-erp', type: 'erp-endpoint', name: 'Demo ERP', baseUrl: 'ERP_BASE_URL', baseUrlType: 'env', profile: '${ERP_PROFILE}', profileJson: '', params: '${ERP_PARAMS}',

@@ -15,6 +15,7 @@ export const PLAN_LINK_OUT = 'trace-plan-link-out';
 export function traceFlow(root, storeId) {
   const z = 'trace';
   const view = readFileSync(join(root, 'scripts', 'dashboard', 'trace.vue'), 'utf8');
+  const batchView = readFileSync(join(root, 'scripts', 'dashboard', 'batch-records.vue'), 'utf8');
   const change = (id, name, rules, x, y, wires) => ({ id, type: 'change', z, name, rules, action: '', property: '', from: '', to: '', reg: false, x, y, wires });
   // What came by link is kept without its HTTP request: only the quality posts of this tab get an answer here.
   const asKind = (id, name, topic, x, y) =>
@@ -70,6 +71,30 @@ export function traceFlow(root, storeId) {
     },
     change('trace-quality-refused', REFUSED_OR_UNAVAILABLE_NAME, REFUSED_OR_UNAVAILABLE_RULES, 600, 360, [['trace-quality-answer']]),
     { id: 'trace-errors', type: 'debug', z, name: '错误 errors', active: true, tosidebar: true, console: false, tostatus: true, complete: 'error', targetType: 'msg', statusVal: 'error.message', statusType: 'msg', x: 590, y: 410, wires: [] },
+    // Electronic batch records (电子批记录): QA reviews and releases an order's record on the page 批记录 / Batch
+    // records; the ERP is told of each release (batch-releases) through the outbox.
+    { id: 'batch-note', type: 'comment', z, name: '电子批记录：审核 → 放行 → 合格证书  |  batch records: review → release → certificate', info: '', x: 330, y: 480, wires: [] },
+    {
+      id: 'batch-records-view', type: 'ui-template', z, group: 'batch-records-group', page: '', ui: '', name: '批记录 batch records', order: 1, width: 0, height: 0, head: '',
+      format: batchView, storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'local', className: '', x: 170, y: 540, wires: [['batch-records-reads']],
+    },
+    // The page reads through its socket; signatures go through the REST API, never through a message.
+    {
+      id: 'batch-records-reads', type: 'switch', z, name: '只读请求 read requests only', property: 'topic', propertyType: 'msg',
+      rules: [{ t: 'regex', v: '^(list|view|print|certificate)$', vt: 'str', case: false }],
+      checkall: 'false', repair: false, outputs: 1, x: 410, y: 540, wires: [['batch-records']],
+    },
+    {
+      id: 'batch-records', type: 'batch-record', z, name: '批记录 batch records', store: storeId, endpoint: 'demo-erp-feedback', path: 'batch-releases', book: 'trace',
+      timeZone: 'Asia/Shanghai', fourEyes: true, inspectionsRequired: true, maxAttempts: 10, x: 640, y: 540, wires: [['batch-records-view'], ['batch-signatures']],
+    },
+    { id: 'batch-signatures', type: 'debug', z, name: '签名 signatures', active: true, tosidebar: true, console: false, tostatus: true, complete: 'payload', targetType: 'msg', statusVal: 'topic', statusType: 'msg', x: 870, y: 560, wires: [] },
+    {
+      id: 'page-batch-records', type: 'ui-page', name: '批记录 Batch records', ui: 'demo-dashboard', path: '/batch-records', icon: 'file-document-check-outline', layout: 'grid', theme: 'demo-theme',
+      breakpoints: [{ name: 'Default', px: 0, cols: 3 }, { name: 'Tablet', px: 576, cols: 6 }, { name: 'Small Desktop', px: 768, cols: 9 }, { name: 'Desktop', px: 1024, cols: 12 }],
+      order: 7, className: '', visible: 'true', disabled: 'false',
+    },
+    { id: 'batch-records-group', type: 'ui-group', name: '批记录 Batch records', page: 'page-batch-records', width: 12, height: 1, order: 1, showTitle: false, className: '', visible: 'true', disabled: 'false', groupType: 'default' },
     {
       id: 'page-trace', type: 'ui-page', name: '质量追溯 Trace', ui: 'demo-dashboard', path: '/trace', icon: 'magnify', layout: 'grid', theme: 'demo-theme',
       breakpoints: [{ name: 'Default', px: 0, cols: 3 }, { name: 'Tablet', px: 576, cols: 6 }, { name: 'Small Desktop', px: 768, cols: 9 }, { name: 'Desktop', px: 1024, cols: 12 }],

@@ -10,6 +10,9 @@ import RED from 'node-red';
 import { auditWatches } from '../nodes/lib/audit/watch';
 import type { BridgeSettings } from '../settings';
 import { demoWebhookUser, seedDemoFlows, startDemoPlant, type DemoPlant } from './demo';
+import { adminAuditHandler } from './admin-audit-log';
+import { changeControlMiddleware, mountChangeRoutes, openChangeLog, recordCodeTableChanges, runningFlows } from './change-control';
+import { FlowVersions } from './flow-versions';
 import { deployGate } from './deploy-gate';
 import { flowsReadiness, type FlowsState } from './flows-readiness';
 import { mountOutboxApi, outboxFigures } from './outbox-api';
@@ -23,7 +26,10 @@ import { mountBridgeApi } from './rest-api';
 import { servedDoors } from './served-doors';
 import { mountWorkflowsApi } from './workflows-api';
 import { mountTraceApi } from './trace-api';
+import { mountBatchRecordApi } from './batch-record-api';
 import { mountPlanSyncApi, parkedFigures } from './plan-sync-api';
+import { reconcileFigures } from './reconcile-metrics';
+import { reconcileDeskList } from '../nodes/lib/plan-sync/registry';
 import { listen } from './listen';
 import { jsonBodyGuard, jsonOnlyFlowEndpoints } from './http-guards';
 import { jsonErrorHandler, jsonNotFound, jsonStatusPages } from './json-errors';
@@ -89,8 +95,8 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     // Outbox figures come from the store; a store that does not answer leaves them out rather than the page.
     const audit = auditWatches().map((w) => w.figures());
     outboxFigures().then(
-      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures() })),
-      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures() })),
+      (outboxes) => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), outboxes, audit, parked: parkedFigures(), reconcile: reconcileFigures(reconcileDeskList()) })),
+      () => res.type(PROMETHEUS_CONTENT_TYPE).send(formatPrometheus({ ...metrics.snapshot(), audit, parked: parkedFigures(), reconcile: reconcileFigures(reconcileDeskList()) })),
     );
   });
 
@@ -113,6 +119,7 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const sessions = hashedSessionStorage({ userDir: settings.userDir, knownUser: (name) => settings.adminUsers.some((u) => u.username === name) });
   const nrSettings = buildNodeRedSettings(settings, coreNodesDir, {
     errorCounter: () => (msg) => metrics.countLogEvent(msg),
+    adminAudit: adminAuditHandler(log),
   }, doors.dashboardSettings, sessions);
   RED.init(server, nrSettings as unknown as Parameters<typeof RED.init>[1]);
   removeWildcardAdminCors(RED.httpAdmin);
@@ -120,10 +127,18 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   mountOutboxApi(RED);
   mountWorkflowsApi(RED, settings.adminUsers);
   mountTraceApi(RED);
+  mountBatchRecordApi(RED, settings.adminUsers);
   mountPlanSyncApi(RED);
+  const changeLog = openChangeLog({ storeDir: settings.storeDir, userDir: settings.userDir, ...(settings.audit.keys && { auditKeys: settings.audit.keys }), verifySec: settings.audit.verifySec, logger: { info: log, warn: log } });
+  mountChangeRoutes(RED, changeLog, { regulated: settings.regulatedMode });
+  const versions = new FlowVersions(settings.userDir, settings.flowVersionsKeep);
+  versions.mount(RED, () => runningFlows(RED));
+  const stopCodeTableChanges = recordCodeTableChanges(RED.events as unknown as Parameters<typeof recordCodeTableChanges>[0], changeLog, (line) => RED.log.warn(line));
   const routeReview = reviewDependencyRoutes(RED, { packName: pkg.name, log });
   app.post('/auth/token', ...doors.tokenLogin);
   app.post('/auth/revoke', sessions.revokeOnLogout);
+  // Every deploy into the change log, and a reason required in regulated mode (change-control.ts).
+  app.post('/flows', ...changeControlMiddleware(RED, changeLog, { regulated: settings.regulatedMode, versions, warn: (line) => RED.log.warn(line) }));
   app.use('/', RED.httpAdmin);
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
@@ -155,6 +170,8 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
     RED.events.off('flows:started', onFlowsStarted);
     RED.events.off('runtime-event', onRuntimeEvent);
     metrics.stop();
+    stopCodeTableChanges();
+    void changeLog.close();
   };
 
   try {

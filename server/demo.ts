@@ -46,6 +46,8 @@ export async function startDemoPlant(s: BridgeSettings, env: NodeJS.ProcessEnv =
   for (const [name, value] of Object.entries(erp)) env[name] ??= value;
   env.MES_BASE_URL ??= sim.mesUrl;
   env.MES_TOKEN ??= DEMO_MES_TOKEN;
+  // How often the demo flow reconciles the MES with its order ledger (a restarted simulator starts empty).
+  env.MES_RECONCILE_SEC ??= '300';
   // The equipment tab reads the simulated machines here (the flow's OPC UA endpoint and Modbus client use env).
   if (sim.equipment) {
     env.OPCUA_ENDPOINT ??= sim.equipment.opcuaEndpoint;

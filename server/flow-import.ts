@@ -167,6 +167,11 @@ function canonical(value: unknown): string {
   );
 }
 
+/** Two nodes with the same properties and values, in whatever order. */
+export function sameNode(a: FlowNode, b: FlowNode): boolean {
+  return canonical(a) === canonical(b);
+}
+
 function sameConfiguration(before: readonly FlowNode[], after: readonly FlowNode[]): boolean {
   if (before.length !== after.length) return false;
   const tabOrder = (nodes: readonly FlowNode[]) => nodes.filter(isContainer).map((n) => n.id).join('\n');

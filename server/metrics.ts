@@ -3,6 +3,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { AuditWatchFigures } from '../nodes/lib/audit/watch';
 import { auditLines } from './audit-metrics';
+import { reconcileLines, type ReconcileFigures } from './reconcile-metrics';
 
 /** One outbox's figures, labelled by its ERP endpoint. */
 export interface OutboxMetrics {
@@ -29,6 +30,8 @@ export interface MetricsSnapshot {
   parked?: readonly ParkedMetrics[];
   /** One per bridge store whose audit chain is watched. */
   audit?: readonly AuditWatchFigures[];
+  /** One per running mes-reconcile node. */
+  reconcile?: readonly ReconcileFigures[];
   errorsByNodeType: ReadonlyMap<string, number>;
   residentMemoryBytes: number;
   eventLoopLagSeconds?: number;
@@ -119,6 +122,7 @@ export function formatPrometheus(s: MetricsSnapshot): string {
     for (const p of s.parked) lines.push(`erp_mes_parked_orders{node="${escapeLabel(p.node)}",name="${escapeLabel(p.name)}"} ${p.parked}`);
   }
   lines.push(...auditLines(s.audit ?? []));
+  lines.push(...reconcileLines(s.reconcile ?? []));
   if (s.eventLoopLagSeconds !== undefined) {
     lines.push(
       '# HELP nodejs_eventloop_lag_seconds Mean event loop delay in seconds since start.',

@@ -22,7 +22,7 @@ export function nodesDirFor(packRoot: string, coreNodesDir: string): string[] {
 export function buildNodeRedSettings(
   s: BridgeSettings,
   coreNodesDir: string,
-  logHandlers: { errorCounter: LogHandlerFactory },
+  logHandlers: { errorCounter: LogHandlerFactory; adminAudit?: LogHandlerFactory },
   dashboard: Record<string, unknown> = {},
   sessions?: HashedSessionStorage,
 ): Record<string, unknown> {
@@ -61,6 +61,8 @@ export function buildNodeRedSettings(
       console: { level: s.logLevel, metrics: false, audit: false },
       // Sees every error the runtime logs (node.error included) to count them per node type.
       bridgeMetrics: { level: 'error', metrics: false, audit: false, handler: logHandlers.errorCounter },
+      // Node-RED's audit events (logins, deploys, writes) into the server log (admin-audit-log.ts).
+      ...(logHandlers.adminAudit && { bridgeAdminAudit: { level: 'off', metrics: false, audit: true, handler: logHandlers.adminAudit } }),
     },
     bridgeStoreDirectory: s.storeDir,
     // The audit keys reach the bridge-store nodes as a setting, not through the store (nodes/lib/audit/key-source.ts).

@@ -5,6 +5,7 @@
 import type { NodeAPI, Node, NodeDef } from 'node-red';
 import { isAbsolute, resolve } from 'node:path';
 import { CodeTables, isTableName, loadCodeFile, loadCodeFileSync, watchCodeFile, type FileWatch, type TableName } from '../lib/code-map';
+import { CODE_TABLE_CHANGED_EVENT, type CodeTableChange } from '../lib/code-map/change-event';
 import type { CodeMapTableNode, TablesState, TablesStatus } from './code-map-table-api';
 
 interface CodeMapTableDef extends NodeDef {
@@ -53,6 +54,10 @@ export = function register(RED: NodeAPI): void {
     const changed = (): void => {
       node.emit('tables-changed', status());
     };
+    // Heard by change control (server/change-control.ts): a code table changed without a deploy.
+    const announce = (change: Omit<CodeTableChange, 'id' | 'name'>): void => {
+      RED.events.emit(CODE_TABLE_CHANGED_EVENT, { id: node.id, name: config.name || node.id, ...change } satisfies CodeTableChange);
+    };
 
     try {
       // The editor leaves an empty description when none was typed.
@@ -88,6 +93,7 @@ export = function register(RED: NodeAPI): void {
         fileError = undefined;
         recompute();
         node.log(`${RED._('code-map-table.log.reloaded')} ${source} (${tables.size()})`);
+        announce({ how: 'file', file: source, codes: node.tables.size() });
       } catch (err) {
         if (seq !== reloads || closed) return;
         fileError = (err as Error).message;
@@ -119,6 +125,7 @@ export = function register(RED: NodeAPI): void {
       }
       recompute();
       changed();
+      announce({ how: 'message', mode: mode === 'replace' ? 'replace' : 'merge', codes: loaded.size() });
       return loaded;
     };
 

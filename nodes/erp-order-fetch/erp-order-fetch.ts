@@ -126,13 +126,15 @@ export = function register(RED: NodeAPI): void {
               if (!v1.ok) {
                 const reason = `ERP endpoint '${endpoint!.title}': ${v1.message}`;
                 notV1.push({ order: { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt }, reason });
-                return void node.error(`${reason} It is parked until it can be sent.`, outputOf(order, order.orderNo));
+                node.error(`${reason} It is parked until it can be sent.`, outputOf(order, order.orderNo));
+                return undefined;
               }
               payload = v1.workOrder;
             }
             const msg = outputOf(payload, order.orderNo);
             (msg as Record<string, unknown>).erpOrder = { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt };
             first.send(msg);
+            return payload;
           },
           onInvalid(item, message) {
             const msg = outputOf(item, (item as { orderNo?: unknown } | null)?.orderNo);

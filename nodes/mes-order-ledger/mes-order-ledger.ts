@@ -45,7 +45,7 @@ export = function register(RED: NodeAPI): void {
       const held = (await ledger!.get(order.orderNo)) !== undefined;
       const decision = gate(order.state, held, release);
       if (decision === 'send') {
-        await ledger!.record([{ orderNo: order.orderNo, revision: order.revision, state: order.state, source: node.id }]);
+        await ledger!.record([{ orderNo: order.orderNo, revision: order.revision, state: order.state, source: node.id, payload: msg.payload }]);
         sent += 1;
         send([msg, null]);
       } else {

@@ -40,7 +40,7 @@ export async function startEquipmentPlant(opts: EquipmentPlantOptions): Promise<
   const now = opts.now ?? Date.now;
   const model = new EquipmentModel({ machines: DEMO_MACHINES, startMs: now(), idealCycleAt: opts.idealCycleAt });
   // Both servers start together: node-opcua's start is the slow one, the PLC's is instant.
-  const startOpcua = (port: number) => startOpcuaMachines({ model, machines: DEMO_EQUIPMENT_TAGS.opcua.machines, port, now, tickMs: opts.tickMs });
+  const startOpcua = (port: number) => startOpcuaMachines({ model, machines: DEMO_EQUIPMENT_TAGS.opcua.machines, host: opts.host, port, now, tickMs: opts.tickMs });
   // In the background the endpoint is announced before the server listens, so its port is chosen once; otherwise a
   // port taken meanwhile by another process is replaced by another free one.
   let opcuaPort = opts.opcuaPort || (await freePort(opts.host));

@@ -1,11 +1,11 @@
 // The simulated ERP's workflow inboxes: approval requests for overdraws (超量领用审批), exception notices,
-// resolutions with downtime, emergency purchase/transfer requests, cost variances of completed orders, and the audit chain's exported heads. Each is POSTed with an Idempotency-Key
+// resolutions with downtime, emergency purchase/transfer requests, cost variances of completed orders, the audit chain's exported heads and batch releases (电子批记录放行). Each is POSTed with an Idempotency-Key
 // and applied once; a repeat is answered "duplicate". The tests read what arrived under /_sim/workflows.
 import express, { type Request, type Response, type Router } from 'express';
 import { BODY_LIMIT, sendError } from './http-util';
 import { toPlantIso } from './plant-time';
 
-export const WORKFLOW_INBOXES = ['approval-requests', 'exception-notices', 'exception-resolutions', 'emergency-requests', 'cost-variances', 'equipment-status', 'oee-reports', 'audit-heads'] as const;
+export const WORKFLOW_INBOXES = ['approval-requests', 'exception-notices', 'exception-resolutions', 'emergency-requests', 'cost-variances', 'equipment-status', 'oee-reports', 'audit-heads', 'batch-releases'] as const;
 export type WorkflowInboxName = (typeof WORKFLOW_INBOXES)[number];
 
 /** The field every record of an inbox must carry, so a misrouted record is refused. */
@@ -18,6 +18,7 @@ const ID_FIELD: Record<WorkflowInboxName, string> = {
   'equipment-status': 'equipment',
   'oee-reports': 'reportId',
   'audit-heads': 'chain',
+  'batch-releases': 'orderNo',
 };
 
 export interface ReceivedWorkflowRecord {

@@ -17,6 +17,8 @@ export interface OperationProgress {
   status: OperationStatus;
   /** When the quantities were last reported: now while running, the end of work once completed. */
   reportedAt: string;
+  /** When work on the operation began (its planned start: the floor starts on time, only its pace varies). */
+  startedAt?: string;
 }
 
 /** A stable number in [0, 1) per text: the same order always runs at the same pace. */
@@ -62,6 +64,7 @@ export function progressAt(workOrder: WorkOrder, now: Date): OperationProgress[]
       scrapQty,
       status,
       reportedAt: toPlantIso(finishedAt),
+      ...(made > 0 && { startedAt: toPlantIso(Math.min(start, finishedAt)) }),
     };
   });
 }

@@ -71,7 +71,11 @@ export class MesReporter {
       if (op.status === 'waiting' || (total === before.made && op.status === before.status)) continue;
       const scrap = Math.max(0, op.scrapQty - before.scrap);
       const good = Math.max(0, total - before.made - scrap);
-      const status = op.status === 'completed' ? 'completed' : before.status === 'waiting' ? 'started' : 'running';
+      // The first sight of an operation under way or done: a start report at the time work began comes first, so the
+      // operation's start is when it started, not when the MES first reported it (a trace showed start = end).
+      const startReport = before.status === 'waiting' && op.startedAt !== undefined && op.startedAt !== op.reportedAt;
+      if (startReport) made.push(this.report({ ...op, reportedAt: op.startedAt! }, 0, 0, 'started'));
+      const status = op.status === 'completed' ? 'completed' : before.status === 'waiting' && !startReport ? 'started' : 'running';
       made.push(this.report(op, good, scrap, status));
       this.last.set(key, { made: total, scrap: op.scrapQty, status: op.status });
     }

@@ -203,7 +203,15 @@ export class SimulatedMes {
       const answer = this.receive(req.body);
       res.status(answer.status).json(answer.body);
     });
-    router.get('/api/work-orders', (_req, res) => void res.json({ items: this.workOrders() }));
+    // Paged as a real MES pages its lists: ?page= (from 1) and ?pageSize= (1..500, default 100), with the total.
+    router.get('/api/work-orders', (req, res) => {
+      const page = req.query.page === undefined ? 1 : Number(req.query.page);
+      const pageSize = req.query.pageSize === undefined ? 100 : Number(req.query.pageSize);
+      if (!Number.isInteger(page) || page < 1) return sendError(res, 400, `page must be a whole number from 1; got ${JSON.stringify(req.query.page)}`);
+      if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 500) return sendError(res, 400, `pageSize must be a whole number from 1 to 500; got ${JSON.stringify(req.query.pageSize)}`);
+      const all = this.workOrders();
+      res.json({ items: all.slice((page - 1) * pageSize, page * pageSize), page, pageSize, total: all.length });
+    });
     router.get('/api/work-orders/:workOrderNo', (req, res) => {
       const found = this.workOrder(req.params.workOrderNo);
       if (found) res.json(found);
@@ -242,6 +250,12 @@ export class SimulatedMes {
     });
     router.use(this.workflows.router(() => this.workOrders(), () => this.progress()));
     router.get('/_sim/faults', (_req, res) => void res.json({ armed: this.faults.reduce((n, f) => n + f.left, 0), failedPosts: this.failedPosts }));
+    // The MES loses its work orders (a restore, a reinstall) but keeps its log and armed faults.
+    router.post('/_sim/forget-work-orders', (_req, res) => {
+      const forgotten = this.current.size;
+      this.current.clear();
+      res.json({ status: 'forgotten', forgotten });
+    });
     router.post('/_sim/reset', (_req, res) => {
       this.reset();
       res.json({ status: 'reset' });

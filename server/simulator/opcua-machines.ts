@@ -10,6 +10,8 @@ export interface OpcuaMachinesOptions {
   model: EquipmentModel;
   machines: string[];
   port?: number; // 0 = free port
+  /** The address to listen on (HOST; default 127.0.0.1): node-opcua listens on every interface unless told. */
+  host?: string;
   /** How often the model is advanced and the variables written, ms (default 500). */
   tickMs?: number;
   now?: () => number;
@@ -42,13 +44,17 @@ export async function startOpcuaMachines(opts: OpcuaMachinesOptions): Promise<Op
   const loadTagIds = Array.from({ length: opts.loadTags ?? 0 }, (_, i) => `ns=1;s=Load.Tag${String(i + 1).padStart(3, '0')}`);
   let loadWritten = 0;
   let port = opts.port ?? 0;
+  const host = opts.host ?? '127.0.0.1';
+  // What clients are told to dial: a wildcard address is reached on the loopback.
+  const hostname = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   let running = await boot(port);
   port = running.server.endpoints[0].port;
 
   async function boot(onPort: number): Promise<Running> {
     const server = new OPCUAServer({
       port: onPort,
-      hostname: '127.0.0.1',
+      host,
+      hostname,
       resourcePath: OPCUA_RESOURCE_PATH,
       buildInfo: { productName: 'ERP–MES Bridge demo plant', manufacturerName: 'Demo plant 1010 Suzhou' },
       securityPolicies: [SecurityPolicy.None],
@@ -117,7 +123,7 @@ export async function startOpcuaMachines(opts: OpcuaMachinesOptions): Promise<Op
   let closing: Promise<void> | undefined;
   let restarting: Promise<void> = Promise.resolve();
   return {
-    endpoint: `opc.tcp://127.0.0.1:${port}${OPCUA_RESOURCE_PATH}`,
+    endpoint: `opc.tcp://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}${OPCUA_RESOURCE_PATH}`,
     port,
     loadTagIds,
     loadValuesWritten: () => loadWritten,

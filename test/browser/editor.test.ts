@@ -159,6 +159,46 @@ describe('the Node-RED editor in a browser', () => {
     }
   });
 
+  it('serves the data dictionary only behind the editor login, and shows it in a sidebar tab with a search (en-US)', async () => {
+    assert.equal((await fetch(`${server.url}/erp-mes-bridge/data-dictionary`)).status, 401);
+    await page.evaluate(() => (window as unknown as { RED: { actions: { invoke(name: string): void } } }).RED.actions.invoke('erp-mes-bridge:show-data-dictionary'));
+    const sidebar = page.locator('.erp-mes-dd');
+    await sidebar.locator('details.erp-mes-dd-message').first().waitFor({ state: 'visible', timeout: 15_000 });
+    assert.equal(await sidebar.locator('details.erp-mes-dd-message').count(), 20, 'one section per boundary message');
+    await sidebar.locator('.erp-mes-dd-search').fill('FBillNo');
+    const order = sidebar.locator('details[data-message="production-order"] li', { hasText: 'orderNo' }).first();
+    await order.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.match(await order.innerText(), /ERP production order number as people read it/);
+    assert.match(await order.innerText(), /Kingdee K\/3 Cloud FBillNo, FTreeEntity_FSeq/);
+    await page.screenshot({ path: join(artifacts, 'data-dictionary-en-US.png') });
+  });
+
+  it('shows the data dictionary in Chinese to a zh-CN browser', async () => {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 768 } });
+    try {
+      const zh = await context.newPage();
+      await zh.goto(server.url);
+      await zh.locator('#node-dialog-login-username').waitFor({ state: 'visible', timeout: 30_000 });
+      await zh.fill('#node-dialog-login-username', 'admin');
+      await zh.fill('#node-dialog-login-password', 'browser-pass');
+      await zh.click('#node-dialog-login-submit');
+      // The plugin adds its sidebar once the editor has loaded its plugins, before the palette.
+      await zh.locator('.red-ui-palette-node[data-palette-type="code-map"]').waitFor({ state: 'attached', timeout: 30_000 });
+      await zh.evaluate(() => (window as unknown as { RED: { actions: { invoke(name: string): void } } }).RED.actions.invoke('erp-mes-bridge:show-data-dictionary'));
+      const sidebar = zh.locator('.erp-mes-dd');
+      await sidebar.locator('details.erp-mes-dd-message').first().waitFor({ state: 'visible', timeout: 15_000 });
+      assert.match(await sidebar.locator('.erp-mes-dd-search').getAttribute('placeholder') ?? '', /搜索字段/);
+      await sidebar.locator('.erp-mes-dd-search').fill('completionPct');
+      const field = sidebar.locator('details[data-message="progress-update"] li', { hasText: 'completionPct' }).first();
+      await field.waitFor({ state: 'visible', timeout: 10_000 });
+      assert.match(await field.innerText(), /完成率/);
+      assert.match(await sidebar.locator('details[data-message="progress-update"] summary').innerText(), /进度更新/);
+      await zh.screenshot({ path: join(artifacts, 'data-dictionary-zh-CN.png') });
+    } finally {
+      await context.close();
+    }
+  });
+
   it("works under the server's Content-Security-Policy: nothing the editor did above was refused", () => {
     assert.deepEqual(cspViolations(), []);
   });

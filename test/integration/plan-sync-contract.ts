@@ -63,6 +63,11 @@ export function planSyncContract(backend: string, fixture: PlanSyncFixtureFactor
       assert.deepEqual(await reopened.get('MO-2026-0001'), { orderNo: 'MO-2026-0001', revision: 1, state: 'released', sentAt: '2026-12-07T10:00:00.000Z', source: 'legacy' });
       await reopened.revert('MO-2026-0002', 5);
       assert.equal(await new MesLedger(f.open(), 'mes').get('MO-2026-0002'), undefined, 'a first send refused: the MES holds nothing');
+
+      // The copy of what was sent, kept for a reconciliation to send again.
+      const copy = { workOrderNo: 'MO-2026-0003', status: 'released', source: { system: 'erp', orderNo: 'MO-2026-0003', revision: 3 }, operations: [{ sequence: '0010', equipmentCode: 'WC-EXT01' }] };
+      await reopened.record([{ orderNo: 'MO-2026-0003', revision: 3, state: 'released', source: 'fetch', payload: copy }], at);
+      assert.deepEqual((await new MesLedger(f.open(), 'mes').get('MO-2026-0003'))?.payload, copy);
     });
   });
 }

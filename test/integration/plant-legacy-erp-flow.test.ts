@@ -27,6 +27,7 @@ const nodes = [
   require('../../nodes/code-map-table/code-map-table'),
   require('../../nodes/code-map/code-map'),
   require('../../nodes/mes-order-ledger/mes-order-ledger'),
+  require('../../nodes/mes-reconcile/mes-reconcile'),
   require('@node-red/nodes/core/common/20-inject'),
   require('@node-red/nodes/core/common/21-debug'),
   require('@node-red/nodes/core/common/25-catch'),

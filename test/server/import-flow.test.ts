@@ -2,7 +2,6 @@
 // process against the real bridge server (demo mode, started empty), the way plant IT uses it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,8 +18,8 @@ import {
 import { login, tempDir } from '../support/server-kit';
 import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/temp';
+import { runCli, type CliRun } from '../support/import-cli';
 
-const CLI = join(__dirname, '..', '..', 'server', 'import-flow.js');
 const DEMO_FLOW = join(repoRoot, 'flows', 'demo-plant.json');
 
 const tab = (id: string, label = id): FlowNode => ({ id, type: 'tab', label });
@@ -184,22 +183,6 @@ describe('merge by tab and replace all (planImport)', () => {
   });
 });
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  // Only what the test gives: no BRIDGE_* or PORT leaking in from the shell.
-  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
-
 function assertOneLineFailure(run: CliRun, pattern: RegExp): void {
   assert.equal(run.code, 1, `exit code; stdout: ${run.stdout} stderr: ${run.stderr}`);
   const lines = run.stderr.trimEnd().split('\n');
@@ -253,7 +236,7 @@ describe('import-flow CLI against the real bridge server', () => {
   before(async () => {
     server = await startServerProcess({ flows: [], env: { ADMIN_PASSWORD: PASSWORD } });
     token = await login(server.url, 'admin', PASSWORD);
-    cli = (args, env = {}) => runCli(args, { BRIDGE_URL: server.url, BRIDGE_ADMIN_PASSWORD: PASSWORD, ...env });
+    cli = (args, env = {}) => runCli(args, { BRIDGE_URL: server.url, BRIDGE_ADMIN_PASSWORD: PASSWORD, BRIDGE_SNAPSHOT_DIR: join(tmp.path, 'snapshots'), ...env });
   });
   after(async () => {
     const code = await server?.stop('SIGTERM');
@@ -322,7 +305,11 @@ describe('import-flow CLI against the real bridge server', () => {
     const before = await flows();
     const file = writeFlow('plant-1010.json', [tab('press-shop'), on('press-shop', 'press-1', 'plc-magic-reader'), on('press-shop', 'press-2', 'plc-magic-reader'), on('press-shop', 'note')]);
     const run = await cli([file]);
-    assertOneLineFailure(run, /plant-1010\.json uses node types that are not installed on http:\/\/127\.0\.0\.1:\d+: plc-magic-reader \(2 nodes\); nothing was deployed/);
+    assert.equal(run.code, 1, run.stdout);
+    assert.deepEqual(run.stderr.trimEnd().split('\n').map((l) => l.replace(/\/tmp\/\S+\//g, '').replace(/:\d+;/, ':PORT;')), [
+      'Flow import failed: plant-1010.json has 1 problem; nothing was deployed:',
+      '  - plant-1010.json uses the node type plc-magic-reader (2 nodes), which is not installed on http://127.0.0.1:PORT; install it there first.',
+    ]);
     assert.deepEqual(await flows(), before);
   });
 

@@ -318,6 +318,26 @@ describe('plant simulator: MES work orders API', () => {
     assert.equal(((await overHttp.json()) as { items: unknown[] }).items.length, 3);
   });
 
+  it('pages its work-order list with the total, refuses a bad page size, and forgets its orders on command', async () => {
+    sim.mes.reset();
+    for (const no of ['MO-2026-0001', 'MO-2026-0002', 'MO-2026-0003']) assert.equal((await postWorkOrder(sim, workOrderFor(sim.erp.order(no)!))).status, 201);
+    const page = async (query: string) => {
+      const res = await fetch(`${sim.mesUrl}/work-orders?${query}`, { headers: { authorization: MES_AUTH } });
+      return { status: res.status, body: (await res.json()) as { items?: WorkOrder[]; page?: number; pageSize?: number; total?: number; error?: string } };
+    };
+    const second = await page('page=2&pageSize=2');
+    assert.deepEqual([second.body.page, second.body.pageSize, second.body.total], [2, 2, 3]);
+    assert.deepEqual(second.body.items!.map((w) => w.workOrderNo), ['MO-2026-0003']);
+    const bad = await page('pageSize=0');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error!, /pageSize must be a whole number from 1 to 500/);
+
+    const forgot = await fetch(`${sim.url}/mes/_sim/forget-work-orders`, { method: 'POST' });
+    assert.deepEqual(await forgot.json(), { status: 'forgotten', forgotten: 3 });
+    assert.deepEqual(sim.mes.workOrders(), []);
+    assert.equal(sim.mes.received().length, 3, 'the MES keeps its log of what it received');
+  });
+
   it('waitFor resolves when the received list satisfies the predicate, and rejects when it never does', async () => {
     assert.equal((await fetch(`${sim.url}/mes/_sim/reset`, { method: 'POST' })).status, 200);
     assert.deepEqual(sim.mes.received(), []);

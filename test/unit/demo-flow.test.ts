@@ -115,12 +115,14 @@ describe('flows/demo-plant.json workflows tab', () => {
   });
 
   it('passes on only the read request of every dashboard template: one switch on the topic after each', () => {
-    const reads: Record<string, [string, string]> = {
+    const reads: Record<string, [string | RegExp, string]> = {
       'approvals-page': ['pending', 'overdraw'],
       'exceptions-page': ['exceptions', 'escalation'],
       'progress-board': ['board', 'progress'],
       'equipment-board': ['board', 'oee'],
       'trace-view': ['trace', 'trace-record'],
+      'batch-records-view': [/^\^\(list\|view\|print\|certificate\)\$$/, 'batch-records'],
+      'reconcile-card': ['report', 'mes-reconcile'],
     };
     const templates = flow.filter((n) => n.type === 'ui-template');
     assert.deepEqual(templates.map((t) => t.id as string).sort(), Object.keys(reads).sort());
@@ -132,7 +134,14 @@ describe('flows/demo-plant.json workflows tab', () => {
       const gate = byId.get(wires[0][0])!;
       assert.equal(gate.type, 'switch');
       assert.equal(gate.property, 'topic');
-      assert.deepEqual(gate.rules, [{ t: 'eq', v: topic, vt: 'str' }]);
+      if (typeof topic === 'string') assert.deepEqual(gate.rules, [{ t: 'eq', v: topic, vt: 'str' }]);
+      else {
+        // A page with several reads passes exactly those topics, by one anchored pattern.
+        const rules = gate.rules as Array<{ t: string; v: string }>;
+        assert.equal(rules.length, 1);
+        assert.equal(rules[0].t, 'regex');
+        assert.match(rules[0].v, topic);
+      }
       assert.deepEqual(gate.wires, [[target]]);
     }
   });

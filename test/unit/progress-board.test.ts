@@ -63,8 +63,11 @@ describe('progress board', () => {
       dueDate: '2026-11-26T17:00:00+08:00',
       status: 'running',
       workCentres: ['EQ-EXTR-01', 'EQ-ASSY-02'],
-      currentOp: { opNo: '0010', operationCode: 'OP-EXTRUDE', equipmentCode: 'EQ-EXTR-01', status: 'running' },
+      currentOp: { opNo: '0010', operationCode: 'OP-EXTRUDE', equipmentCode: 'EQ-EXTR-01', status: 'running', goodQty: 399, completionPct: 39.9 },
     });
+    // The order's 0 % counts finished units (its last operation); the lag reason quotes operation 0010's own 39.9 %,
+    // which the row shows beside that operation.
+    assert.match(board.rows[0].lagReason!, new RegExp(`Operation ${board.rows[0].currentOp!.opNo} .* ${board.rows[0].currentOp!.completionPct} % done`));
     assert.deepEqual(board.workCentres, ['EQ-ASSY-02', 'EQ-EXTR-01', 'EQ-MOLD-03']);
     assert.deepEqual(board.counts, { green: 1, yellow: 1, red: 1, lagging: 1 });
     assert.equal(board.asOf, '2026-11-25T04:00:00.000Z');

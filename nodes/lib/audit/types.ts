@@ -6,7 +6,7 @@ export interface ElectronicSignature {
   signer: string;
   /** ISO 8601 time of signing. */
   signedAt: string;
-  meaning: 'approved' | 'rejected';
+  meaning: 'approved' | 'rejected' | 'reviewed' | 'released';
   reason: string;
 }
 

@@ -18,6 +18,8 @@ export interface LedgerEntry extends LedgerState {
   source: string;
   /** What the MES held before this send: restored when a node further on refuses this one. */
   previous?: LedgerState;
+  /** The message payload as the recording node handed it on: what a reconciliation re-sends when the MES lost it. */
+  payload?: unknown;
 }
 
 /** Which orders may reach the MES: only released ones (the default), or drafts as well. */
@@ -82,7 +84,7 @@ export class MesLedger {
   }
 
   /** Records sends in one atomic write; each keeps what the MES held before it. */
-  async record(sends: Array<{ orderNo: string; revision: number; state: string; source: string; sentAt?: string }>, now = new Date()): Promise<LedgerEntry[]> {
+  async record(sends: Array<{ orderNo: string; revision: number; state: string; source: string; sentAt?: string; payload?: unknown }>, now = new Date()): Promise<LedgerEntry[]> {
     if (sends.length === 0) return [];
     const before = await this.getMany(sends.map((s) => s.orderNo));
     const entries: LedgerEntry[] = [];
@@ -91,6 +93,7 @@ export class MesLedger {
       const entry: LedgerEntry = {
         orderNo: s.orderNo, revision: s.revision, state: s.state, sentAt: s.sentAt ?? now.toISOString(), source: s.source,
         ...(had && { previous: { revision: had.revision, state: had.state, sentAt: had.sentAt } }),
+        ...(s.payload !== undefined && { payload: s.payload }),
       };
       before.set(s.orderNo, entry);
       entries.push(entry);

@@ -41,8 +41,8 @@ export interface OrderFetcherOptions {
 }
 
 export interface FetchRunHandlers {
-  /** A valid order not handed on before (or with a newer revision). */
-  onOrder(order: ProductionOrder): void;
+  /** A valid order not handed on before (or with a newer revision); returns the payload handed on, kept in the MES ledger for a re-send. */
+  onOrder(order: ProductionOrder): unknown;
   /** An item that fails the production-order schema; message names the order and the field. */
   onInvalid(item: unknown, message: string): void;
   /** A valid order held back: a draft, or a cancel/close of an order the MES does not hold. */
@@ -219,7 +219,7 @@ export class OrderFetcher {
       const endings = valid.filter((o) => isEnding(o.status)).map((o) => o.orderNo);
       const heldByMes = ledger ? await ledger.getMany(endings) : new Map();
       const changed: Array<[string, Delivered]> = [];
-      const sent: ProductionOrder[] = [];
+      const sent: Array<{ order: ProductionOrder; payload: unknown }> = [];
       for (const order of valid) {
         const before = asDelivered(known.get(order.orderNo));
         const now: Delivered = { r: order.revision, h: contentHash(order) };
@@ -252,8 +252,7 @@ export class OrderFetcher {
         } else {
           known.set(order.orderNo, now);
           changed.push([order.orderNo, now]);
-          handlers.onOrder(order);
-          sent.push(order);
+          sent.push({ order, payload: handlers.onOrder(order) });
           result.delivered += 1;
         }
         if (parkedHere.has(order.orderNo) || retryThis) unparked.add(order.orderNo);
@@ -261,7 +260,7 @@ export class OrderFetcher {
       if (changed.length > 0) await store.putMany(delivered(stateKey), changed);
       if (ledger && sent.length > 0) {
         const sentAt = this.now().toISOString();
-        await ledger.record(sent.map((o) => ({ orderNo: o.orderNo, revision: o.revision, state: o.status, source: stateKey, sentAt })));
+        await ledger.record(sent.map(({ order: o, payload }) => ({ orderNo: o.orderNo, revision: o.revision, state: o.status, source: stateKey, sentAt, payload })));
       }
       // Parked before the watermark passes them: the list holds what the watermark skips.
       await this.parked.park(refused);

@@ -1,7 +1,8 @@
 // The parked lists and MES ledgers open in this process, so the server's REST API (/api/parked-orders,
-// /api/mes-ledger) and /metrics find them without knowing which nodes made them.
+// /api/mes-ledger, /api/mes-reconcile) and /metrics find them without knowing which nodes made them.
 import type { LedgerEntry } from './mes-ledger';
 import type { ParkedOrder } from './parked-orders';
+import type { ReconcileReport } from './mes-reconcile';
 
 export interface ParkedDesk {
   /** The puller's node id and name. */
@@ -19,6 +20,30 @@ export interface LedgerDesk {
   name: string;
   store: string;
   all(): Promise<LedgerEntry[]>;
+}
+
+/** A running mes-reconcile node: its last report (from memory) and a run on command. */
+export interface ReconcileDesk {
+  nodeId: string;
+  label: string;
+  ledger: string;
+  last(): ReconcileReport | undefined;
+  /** Runs now (after a run under way) and resolves with its report. */
+  run(): Promise<ReconcileReport>;
+  /** Orders re-sent since the node started, and failed runs (for /metrics counters). */
+  totals(): { runs: number; failures: number; resent: number };
+}
+
+const reconcileDesks = new Map<string, ReconcileDesk>();
+
+export function registerReconcileDesk(desk: ReconcileDesk): void {
+  reconcileDesks.set(desk.nodeId, desk);
+}
+export function unregisterReconcileDesk(desk: ReconcileDesk): void {
+  if (reconcileDesks.get(desk.nodeId) === desk) reconcileDesks.delete(desk.nodeId);
+}
+export function reconcileDeskList(): ReconcileDesk[] {
+  return [...reconcileDesks.values()];
 }
 
 const parkedDesks = new Map<string, ParkedDesk>();

@@ -180,7 +180,8 @@ export interface BoardRow {
   /** Equipment codes of the order's operations, in routing order (the board filters by them). */
   workCentres: string[];
   /** The furthest operation with reports that is not completed, else the first not completed one. */
-  currentOp?: { opNo: string; operationCode: string; equipmentCode: string; status: OperationStatus };
+  /** The operation under way, with its own good quantity and completion (of the order's planned quantity). */
+  currentOp?: { opNo: string; operationCode: string; equipmentCode: string; status: OperationStatus; goodQty: number; completionPct: number };
 }
 
 /** An order with reports but no plan yet: it cannot have a bar until plan sync delivers its work order. */

@@ -49,7 +49,9 @@ function currentOperation(figures: OrderFigures): BoardRow['currentOp'] {
   const current = [...open].reverse().find((op) => op.tally) ?? open[0];
   if (!current) return undefined;
   const { opNo, operationCode, equipmentCode } = current.planned;
-  return { opNo, operationCode, equipmentCode, status: current.status };
+  // The operation's own figure beside the order's: the order counts what its last operation finished, so an order
+  // at its first operation reads 0 % while the lag reason quotes that operation's progress.
+  return { opNo, operationCode, equipmentCode, status: current.status, goodQty: current.goodQty, completionPct: current.completionPct };
 }
 
 export function boardRow(figures: OrderFigures): BoardRow {
