@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { presetIds } from './nodes/lib/erp/profile';
 import { auditSettings, type AuditSettings } from './server/audit-settings';
 
 export class SettingsError extends Error {
@@ -136,7 +137,8 @@ function parsePort(name: string, value: string | undefined, fallback: number): n
   return port;
 }
 
-const DEMO_ERPS = ['generic-rest', 'sap-s4hana-odata-v2', 'erpnext', 'odoo-jsonrpc', 'odoo-json2', 'kingdee-k3cloud'];
+// Every shipped preset has a demo dialect (server/demo.ts; test/unit/editor-facts.test.ts checks it).
+const DEMO_ERPS = presetIds();
 
 function parseDemoErp(value: string | undefined): string {
   const chosen = nonEmpty(value) ?? 'generic-rest';

@@ -114,7 +114,7 @@ export function packageOfFile(file: string): string | undefined {
 }
 
 /** The file that called `fn`, from a stack trace taken at its call (first frame outside this module). */
-function callerFile(fn: Function): string {
+function callerFile(fn: (...args: never[]) => unknown): string {
   const holder: { stack?: string } = {};
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 3;

@@ -83,7 +83,7 @@ export = function register(RED: NodeAPI): void {
       if (!storeNode) throw new Error('erp-order-fetch has no bridge store configured.');
       lease = keepSourceLease(node, storeNode, `poll:${node.id}`, {
         onTakeover: () => node.emit('input', {}),
-        standbyText: (holder) => RED._('erp-order-fetch.status.standby', { holder }),
+        standbyText: (holder) => statusText('erp-order-fetch.status.standby', { holder }),
       });
       const fenced = storeNode.fencedStore(lease.keeper);
       ledger = new MesLedger(fenced, config.ledger || 'mes');
@@ -319,13 +319,15 @@ export = function register(RED: NodeAPI): void {
       const timeout = new Promise<void>((resolve) => {
         waitTimer = setTimeout(resolve, CLOSE_WAIT_MS);
       });
+      const finish = () => {
+        clearTimeout(waitTimer);
+        node.status({});
+        done();
+      };
+      // The lease is given up after the last pull, so that another replica takes the ERP over at once.
       Promise.race([finished, timeout])
         .then(() => lease?.stop())
-        .then(() => {
-          clearTimeout(waitTimer);
-          node.status({});
-          done();
-        });
+        .then(finish, finish);
     });
   }
 

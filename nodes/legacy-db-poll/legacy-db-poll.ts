@@ -70,7 +70,7 @@ export = function register(RED: NodeAPI): void {
       const db = dbNode.db();
       lease = keepSourceLease(node, storeNode, `poll:${node.id}`, {
         onTakeover: () => node.emit('input', {}),
-        standbyText: (holder) => RED._('legacy-db-poll.status.standby', { holder }),
+        standbyText: (holder) => statusText('legacy-db-poll.status.standby', { holder }),
       });
       poller = new TablePoller({
         db,

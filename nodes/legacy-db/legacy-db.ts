@@ -65,7 +65,10 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing ??= destroyPool().catch((err) => node.warn(`${node.title}: closing the connection pool failed: ${(err as Error).message}`));
-      closing.then(() => done());
+      closing.then(
+        () => done(),
+        () => done(),
+      );
     });
   }
 

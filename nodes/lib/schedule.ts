@@ -34,7 +34,7 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
       try {
         cron = CronosExpression.parse(schedule.expression);
       } catch (err) {
-        throw new Error(`'${schedule.expression}' is not a cron expression (minute hour day month weekday, e.g. "*/30 * * * *"): ${(err as Error).message}`);
+        throw new Error(`'${schedule.expression}' is not a cron expression (minute hour day month weekday, e.g. "*/30 * * * *"): ${(err as Error).message}`, { cause: err });
       }
       return {
         delayFrom: (now) => {

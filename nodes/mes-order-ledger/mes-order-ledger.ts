@@ -77,10 +77,11 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (desk) unregisterLedgerDesk(desk, node.id);
-      chain.then(() => {
+      const finish = () => {
         node.status({});
         done();
-      });
+      };
+      chain.then(finish, finish);
     });
   }
 

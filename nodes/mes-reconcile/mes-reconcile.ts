@@ -140,14 +140,17 @@ export = function register(RED: NodeAPI): void {
         if (last) send([null, { ...msg, topic: 'mes-reconcile', payload: last } as NodeMessage]);
         return done();
       }
-      queue(msg.topic === 'schedule' ? 'schedule' : 'message', send).then((report) => {
-        if (report.ok) done();
-        else {
-          const error = new Error(`mes-reconcile: ${report.error}`);
-          (msg as NodeMessageInFlow & { reconcile?: ReconcileReport }).reconcile = report;
-          done(error);
-        }
-      });
+      queue(msg.topic === 'schedule' ? 'schedule' : 'message', send).then(
+        (report) => {
+          if (report.ok) done();
+          else {
+            const error = new Error(`mes-reconcile: ${report.error}`);
+            (msg as NodeMessageInFlow & { reconcile?: ReconcileReport }).reconcile = report;
+            done(error);
+          }
+        },
+        (err: Error) => done(err),
+      );
     });
 
     const desk: ReconcileDesk = {
@@ -164,10 +167,11 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       if (timer) clearTimeout(timer);
       unregisterReconcileDesk(desk);
-      chain.then(() => {
+      const finish = () => {
         node.status({});
         done();
-      });
+      };
+      chain.then(finish, finish);
     });
   }
 

@@ -13,6 +13,7 @@ const fail = (res: Response, status: number, error: string): void => {
   res.status(status).json({ error });
 };
 const textOf = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
+// eslint-disable-next-line no-control-regex -- an order no may be any text but control characters
 const ORDER_NO = /^[^\u0000-\u001f]{1,40}$/;
 const MEANINGS: readonly SignatureMeaning[] = ['reviewed', 'released', 'rejected'];
 const languageOf = (req: Request): PrintLanguage => (/^zh/i.test(String(req.query.lang ?? req.headers['accept-language'] ?? '')) ? 'zh-CN' : 'en-US');

@@ -243,7 +243,10 @@ export class SimulatedMes {
         equipment: String(body.equipment),
         timestamp: body.timestamp ?? toPlantIso(this.options.now()),
       });
-      this.reporter.flush().then(() => res.json({ report, pending: this.reporter.pending, failures: this.reporter.failures }));
+      this.reporter.flush().then(
+        () => res.json({ report, pending: this.reporter.pending, failures: this.reporter.failures }),
+        (err: Error) => sendError(res, 502, `the simulated MES could not post the job report: ${err.message}`),
+      );
     });
     router.use(this.workflows.router(() => this.workOrders(), () => this.progress()));
     router.get('/_sim/faults', (_req, res) => void res.json({ armed: this.faults.reduce((n, f) => n + f.left, 0), failedPosts: this.failedPosts }));

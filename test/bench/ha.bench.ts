@@ -27,7 +27,6 @@ interface CannonResult {
   non2xx: number;
   errors: number;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<CannonResult>;
 
 interface WorkOrder {

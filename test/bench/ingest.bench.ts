@@ -53,7 +53,6 @@ interface CannonResult {
   timeouts: number;
   non2xx: number;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: CannonOptions) => Promise<CannonResult>;
 
 interface MesWorkOrder {

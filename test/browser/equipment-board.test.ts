@@ -57,10 +57,6 @@ describe('the equipment board in a browser', () => {
   }
   const sig = (equipment: string, minutesAgo: number, fields: Record<string, unknown>) => ({ equipment, at: iso(now - minutesAgo * MIN), source: 'mes', ...fields });
   const tile = (equipment: string) => page.locator(`[data-equipment="${equipment}"]`);
-  const stateOf = (equipment: string) => page.waitForFunction(
-    ([code]) => document.querySelector(`[data-equipment="${code}"]`)?.getAttribute('data-state'),
-    [equipment],
-  );
 
   it('shows one tile per machine with the OEE gauge, its three factors, the state and the order', async () => {
     // The last 90 minutes of four machines, as their PLCs would have reported them.

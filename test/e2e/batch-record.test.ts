@@ -70,7 +70,7 @@ describe('electronic batch record end to end (demo plant)', () => {
         return settled ? last : undefined;
       }, `the record of ${next} complete`, 90_000);
     } catch (err) {
-      throw new Error(`${(err as Error).message}; its gaps: ${last?.findings.filter((f) => f.kind === 'gap').map((f) => f.text['en-US']).join(' | ')}`);
+      throw new Error(`${(err as Error).message}; its gaps: ${last?.findings.filter((f) => f.kind === 'gap').map((f) => f.text['en-US']).join(' | ')}`, { cause: err });
     }
     return next;
   }

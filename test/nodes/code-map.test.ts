@@ -8,9 +8,7 @@ import type { Node } from 'node-red';
 import { WORK_ORDER_RULES } from '../../nodes/lib/code-map';
 
 helper.init(require.resolve('node-red'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const codeMapTableNode = require('../../nodes/code-map-table/code-map-table');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const codeMapNode = require('../../nodes/code-map/code-map');
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -90,7 +90,7 @@ describe('simulated ERPNext (Frappe REST) dialect', () => {
     }
     const res = await fetch(`${base}${path}`, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
     const text = await res.text();
-    let json: Body = {};
+    let json: Body;
     try {
       json = JSON.parse(text) as Body;
     } catch {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CodeTables, WORK_ORDER_RULES, compileRules, describeAllUnmapped, mapMessage, type MappingRule } from '../../nodes/lib/code-map';
+import { CodeTables, WORK_ORDER_RULES, compileRules, describeAllUnmapped, mapMessage } from '../../nodes/lib/code-map';
 
 const tables = CodeTables.fromEntries(
   [

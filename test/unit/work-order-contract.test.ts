@@ -11,6 +11,7 @@ import type { WorkOrder } from '../../nodes/lib/plan-sync/work-order';
 import { schemasDirectory, validate } from '../../nodes/lib/validation';
 
 const root = dirname(schemasDirectory());
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- schemas walked by key at any depth
 type Json = Record<string, any>;
 const schemas = new Map<string, Json>();
 for (const file of readdirSync(schemasDirectory())) {

@@ -65,7 +65,8 @@ export class RedisOutboxStore implements OutboxStore {
       const room = this.consumer.room(outbox);
       const keys = [this.key(outbox, 'stream'), this.key(outbox, 'keys'), this.connection.key('outboxes'), ...indexes.map((i) => this.queue(outbox, entries[i].partition))];
       const args = [outbox, GROUP, this.consumer.name, room, ...indexes.flatMap((i) => [entries[i].partition, entries[i].idempotencyKey, entries[i].payloadJson, entries[i].enqueuedAt])];
-      (pipeline as unknown as OutboxScripts).bridgeOutboxAppend(keys.length, ...keys, ...args);
+      // Queued on the pipeline: its result comes from exec() below.
+      void (pipeline as unknown as OutboxScripts).bridgeOutboxAppend(keys.length, ...keys, ...args);
     }
     const results = (await pipeline.exec()) ?? [];
     const ids: string[] = new Array(entries.length);

@@ -94,7 +94,7 @@ export function httpMesPageReader(options: HttpListOptions): MesPageReader {
       });
     } catch (err) {
       const cause = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
-      throw new Error(`the MES order list at ${where} could not be read: ${cause}.`);
+      throw new Error(`the MES order list at ${where} could not be read: ${cause}.`, { cause: err });
     }
     const text = await res.text();
     if (!res.ok) throw new Error(`the MES order list at ${where} answered ${res.status}: ${said(text)}`);

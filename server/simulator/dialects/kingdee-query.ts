@@ -276,7 +276,7 @@ export function compileOrder(orderString: string, catalogue: FieldCatalogue, tim
 /** SQL Server's LIKE as a RegExp: % any run, _ any one character, [abc] / [a-c] / [^abc] a class ([[] is a literal [). */
 function likePattern(pattern: string): RegExp {
   const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const inClass = (body: string) => [...body].map((ch, j) => (ch === '-' && j > 0 && j < body.length - 1 ? '-' : /[\\\]\[^-]/.test(ch) ? `\\${ch}` : ch)).join('');
+  const inClass = (body: string) => [...body].map((ch, j) => (ch === '-' && j > 0 && j < body.length - 1 ? '-' : /[\\\][^-]/.test(ch) ? `\\${ch}` : ch)).join('');
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];

@@ -34,7 +34,7 @@ export function loadProfile(source: unknown, where = 'the ERP profile'): ErpProf
     try {
       profile = JSON.parse(source);
     } catch (err) {
-      throw new Error(`${where} is not valid JSON: ${(err as Error).message}.`);
+      throw new Error(`${where} is not valid JSON: ${(err as Error).message}.`, { cause: err });
     }
   }
   const check = validate('erp-profile', profile, 'profile');
