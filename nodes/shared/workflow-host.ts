@@ -117,6 +117,7 @@ export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, 
     },
     runner<B extends WorkflowBook>(options: RunnerOptions<B>) {
       const onDeadline = () => node.emit('input', { topic: options.deadlineTopic });
+      const deadlines = options.deadlineGate ? storeNode!.deadlineGate(options.deadlineGate, onDeadline) : undefined;
       const opened = WorkflowRunner.open<B>({
         store: storeNode!.store(),
         namespace: options.namespace,
@@ -124,8 +125,10 @@ export function workflowHost(RED: NodeAPI, node: Node, config: WorkflowNodeDef, 
         outbox: options.outbox,
         restore: options.restore,
         onDeadline,
-        deadlines: options.deadlineGate ? storeNode!.deadlineGate(options.deadlineGate, onDeadline) : undefined,
+        deadlines,
       });
+      // A runner that never opened never closes: the lease on its deadlines is given up here instead.
+      if (deadlines) opened.catch(() => deadlines.close().catch(() => undefined));
       runner = opened as unknown as Promise<WorkflowRunner<WorkflowBook>>;
       return opened;
     },
