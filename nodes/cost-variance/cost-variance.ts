@@ -65,7 +65,15 @@ export = function register(RED: NodeAPI): void {
       await r.step(() => ({
         result: undefined,
         erp: variances.map(varianceSend),
-        audit: variances.map((v) => ({ who: 'bridge', what: 'cost.variance-reported', why: `Order ${v.orderNo} completed: ${v.total.actual} ${v.currency} actual against ${v.total.standard} standard (${v.total.variancePct ?? '–'} %).`, subjectId: v.orderNo, orderNo: v.orderNo, meaning: v.total.flagged ? 'flagged' : 'within-threshold', details: { total: v.total } })),
+        audit: variances.map((v) => ({
+          who: 'bridge',
+          what: 'cost.variance-reported',
+          why: `Order ${v.orderNo} completed: ${v.total.actual} ${v.currency} actual against ${v.total.standard} standard (${v.total.variancePct ?? '–'} %).`,
+          subjectId: v.orderNo,
+          orderNo: v.orderNo,
+          meaning: v.total.flagged ? 'flagged' : 'within-threshold',
+          details: { total: v.total },
+        })),
       }));
       await r.step((book) => {
         book.markEnqueued(variances.map((v) => v.orderNo));
@@ -106,9 +114,7 @@ export = function register(RED: NodeAPI): void {
 
     function outputs(result: StepResult, send: Send): void {
       for (const v of result.variances) {
-        const flags = v.elements
-          .filter((e) => e.flagged)
-          .map((e) => ({ topic: 'cost-flag', payload: { orderNo: v.orderNo, productCode: v.productCode, currency: v.currency, goodQty: v.goodQty, ...e } }) as NodeMessage);
+        const flags = v.elements.filter((e) => e.flagged).map((e) => ({ topic: 'cost-flag', payload: { orderNo: v.orderNo, productCode: v.productCode, currency: v.currency, goodQty: v.goodQty, ...e } }) as NodeMessage);
         send([{ topic: 'cost-variance', payload: v } as NodeMessage, null]);
         for (const f of flags) send([null, f]);
       }

@@ -44,7 +44,13 @@ export = function register(RED: NodeAPI): void {
         // Checked at deploy: an endpoint whose preset cannot write confirmations is a configuration fault.
         if (!endpoint.profile.push?.confirmation) throw new Error(RED._('erp-confirm.errors.noPush', { profile: endpoint.profile.name }));
         let writer: ConfirmationWriter | undefined;
-        const box = host.outbox(`confirm@${endpoint.id}`, confirmationDelivery(() => (writer ??= profileConfirmationWriter(endpoint.session())), (w) => onWritten(w)));
+        const box = host.outbox(
+          `confirm@${endpoint.id}`,
+          confirmationDelivery(
+            () => (writer ??= profileConfirmationWriter(endpoint.session())),
+            (w) => onWritten(w),
+          ),
+        );
         outbox = box;
         showStatus();
         return () => Promise.resolve(box);

@@ -2,12 +2,7 @@
 // any interval, or a cron expression. Pure: the node turns the delay into a timer.
 import { CronosExpression } from 'cronosjs';
 
-export type Schedule =
-  | { kind: 'plans-30' }
-  | { kind: 'progress-60' }
-  | { kind: 'interval'; minutes: number }
-  | { kind: 'cron'; expression: string }
-  | { kind: 'manual' };
+export type Schedule = { kind: 'plans-30' } | { kind: 'progress-60' } | { kind: 'interval'; minutes: number } | { kind: 'cron'; expression: string } | { kind: 'manual' };
 
 export interface CompiledSchedule {
   /** Milliseconds from `now` to the next run, or undefined for manual only. */

@@ -34,8 +34,13 @@ function positive(value: unknown, fallback: number): number {
 function shapeOf(config: MesReconcileDef): MesListShape {
   const text = (key: keyof MesListShape) => (typeof config[key] === 'string' ? (config[key] as string).trim() : String(DEFAULT_SHAPE[key]));
   return {
-    itemsPath: text('itemsPath'), totalPath: text('totalPath'), orderNoPath: text('orderNoPath') || DEFAULT_SHAPE.orderNoPath,
-    revisionPath: text('revisionPath'), statePath: text('statePath'), pageParam: text('pageParam') || 'page', sizeParam: text('sizeParam') || 'pageSize',
+    itemsPath: text('itemsPath'),
+    totalPath: text('totalPath'),
+    orderNoPath: text('orderNoPath') || DEFAULT_SHAPE.orderNoPath,
+    revisionPath: text('revisionPath'),
+    statePath: text('statePath'),
+    pageParam: text('pageParam') || 'page',
+    sizeParam: text('sizeParam') || 'pageSize',
     pageSize: Math.min(1000, Math.round(positive(config.pageSize, DEFAULT_SHAPE.pageSize))),
     firstPage: Number(config.firstPage) === 0 ? 0 : 1,
   };

@@ -99,10 +99,12 @@ export = function register(RED: NodeAPI): void {
         // The machines' periods are computed by one replica at a time; another takes over from the stored book.
         lease = keepSourceLease(node, h.storeNode, `oee:${node.id}`, {
           onTakeover: () => {
-            runner?.then((r) => r.reload()).then(
-              () => node.emit('input', { topic: 'due' }),
-              (err: Error) => node.warn(err.message),
-            );
+            runner
+              ?.then((r) => r.reload())
+              .then(
+                () => node.emit('input', { topic: 'due' }),
+                (err: Error) => node.warn(err.message),
+              );
           },
           standbyText: (holder) => statusText('oee.status.standby', { holder }),
         });
@@ -111,10 +113,13 @@ export = function register(RED: NodeAPI): void {
         return () => runner!;
       },
       ready(r) {
-        outbox!.stats().then((s) => {
-          deadLetters = s.deadLetters;
-          showStatus(r.book);
-        }, () => undefined);
+        outbox!.stats().then(
+          (s) => {
+            deadLetters = s.deadLetters;
+            showStatus(r.book);
+          },
+          () => undefined,
+        );
         // Periods that ended and faults that passed their limit while the node was down fall due now.
         node.emit('input', { topic: 'due' });
       },
@@ -127,12 +132,18 @@ export = function register(RED: NodeAPI): void {
         'dead-lettered': (_item, reason) => {
           deadLetters += 1;
           node.warn(RED._('oee.warnings.dead', { reason }));
-          runner?.then((r) => showStatus(r.book), () => undefined);
+          runner?.then(
+            (r) => showStatus(r.book),
+            () => undefined,
+          );
         },
       },
       storeState: (e) => {
         storeDown = e.state !== 'connected';
-        runner?.then((r) => showStatus(r.book), () => undefined);
+        runner?.then(
+          (r) => showStatus(r.book),
+          () => undefined,
+        );
       },
       close() {
         clearInterval(refresh);
@@ -154,7 +165,10 @@ export = function register(RED: NodeAPI): void {
       boardTimer = setTimeout(() => {
         boardTimer = undefined;
         lastBoardAt = Date.now();
-        runner!.then((r) => !host.closing && node.send([null, null, { topic: 'equipment-board', payload: r.book.board(Date.now()) } as NodeMessage]), () => undefined);
+        runner!.then(
+          (r) => !host.closing && node.send([null, null, { topic: 'equipment-board', payload: r.book.board(Date.now()) } as NodeMessage]),
+          () => undefined,
+        );
       }, wait);
     }
     // Figures of the running shift move with the clock even when no signal comes.
@@ -206,10 +220,7 @@ export = function register(RED: NodeAPI): void {
       const { outcomes, due } = await r.step((book, now) => {
         const outcomes = isTick ? [] : book.signals(msg.payload, now);
         const due = book.due(now);
-        const erp = [
-          ...outcomes.flatMap((o) => (o.status ? [sends.status(o.status)] : [])),
-          ...(paths.report ? due.reports.filter((x) => x.period === 'shift').map(sends.report) : []),
-        ];
+        const erp = [...outcomes.flatMap((o) => (o.status ? [sends.status(o.status)] : [])), ...(paths.report ? due.reports.filter((x) => x.period === 'shift').map(sends.report) : [])];
         return { result: { outcomes, due }, erp };
       });
       if (!isTick) msg.accepted = { signals: outcomes.length, duplicates: outcomes.filter((o) => o.duplicate).length, late: outcomes.filter((o) => o.late).length, changes: outcomes.filter((o) => o.status).length };

@@ -57,7 +57,10 @@ export = function register(RED: NodeAPI): void {
       boardTimer = setTimeout(() => {
         boardTimer = undefined;
         lastBoardAt = Date.now();
-        feedback!.then((f) => node.send([null, { topic: 'progress-board', payload: f.board(boardFilter ? { workCentre: boardFilter } : undefined) } as NodeMessage]), () => undefined);
+        feedback!.then(
+          (f) => node.send([null, { topic: 'progress-board', payload: f.board(boardFilter ? { workCentre: boardFilter } : undefined) } as NodeMessage]),
+          () => undefined,
+        );
       }, wait);
     }
 
@@ -79,7 +82,10 @@ export = function register(RED: NodeAPI): void {
           // here, and are settled without a call (an ERP without the generic path would dead-letter every one).
           outbox = host.outbox(`progress@${endpoint.id}`, async (items) => items.map(() => ({ outcome: 'delivered' as const })), options);
           let writer: ConfirmationWriter | undefined;
-          confirmations = host.outbox(`progress-confirm@${endpoint.id}`, confirmationDelivery(() => (writer ??= profileConfirmationWriter(endpoint.session()))));
+          confirmations = host.outbox(
+            `progress-confirm@${endpoint.id}`,
+            confirmationDelivery(() => (writer ??= profileConfirmationWriter(endpoint.session()))),
+          );
         } else {
           outbox = host.outbox(`progress@${endpoint.id}`, httpDelivery(endpoint.client(), { path: config.path || 'progress-updates', batchPath: config.batchPath?.trim() || undefined }), options);
         }

@@ -80,9 +80,7 @@ export function mountBatchRecordApi(red: RedApp): void {
       if (!(await passwordMatches(red.settings.adminAuth, username, body.password))) {
         return fail(res, 403, `The password did not match ${username}'s: nothing was signed and nothing changed.`);
       }
-      const outcome = signing
-        ? await desk.desk.sign(orderNo, { meaning: body.meaning as SignatureMeaning, signer: username, reason, signedAt: new Date().toISOString() })
-        : await desk.desk.amend(orderNo, username, reason);
+      const outcome = signing ? await desk.desk.sign(orderNo, { meaning: body.meaning as SignatureMeaning, signer: username, reason, signedAt: new Date().toISOString() }) : await desk.desk.amend(orderNo, username, reason);
       if (!outcome.ok) return fail(res, 409, outcome.problem);
       res.json(viewWithTexts(outcome.view));
     })().catch(storeDown(res));

@@ -95,12 +95,19 @@ describe('the equipment board in a browser', () => {
     await page.screenshot({ path: join(artifacts, 'equipment-board.png'), fullPage: true });
 
     // Each change of state reached the simulated ERP once.
-    const statuses = await eventually(async () => {
-      const res = await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=equipment-status`);
-      const items = ((await res.json()) as { items: Array<{ body: { equipment: string; state: string } }> }).items;
-      return items.length >= 6 ? items : undefined;
-    }, 'the equipment status at the ERP', 30_000);
-    assert.deepEqual(statuses.filter((s) => s.body.equipment === 'EQ-ASM-01').map((s) => s.body.state), ['running', 'fault']);
+    const statuses = await eventually(
+      async () => {
+        const res = await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=equipment-status`);
+        const items = ((await res.json()) as { items: Array<{ body: { equipment: string; state: string } }> }).items;
+        return items.length >= 6 ? items : undefined;
+      },
+      'the equipment status at the ERP',
+      30_000,
+    );
+    assert.deepEqual(
+      statuses.filter((s) => s.body.equipment === 'EQ-ASM-01').map((s) => s.body.state),
+      ['running', 'fault'],
+    );
   });
 
   it('refuses a malformed signal with the field named, and the board stays as it was', async () => {

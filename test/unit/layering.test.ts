@@ -30,7 +30,12 @@ function sources(dir: string): string[] {
 
 /** The specifier as a repository path ('nodes/oee/oee') when relative, else the package it names ('node-red'). */
 function target(file: string, specifier: string): { path?: string; pkg?: string } {
-  if (specifier.startsWith('.')) return { path: relative(root, join(dirname(file), specifier)).split(sep).join('/') };
+  if (specifier.startsWith('.'))
+    return {
+      path: relative(root, join(dirname(file), specifier))
+        .split(sep)
+        .join('/'),
+    };
   const parts = specifier.replace(/^node:/, '').split('/');
   return { pkg: specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0] };
 }
@@ -94,7 +99,10 @@ describe('layering', () => {
 
   it('finds the sources it checks (nodes/lib, the nodes, the plugins)', () => {
     const files = sources(join(root, 'nodes')).map((f) => relative(root, f).split(sep).join('/'));
-    assert.ok(files.some((f) => f.startsWith('nodes/lib/')), 'no source found under nodes/lib');
+    assert.ok(
+      files.some((f) => f.startsWith('nodes/lib/')),
+      'no source found under nodes/lib',
+    );
     assert.ok(files.includes('nodes/oee/oee.ts'), 'nodes/oee/oee.ts not found');
     assert.ok(sources(join(root, 'plugins')).length > 0, 'no plugin source found');
   });

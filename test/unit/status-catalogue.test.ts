@@ -55,11 +55,7 @@ function usedKeys(): Map<string, string> {
     // Keys built from a helper's argument: `type.status.${key}` with status('green', 'dot', 'ok', …) or fail('store').
     for (const m of text.matchAll(/`([a-z][\w-]*)\.status\.\$\{(\w+(?:\.\w+)?)\}`/g)) {
       const type = m[1]!;
-      const keys = [
-        ...[...text.matchAll(/\bstatus\(\s*'\w+',\s*'\w+',\s*'(\w+)'/g)].map((k) => k[1]!),
-        ...[...text.matchAll(/\bfail\(\s*'(\w+)'/g)].map((k) => k[1]!),
-        ...(hosted === type ? hostKeys(text) : []),
-      ];
+      const keys = [...[...text.matchAll(/\bstatus\(\s*'\w+',\s*'\w+',\s*'(\w+)'/g)].map((k) => k[1]!), ...[...text.matchAll(/\bfail\(\s*'(\w+)'/g)].map((k) => k[1]!), ...(hosted === type ? hostKeys(text) : [])];
       if (type === 'erp-order-fetch') keys.push(...[...readFileSync(join(nodesDir, 'lib/erp/failure-status.ts'), 'utf8').matchAll(/key: '(\w+)'/g)].map((k) => k[1]!));
       if (type === 'opcua-watchdog') keys.push(...(/type WatchdogPhase = ([^;]+);/.exec(readFileSync(join(nodesDir, 'lib/equipment/opcua-watchdog.ts'), 'utf8'))?.[1]?.match(/'(\w+)'/g) ?? []).map((k) => k.slice(1, -1)));
       assert.ok(keys.length > 0, `${where}: cannot see which keys \`${type}.status.\${${m[2]}}\` takes`);

@@ -28,7 +28,10 @@ function resolve(node: Json, home: Json): [Json, Json] {
     const [base, fragment = ''] = node.$ref.split('#');
     const target = base ? schemas.get(base)! : home;
     assert.ok(target, `the $ref ${node.$ref} names a schema that does not exist`);
-    node = fragment.split('/').slice(1).reduce((at: Json, part: string) => at[part], target);
+    node = fragment
+      .split('/')
+      .slice(1)
+      .reduce((at: Json, part: string) => at[part], target);
     home = target;
   }
   return [node, home];
@@ -115,7 +118,7 @@ describe('work-order contract: one source for the types', () => {
     assert.deepEqual(compare(schema, schema, declared.get('ProductionOrder') as ts.InterfaceDeclaration, 'ProductionOrder'), []);
   });
 
-  it("OrderStatusV1 lists the statuses the schema allows a message without contractVersion", () => {
+  it('OrderStatusV1 lists the statuses the schema allows a message without contractVersion', () => {
     const v1 = schemaOf('work-order').then.properties.status;
     assert.deepEqual(compare(v1, schemaOf('work-order'), (declared.get('OrderStatusV1') as ts.TypeAliasDeclaration).type, 'OrderStatusV1'), []);
   });

@@ -24,8 +24,15 @@ export interface MesListShape {
 }
 
 export const DEFAULT_SHAPE: MesListShape = {
-  itemsPath: 'items', totalPath: 'total', orderNoPath: 'workOrderNo', revisionPath: 'source.revision', statePath: 'status',
-  pageParam: 'page', sizeParam: 'pageSize', pageSize: 100, firstPage: 1,
+  itemsPath: 'items',
+  totalPath: 'total',
+  orderNoPath: 'workOrderNo',
+  revisionPath: 'source.revision',
+  statePath: 'status',
+  pageParam: 'page',
+  sizeParam: 'pageSize',
+  pageSize: 100,
+  firstPage: 1,
 };
 
 /** Reads one page: the parsed JSON body of the answer. */
