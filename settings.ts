@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { presetIds } from './nodes/lib/erp/profile';
 import { auditSettings, type AuditSettings } from './server/audit-settings';
 
 export class SettingsError extends Error {
@@ -136,7 +137,8 @@ function parsePort(name: string, value: string | undefined, fallback: number): n
   return port;
 }
 
-const DEMO_ERPS = ['generic-rest', 'sap-s4hana-odata-v2', 'erpnext', 'odoo-jsonrpc', 'odoo-json2', 'kingdee-k3cloud'];
+// Every shipped preset has a demo dialect (server/demo.ts; test/unit/editor-facts.test.ts checks it).
+const DEMO_ERPS = presetIds();
 
 function parseDemoErp(value: string | undefined): string {
   const chosen = nonEmpty(value) ?? 'generic-rest';
@@ -255,7 +257,11 @@ function readTls(env: Env): TlsFiles | undefined {
   }
   if (!keyFile) throw new SettingsError('TLS_CERT_FILE is set but TLS_KEY_FILE is not; set both to serve HTTPS, or neither.');
   if (!certFile) throw new SettingsError('TLS_KEY_FILE is set but TLS_CERT_FILE is not; set both to serve HTTPS, or neither.');
-  for (const [name, file] of [['TLS_KEY_FILE', keyFile], ['TLS_CERT_FILE', certFile], ['TLS_CA_FILE', caFile]] as const) {
+  for (const [name, file] of [
+    ['TLS_KEY_FILE', keyFile],
+    ['TLS_CERT_FILE', certFile],
+    ['TLS_CA_FILE', caFile],
+  ] as const) {
     if (file && !existsSync(file)) throw new SettingsError(`${name} ${file} does not exist.`);
   }
   return caFile ? { keyFile, certFile, caFile } : { keyFile, certFile };
@@ -291,28 +297,19 @@ export function loadSettings(env: Env = process.env, argv: string[] = process.ar
     }
   } else {
     if (!credentialSecret) {
-      throw new SettingsError(
-        'CREDENTIAL_SECRET is not set: set CREDENTIAL_SECRET to a long random string (it encrypts flow credentials), or run with --demo.',
-      );
+      throw new SettingsError('CREDENTIAL_SECRET is not set: set CREDENTIAL_SECRET to a long random string (it encrypts flow credentials), or run with --demo.');
     }
     if (credentialSecret.length < MIN_CREDENTIAL_SECRET_LENGTH) {
-      throw new SettingsError(
-        `CREDENTIAL_SECRET is ${credentialSecret.length} characters long; it must be at least ${MIN_CREDENTIAL_SECRET_LENGTH} (it is the key of flows_cred.json): generate one with \`openssl rand -base64 48\`.`,
-      );
+      throw new SettingsError(`CREDENTIAL_SECRET is ${credentialSecret.length} characters long; it must be at least ${MIN_CREDENTIAL_SECRET_LENGTH} (it is the key of flows_cred.json): generate one with \`openssl rand -base64 48\`.`);
     }
     if (adminUsers.length === 0) {
-      throw new SettingsError(
-        'No admin user: set ADMIN_USERS="user:bcryptHash:admin" (or ADMIN_USERS_FILE) — ADMIN_PASSWORD only applies with --demo.',
-      );
+      throw new SettingsError('No admin user: set ADMIN_USERS="user:bcryptHash:admin" (or ADMIN_USERS_FILE) — ADMIN_PASSWORD only applies with --demo.');
     }
   }
 
   const userDir = resolve(nonEmpty(env.BRIDGE_USER_DIR) ?? (demo ? join(repoRoot, '.demo') : join(homedir(), '.erp-mes-bridge')));
   // Machine accounts only: people (ADMIN_USERS) are no longer let in to the flows' endpoints by default.
-  const machineUsers = [
-    ...(nonEmpty(env.MES_USERS) ? parseHttpNodeUsers(env.MES_USERS!, 'MES_USERS') : []),
-    ...(nonEmpty(env.HTTP_NODE_USERS) ? parseHttpNodeUsers(env.HTTP_NODE_USERS!) : []),
-  ];
+  const machineUsers = [...(nonEmpty(env.MES_USERS) ? parseHttpNodeUsers(env.MES_USERS!, 'MES_USERS') : []), ...(nonEmpty(env.HTTP_NODE_USERS) ? parseHttpNodeUsers(env.HTTP_NODE_USERS!) : [])];
   const clash = machineUsers.find((m) => adminUsers.some((u) => u.username === m.username));
   if (clash) throw new SettingsError(`"${clash.username}" is both a person (ADMIN_USERS) and a machine account (MES_USERS / HTTP_NODE_USERS): give the machine its own name.`);
   const tls = readTls(env);

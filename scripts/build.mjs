@@ -1,7 +1,8 @@
 // Compiles the TypeScript, then puts each node's editor template, locales and icons
 // next to its compiled .js, where Node-RED's loader looks for them, and the flows into examples/.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +47,22 @@ for (const name of readdirSync(join(root, 'flows'))) {
   if (name.endsWith('.json')) cpSync(join(root, 'flows', name), join(examplesDir, name));
 }
 if (!existsSync(join(root, 'dist'))) throw new Error('build produced no dist/');
+
+// One source for what the editor must know before the runtime answers (a new node's defaults): each
+// /*build:<fact>*/[] in a copied template becomes the compiled lib's value, so the editor never keeps a copy.
+const require = createRequire(import.meta.url);
+const codeMap = require(join(root, 'dist/nodes/lib/code-map/index.js'));
+const facts = { 'code-tables': codeMap.TABLE_NAMES, 'work-order-rules': codeMap.WORK_ORDER_RULES };
+for (const type of readdirSync(join(root, 'dist', 'nodes'))) {
+  const template = join(root, 'dist', 'nodes', type, `${type}.html`);
+  if (!existsSync(template)) continue;
+  const text = readFileSync(template, 'utf8');
+  const filled = text.replace(/\/\*build:([\w-]+)\*\/\[\]/g, (_m, fact) => {
+    if (!(fact in facts)) throw new Error(`${type}.html asks the build for '${fact}', which it does not know (it knows ${Object.keys(facts).join(', ')}).`);
+    return JSON.stringify(facts[fact]);
+  });
+  if (filled !== text) writeFileSync(template, filled);
+}
 if (typeErrors) {
   console.error('build: TypeScript reported errors (see above)');
   process.exit(1);

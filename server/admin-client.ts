@@ -52,9 +52,7 @@ export class AdminApi {
       body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: user, password }).toString(),
     });
     if (res.status === 401 || res.status === 403) {
-      throw new ImportError(
-        `the bridge at ${this.baseUrl} refused the login as "${user}": the user name or password is wrong, or the user is not an admin (check --user and BRIDGE_ADMIN_PASSWORD).`,
-      );
+      throw new ImportError(`the bridge at ${this.baseUrl} refused the login as "${user}": the user name or password is wrong, or the user is not an admin (check --user and BRIDGE_ADMIN_PASSWORD).`);
     }
     if (!res.ok) throw new ImportError(`logging in as "${user}" at ${this.baseUrl} failed with HTTP ${res.status}: ${await answerText(res)}`);
     this.token = ((await res.json()) as { access_token: string }).access_token;
@@ -78,4 +76,3 @@ export async function answerText(res: Response): Promise<string> {
   }
   return text.slice(0, 300) || '(empty answer)';
 }
-

@@ -47,7 +47,6 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-
 function packageInfo(repoRoot: string): { name: string; version: string } {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
   return { name: pkg.name, version: pkg.version };
@@ -108,7 +107,14 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   app.use('/', RED.httpAdmin);
   // Requests to the flows wait while a deploy restarts nodes (deploy-gate.ts), rather than being lost in it.
   const gate = deployGate(RED.events as unknown as Parameters<typeof deployGate>[0]);
-  app.use('/', doors.httpNode, jsonOnlyFlowEndpoints(settings.http), flowsReadiness(() => flowsState, { restarting: () => gate.restarting }), gate.middleware, RED.httpNode);
+  app.use(
+    '/',
+    doors.httpNode,
+    jsonOnlyFlowEndpoints(settings.http),
+    flowsReadiness(() => flowsState, { restarting: () => gate.restarting }),
+    gate.middleware,
+    RED.httpNode,
+  );
   app.use(jsonNotFound, jsonErrorHandler(log));
 
   const onFlowsStarted = (): void => {
@@ -148,18 +154,14 @@ export async function startBridgeServer(settings: BridgeSettings, options: Start
   const url = `${settings.tls ? 'https' : 'http'}://${urlHost(settings.host)}:${port}`;
 
   if (options.banner ?? true) {
-    const lines = [
-      '',
-      `==== ERP–MES Bridge ${pkg.version}${settings.demo ? ' (demo plant)' : ''} ====`,
-      `  Editor:     ${url}/`,
-    ];
+    const lines = ['', `==== ERP–MES Bridge ${pkg.version}${settings.demo ? ' (demo plant)' : ''} ====`, `  Editor:     ${url}/`];
     if (settings.generatedAdminPassword) {
       lines.push(`  Login:      admin / ${settings.generatedAdminPassword}   (generated for this run; set ADMIN_PASSWORD to choose one)`);
     } else {
       lines.push(`  Login:      ${settings.adminUsers.map((u) => u.username).join(', ')}`);
     }
     lines.push(`  Flows file: ${settings.flowFile}${seeded === 'seeded' ? ' (seeded from flows/demo-plant.json)' : ''}`);
-    if (machineUsers.length === 0) lines.push('  Warning:    no machine account (MES_USERS): the flows\' HTTP endpoints refuse every caller');
+    if (machineUsers.length === 0) lines.push("  Warning:    no machine account (MES_USERS): the flows' HTTP endpoints refuse every caller");
     if (seeded === 'missing-demo-flow') lines.push('  Warning:    flows/demo-plant.json not found; started with an empty flow');
     if (demoPlant) lines.push(`  Simulator:  ERP ${demoPlant.erpUrl}   MES ${demoPlant.mesUrl}`);
     lines.push(`  Health:     ${url}/healthz   Metrics: ${url}/metrics`, '');

@@ -15,9 +15,7 @@ export function auditSettings(env: Record<string, string | undefined>, demo: boo
   const keys = auditKeysFromEnv(env);
   if (keys) auditKeyring(keys, env.AUDIT_KEY?.trim() ? 'AUDIT_KEY' : `AUDIT_KEY_FILE ${env.AUDIT_KEY_FILE}`);
   else if (!demo) {
-    throw new Error(
-      'AUDIT_KEY is not set: set AUDIT_KEY (or AUDIT_KEY_FILE) to a random key of at least 32 bytes, kept outside the bridge store (it keys the audit chain, e.g. openssl rand -hex 32), or run with --demo.',
-    );
+    throw new Error('AUDIT_KEY is not set: set AUDIT_KEY (or AUDIT_KEY_FILE) to a random key of at least 32 bytes, kept outside the bridge store (it keys the audit chain, e.g. openssl rand -hex 32), or run with --demo.');
   }
   const interval = env.AUDIT_VERIFY_INTERVAL_SEC?.trim();
   let verifySec = DEFAULT_AUDIT_VERIFY_SEC;

@@ -133,7 +133,16 @@ export function deployRecords(o: { who: string; why: string; source: ChangeSourc
         what,
         why: o.why,
         subjectId: n.id.slice(0, 64),
-        details: { rev: o.rev, type: n.type, name: n.name, state, changes: diff.changed.filter((c) => c.id === n.id).slice(0, MAX_LISTED).map(shown) },
+        details: {
+          rev: o.rev,
+          type: n.type,
+          name: n.name,
+          state,
+          changes: diff.changed
+            .filter((c) => c.id === n.id)
+            .slice(0, MAX_LISTED)
+            .map(shown),
+        },
       });
     }
   }
@@ -149,8 +158,7 @@ export function changeControlMiddleware(red: RedApp, changeLog: ChangeLog, o: { 
     const reason = header(req, 'x-change-reason')?.slice(0, MAX_REASON);
     const deploymentType = req.get('node-red-deployment-type') ?? 'full';
     if (o.regulated && !reason && deploymentType !== 'reload') {
-      const message =
-        'This bridge runs in regulated mode: a deploy needs a reason (the editor asks for one; the import CLI takes --reason, API clients send the X-Change-Reason header). Nothing was deployed.';
+      const message = 'This bridge runs in regulated mode: a deploy needs a reason (the editor asks for one; the import CLI takes --reason, API clients send the X-Change-Reason header). Nothing was deployed.';
       res.status(400).json({ error: message, code: 'reason_required', message });
       return;
     }
@@ -172,9 +180,7 @@ export function changeControlMiddleware(red: RedApp, changeLog: ChangeLog, o: { 
       if (res.statusCode !== 200) return;
       const why = reason ?? 'No reason given (regulated mode is off).';
       const records = deployRecords({ who, why, source, ...(file && { file }), deploymentType, rev: rev ?? 'unknown', ...(running?.rev && { previousRev: running.rev }), before, after });
-      Promise.all(records.map((r) => changeLog.log.append(r))).catch((err: Error) =>
-        o.warn(`The deploy by ${who} (rev ${rev}) could not be written to the change log: ${err.message}`),
-      );
+      Promise.all(records.map((r) => changeLog.log.append(r))).catch((err: Error) => o.warn(`The deploy by ${who} (rev ${rev}) could not be written to the change log: ${err.message}`));
       try {
         const now = runningFlows(red);
         if (now) o.versions?.keep(now, `${source === 'editor' ? 'deploy from the editor' : source === 'rollback' ? `rollback to ${file ?? '?'}` : `import of ${file ?? '?'}`} by ${who}: ${why}`);
@@ -239,7 +245,10 @@ export function mountChangeRoutes(red: RedApp, changeLog: ChangeLog, o: { regula
             };
             return CSV_COLUMNS.map((c) => csvCell(cells[c])).join(',');
           });
-          res.type('text/csv; charset=utf-8').attachment('change-history.csv').send([CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n');
+          res
+            .type('text/csv; charset=utf-8')
+            .attachment('change-history.csv')
+            .send([CSV_COLUMNS.join(','), ...rows].join('\r\n') + '\r\n');
           return;
         }
         res.json({ regulated: o.regulated, ok: verdict.ok, ...(!verdict.ok && { problem: verdict.message }), items });

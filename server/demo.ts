@@ -111,9 +111,7 @@ async function mirrorErpIntoLegacyDb(erp: { orders(): ProductionOrder[] }, file:
   return {
     file,
     write(order) {
-      writing = writing
-        .then(() => writeLegacyOrders(db, [order]))
-        .catch((err: Error) => process.emitWarning(`demo legacy ERP database: order ${order.orderNo} was not written: ${err.message}`));
+      writing = writing.then(() => writeLegacyOrders(db, [order])).catch((err: Error) => process.emitWarning(`demo legacy ERP database: order ${order.orderNo} was not written: ${err.message}`));
     },
     async close() {
       await writing;

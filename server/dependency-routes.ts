@@ -8,11 +8,7 @@ import { resolve, sep } from 'node:path';
 import type { Request, RequestHandler, Response } from 'express';
 import type { RedApp } from './red-types';
 
-export type RouteDecision =
-  | { kind: 'kept'; why: string }
-  | { kind: 'admin'; why: string }
-  | { kind: 'confined'; why: string; guard: (red: RedApp) => RequestHandler }
-  | { kind: 'refused'; why: string };
+export type RouteDecision = { kind: 'kept'; why: string } | { kind: 'admin'; why: string } | { kind: 'confined'; why: string; guard: (red: RedApp) => RequestHandler } | { kind: 'refused'; why: string };
 
 export interface ReviewedRoute {
   module: string;
@@ -48,7 +44,7 @@ export const REVIEWED_DEPENDENCY_ROUTES: readonly ReviewedRoute[] = [
     path: '/modbus/fc/:id',
     decision: {
       kind: 'confined',
-      why: 'reads any .json file whose path the caller sends (mapPath), with only modbus.read — a viewer could read .sessions.json or flows_cred.json. Admins only, and only files under the module\'s extras/argumentMaps.',
+      why: "reads any .json file whose path the caller sends (mapPath), with only modbus.read — a viewer could read .sessions.json or flows_cred.json. Admins only, and only files under the module's extras/argumentMaps.",
       guard: (red) => {
         const admin = red.auth.needsPermission('modbus.fc.write') as unknown as RequestHandler;
         const confine = modbusMapPathGuard();
@@ -114,7 +110,7 @@ export function packageOfFile(file: string): string | undefined {
 }
 
 /** The file that called `fn`, from a stack trace taken at its call (first frame outside this module). */
-function callerFile(fn: Function): string {
+function callerFile(fn: (...args: never[]) => unknown): string {
   const holder: { stack?: string } = {};
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 3;
@@ -132,9 +128,11 @@ function ownerOf(file: string, packName: string): { owner: RegisteredRoute['owne
   return { owner: 'dependency', module: pkg };
 }
 
-const refusal = (route: string, why: string): RequestHandler => (_req: Request, res: Response) => {
-  res.status(403).json({ error: `${route} is turned off on this server: ${why}` });
-};
+const refusal =
+  (route: string, why: string): RequestHandler =>
+  (_req: Request, res: Response) => {
+    res.status(403).json({ error: `${route} is turned off on this server: ${why}` });
+  };
 
 export interface RouteReview {
   /** Every route registered since the review started, with its owner (and for a dependency, the decision). */
@@ -210,8 +208,5 @@ interface StackLayer {
 export function adminRoutes(red: RedApp): string[] {
   const apps = [...new Set([red.httpAdmin as unknown, nodesAdminApp(red)])];
   const stack = apps.flatMap((app) => (app as { _router?: { stack?: StackLayer[] } })._router?.stack ?? []);
-  return stack.flatMap((layer) =>
-    layer.route ? Object.keys(layer.route.methods).map((m) => `${m === '_all' ? 'ALL' : m.toUpperCase()} ${String(layer.route!.path)}`) : [],
-  );
+  return stack.flatMap((layer) => (layer.route ? Object.keys(layer.route.methods).map((m) => `${m === '_all' ? 'ALL' : m.toUpperCase()} ${String(layer.route!.path)}`) : []));
 }
-

@@ -77,9 +77,7 @@ export function parseFlowFile(text: string, file: string): FlowNode[] {
   nodes.forEach((node, i) => {
     const z = containerOf(node);
     if (z !== undefined && !containers.has(z)) {
-      throw new FlowFileError(
-        `${file}: node ${i + 1} (id "${node.id}", type ${node.type}) is on tab "${z}", which is not in the file; export the whole tab.`,
-      );
+      throw new FlowFileError(`${file}: node ${i + 1} (id "${node.id}", type ${node.type}) is on tab "${z}", which is not in the file; export the whole tab.`);
     }
   });
   return nodes;
@@ -160,11 +158,7 @@ function countOn(nodes: readonly FlowNode[], containerId: string): number {
 
 /** JSON with sorted keys, so two nodes compare equal whatever order their properties came in. */
 function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+  return JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
 }
 
 /** Two nodes with the same properties and values, in whatever order. */
@@ -174,7 +168,11 @@ export function sameNode(a: FlowNode, b: FlowNode): boolean {
 
 function sameConfiguration(before: readonly FlowNode[], after: readonly FlowNode[]): boolean {
   if (before.length !== after.length) return false;
-  const tabOrder = (nodes: readonly FlowNode[]) => nodes.filter(isContainer).map((n) => n.id).join('\n');
+  const tabOrder = (nodes: readonly FlowNode[]) =>
+    nodes
+      .filter(isContainer)
+      .map((n) => n.id)
+      .join('\n');
   if (tabOrder(before) !== tabOrder(after)) return false;
   const byId = new Map(before.map((n) => [n.id, canonical(n)]));
   return after.every((n) => byId.get(n.id) === canonical(n));
@@ -237,11 +235,7 @@ export function planImport(serverFlows: readonly FlowNode[], fileNodes: readonly
   const fileConfig = fileNodes.filter((n) => !isContainer(n) && containerOf(n) === undefined);
   const replacedConfig = fileConfig.filter((n) => serverIds.has(n.id)).length;
   const takenFromOtherTabs =
-    mode === 'replace-all'
-      ? []
-      : serverFlows
-          .filter((n) => fileIds.has(n.id) && !isContainer(n) && containerOf(n) !== undefined && !removedContainers.has(containerOf(n)!))
-          .map((n) => ({ id: n.id, type: n.type, tab: containerOf(n)! }));
+    mode === 'replace-all' ? [] : serverFlows.filter((n) => fileIds.has(n.id) && !isContainer(n) && containerOf(n) !== undefined && !removedContainers.has(containerOf(n)!)).map((n) => ({ id: n.id, type: n.type, tab: containerOf(n)! }));
 
   return {
     mode,

@@ -38,7 +38,10 @@ export class SnapshotShelf {
     } catch {
       return [];
     }
-    return entries.filter((f) => f.endsWith(SUFFIX) && !f.startsWith('.')).map((f) => f.slice(0, -SUFFIX.length)).sort();
+    return entries
+      .filter((f) => f.endsWith(SUFFIX) && !f.startsWith('.'))
+      .map((f) => f.slice(0, -SUFFIX.length))
+      .sort();
   }
 
   read(name: string): Snapshot {

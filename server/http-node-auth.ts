@@ -13,11 +13,7 @@ export interface BasicDoor {
   realm?: string;
 }
 
-export type AccountCheck =
-  | { kind: 'account'; account: Account }
-  | { kind: 'missing' }
-  | { kind: 'wrong' }
-  | { kind: 'blocked'; retryMs: number };
+export type AccountCheck = { kind: 'account'; account: Account } | { kind: 'missing' } | { kind: 'wrong' } | { kind: 'blocked'; retryMs: number };
 
 /** Checks a request's Basic header at a door, counting a wrong password against the request's address. */
 export async function checkBasic(door: BasicDoor, header: string | undefined, address: string): Promise<AccountCheck> {

@@ -19,13 +19,7 @@ export function nodesDirFor(packRoot: string, coreNodesDir: string): string[] {
   }
 }
 
-export function buildNodeRedSettings(
-  s: BridgeSettings,
-  coreNodesDir: string,
-  logHandlers: { adminAudit?: LogHandlerFactory } = {},
-  dashboard: Record<string, unknown> = {},
-  sessions?: HashedSessionStorage,
-): Record<string, unknown> {
+export function buildNodeRedSettings(s: BridgeSettings, coreNodesDir: string, logHandlers: { adminAudit?: LogHandlerFactory } = {}, dashboard: Record<string, unknown> = {}, sessions?: HashedSessionStorage): Record<string, unknown> {
   return {
     uiHost: s.host,
     uiPort: s.port,

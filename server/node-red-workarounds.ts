@@ -10,6 +10,7 @@ interface TokensModule {
 export async function releaseSessionExpiryTimer(): Promise<void> {
   let tokens: TokensModule;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node-RED's internal module, only when present
     tokens = require('@node-red/editor-api/lib/auth/tokens') as TokensModule;
   } catch {
     return; // a Node-RED without this module has nothing to release

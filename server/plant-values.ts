@@ -35,7 +35,7 @@ export function parsePlantFile(content: string, file: string): PlantValues {
     try {
       parsed = JSON.parse(trimmed) as Record<string, unknown>;
     } catch (err) {
-      throw new Error(`The plant file ${file} is not valid JSON: ${(err as Error).message}.`);
+      throw new Error(`The plant file ${file} is not valid JSON: ${(err as Error).message}.`, { cause: err });
     }
     const nested = parsed.values;
     const source = nested && typeof nested === 'object' && !Array.isArray(nested) ? (nested as Record<string, unknown>) : parsed;

@@ -30,7 +30,7 @@ export function servedDoors(settings: BridgeSettings, machineUsers: readonly Htt
     onBlocked: (address, retryMs) => warn(`Logins from ${address} are refused for ${Math.ceil(retryMs / 1000)} s: ${settings.loginLimit.maxFailures} failed within ${settings.loginLimit.windowMs / 1000} s.`),
   });
   const peopleVerifier = new BasicVerifier(peopleAccounts(settings.adminUsers));
-  const people: BasicDoor = { verifier: peopleVerifier, limiter, who: 'a person\'s login (ADMIN_USERS: admin or viewer)' };
+  const people: BasicDoor = { verifier: peopleVerifier, limiter, who: "a person's login (ADMIN_USERS: admin or viewer)" };
   const machines: BasicDoor = { verifier: new BasicVerifier(machineAccounts(machineUsers)), limiter, who: 'a machine account (MES_USERS or HTTP_NODE_USERS)' };
   const socketOptions = { door: people, limits: settings.dashboardLimits, warn };
   return {

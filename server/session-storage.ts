@@ -96,8 +96,10 @@ export function hashedSessionStorage(options: { userDir: string; knownUser(name:
   }
 
   // Required lazily: the module is Node-RED's default storage and keeps its settings in module state.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above: loaded lazily on purpose
   const base = require('@node-red/runtime/lib/storage/localfilesystem') as StorageModule;
-  const secured = (method: 'saveFlows' | 'saveCredentials' | 'saveSettings') =>
+  const secured =
+    (method: 'saveFlows' | 'saveCredentials' | 'saveSettings') =>
     async (...args: unknown[]): Promise<void> => {
       await base[method](...args);
       await secureStateFiles(options.userDir);

@@ -16,9 +16,7 @@ export function isStateFile(name: string): boolean {
 /** Tightens the folder and every state file in it; a file that vanished meanwhile is no error. */
 export async function secureStateFiles(dir: string): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  await Promise.all(
-    entries.filter((e) => e.isFile() && isStateFile(e.name)).map((e) => chmod(join(dir, e.name), STATE_FILE_MODE).catch(() => undefined)),
-  );
+  await Promise.all(entries.filter((e) => e.isFile() && isStateFile(e.name)).map((e) => chmod(join(dir, e.name), STATE_FILE_MODE).catch(() => undefined)));
 }
 
 /** At start, before Node-RED reads anything: the folder 0700 and the files an earlier run left 0600. */

@@ -82,7 +82,13 @@ export = function register(RED: NodeAPI): void {
         {
           trace: (orderNo) => trace.trace(orderNo),
           exceptions: (orderNo) => exceptionDesks().flatMap((d) => d.list({ orderNo })),
-          pendingApprovals: (orderNo) => approvalDesks().flatMap((d) => d.pending().filter((p) => p.approvalRequest.orderNo === orderNo).map((p) => p.approvalRequest.requisitionId)),
+          pendingApprovals: (orderNo) =>
+            approvalDesks().flatMap((d) =>
+              d
+                .pending()
+                .filter((p) => p.approvalRequest.orderNo === orderNo)
+                .map((p) => p.approvalRequest.requisitionId),
+            ),
           audit: (orderNo) => audit.list({ orderNo }),
           append: (record) => audit.append(record),
           signed: told,
@@ -146,10 +152,7 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       const language = /^zh/i.test(String((m.payload as { lang?: unknown }).lang ?? '')) ? 'zh-CN' : 'en-US';
-      printBatchDocument(desk, orderNo, m.topic === 'print' ? 'record' : 'certificate', language).then(
-        (printed) => answer({ orderNo, document: m.topic, language, ...printed }),
-        failed,
-      );
+      printBatchDocument(desk, orderNo, m.topic === 'print' ? 'record' : 'certificate', language).then((printed) => answer({ orderNo, document: m.topic, language, ...printed }), failed);
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -169,9 +169,7 @@ export = function register(RED: NodeAPI): void {
       if (openError) throw openError;
       // How long a Node-RED instance may go silent before another takes over what it was delivering.
       const claimIdleMs = Number((RED.settings as unknown as Record<string, unknown>).bridgeStoreClaimIdleMs) || 30_000;
-      outboxStore ??= connection
-        ? guardStore(new RedisOutboxStore(connection, { claimIdleMs }), `outbox store Redis at ${connection.label}`)
-        : guardStore(new SqliteOutboxStore(node.location), `outbox store SQLite file ${node.location}`);
+      outboxStore ??= connection ? guardStore(new RedisOutboxStore(connection, { claimIdleMs }), `outbox store Redis at ${connection.label}`) : guardStore(new SqliteOutboxStore(node.location), `outbox store SQLite file ${node.location}`);
       return outboxStore;
     };
 
@@ -208,10 +206,7 @@ export = function register(RED: NodeAPI): void {
       if (openError) throw openError;
       let trace = traceStores.get(book);
       if (!trace) {
-        trace = guardStore(
-          connection ? new RedisTraceStore(connection, book, options) : new SqliteTraceStore(node.location, book, options),
-          `trace store '${book}' at ${node.location}`,
-        );
+        trace = guardStore(connection ? new RedisTraceStore(connection, book, options) : new SqliteTraceStore(node.location, book, options), `trace store '${book}' at ${node.location}`);
         traceStores.set(book, trace);
       }
       return trace;
@@ -220,9 +215,7 @@ export = function register(RED: NodeAPI): void {
     node.durability = () => {
       if (openError) return { durable: false, detail: openError.message };
       if (connection) return connection.durability();
-      return node.location === ':memory:'
-        ? { durable: false, detail: `${title} keeps its state in memory (:memory:); it is lost when the process ends.` }
-        : { durable: true, detail: `SQLite file ${node.location} (WAL).` };
+      return node.location === ':memory:' ? { durable: false, detail: `${title} keeps its state in memory (:memory:); it is lost when the process ends.` } : { durable: true, detail: `SQLite file ${node.location} (WAL).` };
     };
 
     node.on('close', (_removed: boolean, done: () => void) => {

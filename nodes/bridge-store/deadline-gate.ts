@@ -10,15 +10,7 @@ import type { DeadlineGate } from '../lib/workflows/runner';
 /** How long a claim is kept: long past any replica that could still try the same deadline. */
 const CLAIM_KEPT_MS = 7 * 24 * 3600_000;
 
-export function openDeadlineGate(options: {
-  connection: RedisConnection;
-  lock: LeaseLock;
-  keeper: LeaseKeeper;
-  namespace: string;
-  replica: string;
-  onTakeover: () => void;
-  warn: (text: string) => void;
-}): DeadlineGate {
+export function openDeadlineGate(options: { connection: RedisConnection; lock: LeaseLock; keeper: LeaseKeeper; namespace: string; replica: string; onTakeover: () => void; warn: (text: string) => void }): DeadlineGate {
   const { connection, lock, keeper, namespace, onTakeover } = options;
   let held = false;
   keeper.on('change', (state: LeaseState) => {
@@ -28,13 +20,21 @@ export function openDeadlineGate(options: {
   });
   keeper.start().catch((err: Error) => options.warn(err.message));
   const nudgeKey = connection.key('nudge', namespace);
-  const watch = setInterval(() => {
-    if (!keeper.holds()) return;
-    connection.client.multi().get(nudgeKey).del(nudgeKey).exec().then(
-      (r) => void (r?.[0]?.[1] ? onTakeover() : undefined),
-      () => undefined,
-    );
-  }, Math.max(50, Math.floor(keeper.ttlMs / 3)));
+  const watch = setInterval(
+    () => {
+      if (!keeper.holds()) return;
+      connection.client
+        .multi()
+        .get(nudgeKey)
+        .del(nudgeKey)
+        .exec()
+        .then(
+          (r) => void (r?.[0]?.[1] ? onTakeover() : undefined),
+          () => undefined,
+        );
+    },
+    Math.max(50, Math.floor(keeper.ttlMs / 3)),
+  );
   // Stopped by the runner's close, or by the bridge-store's when it closes first.
   keeper.once('stopped', () => clearInterval(watch));
   return {

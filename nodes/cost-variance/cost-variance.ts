@@ -3,33 +3,24 @@
 // its labour/machine time logs; keeps each order's actuals in the bridge store (lib/cost's CostBook), and when
 // an order completes sends its cost variance to the ERP through the durable outbox, exactly once (idempotency key
 // cost-variance:<orderNo>). Output 1: the variance record; output 2: each flagged element with its likely cause.
-import type { EventEmitter } from 'node:events';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StoreUnavailableError } from '../lib/stores/store-unavailable';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { checkStandardCost, CostBook, looksLikeCostRow, standardCostFromRow, type CostVariance, type StepResult } from '../lib/cost';
 import type { Outbox } from '../lib/outbox/outbox';
-import { registerOutbox } from '../lib/outbox/registry';
 import { validate } from '../lib/validation';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
-import { WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
+import type { WorkflowRunner, ErpSend } from '../lib/workflows/runner';
 import { statusThrottle } from '../lib/status-throttle';
-import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
-import type { ErpEndpointNode } from '../erp-endpoint/types';
 import { statusText } from '../lib/i18n/status-text';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
 
-interface CostVarianceDef extends NodeDef {
-  endpoint: string;
-  store: string;
+interface CostVarianceDef extends WorkflowNodeDef {
   path: string;
   thresholdPct: string | number;
   settleMin: string | number;
-  maxAttempts: string | number;
 }
 
-type Done = (err?: Error) => void;
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Msg = NodeMessageInFlow & { topic?: string; payload?: unknown; cost?: unknown };
-const num = (value: unknown, fallback: number) => (value === '' || value === undefined || !Number.isFinite(Number(value)) ? fallback : Number(value));
 const has = (p: unknown, field: string) => typeof p === 'object' && p !== null && field in p;
 const all = (p: unknown, test: (item: unknown) => boolean) => (Array.isArray(p) ? p.length > 0 && p.every(test) : test(p));
 const list = (p: unknown) => (Array.isArray(p) ? p : [p]);
@@ -51,24 +42,21 @@ export = function register(RED: NodeAPI): void {
   function CostVarianceNode(this: Node, config: CostVarianceDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const endpoint = RED.nodes.getNode(config.endpoint) as ErpEndpointNode | null;
-    const storeNode = RED.nodes.getNode(config.store) as BridgeStoreNode | null;
+    const host = workflowHost(RED, node, config, 'cost-variance');
     const path = (config.path || 'cost-variances').trim();
     let outbox: Outbox | undefined;
-    let runner: Promise<WorkflowRunner<CostBook>> | undefined;
-    let closing = false;
 
-    const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) => {
-      counts.cancel();
-      if (!closing) node.status({ fill, shape, text: statusText(`cost-variance.status.${key}`, { n: String(n ?? 0) }) });
-    };
     // The counts change with every message: shown at most twice a second.
     const counts = statusThrottle((book: CostBook) => {
-      if (closing) return;
+      if (host.closing) return;
       const { waiting, costed } = book.counts();
       if (waiting > 0) node.status({ fill: 'yellow', shape: 'dot', text: statusText('cost-variance.status.waiting', { n: String(waiting) }) });
       else node.status({ fill: 'green', shape: 'dot', text: statusText('cost-variance.status.ok', { n: String(costed) }) });
     });
+    const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string) => {
+      counts.cancel();
+      if (!host.closing) host.status(fill, shape, key);
+    };
     const varianceSend = (v: CostVariance): ErpSend => ({ partition: v.orderNo, idempotencyKey: `cost-variance:${v.orderNo}`, record: { path, body: v } });
 
     /** Enqueues the variances (already stored), then marks them enqueued: a crash between is healed at start. */
@@ -77,7 +65,15 @@ export = function register(RED: NodeAPI): void {
       await r.step(() => ({
         result: undefined,
         erp: variances.map(varianceSend),
-        audit: variances.map((v) => ({ who: 'bridge', what: 'cost.variance-reported', why: `Order ${v.orderNo} completed: ${v.total.actual} ${v.currency} actual against ${v.total.standard} standard (${v.total.variancePct ?? '–'} %).`, subjectId: v.orderNo, orderNo: v.orderNo, meaning: v.total.flagged ? 'flagged' : 'within-threshold', details: { total: v.total } })),
+        audit: variances.map((v) => ({
+          who: 'bridge',
+          what: 'cost.variance-reported',
+          why: `Order ${v.orderNo} completed: ${v.total.actual} ${v.currency} actual against ${v.total.standard} standard (${v.total.variancePct ?? '–'} %).`,
+          subjectId: v.orderNo,
+          orderNo: v.orderNo,
+          meaning: v.total.flagged ? 'flagged' : 'within-threshold',
+          details: { total: v.total },
+        })),
       }));
       await r.step((book) => {
         book.markEnqueued(variances.map((v) => v.orderNo));
@@ -85,53 +81,40 @@ export = function register(RED: NodeAPI): void {
       });
     }
 
-    function showStatus(book: CostBook): void {
-      counts.show(book);
-    }
-
-    try {
-      if (!endpoint) throw new Error(RED._('cost-variance.errors.noEndpoint'));
-      if (!storeNode) throw new Error(RED._('cost-variance.errors.noStore'));
-      const settings = { thresholdPct: num(config.thresholdPct, 5), settleMin: num(config.settleMin, 0) };
-      new CostBook(settings); // refuses a bad threshold now, with a sentence
-      const store = storeNode.store();
-      outbox = storeNode.outbox(`cost@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.label });
-      outbox.start(routedHttpDelivery(endpoint.client()));
-      runner = WorkflowRunner.open({ store, namespace: `cost/${node.id}`, audit: storeNode.audit(), outbox, restore: (entries) => CostBook.restore(entries, settings), onDeadline: () => node.emit('input', { topic: 'settle' }) });
-      runner.then(
-        async (r) => {
-          // A variance stored just before a crash, but not yet in the outbox, goes now (the ERP applies its key once);
-          // a wait for late time logs that ended while the node was down ends now.
-          await deliver(r, r.book.unsent());
-          node.emit('input', { topic: 'settle' });
-          showStatus(r.book);
+    host.run<WorkflowRunner<CostBook>>({
+      setup(h) {
+        const settings = { thresholdPct: num(config.thresholdPct, 5), settleMin: num(config.settleMin, 0) };
+        new CostBook(settings); // refuses a bad threshold now, with a sentence
+        outbox = h.outbox(`cost@${node.id}`, routedHttpDelivery(h.endpoint.client()));
+        return () => h.runner({ namespace: `cost/${node.id}`, outbox, restore: (entries) => CostBook.restore(entries, settings), deadlineTopic: 'settle' });
+      },
+      async ready(r) {
+        // A variance stored just before a crash, but not yet in the outbox, goes now (the ERP applies its key once);
+        // a wait for late time logs that ended while the node was down ends now.
+        await deliver(r, r.book.unsent());
+        node.emit('input', { topic: 'settle' });
+        counts.show(r.book);
+      },
+      fault(kind, err) {
+        status('red', 'ring', kind);
+        node.error(kind === 'store' ? RED._('cost-variance.errors.restore', { error: err.message }) : err.message);
+      },
+      input: (msg, send, r) => handle(msg as Msg, send as Send, r),
+      outboxEvents: {
+        'dead-lettered': (_item, reason) => {
+          node.warn(RED._('cost-variance.warnings.dead', { reason }));
+          status('red', 'dot', 'dead');
         },
-        (err: Error) => {
-          status('red', 'ring', 'store');
-          node.error(RED._('cost-variance.errors.restore', { error: err.message }));
-        },
-      ).catch((err: Error) => node.error(err.message));
-    } catch (err) {
-      status('red', 'ring', 'config');
-      node.error((err as Error).message);
-    }
-
-    const onDead = (_item: unknown, reason: string) => {
-      node.warn(RED._('cost-variance.warnings.dead', { reason }));
-      status('red', 'dot', 'dead');
-    };
-    const onStoreState = (e: BridgeStoreStateEvent) => {
-      if (e.state !== 'connected') status('red', 'ring', 'store');
-    };
-    outbox?.on('dead-lettered', onDead);
-    if (storeNode) (storeNode as unknown as EventEmitter).on('state', onStoreState);
+      },
+      storeState: (e) => {
+        if (e.state !== 'connected') status('red', 'ring', 'store');
+      },
+      close: () => counts.cancel(),
+    });
 
     function outputs(result: StepResult, send: Send): void {
       for (const v of result.variances) {
-        const flags = v.elements
-          .filter((e) => e.flagged)
-          .map((e) => ({ topic: 'cost-flag', payload: { orderNo: v.orderNo, productCode: v.productCode, currency: v.currency, goodQty: v.goodQty, ...e } }) as NodeMessage);
+        const flags = v.elements.filter((e) => e.flagged).map((e) => ({ topic: 'cost-flag', payload: { orderNo: v.orderNo, productCode: v.productCode, currency: v.currency, goodQty: v.goodQty, ...e } }) as NodeMessage);
         send([{ topic: 'cost-variance', payload: v } as NodeMessage, null]);
         for (const f of flags) send([null, f]);
       }
@@ -191,28 +174,8 @@ export = function register(RED: NodeAPI): void {
       const late = result.outcomes.filter((o) => o.kind === 'late');
       if (late.length > 0) node.warn(RED._('cost-variance.warnings.late', { n: String(late.length), orders: [...new Set(late.map((o) => o.orderNo))].join(', ') }));
       outputs(result, send);
-      showStatus(r.book);
+      counts.show(r.book);
     }
-
-    node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!runner) return done(new StoreUnavailableError(RED._('cost-variance.errors.notReady')));
-      runner.then((r) => handle(msg as Msg, send as Send, r)).then(
-        () => done(),
-        (err: Error) => done(err),
-      );
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      closing = true;
-      counts.cancel();
-      node.status({});
-      if (storeNode) (storeNode as unknown as EventEmitter).removeListener('state', onStoreState);
-      if (outbox) outbox.off('dead-lettered', onDead);
-      closeWorkflow(runner, outbox).then(
-        () => done(),
-        () => done(),
-      );
-    });
   }
 
   RED.nodes.registerType('cost-variance', CostVarianceNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);

@@ -21,8 +21,7 @@ export = function register(RED: NodeAPI): void {
     let configError: Error | undefined;
     let signals = 0;
 
-    const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string) =>
-      node.status({ fill, shape, text: statusText(`equipment-signal.status.${key}`, { n: String(signals) }) });
+    const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string) => node.status({ fill, shape, text: statusText(`equipment-signal.status.${key}`, { n: String(signals) }) });
 
     try {
       map = parseTagMap(config.tags, config.stateCodes);

@@ -4,9 +4,7 @@ import { type EndpointSettings, type EnvLookup, openEndpoint, withEnvironment } 
 import { profileOrdersReader } from '../lib/erp/profile';
 import { validate } from '../lib/validation';
 
-export type ConnectionTestResult =
-  | { ok: true; orders: number; first?: unknown; valid: boolean; problem?: string; warnings: string[] }
-  | { ok: false; error: string };
+export type ConnectionTestResult = { ok: true; orders: number; first?: unknown; valid: boolean; problem?: string; warnings: string[] } | { ok: false; error: string };
 
 export async function connectionTest(settings: EndpointSettings, stored: { password?: string; token?: string }, env: EnvLookup): Promise<ConnectionTestResult> {
   let client;

@@ -13,11 +13,7 @@ export interface ConfigWatch {
   close(): void;
 }
 
-export function watchConfiguration(
-  RED: NodeAPI,
-  ids: { node: string; endpoint: string },
-  on: { deployed(hash: string): void; tablesReloaded(): void },
-): ConfigWatch {
+export function watchConfiguration(RED: NodeAPI, ids: { node: string; endpoint: string }, on: { deployed(hash: string): void; tablesReloaded(): void }): ConfigWatch {
   const fingerprint = (): string => {
     const parts: Array<Record<string, unknown>> = [];
     RED.nodes.eachNode((n) => {

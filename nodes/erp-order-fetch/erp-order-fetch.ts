@@ -69,9 +69,7 @@ export = function register(RED: NodeAPI): void {
     const storeNode = RED.nodes.getNode(config.store) as BridgeStoreNode | null;
     const intervalMs = Math.max(0, Number(config.intervalMin ?? 30)) * 60_000;
     const pageSize = Math.round(Number(config.pageSize) || 100);
-    const firstRunFrom: FirstRunFrom =
-      config.firstRunFrom === 'now' ? { kind: 'now' } : config.firstRunFrom === 'value' ? { kind: 'value', value: config.firstRunValue } : { kind: 'beginning' };
-
+    const firstRunFrom: FirstRunFrom = config.firstRunFrom === 'now' ? { kind: 'now' } : config.firstRunFrom === 'value' ? { kind: 'value', value: config.firstRunValue } : { kind: 'beginning' };
 
     let fetcher: OrderFetcher | undefined;
     let ledger: MesLedger | undefined;
@@ -83,7 +81,7 @@ export = function register(RED: NodeAPI): void {
       if (!storeNode) throw new Error('erp-order-fetch has no bridge store configured.');
       lease = keepSourceLease(node, storeNode, `poll:${node.id}`, {
         onTakeover: () => node.emit('input', {}),
-        standbyText: (holder) => RED._('erp-order-fetch.status.standby', { holder }),
+        standbyText: (holder) => statusText('erp-order-fetch.status.standby', { holder }),
       });
       const fenced = storeNode.fencedStore(lease.keeper);
       ledger = new MesLedger(fenced, config.ledger || 'mes');
@@ -133,30 +131,33 @@ export = function register(RED: NodeAPI): void {
       const notV1: Array<{ order: { orderNo: string; revision: number; updatedAt: string }; reason: string }> = [];
       try {
         if (setupError) throw setupError;
-        result = await fetcher!.run({
-          onOrder(order) {
-            if (closing) throw new Error('erp-order-fetch was stopped while fetching; the rest is fetched at the next start.');
-            let payload: unknown = config.output === 'production-order' ? order : toWorkOrder(order);
-            if (config.output === 'work-order-v1') {
-              const v1 = toWorkOrderV1(payload as ReturnType<typeof toWorkOrder>);
-              if (!v1.ok) {
-                const reason = `ERP endpoint '${endpoint!.title}': ${v1.message}`;
-                notV1.push({ order: { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt }, reason });
-                node.error(`${reason} It is parked until it can be sent.`, outputOf(order, order.orderNo));
-                return undefined;
+        result = await fetcher!.run(
+          {
+            onOrder(order) {
+              if (closing) throw new Error('erp-order-fetch was stopped while fetching; the rest is fetched at the next start.');
+              let payload: unknown = config.output === 'production-order' ? order : toWorkOrder(order);
+              if (config.output === 'work-order-v1') {
+                const v1 = toWorkOrderV1(payload as ReturnType<typeof toWorkOrder>);
+                if (!v1.ok) {
+                  const reason = `ERP endpoint '${endpoint!.title}': ${v1.message}`;
+                  notV1.push({ order: { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt }, reason });
+                  node.error(`${reason} It is parked until it can be sent.`, outputOf(order, order.orderNo));
+                  return undefined;
+                }
+                payload = v1.workOrder;
               }
-              payload = v1.workOrder;
-            }
-            const msg = outputOf(payload, order.orderNo);
-            (msg as Record<string, unknown>).erpOrder = { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt };
-            first.send(msg);
-            return payload;
+              const msg = outputOf(payload, order.orderNo);
+              (msg as Record<string, unknown>).erpOrder = { orderNo: order.orderNo, revision: order.revision, updatedAt: order.updatedAt };
+              first.send(msg);
+              return payload;
+            },
+            onInvalid(item, message) {
+              const msg = outputOf(item, (item as { orderNo?: unknown } | null)?.orderNo);
+              node.error(`${message} It is parked until it reads fine.`, msg);
+            },
           },
-          onInvalid(item, message) {
-            const msg = outputOf(item, (item as { orderNo?: unknown } | null)?.orderNo);
-            node.error(`${message} It is parked until it reads fine.`, msg);
-          },
-        }, { retry });
+          { retry },
+        );
         for (const { order, reason } of notV1) await fetcher!.parkRefused(order, reason);
         if (notV1.length > 0) result.parked = await fetcher!.parked.count();
       } catch (err) {
@@ -282,21 +283,25 @@ export = function register(RED: NodeAPI): void {
 
     // After every deploy, parked orders refused under another profile, code table or mapping get a retry; so do
     // all parked orders when a code table reloads its file.
-    const watch = watchConfiguration(RED, { node: node.id, endpoint: config.endpoint }, {
-      deployed(hash) {
-        if (!fetcher || closing) return;
-        fetcher.parkedUnder(hash).then(
-          ({ total, otherConfig }) => {
-            parkedCount = total;
-            if (otherConfig > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
-          },
-          (err: Error) => node.warn(`erp-order-fetch could not read its parked orders: ${err.message}`),
-        );
+    const watch = watchConfiguration(
+      RED,
+      { node: node.id, endpoint: config.endpoint },
+      {
+        deployed(hash) {
+          if (!fetcher || closing) return;
+          fetcher.parkedUnder(hash).then(
+            ({ total, otherConfig }) => {
+              parkedCount = total;
+              if (otherConfig > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
+            },
+            (err: Error) => node.warn(`erp-order-fetch could not read its parked orders: ${err.message}`),
+          );
+        },
+        tablesReloaded() {
+          if (parkedCount > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
+        },
       },
-      tablesReloaded() {
-        if (parkedCount > 0 && !closing) node.emit('input', { topic: 'retry-parked' });
-      },
-    });
+    );
 
     if (intervalMs > 0) {
       scheduleTimer = setInterval(() => node.emit('input', {}), intervalMs);
@@ -319,13 +324,15 @@ export = function register(RED: NodeAPI): void {
       const timeout = new Promise<void>((resolve) => {
         waitTimer = setTimeout(resolve, CLOSE_WAIT_MS);
       });
+      const finish = () => {
+        clearTimeout(waitTimer);
+        node.status({});
+        done();
+      };
+      // The lease is given up after the last pull, so that another replica takes the ERP over at once.
       Promise.race([finished, timeout])
         .then(() => lease?.stop())
-        .then(() => {
-          clearTimeout(waitTimer);
-          node.status({});
-          done();
-        });
+        .then(finish, finish);
     });
   }
 

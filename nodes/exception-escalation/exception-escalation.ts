@@ -3,23 +3,17 @@
 // fires at start), escalates, and closes the loop to the ERP through the durable outbox (notices, resolutions
 // with downtime, emergency purchase requests). A thin adapter over lib/escalation's ExceptionBook and
 // DefectRates; state in the bridge store, every step in the store's audit chain.
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StoreUnavailableError } from '../lib/stores/store-unavailable';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { DefectRates, ExceptionBook, EscalationPolicy, DEFAULT_ESCALATION_POLICY, type ErpRequest, type ExceptionNotice, type ExceptionResolution, type Notification, type PolicyRow, type QualityOutcome } from '../lib/escalation';
-import type { Outbox } from '../lib/outbox/outbox';
-import { registerOutbox } from '../lib/outbox/registry';
-import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
+import type { AuditAlarm } from '../lib/workflows/audit-alarm';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { dashboardStepRefused, fromDashboard } from '../lib/workflows/message-origin';
 import { registerExceptionDesk, unregisterExceptionDesk, type ExceptionDesk } from '../lib/workflows/registry';
-import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
-import type { BridgeStoreNode } from '../bridge-store/types';
-import type { ErpEndpointNode } from '../erp-endpoint/types';
-import { statusText } from '../lib/i18n/status-text';
+import { oncePerTurn, type WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
+import type { AuditLog } from '../lib/audit/log';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
 
-interface ExceptionEscalationDef extends NodeDef {
-  endpoint: string;
-  store: string;
+interface ExceptionEscalationDef extends WorkflowNodeDef {
   policy: unknown;
   noticePath: string;
   resolutionPath: string;
@@ -28,13 +22,10 @@ interface ExceptionEscalationDef extends NodeDef {
   defectThresholdPct: string | number;
   defectWindow: string | number;
   defectMinRecords: string | number;
-  maxAttempts: string | number;
 }
 
-type Done = (err?: Error) => void;
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Msg = NodeMessageInFlow & { topic?: string; payload?: unknown; duplicate?: boolean };
-const num = (value: unknown, fallback: number) => (value === '' || value === undefined || !Number.isFinite(Number(value)) ? fallback : Number(value));
 
 /** Both books of the node in one namespace (exception:… and quality:… keys), as the runner takes them. */
 class EscalationState {
@@ -67,19 +58,15 @@ export = function register(RED: NodeAPI): void {
   function ExceptionEscalation(this: Node, config: ExceptionEscalationDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const endpoint = RED.nodes.getNode(config.endpoint) as ErpEndpointNode | null;
-    const storeNode = RED.nodes.getNode(config.store) as BridgeStoreNode | null;
+    const host = workflowHost(RED, node, config, 'exception-escalation');
     const paths = { notice: config.noticePath || 'exception-notices', resolution: config.resolutionPath || 'exception-resolutions', request: config.requestPath || 'emergency-requests' };
-    let outbox: Outbox | undefined;
-    let runner: Promise<WorkflowRunner<EscalationState>> | undefined;
+    let audit: AuditLog | undefined;
     let desk: ExceptionDesk | undefined;
     let alarm: AuditAlarm | undefined;
-    let closing = false;
+    const status = host.status;
 
-    const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) =>
-      node.status({ fill, shape, text: statusText(`exception-escalation.status.${key}`, { n: String(n ?? 0) }) });
     function showStatus(state: EscalationState): void {
-      if (closing) return;
+      if (host.closing) return;
       const broken = alarm?.broken();
       if (broken) return status('red', 'ring', 'auditBroken', broken.seq);
       const open = state.exceptions.count(['open']);
@@ -104,65 +91,52 @@ export = function register(RED: NodeAPI): void {
     const lagReason = (state: EscalationState, orderNo: string | undefined): NodeMessage | null =>
       orderNo === undefined ? null : ({ topic: 'exception', payload: { orderNo, exception: state.exceptions.latestOpenFor(orderNo) ?? null } } as NodeMessage);
 
-    try {
-      if (!endpoint) throw new Error(RED._('exception-escalation.errors.noEndpoint'));
-      if (!storeNode) throw new Error(RED._('exception-escalation.errors.noStore'));
-      const policy = EscalationPolicy.from(policyRows(config.policy));
-      const qualitySettings = { thresholdPct: num(config.defectThresholdPct, 5), windowRecords: Math.round(num(config.defectWindow, 50)), minRecords: Math.round(num(config.defectMinRecords, 20)) };
-      new DefectRates(qualitySettings); // refuses bad settings now, with a sentence
-      const store = storeNode.store();
-      outbox = storeNode.outbox(`escalation@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.label });
-      outbox.start(routedHttpDelivery(endpoint.client()));
-      const audit = storeNode.audit();
-      alarm = watchAuditChain(storeNode.auditWatch(), node, {
-        outbox,
-        path: config.auditPath ?? 'audit-heads',
-        onChange: () => statusBook && showStatus(statusBook),
-        sentence: (v) => RED._('exception-escalation.errors.auditBroken', { store: storeNode.name || storeNode.id, seq: String(v.seq), problem: v.message }),
-      });
-      runner = WorkflowRunner.open({
-        store,
-        namespace: `escalation/${node.id}`,
-        audit,
-        outbox,
-        restore: (entries) => new EscalationState(ExceptionBook.restore(entries, policy), DefectRates.restore(entries, qualitySettings)),
-        onDeadline: () => node.emit('input', { topic: 'due' }),
-        // Several replicas on one Redis: the deadlines fire on one of them, each once.
-        deadlines: storeNode.deadlineGate(`escalation/${node.id}`, () => node.emit('input', { topic: 'due' })),
-      });
-      runner.then(
-        (r) => {
-          statusBook = r.book;
+    host.run<WorkflowRunner<EscalationState>>({
+      setup(h) {
+        const policy = EscalationPolicy.from(policyRows(config.policy));
+        const qualitySettings = { thresholdPct: num(config.defectThresholdPct, 5), windowRecords: Math.round(num(config.defectWindow, 50)), minRecords: Math.round(num(config.defectMinRecords, 20)) };
+        new DefectRates(qualitySettings); // refuses bad settings now, with a sentence
+        const outbox = h.outbox(`escalation@${node.id}`, routedHttpDelivery(h.endpoint.client()));
+        audit = h.storeNode.audit();
+        alarm = h.auditAlarm({ outbox, path: config.auditPath, onChange: () => statusBook && showStatus(statusBook) });
+        return () =>
+          h.runner({
+            namespace: `escalation/${node.id}`,
+            audit: audit!,
+            outbox,
+            restore: (entries) => new EscalationState(ExceptionBook.restore(entries, policy), DefectRates.restore(entries, qualitySettings)),
+            deadlineTopic: 'due',
+            // Several replicas on one Redis: the deadlines fire on one of them, each once.
+            deadlineGate: `escalation/${node.id}`,
+          });
+      },
+      ready(r) {
+        statusBook = r.book;
+        showStatus(r.book);
+        const step = async (topic: 'ack' | 'resolve', payload: Record<string, unknown>) => {
+          const result = await r.step((state, now) => stepOn(state, topic, payload, now));
+          if (!host.closing) node.send(result.outputs);
           showStatus(r.book);
-          const step = async (topic: 'ack' | 'resolve', payload: Record<string, unknown>) => {
-            const result = await r.step((state, now) => stepOn(state, topic, payload, now));
-            if (!closing) node.send(result.outputs);
-            showStatus(r.book);
-            return result.outcome;
-          };
-          desk = {
-            nodeId: node.id,
-            label: config.name || node.id,
-            audit,
-            record: (entry) => r.record(entry),
-            list: (filter) => r.book.exceptions.list(filter),
-            ack: (id, user, note) => step('ack', { id, user, note }),
-            resolve: async (id, user, note, downtimeMin) => step('resolve', { id, user, note, downtimeMin }) as ReturnType<ExceptionDesk['resolve']>,
-          };
-          registerExceptionDesk(desk);
-          // Deadlines that passed while the node was down fire now.
-          node.emit('input', { topic: 'due' });
-        },
-        (err: Error) => {
-          status('red', 'ring', 'store');
-          node.error(RED._('exception-escalation.errors.restore', { error: err.message }));
-        },
-      );
-    } catch (err) {
-      status('red', 'ring', 'config');
-      node.error((err as Error).message);
-    }
+          return result.outcome;
+        };
+        desk = {
+          nodeId: node.id,
+          label: config.name || node.id,
+          audit: audit!,
+          record: (entry) => r.record(entry),
+          list: (filter) => r.book.exceptions.list(filter),
+          ack: (id, user, note) => step('ack', { id, user, note }),
+          resolve: async (id, user, note, downtimeMin) => step('resolve', { id, user, note, downtimeMin }) as ReturnType<ExceptionDesk['resolve']>,
+        };
+        registerExceptionDesk(desk);
+        // Deadlines that passed while the node was down fire now.
+        node.emit('input', { topic: 'due' });
+      },
+      input: (msg, send, r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)),
+      close() {
+        if (desk) unregisterExceptionDesk(desk);
+      },
+    });
 
     const notify = (list: Notification[]) => list.map((n) => ({ topic: `notify/${n.role}/${n.channel}`, payload: n }) as NodeMessage);
 
@@ -233,27 +207,6 @@ export = function register(RED: NodeAPI): void {
         send([notify(x.notifications), toErp, null, lagReason(r.book, x.exception.event.orderNo)] as unknown as Array<NodeMessage | null>);
       }
     }
-
-    node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!runner) return done(new StoreUnavailableError(RED._('exception-escalation.errors.notReady')));
-      runner
-        .then((r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)))
-        .then(
-          () => done(),
-          (err: Error) => done(err),
-        );
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      closing = true;
-      if (desk) unregisterExceptionDesk(desk);
-      alarm?.close();
-      node.status({});
-      closeWorkflow(runner, outbox).then(
-        () => done(),
-        () => done(),
-      );
-    });
   }
 
   RED.nodes.registerType('exception-escalation', ExceptionEscalation as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);

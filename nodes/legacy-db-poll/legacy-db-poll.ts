@@ -36,7 +36,11 @@ interface LegacyDbPollDef extends NodeDef {
 }
 
 type Done = (err?: Error) => void;
-const list = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const list = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 /** A failed poll is tried again soon with backoff, never later than the next scheduled poll. */
 const RETRY = { baseMs: 5_000, maxMs: 5 * 60_000 };
 
@@ -59,7 +63,7 @@ export = function register(RED: NodeAPI): void {
       if (!dbNode) throw new Error(RED._('legacy-db-poll.errors.noDb'));
       if (!storeNode) throw new Error(RED._('legacy-db-poll.errors.noStore'));
       schedule = compileSchedule(
-        config.schedule === 'interval' ? { kind: 'interval', minutes: Number(config.intervalMin) } : config.schedule === 'cron' ? { kind: 'cron', expression: config.cron } : { kind: config.schedule || 'plans-30' } as Schedule,
+        config.schedule === 'interval' ? { kind: 'interval', minutes: Number(config.intervalMin) } : config.schedule === 'cron' ? { kind: 'cron', expression: config.cron } : ({ kind: config.schedule || 'plans-30' } as Schedule),
       );
       let bindings: unknown[] = [];
       if (config.filterBindings && config.filterBindings.trim()) {
@@ -70,7 +74,7 @@ export = function register(RED: NodeAPI): void {
       const db = dbNode.db();
       lease = keepSourceLease(node, storeNode, `poll:${node.id}`, {
         onTakeover: () => node.emit('input', {}),
-        standbyText: (holder) => RED._('legacy-db-poll.status.standby', { holder }),
+        standbyText: (holder) => statusText('legacy-db-poll.status.standby', { holder }),
       });
       poller = new TablePoller({
         db,
@@ -207,10 +211,13 @@ export = function register(RED: NodeAPI): void {
       }
       (dbNode as unknown as EventEmitter).removeListener('state', onState);
       const stop = poller ? poller.stop() : Promise.resolve();
-      stop.then(() => lease?.stop()).then(() => dbNode.deregister(node)).then(
-        () => done(),
-        () => done(),
-      );
+      stop
+        .then(() => lease?.stop())
+        .then(() => dbNode.deregister(node))
+        .then(
+          () => done(),
+          () => done(),
+        );
     });
   }
 

@@ -15,7 +15,11 @@ interface LegacyDbWriteDef extends NodeDef {
   duplicateKeys: 'fail' | 'keep-last';
 }
 
-const list = (text: string | undefined) => (text ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+const list = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 
 export = function register(RED: NodeAPI): void {
   function LegacyDbWrite(this: Node, config: LegacyDbWriteDef) {

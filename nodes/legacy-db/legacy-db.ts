@@ -65,7 +65,10 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing ??= destroyPool().catch((err) => node.warn(`${node.title}: closing the connection pool failed: ${(err as Error).message}`));
-      closing.then(() => done());
+      closing.then(
+        () => done(),
+        () => done(),
+      );
     });
   }
 
@@ -77,9 +80,7 @@ export = function register(RED: NodeAPI): void {
     const secret = (typed: string | undefined, stored: string | undefined) => (typed && typed !== '__PWRD__' ? typed : stored);
     let db: LegacyDb | undefined;
     try {
-      db = openLegacyDb(
-        legacyDbOptions(settings ?? {}, { password: secret(credentials?.password, saved.password), connectionString: secret(credentials?.connectionString, saved.connectionString) }, (name) => process.env[name]),
-      );
+      db = openLegacyDb(legacyDbOptions(settings ?? {}, { password: secret(credentials?.password, saved.password), connectionString: secret(credentials?.connectionString, saved.connectionString) }, (name) => process.env[name]));
       await db.ping();
       res.json({ ok: true, label: db.label });
     } catch (err) {

@@ -2,12 +2,7 @@
 // any interval, or a cron expression. Pure: the node turns the delay into a timer.
 import { CronosExpression } from 'cronosjs';
 
-export type Schedule =
-  | { kind: 'plans-30' }
-  | { kind: 'progress-60' }
-  | { kind: 'interval'; minutes: number }
-  | { kind: 'cron'; expression: string }
-  | { kind: 'manual' };
+export type Schedule = { kind: 'plans-30' } | { kind: 'progress-60' } | { kind: 'interval'; minutes: number } | { kind: 'cron'; expression: string } | { kind: 'manual' };
 
 export interface CompiledSchedule {
   /** Milliseconds from `now` to the next run, or undefined for manual only. */
@@ -34,7 +29,7 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
       try {
         cron = CronosExpression.parse(schedule.expression);
       } catch (err) {
-        throw new Error(`'${schedule.expression}' is not a cron expression (minute hour day month weekday, e.g. "*/30 * * * *"): ${(err as Error).message}`);
+        throw new Error(`'${schedule.expression}' is not a cron expression (minute hour day month weekday, e.g. "*/30 * * * *"): ${(err as Error).message}`, { cause: err });
       }
       return {
         delayFrom: (now) => {

@@ -3,54 +3,40 @@
 // the durable outbox) and flags shortages. A thin adapter over lib/overdraw's RequisitionBook: its state lives
 // in the bridge store, every decision goes to the store's audit chain, and a timer at the next decision due
 // time re-enters the input path (so a deadline that passed while the node was down fires at start).
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StoreUnavailableError } from '../lib/stores/store-unavailable';
-import type { Outbox } from '../lib/outbox/outbox';
-import { registerOutbox } from '../lib/outbox/registry';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { AuditLog } from '../lib/audit/log';
 import { RequisitionBook, shortageException, type ApprovalDecision, type ApprovalRequest, type DecisionOutcome, type OverdrawSettings, type ShortageEvent } from '../lib/overdraw';
 import type { WorkOrder } from '../lib/plan-sync/work-order';
 import { dashboardDecisionRefused, fromDashboard } from '../lib/workflows/message-origin';
 import { registerApprovalDesk, unregisterApprovalDesk, type ApprovalDesk } from '../lib/workflows/registry';
-import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
+import type { AuditAlarm } from '../lib/workflows/audit-alarm';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
-import { oncePerTurn, WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
-import type { BridgeStoreNode } from '../bridge-store/types';
-import type { ErpEndpointNode } from '../erp-endpoint/types';
-import { statusText } from '../lib/i18n/status-text';
+import { oncePerTurn, type WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
 
-interface MaterialOverdrawDef extends NodeDef {
-  endpoint: string;
-  store: string;
+interface MaterialOverdrawDef extends WorkflowNodeDef {
   path: string;
   auditPath?: string;
   decisionTimeoutMin: string | number;
   onTimeout: string;
   defaultTolerancePct: string | number;
   escalationSeverity: string;
-  maxAttempts: string | number;
 }
 
-type Done = (err?: Error) => void;
 type Send = (msg: Array<NodeMessage | null>) => void;
 type Msg = NodeMessageInFlow & { topic?: string; payload?: unknown; duplicate?: boolean; shortage?: ShortageEvent };
-const num = (value: unknown, fallback: number) => (value === '' || value === undefined || !Number.isFinite(Number(value)) ? fallback : Number(value));
 const looksLikePlan = (p: unknown) => typeof p === 'object' && p !== null && 'workOrderNo' in p;
 
 export = function register(RED: NodeAPI): void {
   function MaterialOverdraw(this: Node, config: MaterialOverdrawDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const endpoint = RED.nodes.getNode(config.endpoint) as ErpEndpointNode | null;
-    const storeNode = RED.nodes.getNode(config.store) as BridgeStoreNode | null;
+    const host = workflowHost(RED, node, config, 'material-overdraw');
     const path = (config.path || 'approval-requests').trim();
-    let outbox: Outbox | undefined;
-    let runner: Promise<WorkflowRunner<RequisitionBook>> | undefined;
+    let audit: AuditLog | undefined;
     let desk: ApprovalDesk | undefined;
     let alarm: AuditAlarm | undefined;
-    let closing = false;
-
-    const status = (fill: 'red' | 'green' | 'yellow', shape: 'dot' | 'ring', key: string, n?: number) =>
-      node.status({ fill, shape, text: statusText(`material-overdraw.status.${key}`, { n: String(n ?? 0) }) });
+    const status = host.status;
 
     const messages = {
       issue: (payload: unknown): NodeMessage => ({ topic: 'issue', payload }) as NodeMessage,
@@ -68,7 +54,7 @@ export = function register(RED: NodeAPI): void {
     }
 
     function showStatus(book: RequisitionBook): void {
-      if (closing) return;
+      if (host.closing) return;
       const broken = alarm?.broken();
       if (broken) return status('red', 'ring', 'auditBroken', broken.seq);
       const waiting = book.pending().length;
@@ -83,71 +69,50 @@ export = function register(RED: NodeAPI): void {
       statusTurn();
     };
 
-    try {
-      if (!endpoint) throw new Error(RED._('material-overdraw.errors.noEndpoint'));
-      if (!storeNode) throw new Error(RED._('material-overdraw.errors.noStore'));
-      const settings: Partial<OverdrawSettings> = {
-        decisionTimeoutMin: num(config.decisionTimeoutMin, 120),
-        onTimeout: config.onTimeout === 'reject' ? 'reject' : 'escalate',
-        defaultTolerancePct: num(config.defaultTolerancePct, 0),
-        escalationSeverity: config.escalationSeverity === 'severe' ? 'severe' : 'urgent',
-      };
-      new RequisitionBook(settings); // refuses bad settings now, with a sentence
-      const store = storeNode.store();
-      outbox = storeNode.outbox(`overdraw@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.label });
-      outbox.start(routedHttpDelivery(endpoint.client()));
-      const audit = storeNode.audit();
-      alarm = watchAuditChain(storeNode.auditWatch(), node, {
-        outbox,
-        path: config.auditPath ?? 'audit-heads',
-        onChange: () => statusBook && showStatus(statusBook),
-        sentence: (v) => RED._('material-overdraw.errors.auditBroken', { store: storeNode.name || storeNode.id, seq: String(v.seq), problem: v.message }),
-      });
-      runner = WorkflowRunner.open({
-        store,
-        namespace: `overdraw/${node.id}`,
-        audit,
-        outbox,
-        restore: (entries) => RequisitionBook.restore(entries, settings),
-        onDeadline: () => node.emit('input', { topic: 'expire' }),
-        // Several replicas on one Redis: the deadlines fire on one of them, each once.
-        deadlines: storeNode.deadlineGate(`overdraw/${node.id}`, () => node.emit('input', { topic: 'expire' })),
-      });
-      runner.then(
-        (r) => {
-          statusBook = r.book;
-          showStatus(r.book);
-          desk = {
-            nodeId: node.id,
-            label: config.name || node.id,
-            audit,
-            record: (entry) => r.record(entry),
-            pending: () => r.book.pending(),
-            requisition: (id) => r.book.get(id),
-            decide: async (decision: ApprovalDecision) => {
-              const outcome = await r.step((book, now) => {
-                const result = book.decide(decision, now);
-                return { result, audit: result.audit };
-              });
-              if (!closing) node.send(decisionOutputs(outcome));
-              showStatus(r.book);
-              return outcome;
-            },
-          };
-          registerApprovalDesk(desk);
-          // A decision due while the node was down is dealt with now.
-          node.emit('input', { topic: 'expire' });
-        },
-        (err: Error) => {
-          status('red', 'ring', 'store');
-          node.error(RED._('material-overdraw.errors.restore', { error: err.message }));
-        },
-      );
-    } catch (err) {
-      status('red', 'ring', 'config');
-      node.error((err as Error).message);
-    }
+    host.run<WorkflowRunner<RequisitionBook>>({
+      setup(h) {
+        const settings: Partial<OverdrawSettings> = {
+          decisionTimeoutMin: num(config.decisionTimeoutMin, 120),
+          onTimeout: config.onTimeout === 'reject' ? 'reject' : 'escalate',
+          defaultTolerancePct: num(config.defaultTolerancePct, 0),
+          escalationSeverity: config.escalationSeverity === 'severe' ? 'severe' : 'urgent',
+        };
+        new RequisitionBook(settings); // refuses bad settings now, with a sentence
+        const outbox = h.outbox(`overdraw@${node.id}`, routedHttpDelivery(h.endpoint.client()));
+        audit = h.storeNode.audit();
+        alarm = h.auditAlarm({ outbox, path: config.auditPath, onChange: () => statusBook && showStatus(statusBook) });
+        // Several replicas on one Redis: the deadlines fire on one of them, each once (deadlineGate).
+        return () => h.runner({ namespace: `overdraw/${node.id}`, audit: audit!, outbox, restore: (entries) => RequisitionBook.restore(entries, settings), deadlineTopic: 'expire', deadlineGate: `overdraw/${node.id}` });
+      },
+      ready(r) {
+        statusBook = r.book;
+        showStatus(r.book);
+        desk = {
+          nodeId: node.id,
+          label: config.name || node.id,
+          audit: audit!,
+          record: (entry) => r.record(entry),
+          pending: () => r.book.pending(),
+          requisition: (id) => r.book.get(id),
+          decide: async (decision: ApprovalDecision) => {
+            const outcome = await r.step((book, now) => {
+              const result = book.decide(decision, now);
+              return { result, audit: result.audit };
+            });
+            if (!host.closing) node.send(decisionOutputs(outcome));
+            showStatus(r.book);
+            return outcome;
+          },
+        };
+        registerApprovalDesk(desk);
+        // A decision due while the node was down is dealt with now.
+        node.emit('input', { topic: 'expire' });
+      },
+      input: (msg, send, r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)),
+      close() {
+        if (desk) unregisterApprovalDesk(desk);
+      },
+    });
 
     async function handle(msg: Msg, send: Send, r: WorkflowRunner<RequisitionBook>): Promise<void> {
       const topic = msg.topic;
@@ -212,27 +177,6 @@ export = function register(RED: NodeAPI): void {
         send([null, null, messages.shortage(first.shortage)]);
       }
     }
-
-    node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!runner) return done(new StoreUnavailableError(RED._('material-overdraw.errors.notReady')));
-      runner
-        .then((r) => handle(msg as Msg, send as Send, r).then(() => statusSoon(r.book)))
-        .then(
-          () => done(),
-          (err: Error) => done(err),
-        );
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      closing = true;
-      if (desk) unregisterApprovalDesk(desk);
-      alarm?.close();
-      node.status({});
-      closeWorkflow(runner, outbox).then(
-        () => done(),
-        () => done(),
-      );
-    });
   }
 
   RED.nodes.registerType('material-overdraw', MaterialOverdraw as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);

@@ -63,13 +63,15 @@ export = function register(RED: NodeAPI): void {
     }
 
     node.on('input', (msg: NodeMessageInFlow, send: (m: Array<NodeMessage | null>) => void, done: (err?: Error) => void) => {
-      chain = chain.then(() => handle(msg, send)).then(
-        () => done(),
-        (err: Error) => {
-          node.status({ fill: 'red', shape: 'ring', text: 'mes-order-ledger.status.failed' });
-          done(err);
-        },
-      );
+      chain = chain
+        .then(() => handle(msg, send))
+        .then(
+          () => done(),
+          (err: Error) => {
+            node.status({ fill: 'red', shape: 'ring', text: 'mes-order-ledger.status.failed' });
+            done(err);
+          },
+        );
     });
 
     const desk: LedgerDesk | undefined = ledger && storeNode ? { name: ledger.name, store: storeNode.id, all: () => ledger!.all() } : undefined;
@@ -77,10 +79,11 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (desk) unregisterLedgerDesk(desk, node.id);
-      chain.then(() => {
+      const finish = () => {
         node.status({});
         done();
-      });
+      };
+      chain.then(finish, finish);
     });
   }
 

@@ -35,8 +35,13 @@ function positive(value: unknown, fallback: number): number {
 function shapeOf(config: MesReconcileDef): MesListShape {
   const text = (key: keyof MesListShape) => (typeof config[key] === 'string' ? (config[key] as string).trim() : String(DEFAULT_SHAPE[key]));
   return {
-    itemsPath: text('itemsPath'), totalPath: text('totalPath'), orderNoPath: text('orderNoPath') || DEFAULT_SHAPE.orderNoPath,
-    revisionPath: text('revisionPath'), statePath: text('statePath'), pageParam: text('pageParam') || 'page', sizeParam: text('sizeParam') || 'pageSize',
+    itemsPath: text('itemsPath'),
+    totalPath: text('totalPath'),
+    orderNoPath: text('orderNoPath') || DEFAULT_SHAPE.orderNoPath,
+    revisionPath: text('revisionPath'),
+    statePath: text('statePath'),
+    pageParam: text('pageParam') || 'page',
+    sizeParam: text('sizeParam') || 'pageSize',
     pageSize: Math.min(1000, Math.round(positive(config.pageSize, DEFAULT_SHAPE.pageSize))),
     firstPage: Number(config.firstPage) === 0 ? 0 : 1,
   };
@@ -141,14 +146,17 @@ export = function register(RED: NodeAPI): void {
         if (last) send([null, { ...msg, topic: 'mes-reconcile', payload: last } as NodeMessage]);
         return done();
       }
-      queue(msg.topic === 'schedule' ? 'schedule' : 'message', send).then((report) => {
-        if (report.ok) done();
-        else {
-          const error = new Error(`mes-reconcile: ${report.error}`);
-          (msg as NodeMessageInFlow & { reconcile?: ReconcileReport }).reconcile = report;
-          done(error);
-        }
-      });
+      queue(msg.topic === 'schedule' ? 'schedule' : 'message', send).then(
+        (report) => {
+          if (report.ok) done();
+          else {
+            const error = new Error(`mes-reconcile: ${report.error}`);
+            (msg as NodeMessageInFlow & { reconcile?: ReconcileReport }).reconcile = report;
+            done(error);
+          }
+        },
+        (err: Error) => done(err),
+      );
     });
 
     const desk: ReconcileDesk = {
@@ -165,10 +173,11 @@ export = function register(RED: NodeAPI): void {
       closing = true;
       if (timer) clearTimeout(timer);
       unregisterReconcileDesk(desk);
-      chain.then(() => {
+      const finish = () => {
         node.status({});
         done();
-      });
+      };
+      chain.then(finish, finish);
     });
   }
 

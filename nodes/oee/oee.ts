@@ -4,22 +4,16 @@
 // of state to the ERP through the durable outbox, and feeds the equipment dashboard. A thin adapter over
 // lib/oee's OeeBook; state in the bridge store (the workflow runner writes it before done, and its timer
 // fires the next period end or fault deadline, also one that passed while the node was down).
-import type { EventEmitter } from 'node:events';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StoreUnavailableError } from '../lib/stores/store-unavailable';
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { DEFAULT_OEE_SETTINGS, OeeBook, oeeAlarm, type EquipmentStatus, type OeeReport, type OeeSettings, type ShiftRow } from '../lib/oee';
 import type { Outbox } from '../lib/outbox/outbox';
-import { registerOutbox } from '../lib/outbox/registry';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
-import { WorkflowRunner, type ErpSend, closeWorkflow } from '../lib/workflows/runner';
-import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
+import type { WorkflowRunner, ErpSend } from '../lib/workflows/runner';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
 import { keepSourceLease, type SourceLease } from '../bridge-store/source-lease';
-import type { ErpEndpointNode } from '../erp-endpoint/types';
 import { statusText } from '../lib/i18n/status-text';
 
-interface OeeDef extends NodeDef {
-  endpoint: string;
-  store: string;
+interface OeeDef extends WorkflowNodeDef {
   statusPath: string;
   reportPath: string;
   shifts: unknown;
@@ -31,13 +25,10 @@ interface OeeDef extends NodeDef {
   faultAfterMinType: string;
   graceSec: string | number;
   boardThrottleMs: string | number;
-  maxAttempts: string | number;
 }
 
-type Done = (err?: Error) => void;
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
 type Msg = NodeMessageInFlow & { topic?: string; payload?: unknown; accepted?: unknown };
-const num = (value: unknown, fallback: number) => (value === '' || value === undefined || value === null || !Number.isFinite(Number(value)) ? fallback : Number(value));
 const BOARD_REFRESH_MS = 60_000;
 
 /** Editor rows → lib rows: JSON text or an array; blank cells dropped. */
@@ -52,27 +43,25 @@ export = function register(RED: NodeAPI): void {
   function Oee(this: Node, config: OeeDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const endpoint = RED.nodes.getNode(config.endpoint) as ErpEndpointNode | null;
-    const storeNode = RED.nodes.getNode(config.store) as BridgeStoreNode | null;
+    const host = workflowHost(RED, node, config, 'oee');
     const paths = { status: config.statusPath || 'equipment-status', report: (config.reportPath ?? 'oee-reports').trim() };
     let outbox: Outbox | undefined;
     let runner: Promise<WorkflowRunner<OeeBook>> | undefined;
     let lease: SourceLease | undefined;
-    let closing = false;
     let deadLetters = 0;
     let storeDown = false;
 
     // The status counts machines from the board: at most twice a second, not once per signal.
     let statusTimer: NodeJS.Timeout | undefined;
     function showStatus(book: OeeBook | undefined): void {
-      if (closing || statusTimer) return;
+      if (host.closing || statusTimer) return;
       statusTimer = setTimeout(() => {
         statusTimer = undefined;
         showStatusNow(book);
       }, 500);
     }
     function showStatusNow(book: OeeBook | undefined): void {
-      if (closing) return;
+      if (host.closing) return;
       if (storeDown) return void node.status({ fill: 'red', shape: 'ring', text: 'oee.status.store' });
       if (deadLetters > 0) return void node.status({ fill: 'red', shape: 'dot', text: statusText('oee.status.dead', { n: String(deadLetters) }) });
       if (!book) return;
@@ -95,86 +84,95 @@ export = function register(RED: NodeAPI): void {
       report: (r: OeeReport): ErpSend => ({ partition: r.equipment, idempotencyKey: `oee-report:${r.reportId}`, record: { path: paths.report, body: r } }),
     };
 
-    try {
-      if (!endpoint) throw new Error(RED._('oee.errors.noEndpoint'));
-      if (!storeNode) throw new Error(RED._('oee.errors.noStore'));
-      const evaluate = (value: unknown, type: string | undefined, fallback: number) => num(type === 'env' ? RED.util.evaluateNodeProperty(String(value), 'env', node, {}) : value, fallback);
-      const settings: OeeSettings = {
-        shifts: rows<ShiftRow>(config.shifts, DEFAULT_OEE_SETTINGS.shifts),
-        timeZone: config.timeZone?.trim() || DEFAULT_OEE_SETTINGS.timeZone,
-        thresholdPct: evaluate(config.thresholdPct, config.thresholdPctType, DEFAULT_OEE_SETTINGS.thresholdPct),
-        faultAfterMin: evaluate(config.faultAfterMin, config.faultAfterMinType, DEFAULT_OEE_SETTINGS.faultAfterMin),
-        graceSec: num(config.graceSec, DEFAULT_OEE_SETTINGS.graceSec),
-        master: rows(config.master, []),
-      };
-      new OeeBook(settings); // refuses bad settings now, with a sentence naming them
-      const store = storeNode.store();
-      // The machines' periods are computed by one replica at a time; another takes over from the stored book.
-      lease = keepSourceLease(node, storeNode, `oee:${node.id}`, {
-        onTakeover: () => runner?.then((r) => r.reload()).then(() => node.emit('input', { topic: 'due' }), (err: Error) => node.warn(err.message)),
-        standbyText: (holder) => RED._('oee.status.standby', { holder }),
-      });
-      outbox = storeNode.outbox(`oee@${node.id}`, { maxAttempts: Math.max(1, num(config.maxAttempts, 10)), backoff: endpoint.retry });
-      registerOutbox(outbox, { endpoint: endpoint.label });
-      outbox.start(routedHttpDelivery(endpoint.client()));
-      runner = WorkflowRunner.open({
-        store,
-        namespace: `oee/${node.id}`,
-        audit: storeNode.audit(),
-        outbox,
-        restore: (entries) => OeeBook.restore(entries, settings),
-        onDeadline: () => node.emit('input', { topic: 'due' }),
-      });
-      runner.then(
-        (r) => {
-          outbox!.stats().then((s) => {
+    host.run<WorkflowRunner<OeeBook>>({
+      setup(h) {
+        const evaluate = (value: unknown, type: string | undefined, fallback: number) => num(type === 'env' ? RED.util.evaluateNodeProperty(String(value), 'env', node, {}) : value, fallback);
+        const settings: OeeSettings = {
+          shifts: rows<ShiftRow>(config.shifts, DEFAULT_OEE_SETTINGS.shifts),
+          timeZone: config.timeZone?.trim() || DEFAULT_OEE_SETTINGS.timeZone,
+          thresholdPct: evaluate(config.thresholdPct, config.thresholdPctType, DEFAULT_OEE_SETTINGS.thresholdPct),
+          faultAfterMin: evaluate(config.faultAfterMin, config.faultAfterMinType, DEFAULT_OEE_SETTINGS.faultAfterMin),
+          graceSec: num(config.graceSec, DEFAULT_OEE_SETTINGS.graceSec),
+          master: rows(config.master, []),
+        };
+        new OeeBook(settings); // refuses bad settings now, with a sentence naming them
+        // The machines' periods are computed by one replica at a time; another takes over from the stored book.
+        lease = keepSourceLease(node, h.storeNode, `oee:${node.id}`, {
+          onTakeover: () => {
+            runner
+              ?.then((r) => r.reload())
+              .then(
+                () => node.emit('input', { topic: 'due' }),
+                (err: Error) => node.warn(err.message),
+              );
+          },
+          standbyText: (holder) => statusText('oee.status.standby', { holder }),
+        });
+        outbox = h.outbox(`oee@${node.id}`, routedHttpDelivery(h.endpoint.client()));
+        runner = h.runner({ namespace: `oee/${node.id}`, outbox, restore: (entries) => OeeBook.restore(entries, settings), deadlineTopic: 'due' });
+        return () => runner!;
+      },
+      ready(r) {
+        outbox!.stats().then(
+          (s) => {
             deadLetters = s.deadLetters;
             showStatus(r.book);
-          }, () => undefined);
-          // Periods that ended and faults that passed their limit while the node was down fall due now.
-          node.emit('input', { topic: 'due' });
+          },
+          () => undefined,
+        );
+        // Periods that ended and faults that passed their limit while the node was down fall due now.
+        node.emit('input', { topic: 'due' });
+      },
+      fault(kind, err) {
+        node.status({ fill: 'red', shape: 'ring', text: `oee.status.${kind}` });
+        node.error(kind === 'store' ? RED._('oee.errors.restore', { error: err.message }) : err.message);
+      },
+      input: (msg, send, r) => handle(msg as Msg, send as Send, r).then(() => showStatus(r.book)),
+      outboxEvents: {
+        'dead-lettered': (_item, reason) => {
+          deadLetters += 1;
+          node.warn(RED._('oee.warnings.dead', { reason }));
+          runner?.then(
+            (r) => showStatus(r.book),
+            () => undefined,
+          );
         },
-        (err: Error) => {
-          node.status({ fill: 'red', shape: 'ring', text: 'oee.status.store' });
-          node.error(RED._('oee.errors.restore', { error: err.message }));
-        },
-      );
-    } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: 'oee.status.config' });
-      node.error((err as Error).message);
-    }
+      },
+      storeState: (e) => {
+        storeDown = e.state !== 'connected';
+        runner?.then(
+          (r) => showStatus(r.book),
+          () => undefined,
+        );
+      },
+      close() {
+        clearInterval(refresh);
+        lease?.stop().catch((err: Error) => node.debug(err.message));
+        clearTimeout(boardTimer);
+        clearTimeout(statusTimer);
+      },
+    });
 
     // The dashboard model: at most one message per throttle window, always the whole board.
     const throttleMs = Math.max(0, num(config.boardThrottleMs, 1000));
     let boardTimer: NodeJS.Timeout | undefined;
     let lastBoardAt = 0;
     function sendBoard(now = false): void {
-      if (!runner || closing) return;
+      if (!runner || host.closing) return;
       if (boardTimer && !now) return;
       clearTimeout(boardTimer);
       const wait = now ? 0 : Math.max(0, lastBoardAt + throttleMs - Date.now());
       boardTimer = setTimeout(() => {
         boardTimer = undefined;
         lastBoardAt = Date.now();
-        runner!.then((r) => !closing && node.send([null, null, { topic: 'equipment-board', payload: r.book.board(Date.now()) } as NodeMessage]), () => undefined);
+        runner!.then(
+          (r) => !host.closing && node.send([null, null, { topic: 'equipment-board', payload: r.book.board(Date.now()) } as NodeMessage]),
+          () => undefined,
+        );
       }, wait);
     }
     // Figures of the running shift move with the clock even when no signal comes.
     const refresh = setInterval(() => sendBoard(), BOARD_REFRESH_MS);
-
-    const onDead = (_item: unknown, reason: string) => {
-      deadLetters += 1;
-      node.warn(RED._('oee.warnings.dead', { reason }));
-      runner?.then((r) => showStatus(r.book), () => undefined);
-    };
-    const onStoreState = (e: BridgeStoreStateEvent) => {
-      storeDown = e.state !== 'connected';
-      runner?.then((r) => showStatus(r.book), () => undefined);
-    };
-    if (outbox) {
-      outbox.on('dead-lettered', onDead);
-      (storeNode as unknown as EventEmitter).on('state', onStoreState);
-    }
 
     const reportMsgs = (reports: OeeReport[]): NodeMessage[] =>
       reports.flatMap((r) => {
@@ -222,14 +220,11 @@ export = function register(RED: NodeAPI): void {
       const { outcomes, due } = await r.step((book, now) => {
         const outcomes = isTick ? [] : book.signals(msg.payload, now);
         const due = book.due(now);
-        const erp = [
-          ...outcomes.flatMap((o) => (o.status ? [sends.status(o.status)] : [])),
-          ...(paths.report ? due.reports.filter((x) => x.period === 'shift').map(sends.report) : []),
-        ];
+        const erp = [...outcomes.flatMap((o) => (o.status ? [sends.status(o.status)] : [])), ...(paths.report ? due.reports.filter((x) => x.period === 'shift').map(sends.report) : [])];
         return { result: { outcomes, due }, erp };
       });
       if (!isTick) msg.accepted = { signals: outcomes.length, duplicates: outcomes.filter((o) => o.duplicate).length, late: outcomes.filter((o) => o.late).length, changes: outcomes.filter((o) => o.status).length };
-      if (!closing) {
+      if (!host.closing) {
         // The signal message itself first, once durable (an http-in caller is answered from it), then reports.
         const first = [...(isTick ? [] : [msg as NodeMessage]), ...reportMsgs(due.reports)];
         const exceptions = due.exceptions.map((e) => ({ topic: 'exception', payload: e }) as NodeMessage);
@@ -237,33 +232,6 @@ export = function register(RED: NodeAPI): void {
       }
       if (!isTick || due.reports.length > 0 || due.exceptions.length > 0) sendBoard();
     }
-
-    node.on('input', (msg: NodeMessageInFlow, send, done: Done) => {
-      if (!runner) return done(new StoreUnavailableError(RED._('oee.errors.notReady')));
-      runner
-        .then((r) => handle(msg as Msg, send as Send, r).then(() => showStatus(r.book)))
-        .then(
-          () => done(),
-          (err: Error) => done(err),
-        );
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      closing = true;
-      clearInterval(refresh);
-      void lease?.stop();
-      clearTimeout(boardTimer);
-      clearTimeout(statusTimer);
-      node.status({});
-      if (outbox) {
-        outbox.off('dead-lettered', onDead);
-        (storeNode as unknown as EventEmitter).removeListener('state', onStoreState);
-      }
-      closeWorkflow(runner, outbox).then(
-        () => done(),
-        () => done(),
-      );
-    });
   }
 
   RED.nodes.registerType('oee', Oee as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);

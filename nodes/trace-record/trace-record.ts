@@ -81,7 +81,10 @@ export = function register(RED: NodeAPI): void {
       items.forEach((item, i) => {
         const root = many ? `payload[${i}]` : 'payload';
         const kind = named ?? kindOf(item);
-        if (!kind) throw new RefusedInput(`${root} is neither a job report (eventId), a quality record (result, inspector), a material issue (requisitionId, issuedAt) nor a work order (workOrderNo); set msg.topic to report, quality, issue or plan. Nothing of this message was stored.`);
+        if (!kind)
+          throw new RefusedInput(
+            `${root} is neither a job report (eventId), a quality record (result, inspector), a material issue (requisitionId, issuedAt) nor a work order (workOrderNo); set msg.topic to report, quality, issue or plan. Nothing of this message was stored.`,
+          );
         const result = validate(SCHEMA[kind], item, root);
         if (!result.ok) throw new RefusedInput(`${result.message} (schema ${SCHEMA[kind]}); nothing of this message was stored.`);
         if (kind === 'report') records.push(reportRecord(item as ProgressReport));

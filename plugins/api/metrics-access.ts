@@ -18,7 +18,9 @@ export function metricsAccess(red: RedApp, metricsToken: string | undefined): Re
     if (expected && bearer && timingSafeEqual(digest(bearer), expected)) return next();
     if (!bearer && red.settings.adminAuth) {
       res.set('WWW-Authenticate', 'Bearer realm="metrics"');
-      res.status(401).json({ error: metricsToken ? '/metrics needs the METRICS_TOKEN as a bearer token (or an admin-API login).' : '/metrics needs an admin-API login (bearer token); set METRICS_TOKEN to give a scraper a token of its own.' });
+      res
+        .status(401)
+        .json({ error: metricsToken ? '/metrics needs the METRICS_TOKEN as a bearer token (or an admin-API login).' : '/metrics needs an admin-API login (bearer token); set METRICS_TOKEN to give a scraper a token of its own.' });
       return;
     }
     // Node-RED's permission check: created on first use, when the runtime's auth is initialised.

@@ -128,23 +128,16 @@ export function formatPrometheus(s: MetricsSnapshot): string {
   lines.push(...auditLines(s.audit ?? []));
   lines.push(...reconcileLines(s.reconcile ?? []));
   if (s.eventLoopLagSeconds !== undefined) {
-    lines.push(
-      '# HELP nodejs_eventloop_lag_seconds Mean event loop delay in seconds since start.',
-      '# TYPE nodejs_eventloop_lag_seconds gauge',
-      `nodejs_eventloop_lag_seconds ${s.eventLoopLagSeconds}`,
-    );
+    lines.push('# HELP nodejs_eventloop_lag_seconds Mean event loop delay in seconds since start.', '# TYPE nodejs_eventloop_lag_seconds gauge', `nodejs_eventloop_lag_seconds ${s.eventLoopLagSeconds}`);
   }
   return lines.join('\n') + '\n';
 }
 
 function leaseLines(leases: readonly LeaseState[]): string[] {
   if (leases.length === 0) return [];
-  const lines = [
-    '# HELP erp_mes_lease_held 1 when this replica holds the lease of the source (it polls, fires its deadlines, computes its periods), else 0; holder names the replica that holds it.',
-    '# TYPE erp_mes_lease_held gauge',
-  ];
+  const lines = ['# HELP erp_mes_lease_held 1 when this replica holds the lease of the source (it polls, fires its deadlines, computes its periods), else 0; holder names the replica that holds it.', '# TYPE erp_mes_lease_held gauge'];
   for (const l of leases) lines.push(`erp_mes_lease_held{lease="${escapeLabel(l.name)}",replica="${escapeLabel(l.replica)}",holder="${escapeLabel(l.holder ?? '')}"} ${l.held ? 1 : 0}`);
-  lines.push('# HELP erp_mes_lease_epoch Fencing epoch of the source\'s lease as last seen (counts every change of holder).', '# TYPE erp_mes_lease_epoch gauge');
+  lines.push("# HELP erp_mes_lease_epoch Fencing epoch of the source's lease as last seen (counts every change of holder).", '# TYPE erp_mes_lease_epoch gauge');
   for (const l of leases) lines.push(`erp_mes_lease_epoch{lease="${escapeLabel(l.name)}"} ${l.epoch ?? 0}`);
   lines.push('# HELP erp_mes_lease_acquisitions_total Times this replica took the lease of the source.', '# TYPE erp_mes_lease_acquisitions_total counter');
   for (const l of leases) lines.push(`erp_mes_lease_acquisitions_total{lease="${escapeLabel(l.name)}"} ${l.acquisitions}`);

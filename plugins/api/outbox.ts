@@ -34,11 +34,23 @@ export function mountOutboxApi(red: RedApp): void {
   const write = red.auth.needsPermission('outbox.write');
   const named = (req: Request, res: Response) => {
     const found = registeredOutbox(req.params.name);
-    if (!found) fail(res, 404, `There is no outbox '${req.params.name}' in this bridge (open ones: ${registeredOutboxes().map((o) => o.outbox.name).join(', ') || 'none'}).`);
+    if (!found)
+      fail(
+        res,
+        404,
+        `There is no outbox '${req.params.name}' in this bridge (open ones: ${
+          registeredOutboxes()
+            .map((o) => o.outbox.name)
+            .join(', ') || 'none'
+        }).`,
+      );
     return found;
   };
   red.httpAdmin.get('/api/outbox', read, (_req: Request, res: Response) => {
-    outboxFigures().then((items) => res.json({ items }), (err: Error) => fail(res, 503, `The outbox store did not answer: ${err.message}`));
+    outboxFigures().then(
+      (items) => res.json({ items }),
+      (err: Error) => fail(res, 503, `The outbox store did not answer: ${err.message}`),
+    );
   });
   red.httpAdmin.get('/api/outbox/:name/dead-letters', read, (req: Request, res: Response) => {
     const found = named(req, res);
@@ -46,13 +58,19 @@ export function mountOutboxApi(red: RedApp): void {
     const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) return fail(res, 400, 'limit must be a whole number above 0.');
     const partition = typeof req.query.orderNo === 'string' ? req.query.orderNo : undefined;
-    found.outbox.deadLetters({ partition, limit }).then((items) => res.json({ items }), (err: Error) => fail(res, 503, `The outbox store did not answer: ${err.message}`));
+    found.outbox.deadLetters({ partition, limit }).then(
+      (items) => res.json({ items }),
+      (err: Error) => fail(res, 503, `The outbox store did not answer: ${err.message}`),
+    );
   });
   red.httpAdmin.post('/api/outbox/:name/dead-letters/replay', write, (req: Request, res: Response) => {
     const found = named(req, res);
     if (!found) return;
     const ids = (req.body as { ids?: unknown } | undefined)?.ids;
     if (ids !== undefined && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string'))) return fail(res, 400, 'ids must be an array of dead-letter ids (or absent to replay them all).');
-    found.outbox.replay(ids as string[] | undefined).then((items) => res.json({ replayed: items.length, items }), (err: Error) => fail(res, 503, `The outbox store did not answer: ${err.message}`));
+    found.outbox.replay(ids as string[] | undefined).then(
+      (items) => res.json({ replayed: items.length, items }),
+      (err: Error) => fail(res, 503, `The outbox store did not answer: ${err.message}`),
+    );
   });
 }

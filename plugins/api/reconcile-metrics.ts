@@ -20,7 +20,10 @@ export function reconcileFigures(desks: readonly ReconcileDesk[]): ReconcileFigu
   return desks.map((d) => {
     const last = d.last();
     return {
-      node: d.nodeId, name: d.label, ledger: d.ledger, ...d.totals(),
+      node: d.nodeId,
+      name: d.label,
+      ledger: d.ledger,
+      ...d.totals(),
       ...(last && { lastOk: last.ok, lastRunAt: Date.parse(last.checkedAt), ...(last.ok && { differences: last.counts }) }),
     };
   });

@@ -94,7 +94,10 @@ export function mountWorkflowsApi(red: RedApp): void {
     }
     const step = req.params.step === 'ack' ? desk.ack(id, username, note) : desk.resolve(id, username, note, (body.downtimeMin as number | undefined) ?? 0);
     // Input was checked above: what the book still refuses is the exception's state (already acknowledged, …).
-    step.then((outcome) => res.json({ exception: outcome.exception }), (err: Error) => fail(res, 409, err.message));
+    step.then(
+      (outcome) => res.json({ exception: outcome.exception }),
+      (err: Error) => fail(res, 409, err.message),
+    );
   });
 
   mountAuditRoutes(red, read);

@@ -26,10 +26,11 @@ function columns(nodes: FlowNode[]): Map<string, number> {
   const forward = (n: FlowNode) => (n.wires ?? []).flat().filter((id) => ids.has(id) && (nodes.find((m) => m.id === id)!.x ?? 0) > (n.x ?? 0));
   const rank = new Map(nodes.map((n) => [n.id, 0]));
   const fed = new Set<string>();
-  for (const n of byX) for (const id of forward(n)) {
-    rank.set(id, Math.max(rank.get(id)!, rank.get(n.id)! + 1));
-    fed.add(id);
-  }
+  for (const n of byX)
+    for (const id of forward(n)) {
+      rank.set(id, Math.max(rank.get(id)!, rank.get(n.id)! + 1));
+      fed.add(id);
+    }
   for (const n of [...byX].reverse()) {
     const next = forward(n).map((id) => rank.get(id)!);
     if (!fed.has(n.id) && next.length > 0) rank.set(n.id, Math.max(0, Math.min(...next) - 1));
@@ -127,7 +128,10 @@ export function arrangeFlow(flow: FlowNode[]): FlowNode[] {
     const comments = onTab.filter((n) => n.type === 'comment').sort((a, b) => a.y! - b.y!);
     const others = onTab.filter((n) => n.type !== 'comment');
     // Each comment heads the nodes the author placed below it (and the first one those above it too).
-    const bands = comments.length === 0 ? [{ comment: undefined as FlowNode | undefined, nodes: others }] : comments.map((c, i) => ({ comment: c as FlowNode | undefined, nodes: others.filter((n) => (i === 0 || n.y! > c.y!) && (i === comments.length - 1 || n.y! <= comments[i + 1]!.y!)) }));
+    const bands =
+      comments.length === 0
+        ? [{ comment: undefined as FlowNode | undefined, nodes: others }]
+        : comments.map((c, i) => ({ comment: c as FlowNode | undefined, nodes: others.filter((n) => (i === 0 || n.y! > c.y!) && (i === comments.length - 1 || n.y! <= comments[i + 1]!.y!)) }));
     let top = 20;
     for (const band of bands) top = arrangeBand(band.comment, band.nodes, top) + BAND_GAP + 20;
   }

@@ -44,16 +44,17 @@ export async function startEquipmentPlant(opts: EquipmentPlantOptions): Promise<
   // In the background the endpoint is announced before the server listens, so its port is chosen once; otherwise a
   // port taken meanwhile by another process is replaced by another free one.
   let opcuaPort = opts.opcuaPort || (await freePort(opts.host));
-  const opcuaReady = opts.opcuaPort || opts.opcuaInBackground
-    ? startOpcua(opcuaPort)
-    : startOnFreePort(opts.host, opcuaPort, (port) => startOpcua((opcuaPort = port)));
+  const opcuaReady = opts.opcuaPort || opts.opcuaInBackground ? startOpcua(opcuaPort) : startOnFreePort(opts.host, opcuaPort, (port) => startOpcua((opcuaPort = port)));
   const [opcuaStart, modbusStart] = await Promise.allSettled([
     opts.opcuaInBackground ? Promise.resolve(undefined) : opcuaReady,
     startModbusPlc({ model, units: DEMO_EQUIPMENT_TAGS.modbus.units, host: opts.host, port: opts.modbusPort ?? 0, now }),
   ]);
   if (opcuaStart.status === 'rejected' || modbusStart.status === 'rejected') {
     // What did start is closed again, so a failed start leaves no port taken.
-    await opcuaReady.then((o) => o.close(), () => undefined);
+    await opcuaReady.then(
+      (o) => o.close(),
+      () => undefined,
+    );
     if (modbusStart.status === 'fulfilled') await modbusStart.value.close();
     const failed = opcuaStart.status === 'rejected' ? ['OPC UA server', opcuaStart.reason] : ['Modbus PLC', (modbusStart as PromiseRejectedResult).reason];
     throw new Error(`the simulated ${failed[0] as string} did not start: ${(failed[1] as Error).message}`);
@@ -101,7 +102,13 @@ export async function startEquipmentPlant(opts: EquipmentPlantOptions): Promise<
     modbusPort: modbus.port,
     router,
     close() {
-      closing ??= Promise.all([opcuaReady.then((o) => o.close(), () => undefined), modbus.close()]).then(() => undefined);
+      closing ??= Promise.all([
+        opcuaReady.then(
+          (o) => o.close(),
+          () => undefined,
+        ),
+        modbus.close(),
+      ]).then(() => undefined);
       return closing;
     },
   };

@@ -52,7 +52,9 @@ export function orderStandardCost(order: ProductionOrder) {
     labourRatePerHour: LABOUR_RATE_PER_HOUR,
     machineRatePerHour: DEFAULT_MACHINE_RATE,
     machineRates: workCentres.map((equipment) => ({ equipment, ratePerHour: WORK_CENTRE_RATES[equipment] ?? DEFAULT_MACHINE_RATE })),
-    materials: [...new Set(order.bom.map((l) => l.materialCode))].sort().map((materialCode) => ({ materialCode, ...(MATERIAL_UNIT_COSTS[materialCode] ?? { unitCost: 0, unit: order.bom.find((l) => l.materialCode === materialCode)!.unit }) })),
+    materials: [...new Set(order.bom.map((l) => l.materialCode))]
+      .sort()
+      .map((materialCode) => ({ materialCode, ...(MATERIAL_UNIT_COSTS[materialCode] ?? { unitCost: 0, unit: order.bom.find((l) => l.materialCode === materialCode)!.unit }) })),
     estimateId: `CE-${order.orderNo}-R${order.revision}`,
   };
 }

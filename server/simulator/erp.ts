@@ -15,9 +15,7 @@ import { ErpStock } from './erp-stock';
 /** Which requests a fault hits: the production-order pages (default) or the progress-update inbox. */
 export type ErpFaultTarget = 'orders' | 'progress';
 
-export type ErpFault =
-  | { kind: 'status'; status: number; times?: number; message?: string; target?: ErpFaultTarget }
-  | { kind: 'timeout' | 'malformed' | 'reset'; times?: number; target?: ErpFaultTarget };
+export type ErpFault = { kind: 'status'; status: number; times?: number; message?: string; target?: ErpFaultTarget } | { kind: 'timeout' | 'malformed' | 'reset'; times?: number; target?: ErpFaultTarget };
 
 export type LiveChange = { kind: 'revised' | 'released'; orderNo: string; revision: number };
 
@@ -182,7 +180,12 @@ export class SimulatedErp {
       }),
     );
     router.use(this.workflows.router((req, res) => this.authorized(req, res)));
-    router.use(erpCostsRouter(() => this.orders(), (req, res) => this.authorized(req, res)));
+    router.use(
+      erpCostsRouter(
+        () => this.orders(),
+        (req, res) => this.authorized(req, res),
+      ),
+    );
     router.use(this.stock.router((req, res) => this.authorized(req, res)));
     router.post('/api/v1/confirmations', express.json({ limit: BODY_LIMIT }), (req, res) => this.confirm(req, res));
     router.use('/_sim', express.json({ limit: BODY_LIMIT }));
@@ -290,7 +293,10 @@ export class SimulatedErp {
         return;
       case 'malformed': {
         const body = JSON.stringify({ items: this.orders().slice(0, 5), offset: 0, limit: DEFAULT_LIMIT, total: this.store.size });
-        res.status(200).type('application/json').send(body.slice(0, Math.floor(body.length / 2)));
+        res
+          .status(200)
+          .type('application/json')
+          .send(body.slice(0, Math.floor(body.length / 2)));
         return;
       }
       case 'reset':

@@ -179,7 +179,10 @@ export class MesWorkflowReporter {
     const json = express.json({ limit: BODY_LIMIT });
     const answer = (res: Response, inbox: WorkflowInbox, record: object | undefined, what: string) => {
       if (!record) return sendError(res, 409, `the simulated MES has no ${what} to make`);
-      this.postNow(inbox, record).then((bridge) => res.json({ record, bridge }));
+      this.postNow(inbox, record).then(
+        (bridge) => res.json({ record, bridge }),
+        (err: Error) => sendError(res, 502, `the simulated MES could not post the ${what}: ${err.message}`),
+      );
     };
     /** The operation to report on: a running one of the order (or of any order), else the order's first. */
     const opOf = (orderNo: unknown): OperationProgress | undefined => {

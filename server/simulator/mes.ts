@@ -115,10 +115,7 @@ export class SimulatedMes {
           if (satisfied) finish();
         },
       };
-      const timer = setTimeout(
-        () => finish(new Error(`the simulated MES did not receive the expected work orders within ${timeoutMs} ms (${this.log.length} received)`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => finish(new Error(`the simulated MES did not receive the expected work orders within ${timeoutMs} ms (${this.log.length} received)`)), timeoutMs);
       const finish = (err?: Error): void => {
         clearTimeout(timer);
         this.waiters.delete(waiter);
@@ -243,9 +240,17 @@ export class SimulatedMes {
         equipment: String(body.equipment),
         timestamp: body.timestamp ?? toPlantIso(this.options.now()),
       });
-      this.reporter.flush().then(() => res.json({ report, pending: this.reporter.pending, failures: this.reporter.failures }));
+      this.reporter.flush().then(
+        () => res.json({ report, pending: this.reporter.pending, failures: this.reporter.failures }),
+        (err: Error) => sendError(res, 502, `the simulated MES could not post the job report: ${err.message}`),
+      );
     });
-    router.use(this.workflows.router(() => this.workOrders(), () => this.progress()));
+    router.use(
+      this.workflows.router(
+        () => this.workOrders(),
+        () => this.progress(),
+      ),
+    );
     router.get('/_sim/faults', (_req, res) => void res.json({ armed: this.faults.reduce((n, f) => n + f.left, 0), failedPosts: this.failedPosts }));
     // The MES loses its work orders (a restore, a reinstall) but keeps its log and armed faults.
     router.post('/_sim/forget-work-orders', (_req, res) => {

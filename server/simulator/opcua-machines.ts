@@ -88,9 +88,7 @@ export async function startOpcuaMachines(opts: OpcuaMachinesOptions): Promise<Op
     const timers = [setInterval(write, opts.tickMs ?? 500)];
     if (loadTagIds.length > 0) {
       const load = ns.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: 'Load', nodeId: 's=Load' });
-      const loadVars = loadTagIds.map((id) =>
-        ns.addVariable({ componentOf: load, browseName: id.slice(id.indexOf('Tag')), nodeId: id.replace('ns=1;', ''), dataType: 'Double', value: { dataType: DataType.Double, value: 0 } }),
-      );
+      const loadVars = loadTagIds.map((id) => ns.addVariable({ componentOf: load, browseName: id.slice(id.indexOf('Tag')), nodeId: id.replace('ns=1;', ''), dataType: 'Double', value: { dataType: DataType.Double, value: 0 } }));
       let n = 0;
       timers.push(
         setInterval(() => {

@@ -1,7 +1,7 @@
 // The demo plant on one HTTP server: the ERP under /erp, the MES under /mes. The product's nodes
 // reach it over real HTTP exactly as they would reach a plant's systems, faults included.
 import express from 'express';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimulatedErp, type LiveChange } from './erp';
 import { SimulatedMes } from './mes';

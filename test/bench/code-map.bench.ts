@@ -84,19 +84,23 @@ export async function benchCodeMap(): Promise<Array<Record<string, string>>> {
     loadTimes.push(performance.now() - started);
   }
 
-  await helper.load(
-    [require('../../nodes/code-map-table/code-map-table'), require('../../nodes/code-map/code-map'), baselineNode(all)],
-    ([
-      { id: 'codes', type: 'code-map-table', entries: [], file, fileTable: '' },
-      {
-        id: 'map', type: 'code-map', tables: 'codes', direction: 'erp-to-mes',
-        rules: [{ path: 'payload.materialCode', table: 'material' }, { path: 'payload.equipmentCode', table: 'equipment' }, { path: 'payload.unit', table: 'unit' }],
-        wires: [['sink'], []],
-      },
-      { id: 'baseline', type: 'bench-map-baseline', wires: [['sink']] },
-      { id: 'sink', type: 'helper' },
-    ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
-  );
+  await helper.load([require('../../nodes/code-map-table/code-map-table'), require('../../nodes/code-map/code-map'), baselineNode(all)], [
+    { id: 'codes', type: 'code-map-table', entries: [], file, fileTable: '' },
+    {
+      id: 'map',
+      type: 'code-map',
+      tables: 'codes',
+      direction: 'erp-to-mes',
+      rules: [
+        { path: 'payload.materialCode', table: 'material' },
+        { path: 'payload.equipmentCode', table: 'equipment' },
+        { path: 'payload.unit', table: 'unit' },
+      ],
+      wires: [['sink'], []],
+    },
+    { id: 'baseline', type: 'bench-map-baseline', wires: [['sink']] },
+    { id: 'sink', type: 'helper' },
+  ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1]);
   // The test helper records every log event in a spy (one per message here): stop that, it is not the runtime's cost.
   helper.log().restore();
   const ours: number[] = [];

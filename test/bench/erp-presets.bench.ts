@@ -26,14 +26,22 @@ const PRESETS: PresetBench[] = [
   { preset: 'erpnext', mount: 'erpnext', auth: { authType: 'basic', username: 'mesbridge0a1b2c' }, secrets: { password: 'demo-erpnext-secret' }, params: { plant: '1010', timeZone: 'Asia/Shanghai' } },
   { preset: 'odoo-jsonrpc', mount: 'odoo', auth: { authType: 'basic', username: 'mes-bridge' }, secrets: { password: 'demo-odoo-pass' }, params: { database: 'plant1010' } },
   { preset: 'odoo-json2', mount: 'odoo', auth: { authType: 'bearer' }, secrets: { token: 'demo-odoo-api-key' }, params: { database: 'plant1010' } },
-  { preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', auth: { authType: 'basic', username: 'mes-bridge' }, secrets: { password: 'demo-kingdee-app-secret-0000001' }, params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai' } },
+  {
+    preset: 'kingdee-k3cloud',
+    mount: 'kingdee/k3cloud',
+    auth: { authType: 'basic', username: 'mes-bridge' },
+    secrets: { password: 'demo-kingdee-app-secret-0000001' },
+    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai' },
+  },
 ];
 
 async function inWaves<T>(items: T[], width: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await run(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await run(items[next++]);
+    }),
+  );
 }
 
 export async function benchErpPresets(): Promise<Array<Record<string, string>>> {

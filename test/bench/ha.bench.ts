@@ -27,7 +27,6 @@ interface CannonResult {
   non2xx: number;
   errors: number;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<CannonResult>;
 
 interface WorkOrder {
@@ -47,7 +46,9 @@ function reportMaker(orders: WorkOrder[], run: string) {
 
 /** A process's CPU time so far (ms, user + system), from /proc. */
 function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
@@ -70,7 +71,12 @@ async function ingest(servers: ServerProcess[], orders: WorkOrder[], run: string
     p99: Math.max(...results.map((r) => r.latency.p99)),
     refused: results.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
     // The replicas' CPU time per request answered, all replicas together (µs): what one more replica costs.
-    cpuUs: ((servers.reduce((sum, s) => sum + cpuMsOf(s.pid), 0) - cpuBefore) * 1000) / Math.max(1, results.reduce((sum, r) => sum + r.requests.total, 0)),
+    cpuUs:
+      ((servers.reduce((sum, s) => sum + cpuMsOf(s.pid), 0) - cpuBefore) * 1000) /
+      Math.max(
+        1,
+        results.reduce((sum, r) => sum + r.requests.total, 0),
+      ),
   };
 }
 

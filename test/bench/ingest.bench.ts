@@ -53,7 +53,6 @@ interface CannonResult {
   timeouts: number;
   non2xx: number;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: CannonOptions) => Promise<CannonResult>;
 
 interface MesWorkOrder {
@@ -80,7 +79,9 @@ const mb = (bytes: number) => fmt(bytes / 2 ** 20);
 
 /** The server's CPU time so far (ms, user + system), from /proc: per request it depends much less on the machine's load than the rates do. */
 function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   // utime and stime are fields 14 and 15 of the line (11 and 12 after the command), in clock ticks of 10 ms.
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
@@ -198,20 +199,28 @@ export async function benchIngest(): Promise<Row[]> {
   try {
     const token = await login(server.url, 'admin', ADMIN_PASSWORD);
     await deployCeiling(server, token);
-    const orders = await eventually(async () => {
-      const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: MesWorkOrder[] }).items;
-      return items.length >= 20 ? items : undefined;
-    }, 'the work orders at the MES', 60_000);
+    const orders = await eventually(
+      async () => {
+        const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: MesWorkOrder[] }).items;
+        return items.length >= 20 ? items : undefined;
+      },
+      'the work orders at the MES',
+      60_000,
+    );
     // One report per order first, each delivered: progress-push holds every order's plan before the load starts.
     const make = reportMaker(orders, `warm-${randomBytes(3).toString('hex')}`);
     const first = make(orders.length);
     const answer = await fetch(`${server.url}/mes/progress-reports`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(DEMO_MES_WEBHOOK_USER, DEMO_MES_WEBHOOK_PASSWORD) }, body: JSON.stringify(first) });
     if (answer.status !== 202) throw new Error(`the demo flow answered the first reports with HTTP ${answer.status}: ${await answer.text()}`);
     for (const r of first) ledger.accepted.add(`progress:${r.orderNo}:${r.eventId}`);
-    await eventually(async () => {
-      await drainErp(erp, ledger);
-      return first.every((r) => ledger.delivered.has(`progress:${r.orderNo}:${r.eventId}`)) || undefined;
-    }, 'the first report of every order at the ERP', 60_000);
+    await eventually(
+      async () => {
+        await drainErp(erp, ledger);
+        return first.every((r) => ledger.delivered.has(`progress:${r.orderNo}:${r.eventId}`)) || undefined;
+      },
+      'the first report of every order at the ERP',
+      60_000,
+    );
     const ours = { path: '/mes/progress-reports', ledger };
     await load(server, make, { ...ours, reportsPerRequest: 1, seconds: WARM_UP_SECONDS });
     await load(server, make, { path: CEILING_PATH, reportsPerRequest: 1, seconds: WARM_UP_SECONDS });

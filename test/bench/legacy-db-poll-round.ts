@@ -89,9 +89,7 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 async function change(url: string, statement: NonNullable<RoundInput['thenChange']>): Promise<void> {
   const connection = mysql.createConnection(driverSettings(url));
   try {
-    const header = await new Promise<mysql.ResultSetHeader>((resolve, reject) =>
-      connection.query<mysql.ResultSetHeader>({ sql: statement.sql, values: statement.bindings }, (err, result) => (err ? reject(err) : resolve(result))),
-    );
+    const header = await new Promise<mysql.ResultSetHeader>((resolve, reject) => connection.query<mysql.ResultSetHeader>({ sql: statement.sql, values: statement.bindings }, (err, result) => (err ? reject(err) : resolve(result))));
     if (header.affectedRows !== statement.affects) throw new Error(`The change touched ${header.affectedRows} rows, not ${statement.affects}.`);
   } finally {
     await new Promise<void>((resolve) => connection.end(() => resolve()));
@@ -109,15 +107,31 @@ async function nodeRound(input: RoundInput): Promise<RoundResult> {
   try {
     await helper.load(
       [require('../../nodes/legacy-db/legacy-db'), require('../../nodes/bridge-store/bridge-store'), require('../../nodes/legacy-db-poll/legacy-db-poll')],
-      ([
+      [
         { id: 'erp', type: 'legacy-db', name: 'bench ERP', client: 'mysql' },
         { id: 'store', type: 'bridge-store', file: input.storeFile },
         {
-          id: 'poll', type: 'legacy-db-poll', db: 'erp', store: 'store', table: input.table, columns: '', watermarkColumn: input.watermarkColumn, keyColumn: input.keyColumn,
-          filter: '', filterBindings: '[]', pageSize: input.pageSize ?? 5000, schedule: 'manual', lookBackMinutes: 0, firstRunFrom: 'beginning', commit: 'emit', output: 'page', decimals: 'string', wires: [['sink']],
+          id: 'poll',
+          type: 'legacy-db-poll',
+          db: 'erp',
+          store: 'store',
+          table: input.table,
+          columns: '',
+          watermarkColumn: input.watermarkColumn,
+          keyColumn: input.keyColumn,
+          filter: '',
+          filterBindings: '[]',
+          pageSize: input.pageSize ?? 5000,
+          schedule: 'manual',
+          lookBackMinutes: 0,
+          firstRunFrom: 'beginning',
+          commit: 'emit',
+          output: 'page',
+          decimals: 'string',
+          wires: [['sink']],
         },
         { id: 'sink', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { connectionString: input.url } },
     );
     // The helper spies on every node's send() and keeps each call's arguments: a million rows would stay in

@@ -89,18 +89,29 @@ export async function benchOee(): Promise<Array<Record<string, string>>> {
   const sim = await startPlantSimulator({ seedOrders: 1 });
   await helper.load(
     [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/oee/oee'), floorNode],
-    ([
+    [
       { id: 'store', type: 'bridge-store', file: join(dir.path, 'store.sqlite') },
       { id: 'erp', type: 'erp-endpoint', name: 'bench ERP', baseUrl: sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
       {
-        id: 'machines', type: 'oee', endpoint: 'erp', store: 'store', statusPath: 'equipment-status', reportPath: '', timeZone: 'Asia/Shanghai',
+        id: 'machines',
+        type: 'oee',
+        endpoint: 'erp',
+        store: 'store',
+        statusPath: 'equipment-status',
+        reportPath: '',
+        timeZone: 'Asia/Shanghai',
         master: Array.from({ length: MACHINES }, (_, i) => ({ equipment: `EQ-B${i}`, idealCycleSec: 0.1 })),
-        thresholdPct: 80, faultAfterMin: 10, graceSec: 60, boardThrottleMs: 1000, maxAttempts: 3, wires: [['machines-sink'], [], []],
+        thresholdPct: 80,
+        faultAfterMin: 10,
+        graceSec: 60,
+        boardThrottleMs: 1000,
+        maxAttempts: 3,
+        wires: [['machines-sink'], [], []],
       },
       { id: 'floor', type: 'bench-oee-floor', store: 'store', wires: [['floor-sink']] },
       { id: 'machines-sink', type: 'helper' },
       { id: 'floor-sink', type: 'helper' },
-    ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+    ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
     { erp: { password: 'demo-erp-pass' } },
   );
   helper.log().restore();

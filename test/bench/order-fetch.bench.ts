@@ -34,12 +34,12 @@ export async function benchOrderFetch(): Promise<Array<Record<string, string>>> 
       // The node, fresh store each round so every order is new.
       await helper.load(
         [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/erp-order-fetch/erp-order-fetch')],
-        ([
+        [
           { id: 'store', type: 'bridge-store', file: join(dir.path, `round-${round}.sqlite`) },
           { id: 'erp', type: 'erp-endpoint', name: 'bench', baseUrl: sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 30 },
           { id: 'fetch', type: 'erp-order-fetch', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: PAGE, fetchOnStart: false, release: 'all', wires: [['sink']] },
           { id: 'sink', type: 'helper' },
-        ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1]),
+        ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
         { erp: { password: 'demo-erp-pass' } },
       );
       helper.log().restore();
@@ -61,7 +61,5 @@ export async function benchOrderFetch(): Promise<Array<Record<string, string>>> 
   }
   const node = median(nodeRates);
   const raw = median(rawRates);
-  return [
-    { measure: `erp-order-fetch, ${fmt(ORDERS)} orders, pages of ${PAGE} (orders/s)`, ours: fmt(node), baseline: `${fmt(raw)} (fetch + JSON.parse only)`, ratio: fmt(node / raw, 2) },
-  ];
+  return [{ measure: `erp-order-fetch, ${fmt(ORDERS)} orders, pages of ${PAGE} (orders/s)`, ours: fmt(node), baseline: `${fmt(raw)} (fetch + JSON.parse only)`, ratio: fmt(node / raw, 2) }];
 }

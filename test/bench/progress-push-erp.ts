@@ -71,10 +71,7 @@ export async function startRemoteErp(seedOrders: number): Promise<RemoteErp> {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          ask({ kind: 'arrivals' }).then(
-            (r) => reject(new Error(`the bench's ERP holds ${r.arrivals?.length} of ${count} updates after ${REACH_TIMEOUT_MS / 1000} s`)),
-            reject,
-          );
+          ask({ kind: 'arrivals' }).then((r) => reject(new Error(`the bench's ERP holds ${r.arrivals?.length} of ${count} updates after ${REACH_TIMEOUT_MS / 1000} s`)), reject);
         }, REACH_TIMEOUT_MS);
       });
       try {

@@ -54,7 +54,17 @@ function ceilingNode(RED: NodeAPI): void {
         for (const order of msg.payload as WorkOrder[]) {
           templates.set(order.workOrderNo, {
             plannedQty: order.plannedQty,
-            operations: order.operations.map((op) => ({ opNo: op.sequence, operationCode: op.operationCode, equipmentCode: op.equipmentCode, plannedQty: order.plannedQty, goodQty: 0, scrapQty: 0, completionPct: 0, status: 'waiting', lagging: false })),
+            operations: order.operations.map((op) => ({
+              opNo: op.sequence,
+              operationCode: op.operationCode,
+              equipmentCode: op.equipmentCode,
+              plannedQty: order.plannedQty,
+              goodQty: 0,
+              scrapQty: 0,
+              completionPct: 0,
+              status: 'waiting',
+              lagging: false,
+            })),
           });
         }
         send(msg);
@@ -65,7 +75,20 @@ function ceilingNode(RED: NodeAPI): void {
         const template = templates.get(r.orderNo)!;
         return {
           idempotencyKey: `progress:${r.orderNo}:${r.eventId}`,
-          update: { orderNo: r.orderNo, asOf, reason: 'report', plannedQty: template.plannedQty, completedQty: 0, scrapQty: r.scrapQty, completionPct: 0, colour: 'red', lagging: false, predictedDelayMinutes: 0, status: 'running', operations: template.operations },
+          update: {
+            orderNo: r.orderNo,
+            asOf,
+            reason: 'report',
+            plannedQty: template.plannedQty,
+            completedQty: 0,
+            scrapQty: r.scrapQty,
+            completionPct: 0,
+            colour: 'red',
+            lagging: false,
+            predictedDelayMinutes: 0,
+            status: 'running',
+            operations: template.operations,
+          },
         };
       });
       client.request({ method: 'POST', url, body: { items } }).then(
@@ -92,15 +115,30 @@ interface Rig {
 async function load(erp: RemoteErp, store: Store, where: { dir: string; prefix: string; redisUrl?: string }): Promise<void> {
   await helper.load(
     [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/progress-push/progress-push'), require('@node-red/nodes/core/common/25-catch'), ceilingNode],
-    ([
-      store === 'sqlite' ? { id: 'store', type: 'bridge-store', storeType: 'sqlite', file: join(where.dir, `${where.prefix.replace(/\W/g, '-')}.sqlite`) } : { id: 'store', type: 'bridge-store', storeType: 'redis', url: where.redisUrl, keyPrefix: where.prefix, requireDurable: true },
+    [
+      store === 'sqlite'
+        ? { id: 'store', type: 'bridge-store', storeType: 'sqlite', file: join(where.dir, `${where.prefix.replace(/\W/g, '-')}.sqlite`) }
+        : { id: 'store', type: 'bridge-store', storeType: 'redis', url: where.redisUrl, keyPrefix: where.prefix, requireDurable: true },
       { id: 'erp', type: 'erp-endpoint', name: 'bench ERP', baseUrl: erp.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 30, retryBaseSec: 0.05, retryMaxSec: 0.5 },
-      { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', path: 'progress-updates', batchPath: 'progress-updates/batch', batchSize: 200, pushOn: 'report', snapshotMin: 60, boardThrottleMs: 1000, maxAttempts: 100, wires: [['answered'], []] },
+      {
+        id: 'push',
+        type: 'progress-push',
+        endpoint: 'erp',
+        store: 'store',
+        path: 'progress-updates',
+        batchPath: 'progress-updates/batch',
+        batchSize: 200,
+        pushOn: 'report',
+        snapshotMin: 60,
+        boardThrottleMs: 1000,
+        maxAttempts: 100,
+        wires: [['answered'], []],
+      },
       { id: 'ceiling', type: 'bench-progress-ceiling', endpoint: 'erp', wires: [['answered']] },
       { id: 'answered', type: 'helper' },
       { id: 'refusals', type: 'catch', scope: ['push', 'ceiling'], uncaught: false, wires: [['failed']] },
       { id: 'failed', type: 'helper' },
-    ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+    ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
     { erp: { password: 'demo-erp-pass' } },
   );
   // The helper records every log event in a spy: not the runtime's cost.
@@ -299,7 +337,12 @@ export async function benchProgressPush(): Promise<Row[]> {
   for (const store of stores) {
     const o = { rate: median(ours[store].rate), cpuUs: median(ours[store].cpuUs), p50: median(ours[store].p50), p99: median(ours[store].p99) };
     rows.push(
-      { measure: `progress-push on ${store}, ${fmt(SUSTAINED_REPORTS)} reports in messages of ${SUSTAINED_MESSAGE}, sustained (reports/s; goal ≥ 10,000)`, ours: fmt(o.rate), baseline: `${fmt(c.rate)} (minimal node posting batches straight to the ERP)`, ratio: fmt(o.rate / c.rate, 2) },
+      {
+        measure: `progress-push on ${store}, ${fmt(SUSTAINED_REPORTS)} reports in messages of ${SUSTAINED_MESSAGE}, sustained (reports/s; goal ≥ 10,000)`,
+        ours: fmt(o.rate),
+        baseline: `${fmt(c.rate)} (minimal node posting batches straight to the ERP)`,
+        ratio: fmt(o.rate / c.rate, 2),
+      },
       { measure: `progress-push on ${store}, CPU time of the Node-RED process per report while sustained (µs)`, ours: fmt(o.cpuUs, 1), baseline: `${fmt(c.cpuUs, 1)} (same minimal node)`, ratio: fmt(o.cpuUs / c.cpuUs, 2) },
       { measure: `progress-push on ${store} at ${fmt(PACED_RATE)} reports/s, report → ERP receipt p50 (ms)`, ours: fmt(o.p50, 1), baseline: `${fmt(c.p50, 1)} (same minimal node)`, ratio: fmt(o.p50 / c.p50, 2) },
       { measure: `progress-push on ${store} at ${fmt(PACED_RATE)} reports/s, report → ERP receipt p99 (ms; goal < 100)`, ours: fmt(o.p99, 1), baseline: `${fmt(c.p99, 1)} (same minimal node)`, ratio: fmt(o.p99 / c.p99, 2) },

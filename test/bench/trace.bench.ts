@@ -53,10 +53,31 @@ function record(o: number, k: number, t: number): TraceRecord {
   const j = k % perOp;
   const timestamp = new Date(T0 + t * 1000).toISOString();
   if (j < REPORTS_PER_OP) {
-    return reportRecord({ eventId: `E-${o}-${k}`, orderNo: orderNo(o), opNo: op(i), goodQty: 10, scrapQty: j % 9 === 0 ? 1 : 0, status: j === REPORTS_PER_OP - 1 ? 'completed' : 'running', operator: `OP-${100 + (j % 6)}`, equipment: `EQ-${i % 7}`, timestamp, traceCode: `LOT-${o}` });
+    return reportRecord({
+      eventId: `E-${o}-${k}`,
+      orderNo: orderNo(o),
+      opNo: op(i),
+      goodQty: 10,
+      scrapQty: j % 9 === 0 ? 1 : 0,
+      status: j === REPORTS_PER_OP - 1 ? 'completed' : 'running',
+      operator: `OP-${100 + (j % 6)}`,
+      equipment: `EQ-${i % 7}`,
+      timestamp,
+      traceCode: `LOT-${o}`,
+    });
   }
   const n = j - REPORTS_PER_OP + 1;
-  return inspectionRecord({ recordId: `Q-${o}-${k}`, orderNo: orderNo(o), opNo: op(i), traceCode: unit(o, n), result: n % 37 === 0 ? 'fail' : 'pass', ...(n % 37 === 0 && { defectCode: 'D-LEAK' }), inspector: `QC-${n % 4}`, gaugeId: `GA-${i}-${n % 3}`, timestamp });
+  return inspectionRecord({
+    recordId: `Q-${o}-${k}`,
+    orderNo: orderNo(o),
+    opNo: op(i),
+    traceCode: unit(o, n),
+    result: n % 37 === 0 ? 'fail' : 'pass',
+    ...(n % 37 === 0 && { defectCode: 'D-LEAK' }),
+    inspector: `QC-${n % 4}`,
+    gaugeId: `GA-${i}-${n % 3}`,
+    timestamp,
+  });
 }
 
 /** 1,000,000 records in one transaction with the prepared statement the store uses: orders interleaved in time. */
@@ -143,7 +164,10 @@ export async function benchTrace(): Promise<Array<Record<string, string>>> {
     const ours = await store.trace(probe);
     assert.deepEqual(ours, baseline(probe));
     assert.equal(ours?.operations.length, OPERATIONS);
-    assert.equal(ours?.operations.reduce((n, o) => n + o.reports.length + o.inspections.length, 0), PER_ORDER);
+    assert.equal(
+      ours?.operations.reduce((n, o) => n + o.reports.length + o.inspections.length, 0),
+      PER_ORDER,
+    );
     // SqliteTraceStore.trace() does all its work before it returns (better-sqlite3 is synchronous, no await inside),
     // so timing the call times the answer.
     let last: unknown;
@@ -157,7 +181,12 @@ export async function benchTrace(): Promise<Array<Record<string, string>>> {
     const mb = statSync(file).size / 1e6;
     return [
       { measure: `trace: seed ${fmt(TOTAL)} records in one transaction (ms; file ${fmt(mb)} MB)`, ours: fmt(seedMs), baseline: '—', ratio: '—' },
-      { measure: `trace: answer for a unit, order of ${OPERATIONS} ops / ${fmt(PER_ORDER)} records, ${fmt(TOTAL)} stored (p50 ms)`, ours: fmt(oursP50, 1), baseline: `${fmt(b.p50, 1)} (raw better-sqlite3 + same builder)`, ratio: fmt(b.p50 / oursP50, 2) },
+      {
+        measure: `trace: answer for a unit, order of ${OPERATIONS} ops / ${fmt(PER_ORDER)} records, ${fmt(TOTAL)} stored (p50 ms)`,
+        ours: fmt(oursP50, 1),
+        baseline: `${fmt(b.p50, 1)} (raw better-sqlite3 + same builder)`,
+        ratio: fmt(b.p50 / oursP50, 2),
+      },
       { measure: 'trace: the same (p99 ms)', ours: fmt(oursP99, 1), baseline: `${fmt(b.p99, 1)} (raw better-sqlite3 + same builder)`, ratio: fmt(b.p99 / oursP99, 2) },
       { measure: 'trace: the reads alone, rows JSON-parsed (p50 ms; the floor)', ours: fmt(oursP50, 1), baseline: `${fmt(c.p50, 1)} (raw reads + JSON.parse)`, ratio: fmt(c.p50 / oursP50, 2) },
     ];

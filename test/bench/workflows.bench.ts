@@ -40,7 +40,10 @@ function baselineNode(file: string) {
         );
       });
       this.on('close', (_removed: boolean, done: () => void) => {
-        store.close().then(() => done(), () => done());
+        store.close().then(
+          () => done(),
+          () => done(),
+        );
       });
     }
     RED.nodes.registerType('bench-workflow-baseline', Baseline as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
@@ -104,7 +107,17 @@ function exceptions(orders: WorkOrder[], run: string, n: number) {
     const order = orders[i % orders.length];
     return {
       topic: 'exception',
-      payload: { id: `EX-${run}-${i}`, type: 'equipment-fault', severity: 'urgent', orderNo: order.workOrderNo, opNo: order.operations[0].sequence, equipment: order.operations[0].equipmentCode, estimatedDowntimeMin: 30, description: '温控报警', timestamp: new Date().toISOString() },
+      payload: {
+        id: `EX-${run}-${i}`,
+        type: 'equipment-fault',
+        severity: 'urgent',
+        orderNo: order.workOrderNo,
+        opNo: order.operations[0].sequence,
+        equipment: order.operations[0].equipmentCode,
+        estimatedDowntimeMin: 30,
+        description: '温控报警',
+        timestamp: new Date().toISOString(),
+      },
     };
   });
 }
@@ -125,24 +138,41 @@ export async function benchWorkflows(): Promise<Array<Record<string, string>>> {
         require('@node-red/nodes/core/common/24-complete'),
         baselineNode(join(dir.path, 'baseline.sqlite')),
       ],
-      ([
+      [
         { id: 'store', type: 'bridge-store', storeType: 'sqlite', file: join(dir.path, 'bridge.sqlite') },
         { id: 'erp', type: 'erp-endpoint', name: 'bench ERP', baseUrl: sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 30, retryBaseSec: 0.05, retryMaxSec: 0.5 },
-        { id: 'overdraw', type: 'material-overdraw', endpoint: 'erp', store: 'store', path: 'approval-requests', decisionTimeoutMin: 120, onTimeout: 'escalate', defaultTolerancePct: 0, escalationSeverity: 'urgent', maxAttempts: 10, wires: [[], [], []] },
+        {
+          id: 'overdraw',
+          type: 'material-overdraw',
+          endpoint: 'erp',
+          store: 'store',
+          path: 'approval-requests',
+          decisionTimeoutMin: 120,
+          onTimeout: 'escalate',
+          defaultTolerancePct: 0,
+          escalationSeverity: 'urgent',
+          maxAttempts: 10,
+          wires: [[], [], []],
+        },
         { id: 'escalation', type: 'exception-escalation', endpoint: 'erp', store: 'store', maxAttempts: 10, wires: [[], [], [], []] },
         { id: 'baseline', type: 'bench-workflow-baseline', wires: [[]] },
         { id: 'handled', type: 'complete', scope: ['overdraw', 'escalation', 'baseline'], uncaught: false, wires: [['answered']] },
         { id: 'answered', type: 'helper' },
         { id: 'refusals', type: 'catch', scope: ['overdraw', 'escalation', 'baseline'], uncaught: false, wires: [['failed']] },
         { id: 'failed', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     // The helper records every log event in a spy: not the runtime's cost.
     helper.log().restore();
     await feed('overdraw', [{ topic: 'plan', payload: orders }]);
     // Warm-up: JIT, SQLite pages, the outbox's first deliveries.
-    for (const [node, messages] of [['overdraw', requisitions(orders, 'warm', WARM_UP)], ['baseline', requisitions(orders, 'warm', WARM_UP)], ['escalation', exceptions(orders, 'warm', WARM_UP)], ['baseline', exceptions(orders, 'warm', WARM_UP)]] as const) {
+    for (const [node, messages] of [
+      ['overdraw', requisitions(orders, 'warm', WARM_UP)],
+      ['baseline', requisitions(orders, 'warm', WARM_UP)],
+      ['escalation', exceptions(orders, 'warm', WARM_UP)],
+      ['baseline', exceptions(orders, 'warm', WARM_UP)],
+    ] as const) {
       await feed(node, messages);
     }
     for (let round = 0; round < ROUNDS; round++) {

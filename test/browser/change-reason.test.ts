@@ -79,15 +79,22 @@ describe('the editor asks for the reason of a deploy in regulated mode', () => {
         await page.click('#erp-mes-change-reason-deploy');
 
         const token = await login(server.url, 'admin', PASSWORD);
-        const entry = await eventually(async () => {
-          const { items } = (await (await fetch(`${server.url}/api/changes`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
-            items: Array<{ who: string; what: string; why: string; details: { source: string; changes: Array<{ id: string; property: string; new: string }> } }>;
-          };
-          return items.find((e) => e.why === reason);
-        }, 'the deploy in the change log', 30_000);
+        const entry = await eventually(
+          async () => {
+            const { items } = (await (await fetch(`${server.url}/api/changes`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+              items: Array<{ who: string; what: string; why: string; details: { source: string; changes: Array<{ id: string; property: string; new: string }> } }>;
+            };
+            return items.find((e) => e.why === reason);
+          },
+          'the deploy in the change log',
+          30_000,
+        );
         assert.deepEqual([entry.who, entry.what, entry.details.source], ['admin', 'integration.flows-deployed', 'editor']);
         // The editor may also move the note (its width follows the name): the name is what must be there.
-        assert.deepEqual(entry.details.changes.filter((c) => c.id === 'line-2-note' && c.property === 'name').map((c) => c.new), [JSON.stringify(newName)]);
+        assert.deepEqual(
+          entry.details.changes.filter((c) => c.id === 'line-2-note' && c.property === 'name').map((c) => c.new),
+          [JSON.stringify(newName)],
+        );
         await page.locator('#red-ui-header-button-deploy.disabled').waitFor({ state: 'attached', timeout: 15_000 });
       } finally {
         await context.close();

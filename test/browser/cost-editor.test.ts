@@ -46,7 +46,7 @@ describe('the cost tab in the editor', () => {
     assert.equal(await page.inputValue('#node-input-thresholdPct'), '5');
     assert.equal(await page.inputValue('#node-input-path'), 'cost-variances');
     // Node-RED's own widgets: a typedInput for the path, spinners for the figures.
-    assert.equal(await page.locator('.red-ui-tray .red-ui-typedInput-container').count() > 0, true);
+    assert.equal((await page.locator('.red-ui-tray .red-ui-typedInput-container').count()) > 0, true);
     assert.equal(await page.locator('.red-ui-tray .ui-spinner').count(), 3);
     const labels = await page.locator('.red-ui-tray').innerText();
     assert.match(labels, /Flag above/);

@@ -36,15 +36,19 @@ async function openDialog(page: Page, type: string): Promise<void> {
     RED.editor.edit(node);
   }, type);
   // The tray has slid in and prepared its contents when its width holds still.
-  await page.waitForFunction(() => {
-    const trays = document.querySelectorAll('.red-ui-tray');
-    const tray = trays[trays.length - 1] as HTMLElement | undefined;
-    if (!tray) return false;
-    const w = tray.getBoundingClientRect().left;
-    const last = (tray as unknown as { lastLeft?: number }).lastLeft;
-    (tray as unknown as { lastLeft?: number }).lastLeft = w;
-    return last === w && tray.querySelector('.red-ui-tray-body') !== null;
-  }, null, { polling: 200, timeout: 15_000 });
+  await page.waitForFunction(
+    () => {
+      const trays = document.querySelectorAll('.red-ui-tray');
+      const tray = trays[trays.length - 1] as HTMLElement | undefined;
+      if (!tray) return false;
+      const w = tray.getBoundingClientRect().left;
+      const last = (tray as unknown as { lastLeft?: number }).lastLeft;
+      (tray as unknown as { lastLeft?: number }).lastLeft = w;
+      return last === w && tray.querySelector('.red-ui-tray-body') !== null;
+    },
+    null,
+    { polling: 200, timeout: 15_000 },
+  );
 }
 
 /** What is squeezed or cut in the topmost tray. */

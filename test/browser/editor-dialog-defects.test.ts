@@ -81,10 +81,14 @@ describe('small defects of the editor dialogs and help', () => {
       await page.locator('.red-ui-palette-node[data-palette-type="erp-order-fetch"]').waitFor({ state: 'attached', timeout: 30_000 });
 
       // The flows arrive after the palette: wait for the demo's nodes.
-      await page.waitForFunction(() => {
-        const RED = (window as unknown as { RED?: Red }).RED;
-        return Boolean(RED?.nodes.node('escalation') && RED.nodes.node('mes-reconcile') && RED.nodes.node('demo-codes'));
-      }, undefined, { timeout: 30_000 });
+      await page.waitForFunction(
+        () => {
+          const RED = (window as unknown as { RED?: Red }).RED;
+          return Boolean(RED?.nodes.node('escalation') && RED.nodes.node('mes-reconcile') && RED.nodes.node('demo-codes'));
+        },
+        undefined,
+        { timeout: 30_000 },
+      );
       // The escalation policy (a node) and the code table (a config node) open at their first row.
       await page.evaluate(() => {
         const RED = (window as unknown as { RED: Red }).RED;
@@ -124,12 +128,27 @@ describe('small defects of the editor dialogs and help', () => {
       // The legacy plant's database, every connection value named by the environment.
       const legacyId = `proof-legacy-db-${locale}`;
       await page.evaluate((id) => {
-        (window as unknown as { RED: Red }).RED.view.importNodes([
-          {
-            id, type: 'legacy-db', name: 'Legacy ERP DB', client: '${LEGACY_ERP_DB_CLIENT}', host: '${LEGACY_ERP_DB_HOST}', port: '${LEGACY_ERP_DB_PORT}',
-            database: '${LEGACY_ERP_DB_NAME}', user: 'LEGACY_ERP_DB_USER', userType: 'env', passwordEnv: 'LEGACY_ERP_DB_PASSWORD', poolSize: 4, connectTimeoutSec: 15, queryTimeoutSec: 120, timeZone: 'Asia/Shanghai',
-          },
-        ], { generateIds: false, addFlow: false });
+        (window as unknown as { RED: Red }).RED.view.importNodes(
+          [
+            {
+              id,
+              type: 'legacy-db',
+              name: 'Legacy ERP DB',
+              client: '${LEGACY_ERP_DB_CLIENT}',
+              host: '${LEGACY_ERP_DB_HOST}',
+              port: '${LEGACY_ERP_DB_PORT}',
+              database: '${LEGACY_ERP_DB_NAME}',
+              user: 'LEGACY_ERP_DB_USER',
+              userType: 'env',
+              passwordEnv: 'LEGACY_ERP_DB_PASSWORD',
+              poolSize: 4,
+              connectTimeoutSec: 15,
+              queryTimeoutSec: 120,
+              timeZone: 'Asia/Shanghai',
+            },
+          ],
+          { generateIds: false, addFlow: false },
+        );
         (window as unknown as { RED: Red }).RED.editor.editConfig('', 'legacy-db', id);
       }, legacyId);
       await page.locator('#node-config-input-port').waitFor({ state: 'visible', timeout: 15_000 });
@@ -145,21 +164,31 @@ describe('small defects of the editor dialogs and help', () => {
       });
       await page.locator('#node-input-orderNoPath').waitFor({ state: 'visible', timeout: 15_000 });
       // The tray slides in: wait until it stands still at its place before measuring.
-      await page.waitForFunction(() => {
-        const tray = document.querySelector('.red-ui-tray:last-of-type') as HTMLElement | null;
-        if (!tray) return false;
-        const left = tray.getBoundingClientRect().left;
-        const was = Number(tray.dataset.lastLeft ?? NaN);
-        tray.dataset.lastLeft = String(left);
-        return left === was && left + tray.offsetWidth <= window.innerWidth + 1;
-      }, undefined, { timeout: 15_000, polling: 100 });
+      await page.waitForFunction(
+        () => {
+          const tray = document.querySelector('.red-ui-tray:last-of-type') as HTMLElement | null;
+          if (!tray) return false;
+          const left = tray.getBoundingClientRect().left;
+          const was = Number(tray.dataset.lastLeft ?? NaN);
+          tray.dataset.lastLeft = String(left);
+          return left === was && left + tray.offsetWidth <= window.innerWidth + 1;
+        },
+        undefined,
+        { timeout: 15_000, polling: 100 },
+      );
       const outside = await page.evaluate(() => {
         const tray = document.querySelector('.red-ui-tray:last-of-type .red-ui-tray-body') as HTMLElement;
         const right = tray.getBoundingClientRect().right;
-        return Array.from(tray.querySelectorAll<HTMLElement>('input, select, .red-ui-typedInput-container')).filter((el) => el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > right + 1).map((el) => el.id || el.className);
+        return Array.from(tray.querySelectorAll<HTMLElement>('input, select, .red-ui-typedInput-container'))
+          .filter((el) => el.getBoundingClientRect().width > 0 && el.getBoundingClientRect().right > right + 1)
+          .map((el) => el.id || el.className);
       });
       assert.deepEqual(outside, []);
-      assert.deepEqual(await cutValues(page, ['#node-input-intervalSec', '#node-input-baseUrl + .red-ui-typedInput-container input.red-ui-typedInput-input', '#node-input-tokenEnv']), [], 'the interval "${MES_RECONCILE_SEC}" is shown whole');
+      assert.deepEqual(
+        await cutValues(page, ['#node-input-intervalSec', '#node-input-baseUrl + .red-ui-typedInput-container input.red-ui-typedInput-input', '#node-input-tokenEnv']),
+        [],
+        'the interval "${MES_RECONCILE_SEC}" is shown whole',
+      );
       assert.match(await page.locator('.red-ui-tray:last-of-type h4').innerText(), locale === 'zh-CN' ? /MES 工单列表的结构/ : /The MES order list's shape/);
       await page.screenshot({ path: join(artifacts, `editor-mes-reconcile-${locale}.png`) });
       await page.click('#node-dialog-cancel');

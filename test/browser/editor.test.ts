@@ -60,7 +60,10 @@ describe('the Node-RED editor in a browser', () => {
     for (const type of ['erp-order-fetch', 'code-map']) {
       await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).waitFor({ state: 'attached', timeout: 20_000 });
     }
-    const category = await page.locator('.red-ui-palette-category', { has: page.locator('.red-ui-palette-node[data-palette-type="code-map"]') }).locator('.red-ui-palette-header').innerText();
+    const category = await page
+      .locator('.red-ui-palette-category', { has: page.locator('.red-ui-palette-node[data-palette-type="code-map"]') })
+      .locator('.red-ui-palette-header')
+      .innerText();
     assert.match(category, /ERP-MES/i);
     await page.locator('g.red-ui-flow-node', { hasText: '编码映射 ERP' }).first().waitFor({ state: 'visible', timeout: 20_000 });
     // Wait until the first sync has shown its status under the fetch node.
@@ -74,7 +77,12 @@ describe('the Node-RED editor in a browser', () => {
     await dialog.locator('#node-input-rules-container').waitFor({ state: 'visible' });
     const rules = await dialog.locator('#node-input-rules-container li').count();
     assert.equal(rules, 7, 'the seven work-order rules of the demo flow');
-    assert.ok(await dialog.locator('#node-input-rules-container').innerText().then(() => true));
+    assert.ok(
+      await dialog
+        .locator('#node-input-rules-container')
+        .innerText()
+        .then(() => true),
+    );
     await page.screenshot({ path: join(artifacts, 'code-map-dialog.png') });
     await page.locator('#node-dialog-cancel').click();
   });
@@ -130,10 +138,29 @@ describe('the Node-RED editor in a browser', () => {
     // Import a poll node (and its database) into the workspace the way a pasted flow arrives.
     await page.evaluate(() => {
       const RED = (window as unknown as { RED: { view: { importNodes(nodes: unknown[], options?: unknown): void } } }).RED;
-      RED.view.importNodes([
-        { id: 'legacy-erp-db', type: 'legacy-db', name: 'ERP SQL Server', client: 'mssql', host: 'erp-db.plant.local', port: '1433', database: 'AIS20240101' },
-        { id: 'legacy-poll', type: 'legacy-db-poll', name: 'ERP 生产订单表', db: 'legacy-erp-db', table: 'dbo.PRD_MO', watermarkColumn: 'FModifyDate', keyColumn: 'FBillNo', schedule: 'plans-30', pageSize: 1000, lookBackMinutes: 10, filter: 'FDocumentStatus = ?', filterBindings: '["C"]', x: 300, y: 420, wires: [[]] },
-      ], { generateIds: false, addFlow: false, touchImport: true });
+      RED.view.importNodes(
+        [
+          { id: 'legacy-erp-db', type: 'legacy-db', name: 'ERP SQL Server', client: 'mssql', host: 'erp-db.plant.local', port: '1433', database: 'AIS20240101' },
+          {
+            id: 'legacy-poll',
+            type: 'legacy-db-poll',
+            name: 'ERP 生产订单表',
+            db: 'legacy-erp-db',
+            table: 'dbo.PRD_MO',
+            watermarkColumn: 'FModifyDate',
+            keyColumn: 'FBillNo',
+            schedule: 'plans-30',
+            pageSize: 1000,
+            lookBackMinutes: 10,
+            filter: 'FDocumentStatus = ?',
+            filterBindings: '["C"]',
+            x: 300,
+            y: 420,
+            wires: [[]],
+          },
+        ],
+        { generateIds: false, addFlow: false, touchImport: true },
+      );
     });
     // The imported nodes follow the mouse until a click drops them.
     await page.mouse.click(700, 600);
@@ -155,7 +182,10 @@ describe('the Node-RED editor in a browser', () => {
       await zh.fill('#node-dialog-login-password', 'browser-pass');
       await zh.click('#node-dialog-login-submit');
       await zh.locator('.red-ui-palette-node[data-palette-type="code-map"]').waitFor({ state: 'attached', timeout: 30_000 });
-      const header = await zh.locator('.red-ui-palette-category', { has: zh.locator('.red-ui-palette-node[data-palette-type="code-map"]') }).locator('.red-ui-palette-header').innerText();
+      const header = await zh
+        .locator('.red-ui-palette-category', { has: zh.locator('.red-ui-palette-node[data-palette-type="code-map"]') })
+        .locator('.red-ui-palette-header')
+        .innerText();
       assert.match(header, /ERP-MES 集成/);
       await zh.locator('g.red-ui-flow-node', { hasText: '生产订单 ERP orders' }).first().dblclick();
       await zh.locator('#node-input-intervalMin').waitFor({ state: 'visible' });
@@ -203,7 +233,7 @@ describe('the Node-RED editor in a browser', () => {
       await showDataDictionary(zh);
       const sidebar = zh.locator('.erp-mes-dd');
       await sidebar.locator('details.erp-mes-dd-message').first().waitFor({ state: 'visible', timeout: 15_000 });
-      assert.match(await sidebar.locator('.erp-mes-dd-search').getAttribute('placeholder') ?? '', /搜索字段/);
+      assert.match((await sidebar.locator('.erp-mes-dd-search').getAttribute('placeholder')) ?? '', /搜索字段/);
       await sidebar.locator('.erp-mes-dd-search').fill('completionPct');
       const field = sidebar.locator('details[data-message="progress-update"] li', { hasText: 'completionPct' }).first();
       await field.waitFor({ state: 'visible', timeout: 10_000 });

@@ -57,10 +57,6 @@ describe('the equipment board in a browser', () => {
   }
   const sig = (equipment: string, minutesAgo: number, fields: Record<string, unknown>) => ({ equipment, at: iso(now - minutesAgo * MIN), source: 'mes', ...fields });
   const tile = (equipment: string) => page.locator(`[data-equipment="${equipment}"]`);
-  const stateOf = (equipment: string) => page.waitForFunction(
-    ([code]) => document.querySelector(`[data-equipment="${code}"]`)?.getAttribute('data-state'),
-    [equipment],
-  );
 
   it('shows one tile per machine with the OEE gauge, its three factors, the state and the order', async () => {
     // The last 90 minutes of four machines, as their PLCs would have reported them.
@@ -99,12 +95,19 @@ describe('the equipment board in a browser', () => {
     await page.screenshot({ path: join(artifacts, 'equipment-board.png'), fullPage: true });
 
     // Each change of state reached the simulated ERP once.
-    const statuses = await eventually(async () => {
-      const res = await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=equipment-status`);
-      const items = ((await res.json()) as { items: Array<{ body: { equipment: string; state: string } }> }).items;
-      return items.length >= 6 ? items : undefined;
-    }, 'the equipment status at the ERP', 30_000);
-    assert.deepEqual(statuses.filter((s) => s.body.equipment === 'EQ-ASM-01').map((s) => s.body.state), ['running', 'fault']);
+    const statuses = await eventually(
+      async () => {
+        const res = await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=equipment-status`);
+        const items = ((await res.json()) as { items: Array<{ body: { equipment: string; state: string } }> }).items;
+        return items.length >= 6 ? items : undefined;
+      },
+      'the equipment status at the ERP',
+      30_000,
+    );
+    assert.deepEqual(
+      statuses.filter((s) => s.body.equipment === 'EQ-ASM-01').map((s) => s.body.state),
+      ['running', 'fault'],
+    );
   });
 
   it('refuses a malformed signal with the field named, and the board stays as it was', async () => {

@@ -60,8 +60,7 @@ describe('the demo equipment board across a restart of npm start', () => {
       })),
     ) as Promise<Tile[]>;
   /** Waits until the extruder's tile shows more than `parts` parts (the machines are polled every second or so). */
-  const extruderPast = (page: Page, parts: number) =>
-    page.waitForFunction((n) => Number(document.querySelector('[data-equipment="EQ-EXTR-01"]')?.getAttribute('data-parts') ?? 0) > n, parts, { timeout: 240_000, polling: 1000 });
+  const extruderPast = (page: Page, parts: number) => page.waitForFunction((n) => Number(document.querySelector('[data-equipment="EQ-EXTR-01"]')?.getAttribute('data-parts') ?? 0) > n, parts, { timeout: 240_000, polling: 1000 });
 
   it('shows believable figures on a fresh start and after a restart, and counts no part twice', async () => {
     server = await startServerProcess({ flows, userDir: dir.path, env: { ADMIN_PASSWORD: PASSWORD } });

@@ -52,10 +52,14 @@ async function typeInto(page: Page, id: string, value: string): Promise<void> {
  * switch), and a script clicks faster than a person: click again until the tab's content is shown.
  */
 async function showTab(page: Page, tab: 'connection' | 'security'): Promise<void> {
-  await eventually(async () => {
-    await page.locator(`#red-ui-tab-erp-endpoint-tab-${tab} a`).click();
-    return page.locator(`#erp-endpoint-tab-${tab}`).isVisible();
-  }, `the ${tab} tab of the erp-endpoint dialog`, 15_000);
+  await eventually(
+    async () => {
+      await page.locator(`#red-ui-tab-erp-endpoint-tab-${tab} a`).click();
+      return page.locator(`#erp-endpoint-tab-${tab}`).isVisible();
+    },
+    `the ${tab} tab of the erp-endpoint dialog`,
+    15_000,
+  );
 }
 
 /** Names of the form fields of the open config dialog whose box reaches past the dialog's right edge. */
@@ -104,10 +108,13 @@ describe('each ERP preset in the erp-endpoint dialog, tested against its simulat
         // A fresh order pull with a new, empty ERP endpoint, as an integrator starts one (pasted, then dropped).
         await page.evaluate(() => {
           const RED = (window as unknown as { RED: { view: { importNodes(nodes: unknown[], options?: unknown): void } } }).RED;
-          RED.view.importNodes([
-            { id: 'proof-erp', type: 'erp-endpoint', name: 'Plant ERP', baseUrl: '', baseUrlType: 'str', profile: 'generic-rest', params: '{}', authType: 'basic', username: '', usernameType: 'str' },
-            { id: 'proof-fetch', type: 'erp-order-fetch', name: 'Preset proof', endpoint: 'proof-erp', x: 300, y: 460, wires: [[]] },
-          ], { generateIds: false, addFlow: false, touchImport: true });
+          RED.view.importNodes(
+            [
+              { id: 'proof-erp', type: 'erp-endpoint', name: 'Plant ERP', baseUrl: '', baseUrlType: 'str', profile: 'generic-rest', params: '{}', authType: 'basic', username: '', usernameType: 'str' },
+              { id: 'proof-fetch', type: 'erp-order-fetch', name: 'Preset proof', endpoint: 'proof-erp', x: 300, y: 460, wires: [[]] },
+            ],
+            { generateIds: false, addFlow: false, touchImport: true },
+          );
         });
         await page.mouse.click(640, 600);
 

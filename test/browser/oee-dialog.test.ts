@@ -44,7 +44,7 @@ describe('the oee edit dialog in a browser', () => {
     assert.equal(await page.locator('#node-input-master-container li').count(), 5, 'the five demo machines');
     const backup = await page.locator('#node-input-master-container li').nth(1).locator('.col-backupEquipment').inputValue();
     assert.equal(backup, 'EQ-ASM-02');
-    assert.equal(await page.locator('.red-ui-typedInput-container').count() >= 2, true);
+    assert.equal((await page.locator('.red-ui-typedInput-container').count()) >= 2, true);
     assert.equal(await page.inputValue('#node-input-thresholdPct'), '80');
     assert.match(await page.locator('.red-ui-tray').innerText(), /Alarm below OEE %/);
     await page.locator('#node-input-master-container').scrollIntoViewIfNeeded();

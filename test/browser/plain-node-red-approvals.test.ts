@@ -40,10 +40,14 @@ describe('the approvals page in a plain Node-RED with the palette-installed pack
     const example = JSON.parse(readFileSync(join(installed, 'node_modules', PACK.name, 'examples', 'demo-plant.json'), 'utf8')) as unknown[];
     await deployFlow(plain.url, plain.token, example);
     // Plan sync of the plain Node-RED delivers the work orders (with their BOMs) to the simulated MES and the workflows tab.
-    await eventually(async () => {
-      const items = ((await (await fetch(`${demo.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: unknown[] }).items;
-      return items.length >= 20 ? items : undefined;
-    }, `plan sync to deliver the work orders:\n${plain.output().slice(-3000)}`, 60_000);
+    await eventually(
+      async () => {
+        const items = ((await (await fetch(`${demo.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: unknown[] }).items;
+        return items.length >= 20 ? items : undefined;
+      },
+      `plan sync to deliver the work orders:\n${plain.output().slice(-3000)}`,
+      60_000,
+    );
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN' });
     page = await context.newPage();
@@ -54,9 +58,11 @@ describe('the approvals page in a plain Node-RED with the palette-installed pack
     await demo?.stop();
   });
 
-  it('shows an over-need requisition pending; signing it with a Node-RED user\'s password releases it', async () => {
+  it("shows an over-need requisition pending; signing it with a Node-RED user's password releases it", async () => {
     // The simulated MES makes the requisition (and posts it to its own bridge); the same record goes to the plain Node-RED's flow.
-    const { record } = (await (await fetch(`${demo.simUrl}/mes/_sim/requisitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'over' }) })).json()) as { record: { requisitionId: string } };
+    const { record } = (await (await fetch(`${demo.simUrl}/mes/_sim/requisitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'over' }) })).json()) as {
+      record: { requisitionId: string };
+    };
     const posted = await fetch(`${plain.url}/mes/material-requisitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(record) });
     assert.equal(posted.status, 202, await posted.text());
 
@@ -72,7 +78,10 @@ describe('the approvals page in a plain Node-RED with the palette-installed pack
     await dialog.locator('input[name="username"]').fill(PLAIN_ADMIN.username);
     await dialog.locator('input[name="password"]').fill('wrong-pass');
     await dialog.locator('[data-action="sign"]').click();
-    await page.locator('[data-error]').filter({ hasText: /password/i }).waitFor({ timeout: 10_000 });
+    await page
+      .locator('[data-error]')
+      .filter({ hasText: /password/i })
+      .waitFor({ timeout: 10_000 });
     await dialog.locator('input[name="password"]').fill(PLAIN_ADMIN.password);
     await dialog.locator('[data-action="sign"]').click();
     await page.locator('[data-notice]').filter({ hasText: record.requisitionId }).waitFor({ timeout: 15_000 });

@@ -27,11 +27,15 @@ describe('the progress board at 1366 px', () => {
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'board-pass', SIM_MES_REPORTS_MS: '0', MES_RECONCILE_SEC: '5' } });
-    orders = await eventually(async () => {
-      const res = await fetch(`${server.simUrl}/mes/api/work-orders?pageSize=500`, { headers: { authorization: 'Bearer demo-mes-token' } });
-      const items = ((await res.json()) as { items: MesWorkOrder[] }).items;
-      return items.length >= 20 ? items : undefined;
-    }, 'plan sync to deliver the work orders', 30_000);
+    orders = await eventually(
+      async () => {
+        const res = await fetch(`${server.simUrl}/mes/api/work-orders?pageSize=500`, { headers: { authorization: 'Bearer demo-mes-token' } });
+        const items = ((await res.json()) as { items: MesWorkOrder[] }).items;
+        return items.length >= 20 ? items : undefined;
+      },
+      'plan sync to deliver the work orders',
+      30_000,
+    );
     browser = await launchChromium();
   });
   after(async () => {
@@ -52,7 +56,8 @@ describe('the progress board at 1366 px', () => {
     const first = order.operations[0];
     const goodQty = Math.round(order.plannedQty * 0.1);
     const res = await fetch(`${server.simUrl}/mes/_sim/reports`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ orderNo: order.workOrderNo, opNo: first.sequence, goodQty, scrapQty: 0, status: 'running', equipment: first.equipmentCode }),
     });
     assert.equal(((await res.json()) as { pending: number }).pending, 0);

@@ -30,11 +30,15 @@ describe('the production progress board in a browser', () => {
     mkdirSync(artifacts, { recursive: true });
     // The MES reports only when the test says so (SIM_MES_REPORTS_MS=0), so every colour change is the test's doing.
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'board-pass', SIM_MES_REPORTS_MS: '0' } });
-    orders = await eventually(async () => {
-      const res = await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } });
-      const items = ((await res.json()) as { items: MesWorkOrder[] }).items;
-      return items.length >= 20 ? items : undefined;
-    }, 'plan sync to deliver the work orders', 30_000);
+    orders = await eventually(
+      async () => {
+        const res = await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } });
+        const items = ((await res.json()) as { items: MesWorkOrder[] }).items;
+        return items.length >= 20 ? items : undefined;
+      },
+      'plan sync to deliver the work orders',
+      30_000,
+    );
     browser = await launchChromium();
     // A shop-floor screen in the plant: Shanghai time, logged in as an HTTP user of the flows' endpoints.
     context = await browser.newContext({ viewport: { width: 1600, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN', httpCredentials: { username: 'admin', password: 'board-pass' } });

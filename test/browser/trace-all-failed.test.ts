@@ -36,22 +36,37 @@ describe('the trace page with many failed inspections', () => {
     // The simulated floor reports every second, as the demo does.
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'trace-pass', SIM_MES_REPORTS_MS: '1000' } });
     token = await login(server.url, 'admin', 'trace-pass');
-    const orders = await eventually(async () => {
-      const res = await fetch(`${server.simUrl}/mes/api/work-orders?pageSize=500`, { headers: { authorization: 'Bearer demo-mes-token' } });
-      const items = ((await res.json()) as { items: MesWorkOrder[] }).items;
-      return items.length >= 20 ? items : undefined;
-    }, 'plan sync to deliver the work orders', 30_000);
+    const orders = await eventually(
+      async () => {
+        const res = await fetch(`${server.simUrl}/mes/api/work-orders?pageSize=500`, { headers: { authorization: 'Bearer demo-mes-token' } });
+        const items = ((await res.json()) as { items: MesWorkOrder[] }).items;
+        return items.length >= 20 ? items : undefined;
+      },
+      'plan sync to deliver the work orders',
+      30_000,
+    );
     const trace = async (code: string) => (await (await fetch(`${server.url}/api/trace/${code}`, { headers: { authorization: `Bearer ${token}` } })).json()) as TraceAnswer;
     // An order the floor has reported on by now.
-    const order = await eventually(async () => {
-      for (const o of orders) if ((await trace(lotOf(o.workOrderNo))).operations?.some((op) => op.reports.length >= 2)) return o;
-      return undefined;
-    }, 'job reports of the floor in the trace', 60_000);
+    const order = await eventually(
+      async () => {
+        for (const o of orders) if ((await trace(lotOf(o.workOrderNo))).operations?.some((op) => op.reports.length >= 2)) return o;
+        return undefined;
+      },
+      'job reports of the floor in the trace',
+      60_000,
+    );
     lot = lotOf(order.workOrderNo);
     const op = order.operations[0];
     const failures = Array.from({ length: 19 }, (_, i) => ({
-      recordId: `QC-FAIL-${i + 1}`, orderNo: order.workOrderNo, opNo: op.sequence, traceCode: unitCode(order.workOrderNo, 1000 + i), result: 'fail', defectCode: 'D-BURR',
-      inspector: 'QC-孙丽', gaugeId: 'GA-EXTR-01', timestamp: new Date(Date.now() - (19 - i) * 60_000).toISOString(),
+      recordId: `QC-FAIL-${i + 1}`,
+      orderNo: order.workOrderNo,
+      opNo: op.sequence,
+      traceCode: unitCode(order.workOrderNo, 1000 + i),
+      result: 'fail',
+      defectCode: 'D-BURR',
+      inspector: 'QC-孙丽',
+      gaugeId: 'GA-EXTR-01',
+      timestamp: new Date(Date.now() - (19 - i) * 60_000).toISOString(),
     }));
     const posted = await fetch(`${server.url}/mes/quality-records`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic('mes-demo', 'demo-mes-webhook-pass') }, body: JSON.stringify(failures) });
     assert.equal(posted.status, 202);
@@ -66,7 +81,7 @@ describe('the trace page with many failed inspections', () => {
     await server?.stop();
   });
 
-  it('starts each operation at its first job report, the floor\'s start report, before its last one', () => {
+  it("starts each operation at its first job report, the floor's start report, before its last one", () => {
     const reported = answer.operations.filter((op) => op.reports.length > 0);
     assert.ok(reported.length > 0);
     for (const op of reported) {

@@ -31,10 +31,14 @@ describe('the trace page in a browser', () => {
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'trace-pass', SIM_MES_REPORTS_MS: '0' } });
-    order = await eventually(async () => {
-      const res = await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } });
-      return ((await res.json()) as { items: MesWorkOrder[] }).items.find((o) => o.operations.length >= 4);
-    }, 'plan sync to deliver the work orders', 30_000);
+    order = await eventually(
+      async () => {
+        const res = await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } });
+        return ((await res.json()) as { items: MesWorkOrder[] }).items.find((o) => o.operations.length >= 4);
+      },
+      'plan sync to deliver the work orders',
+      30_000,
+    );
     // The floor: each operation reports its batch twice (started, then completed or running); the inspectors
     // check every 25th unit after each operation, one of them failing.
     const ops = order.operations;
@@ -60,7 +64,7 @@ describe('the trace page in a browser', () => {
         result: i === 1 && n === 50 ? 'fail' : 'pass',
         ...(i === 1 && n === 50 && { defectCode: 'D-ASSEMBLY' }),
         inspector: ['QC-孙丽', 'QC-周杰'][n % 2],
-        gaugeId: `GA-${op.equipmentCode.replace('EQ-', '')}-0${(n / 25) % 3 + 1}`,
+        gaugeId: `GA-${op.equipmentCode.replace('EQ-', '')}-0${((n / 25) % 3) + 1}`,
         timestamp: `2026-12-01T${String(9 + i).padStart(2, '0')}:${String(n / 5).padStart(2, '0')}:00+08:00`,
       })),
     );
@@ -92,7 +96,7 @@ describe('the trace page in a browser', () => {
     await search(unitCode(order.workOrderNo, 50));
     const header = page.locator(`[data-test="trace-order"][data-order="${order.workOrderNo}"]`);
     await header.waitFor({ state: 'visible', timeout: 15_000 });
-    assert.match(await header.innerText(), new RegExp(`${order.workOrderNo}[\\s\\S]*${order.plannedQty.toLocaleString("zh-CN")}`));
+    assert.match(await header.innerText(), new RegExp(`${order.workOrderNo}[\\s\\S]*${order.plannedQty.toLocaleString('zh-CN')}`));
     const rows = page.locator('[data-test="trace-operations"] tr[data-op]');
     assert.equal(await rows.count(), order.operations.length);
     const second = await page.locator(`[data-test="trace-operations"] tr[data-op="${order.operations[1].sequence}"]`).innerText();
@@ -101,7 +105,10 @@ describe('the trace page in a browser', () => {
     // The unit's own inspections, one per operation, the failed one with its defect.
     const hits = await page.locator('[data-test="trace-hit"]').allInnerTexts();
     assert.equal(hits.length, order.operations.length);
-    assert.ok(hits.some((h) => /不合格 fail D-ASSEMBLY/.test(h) && /GA-/.test(h)), hits.join('\n'));
+    assert.ok(
+      hits.some((h) => /不合格 fail D-ASSEMBLY/.test(h) && /GA-/.test(h)),
+      hits.join('\n'),
+    );
     await page.screenshot({ path: join(artifacts, 'trace.png'), fullPage: true });
   });
 

@@ -25,16 +25,21 @@ describe('the approvals and exceptions pages in a browser', () => {
   let page: Page;
   let token: string;
   const api = (path: string) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
-  const mes = async <T>(what: string, body: object): Promise<Posted<T>> => (await fetch(`${server.simUrl}/mes/_sim/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<Posted<T>>;
+  const mes = async <T>(what: string, body: object): Promise<Posted<T>> =>
+    (await fetch(`${server.simUrl}/mes/_sim/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<Posted<T>>;
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'sign-pass', SIM_MES_REPORTS_MS: '0' } });
     token = await login(server.url, 'admin', 'sign-pass');
-    await eventually(async () => {
-      const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: unknown[] }).items;
-      return items.length >= 20 ? items : undefined;
-    }, 'plan sync to deliver the work orders', 30_000);
+    await eventually(
+      async () => {
+        const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: unknown[] }).items;
+        return items.length >= 20 ? items : undefined;
+      },
+      'plan sync to deliver the work orders',
+      30_000,
+    );
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, timezoneId: 'Asia/Shanghai', locale: 'zh-CN', httpCredentials: { username: 'admin', password: 'sign-pass' } });
     page = await context.newPage();
@@ -45,10 +50,14 @@ describe('the approvals and exceptions pages in a browser', () => {
   });
 
   it('shows an over-need requisition pending; approving it with a reason and the password releases it, signed in the audit log', async () => {
-    const over = await eventually(async () => {
-      const p = await mes<{ requisitionId: string }>('requisitions', { kind: 'over' });
-      return p.bridge.status === 202 ? p.record : undefined;
-    }, 'an over-need requisition the bridge holds', 20_000);
+    const over = await eventually(
+      async () => {
+        const p = await mes<{ requisitionId: string }>('requisitions', { kind: 'over' });
+        return p.bridge.status === 202 ? p.record : undefined;
+      },
+      'an over-need requisition the bridge holds',
+      20_000,
+    );
     // A second one stays pending, so the screenshot shows a list.
     await mes('requisitions', { kind: 'over' });
     await page.goto(`${server.url}/dashboard/approvals`);
@@ -67,7 +76,10 @@ describe('the approvals and exceptions pages in a browser', () => {
     await dialog.locator('input[name="username"]').fill('admin');
     await dialog.locator('input[name="password"]').fill('wrong-pass');
     await dialog.locator('[data-action="sign"]').click();
-    await page.locator('[data-error]').filter({ hasText: /password/i }).waitFor({ timeout: 10_000 });
+    await page
+      .locator('[data-error]')
+      .filter({ hasText: /password/i })
+      .waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(artifacts, 'approvals-sign-dialog.png') });
     // A wrong password signs nothing: the login behind the signature refused it, the requisition still waits.
     const stillPending = ((await api('/api/approvals')) as { items: Array<{ approvalRequest: { requisitionId: string } }> }).items;
@@ -85,7 +97,10 @@ describe('the approvals and exceptions pages in a browser', () => {
     assert.equal(signed?.signature?.meaning, 'approved');
     assert.match(signed?.signature?.reason ?? '', /补料/);
     const requests = ((await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=approval-requests`)).json()) as { items: Array<{ body: { requisitionId: string } }> }).items;
-    assert.ok(requests.some((r) => r.body.requisitionId === over.requisitionId), 'the ERP was asked for the approval');
+    assert.ok(
+      requests.some((r) => r.body.requisitionId === over.requisitionId),
+      'the ERP was asked for the approval',
+    );
   });
 
   it('lists open exceptions by severity with the time left to acknowledge, and acknowledges one as the signing user', async () => {

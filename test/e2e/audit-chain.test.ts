@@ -39,8 +39,31 @@ describe('keyed audit chain end to end', () => {
       { id: 'au-store', type: 'bridge-store', name: 'audit e2e store', file: storeFile },
       { id: 'au-erp', type: 'erp-endpoint', name: 'sim ERP', baseUrl: `${server.simUrl}/erp/api/v1`, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.1, retryMaxSec: 1, credentials: { password: 'demo-erp-pass' } },
       { id: 'au-in', type: 'http in', z: 'au-tab', url: '/test/requisitions', method: 'post', wires: [['au-unwrap']] },
-      { id: 'au-unwrap', type: 'change', z: 'au-tab', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'payload.topic', tot: 'msg' }, { t: 'set', p: 'payload', pt: 'msg', to: 'payload.payload', tot: 'msg' }], wires: [['au-overdraw', 'au-ok']] },
-      { id: 'au-overdraw', type: 'material-overdraw', z: 'au-tab', endpoint: 'au-erp', store: 'au-store', path: 'approval-requests', auditPath: 'audit-heads', decisionTimeoutMin: 120, onTimeout: 'escalate', defaultTolerancePct: 0, escalationSeverity: 'urgent', maxAttempts: 3, wires: [[], [], []] },
+      {
+        id: 'au-unwrap',
+        type: 'change',
+        z: 'au-tab',
+        rules: [
+          { t: 'set', p: 'topic', pt: 'msg', to: 'payload.topic', tot: 'msg' },
+          { t: 'set', p: 'payload', pt: 'msg', to: 'payload.payload', tot: 'msg' },
+        ],
+        wires: [['au-overdraw', 'au-ok']],
+      },
+      {
+        id: 'au-overdraw',
+        type: 'material-overdraw',
+        z: 'au-tab',
+        endpoint: 'au-erp',
+        store: 'au-store',
+        path: 'approval-requests',
+        auditPath: 'audit-heads',
+        decisionTimeoutMin: 120,
+        onTimeout: 'escalate',
+        defaultTolerancePct: 0,
+        escalationSeverity: 'urgent',
+        maxAttempts: 3,
+        wires: [[], [], []],
+      },
       { id: 'au-ok', type: 'http response', z: 'au-tab', statusCode: '200', wires: [] },
     ]);
     await eventually(async () => (await feed(workOrder(), 'plan')).status === 200, 'the deployed flow');
@@ -55,7 +78,14 @@ describe('keyed audit chain end to end', () => {
       const s = (await (await api('/api/audit')).json()) as Served;
       return s.items.length === 3 ? s : undefined;
     }, 'three audit entries');
-    assert.deepEqual(served.items.map((e) => [e.seq, e.verification, e.store]), [[1, 'verified', 'audit e2e store'], [2, 'verified', 'audit e2e store'], [3, 'verified', 'audit e2e store']]);
+    assert.deepEqual(
+      served.items.map((e) => [e.seq, e.verification, e.store]),
+      [
+        [1, 'verified', 'audit e2e store'],
+        [2, 'verified', 'audit e2e store'],
+        [3, 'verified', 'audit e2e store'],
+      ],
+    );
     const verdict = (await (await api('/api/audit/verify')).json()) as Record<string, unknown>;
     assert.deepEqual([verdict.ok, verdict.entries, verdict.verified, verdict.legacy, verdict.broken], [true, 3, 3, 0, 0]);
     await eventually(async () => (await metric('erp_mes_audit_exported_head_seq')) === 3, 'the exported head in /metrics');
@@ -63,7 +93,10 @@ describe('keyed audit chain end to end', () => {
     assert.equal(await metric('erp_mes_audit_entries_verified'), 3);
     assert.ok((await metric('erp_mes_audit_last_verification_timestamp_seconds'))! > Date.parse('2026-01-01') / 1000);
     const atErp = (await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=audit-heads`)).json()) as { items: Array<{ body: { seq: number; chain: string } }> };
-    assert.ok(atErp.items.some((h) => h.body.seq === 3 && h.body.chain === 'audit e2e store'), JSON.stringify(atErp.items));
+    assert.ok(
+      atErp.items.some((h) => h.body.seq === 3 && h.body.chain === 'audit e2e store'),
+      JSON.stringify(atErp.items),
+    );
   });
 
   it('reports a database re-chained the old SHA-256 way in /api/audit/verify, /api/audit, /metrics and the log', async () => {
@@ -85,8 +118,14 @@ describe('keyed audit chain end to end', () => {
     assert.deepEqual([verdict.ok, verdict.store, verdict.seq], [false, 'audit e2e store', 1]);
     assert.match(verdict.problem, /^Audit entry 1 is not keyed, but the chain was keyed from entry 1 on when its head was exported at .*: it was rewritten with plain SHA-256\.$/);
     const served = (await (await api('/api/audit')).json()) as Served;
-    assert.deepEqual(served.items.map((e) => e.verification), ['broken', 'broken', 'broken']);
-    assert.deepEqual(served.chains.map((c) => [c.store, c.ok, c.verified, c.broken]), [['audit e2e store', false, 0, 3]]);
+    assert.deepEqual(
+      served.items.map((e) => e.verification),
+      ['broken', 'broken', 'broken'],
+    );
+    assert.deepEqual(
+      served.chains.map((c) => [c.store, c.ok, c.verified, c.broken]),
+      [['audit e2e store', false, 0, 3]],
+    );
     await eventually(async () => (await metric('erp_mes_audit_chain_ok')) === 0, 'chain_ok 0 in /metrics');
     assert.equal(await metric('erp_mes_audit_entries_broken'), 3);
     await eventually(() => /The audit chain of audit e2e store is broken at entry 1: Audit entry 1 is not keyed/.test(server.output()), 'the log line');

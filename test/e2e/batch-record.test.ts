@@ -49,35 +49,51 @@ describe('electronic batch record end to end (demo plant)', () => {
    * deals with the exceptions still open on it as the exceptions page would (the demo's inspectors may raise more).
    */
   async function completedOrderReady(taken: string[]): Promise<string> {
-    const next = await eventually(async () => {
-      const items = ((await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=cost-variances`)).json()) as { items: Array<{ body: { orderNo: string } }> }).items;
-      return items.map((i) => i.body.orderNo).find((o) => !taken.includes(o));
-    }, 'a completed demo order', 120_000);
+    const next = await eventually(
+      async () => {
+        const items = ((await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=cost-variances`)).json()) as { items: Array<{ body: { orderNo: string } }> }).items;
+        return items.map((i) => i.body.orderNo).find((o) => !taken.includes(o));
+      },
+      'a completed demo order',
+      120_000,
+    );
     let last: View | undefined;
     // The same fingerprint on two reads in a row: an exception the last inspections raise has been dealt with.
     let previousHash: string | undefined;
     try {
-      await eventually(async () => {
-        last = (await (await api(`/api/batch-records/${encodeURIComponent(next)}`, tokens['qa-wang'])).json()) as View;
-        for (const e of last.record.exceptions.filter((x) => x.state === 'open' || x.state === 'acknowledged')) {
-          if (e.state === 'open') await api(`/api/exceptions/${encodeURIComponent(e.id)}/ack`, tokens.admin, { method: 'POST', body: JSON.stringify({ note: 'seen' }) });
-          await api(`/api/exceptions/${encodeURIComponent(e.id)}/resolve`, tokens.admin, { method: 'POST', body: JSON.stringify({ note: 'cause removed', downtimeMin: 5 }) });
-        }
-        // Complete, and every unit the simulated inspectors sample (every SAMPLE_EVERY-th) is in: nothing more comes.
-        const inspected = last.record.operations.every((op) => op.passed + op.failed === Math.floor((op.goodQty + op.scrapQty) / SAMPLE_EVERY));
-        const settled = last.status === 'ready-for-review' && inspected && last.recordHash === previousHash;
-        previousHash = last.status === 'ready-for-review' && inspected ? last.recordHash : undefined;
-        return settled ? last : undefined;
-      }, `the record of ${next} complete`, 90_000);
+      await eventually(
+        async () => {
+          last = (await (await api(`/api/batch-records/${encodeURIComponent(next)}`, tokens['qa-wang'])).json()) as View;
+          for (const e of last.record.exceptions.filter((x) => x.state === 'open' || x.state === 'acknowledged')) {
+            if (e.state === 'open') await api(`/api/exceptions/${encodeURIComponent(e.id)}/ack`, tokens.admin, { method: 'POST', body: JSON.stringify({ note: 'seen' }) });
+            await api(`/api/exceptions/${encodeURIComponent(e.id)}/resolve`, tokens.admin, { method: 'POST', body: JSON.stringify({ note: 'cause removed', downtimeMin: 5 }) });
+          }
+          // Complete, and every unit the simulated inspectors sample (every SAMPLE_EVERY-th) is in: nothing more comes.
+          const inspected = last.record.operations.every((op) => op.passed + op.failed === Math.floor((op.goodQty + op.scrapQty) / SAMPLE_EVERY));
+          const settled = last.status === 'ready-for-review' && inspected && last.recordHash === previousHash;
+          previousHash = last.status === 'ready-for-review' && inspected ? last.recordHash : undefined;
+          return settled ? last : undefined;
+        },
+        `the record of ${next} complete`,
+        90_000,
+      );
     } catch (err) {
-      throw new Error(`${(err as Error).message}; its gaps: ${last?.findings.filter((f) => f.kind === 'gap').map((f) => f.text['en-US']).join(' | ')}`);
+      throw new Error(
+        `${(err as Error).message}; its gaps: ${last?.findings
+          .filter((f) => f.kind === 'gap')
+          .map((f) => f.text['en-US'])
+          .join(' | ')}`,
+        { cause: err },
+      );
     }
     return next;
   }
-  const releases = async () => ((await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=batch-releases`)).json()) as { items: Release[]; duplicates: number });
+  const releases = async () => (await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=batch-releases`)).json()) as { items: Release[]; duplicates: number };
 
   before(async () => {
-    const users = Object.entries(PASSWORD).map(([name, pass]) => `${name}:${bcrypt.hashSync(pass, 10)}:admin`).join(',');
+    const users = Object.entries(PASSWORD)
+      .map(([name, pass]) => `${name}:${bcrypt.hashSync(pass, 10)}:admin`)
+      .join(',');
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'batch-pass', ADMIN_USERS: users, SIM_MES_REPORTS_MS: '1000' } });
     tokens['qa-wang'] = await login('qa-wang', PASSWORD['qa-wang']);
     tokens['qa-li'] = await login('qa-li', PASSWORD['qa-li']);
@@ -89,20 +105,27 @@ describe('electronic batch record end to end (demo plant)', () => {
 
   it('answers only a logged-in user, and lists the orders the MES was sent', async () => {
     assert.equal((await fetch(`${server.url}/api/batch-records`)).status, 401);
-    const list = await eventually(async () => {
-      const body = (await (await api('/api/batch-records', tokens['qa-wang'])).json()) as { items: Array<{ orderNo: string; status: string }> };
-      return body.items.length > 0 ? body.items : undefined;
-    }, 'orders in the batch record list', 60_000);
+    const list = await eventually(
+      async () => {
+        const body = (await (await api('/api/batch-records', tokens['qa-wang'])).json()) as { items: Array<{ orderNo: string; status: string }> };
+        return body.items.length > 0 ? body.items : undefined;
+      },
+      'orders in the batch record list',
+      60_000,
+    );
     assert.ok(list.every((r) => typeof r.status === 'string'));
   });
 
-  it('makes a completed order\'s record complete once its exceptions are resolved, with gaps named until then', async () => {
+  it("makes a completed order's record complete once its exceptions are resolved, with gaps named until then", async () => {
     // The first order whose cost variance reached the ERP has completed every operation; QA deals with what is
     // still open on it (its exceptions), as the exceptions page would.
     orderNo = await completedOrderReady([]);
     const ready = await view();
     assert.equal(ready.status, 'ready-for-review');
-    assert.deepEqual(ready.findings.filter((f) => f.kind === 'gap'), []);
+    assert.deepEqual(
+      ready.findings.filter((f) => f.kind === 'gap'),
+      [],
+    );
     assert.ok(ready.record.header.goodQty > 0);
   });
 
@@ -138,7 +161,13 @@ describe('electronic batch record end to end (demo plant)', () => {
     // The audit trail holds both signatures, verified.
     const audit = (await (await api(`/api/audit?orderNo=${encodeURIComponent(orderNo)}`, tokens.admin)).json()) as { items: Array<{ what: string; verification: string; signature?: { signer: string } }> };
     const signed = audit.items.filter((e) => e.what.startsWith('batch.'));
-    assert.deepEqual(signed.map((e) => [e.what, e.signature?.signer, e.verification]), [['batch.reviewed', 'qa-wang', 'verified'], ['batch.released', 'qa-li', 'verified']]);
+    assert.deepEqual(
+      signed.map((e) => [e.what, e.signature?.signer, e.verification]),
+      [
+        ['batch.reviewed', 'qa-wang', 'verified'],
+        ['batch.released', 'qa-li', 'verified'],
+      ],
+    );
   });
 
   it('prints the record and the certificate, in Chinese and in English', async () => {
@@ -173,7 +202,10 @@ describe('electronic batch record end to end (demo plant)', () => {
     const second = await completedOrderReady([orderNo]);
     const browser = await launchChromium();
     try {
-      for (const [locale, signer, meaning] of [['zh-CN', 'qa-wang', 'reviewed'], ['en-US', 'qa-li', 'released']] as const) {
+      for (const [locale, signer, meaning] of [
+        ['zh-CN', 'qa-wang', 'reviewed'],
+        ['en-US', 'qa-li', 'released'],
+      ] as const) {
         const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId: 'Asia/Shanghai', locale, httpCredentials: { username: 'admin', password: 'batch-pass' } });
         const page = await context.newPage();
         await page.goto(`${server.url}/dashboard/batch-records`);
@@ -181,7 +213,10 @@ describe('electronic batch record end to end (demo plant)', () => {
         await row.waitFor({ state: 'visible', timeout: 30_000 });
         await row.click();
         const detail = page.locator('[data-detail]');
-        await detail.locator('[data-status]').getByText(meaning === 'reviewed' ? /待审核/ : /已审核/).waitFor({ timeout: 30_000 });
+        await detail
+          .locator('[data-status]')
+          .getByText(meaning === 'reviewed' ? /待审核/ : /已审核/)
+          .waitFor({ timeout: 30_000 });
         await page.screenshot({ path: join(artifacts, `batch-records-${locale}.png`) });
         await detail.locator(`[data-action="${meaning}"]`).click();
         const dialog = page.locator('[data-dialog="sign"]');
@@ -191,7 +226,10 @@ describe('electronic batch record end to end (demo plant)', () => {
         await page.screenshot({ path: join(artifacts, `batch-records-sign-${locale}.png`) });
         await dialog.locator('[data-action="sign"]').click();
         await page.locator('[data-notice]').waitFor({ state: 'visible', timeout: 30_000 });
-        await detail.locator('[data-status]').getByText(meaning === 'reviewed' ? /已审核/ : /已放行/).waitFor({ timeout: 30_000 });
+        await detail
+          .locator('[data-status]')
+          .getByText(meaning === 'reviewed' ? /已审核/ : /已放行/)
+          .waitFor({ timeout: 30_000 });
         if (meaning === 'released') {
           // The certificate opens in a window of its own, ready to print.
           const [popup] = await Promise.all([page.waitForEvent('popup'), detail.locator('[data-action="certificate-en"]').click()]);
@@ -205,7 +243,11 @@ describe('electronic batch record end to end (demo plant)', () => {
       // The printed record and certificate as PDF pages: A4, page numbers, CJK fonts.
       const context = await browser.newContext({ locale: 'zh-CN' });
       const page = await context.newPage();
-      for (const [document, lang] of [['print', 'zh-CN'], ['certificate', 'zh-CN'], ['print', 'en-US']] as const) {
+      for (const [document, lang] of [
+        ['print', 'zh-CN'],
+        ['certificate', 'zh-CN'],
+        ['print', 'en-US'],
+      ] as const) {
         const html = await (await api(`/api/batch-records/${encodeURIComponent(second)}/${document}?lang=${lang}`, tokens['qa-wang'])).text();
         await page.setContent(html);
         await page.screenshot({ path: join(artifacts, `batch-${document}-${lang}.png`), fullPage: true });
@@ -217,7 +259,13 @@ describe('electronic batch record end to end (demo plant)', () => {
       await browser.close();
     }
     const released = (await (await api(`/api/batch-records/${encodeURIComponent(second)}`, tokens['qa-wang'])).json()) as View;
-    assert.deepEqual(released.lifecycle.signatures.map((s) => [s.meaning, s.signer]), [['reviewed', 'qa-wang'], ['released', 'qa-li']]);
+    assert.deepEqual(
+      released.lifecycle.signatures.map((s) => [s.meaning, s.signer]),
+      [
+        ['reviewed', 'qa-wang'],
+        ['released', 'qa-li'],
+      ],
+    );
     await eventually(async () => (await releases()).items.find((r) => r.body.orderNo === second), 'the second release at the ERP', 30_000);
   });
 });

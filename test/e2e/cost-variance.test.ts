@@ -33,7 +33,7 @@ const cents = (v: number) => Math.round(v * 100) / 100;
 
 describe('cost variance end to end (demo plant)', () => {
   let server: ServerProcess;
-  const received = async () => ((await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=cost-variances`)).json()) as { items: Received[]; duplicates: number });
+  const received = async () => (await (await fetch(`${server.simUrl}/erp/_sim/workflows?inbox=cost-variances`)).json()) as { items: Received[]; duplicates: number };
 
   before(async () => {
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'cost-pass', SIM_MES_REPORTS_MS: '1000' } });
@@ -42,7 +42,7 @@ describe('cost variance end to end (demo plant)', () => {
     await server?.stop();
   });
 
-  it('sends the cost variance of a completed demo order to the ERP once, against the ERP\'s own estimate', async () => {
+  it("sends the cost variance of a completed demo order to the ERP once, against the ERP's own estimate", async () => {
     const first = await eventually(async () => (await received()).items[0], 'a cost variance at the ERP', 60_000);
     const v = first.body;
     assert.equal(first.key, `cost-variance:${v.orderNo}`);

@@ -17,10 +17,14 @@ describe('the demo flow on every ERP dialect', () => {
     it(`DEMO_ERP=${dialect}: the MES receives the 20 released, mappable work orders (3 drafts held back), mapped to MES codes`, async () => {
       const server = await startServerProcess({ env: { ADMIN_PASSWORD: 'e2e-pass', DEMO_ERP: dialect } });
       try {
-        const received = await eventually(async () => {
-          const items = ((await (await fetch(`${server.simUrl}/mes/_sim/received`)).json()) as { items: Received[] }).items;
-          return items.length >= 20 ? items : undefined;
-        }, `20 work orders from ${dialect}`, 30_000);
+        const received = await eventually(
+          async () => {
+            const items = ((await (await fetch(`${server.simUrl}/mes/_sim/received`)).json()) as { items: Received[] }).items;
+            return items.length >= 20 ? items : undefined;
+          },
+          `20 work orders from ${dialect}`,
+          30_000,
+        );
         assert.equal(received.length, 20);
         assert.equal(new Set(received.map((r) => r.workOrder.workOrderNo)).size, 20);
         for (const { outcome, workOrder } of received) {

@@ -24,10 +24,17 @@ describe('demo plant equipment end to end', () => {
 
   it('reads both OPC UA machines and both Modbus units through the seeded demo flow', async () => {
     const machines = ((await (await fetch(`${server.simUrl}/equipment/_sim/machines`)).json()) as { items: Array<{ equipment: string }> }).items;
-    assert.deepEqual(machines.map((m) => m.equipment), ['EQ-EXTR-01', 'EQ-ASM-01', 'EQ-UVB-01', 'EQ-LEAK-01']);
-    await eventually(async () => {
-      const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } })).text();
-      return sent(text, 'OpcUa-Client') > 10 && sent(text, 'modbus-read') > 4 && sent(text, 'equipment-signal') > 10;
-    }, 'OPC UA values and Modbus readings passing through the equipment tab', 45_000);
+    assert.deepEqual(
+      machines.map((m) => m.equipment),
+      ['EQ-EXTR-01', 'EQ-ASM-01', 'EQ-UVB-01', 'EQ-LEAK-01'],
+    );
+    await eventually(
+      async () => {
+        const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${SCRAPE_TOKEN}` } })).text();
+        return sent(text, 'OpcUa-Client') > 10 && sent(text, 'modbus-read') > 4 && sent(text, 'equipment-signal') > 10;
+      },
+      'OPC UA values and Modbus readings passing through the equipment tab',
+      45_000,
+    );
   });
 });

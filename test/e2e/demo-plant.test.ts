@@ -12,7 +12,16 @@ import { eventually } from '../support/temp';
 interface Received {
   outcome: string;
   duplicate: boolean;
-  workOrder: { workOrderNo: string; source: { revision: number }; materialCode: string; unit: string; site: string; plannedQty: number; operations: Array<{ equipmentCode: string; operationCode: string }>; materials: Array<{ materialCode: string; unit: string }> };
+  workOrder: {
+    workOrderNo: string;
+    source: { revision: number };
+    materialCode: string;
+    unit: string;
+    site: string;
+    plannedQty: number;
+    operations: Array<{ equipmentCode: string; operationCode: string }>;
+    materials: Array<{ materialCode: string; unit: string }>;
+  };
 }
 interface ErpOrder {
   orderNo: string;
@@ -56,12 +65,19 @@ describe('demo plant end to end', () => {
     // Drafts are held back: the MES gets the released orders whose codes all map.
     const mappable = orders.filter((o) => o.status !== 'created' && !unmapped.includes(o));
 
-    const got = await eventually(async () => {
-      const items = await received();
-      return items.length >= mappable.length ? items : undefined;
-    }, `${mappable.length} work orders at the MES`, 20_000);
+    const got = await eventually(
+      async () => {
+        const items = await received();
+        return items.length >= mappable.length ? items : undefined;
+      },
+      `${mappable.length} work orders at the MES`,
+      20_000,
+    );
     assert.equal(got.length, mappable.length, 'no extra posts');
-    assert.ok(got.every((r) => r.outcome === 'created' && !r.duplicate), 'every work order created once');
+    assert.ok(
+      got.every((r) => r.outcome === 'created' && !r.duplicate),
+      'every work order created once',
+    );
     assert.deepEqual(got.map((r) => r.workOrder.workOrderNo).sort(), mappable.map((o) => o.orderNo).sort());
 
     for (const { workOrder } of got) {
@@ -69,9 +85,16 @@ describe('demo plant end to end', () => {
       assert.equal(workOrder.materialCode, mes('material', order.productCode));
       assert.equal(workOrder.site, 'SZ01');
       assert.equal(workOrder.plannedQty, order.quantity);
-      assert.deepEqual(workOrder.operations.map((op) => op.equipmentCode), order.operations.map((op) => mes('equipment', op.workCentre)));
+      assert.deepEqual(
+        workOrder.operations.map((op) => op.equipmentCode),
+        order.operations.map((op) => mes('equipment', op.workCentre)),
+      );
       for (const op of workOrder.operations) assert.match(op.operationCode, /^OP-/);
-      for (const m of workOrder.materials) assert.ok(demoCodeTable.some((e) => e.table === 'material' && e.mes === m.materialCode), `${m.materialCode} is an MES material code`);
+      for (const m of workOrder.materials)
+        assert.ok(
+          demoCodeTable.some((e) => e.table === 'material' && e.mes === m.materialCode),
+          `${m.materialCode} is an MES material code`,
+        );
     }
   });
 
@@ -132,7 +155,10 @@ describe('demo plant end to end', () => {
     const before = (await received()).length;
     const retry = await fetch(`${server.url}/api/parked-orders/retry`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(retry.status, 202);
-    assert.deepEqual(((await retry.json()) as { retrying: Array<{ node: string }> }).retrying.map((r) => r.node), ['fetch-orders']);
+    assert.deepEqual(
+      ((await retry.json()) as { retrying: Array<{ node: string }> }).retrying.map((r) => r.node),
+      ['fetch-orders'],
+    );
     // Sent again, refused again by code-map, parked again with a later time: the MES gets nothing.
     await eventually(async () => {
       const body = (await (await fetch(`${server.url}/api/parked-orders`, { headers: auth })).json()) as Parked & { items: Array<{ parkedAt: string }> };
@@ -142,7 +168,11 @@ describe('demo plant end to end', () => {
 
     const ledger = (await (await fetch(`${server.url}/api/mes-ledger`, { headers: auth })).json()) as { ledgers: Array<{ name: string; items: Array<{ orderNo: string }> }> };
     const mesLedger = ledger.ledgers.find((l) => l.name === 'mes')!;
-    assert.equal(mesLedger.items.some((e) => e.orderNo === unmapped.orderNo), false, 'the ledger does not count the refused order as held by the MES');
+    assert.equal(
+      mesLedger.items.some((e) => e.orderNo === unmapped.orderNo),
+      false,
+      'the ledger does not count the refused order as held by the MES',
+    );
     const atMes = new Set((await received()).map((r) => r.workOrder.workOrderNo));
     assert.deepEqual(mesLedger.items.map((e) => e.orderNo).sort(), [...atMes].sort(), 'the ledger holds exactly the orders the MES was sent');
   });

@@ -52,23 +52,34 @@ describe('the demo plant workflows tab end to end', () => {
     server = await startServerProcess({ flows, env: { ADMIN_PASSWORD: 'flows-pass', SIM_MES_REPORTS_MS: '0' } });
     token = await login(server.url, 'admin', 'flows-pass');
     // Plan sync has delivered the work orders to the MES (and by the link, their BOM need to material-overdraw).
-    await eventually(async () => {
-      const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: unknown[] }).items;
-      return items.length >= 20 ? items : undefined;
-    }, 'the work orders at the MES', 30_000);
+    await eventually(
+      async () => {
+        const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: unknown[] }).items;
+        return items.length >= 20 ? items : undefined;
+      },
+      'the work orders at the MES',
+      30_000,
+    );
   });
   after(async () => {
     await server?.stop();
   });
 
   it('releases a requisition within the BOM need at once and answers the MES 202', async () => {
-    const posted = await eventually(async () => {
-      const p = await mes<Requisition>('requisitions', { kind: 'within' });
-      return p.bridge.status === 202 ? p : undefined;
-    }, 'a requisition the bridge takes (plans and stock arrive after start)', 20_000);
+    const posted = await eventually(
+      async () => {
+        const p = await mes<Requisition>('requisitions', { kind: 'within' });
+        return p.bridge.status === 202 ? p : undefined;
+      },
+      'a requisition the bridge takes (plans and stock arrive after start)',
+      20_000,
+    );
     assert.equal(posted.bridge.body.status, 'accepted');
     const entries = ((await (await api(`/api/audit?subjectId=${posted.record.requisitionId}`)).json()) as { items: Array<{ what: string; who: string }> }).items;
-    assert.deepEqual(entries.map((e) => [e.what, e.who]), [['requisition.approved-automatically', 'bridge']]);
+    assert.deepEqual(
+      entries.map((e) => [e.what, e.who]),
+      [['requisition.approved-automatically', 'bridge']],
+    );
     assert.ok(!(await pending()).includes(posted.record.requisitionId));
   });
 
@@ -103,10 +114,28 @@ describe('the demo plant workflows tab end to end', () => {
   });
 
   it('answers a malformed requisition with 400 naming the field, an unmapped material with 422, and a duplicate once', async () => {
-    const bad = await postToBridge('/mes/material-requisitions', { requisitionId: 'REQ-BAD-1', orderNo: 'X', opNo: '0010', materialCode: 'M-PVC-MED', requestedQty: 'lots', unit: 'kg', requester: '周杰', timestamp: new Date().toISOString() });
+    const bad = await postToBridge('/mes/material-requisitions', {
+      requisitionId: 'REQ-BAD-1',
+      orderNo: 'X',
+      opNo: '0010',
+      materialCode: 'M-PVC-MED',
+      requestedQty: 'lots',
+      unit: 'kg',
+      requester: '周杰',
+      timestamp: new Date().toISOString(),
+    });
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /requestedQty/);
-    const unmapped = await postToBridge('/mes/material-requisitions', { requisitionId: 'REQ-BAD-2', orderNo: 'X', opNo: '0010', materialCode: 'M-NO-SUCH', requestedQty: 1, unit: 'kg', requester: '周杰', timestamp: new Date().toISOString() });
+    const unmapped = await postToBridge('/mes/material-requisitions', {
+      requisitionId: 'REQ-BAD-2',
+      orderNo: 'X',
+      opNo: '0010',
+      materialCode: 'M-NO-SUCH',
+      requestedQty: 1,
+      unit: 'kg',
+      requester: '周杰',
+      timestamp: new Date().toISOString(),
+    });
     assert.equal(unmapped.status, 422);
     assert.match(JSON.stringify(await unmapped.json()), /M-NO-SUCH/);
     const badException = await postToBridge('/mes/exceptions', { id: 'EX-BAD-1', type: 'fire', severity: 'urgent', description: 'x', timestamp: new Date().toISOString() });
@@ -126,7 +155,11 @@ describe('the demo plant workflows tab end to end', () => {
       const next = await mes<{ orderNo: string; opNo: string }>('quality-records', { result: i === 10 ? 'fail' : 'pass', orderNo: first.record.orderNo });
       assert.equal(next.bridge.status, 202, JSON.stringify(next.bridge.body));
     }
-    const alarm = await eventually(async () => (await exceptions()).find((x) => x.severity === 'urgent' && (x.event as { type?: string; orderNo?: string }).type === 'quality-defect' && (x.event as { orderNo?: string }).orderNo === first.record.orderNo), 'the quality exception from the defect rate', 20_000);
+    const alarm = await eventually(
+      async () => (await exceptions()).find((x) => x.severity === 'urgent' && (x.event as { type?: string; orderNo?: string }).type === 'quality-defect' && (x.event as { orderNo?: string }).orderNo === first.record.orderNo),
+      'the quality exception from the defect rate',
+      20_000,
+    );
     assert.ok(alarm);
     // Each post was answered once: nothing downstream of the trace tab answered the MES again.
     assert.doesNotMatch(server.output(), /Cannot set headers|payload must be an object/);
@@ -137,14 +170,29 @@ describe('the demo plant workflows tab end to end', () => {
     assert.equal(quality.bridge.status, 202, JSON.stringify(quality.bridge.body));
 
     const id = 'EX-E2E-URGENT-1';
-    const event = { id, type: 'equipment-fault', severity: 'urgent', orderNo: quality.record.orderNo, opNo: quality.record.opNo, equipment: 'EQ-EXTR-01', description: '挤出机温控报警 extruder temperature alarm', timestamp: new Date().toISOString() };
+    const event = {
+      id,
+      type: 'equipment-fault',
+      severity: 'urgent',
+      orderNo: quality.record.orderNo,
+      opNo: quality.record.opNo,
+      equipment: 'EQ-EXTR-01',
+      description: '挤出机温控报警 extruder temperature alarm',
+      timestamp: new Date().toISOString(),
+    };
     const raised = await postToBridge('/mes/exceptions', event);
     assert.equal(raised.status, 202, await raised.clone().text());
     const escalated = await eventually(async () => (await exceptions()).find((x) => x.event.id === id && x.escalations.length > 0), 'the escalation after the deadline', 20_000);
-    assert.deepEqual(escalated.escalations.map((e) => [e.from, e.to]), [['urgent', 'severe']]);
+    assert.deepEqual(
+      escalated.escalations.map((e) => [e.from, e.to]),
+      [['urgent', 'severe']],
+    );
     assert.equal(escalated.severity, 'severe');
     const whats = ((await (await api(`/api/audit?subjectId=${id}`)).json()) as { items: Array<{ what: string }> }).items.map((e) => e.what);
-    assert.ok(whats.some((w) => w.includes('escalat')), whats.join(', '));
+    assert.ok(
+      whats.some((w) => w.includes('escalat')),
+      whats.join(', '),
+    );
   });
 
   it('answers the first MES exception after exception-escalation is redeployed (a "nodes" deployment of the changed node)', async () => {

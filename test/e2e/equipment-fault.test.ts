@@ -26,7 +26,11 @@ describe('a machine fault in the demo plant reaches exception-escalation and the
     const oee = flows.find((n) => n.id === 'oee')!;
     oee.faultAfterMin = 0.05; // 3 s instead of 10 min
     server = await startServerProcess({ flows, env: { ADMIN_PASSWORD: 'fault-pass', SIM_MES_REPORTS_MS: '0' } });
-    const res = await fetch(`${server.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: 'admin', password: 'fault-pass' }) });
+    const res = await fetch(`${server.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: 'admin', password: 'fault-pass' }),
+    });
     token = ((await res.json()) as { access_token: string }).access_token;
   });
   after(async () => {
@@ -43,14 +47,18 @@ describe('a machine fault in the demo plant reaches exception-escalation and the
 
     await eventually(async () => (await inbox('equipment-status')).some((r) => r.body.equipment === 'EQ-ASM-01' && r.body.state === 'fault'), 'the fault of EQ-ASM-01 at the ERP', 30_000);
     let last = '';
-    const raised = await eventually(async () => {
-      const res = await fetch(`${server.url}/api/exceptions`, { headers: { authorization: `Bearer ${token}` } });
-      const items = ((await res.json()) as { items: OpenException[] }).items;
-      // The MES's machine code is mapped to the ERP's work centre on the way in (EQ-ASM-01 → WC-ASM01).
-      const faults = items.filter((x) => x.event.type === 'equipment-fault' && x.event.equipment === 'WC-ASM01');
-      last = JSON.stringify(items.map((x) => x.event)).slice(0, 600);
-      return faults.length > 0 ? faults : undefined;
-    }, 'the equipment exception at exception-escalation', 30_000).catch((err: Error) => assert.fail(`${err.message}; open exceptions: ${last}`));
+    const raised = await eventually(
+      async () => {
+        const res = await fetch(`${server.url}/api/exceptions`, { headers: { authorization: `Bearer ${token}` } });
+        const items = ((await res.json()) as { items: OpenException[] }).items;
+        // The MES's machine code is mapped to the ERP's work centre on the way in (EQ-ASM-01 → WC-ASM01).
+        const faults = items.filter((x) => x.event.type === 'equipment-fault' && x.event.equipment === 'WC-ASM01');
+        last = JSON.stringify(items.map((x) => x.event)).slice(0, 600);
+        return faults.length > 0 ? faults : undefined;
+      },
+      'the equipment exception at exception-escalation',
+      30_000,
+    ).catch((err: Error) => assert.fail(`${err.message}; open exceptions: ${last}`));
     assert.equal(raised.length, 1, 'one exception per fault');
     assert.equal(raised[0].event.severity, 'urgent');
     assert.match(raised[0].event.description ?? '', /EQ-ASM-02/);

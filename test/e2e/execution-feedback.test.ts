@@ -44,10 +44,14 @@ describe('execution feedback end to end (demo plant)', () => {
   before(async () => {
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'feedback-pass', SIM_MES_REPORTS_MS: '0' } });
     token = await login(server.url, 'admin', 'feedback-pass');
-    orders = await eventually(async () => {
-      const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: MesWorkOrder[] }).items;
-      return items.length >= 20 ? items : undefined;
-    }, 'the work orders at the MES', 30_000);
+    orders = await eventually(
+      async () => {
+        const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: MesWorkOrder[] }).items;
+        return items.length >= 20 ? items : undefined;
+      },
+      'the work orders at the MES',
+      30_000,
+    );
   });
   after(async () => {
     await server?.stop();
@@ -78,7 +82,11 @@ describe('execution feedback end to end (demo plant)', () => {
 
   it('lists an update the ERP refused among the dead letters (admins and viewers only), and replays it', async () => {
     const order = orders[5];
-    const armed = await fetch(`${server.simUrl}/erp/_sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'status', status: 422, target: 'progress', message: 'order is being re-costed' }) });
+    const armed = await fetch(`${server.simUrl}/erp/_sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'status', status: 422, target: 'progress', message: 'order is being re-costed' }),
+    });
     assert.equal(armed.status, 200);
     const res = await fetch(webhook(), { method: 'POST', headers: { 'content-type': 'application/json', authorization: mesAuth }, body: JSON.stringify([report(order, 'e2e-4', 7)]) });
     assert.equal(res.status, 202);
@@ -93,7 +101,10 @@ describe('execution feedback end to end (demo plant)', () => {
     const figures = ((await (await api('/api/outbox')).json()) as { items: Array<{ outbox: string; endpoint: string; deadLetters: number }> }).items;
     // Other tabs have outboxes of their own (e.g. oee@oee): this one holds the dead letter.
     const progress = figures.filter((f) => f.outbox === OUTBOX);
-    assert.deepEqual(progress.map((f) => [f.outbox, f.deadLetters]), [[OUTBOX, 1]]);
+    assert.deepEqual(
+      progress.map((f) => [f.outbox, f.deadLetters]),
+      [[OUTBOX, 1]],
+    );
     assert.match(progress[0].endpoint, /Demo ERP \(feedback\)/);
     assert.match(await (await api('/metrics')).text(), /erp_mes_outbox_dead_letters\{outbox="progress@demo-erp-feedback",endpoint="Demo ERP \(feedback\)[^"]*"\} 1/);
 

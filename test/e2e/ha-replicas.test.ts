@@ -41,10 +41,14 @@ describe('three bridges on one Redis', () => {
       const before = (await eventually(() => holding(lease), `a holder of ${lease}`, 30_000))!;
       await replicas.get(before.holder)!.stop('SIGKILL');
       replicas.delete(before.holder);
-      const after = await eventually(async () => {
-        const now = await holding(lease);
-        return now && now.holder !== before.holder ? now : undefined;
-      }, `another replica holding ${lease} after ${before.holder} was killed`, 60_000);
+      const after = await eventually(
+        async () => {
+          const now = await holding(lease);
+          return now && now.holder !== before.holder ? now : undefined;
+        },
+        `another replica holding ${lease} after ${before.holder} was killed`,
+        60_000,
+      );
       assert.ok(replicas.has(after.holder), `${after.holder} is a live replica`);
       assert.ok(after.epoch > before.epoch, `a new fencing epoch: ${before.epoch} → ${after.epoch}`);
       return { before, after };
@@ -58,28 +62,52 @@ describe('three bridges on one Redis', () => {
     assert.match(metrics, new RegExp(`erp_mes_lease_held\\{lease="poll:fetch-orders",replica="${poll.after.holder}",holder="${poll.after.holder}"\\} 1`));
 
     const ledgerKey = `${HA_PREFIX}kv:mes-ledger/mes`;
-    const received = await eventually(async () => {
-      const ledger = await admin.hkeys(ledgerKey);
-      const got = sim.mes.received();
-      return ledger.length >= 10 && ledger.every((o) => got.some((r) => r.workOrder.workOrderNo === o)) ? got : undefined;
-    }, 'every order of the ledger at the MES', 60_000).catch(async (err: Error) => {
-      const logs = [...replicas.values()].map((r) => r.output().split('\n').filter((l) => /warn|error/i.test(l)).slice(-15).join('\n'));
-      throw new Error(`${err.message}; ledger ${(await admin.hkeys(ledgerKey)).join(' ')}; at the MES ${sim.mes.received().map((r) => r.workOrder.workOrderNo).join(' ')}; logs: ${logs.join('\n---\n')}`);
+    const received = await eventually(
+      async () => {
+        const ledger = await admin.hkeys(ledgerKey);
+        const got = sim.mes.received();
+        return ledger.length >= 10 && ledger.every((o) => got.some((r) => r.workOrder.workOrderNo === o)) ? got : undefined;
+      },
+      'every order of the ledger at the MES',
+      60_000,
+    ).catch(async (err: Error) => {
+      const logs = [...replicas.values()].map((r) =>
+        r
+          .output()
+          .split('\n')
+          .filter((l) => /warn|error/i.test(l))
+          .slice(-15)
+          .join('\n'),
+      );
+      throw new Error(
+        `${err.message}; ledger ${(await admin.hkeys(ledgerKey)).join(' ')}; at the MES ${sim.mes
+          .received()
+          .map((r) => r.workOrder.workOrderNo)
+          .join(' ')}; logs: ${logs.join('\n---\n')}`,
+      );
     });
     const ledger = await admin.hkeys(ledgerKey);
     const perOrder = new Map<string, number>();
     for (const r of received) perOrder.set(r.workOrder.workOrderNo, (perOrder.get(r.workOrder.workOrderNo) ?? 0) + 1);
-    assert.deepEqual([...perOrder].filter(([, n]) => n !== 1), [], 'every order reached the MES once');
+    assert.deepEqual(
+      [...perOrder].filter(([, n]) => n !== 1),
+      [],
+      'every order reached the MES once',
+    );
     assert.deepEqual([...perOrder.keys()].sort(), [...ledger].sort(), 'the MES holds what the ledger says it was sent');
 
     // 2. An urgent exception, posted to one replica, is escalated once across the three.
     const anyReplica = () => [...replicas.values()][0];
     const exceptionId = 'EX-HA-URGENT-1';
     assert.equal(await mesPost(anyReplica(), '/mes/exceptions', { id: exceptionId, type: 'equipment-fault', severity: 'urgent', equipment: 'EQ-EXTR-01', description: 'HA test', timestamp: new Date().toISOString() }), 202);
-    const escalated = await eventually(async () => {
-      const stored = Object.values(await admin.hgetall(`${HA_PREFIX}kv:escalation/escalation`)).find((v) => v.includes(exceptionId) && v.includes('"severe"'));
-      return stored;
-    }, 'the exception escalated after its deadline', 60_000);
+    const escalated = await eventually(
+      async () => {
+        const stored = Object.values(await admin.hgetall(`${HA_PREFIX}kv:escalation/escalation`)).find((v) => v.includes(exceptionId) && v.includes('"severe"'));
+        return stored;
+      },
+      'the exception escalated after its deadline',
+      60_000,
+    );
     const claims = await admin.keys(`${HA_PREFIX}claim:escalation/escalation@*`);
     assert.equal(claims.length, 1, `one claim of the deadline: ${claims.join(', ')}`);
     assert.doesNotMatch(escalated, /plant-manager/, 'escalated once (urgent → severe), not twice');
@@ -104,17 +132,22 @@ describe('three bridges on one Redis', () => {
     t.diagnostic(`after deliveries began: ${delivery.before.holder}#${delivery.before.epoch} killed → ${delivery.after.holder}#${delivery.after.epoch}`);
     sim.erp.close();
     const atErp = async () => (await (await fetch(`${sim.url}/erp/_sim/progress-updates`)).json()) as { items: Array<{ key: string }>; duplicates: number };
-    const updates = await eventually(async () => {
-      const body = await atErp();
-      const keys = body.items.map((i) => i.key);
-      return accepted.every((id) => keys.some((k) => k.endsWith(`:${id}`))) ? body : undefined;
-    }, 'every accepted update at the ERP', 60_000).catch(async (err: Error) => {
+    const updates = await eventually(
+      async () => {
+        const body = await atErp();
+        const keys = body.items.map((i) => i.key);
+        return accepted.every((id) => keys.some((k) => k.endsWith(`:${id}`))) ? body : undefined;
+      },
+      'every accepted update at the ERP',
+      60_000,
+    ).catch(async (err: Error) => {
       const survivor = [...replicas.values()][0];
       const dump: string[] = [];
       for (const key of await admin.keys(`${HA_PREFIX}*`)) {
         if (!/outbox|progress/.test(key)) continue;
         const type = await admin.type(key);
-        const value = type === 'list' ? await admin.lrange(key, 0, -1) : type === 'hash' ? Object.keys(await admin.hgetall(key)).slice(0, 20) : type === 'stream' ? await admin.xpending(key, 'delivery') : type === 'string' ? await admin.get(key) : type;
+        const value =
+          type === 'list' ? await admin.lrange(key, 0, -1) : type === 'hash' ? Object.keys(await admin.hgetall(key)).slice(0, 20) : type === 'stream' ? await admin.xpending(key, 'delivery') : type === 'string' ? await admin.get(key) : type;
         dump.push(`${key} (${type}): ${JSON.stringify(value).slice(0, 400)}`);
       }
       throw new Error(`${err.message}; accepted ${accepted.join(' ')}; at the ERP ${(await atErp()).items.map((i) => i.key).join(' ')}; redis: ${dump.join('\n')}; survivor's log: ${survivor.output().slice(-1500)}`);

@@ -29,7 +29,10 @@ const ENDED = new Set(['cancelled', 'closed']);
 describe('MES reconciliation in the demo plant', () => {
   const dir = tempDir('erp-mes-reconcile-');
   const flows = JSON.parse(readFileSync(join(repoRoot, 'flows', 'demo-plant.json'), 'utf8')) as Array<Record<string, unknown>>;
-  Object.assign(flows.find((n) => n.id === 'mes-reconcile')!, { graceSec: '1', pageSize: 7 });
+  Object.assign(
+    flows.find((n) => n.id === 'mes-reconcile')!,
+    { graceSec: '1', pageSize: 7 },
+  );
   let server: ServerProcess | undefined;
   let token = '';
 
@@ -47,7 +50,11 @@ describe('MES reconciliation in the demo plant', () => {
     assert.equal(body.reconcilers.length, 1, 'the demo flow has one mes-reconcile node');
     return body.reconcilers[0];
   };
-  const openOrders = (held: HeldOrder[]) => held.filter((w) => !ENDED.has(w.status)).map((w) => w.workOrderNo).sort();
+  const openOrders = (held: HeldOrder[]) =>
+    held
+      .filter((w) => !ENDED.has(w.status))
+      .map((w) => w.workOrderNo)
+      .sort();
 
   after(async () => {
     await server?.stop();
@@ -60,19 +67,27 @@ describe('MES reconciliation in the demo plant', () => {
     await start();
     before = openOrders(await eventually(async () => ((await mesHolds()).length >= 20 ? mesHolds() : undefined), 'the work orders at the MES', 60_000));
     // A check that finds the MES in step with the ledger.
-    await eventually(async () => {
-      const r = await reconciler();
-      return r.last?.ok && r.last.differences.length === 0 && r.last.mesOrders >= before.length;
-    }, 'a reconciliation with no differences', 60_000);
+    await eventually(
+      async () => {
+        const r = await reconciler();
+        return r.last?.ok && r.last.differences.length === 0 && r.last.mesOrders >= before.length;
+      },
+      'a reconciliation with no differences',
+      60_000,
+    );
 
     const forgot = await fetch(`${server!.simUrl}/mes/_sim/forget-work-orders`, { method: 'POST' });
     assert.equal(forgot.status, 200);
     assert.deepEqual(await mesHolds(), []);
 
-    await eventually(async () => {
-      const now = openOrders(await mesHolds());
-      return before.every((o) => now.includes(o));
-    }, 'the MES holding its work orders again', 60_000);
+    await eventually(
+      async () => {
+        const now = openOrders(await mesHolds());
+        return before.every((o) => now.includes(o));
+      },
+      'the MES holding its work orders again',
+      60_000,
+    );
     const r = await reconciler();
     assert.ok(r.resent >= before.length, `re-sent ${r.resent} orders; the MES had lost ${before.length}`);
     assert.equal(r.failures, 0);
@@ -84,7 +99,10 @@ describe('MES reconciliation in the demo plant', () => {
     const viewerRun = await fetch(`${server!.url}/api/mes-reconcile/run`, { method: 'POST', headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json' }, body: '{}' });
     assert.equal(viewerRun.status, 401, 'a viewer may not run a reconciliation');
     const ledger = (await (await api('/api/mes-ledger')).json()) as { ledgers: Array<{ items: Array<{ copy: boolean; payload?: unknown }> }> };
-    assert.ok(ledger.ledgers[0].items.every((e) => e.copy === true && e.payload === undefined), 'the ledger list says a copy is kept, without listing it');
+    assert.ok(
+      ledger.ledgers[0].items.every((e) => e.copy === true && e.payload === undefined),
+      'the ledger list says a copy is kept, without listing it',
+    );
 
     // On command: the admin API runs one now and finds nothing missing.
     const ran = (await (await api('/api/mes-reconcile/run', { method: 'POST', body: '{}' })).json()) as { reports: Array<{ report: NonNullable<Reconciler['last']> }> };
@@ -103,16 +121,24 @@ describe('MES reconciliation in the demo plant', () => {
     await server!.stop();
     await start();
     // The first run (within one cycle of the start) re-sends every open order the ledger has.
-    const first = await eventually(async () => {
-      const r = await reconciler();
-      return r.runs >= 1 ? r : undefined;
-    }, 'the first reconciliation after the restart', 60_000);
+    const first = await eventually(
+      async () => {
+        const r = await reconciler();
+        return r.runs >= 1 ? r : undefined;
+      },
+      'the first reconciliation after the restart',
+      60_000,
+    );
     assert.equal(first.last?.ok, true, first.last?.error);
     assert.deepEqual([...first.last!.resent].sort(), before, 'the first run re-sends exactly the open orders the MES held before');
-    await eventually(async () => {
-      const now = openOrders(await mesHolds());
-      return before.every((o) => now.includes(o));
-    }, 'the MES holding its work orders again', 30_000);
+    await eventually(
+      async () => {
+        const now = openOrders(await mesHolds());
+        return before.every((o) => now.includes(o));
+      },
+      'the MES holding its work orders again',
+      30_000,
+    );
 
     const over = await fetch(`${server!.simUrl}/mes/_sim/requisitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'over' }) });
     assert.equal(over.status, 200, await over.clone().text());

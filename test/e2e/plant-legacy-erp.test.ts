@@ -36,8 +36,7 @@ describe('flows/plant-legacy-erp.json against the demo legacy ERP database', () 
 
   const received = async () => ((await (await fetch(`${server.simUrl}/mes/_sim/received`)).json()) as { items: Received[] }).items;
   // The Admin API answers a deploy before the new nodes exist: an inject button answers 404 until then.
-  const press = (injectId: string) =>
-    eventually(async () => (await fetch(`${server.url}/inject/${injectId}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status === 200, `the button of inject node ${injectId}`);
+  const press = (injectId: string) => eventually(async () => (await fetch(`${server.url}/inject/${injectId}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status === 200, `the button of inject node ${injectId}`);
 
   it('reads every order from the ERP database into the MES as mapped work orders, once each', async () => {
     await deployFlow(server.url, token, JSON.parse(readFileSync(join(repoRoot, 'flows', 'plant-legacy-erp.json'), 'utf8')));
@@ -52,10 +51,14 @@ describe('flows/plant-legacy-erp.json against the demo legacy ERP database', () 
 
     // The poll runs at deploy (first run from the beginning); "Read now" is the same poll.
     await press('legacy-poll-now');
-    const got = await eventually(async () => {
-      const items = await received();
-      return items.length >= mappable.length ? items : undefined;
-    }, `${mappable.length} work orders at the MES`, 20_000);
+    const got = await eventually(
+      async () => {
+        const items = await received();
+        return items.length >= mappable.length ? items : undefined;
+      },
+      `${mappable.length} work orders at the MES`,
+      20_000,
+    );
     assert.equal(got.length, mappable.length, 'no order posted twice');
     assert.ok(got.every((r) => r.outcome === 'created'));
     for (const { workOrder } of got) {
@@ -65,7 +68,10 @@ describe('flows/plant-legacy-erp.json against the demo legacy ERP database', () 
       assert.equal(workOrder.source.revision, order.change_no);
       assert.equal(workOrder.materialCode, mes('material', order.product_code));
       const ops = routing.filter((r) => r.mo_code === order.mo_code);
-      assert.deepEqual(workOrder.operations.map((op) => op.equipmentCode), ops.map((r) => mes('equipment', r.work_centre)));
+      assert.deepEqual(
+        workOrder.operations.map((op) => op.equipmentCode),
+        ops.map((r) => mes('equipment', r.work_centre)),
+      );
       // Stored as Shanghai wall-clock time, arriving as an instant with its offset.
       assert.equal(workOrder.operations[0].plannedStart, `${ops[0].plan_start.replace(' ', 'T')}+08:00`);
     }
@@ -92,20 +98,27 @@ describe('flows/plant-legacy-erp.json against the demo legacy ERP database', () 
       return items.length >= before.length + 2 ? items : undefined;
     }, 'the second changed work order');
     const posted = final.slice(before.length);
-    assert.deepEqual(posted.map((r) => [r.workOrder.workOrderNo, r.outcome, r.workOrder.plannedQty]), [
-      [first.orderNo, 'updated', first.quantity + 500],
-      [second.orderNo, 'updated', second.quantity + 500],
-    ]);
+    assert.deepEqual(
+      posted.map((r) => [r.workOrder.workOrderNo, r.outcome, r.workOrder.plannedQty]),
+      [
+        [first.orderNo, 'updated', first.quantity + 500],
+        [second.orderNo, 'updated', second.quantity + 500],
+      ],
+    );
   });
 
   it('writes the MES progress into the staging table the ERP reads, in ERP codes and local time', async () => {
     await press('legacy-progress-tick');
     const progress = ((await (await fetch(`${server.simUrl}/mes/api/progress`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: Array<{ workOrderNo: string; sequence: string; goodQty: number }> }).items;
     assert.ok(progress.length > 0);
-    const rows = await eventually(() => {
-      const found = erpDb.prepare('SELECT * FROM mes_progress ORDER BY mo_code, op_no').all() as Array<Record<string, string | number>>;
-      return found.length === progress.length ? found : undefined;
-    }, `${progress.length} progress rows in mes_progress`, 15_000);
+    const rows = await eventually(
+      () => {
+        const found = erpDb.prepare('SELECT * FROM mes_progress ORDER BY mo_code, op_no').all() as Array<Record<string, string | number>>;
+        return found.length === progress.length ? found : undefined;
+      },
+      `${progress.length} progress rows in mes_progress`,
+      15_000,
+    );
     const erpCodes = new Set(demoCodeTable.filter((e) => e.table === 'equipment').map((e) => e.erp));
     for (const row of rows) {
       assert.ok(erpCodes.has(String(row.work_centre)), `work centre ${row.work_centre} is an ERP code`);
@@ -132,10 +145,14 @@ describe('plant-legacy-erp after the process is killed (SIGKILL) between emit an
 
     // Everything the database holds now reaches the MES and is acknowledged.
     await press('legacy-poll-now');
-    const first = await eventually(async () => {
-      const items = await received();
-      return items.length >= 20 ? items : undefined;
-    }, 'the first 20 work orders (24, less 3 drafts and the unmapped one)', 20_000);
+    const first = await eventually(
+      async () => {
+        const items = await received();
+        return items.length >= 20 ? items : undefined;
+      },
+      'the first 20 work orders (24, less 3 drafts and the unmapped one)',
+      20_000,
+    );
 
     // The ERP changes three orders in its database; the MES refuses them (503), so nothing acknowledges that page.
     const changed = first.slice(0, 3).map((r) => r.workOrder.workOrderNo);
@@ -152,10 +169,14 @@ describe('plant-legacy-erp after the process is killed (SIGKILL) between emit an
     server = await startServerProcess({ env, userDir: dir.path });
     token = await login(server.url, 'admin', 'e2e-admin-pass');
     await press('legacy-poll-now');
-    const again = await eventually(async () => {
-      const items = await received();
-      return items.length >= 3 ? items : undefined;
-    }, 'the three unacknowledged orders after the restart', 20_000);
+    const again = await eventually(
+      async () => {
+        const items = await received();
+        return items.length >= 3 ? items : undefined;
+      },
+      'the three unacknowledged orders after the restart',
+      20_000,
+    );
     assert.deepEqual(again.map((r) => r.workOrder.workOrderNo).sort(), [...changed].sort(), 'exactly the unacknowledged orders; the acknowledged 17 are not read again');
     for (const r of again) {
       const before = first.find((f) => f.workOrder.workOrderNo === r.workOrder.workOrderNo)!;

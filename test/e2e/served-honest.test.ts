@@ -69,14 +69,17 @@ async function post(server: ServerProcess, body: unknown): Promise<Answer> {
 }
 
 async function mesOrders(server: ServerProcess): Promise<MesWorkOrder[]> {
-  return eventually(async () => {
-    const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: MesWorkOrder[] }).items;
-    return items.length >= 20 ? items : undefined;
-  }, 'the work orders at the MES', 60_000);
+  return eventually(
+    async () => {
+      const items = ((await (await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } })).json()) as { items: MesWorkOrder[] }).items;
+      return items.length >= 20 ? items : undefined;
+    },
+    'the work orders at the MES',
+    60_000,
+  );
 }
 
-const erpReceived = async (server: ServerProcess) =>
-  (await (await fetch(`${server.simUrl}/erp/_sim/progress-updates`)).json()) as { items: ErpReceived[]; duplicates: number };
+const erpReceived = async (server: ServerProcess) => (await (await fetch(`${server.simUrl}/erp/_sim/progress-updates`)).json()) as { items: ErpReceived[]; duplicates: number };
 
 describe('honest answers of the real server under faults', () => {
   const servers: ServerProcess[] = [];
@@ -107,7 +110,11 @@ describe('honest answers of the real server under faults', () => {
       60_000,
     );
     const statuses = seen.map((a) => a.status);
-    assert.deepEqual([...new Set(statuses)].filter((s) => s !== 503 && s !== 202), [], `only 503 then 202, never 404: ${statuses.join(' ')}`);
+    assert.deepEqual(
+      [...new Set(statuses)].filter((s) => s !== 503 && s !== 202),
+      [],
+      `only 503 then 202, never 404: ${statuses.join(' ')}`,
+    );
     assert.ok(statuses.includes(503), `the server listens before the flows run, so some posts found them starting: ${statuses.join(' ')}`);
     for (const a of seen.filter((x) => x.status === 503)) {
       assert.ok(Number(a.retryAfter) > 0, `Retry-After on every 503, got ${a.retryAfter}`);
@@ -154,16 +161,24 @@ describe('honest answers of the real server under faults', () => {
     assert.ok(accepted.includes(`honest-${total - 1}`), 'reports after the outage go through');
 
     const keyOf = (eventId: string) => `progress:${order.workOrderNo}:${eventId}`;
-    const got = await eventually(async () => {
-      const erp = await erpReceived(server);
-      const keys = new Set(erp.items.map((r) => r.key));
-      return accepted.every((id) => keys.has(keyOf(id))) ? erp : undefined;
-    }, 'every accepted report at the ERP', 60_000);
+    const got = await eventually(
+      async () => {
+        const erp = await erpReceived(server);
+        const keys = new Set(erp.items.map((r) => r.key));
+        return accepted.every((id) => keys.has(keyOf(id))) ? erp : undefined;
+      },
+      'every accepted report at the ERP',
+      60_000,
+    );
     // One order is one partition, delivered in order: with the last accepted update in, anything refused before it
     // would have been delivered already if it had been stored at all.
     const mine = got.items.filter((r) => r.orderNo === order.workOrderNo);
     const delivered = new Set(mine.map((r) => r.key));
-    assert.deepEqual(refused.filter((id) => delivered.has(keyOf(id))), [], 'no report answered 503 reached the ERP');
+    assert.deepEqual(
+      refused.filter((id) => delivered.has(keyOf(id))),
+      [],
+      'no report answered 503 reached the ERP',
+    );
     const last = mine.at(-1)!.update.operations.find((o) => o.opNo === op.sequence)!;
     assert.equal(last.goodQty, accepted.length, 'the last update counts the accepted reports (1 each) and none of the refused');
     t.diagnostic(
@@ -194,11 +209,19 @@ describe('honest answers of the real server under faults', () => {
     assert.ok(Number(locked.retryAfter) > 0, 'Retry-After on the 503');
     assert.match(locked.body.error ?? '', /could not be stored.*database is locked/);
     assert.equal((await send('after-lock', 3)).status, 202);
-    const mine = await eventually(async () => {
-      const got = (await erpReceived(server)).items.filter((r) => r.orderNo === order.workOrderNo);
-      return got.some((r) => r.key.endsWith(':after-lock')) ? got : undefined;
-    }, 'the report after the lock at the ERP', 60_000);
-    assert.deepEqual(mine.map((r) => r.key.split(':').at(-1)), ['before-lock', 'after-lock'], 'the refused report never reached the ERP');
+    const mine = await eventually(
+      async () => {
+        const got = (await erpReceived(server)).items.filter((r) => r.orderNo === order.workOrderNo);
+        return got.some((r) => r.key.endsWith(':after-lock')) ? got : undefined;
+      },
+      'the report after the lock at the ERP',
+      60_000,
+    );
+    assert.deepEqual(
+      mine.map((r) => r.key.split(':').at(-1)),
+      ['before-lock', 'after-lock'],
+      'the refused report never reached the ERP',
+    );
     assert.equal(mine.at(-1)!.update.operations.find((o) => o.opNo === op.sequence)!.goodQty, 8, '5 + 3: the refused 7 is not in the figures');
   });
 
@@ -218,10 +241,14 @@ describe('honest answers of the real server under faults', () => {
     }
     const wire = wireIdempotencyKey(`progress:${order.workOrderNo}:${nonAscii}`);
     assert.equal(wire, `progress:${order.workOrderNo}:%E6%8A%A5%E5%B7%A5-%C3%BC-0001`);
-    const keys = await eventually(async () => {
-      const got = (await erpReceived(server)).items.filter((r) => r.orderNo === order.workOrderNo).map((r) => r.key);
-      return got.includes(`progress:${order.workOrderNo}:after-non-ascii-2`) ? got : undefined;
-    }, 'the updates after the non-ASCII one at the ERP', 60_000);
+    const keys = await eventually(
+      async () => {
+        const got = (await erpReceived(server)).items.filter((r) => r.orderNo === order.workOrderNo).map((r) => r.key);
+        return got.includes(`progress:${order.workOrderNo}:after-non-ascii-2`) ? got : undefined;
+      },
+      'the updates after the non-ASCII one at the ERP',
+      60_000,
+    );
     assert.deepEqual(keys, [wire, `progress:${order.workOrderNo}:after-non-ascii-1`, `progress:${order.workOrderNo}:after-non-ascii-2`], 'in order, none held up, none refused');
   });
 });

@@ -30,12 +30,19 @@ describe('quality traceability end to end', () => {
   before(async () => {
     server = await startServerProcess({ env: { ADMIN_PASSWORD: 'trace-pass', SIM_MES_REPORTS_MS: '0' } });
     token = await login(server.url, 'admin', 'trace-pass');
-    order = await eventually(async () => {
-      const res = await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } });
-      return ((await res.json()) as { items: MesWorkOrder[] }).items.find((o) => o.operations.length >= 3);
-    }, 'plan sync to deliver the work orders', 30_000);
+    order = await eventually(
+      async () => {
+        const res = await fetch(`${server.simUrl}/mes/api/work-orders`, { headers: { authorization: 'Bearer demo-mes-token' } });
+        return ((await res.json()) as { items: MesWorkOrder[] }).items.find((o) => o.operations.length >= 3);
+      },
+      'plan sync to deliver the work orders',
+      30_000,
+    );
     const [first, second] = order.operations;
-    for (const [op, status] of [[first, 'completed'], [second, 'running']] as const) {
+    for (const [op, status] of [
+      [first, 'completed'],
+      [second, 'running'],
+    ] as const) {
       const res = await fetch(`${server.simUrl}/mes/_sim/reports`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -53,7 +60,17 @@ describe('quality traceability end to end', () => {
   it('answers a unit code with the order from plan sync, the job reports of its batch and its inspection', async () => {
     const second = order.operations[1];
     const accepted = await postQuality([
-      { recordId: `QC-${unit()}-${second.sequence}`, orderNo: order.workOrderNo, opNo: second.sequence, traceCode: unit(), result: 'fail', defectCode: 'D-ASSEMBLY', inspector: 'QC-孙丽', gaugeId: 'GA-ASM-01-02', timestamp: '2026-12-01T10:00:00+08:00' },
+      {
+        recordId: `QC-${unit()}-${second.sequence}`,
+        orderNo: order.workOrderNo,
+        opNo: second.sequence,
+        traceCode: unit(),
+        result: 'fail',
+        defectCode: 'D-ASSEMBLY',
+        inspector: 'QC-孙丽',
+        gaugeId: 'GA-ASM-01-02',
+        timestamp: '2026-12-01T10:00:00+08:00',
+      },
     ]);
     assert.equal(accepted.status, 202);
     const answer = await eventually(async () => {
@@ -67,13 +84,19 @@ describe('quality traceability end to end', () => {
     assert.equal(valid.ok ? true : valid.message, true);
     assert.equal(answer.order.orderNo, order.workOrderNo);
     assert.equal(answer.order.productName, order.productName);
-    assert.deepEqual(answer.operations.slice(0, order.operations.length).map((op) => op.opNo), order.operations.map((op) => op.sequence));
+    assert.deepEqual(
+      answer.operations.slice(0, order.operations.length).map((op) => op.opNo),
+      order.operations.map((op) => op.sequence),
+    );
     const [op1, op2] = answer.operations;
     assert.deepEqual(op1.equipment, [order.operations[0].equipmentCode]);
     assert.equal(op1.reports[0].traceCode, lotOf(order.workOrderNo));
     assert.ok(op1.endedAt, 'the completed operation has its end time');
     assert.equal(op2.status, 'running');
-    assert.deepEqual(op2.inspections.map((q) => [q.traceCode, q.result, q.defectCode, q.gaugeId, q.match]), [[unit(), 'fail', 'D-ASSEMBLY', 'GA-ASM-01-02', true]]);
+    assert.deepEqual(
+      op2.inspections.map((q) => [q.traceCode, q.result, q.defectCode, q.gaugeId, q.match]),
+      [[unit(), 'fail', 'D-ASSEMBLY', 'GA-ASM-01-02', true]],
+    );
     const batch = (await (await trace(lotOf(order.workOrderNo))).json()) as TraceAnswer;
     assert.equal(batch.order.orderNo, order.workOrderNo);
     assert.equal(batch.matches.reports, 2);

@@ -56,11 +56,19 @@ export function auditContract(backend: string, factory: AuditFixtureFactory): vo
       const written = await appendN(log, 4);
       const exported = { seq: 4, hash: written[3].hash, keyId: keyring.current.id, keyedFrom: 1, exportedAt: '2026-12-07T08:15:00.000Z' };
 
-      await rechain(store, (es) => (es[2] = { ...es[2], why: 'Nothing happened' }), (e) => entryHash(e));
+      await rechain(
+        store,
+        (es) => (es[2] = { ...es[2], why: 'Nothing happened' }),
+        (e) => entryHash(e),
+      );
       const reader = new AuditLog(fx.open(), 'audit', keyring);
       assert.deepEqual(problemOf(await reader.verify()), { ok: false, seq: 1, message: `Audit entry 1 was altered: its HMAC under audit key ${keyring.current.id} does not match its content.` });
 
-      await rechain(store, (es) => es.forEach((e) => delete e.keyId), (e) => entryHash(e));
+      await rechain(
+        store,
+        (es) => es.forEach((e) => delete e.keyId),
+        (e) => entryHash(e),
+      );
       const alone = await reader.verify();
       assert.deepEqual([alone.ok, alone.verified, alone.legacy], [true, 0, 4], 'without an exported head it can only be called legacy');
       const { verdict, items } = await reader.inspect({}, exported);
@@ -69,7 +77,10 @@ export function auditContract(backend: string, factory: AuditFixtureFactory): vo
         seq: 1,
         message: 'Audit entry 1 is not keyed, but the chain was keyed from entry 1 on when its head was exported at 2026-12-07T08:15:00.000Z: it was rewritten with plain SHA-256.',
       });
-      assert.deepEqual(items.map((e) => e.verification), ['broken', 'broken', 'broken', 'broken']);
+      assert.deepEqual(
+        items.map((e) => e.verification),
+        ['broken', 'broken', 'broken', 'broken'],
+      );
     });
 
     it('a chain re-chained with a wrong key fails at its first entry', async (t) => {
@@ -78,7 +89,11 @@ export function auditContract(backend: string, factory: AuditFixtureFactory): vo
       const store = fx.open();
       await appendN(new AuditLog(store, 'audit', keyring), 3);
       const wrong = auditKeyring(['not the bridge key but 32 bytes long!!'], 'the wrong key');
-      await rechain(store, (es) => (es[1] = { ...es[1], who: 'admin' }), (e) => entryMac(e, wrong.current));
+      await rechain(
+        store,
+        (es) => (es[1] = { ...es[1], who: 'admin' }),
+        (e) => entryMac(e, wrong.current),
+      );
       const verdict = await new AuditLog(fx.open(), 'audit', keyring).verify();
       assert.deepEqual(problemOf(verdict), { ok: false, seq: 1, message: `Audit entry 1 was altered: its HMAC under audit key ${keyring.current.id} does not match its content.` });
       assert.equal(verdict.broken, 3);
@@ -112,7 +127,10 @@ export function auditContract(backend: string, factory: AuditFixtureFactory): vo
       const { verdict, items } = await keyed.inspect();
       assert.deepEqual([verdict.ok, verdict.verified, verdict.legacy, verdict.keyedFrom], [true, 2, 2, 3]);
       assert.equal(verdict.legacyNote, 'Audit entries 1–2 were written by the un-keyed SHA-256 chain of an earlier version: consistent, but anyone holding the store could have rewritten them.');
-      assert.deepEqual(items.map((e) => e.verification), ['legacy', 'legacy', 'verified', 'verified']);
+      assert.deepEqual(
+        items.map((e) => e.verification),
+        ['legacy', 'legacy', 'verified', 'verified'],
+      );
       await appendN(new AuditLog(fx.open()), 1, 5);
       assert.deepEqual(problemOf(await keyed.verify()), { ok: false, seq: 5, message: 'Audit entry 5 is not keyed but entry 4 before it is: it was written or rewritten without the audit key.' });
     });
@@ -152,7 +170,10 @@ export function auditContract(backend: string, factory: AuditFixtureFactory): vo
       await eventually(() => exports.length === 1, 'the first export at start');
       assert.deepEqual([exports[0].seq, exports[0].hash, exports[0].keyId, exports[0].storeId], [3, written[2].hash, keyring.current.id, 'store-1']);
       assert.equal(ledger.get('contract')?.seq, 3);
-      assert.ok(lines.some((l) => l.startsWith(`Audit head of contract store: entry 3, hash ${written[2].hash} (HMAC under key ${keyring.current.id})`)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.startsWith(`Audit head of contract store: entry 3, hash ${written[2].hash} (HMAC under key ${keyring.current.id})`)),
+        lines.join('\n'),
+      );
       await appendN(log, 1, 4);
       await eventually(() => exports.length === 2, 'the export of the head that moved on');
       assert.equal(exports[1].seq, 4);
@@ -163,7 +184,10 @@ export function auditContract(backend: string, factory: AuditFixtureFactory): vo
       assert.deepEqual(problemOf(alarm), { ok: false, seq: 2, message: `Audit entry 2 was altered: its HMAC under audit key ${keyring.current.id} does not match its content.` });
       const figures = await eventually(() => (watch.figures().ok === false ? watch.figures() : undefined), 'the figures of the broken chain');
       assert.deepEqual([figures.verified, figures.broken, figures.exportedSeq], [3, 1, 4]);
-      assert.ok(lines.some((l) => l.startsWith('The audit chain of contract store is broken at entry 2: Audit entry 2 was altered')), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => l.startsWith('The audit chain of contract store is broken at entry 2: Audit entry 2 was altered')),
+        lines.join('\n'),
+      );
       assert.equal(exports.length, 2, 'a broken chain exports nothing');
     });
   });

@@ -71,7 +71,17 @@ function traceOf(finished: boolean): TraceAnswer {
 
 const exception = (state: ExceptionRecordState['state']): ExceptionRecordState => ({
   version: 1,
-  event: { id: 'EX-1', type: 'equipment-fault', severity: 'urgent', orderNo: 'MO-0001', opNo: '0020', equipment: 'EQ-ASM-01', description: 'Press jammed', timestamp: '2026-12-08T10:20:00+08:00', reportedBy: 'OP-09' } as ExceptionRecordState['event'],
+  event: {
+    id: 'EX-1',
+    type: 'equipment-fault',
+    severity: 'urgent',
+    orderNo: 'MO-0001',
+    opNo: '0020',
+    equipment: 'EQ-ASM-01',
+    description: 'Press jammed',
+    timestamp: '2026-12-08T10:20:00+08:00',
+    reportedBy: 'OP-09',
+  } as ExceptionRecordState['event'],
   raisedAt: '2026-12-08T10:20:00+08:00',
   state,
   level: 'urgent',
@@ -113,7 +123,7 @@ describe('the batch record desk on a real audit chain', () => {
 
   it('assembles the header, operations, lots and exceptions, and lists what is missing as gaps', async () => {
     const view = await desk.view('MO-0001');
-    assert.equal(view.record.header.goodQty, 40, 'the last operation\'s good quantity');
+    assert.equal(view.record.header.goodQty, 40, "the last operation's good quantity");
     assert.equal(view.record.header.scrapQty, 2);
     assert.deepEqual(view.record.header.batches, ['LOT-0001']);
     assert.equal(view.record.header.startedAt, '2026-12-08T08:00:00+08:00');
@@ -129,7 +139,13 @@ describe('the batch record desk on a real audit chain', () => {
       view.findings.filter((f) => f.kind === 'deviation').map((f) => f.code),
       ['inspection-failed', 'equipment-substituted', 'short-quantity'],
     );
-    assert.equal(findingText(view.findings.find((f) => f.code === 'equipment-substituted')!, 'zh-CN'), '工序 0020 在 EQ-ASM-02 上生产，而非计划设备 EQ-ASM-01。');
+    assert.equal(
+      findingText(
+        view.findings.find((f) => f.code === 'equipment-substituted')!,
+        'zh-CN',
+      ),
+      '工序 0020 在 EQ-ASM-02 上生产，而非计划设备 EQ-ASM-01。',
+    );
   });
 
   it('refuses a review while gaps are open, and says why', async () => {
@@ -144,7 +160,13 @@ describe('the batch record desk on a real audit chain', () => {
     const view = await desk.view('MO-0001');
     assert.equal(view.status, 'ready-for-review');
     assert.ok(view.findings.some((f) => f.code === 'exception-resolved'));
-    assert.equal(findingText(view.findings.find((f) => f.code === 'short-quantity')!, 'en-US'), '98 PCS made of 100 PCS planned.');
+    assert.equal(
+      findingText(
+        view.findings.find((f) => f.code === 'short-quantity')!,
+        'en-US',
+      ),
+      '98 PCS made of 100 PCS planned.',
+    );
   });
 
   it('reviews, then refuses the reviewer as releaser, then releases by a second person and tells once', async () => {
@@ -156,7 +178,13 @@ describe('the batch record desk on a real audit chain', () => {
     const released = await desk.sign('MO-0001', { meaning: 'released', signer: 'qa-li', reason: 'Batch conforms', signedAt: '2026-12-08T13:10:00Z' });
     assert.equal(released.ok, true);
     assert.equal(released.ok && released.view.status, 'released');
-    assert.deepEqual(told.map((s) => [s.meaning, s.signer]), [['reviewed', 'qa-wang'], ['released', 'qa-li']]);
+    assert.deepEqual(
+      told.map((s) => [s.meaning, s.signer]),
+      [
+        ['reviewed', 'qa-wang'],
+        ['released', 'qa-li'],
+      ],
+    );
     const entries = await audit.list({ orderNo: 'MO-0001' });
     const release = entries.find((e) => e.what === 'batch.released')!;
     assert.equal(release.signature?.meaning, 'released');
@@ -188,7 +216,7 @@ describe('the batch record desk on a real audit chain', () => {
     assert.equal(v2.ok && v2.view.lifecycle.signatures.length, 4);
   });
 
-  it('prints the record and the certificate in Chinese and English, with the signatures\' meaning, name and time', async () => {
+  it("prints the record and the certificate in Chinese and English, with the signatures' meaning, name and time", async () => {
     const view = await desk.view('MO-0001');
     const ctx = (language: 'en-US' | 'zh-CN') => ({ language, timeZone: 'Asia/Shanghai', status: view.status, lifecycle: view.lifecycle, findings: view.findings, recordHash: view.recordHash, printedAt: '2026-12-08T16:00:00Z' });
     const zh = batchRecordHtml(view.record, ctx('zh-CN'));
@@ -207,7 +235,10 @@ describe('the batch record desk on a real audit chain', () => {
   it('issues no certificate for a record that is not released, and knows nothing of an order nothing was stored for', async () => {
     const view = await desk.view('MO-9999');
     assert.equal(view.status, 'in-progress');
-    assert.deepEqual(view.findings.map((f) => f.code), ['no-work-order', 'no-operations']);
+    assert.deepEqual(
+      view.findings.map((f) => f.code),
+      ['no-work-order', 'no-operations'],
+    );
     assert.equal(certificateHtml(view.record, { language: 'en-US', timeZone: 'UTC', status: view.status, lifecycle: view.lifecycle, findings: view.findings, recordHash: view.recordHash, printedAt: '2026-12-08T16:00:00Z' }), undefined);
   });
 });

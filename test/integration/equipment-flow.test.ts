@@ -52,7 +52,10 @@ describe('equipment tab (OPC UA and Modbus through the contrib nodes)', () => {
   it('a Modbus unit that stops answering does not stall the other unit, shows in its status, and comes back', async () => {
     await eventually(() => fromModbus(f.signals, 'EQ-LEAK-01').length > 2 && fromModbus(f.signals, 'EQ-UVB-01').length > 2, 'both units read', 20_000);
     assert.equal((await f.control('modbus/units/2', { answering: false })).status, 200);
-    await eventually(() => ['failure', 'broken'].some((t) => f.lastStatus('modbus-eq-leak-01-read')?.text?.startsWith(t) || f.lastStatus('modbus-eq-leak-01-read')?.text?.startsWith('reconnecting')), 'the silent unit\'s read showing its failure');
+    await eventually(
+      () => ['failure', 'broken'].some((t) => f.lastStatus('modbus-eq-leak-01-read')?.text?.startsWith(t) || f.lastStatus('modbus-eq-leak-01-read')?.text?.startsWith('reconnecting')),
+      "the silent unit's read showing its failure",
+    );
     // While unit 2 is silent, unit 1 keeps its pace: 200 ms polls, at least 10 readings in 3 s.
     const uvbBefore = fromModbus(f.signals, 'EQ-UVB-01').length;
     const leakBefore = fromModbus(f.signals, 'EQ-LEAK-01').length;

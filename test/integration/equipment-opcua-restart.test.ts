@@ -38,10 +38,16 @@ describe('equipment tab when the OPC UA server restarts', () => {
     for (const m of MACHINES) assert.equal((await f.control(`machines/${m}/state`, { state: 'fault', durationSec: 1 })).status, 200);
     // Fault for a second, then running again: both changes arrive, the fault exactly once per machine.
     for (const m of MACHINES) {
-      await eventually(() => {
-        const states = opcua(f.signals.slice(from)).filter((s) => s.equipment === m && s.state).map((s) => s.state);
-        return states.includes('fault') && states.at(-1) === 'running';
-      }, `${m} fault and back to running`, 15_000);
+      await eventually(
+        () => {
+          const states = opcua(f.signals.slice(from))
+            .filter((s) => s.equipment === m && s.state)
+            .map((s) => s.state);
+          return states.includes('fault') && states.at(-1) === 'running';
+        },
+        `${m} fault and back to running`,
+        15_000,
+      );
       assert.equal(opcua(f.signals.slice(from)).filter((s) => s.equipment === m && s.state === 'fault').length, 1, `${m}: one fault notification`);
     }
   }

@@ -78,12 +78,24 @@ describe('legacy-db config node', () => {
       delete process.env.LEGACY_DB_TEST_USER;
       delete process.env.LEGACY_DB_TEST_PASSWORD;
     });
-    const flow = flowOf(
-      { id: 'erp', type: 'legacy-db', name: 'ERP-SQL', client: 'mysql', host: env.host, port: String(env.port), database: env.database, user: 'LEGACY_DB_TEST_USER', userType: 'env', passwordEnv: 'LEGACY_DB_TEST_PASSWORD' },
-    );
+    const flow = flowOf({
+      id: 'erp',
+      type: 'legacy-db',
+      name: 'ERP-SQL',
+      client: 'mysql',
+      host: env.host,
+      port: String(env.port),
+      database: env.database,
+      user: 'LEGACY_DB_TEST_USER',
+      userType: 'env',
+      passwordEnv: 'LEGACY_DB_TEST_PASSWORD',
+    });
     await helper.load(legacyDbNode, flow, { erp: { password: 'stored-but-overridden' } });
     const config = helper.getNode('erp') as unknown as LegacyDbNode;
-    assert.throws(() => config.db(), (err: LegacyDbError) => err.kind === 'config' && err.message === "legacy DB 'ERP-SQL': the environment variable LEGACY_DB_TEST_PASSWORD for the password is not set");
+    assert.throws(
+      () => config.db(),
+      (err: LegacyDbError) => err.kind === 'config' && err.message === "legacy DB 'ERP-SQL': the environment variable LEGACY_DB_TEST_PASSWORD for the password is not set",
+    );
     process.env.LEGACY_DB_TEST_PASSWORD = 'wrong-password';
     await helper.unload();
     await helper.load(legacyDbNode, flow, { erp: { password: env.password } });

@@ -10,12 +10,7 @@ import { throwawayDatabase } from '../support/databases';
 import { eventually, tempDir } from '../support/temp';
 
 helper.init(require.resolve('node-red'));
-const nodes = [
-  require('../../nodes/legacy-db/legacy-db'),
-  require('../../nodes/bridge-store/bridge-store'),
-  require('../../nodes/legacy-db-poll/legacy-db-poll'),
-  require('@node-red/nodes/core/common/25-catch'),
-];
+const nodes = [require('../../nodes/legacy-db/legacy-db'), require('../../nodes/bridge-store/bridge-store'), require('../../nodes/legacy-db-poll/legacy-db-poll'), require('@node-red/nodes/core/common/25-catch')];
 
 type Page = { payload: Array<Record<string, unknown>>; pageId: string };
 
@@ -33,17 +28,34 @@ describe('legacy-db-poll node', () => {
   async function load(db: Record<string, unknown>, storeFile: string, poll: Record<string, unknown> = {}, credentials: Record<string, unknown> = {}) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'erp', type: 'legacy-db', name: 'ERP', ...db },
         { id: 'store', type: 'bridge-store', file: storeFile },
         {
-          id: 'poll', type: 'legacy-db-poll', db: 'erp', store: 'store', table: 'prd_order', columns: '', watermarkColumn: 'modified', keyColumn: 'order_no',
-          filter: '', filterBindings: '[]', pageSize: 5, schedule: 'manual', lookBackMinutes: 0, firstRunFrom: 'beginning', commit: 'emit', output: 'page', decimals: 'string', wires: [['out']], ...poll,
+          id: 'poll',
+          type: 'legacy-db-poll',
+          db: 'erp',
+          store: 'store',
+          table: 'prd_order',
+          columns: '',
+          watermarkColumn: 'modified',
+          keyColumn: 'order_no',
+          filter: '',
+          filterBindings: '[]',
+          pageSize: 5,
+          schedule: 'manual',
+          lookBackMinutes: 0,
+          firstRunFrom: 'beginning',
+          commit: 'emit',
+          output: 'page',
+          decimals: 'string',
+          wires: [['out']],
+          ...poll,
         },
         { id: 'out', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['poll'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: credentials },
     );
     const pages: Page[] = [];
@@ -79,7 +91,10 @@ describe('legacy-db-poll node', () => {
     await run.pollOnce();
     assert.deepEqual(run.caught, []);
     assert.equal(run.pages.length, 3);
-    assert.deepEqual(rows(run.pages).sort(), Array.from({ length: 12 }, (_, i) => `MO-${String(i + 1).padStart(3, '0')}`));
+    assert.deepEqual(
+      rows(run.pages).sort(),
+      Array.from({ length: 12 }, (_, i) => `MO-${String(i + 1).padStart(3, '0')}`),
+    );
     assert.equal(Number(run.pages[0].payload[0].qty), 500.125, 'SQLite keeps DECIMAL as a number (MariaDB below keeps the exact string)');
     assert.equal(run.pages[0].payload[0].product, '一次性使用输液器 🏭');
     await helper.unload();

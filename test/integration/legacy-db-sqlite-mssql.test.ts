@@ -81,7 +81,10 @@ describe('legacy-db settings', () => {
   });
 
   it('an unknown time zone or client is a config error naming the setting', () => {
-    assert.throws(() => openLegacyDb({ name: 'ERP', client: 'pg', timeZone: 'Mars/Olympus' }), (err: LegacyDbError) => err.kind === 'config' && /unknown time zone 'Mars\/Olympus'/.test(err.message));
+    assert.throws(
+      () => openLegacyDb({ name: 'ERP', client: 'pg', timeZone: 'Mars/Olympus' }),
+      (err: LegacyDbError) => err.kind === 'config' && /unknown time zone 'Mars\/Olympus'/.test(err.message),
+    );
     assert.throws(() => openLegacyDb({ name: 'ERP', client: 'oracle' as 'pg' }), /legacy DB 'ERP': unknown client 'oracle'/);
   });
 });
@@ -99,10 +102,7 @@ describe('legacy-db connection on SQL Server', () => {
       .limit(500)
       .toSQL()
       .toNative();
-    assert.equal(
-      sql.sql,
-      'select top (@p0) [FBillNo], [FModifyDate] from [dbo].[tabWork Order] where [FModifyDate] > @p1 or ([FModifyDate] = @p2 and [FBillNo] > @p3) order by [FModifyDate] asc, [FBillNo] asc',
-    );
+    assert.equal(sql.sql, 'select top (@p0) [FBillNo], [FModifyDate] from [dbo].[tabWork Order] where [FModifyDate] > @p1 or ([FModifyDate] = @p2 and [FBillNo] > @p3) order by [FModifyDate] asc, [FBillNo] asc');
     assert.deepEqual(sql.bindings, [500, '2026-03-01 08:00:00.000', '2026-03-01 08:00:00.000', 'MO0001']);
   });
 
@@ -112,7 +112,15 @@ describe('legacy-db connection on SQL Server', () => {
     const tedious = (db.knex.client as unknown as { _generateConnection(): { server: string; options: Record<string, unknown> } })._generateConnection();
     assert.equal(tedious.server, 'k3db');
     assert.deepEqual(
-      { port: tedious.options.port, database: tedious.options.database, encrypt: tedious.options.encrypt, trust: tedious.options.trustServerCertificate, useUTC: tedious.options.useUTC, connect: tedious.options.connectTimeout, request: tedious.options.requestTimeout },
+      {
+        port: tedious.options.port,
+        database: tedious.options.database,
+        encrypt: tedious.options.encrypt,
+        trust: tedious.options.trustServerCertificate,
+        useUTC: tedious.options.useUTC,
+        connect: tedious.options.connectTimeout,
+        request: tedious.options.requestTimeout,
+      },
       { port: 14330, database: 'AIS', encrypt: true, trust: true, useUTC: false, connect: 4000, request: 9000 },
     );
   });

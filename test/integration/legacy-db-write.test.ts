@@ -23,8 +23,16 @@ interface Target {
 const TABLE_SQL = `CREATE TABLE mes_progress (order_no VARCHAR(40) NOT NULL, op_no VARCHAR(4) NOT NULL, good_qty DECIMAL(18,3) NOT NULL, note VARCHAR(40), PRIMARY KEY (order_no, op_no))`;
 const SELECT = 'SELECT order_no, op_no, good_qty, note FROM mes_progress ORDER BY order_no, op_no';
 // A local-time column (no zone), as legacy ERPs keep them, and how each dialect reads it back as text.
-const REPORT_SQL = { mysql: 'CREATE TABLE mes_report (order_no VARCHAR(40) PRIMARY KEY, reported_at DATETIME(6) NOT NULL)', pg: 'CREATE TABLE mes_report (order_no VARCHAR(40) PRIMARY KEY, reported_at TIMESTAMP(6) NOT NULL)', sqlite: 'CREATE TABLE mes_report (order_no VARCHAR(40) PRIMARY KEY, reported_at DATETIME NOT NULL)' };
-const REPORT_SELECT = { mysql: 'SELECT order_no, CAST(reported_at AS CHAR) AS reported_at FROM mes_report ORDER BY order_no', pg: 'SELECT order_no, reported_at::text AS reported_at FROM mes_report ORDER BY order_no', sqlite: 'SELECT order_no, reported_at FROM mes_report ORDER BY order_no' };
+const REPORT_SQL = {
+  mysql: 'CREATE TABLE mes_report (order_no VARCHAR(40) PRIMARY KEY, reported_at DATETIME(6) NOT NULL)',
+  pg: 'CREATE TABLE mes_report (order_no VARCHAR(40) PRIMARY KEY, reported_at TIMESTAMP(6) NOT NULL)',
+  sqlite: 'CREATE TABLE mes_report (order_no VARCHAR(40) PRIMARY KEY, reported_at DATETIME NOT NULL)',
+};
+const REPORT_SELECT = {
+  mysql: 'SELECT order_no, CAST(reported_at AS CHAR) AS reported_at FROM mes_report ORDER BY order_no',
+  pg: 'SELECT order_no, reported_at::text AS reported_at FROM mes_report ORDER BY order_no',
+  sqlite: 'SELECT order_no, reported_at FROM mes_report ORDER BY order_no',
+};
 
 async function serverTarget(t: TestContext, kind: 'mysql' | 'pg'): Promise<Target | undefined> {
   const db: ThrowawayDatabase | undefined = await throwawayDatabase(t, kind);
@@ -89,13 +97,13 @@ describe('legacy-db-write node', () => {
       t.after(() => target.cleanup());
       await helper.load(
         nodes,
-        ([
+        [
           { id: 'erp', type: 'legacy-db', name: 'ERP staging', ...target.config },
           { id: 'write', type: 'legacy-db-write', db: 'erp', table: 'mes_progress', keyColumns: 'order_no, op_no', batchSize: 2, duplicateKeys: 'fail', wires: [['out']] },
           { id: 'out', type: 'helper' },
           { id: 'catcher', type: 'catch', scope: ['write'], uncaught: false, wires: [['caught']] },
           { id: 'caught', type: 'helper' },
-        ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+        ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
         { erp: target.credentials },
       );
       const out: Array<{ written: { rows: number; batches: number } }> = [];
@@ -113,7 +121,10 @@ describe('legacy-db-write node', () => {
       await eventually(() => out.length === 2, 'the upsert');
       const afterUpsert = await target.rows();
       assert.equal(afterUpsert.length, 6);
-      assert.deepEqual(afterUpsert.find((r) => r.order_no === 'MO-1' && r.op_no === '0020'), { order_no: 'MO-1', op_no: '0020', good_qty: '500.000', note: '组装完成' });
+      assert.deepEqual(
+        afterUpsert.find((r) => r.order_no === 'MO-1' && r.op_no === '0020'),
+        { order_no: 'MO-1', op_no: '0020', good_qty: '500.000', note: '组装完成' },
+      );
       assert.equal(afterUpsert.find((r) => r.order_no === 'MO-2' && r.op_no === '0010')?.note, '𠮷');
 
       // Batch 2 holds a row the database refuses (NULL in a NOT NULL column): batch 1 is written, batch 2 not at all.
@@ -121,7 +132,10 @@ describe('legacy-db-write node', () => {
       await eventually(() => caught.length === 1, 'the refused batch');
       assert.match(caught[0].error.message, /batch 2 \(rows 3–4\) of mes_progress was not written: row 4 \(order_no = "MO-6", op_no = "0020"\) failed: .+; the 1 batch before it were written\./);
       const final = await target.rows();
-      assert.ok(final.some((r) => r.order_no === 'MO-5' && r.op_no === '0020'), 'batch 1 was committed');
+      assert.ok(
+        final.some((r) => r.order_no === 'MO-5' && r.op_no === '0020'),
+        'batch 1 was committed',
+      );
       assert.ok(!final.some((r) => r.order_no === 'MO-6'), 'no row of the refused batch was written');
     });
   }
@@ -133,11 +147,11 @@ describe('legacy-db-write node', () => {
       t.after(() => target.cleanup());
       await helper.load(
         nodes,
-        ([
+        [
           { id: 'erp', type: 'legacy-db', name: 'ERP staging', ...target.config },
           { id: 'write', type: 'legacy-db-write', db: 'erp', table: 'mes_report', keyColumns: 'order_no', batchSize: 100, wires: [['out']] },
           { id: 'out', type: 'helper' },
-        ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+        ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
         { erp: target.credentials },
       );
       const out: unknown[] = [];
@@ -166,15 +180,12 @@ describe('legacy-db-write node', () => {
   it('refuses a payload that is not rows, naming it', async (t) => {
     const target = sqliteTarget();
     t.after(() => target.cleanup());
-    await helper.load(
-      nodes,
-      ([
-        { id: 'erp', type: 'legacy-db', name: 'ERP staging', ...target.config },
-        { id: 'write', type: 'legacy-db-write', db: 'erp', table: 'mes_progress', keyColumns: 'order_no, op_no', batchSize: 10, wires: [[]] },
-        { id: 'catcher', type: 'catch', scope: ['write'], uncaught: false, wires: [['caught']] },
-        { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
-    );
+    await helper.load(nodes, [
+      { id: 'erp', type: 'legacy-db', name: 'ERP staging', ...target.config },
+      { id: 'write', type: 'legacy-db-write', db: 'erp', table: 'mes_progress', keyColumns: 'order_no, op_no', batchSize: 10, wires: [[]] },
+      { id: 'catcher', type: 'catch', scope: ['write'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper' },
+    ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1]);
     const caught: Array<{ error: { message: string } }> = [];
     helper.getNode('caught').on('input', (m: unknown) => caught.push(m as (typeof caught)[number]));
     helper.getNode('write').receive({ payload: [{ order_no: 'MO-1', op_no: '0010', good_qty: 1, note: 'x' }, 'oops'] });

@@ -18,10 +18,7 @@ const servers: { kind: ServerKind; name: string }[] = [
 async function setUp(t: TestContext, kind: ServerKind, states: LegacyDbState[] = []): Promise<{ db: LegacyDb; fixture: ThrowawayDatabase } | undefined> {
   const fixture = await throwawayDatabase(t, kind);
   if (!fixture) return undefined;
-  const db = openLegacyDb(
-    { name: 'ERP-SQL', client: kind, host: fixture.host, port: fixture.port, user: fixture.user, password: fixture.password, database: fixture.database, poolSize: 2 },
-    { onState: (state) => states.push(state) },
-  );
+  const db = openLegacyDb({ name: 'ERP-SQL', client: kind, host: fixture.host, port: fixture.port, user: fixture.user, password: fixture.password, database: fixture.database, poolSize: 2 }, { onState: (state) => states.push(state) });
   t.after(async () => {
     await db.close();
     await fixture.drop();
@@ -50,9 +47,7 @@ async function closedPort(): Promise<number> {
 /** The server-side id of our session running `marker`, seen from the admin connection. */
 async function sessionRunning(fixture: ThrowawayDatabase, marker: string): Promise<number> {
   const sql =
-    fixture.kind === 'mysql'
-      ? `SELECT id FROM information_schema.processlist WHERE info LIKE ? AND info NOT LIKE '%processlist%'`
-      : `SELECT pid AS id FROM pg_stat_activity WHERE query LIKE $1 AND query NOT LIKE '%pg_stat_activity%'`;
+    fixture.kind === 'mysql' ? `SELECT id FROM information_schema.processlist WHERE info LIKE ? AND info NOT LIKE '%processlist%'` : `SELECT pid AS id FROM pg_stat_activity WHERE query LIKE $1 AND query NOT LIKE '%pg_stat_activity%'`;
   const rows = await eventually(async () => {
     const found = await fixture.admin(sql, [`%${marker}%`]);
     return found.length > 0 ? found : undefined;
@@ -110,10 +105,7 @@ for (const { kind, name } of servers) {
       // timestamptz is printed in the legacy DB's zone (Asia/Shanghai), so the plant's local text comes back.
       assert.equal(rows[0].modified, kind === 'mysql' ? '2026-03-01 08:15:30.654321' : '2026-03-01 08:15:30.654321+08');
       assert.equal(rows[0].remark, null);
-      assert.deepEqual(
-        { ...rows[1] },
-        { order_no: 'MO-2026-0002', material_name: null, qty: null, planned_start: null, modified: null, remark: null },
-      );
+      assert.deepEqual({ ...rows[1] }, { order_no: 'MO-2026-0002', material_name: null, qty: null, planned_start: null, modified: null, remark: null });
     });
 
     it('streams an ordered query in batches, and the pool works after a reader stops early', async (t) => {
@@ -124,7 +116,10 @@ for (const { kind, name } of servers) {
       await env.fixture.admin(`INSERT INTO op VALUES ${values}`);
       const seen: number[] = [];
       for await (const row of env.db.stream('SELECT seq, work_centre FROM op WHERE seq > ? ORDER BY seq', [50], { batchSize: 40 })) seen.push(Number(row.seq));
-      assert.deepEqual(seen, Array.from({ length: 200 }, (_, i) => i + 51));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 200 }, (_, i) => i + 51),
+      );
       for await (const row of env.db.stream('SELECT seq FROM op ORDER BY seq', [], { batchSize: 10 })) if (Number(row.seq) >= 5) break;
       // count(*) is a BIGINT: text on both servers, so large counts never lose digits.
       assert.deepEqual(await env.db.query('SELECT count(*) AS n FROM op'), [{ n: '250' }]);

@@ -59,7 +59,13 @@ for (const server of servers) {
       if (!env) return;
       // Groups of 3 rows one microsecond apart: a cursor cut to milliseconds would repeat or skip them.
       const rows: Array<[string, string]> = [];
-      for (let i = 0; i < 60; i++) rows.push([`PO-${String(i).padStart(3, '0')}`, `2026-11-20 08:30:00.${String(100001 + Math.floor(i / 3)).slice(1).padStart(6, '0')}`]);
+      for (let i = 0; i < 60; i++)
+        rows.push([
+          `PO-${String(i).padStart(3, '0')}`,
+          `2026-11-20 08:30:00.${String(100001 + Math.floor(i / 3))
+            .slice(1)
+            .padStart(6, '0')}`,
+        ]);
       await insertRows(env, rows);
       const poller = new TablePoller({ db: env.db, store: env.store, stateKey: 'p1', table: 'prd_order', columns: ['order_no', 'modified'], watermarkColumn: 'modified', keyColumn: 'order_no', pageSize: 7 });
       const pages: PolledPage[] = [];
@@ -67,7 +73,10 @@ for (const server of servers) {
         pages.push(page);
       });
       assert.equal(first.pages, 9);
-      assert.deepEqual(keysOf(pages), rows.map(([key]) => key));
+      assert.deepEqual(
+        keysOf(pages),
+        rows.map(([key]) => key),
+      );
       // PostgreSQL writes the fraction without trailing zeros ('.00002'): the same instant, kept as the server wrote it.
       assert.equal(first.cursor?.key, 'PO-059');
       assert.equal(compareWatermarks(first.cursor?.watermark ?? '', '2026-11-20 08:30:00.000020'), 0, `cursor watermark ${String(first.cursor?.watermark)}`);

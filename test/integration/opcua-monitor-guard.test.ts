@@ -26,7 +26,9 @@ describe('monitored items asked for as the OPC UA session closes', () => {
       const session: ClientSession = await client.createSession();
       const subscription: ClientSubscription = await session.createSubscription2({ requestedPublishingInterval: 100, publishingEnabled: true });
       const answered = new Promise<Error | undefined>((resolve) => {
-        subscription.monitor({ nodeId: 'ns=1;s=EQ-EXTR-01.State', attributeId: AttributeIds.Value }, { samplingInterval: 100, queueSize: 1 }, TimestampsToReturn.Both, MonitoringMode.Reporting, (err?: Error | null) => resolve(err ?? undefined));
+        subscription.monitor({ nodeId: 'ns=1;s=EQ-EXTR-01.State', attributeId: AttributeIds.Value }, { samplingInterval: 100, queueSize: 1 }, TimestampsToReturn.Both, MonitoringMode.Reporting, (err?: Error | null) =>
+          resolve(err ?? undefined),
+        );
       });
       // The session goes in the same tick, before node-opcua's setImmediate creates the item.
       const closing = session.close();

@@ -99,8 +99,17 @@ export function outboxContract(storeName: string, factory: FixtureFactory): void
       const erp = new FakeErp();
       s.outbox(store, { batchSize: 50, perPartition: 10 }, CHILD_OUTBOX).start(erp.deliver);
       await erp.appliedCount(depth);
-      assert.deepEqual([...acked].filter((seq) => !erp.appliedKeys.has(`child-${seq}`)), [], 'acknowledged reports not delivered');
-      for (const [orderNo, applied] of erp.applied) assert.deepEqual(applied, [...applied].sort((a, b) => a - b), `${orderNo} out of order`);
+      assert.deepEqual(
+        [...acked].filter((seq) => !erp.appliedKeys.has(`child-${seq}`)),
+        [],
+        'acknowledged reports not delivered',
+      );
+      for (const [orderNo, applied] of erp.applied)
+        assert.deepEqual(
+          applied,
+          [...applied].sort((a, b) => a - b),
+          `${orderNo} out of order`,
+        );
     });
 
     it("keeps each order's reports in order while the ERP answers 503 and times out now and then", async (t) => {
@@ -135,7 +144,11 @@ export function outboxContract(storeName: string, factory: FixtureFactory): void
       await Promise.all([retried, others]);
       assert.deepEqual(erp.applied.get('MO-A'), seqs(1, 5));
       assert.deepEqual(erp.applied.get('MO-B'), seqs(1, 5));
-      assert.deepEqual(stuck.map((i) => erp.sends.get(i.idempotencyKey) ?? 0), [1, 0, 0], 'the stuck head was sent once; the items behind it never');
+      assert.deepEqual(
+        stuck.map((i) => erp.sends.get(i.idempotencyKey) ?? 0),
+        [1, 0, 0],
+        'the stuck head was sent once; the items behind it never',
+      );
       const stats = await outbox.stats();
       assert.equal(stats.depth, 3);
       assert.equal(stats.retries, 1);
@@ -146,8 +159,7 @@ export function outboxContract(storeName: string, factory: FixtureFactory): void
       if (!s) return;
       const outbox = s.outbox(s.fixture.open(), { maxAttempts: 10, backoff: { baseMs: 2, maxMs: 1000 }, random: () => 1 });
       const erp = new FakeErp();
-      erp.answer = (item, sends) =>
-        item.partition === 'MO-1' ? (sends <= 5 ? retry('ERP answered 503') : delivered) : sends === 1 ? { outcome: 'retry', error: 'ERP answered 429', retryAfterMs: 7 } : delivered;
+      erp.answer = (item, sends) => (item.partition === 'MO-1' ? (sends <= 5 ? retry('ERP answered 503') : delivered) : sends === 1 ? { outcome: 'retry', error: 'ERP answered 429', retryAfterMs: 7 } : delivered);
       await outbox.enqueue(report('MO-1', 1));
       await outbox.enqueue(report('MO-2', 1));
       const retries = outboxEvents(outbox, 'retrying', 6);
@@ -156,7 +168,13 @@ export function outboxContract(storeName: string, factory: FixtureFactory): void
       const events = await retries;
       await done;
       const waits = (orderNo: string) => events.filter(([item]) => item.partition === orderNo).map(([, r]) => [r.attempt, r.delayMs]);
-      assert.deepEqual(waits('MO-1'), [[1, 2], [2, 4], [3, 8], [4, 16], [5, 32]]);
+      assert.deepEqual(waits('MO-1'), [
+        [1, 2],
+        [2, 4],
+        [3, 8],
+        [4, 16],
+        [5, 32],
+      ]);
       assert.deepEqual(waits('MO-2'), [[1, 7]]);
     });
 
@@ -219,18 +237,30 @@ export function outboxContract(storeName: string, factory: FixtureFactory): void
       await Promise.all([dead, other]);
 
       const letters = await outbox.deadLetters({ partition: 'MO-7' });
-      assert.deepEqual(letters.map((l) => l.idempotencyKey), refused.map((i) => i.idempotencyKey));
+      assert.deepEqual(
+        letters.map((l) => l.idempotencyKey),
+        refused.map((i) => i.idempotencyKey),
+      );
       assert.equal((await outbox.deadLetters({ limit: 2 })).length, 2);
       assert.deepEqual(await outbox.deadLetters({ partition: 'MO-8' }), []);
 
       refusing = false;
       const replayedDelivered = outboxEvents(outbox, 'delivered', 3);
       const replayed = await outbox.replay(letters.map((l) => l.id));
-      assert.deepEqual(replayed.map((i) => [i.idempotencyKey, i.attempts]), refused.map((i) => [i.idempotencyKey, 0]));
+      assert.deepEqual(
+        replayed.map((i) => [i.idempotencyKey, i.attempts]),
+        refused.map((i) => [i.idempotencyKey, 0]),
+      );
       await replayedDelivered;
       assert.deepEqual(erp.applied.get('MO-7'), [1, 2, 3]);
-      const resent = erp.batches.flat().filter((i) => i.partition === 'MO-7').slice(3);
-      assert.deepEqual(resent.map((i) => [i.idempotencyKey, i.attempts]), refused.map((i) => [i.idempotencyKey, 0]));
+      const resent = erp.batches
+        .flat()
+        .filter((i) => i.partition === 'MO-7')
+        .slice(3);
+      assert.deepEqual(
+        resent.map((i) => [i.idempotencyKey, i.attempts]),
+        refused.map((i) => [i.idempotencyKey, 0]),
+      );
       assert.deepEqual(await outbox.deadLetters(), []);
       const stats = await outbox.stats();
       assert.deepEqual([stats.deadLetters, stats.deadLettered, stats.delivered], [0, 3, 4]);
@@ -246,7 +276,10 @@ export function outboxContract(storeName: string, factory: FixtureFactory): void
       outbox.start(erp.deliver);
       await erp.appliedCount(10);
       const keys = seqs(0, 9).map((seq) => [...erp.keysOf.get(`MO-4#${seq}`)!]);
-      assert.ok(keys.every((k) => k.length === 1), 'one key per item over all attempts');
+      assert.ok(
+        keys.every((k) => k.length === 1),
+        'one key per item over all attempts',
+      );
       assert.equal(new Set(keys.flat()).size, 10, 'no two items share a key');
       assert.deepEqual(keys[5], ['MO-4/0020/report-5']);
       assert.ok(keys.every(([k]) => erp.sends.get(k) === 3));

@@ -85,7 +85,12 @@ describe('outbox when Redis restarts', () => {
     await producer;
 
     await eventually(() => [...acked].every((n) => erp.appliedKeys.has(`report-${n}`)), 'every acknowledged report applied by the ERP', 30_000);
-    for (const [orderNo, applied] of erp.applied) assert.deepEqual(applied, [...applied].sort((a, b) => a - b), `${orderNo} applied out of order`);
+    for (const [orderNo, applied] of erp.applied)
+      assert.deepEqual(
+        applied,
+        [...applied].sort((a, b) => a - b),
+        `${orderNo} applied out of order`,
+      );
     assert.deepEqual(states.slice(0, 3), ['connected', 'dropped', 'connected']);
     // ioredis holds commands during a short outage and sends them on reconnect, so the outbox may never see a
     // failed command; when it does, it reports it and then the recovery.

@@ -78,7 +78,11 @@ describe('outbox on Redis, several workers', () => {
     a.start(erp.deliver);
     b.start(erp.deliver);
     await erp.appliedCount(120);
-    for (const orderNo of ['MO-1', 'MO-2', 'MO-3']) assert.deepEqual(erp.applied.get(orderNo), Array.from({ length: 40 }, (_, i) => i));
+    for (const orderNo of ['MO-1', 'MO-2', 'MO-3'])
+      assert.deepEqual(
+        erp.applied.get(orderNo),
+        Array.from({ length: 40 }, (_, i) => i),
+      );
     assert.ok(erp.batches.length > 0);
   });
 
@@ -91,7 +95,10 @@ describe('outbox on Redis, several workers', () => {
     await Promise.all([1, 2, 3, 4, 5, 6].map((seq) => producer.enqueue(report('MO-1', seq))));
     const now = Date.now();
     const busy = new Set<string>();
-    assert.deepEqual((await first.take('erp', { limit: 10, perPartition: 10, busyPartitions: busy, now })).items.map((i) => i.payload), [1, 2].map((seq) => ({ orderNo: 'MO-1', seq })));
+    assert.deepEqual(
+      (await first.take('erp', { limit: 10, perPartition: 10, busyPartitions: busy, now })).items.map((i) => i.payload),
+      [1, 2].map((seq) => ({ orderNo: 'MO-1', seq })),
+    );
     const second = w.open();
     assert.deepEqual((await second.take('erp', { limit: 10, perPartition: 10, busyPartitions: busy, now })).items, [], 'items 3–6 wait behind the head the first worker holds');
     await w.crash(first);
@@ -114,7 +121,10 @@ describe('outbox on Redis, several workers', () => {
     await leaving.close();
     const staying = w.open();
     const taken = await staying.take('erp', { limit: 10, perPartition: 10, busyPartitions: new Set(), now: Date.now() });
-    assert.deepEqual(taken.items.map((i) => (i.payload as { seq: number }).seq), [1, 2, 3]);
+    assert.deepEqual(
+      taken.items.map((i) => (i.payload as { seq: number }).seq),
+      [1, 2, 3],
+    );
   });
 });
 
@@ -130,12 +140,23 @@ describe("a worker's own appends", () => {
     const producer = new Outbox('erp', store);
     t.after(() => producer.close());
     // In one append: the same key twice is stored once, and both callers get its id.
-    const [a, b, c, again] = await Promise.all([producer.enqueue(report('MO-1', 1)), producer.enqueue(report('MO-1', 2)), producer.enqueue({ ...report('MO-2', 1), idempotencyKey: 'MO-2/1' }), producer.enqueue({ ...report('MO-2', 1), idempotencyKey: 'MO-2/1' })]);
+    const [a, b, c, again] = await Promise.all([
+      producer.enqueue(report('MO-1', 1)),
+      producer.enqueue(report('MO-1', 2)),
+      producer.enqueue({ ...report('MO-2', 1), idempotencyKey: 'MO-2/1' }),
+      producer.enqueue({ ...report('MO-2', 1), idempotencyKey: 'MO-2/1' }),
+    ]);
     assert.equal(again.id, c.id);
     assert.deepEqual(await w.pending(), new Map([[store.consumerName, 3]]), 'held by the appending worker before any take');
     const taken = (await store.take('erp', everything())).items;
     assert.deepEqual(taken.map((i) => i.id).sort(), [a.id, b.id, c.id].sort());
-    assert.deepEqual(taken.filter((i) => i.partition === 'MO-1').map((i) => i.payload), [{ orderNo: 'MO-1', seq: 1 }, { orderNo: 'MO-1', seq: 2 }]);
+    assert.deepEqual(
+      taken.filter((i) => i.partition === 'MO-1').map((i) => i.payload),
+      [
+        { orderNo: 'MO-1', seq: 1 },
+        { orderNo: 'MO-1', seq: 2 },
+      ],
+    );
   });
 
   it('a process that only appends leaves its entries to the workers that deliver', async (t) => {
@@ -146,7 +167,10 @@ describe("a worker's own appends", () => {
     await Promise.all([1, 2, 3].map((seq) => producer.enqueue(report('MO-3', seq))));
     assert.deepEqual(await w.pending(), new Map(), 'nobody holds them yet');
     const worker = w.open() as RedisOutboxStore;
-    assert.deepEqual((await worker.take('erp', everything())).items.map((i) => (i.payload as { seq: number }).seq), [1, 2, 3]);
+    assert.deepEqual(
+      (await worker.take('erp', everything())).items.map((i) => (i.payload as { seq: number }).seq),
+      [1, 2, 3],
+    );
     assert.deepEqual(await w.pending(), new Map([[worker.consumerName, 3]]));
   });
 
@@ -163,7 +187,10 @@ describe("a worker's own appends", () => {
     const settled = outboxEvents(outbox, 'delivered', 10);
     outbox.start(erp.deliver);
     await settled;
-    assert.deepEqual(erp.applied.get('MO-4'), Array.from({ length: 10 }, (_, i) => i));
+    assert.deepEqual(
+      erp.applied.get('MO-4'),
+      Array.from({ length: 10 }, (_, i) => i),
+    );
     assert.deepEqual(await outbox.stats(), { outbox: 'erp', depth: 0, delivered: 10, retries: 0, deadLettered: 0, deadLetters: 0 });
   });
 
@@ -178,7 +205,10 @@ describe("a worker's own appends", () => {
     await store.markDelivered([first]);
     await store.markDelivered([first]);
     assert.deepEqual({ ...(await store.stats('erp')), oldestEnqueuedAt: undefined }, { outbox: 'erp', depth: 2, oldestEnqueuedAt: undefined, delivered: 1, retries: 0, deadLettered: 0, deadLetters: 0 });
-    assert.deepEqual((await store.take('erp', everything())).items.map((i) => (i.payload as { seq: number }).seq), [2, 3]);
+    assert.deepEqual(
+      (await store.take('erp', everything())).items.map((i) => (i.payload as { seq: number }).seq),
+      [2, 3],
+    );
   });
 });
 

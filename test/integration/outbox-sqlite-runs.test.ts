@@ -69,7 +69,11 @@ describe('the SQLite outbox, runs from memory and from the file', () => {
     for (const [partition, seqs] of later) seen.set(partition, [...(seen.get(partition) ?? []), ...seqs]);
     for (const [partition, seqs] of seen) {
       assert.equal(seqs.length, 5000, partition);
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), `${partition} in order`);
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+        `${partition} in order`,
+      );
     }
     assert.equal((await store.stats(OUTBOX)).depth, 0);
   });
@@ -81,11 +85,14 @@ describe('the SQLite outbox, runs from memory and from the file', () => {
     const [head] = (await store.take(OUTBOX, everything())).items;
     await store.markFailed(head, { nextAttemptAt: Date.now() - 1, error: 'HTTP 503 Service Unavailable' });
     const again = (await store.take(OUTBOX, everything())).items;
-    assert.deepEqual(again.map((i) => [i.idempotencyKey, i.attempts, i.lastError]), [
-      ['MO-1:1', 1, 'HTTP 503 Service Unavailable'],
-      ['MO-1:2', 0, undefined],
-      ['MO-1:3', 0, undefined],
-    ]);
+    assert.deepEqual(
+      again.map((i) => [i.idempotencyKey, i.attempts, i.lastError]),
+      [
+        ['MO-1:1', 1, 'HTTP 503 Service Unavailable'],
+        ['MO-1:2', 0, undefined],
+        ['MO-1:3', 0, undefined],
+      ],
+    );
     // The ERP refuses the first for good; it comes back by replay, after the two still queued and one new.
     await store.deadLetter({ ...again[0], attempts: 2 } as OutboxItem, 'HTTP 422: unknown order');
     await store.append([item('MO-1', 4)]);

@@ -13,8 +13,15 @@ export interface PlanSyncFixture {
 export type PlanSyncFixtureFactory = (t: TestContext) => Promise<PlanSyncFixture | undefined>;
 
 const parked = (key: string, extra: Partial<ParkedOrder> = {}): ParkedOrder => ({
-  key, orderNo: key, revision: 3, reason: `ERP endpoint 'Demo ERP': order ${key} (revision 3) is not a valid production order: payload.plant must be a string.`,
-  stage: 'validation', parkedAt: '2026-12-07T10:00:00.000Z', readFrom: '2026-12-07T08:00:00.000Z', configHash: 'hash-a', ...extra,
+  key,
+  orderNo: key,
+  revision: 3,
+  reason: `ERP endpoint 'Demo ERP': order ${key} (revision 3) is not a valid production order: payload.plant must be a string.`,
+  stage: 'validation',
+  parkedAt: '2026-12-07T10:00:00.000Z',
+  readFrom: '2026-12-07T08:00:00.000Z',
+  configHash: 'hash-a',
+  ...extra,
 });
 
 export function planSyncContract(backend: string, fixture: PlanSyncFixtureFactory): void {
@@ -28,7 +35,11 @@ export function planSyncContract(backend: string, fixture: PlanSyncFixtureFactor
 
       const again = new ParkedOrders(f.open(), 'fetch-1');
       const all = await again.all();
-      assert.deepEqual(all.map((e) => e.key), ['MO-2026-0001', 'MO-2026-0003', 'MO-2026-0002'], 'by time parked, then key; another puller’s list apart');
+      assert.deepEqual(
+        all.map((e) => e.key),
+        ['MO-2026-0001', 'MO-2026-0003', 'MO-2026-0002'],
+        'by time parked, then key; another puller’s list apart',
+      );
       assert.deepEqual(all[0], parked('MO-2026-0001'));
       assert.equal(await again.count(), 3);
       assert.equal(ParkedOrders.rewindPoint(all), '2026-12-07T07:00:00.000Z');
@@ -37,7 +48,10 @@ export function planSyncContract(backend: string, fixture: PlanSyncFixtureFactor
       await again.park([parked('MO-2026-0001', { reason: 'refused again', revision: 4 })]);
       assert.equal((await list.find(['MO-2026-0001'])).get('MO-2026-0001')?.reason, 'refused again', 're-parking replaces the entry');
       await again.unpark(['MO-2026-0001', 'MO-2026-0003']);
-      assert.deepEqual((await new ParkedOrders(f.open(), 'fetch-1').all()).map((e) => e.key), ['MO-2026-0002']);
+      assert.deepEqual(
+        (await new ParkedOrders(f.open(), 'fetch-1').all()).map((e) => e.key),
+        ['MO-2026-0002'],
+      );
       assert.equal(ParkedOrders.rewindPoint([parked('A'), parked('B', { readFrom: null })]), null, 'an order read from the beginning rewinds to the beginning');
     });
 
@@ -46,15 +60,28 @@ export function planSyncContract(backend: string, fixture: PlanSyncFixtureFactor
       if (!f) return;
       const ledger = new MesLedger(f.open(), 'mes');
       const at = new Date('2026-12-07T10:00:00.000Z');
-      await ledger.record([{ orderNo: 'MO-2026-0001', revision: 1, state: 'released', source: 'fetch' }, { orderNo: 'MO-2026-0002', revision: 5, state: 'released', source: 'fetch' }], at);
+      await ledger.record(
+        [
+          { orderNo: 'MO-2026-0001', revision: 1, state: 'released', source: 'fetch' },
+          { orderNo: 'MO-2026-0002', revision: 5, state: 'released', source: 'fetch' },
+        ],
+        at,
+      );
       await ledger.record([{ orderNo: 'MO-2026-0001', revision: 2, state: 'cancelled', source: 'legacy', sentAt: '2026-12-07T11:00:00.000Z' }]);
 
       const reopened = new MesLedger(f.open(), 'mes');
       assert.deepEqual(await reopened.get('MO-2026-0001'), {
-        orderNo: 'MO-2026-0001', revision: 2, state: 'cancelled', sentAt: '2026-12-07T11:00:00.000Z', source: 'legacy',
+        orderNo: 'MO-2026-0001',
+        revision: 2,
+        state: 'cancelled',
+        sentAt: '2026-12-07T11:00:00.000Z',
+        source: 'legacy',
         previous: { revision: 1, state: 'released', sentAt: '2026-12-07T10:00:00.000Z' },
       });
-      assert.deepEqual((await reopened.all()).map((e) => `${e.orderNo}#${e.revision}`), ['MO-2026-0001#2', 'MO-2026-0002#5']);
+      assert.deepEqual(
+        (await reopened.all()).map((e) => `${e.orderNo}#${e.revision}`),
+        ['MO-2026-0001#2', 'MO-2026-0002#5'],
+      );
       assert.equal((await new MesLedger(f.open(), 'other-mes').all()).length, 0, 'ledgers by name are apart');
 
       await reopened.revert('MO-2026-0001', 1);

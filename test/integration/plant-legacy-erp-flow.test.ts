@@ -121,21 +121,30 @@ describe('flows/plant-legacy-erp.json on server databases', () => {
       await new Promise((resolve) => setTimeout(resolve, 1300));
       readNow();
       await eventually(() => sim.mes.workOrders().length === mappable.length, 'the refused order, delivered again', 15_000);
-      const created = sim.mes.received().filter((r) => r.outcome === 'created').map((r) => r.workOrder.workOrderNo).sort();
+      const created = sim.mes
+        .received()
+        .filter((r) => r.outcome === 'created')
+        .map((r) => r.workOrder.workOrderNo)
+        .sort();
       assert.deepEqual(created, mappable.map((o) => o.orderNo).sort(), 'every order created exactly once; re-posts are duplicates the MES ignores');
       for (const w of sim.mes.workOrders()) {
         const order = orders.find((o) => o.orderNo === w.workOrderNo)!;
         assert.equal(w.plannedQty, order.quantity);
         assert.equal(w.source.revision, order.revision);
         assert.equal(w.operations[0].plannedStart, order.operations[0].plannedStart, 'the view turns local time into an instant with its offset');
-        assert.deepEqual(w.materials.map((m) => m.requiredQty), order.bom.map((b) => Math.round(b.qtyPer * order.quantity * 1e6) / 1e6));
+        assert.deepEqual(
+          w.materials.map((m) => m.requiredQty),
+          order.bom.map((b) => Math.round(b.qtyPer * order.quantity * 1e6) / 1e6),
+        );
       }
 
       // Progress, every 60 minutes (or by the inject button).
       helper.getNode('legacy-progress-tick').receive({});
       const progress = sim.mes.progress();
       const rows = await eventually(async () => {
-        const found = await server.admin(kind === 'mysql' ? 'SELECT mo_code, op_no, work_centre, CAST(reported_at AS CHAR) AS reported_at FROM mes_progress' : 'SELECT mo_code, op_no, work_centre, reported_at::text AS reported_at FROM mes_progress');
+        const found = await server.admin(
+          kind === 'mysql' ? 'SELECT mo_code, op_no, work_centre, CAST(reported_at AS CHAR) AS reported_at FROM mes_progress' : 'SELECT mo_code, op_no, work_centre, reported_at::text AS reported_at FROM mes_progress',
+        );
         return found.length === progress.length ? found : undefined;
       }, `${progress.length} rows in mes_progress`);
       const erpEquipment = new Set(demoCodeTable.filter((e) => e.table === 'equipment').map((e) => e.erp));

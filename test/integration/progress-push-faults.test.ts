@@ -17,12 +17,7 @@ import type { ChildSpec, ChildStore } from './progress-push-child';
 import { dropKeys, redisAvailable, redisUrl, testPrefix } from './redis-fixture';
 
 helper.init(require.resolve('node-red'));
-const nodes = [
-  require('../../nodes/bridge-store/bridge-store'),
-  require('../../nodes/erp-endpoint/erp-endpoint'),
-  require('../../nodes/progress-push/progress-push'),
-  require('@node-red/nodes/core/common/25-catch'),
-];
+const nodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/progress-push/progress-push'), require('@node-red/nodes/core/common/25-catch')];
 
 const ORDERS = 200;
 const PER_ORDER = 100;
@@ -97,14 +92,27 @@ describe('progress-push while the ERP fails', () => {
       defer(() => helper.unload());
       await helper.load(
         nodes,
-        ([
+        [
           store.kind === 'sqlite' ? { id: 'store', type: 'bridge-store', storeType: 'sqlite', file: store.file } : { id: 'store', type: 'bridge-store', storeType: 'redis', url: store.url, keyPrefix: store.prefix },
           { id: 'erp', type: 'erp-endpoint', name: 'faulty ERP', baseUrl: sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 1, retryBaseSec: 0.05, retryMaxSec: 0.5 },
-          { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', path: 'progress-updates', batchPath: 'progress-updates/batch', batchSize: 200, pushOn: 'report', snapshotMin: 60, boardThrottleMs: 1000, maxAttempts: 10_000, wires: [['answered'], []] },
+          {
+            id: 'push',
+            type: 'progress-push',
+            endpoint: 'erp',
+            store: 'store',
+            path: 'progress-updates',
+            batchPath: 'progress-updates/batch',
+            batchSize: 200,
+            pushOn: 'report',
+            snapshotMin: 60,
+            boardThrottleMs: 1000,
+            maxAttempts: 10_000,
+            wires: [['answered'], []],
+          },
           { id: 'answered', type: 'helper' },
           { id: 'catcher', type: 'catch', scope: ['push'], uncaught: false, wires: [['refused']] },
           { id: 'refused', type: 'helper' },
-        ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+        ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
         { erp: { password: 'demo-erp-pass' } },
       );
       // The spy records every log event of the runtime; 20,000 reports would make it the heaviest thing here.
@@ -133,7 +141,11 @@ describe('progress-push while the ERP fails', () => {
         }
         await next();
       }
-      assert.deepEqual(refusals.map((r) => r.error.message), [], 'every message of reports was taken');
+      assert.deepEqual(
+        refusals.map((r) => r.error.message),
+        [],
+        'every message of reports was taken',
+      );
 
       await erpReceives(sim, stream.reports.length);
       assertInbox(sim, stream);

@@ -13,14 +13,14 @@ export async function loadPushOnOwnRedis(t: Parameters<typeof ownRedis>[0], dir:
   const sim = await startPlantSimulator({ seedOrders: 3 });
   await helper.load(
     nodes,
-    ([
+    [
       { id: 'store', type: 'bridge-store', storeType: 'redis', url: redis.url, keyPrefix, requireDurable: true },
       { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.3 },
       { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', path: 'progress-updates', batchPath: 'progress-updates/batch', batchSize: 50, pushOn: 'report', boardThrottleMs: 0, maxAttempts: 100, wires: [['accepted'], []] },
       { id: 'accepted', type: 'helper' },
       { id: 'catcher', type: 'catch', scope: ['push'], uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper' },
-    ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+    ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
     { erp: { password: 'demo-erp-pass' } },
   );
   return { redis, sim };

@@ -55,7 +55,9 @@ describe('progress-push while its Redis restarts', () => {
     let n = 0;
     const send = () => {
       n += 1;
-      push.receive({ payload: [{ eventId: `r-${n}`, orderNo: order.orderNo, opNo: op, goodQty: 1, scrapQty: 0, status: 'running', operator: '刘洋', equipment: 'WC-EXT01', timestamp: new Date(Date.UTC(2026, 10, 23, 1, 0, n)).toISOString() }] });
+      push.receive({
+        payload: [{ eventId: `r-${n}`, orderNo: order.orderNo, opNo: op, goodQty: 1, scrapQty: 0, status: 'running', operator: '刘洋', equipment: 'WC-EXT01', timestamp: new Date(Date.UTC(2026, 10, 23, 1, 0, n)).toISOString() }],
+      });
     };
     for (let i = 0; i < 20; i++) send();
     await eventually(() => acknowledged.size === 20, 'the first 20 reports acknowledged');
@@ -77,10 +79,17 @@ describe('progress-push while its Redis restarts', () => {
     }
     await eventually(() => acknowledged.size === 25, 'all 25 reports acknowledged in the end', 30_000);
 
-    const keys = await eventually(() => {
-      const got = sim.erp.progress.received().map((r) => r.key).filter((k) => k.startsWith('progress:'));
-      return got.length >= 25 ? got : undefined;
-    }, 'the 25 updates at the ERP', 30_000);
+    const keys = await eventually(
+      () => {
+        const got = sim.erp.progress
+          .received()
+          .map((r) => r.key)
+          .filter((k) => k.startsWith('progress:'));
+        return got.length >= 25 ? got : undefined;
+      },
+      'the 25 updates at the ERP',
+      30_000,
+    );
     assert.equal(new Set(keys).size, keys.length, 'no key twice');
     assert.deepEqual(new Set(keys), new Set(Array.from({ length: 25 }, (_, i) => `progress:${order.orderNo}:r-${i + 1}`)));
   });

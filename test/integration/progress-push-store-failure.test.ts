@@ -82,10 +82,14 @@ describe('progress-push when its outbox write fails', () => {
     await redis.start();
     // A new report first: accepted, and its update counts the reports before the outage and itself, not the refused.
     const newer = report(planned, 4);
-    const first = await eventually(async () => {
-      const a = await post([newer]);
-      return a.ok ? a : undefined;
-    }, 'a new report accepted once Redis is back', 30_000);
+    const first = await eventually(
+      async () => {
+        const a = await post([newer]);
+        return a.ok ? a : undefined;
+      },
+      'a new report accepted once Redis is back',
+      30_000,
+    );
     assert.deepEqual(first.accepted, { accepted: 1, duplicates: 0, unplanned: 0, updates: 1 });
     const newerUpdate = await eventually(() => sim.erp.progress.received().find((r) => r.key === `progress:${planned.orderNo}:${newer.eventId}`), 'the new report at the ERP', 30_000);
     assert.equal((newerUpdate.update as { operations: Array<{ goodQty: number }> }).operations[0].goodQty, 10, 'r1 and r4: the refused r2 and r3 were taken back out of the book');
@@ -97,13 +101,20 @@ describe('progress-push when its outbox write fails', () => {
     assert.deepEqual(await post(refusedReports), { ok: true, accepted: { accepted: 0, duplicates: 2, unplanned: 0, updates: 0 } });
 
     const expected = [1, 2, 3, 4].map((n) => `progress:${planned.orderNo}:${planned.orderNo}-r${n}`).concat(`plan:${later.orderNo}:${toWorkOrder(later).source.revision}`);
-    const keys = await eventually(() => {
-      const got = sim.erp.progress.received().map((r) => r.key);
-      return expected.every((k) => got.includes(k)) ? got : undefined;
-    }, 'every update at the ERP', 30_000);
+    const keys = await eventually(
+      () => {
+        const got = sim.erp.progress.received().map((r) => r.key);
+        return expected.every((k) => got.includes(k)) ? got : undefined;
+      },
+      'every update at the ERP',
+      30_000,
+    );
     assert.deepEqual([...keys].sort(), [...expected].sort(), 'each key exactly once, nothing else');
     // The last update of the planned order carries all four reports: 20 good of its first operation.
-    const last = sim.erp.progress.received().filter((r) => r.orderNo === planned.orderNo).at(-1)!.update as { operations: Array<{ goodQty: number }> };
+    const last = sim.erp.progress
+      .received()
+      .filter((r) => r.orderNo === planned.orderNo)
+      .at(-1)!.update as { operations: Array<{ goodQty: number }> };
     assert.equal(last.operations[0].goodQty, 20);
     // The plan's update shows the report counted before the outage.
     const plan = sim.erp.progress.received().find((r) => r.key.startsWith('plan:'))!.update as { operations: Array<{ goodQty: number }> };

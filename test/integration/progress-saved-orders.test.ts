@@ -72,7 +72,7 @@ describe('saved progress of an order', () => {
     assert.equal(saved.prepare(book, [ORDER]).entries.filter(isPlan).length, 1);
   });
 
-  it('stores at most twice the book\'s event-id window of an order however many reports it counts, and still knows a recent repeat after a reload', async (t) => {
+  it("stores at most twice the book's event-id window of an order however many reports it counts, and still knows a recent repeat after a reload", async (t) => {
     const kv = store(t);
     const book = new ProgressBook({ eventIdWindow: 40 });
     book.plan(workOrder(), at('2026-11-25T07:00'));
@@ -81,7 +81,10 @@ describe('saved progress of an order', () => {
       count(book, n * 7, 7);
       await save(kv, saved, book);
       const state = (await kv.get(NS, ORDER)) as { eventIdChunks: number };
-      const chunks = await kv.getMany<string[]>(NS, Array.from({ length: state.eventIdChunks }, (_, i) => `${ORDER}\u001fevent-ids\u001f${i}`));
+      const chunks = await kv.getMany<string[]>(
+        NS,
+        Array.from({ length: state.eventIdChunks }, (_, i) => `${ORDER}\u001fevent-ids\u001f${i}`),
+      );
       const stored = [...chunks.values()].reduce((sum, ids) => sum + ids.length, 0);
       assert.ok(stored <= 2 * 40, `save ${n + 1}: ${stored} ids stored`);
     }
@@ -117,7 +120,10 @@ describe('saved progress of an order', () => {
     saved.prepare(book, [ORDER]).settle(false);
     count(book, 6, 1);
     const next = saved.prepare(book, [ORDER]);
-    assert.deepEqual(next.entries.filter(isChunk).map(([, ids]) => (ids as string[]).length), [7]);
+    assert.deepEqual(
+      next.entries.filter(isChunk).map(([, ids]) => (ids as string[]).length),
+      [7],
+    );
     assert.equal(next.entries.filter(isPlan).length, 1, 'the plan written again too');
     await kv.putMany(NS, next.entries);
     next.settle(true);

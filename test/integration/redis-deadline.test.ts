@@ -33,7 +33,15 @@ describe('Redis commands while the link is down', () => {
 
     await redis.start();
     // Once the link is back, commands go through again, in order behind nothing: the refused SET never went out.
-    await eventually(() => connection.client.set(connection.key('after'), '1').then(() => true, () => false), 'a write once Redis is back', 30_000);
+    await eventually(
+      () =>
+        connection.client.set(connection.key('after'), '1').then(
+          () => true,
+          () => false,
+        ),
+      'a write once Redis is back',
+      30_000,
+    );
     const probe = new Redis(redis.url);
     t.after(() => probe.disconnect());
     assert.deepEqual(await probe.mget('deadline:before', 'deadline:during', 'deadline:after'), ['1', null, '1']);

@@ -23,7 +23,7 @@ export async function redisAvailable(t: TestContext, url = redisUrl()): Promise<
     return true;
   } catch (err) {
     const reason = `Redis at ${url} (REDIS_URL) is not available: ${(err as Error).message}`;
-    if (process.env.CI === 'true') throw new Error(`${reason}. CI=true requires this server.`);
+    if (process.env.CI === 'true') throw new Error(`${reason}. CI=true requires this server.`, { cause: err });
     t.skip(reason);
     return false;
   } finally {

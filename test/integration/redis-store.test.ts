@@ -24,7 +24,13 @@ describe('Redis key-value store', () => {
     assert.equal(await store.get('legacy-db-poll:prod_order', 'missing'), undefined);
     assert.deepEqual(await store.keys('delivered'), ['WO-1000-000123', 'WO-1000-000124', 'WO-1000-000125']);
     const found = await store.getMany('delivered', ['WO-1000-000123', 'WO-1000-000125', 'WO-9']);
-    assert.deepEqual([...found], [['WO-1000-000123', { revision: 2 }], ['WO-1000-000125', null]]);
+    assert.deepEqual(
+      [...found],
+      [
+        ['WO-1000-000123', { revision: 2 }],
+        ['WO-1000-000125', null],
+      ],
+    );
     await store.delete('delivered', 'WO-1000-000124');
     assert.deepEqual(await store.keys('delivered'), ['WO-1000-000123', 'WO-1000-000125']);
   });

@@ -63,8 +63,7 @@ export const inspection = (orderNo: string, unit: string, opNo: string, at: stri
   ...extra,
 });
 
-const issue = (orderNo: string, requisitionId: string, lot: string, at: string) =>
-  issueRecord({ requisitionId, orderNo, opNo: '0010', materialCode: 'RM-PVC-MED', qty: 40, unit: 'KG', lot, issuedAt: at });
+const issue = (orderNo: string, requisitionId: string, lot: string, at: string) => issueRecord({ requisitionId, orderNo, opNo: '0010', materialCode: 'RM-PVC-MED', qty: 40, unit: 'KG', lot, issuedAt: at });
 
 /** One order made end to end: plan, batch reports on three operations, unit inspections, two lots. */
 export async function recordOrder(store: TraceStore, orderNo: string): Promise<void> {
@@ -97,11 +96,22 @@ export function traceContract(storeName: string, factory: TraceFixtureFactory): 
       const answer = await store.trace('SN-MO-2026-0102-0008');
       assertValidAnswer(answer);
       assert.deepEqual(answer.order, {
-        orderNo: 'MO-2026-0102', planned: true, revision: 1, status: 'released', materialCode: 'FG-CATH-16F', productName: '导尿管 16Fr',
-        plannedQty: 500, unit: 'PCS', dueDate: '2026-12-05T10:00:00.000Z', site: '1010',
+        orderNo: 'MO-2026-0102',
+        planned: true,
+        revision: 1,
+        status: 'released',
+        materialCode: 'FG-CATH-16F',
+        productName: '导尿管 16Fr',
+        plannedQty: 500,
+        unit: 'PCS',
+        dueDate: '2026-12-05T10:00:00.000Z',
+        site: '1010',
       });
       assert.deepEqual(answer.matches, { reports: 0, inspections: 1 });
-      assert.deepEqual(answer.operations.map((op) => op.opNo), ['0010', '0020', '0030']);
+      assert.deepEqual(
+        answer.operations.map((op) => op.opNo),
+        ['0010', '0020', '0030'],
+      );
       const [extrusion, assembly, leak] = answer.operations;
       assert.deepEqual(
         { equipment: extrusion.equipment, operators: extrusion.operators, startedAt: extrusion.startedAt, endedAt: extrusion.endedAt, status: extrusion.status, good: extrusion.goodQty, scrap: extrusion.scrapQty },
@@ -119,10 +129,13 @@ export function traceContract(storeName: string, factory: TraceFixtureFactory): 
           ['SN-MO-2026-0102-0008', 'fail', 'D-LEAK', 'GA-LEAK-004', true],
         ],
       );
-      assert.deepEqual(answer.materials.map((m) => [m.materialCode, m.lot, m.qty, m.unit]), [
-        ['RM-PVC-MED', 'LOT-PVC-A', 40, 'KG'],
-        ['RM-PVC-MED', 'LOT-PVC-B', 40, 'KG'],
-      ]);
+      assert.deepEqual(
+        answer.materials.map((m) => [m.materialCode, m.lot, m.qty, m.unit]),
+        [
+          ['RM-PVC-MED', 'LOT-PVC-A', 40, 'KG'],
+          ['RM-PVC-MED', 'LOT-PVC-B', 40, 'KG'],
+        ],
+      );
     });
 
     it('a batch code answers the same order and marks the job reports carrying it', async (t) => {
@@ -184,7 +197,10 @@ export function traceContract(storeName: string, factory: TraceFixtureFactory): 
       assert.equal(await store.plan(orderPlan(workOrder('MO-7', 3, ['0010', '0020', '0030', '0040']))), true);
       const answer = await store.trace('MO-7');
       assert.equal(answer?.order.revision, 3);
-      assert.deepEqual(answer?.operations.map((op) => op.opNo), ['0010', '0020', '0030', '0040']);
+      assert.deepEqual(
+        answer?.operations.map((op) => op.opNo),
+        ['0010', '0020', '0030', '0040'],
+      );
     });
 
     it('what was recorded is there for a store opened again', async (t) => {
@@ -202,10 +218,7 @@ export function traceContract(storeName: string, factory: TraceFixtureFactory): 
       const fixture = await factory(t);
       if (!fixture) return;
       const store = fixture.open();
-      await store.record([
-        reportRecord(report('MO-A', 'A-1', '0010', '2026-12-01T08:00:00+08:00', { traceCode: 'B-SHARED' })),
-        reportRecord(report('MO-B', 'B-1', '0010', '2026-12-02T08:00:00+08:00', { traceCode: 'B-SHARED' })),
-      ]);
+      await store.record([reportRecord(report('MO-A', 'A-1', '0010', '2026-12-01T08:00:00+08:00', { traceCode: 'B-SHARED' })), reportRecord(report('MO-B', 'B-1', '0010', '2026-12-02T08:00:00+08:00', { traceCode: 'B-SHARED' }))]);
       const answer = await store.trace('B-SHARED');
       assertValidAnswer(answer);
       assert.equal(answer.order.orderNo, 'MO-B');
@@ -217,24 +230,25 @@ export function traceContract(storeName: string, factory: TraceFixtureFactory): 
       if (!fixture) return;
       const store = fixture.open();
       await store.plan(orderPlan(workOrder('MO-8', 1, ['0010', '0020'])));
-      await store.record([
-        reportRecord(report('MO-8', 'R-99', '0099', '2026-12-01T08:00:00+08:00', { traceCode: 'SN-8' })),
-        reportRecord(report('MO-8', 'R-5', '5', '2026-12-01T08:01:00+08:00', { traceCode: 'SN-8' })),
-      ]);
-      assert.deepEqual((await store.trace('SN-8'))?.operations.map((op) => op.opNo), ['0010', '0020', '5', '0099']);
+      await store.record([reportRecord(report('MO-8', 'R-99', '0099', '2026-12-01T08:00:00+08:00', { traceCode: 'SN-8' })), reportRecord(report('MO-8', 'R-5', '5', '2026-12-01T08:01:00+08:00', { traceCode: 'SN-8' }))]);
+      assert.deepEqual(
+        (await store.trace('SN-8'))?.operations.map((op) => op.opNo),
+        ['0010', '0020', '5', '0099'],
+      );
     });
 
     it('an answer carries at most the records per answer, the oldest, and says it was truncated', async (t) => {
       const fixture = await factory(t);
       if (!fixture) return;
       const store = fixture.open({ maxRecords: 3 });
-      await store.record(
-        [5, 1, 4, 2, 3].map((n) => reportRecord(report('MO-9', `R-${n}`, '0010', `2026-12-01T08:0${n}:00+08:00`, { traceCode: 'LOT-9' }))),
-      );
+      await store.record([5, 1, 4, 2, 3].map((n) => reportRecord(report('MO-9', `R-${n}`, '0010', `2026-12-01T08:0${n}:00+08:00`, { traceCode: 'LOT-9' }))));
       const answer = await store.trace('LOT-9');
       assertValidAnswer(answer);
       assert.equal(answer.truncated, true);
-      assert.deepEqual(answer.operations[0].reports.map((r) => r.eventId), ['R-1', 'R-2', 'R-3']);
+      assert.deepEqual(
+        answer.operations[0].reports.map((r) => r.eventId),
+        ['R-1', 'R-2', 'R-3'],
+      );
     });
 
     it('two trace books in one store keep apart', async (t) => {

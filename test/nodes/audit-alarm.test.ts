@@ -33,20 +33,32 @@ describe('audit chain alarm and head export (material-overdraw, exception-escala
   const plant = usePlantFixture(1);
   afterEach(() => void helper.settings({}));
 
-  const overdrawNode = { id: 'overdraw', type: 'material-overdraw', endpoint: 'erp', store: 'store', path: 'approval-requests', decisionTimeoutMin: 120, onTimeout: 'escalate', defaultTolerancePct: 0, escalationSeverity: 'urgent', maxAttempts: 3, wires: [[], [], []] };
+  const overdrawNode = {
+    id: 'overdraw',
+    type: 'material-overdraw',
+    endpoint: 'erp',
+    store: 'store',
+    path: 'approval-requests',
+    decisionTimeoutMin: 120,
+    onTimeout: 'escalate',
+    defaultTolerancePct: 0,
+    escalationSeverity: 'urgent',
+    maxAttempts: 3,
+    wires: [[], [], []],
+  };
   const escalationNode = { id: 'escalation', type: 'exception-escalation', endpoint: 'erp', store: 'store', maxAttempts: 3, wires: [[], [], [], []] };
 
   async function load(workflowNode: Record<string, unknown> = overdrawNode) {
     helper.settings({ userDir: plant.dir.path, bridgeStoreAuditKeys: [KEY], bridgeStoreAuditVerifySec: 0.1 } as Record<string, unknown>);
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', name: 'line store', file: join(plant.dir.path, 'store.sqlite') },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: plant.sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
         workflowNode,
         { id: 'catcher', type: 'catch', scope: [workflowNode.id], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     const node = (id: string) => helper.getNode(id) as unknown as { on(event: string, fn: (arg: never) => void): void; receive(msg: unknown): void };
@@ -68,7 +80,10 @@ describe('audit chain alarm and head export (material-overdraw, exception-escala
     await eventually(() => existsSync(file), 'audit-heads.json');
     assert.equal(statSync(file).mode & 0o777, 0o600, 'only the bridge’s user reads the exported heads');
     const ledger = JSON.parse(readFileSync(file, 'utf8')) as { heads: Record<string, { seq: number; hash: string }> };
-    assert.deepEqual(Object.values(ledger.heads).map((h) => [h.seq, h.hash]), [[1, head.body.hash]]);
+    assert.deepEqual(
+      Object.values(ledger.heads).map((h) => [h.seq, h.hash]),
+      [[1, head.body.hash]],
+    );
     run.node.receive({ payload: requisition(400) });
     await eventually(() => erpHeads().some((h) => h.body.seq === 2), 'the head of entry 2 at the ERP');
     assert.ok(!run.statuses.some((s) => s.fill === 'red'), JSON.stringify(run.statuses));

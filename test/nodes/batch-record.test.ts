@@ -34,17 +34,30 @@ describe('batch-record', () => {
   async function load(batch: Record<string, unknown> = {}) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', file: join(plant.dir.path, 'store.sqlite') },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: plant.sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
         { id: 'tracer', type: 'trace-record', store: 'store', book: 'trace', maxRecords: 20000, wires: [[], ['stored']] },
         { id: 'stored', type: 'helper' },
-        { id: 'batch', type: 'batch-record', store: 'store', endpoint: 'erp', path: 'batch-releases', book: 'trace', timeZone: 'Asia/Shanghai', fourEyes: true, inspectionsRequired: true, maxAttempts: 3, ...batch, wires: [['records'], ['signatures']] },
+        {
+          id: 'batch',
+          type: 'batch-record',
+          store: 'store',
+          endpoint: 'erp',
+          path: 'batch-releases',
+          book: 'trace',
+          timeZone: 'Asia/Shanghai',
+          fourEyes: true,
+          inspectionsRequired: true,
+          maxAttempts: 3,
+          ...batch,
+          wires: [['records'], ['signatures']],
+        },
         { id: 'records', type: 'helper' },
         { id: 'signatures', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['batch'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     const out: Out = { records: [], signatures: [], caught: [] };
@@ -64,7 +77,8 @@ describe('batch-record', () => {
     };
     return { ...out, out, store, ask };
   }
-  const releases = async () => ((await (await fetch(`${plant.sim.erpUrl.replace(/\/api\/v1\/?$/, '')}/_sim/workflows?inbox=batch-releases`)).json()) as { items: Array<{ key: string; body: { orderNo: string; released: { signer: string } } }> }).items;
+  const releases = async () =>
+    ((await (await fetch(`${plant.sim.erpUrl.replace(/\/api\/v1\/?$/, '')}/_sim/workflows?inbox=batch-releases`)).json()) as { items: Array<{ key: string; body: { orderNo: string; released: { signer: string } } }> }).items;
 
   it('answers an order number with its batch record and the gaps that keep it from review', async () => {
     const run = await load();
@@ -96,14 +110,20 @@ describe('batch-record', () => {
     const released = await desk.desk.sign(ORDER_NO, { meaning: 'released', signer: 'qa-li', reason: 'conforms', signedAt: '2026-12-01T13:05:00Z' });
     assert.equal(released.ok, true);
     await eventually(() => run.out.signatures.length === 2, 'two signatures on output 2');
-    assert.deepEqual(run.out.signatures.map((m) => [m.topic, m.payload.signature.signer]), [['batch.reviewed', 'qa-wang'], ['batch.released', 'qa-li']]);
+    assert.deepEqual(
+      run.out.signatures.map((m) => [m.topic, m.payload.signature.signer]),
+      [
+        ['batch.reviewed', 'qa-wang'],
+        ['batch.released', 'qa-li'],
+      ],
+    );
     const arrived = await eventually(async () => (await releases()).find((r) => r.body.orderNo === ORDER_NO), 'the release at the ERP');
     assert.equal(arrived.key, `batch-release:${ORDER_NO}:v1`);
     assert.equal(arrived.body.released.signer, 'qa-li');
     // A new start looks for releases the ERP was not told of: this one was, so nothing more is sent.
     await helper.unload();
     const again = await load({ inspectionsRequired: false });
-    assert.equal((((await again.ask({ payload: ORDER_NO })).payload) as BatchRecordView).status, 'released');
+    assert.equal(((await again.ask({ payload: ORDER_NO })).payload as BatchRecordView).status, 'released');
     assert.equal((await releases()).filter((r) => r.body.orderNo === ORDER_NO).length, 1);
   });
 
@@ -126,6 +146,9 @@ describe('batch-record', () => {
     helper.getNode('batch').receive({ payload: ORDER_NO });
     await eventually(() => caught.length === 1, 'the refusal');
     assert.match(caught[0].error.message, /batch-record has no bridge store configured\./);
-    assert.equal(batchDesks().some((d) => d.nodeId === 'batch'), false);
+    assert.equal(
+      batchDesks().some((d) => d.nodeId === 'batch'),
+      false,
+    );
   });
 });

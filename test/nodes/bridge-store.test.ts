@@ -82,7 +82,11 @@ describe('bridge-store config node', () => {
 
     await helper.unload();
     await eventually(async () => !(await clientNames()).includes('bridge-store:store'), 'the connection gone from CLIENT LIST');
-    assert.deepEqual(states.filter((e) => e.state !== 'connected'), [], 'a deliberate close is not reported as a dropped link');
+    assert.deepEqual(
+      states.filter((e) => e.state !== 'connected'),
+      [],
+      'a deliberate close is not reported as a dropped link',
+    );
   });
 
   it('Redis with "require durable writes" on a server that is not durable: an enqueue is refused with the reason', async (t) => {

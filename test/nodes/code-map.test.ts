@@ -8,9 +8,7 @@ import type { Node } from 'node-red';
 import { WORK_ORDER_RULES } from '../../nodes/lib/code-map';
 
 helper.init(require.resolve('node-red'));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const codeMapTableNode = require('../../nodes/code-map-table/code-map-table');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const codeMapNode = require('../../nodes/code-map/code-map');
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -27,7 +25,6 @@ const CODES = [
   { table: 'equipment', erp: 'WC-01', mes: 'CNC-A01', description: '数控车床 1 号' },
   { table: 'equipment', erp: 'WC-03', mes: 'MC-B02', description: '加工中心 2 号' },
 ];
-
 
 /** A work order as erp-order-fetch emits it (schemas/work-order.schema.json), still in ERP codes. */
 function workOrder(): Msg {
@@ -113,7 +110,10 @@ describe('code-map node', () => {
     assert.equal(msg.payload.materialCode, 'MAT-2001');
     assert.equal(msg.payload.unit, 'EA');
     assert.equal(msg.payload.site, 'SZ01');
-    assert.deepEqual(msg.payload.operations.map((o: Msg) => `${o.operationCode}@${o.equipmentCode}`), ['TURN@CNC-A01', 'MILL@MC-B02']);
+    assert.deepEqual(
+      msg.payload.operations.map((o: Msg) => `${o.operationCode}@${o.equipmentCode}`),
+      ['TURN@CNC-A01', 'MILL@MC-B02'],
+    );
     assert.deepEqual([msg.payload.materials[0].materialCode, msg.payload.materials[0].unit], ['RAW-0101', 'KGM']);
     assert.equal(msg.payload.operations[1].qcSpecRef, 'QC-M8-02', 'fields without codes pass through');
     assert.equal(msg.topic, 'WO-1000-000123');
@@ -163,10 +163,20 @@ describe('code-map node', () => {
     const mapped = nextMessage('mapped');
     n1.receive(order);
     const msg = await mapped;
-    assert.deepEqual(msg.payload.operations.map((o: Msg) => o.equipmentCode), ['CNC-A01', 'CNC-A09'], 'merge keeps the other equipment codes');
+    assert.deepEqual(
+      msg.payload.operations.map((o: Msg) => o.equipmentCode),
+      ['CNC-A01', 'CNC-A09'],
+      'merge keeps the other equipment codes',
+    );
 
     const failed = nextCall('n1', 'error');
-    n1.receive({ topic: 'code-map/load', payload: [{ table: 'unit', erp: 'PCS', mes: 'EA' }, { table: 'unit', mes: 'BOX' }] });
+    n1.receive({
+      topic: 'code-map/load',
+      payload: [
+        { table: 'unit', erp: 'PCS', mes: 'EA' },
+        { table: 'unit', mes: 'BOX' },
+      ],
+    });
     const call = await failed;
     assert.match(String(call.args[0]), /msg\.payload\[1\]: erp is required/);
     assert.equal((call.args[1] as Msg).topic, 'code-map/load', 'the error carries the msg for Catch nodes');
@@ -180,7 +190,10 @@ describe('code-map node', () => {
     await changed;
     const unmapped = nextMessage('unmapped');
     n1.receive(workOrder());
-    assert.deepEqual((await unmapped).unmapped.map((u: Msg) => `${u.table}:${u.code}`), ['unit:PCS']);
+    assert.deepEqual(
+      (await unmapped).unmapped.map((u: Msg) => `${u.table}:${u.code}`),
+      ['unit:PCS'],
+    );
   });
 
   it('reloads a CSV file edited on disk without a redeploy', async () => {

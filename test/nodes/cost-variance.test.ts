@@ -43,7 +43,7 @@ describe('cost-variance', () => {
   async function load(storeFile = join(plant.dir.path, 'store.sqlite'), erpUrl = plant.sim.erpUrl, extra: Record<string, unknown> = {}) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', file: storeFile },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 2, retryBaseSec: 0.05, retryMaxSec: 0.2 },
         { id: 'cost', type: 'cost-variance', endpoint: 'erp', store: 'store', path: 'cost-variances', thresholdPct: 5, maxAttempts: 1000, wires: [['variances'], ['flags']], ...extra },
@@ -53,7 +53,7 @@ describe('cost-variance', () => {
         { id: 'caught', type: 'helper' },
         { id: 'finished', type: 'complete', scope: ['cost'], uncaught: false, wires: [['done']] },
         { id: 'done', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     const out = { variances: [] as Out[], flags: [] as Out[], caught: [] as Array<{ error: { message: string } }>, done: [] as Out[] };
@@ -98,7 +98,13 @@ describe('cost-variance', () => {
     assertHandWorked(body.elements, body.total);
     await eventually(() => run.variances.length === 1 && run.flags.length === 2, 'outputs 1 and 2');
     assert.equal(run.variances[0].topic, 'cost-variance');
-    assert.deepEqual(run.flags.map((f) => [f.topic, f.payload.element]), [['cost-flag', 'material'], ['cost-flag', 'labour']]);
+    assert.deepEqual(
+      run.flags.map((f) => [f.topic, f.payload.element]),
+      [
+        ['cost-flag', 'material'],
+        ['cost-flag', 'labour'],
+      ],
+    );
     assert.match(String(run.flags[1].payload.likelyCause), /0020 OP-ASSEMBLE 12\.25 h against 9\.8 h \(\+2\.45 h, \+73\.50 CNY/);
     // A late explicit completion sends nothing more.
     run.node.receive({ topic: 'complete', payload: { orderNo: ORDER } });

@@ -32,7 +32,13 @@ const TAGS = [
 ];
 
 /** A data change as the OpcUa-Client sends it after Node-RED cloned it (the StatusCode's getters are gone). */
-const dataChange = (topic: string, payload: unknown, statusCode: Record<string, unknown> = { _value: 0, _name: 'Good' }) => ({ topic, payload, statusCode, sourceTimestamp: new Date('2026-12-01T08:00:00.250Z'), serverTimestamp: new Date('2026-12-01T08:00:00.300Z') });
+const dataChange = (topic: string, payload: unknown, statusCode: Record<string, unknown> = { _value: 0, _name: 'Good' }) => ({
+  topic,
+  payload,
+  statusCode,
+  sourceTimestamp: new Date('2026-12-01T08:00:00.250Z'),
+  serverTimestamp: new Date('2026-12-01T08:00:00.300Z'),
+});
 const modbusRead = (payload: unknown) => ({ topic: 'EQ-LEAK-01', payload, responseBuffer: {}, input: { topic: 'EQ-LEAK-01', payload: { unitid: '2', fc: 3, address: '0', quantity: '7' } }, sendingNodeId: 'read' });
 
 async function load(tags: unknown[] = TAGS) {
@@ -105,8 +111,14 @@ describe('equipment-signal', () => {
 
   it('a bad tag map is refused at deploy naming the row, and every message with it', async () => {
     await load([TAGS[0], { ...TAGS[3], register: 'x' }]);
-    const logged = helper.log().args.map((call: unknown[]) => call[0] as Msg).filter((e: Msg) => e.id === 'signal' && e.level === ERROR);
-    assert.deepEqual(logged.map((e: Msg) => e.msg), ['equipment-signal: tag row 2: (EQ-LEAK-01 partCounter) register must be a holding register address 0–65535, not "x"']);
+    const logged = helper
+      .log()
+      .args.map((call: unknown[]) => call[0] as Msg)
+      .filter((e: Msg) => e.id === 'signal' && e.level === ERROR);
+    assert.deepEqual(
+      logged.map((e: Msg) => e.msg),
+      ['equipment-signal: tag row 2: (EQ-LEAK-01 partCounter) register must be a holding register address 0–65535, not "x"'],
+    );
     const caught = next('caught');
     node('signal').receive(dataChange('ns=1;s=EQ-EXTR-01.State', 'idle'));
     assert.match((await caught).error.message, /equipment-signal: tag row 2: \(EQ-LEAK-01 partCounter\) register must be a holding register address 0–65535, not "x"$/);

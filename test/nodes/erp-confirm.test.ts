@@ -57,7 +57,11 @@ async function getJson(url: string, headers: Record<string, string>): Promise<un
 
 const cases: PresetCase[] = [
   {
-    preset: 'sap-s4hana-odata-v2', mount: 'sap', username: 'erp-bridge', password: 'demo-erp-pass', params: { timeZone: 'Asia/Shanghai' },
+    preset: 'sap-s4hana-odata-v2',
+    mount: 'sap',
+    username: 'erp-bridge',
+    password: 'demo-erp-pass',
+    params: { timeZone: 'Asia/Shanghai' },
     bad: { opNo: '9999' },
     refusal: /Operation 9999 does not exist in order .* \(RU\/107\)/,
     async readBack(plant, order) {
@@ -70,18 +74,27 @@ const cases: PresetCase[] = [
       }));
     },
     expectFields: (c) => ({
-      OrderOperation: c.opNo, ConfirmationScrapQuantity: String(c.scrapQty), IsFinalConfirmation: false,
+      OrderOperation: c.opNo,
+      ConfirmationScrapQuantity: String(c.scrapQty),
+      IsFinalConfirmation: false,
       ExternalSystemConfirmation: keyGuid(c.key),
       ConfirmationUnit: c.unit,
-      OpWorkQuantityUnit1: 'MIN', OpConfirmedWorkQuantity1: String(c.setupMin),
-      OpWorkQuantityUnit2: 'MIN', OpConfirmedWorkQuantity2: String(c.machineMin),
-      OpWorkQuantityUnit3: 'MIN', OpConfirmedWorkQuantity3: String(c.labourMin),
+      OpWorkQuantityUnit1: 'MIN',
+      OpConfirmedWorkQuantity1: String(c.setupMin),
+      OpWorkQuantityUnit2: 'MIN',
+      OpConfirmedWorkQuantity2: String(c.machineMin),
+      OpWorkQuantityUnit3: 'MIN',
+      OpConfirmedWorkQuantity3: String(c.labourMin),
       ConfirmedExecutionStartTime: 'PT08H00M00S',
       ConfirmedExecutionEndTime: 'PT11H30M00S',
     }),
   },
   {
-    preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010', timeZone: 'Asia/Shanghai' },
+    preset: 'erpnext',
+    mount: 'erpnext',
+    username: 'mesbridge0a1b2c',
+    password: 'demo-erpnext-secret',
+    params: { plant: '1010', timeZone: 'Asia/Shanghai' },
     bad: { startedAt: '2026-11-25T12:00:00+08:00', finishedAt: '2026-11-25T08:00:00+08:00' },
     refusal: /answered with an error: .*From time must be less than to time/,
     readBack: async (plant, order) => jobCardLogs(plant, order.orderNo),
@@ -92,17 +105,31 @@ const cases: PresetCase[] = [
     alsoExpected: [],
   },
   ...(['odoo-jsonrpc', 'odoo-json2'] as const).map((preset): PresetCase => ({
-    preset, mount: 'odoo', username: preset === 'odoo-json2' ? '' : 'mes-bridge', password: 'demo-odoo-pass', token: preset === 'odoo-json2' ? 'demo-odoo-api-key' : undefined, params: { database: 'plant1010' },
+    preset,
+    mount: 'odoo',
+    username: preset === 'odoo-json2' ? '' : 'mes-bridge',
+    password: 'demo-odoo-pass',
+    token: preset === 'odoo-json2' ? 'demo-odoo-api-key' : undefined,
+    params: { database: 'plant1010' },
     bad: { orderNo: 'MO-2099-9999' },
     refusal: /answered with an error: /,
     readBack: async (plant) => timeLogs(plant),
     expectFields: (c) => ({ description: c.key, date_start: '2026-11-25 00:00:00', date_end: '2026-11-25 03:30:00' }),
     // The work order's produced quantity is raised by each confirmation's yield.
-    alsoWritten: (plant) => recordsWith(odooWrites(plant).filter((w) => w.body.model === 'mrp.workorder' && w.body.method === 'write').map((w) => w.body.args), 'qty_producing').map((v) => v.qty_producing),
+    alsoWritten: (plant) =>
+      recordsWith(
+        odooWrites(plant)
+          .filter((w) => w.body.model === 'mrp.workorder' && w.body.method === 'write')
+          .map((w) => w.body.args),
+        'qty_producing',
+      ).map((v) => v.qty_producing),
     alsoExpected: [480, 20],
   })),
   {
-    preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
+    preset: 'kingdee-k3cloud',
+    mount: 'kingdee/k3cloud',
+    username: 'mes-bridge',
+    password: 'demo-kingdee-app-secret-0000001',
     params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, plant: '1010', timeZone: 'Asia/Shanghai' },
     bad: { productCode: 'NO-SUCH-ITEM' },
     refusal: /answered with an error: .*NO-SUCH-ITEM/,
@@ -130,9 +157,7 @@ async function jobCardLogs(plant: PlantFixture, orderNo: string): Promise<ReadBa
 /** Manufacture Stock Entries of one Work Order as the simulated ERPNext accepted them (the key is in the remarks). */
 function stockEntries(plant: PlantFixture, orderNo: string): ReadBack[] {
   const writes = (plant.sim.dialects as unknown as { erpnext: { writes(): Array<{ body: Record<string, unknown> }> } }).erpnext.writes();
-  return writes
-    .filter((w) => w.body.work_order === orderNo && typeof w.body.remarks === 'string')
-    .map((w) => ({ key: /^MES (\S+) op/.exec(String(w.body.remarks))![1], yieldQty: Number(w.body.fg_completed_qty), fields: w.body }));
+  return writes.filter((w) => w.body.work_order === orderNo && typeof w.body.remarks === 'string').map((w) => ({ key: /^MES (\S+) op/.exec(String(w.body.remarks))![1], yieldQty: Number(w.body.fg_completed_qty), fields: w.body }));
 }
 
 /** Work-centre time logs the simulated Odoo created (the key is the description). */
@@ -141,10 +166,12 @@ function odooWrites(plant: PlantFixture): Array<{ body: { model: string; method:
 }
 
 function timeLogs(plant: PlantFixture): ReadBack[] {
-  return odooWrites(plant)
-    .filter((w) => w.body.model === 'mrp.workcenter.productivity' && w.body.method === 'create')
-    // JSON-RPC and JSON-2 wrap the values differently (positional args, vals_list): take every record that has them.
-    .flatMap((w) => recordsWith(w.body.args, 'description').map((v) => ({ key: String(v.description), fields: v })));
+  return (
+    odooWrites(plant)
+      .filter((w) => w.body.model === 'mrp.workcenter.productivity' && w.body.method === 'create')
+      // JSON-RPC and JSON-2 wrap the values differently (positional args, vals_list): take every record that has them.
+      .flatMap((w) => recordsWith(w.body.args, 'description').map((v) => ({ key: String(v.description), fields: v })))
+  );
 }
 
 function recordsWith(value: unknown, field: string): Array<Record<string, unknown>> {
@@ -185,15 +212,26 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
 
   function endpointNode(c: PresetCase, baseUrl = `${plant.sim.url}/${c.mount}`) {
     return {
-      id: 'erp', type: 'erp-endpoint', name: c.preset, baseUrl, baseUrlType: 'str', profile: c.preset, params: JSON.stringify(c.params ?? {}),
-      authType: c.token ? 'bearer' : 'basic', username: c.username, usernameType: 'str', timeoutSec: 10, retryBaseSec: 0.05, retryMaxSec: 0.2,
+      id: 'erp',
+      type: 'erp-endpoint',
+      name: c.preset,
+      baseUrl,
+      baseUrlType: 'str',
+      profile: c.preset,
+      params: JSON.stringify(c.params ?? {}),
+      authType: c.token ? 'bearer' : 'basic',
+      username: c.username,
+      usernameType: 'str',
+      timeoutSec: 10,
+      retryBaseSec: 0.05,
+      retryMaxSec: 0.2,
     };
   }
 
   async function load(c: PresetCase, baseUrl?: string) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', file: join(plant.dir.path, 'store.sqlite') },
         endpointNode(c, baseUrl),
         { id: 'confirm', type: 'erp-confirm', endpoint: 'erp', store: 'store', maxAttempts: 50, wires: [['accepted'], ['outcome']] },
@@ -201,7 +239,7 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         { id: 'outcome', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['confirm'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: c.token ? { token: c.token } : { password: c.password } },
     );
     const accepted: Array<{ accepted: Array<{ key: string }> }> = [];
@@ -235,9 +273,23 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
   const erpOrderNo = new Map<string, string>();
   function confirmationFor(order: ProductionOrder, key: string, extra: Partial<Confirmation> = {}): Confirmation {
     return {
-      orderNo: erpOrderNo.get(order.orderNo) ?? order.orderNo, opNo: order.operations[0].opNo, yieldQty: 480, scrapQty: 20, unit: order.unit, finalConfirmation: false,
-      postedAt: '2026-11-25T11:30:00+08:00', key, productCode: order.productCode, plant: order.plant, workCentre: order.operations[0].workCentre,
-      setupMin: 15, machineMin: 210, labourMin: 225.5, startedAt: '2026-11-25T08:00:00+08:00', finishedAt: '2026-11-25T11:30:00+08:00', ...extra,
+      orderNo: erpOrderNo.get(order.orderNo) ?? order.orderNo,
+      opNo: order.operations[0].opNo,
+      yieldQty: 480,
+      scrapQty: 20,
+      unit: order.unit,
+      finalConfirmation: false,
+      postedAt: '2026-11-25T11:30:00+08:00',
+      key,
+      productCode: order.productCode,
+      plant: order.plant,
+      workCentre: order.operations[0].workCentre,
+      setupMin: 15,
+      machineMin: 210,
+      labourMin: 225.5,
+      startedAt: '2026-11-25T08:00:00+08:00',
+      finishedAt: '2026-11-25T11:30:00+08:00',
+      ...extra,
     };
   }
 
@@ -256,7 +308,10 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         // Another key on the same operation is another confirmation, even where the ERP's filter would not tell them apart.
         await send(confirmationFor(order, 'MES-EV-1000', { yieldQty: 20, scrapQty: 0, setupMin: undefined, machineMin: 10, labourMin: 10 }));
         await outcomeOf('MES-EV-1000', 'written');
-        assert.deepEqual(caught.map((m) => m.error.message), []);
+        assert.deepEqual(
+          caught.map((m) => m.error.message),
+          [],
+        );
         assert.equal(outcomes.length, 3);
 
         const records = await c.readBack(plant, order);
@@ -283,7 +338,10 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         assert.equal(caught[0].payload.key, 'MES-EV-BAD');
         await eventually(() => statuses.some((s) => s.fill === 'red' && s.shape === 'dot'), 'a red status with the refusal', 30_000);
         const records = await c.readBack(plant, order);
-        assert.deepEqual(records.map((r) => r.key), ['MES-EV-GOOD']);
+        assert.deepEqual(
+          records.map((r) => r.key),
+          ['MES-EV-GOOD'],
+        );
       });
 
       it('keeps queued confirmations across a restart and writes them once the ERP answers', async () => {
@@ -297,7 +355,10 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
         const up = await load(c);
         await up.outcomeOf('MES-EV-200', 'written');
         const records = await c.readBack(plant, order);
-        assert.deepEqual(records.map((r) => r.key), ['MES-EV-200']);
+        assert.deepEqual(
+          records.map((r) => r.key),
+          ['MES-EV-200'],
+        );
       });
 
       if (c.preset === 'sap-s4hana-odata-v2') {
@@ -332,7 +393,10 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
           await send(receipt);
           await outcomeOf('MES-GR-1', 'already-there');
           const entries = stockEntries(plant, order.orderNo);
-          assert.deepEqual(entries.map((e) => [e.key, e.yieldQty, e.fields.purpose, e.fields.docstatus]), [['MES-GR-1', 50, 'Manufacture', 1]]);
+          assert.deepEqual(
+            entries.map((e) => [e.key, e.yieldQty, e.fields.purpose, e.fields.docstatus]),
+            [['MES-GR-1', 50, 'Manufacture', 1]],
+          );
           assert.deepEqual(await jobCardLogs(plant, order.orderNo), []);
         });
       }
@@ -344,7 +408,15 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
           const auth = { authorization: 'token mesbridge0a1b2c:demo-erpnext-secret' };
           const cardOf = async (orderNo: string) => {
             const base = `${plant.sim.url}/erpnext/api/resource/Job%20Card`;
-            const list = (await getJson(`${base}?filters=${encodeURIComponent(JSON.stringify([['work_order', '=', orderNo], ['sequence_id', '=', 10]]))}&fields=${encodeURIComponent('["name"]')}`, auth)) as { data: Array<{ name: string }> };
+            const list = (await getJson(
+              `${base}?filters=${encodeURIComponent(
+                JSON.stringify([
+                  ['work_order', '=', orderNo],
+                  ['sequence_id', '=', 10],
+                ]),
+              )}&fields=${encodeURIComponent('["name"]')}`,
+              auth,
+            )) as { data: Array<{ name: string }> };
             return ((await getJson(`${base}/${encodeURIComponent(list.data[0].name)}`, auth)) as { data: Record<string, unknown> }).data;
           };
           // 480 good so far, then the rest with the finish: completed equals the card's quantity, so it is submitted.
@@ -374,19 +446,24 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
       }
 
       if (c.preset === 'odoo-jsonrpc') {
-        it('on Odoo 17 (no mrp.workorder.sequence) finds the operation\'s work order in date order, as the pull numbers it', async () => {
+        it("on Odoo 17 (no mrp.workorder.sequence) finds the operation's work order in date order, as the pull numbers it", async () => {
           const { send, outcomeOf, caught } = await load(c, `${plant.sim.url}/odoo17`);
           const order = await releasedOrder(c);
           const second = order.operations[1];
           await send(confirmationFor(order, 'MES-17-1', { opNo: second.opNo }));
           await outcomeOf('MES-17-1', 'written');
-          assert.deepEqual(caught.map((m) => m.error.message), []);
+          assert.deepEqual(
+            caught.map((m) => m.error.message),
+            [],
+          );
           const rpc = async (service: string, method: string, args: unknown[]) => {
             const res = await fetch(`${plant.sim.url}/odoo17/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'call', id: 1, params: { service, method, args } }) });
             return ((await res.json()) as { result: unknown }).result;
           };
           const uid = await rpc('common', 'login', ['plant1010', 'mes-bridge', 'demo-odoo-pass']);
-          const logs = (await rpc('object', 'execute_kw', ['plant1010', uid, 'demo-odoo-pass', 'mrp.workcenter.productivity', 'search_read', [[['description', '=', 'MES-17-1']]], { fields: ['workorder_id'] }])) as Array<{ workorder_id: [number, string] }>;
+          const logs = (await rpc('object', 'execute_kw', ['plant1010', uid, 'demo-odoo-pass', 'mrp.workcenter.productivity', 'search_read', [[['description', '=', 'MES-17-1']]], { fields: ['workorder_id'] }])) as Array<{
+            workorder_id: [number, string];
+          }>;
           assert.equal(logs.length, 1);
           assert.match(logs[0].workorder_id[1], new RegExp(`^${order.orderNo} - ${second.opCode}`), 'the time log is on the second operation');
         });
@@ -399,15 +476,25 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
           const last = order.operations[order.operations.length - 1].opNo;
           await send(confirmationFor(order, 'MES-OF-9', { activity: 'order-finish', opNo: last }));
           await outcomeOf('MES-OF-9', 'written');
-          assert.deepEqual(caught.map((m) => m.error.message), []);
+          assert.deepEqual(
+            caught.map((m) => m.error.message),
+            [],
+          );
           const calls = odooWrites(plant).filter((w) => w.body.model === 'mrp.production' && w.body.method === 'button_mark_done');
           assert.equal(calls.length, 1, 'button_mark_done called once');
           const res = await fetch(`${plant.sim.url}/odoo/json/2/mrp.production/search_read`, {
-            method: 'POST', headers: { authorization: 'Bearer demo-odoo-api-key', 'content-type': 'application/json' },
+            method: 'POST',
+            headers: { authorization: 'Bearer demo-odoo-api-key', 'content-type': 'application/json' },
             body: JSON.stringify({ domain: [['name', 'like', order.orderNo]], fields: ['name', 'state', 'qty_produced', 'product_qty', 'backorder_sequence'], order: 'name' }),
           });
           const mos = (await res.json()) as Array<Record<string, unknown>>;
-          assert.deepEqual(mos.map((m) => [m.name, m.state, m.backorder_sequence]), [[`${order.orderNo}-001`, 'done', 1], [`${order.orderNo}-002`, 'confirmed', 2]]);
+          assert.deepEqual(
+            mos.map((m) => [m.name, m.state, m.backorder_sequence]),
+            [
+              [`${order.orderNo}-001`, 'done', 1],
+              [`${order.orderNo}-002`, 'confirmed', 2],
+            ],
+          );
           assert.deepEqual([mos[0].qty_produced, mos[1].product_qty], [480, order.quantity - 480]);
         });
       }
@@ -424,7 +511,10 @@ describe('erp-confirm writes MES confirmations through each preset', () => {
           const outcome = await outcomeOf('MES-EV-400');
           assert.equal(outcome.topic, 'already-there');
           const records = await c.readBack(plant, order);
-          assert.deepEqual(records.map((r) => [r.key, r.fields.FDocumentStatus]), [['MES-EV-400', 'C']]);
+          assert.deepEqual(
+            records.map((r) => [r.key, r.fields.FDocumentStatus]),
+            [['MES-EV-400', 'C']],
+          );
         });
       }
 
@@ -448,14 +538,28 @@ describe('progress-push through the endpoint preset', () => {
     const pushNodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/progress-push/progress-push'), require('@node-red/nodes/core/common/25-catch')];
     await helper.load(
       pushNodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', file: join(plant.dir.path, 'store.sqlite') },
-        { id: 'erp', type: 'erp-endpoint', name: 'sap', baseUrl: `${plant.sim.url}/sap`, baseUrlType: 'str', profile: sap.preset, params: JSON.stringify(sap.params), authType: 'basic', username: sap.username, usernameType: 'str', timeoutSec: 10, retryBaseSec: 0.05, retryMaxSec: 0.2 },
+        {
+          id: 'erp',
+          type: 'erp-endpoint',
+          name: 'sap',
+          baseUrl: `${plant.sim.url}/sap`,
+          baseUrlType: 'str',
+          profile: sap.preset,
+          params: JSON.stringify(sap.params),
+          authType: 'basic',
+          username: sap.username,
+          usernameType: 'str',
+          timeoutSec: 10,
+          retryBaseSec: 0.05,
+          retryMaxSec: 0.2,
+        },
         { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', target: 'preset', path: '', batchPath: '', wires: [['accepted'], []] },
         { id: 'accepted', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['push'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: sap.password } },
     );
     const accepted: Array<{ accepted: Record<string, number> }> = [];
@@ -475,17 +579,27 @@ describe('progress-push through the endpoint preset', () => {
     assert.equal(accepted[1].accepted.confirmations, 2);
     push.receive({ payload: reports });
     await eventually(() => accepted.length === 3, 'the repeated reports');
-    const written = await eventually(async () => {
-      const records = await sap.readBack(plant, order);
-      return records.length >= 2 ? records : undefined;
-    }, 'both confirmations in SAP', 60_000);
+    const written = await eventually(
+      async () => {
+        const records = await sap.readBack(plant, order);
+        return records.length >= 2 ? records : undefined;
+      },
+      'both confirmations in SAP',
+      60_000,
+    );
     // Per order the outbox keeps order: once a later report is in SAP, the repeats before it were looked up and found.
     push.receive({ payload: report('ev-3', 30, 'running', '2026-11-23T11:00:00+08:00') });
     await eventually(async () => ((await sap.readBack(plant, order)).length === 3 ? true : undefined), 'the third confirmation', 60_000);
     const records = await sap.readBack(plant, order);
     assert.deepEqual(records.map((r) => r.key).sort(), ['ev-1', 'ev-2', 'ev-3']);
-    assert.deepEqual(records.map((r) => r.yieldQty), [0, 120, 30]);
+    assert.deepEqual(
+      records.map((r) => r.yieldQty),
+      [0, 120, 30],
+    );
     assert.ok(written.length >= 2);
-    assert.deepEqual(caught.map((m) => m.error.message), []);
+    assert.deepEqual(
+      caught.map((m) => m.error.message),
+      [],
+    );
   });
 });

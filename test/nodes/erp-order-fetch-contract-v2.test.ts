@@ -27,12 +27,24 @@ describe('erp-order-fetch with work-order contract v2', () => {
       { id: 'tab', type: 'tab' },
       { id: 'store', type: 'bridge-store', z: 'tab', file: join(plant.dir.path, 'bridge.sqlite') },
       {
-        id: 'erp', type: 'erp-endpoint', z: 'tab', name: 'Demo ERP', baseUrl: plant.sim.erpUrl, baseUrlType: 'str',
-        authType: 'basic', username: 'erp-bridge', usernameType: 'str', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2,
+        id: 'erp',
+        type: 'erp-endpoint',
+        z: 'tab',
+        name: 'Demo ERP',
+        baseUrl: plant.sim.erpUrl,
+        baseUrlType: 'str',
+        authType: 'basic',
+        username: 'erp-bridge',
+        usernameType: 'str',
+        timeoutSec: 5,
+        retryBaseSec: 0.05,
+        retryMaxSec: 0.2,
       },
       { id: 'fetch', type: 'erp-order-fetch', z: 'tab', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 10, fetchOnStart: false, output, wires: [['auth'], ['parked']] },
       {
-        id: 'auth', type: 'change', z: 'tab',
+        id: 'auth',
+        type: 'change',
+        z: 'tab',
         rules: [{ t: 'set', p: 'headers', pt: 'msg', to: '{"authorization":"Bearer demo-mes-token","content-type":"application/json"}', tot: 'json' }],
         wires: [['post']],
       },
@@ -69,7 +81,11 @@ describe('erp-order-fetch with work-order contract v2', () => {
 
     await eventually(() => answers.length === 5, 'five MES answers (3 seeded orders and 2 added)', 30_000);
     assert.deepEqual(caught, [], 'no order is refused');
-    assert.deepEqual(answers.map((a) => a.statusCode), [201, 201, 201, 201, 201], JSON.stringify(answers.map((a) => a.payload)));
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      [201, 201, 201, 201, 201],
+      JSON.stringify(answers.map((a) => a.payload)),
+    );
 
     const held = plant.sim.mes.workOrder('MO-2026-0900')!;
     assert.equal(held.contractVersion, 2);
@@ -81,7 +97,10 @@ describe('erp-order-fetch with work-order contract v2', () => {
     const split = plant.sim.mes.workOrder('MO-2026-0901')!;
     assert.equal(split.dueDate, '2026-12-05');
     assert.deepEqual(split.predecessor, { orderNo: 'MO-2026-0900', orderKey: '9001', relation: 'split' });
-    assert.ok(plant.sim.mes.received().every((r) => r.contractVersion === 2), 'erp-order-fetch sends contract v2');
+    assert.ok(
+      plant.sim.mes.received().every((r) => r.contractVersion === 2),
+      'erp-order-fetch sends contract v2',
+    );
   });
 
   it('for an MES still on v1, sends v1 work orders and parks an order v1 cannot express, with the reason in Catch and the parked list', async () => {
@@ -98,15 +117,24 @@ describe('erp-order-fetch with work-order contract v2', () => {
     helper.getNode('fetch').receive({});
 
     await eventually(() => answers.length === 4 && caught.length === 1, 'four MES answers and one refusal', 30_000);
-    assert.deepEqual(answers.map((a) => a.statusCode), [201, 201, 201, 201]);
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      [201, 201, 201, 201],
+    );
     assert.match(caught[0].error.message, /work order MO-2026-0900 cannot be sent as contract version 1: it has no due date, which v1 requires; choose contract version 2/);
     assert.equal(caught[0].payload.orderNo, 'MO-2026-0900');
     const listed = new Promise<{ payload: Array<{ key: string; reason: string }> }>((resolve) => helper.getNode('parked').once('input', resolve));
     helper.getNode('fetch').receive({ topic: 'parked' });
     const parked = (await listed).payload;
-    assert.deepEqual(parked.map((p) => p.key), ['MO-2026-0900']);
+    assert.deepEqual(
+      parked.map((p) => p.key),
+      ['MO-2026-0900'],
+    );
     assert.match(parked[0].reason, /it has no due date, which v1 requires/);
-    assert.ok(plant.sim.mes.received().every((r) => r.contractVersion === 1), 'every order went as v1');
+    assert.ok(
+      plant.sim.mes.received().every((r) => r.contractVersion === 1),
+      'every order went as v1',
+    );
     const running = plant.sim.mes.workOrder('MO-2026-0901')!;
     assert.deepEqual([running.status, running.producedQty, running.source.orderKey], ['released', undefined, undefined], 'v1 calls an order in process released and has no v2 fields');
   });

@@ -53,12 +53,34 @@ function flow(plant: PlantFixture, store: StoreConfig, options: { map?: string; 
     { id: 'tab', type: 'tab' },
     { id: 'store', type: 'bridge-store', z: 'tab', ...store },
     {
-      id: 'erp', type: 'erp-endpoint', z: 'tab', name: 'Demo ERP', baseUrl: plant.sim.erpUrl, baseUrlType: 'str', profile: 'custom', profileJson: JSON.stringify(profile),
-      authType: 'basic', username: 'erp-bridge', usernameType: 'str', timeoutSec: 10, retryBaseSec: 0.05, retryMaxSec: 0.2,
+      id: 'erp',
+      type: 'erp-endpoint',
+      z: 'tab',
+      name: 'Demo ERP',
+      baseUrl: plant.sim.erpUrl,
+      baseUrlType: 'str',
+      profile: 'custom',
+      profileJson: JSON.stringify(profile),
+      authType: 'basic',
+      username: 'erp-bridge',
+      usernameType: 'str',
+      timeoutSec: 10,
+      retryBaseSec: 0.05,
+      retryMaxSec: 0.2,
     },
     {
-      id: 'fetch', type: 'erp-order-fetch', z: 'tab', name: 'ERP orders', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 40, fetchOnStart: false, output: 'work-order',
-      wires: [[codeMap ? 'map' : 'out'], ['parked']], ...options.fetch,
+      id: 'fetch',
+      type: 'erp-order-fetch',
+      z: 'tab',
+      name: 'ERP orders',
+      endpoint: 'erp',
+      store: 'store',
+      intervalMin: 0,
+      pageSize: 40,
+      fetchOnStart: false,
+      output: 'work-order',
+      wires: [[codeMap ? 'map' : 'out'], ['parked']],
+      ...options.fetch,
     },
     ...(codeMap
       ? [
@@ -136,7 +158,10 @@ describe('erp-order-fetch parks refused orders and delivers them after the fix',
       await r.run();
       const fine = released(orders.filter((o) => o.productCode !== 'FG-100234'));
       assert.deepEqual([...counts(r.sent).keys()].sort(), fine.map((o) => o.orderNo).sort(), 'the valid released orders went on');
-      assert.ok(r.sent.every((s) => s.payload.status !== 'created'), 'no draft went on');
+      assert.ok(
+        r.sent.every((s) => s.payload.status !== 'created'),
+        'no draft went on',
+      );
       assert.equal(r.caught.length, broken.length, 'each refusal reached Catch');
       assert.deepEqual(r.statuses.at(-1), { fill: 'yellow', shape: 'ring', text: 'erp-order-fetch.status.doneParked' });
 
@@ -176,7 +201,10 @@ describe('erp-order-fetch parks refused orders and delivers them after the fix',
       await eventually(() => r.sent.length >= expected.length && r.statuses.at(-1)?.fill === 'green', 'the parked orders after the fix', 60_000);
       const delivered = counts(r.sent);
       assert.deepEqual([...delivered.keys()].sort(), expected.map((o) => o.orderNo).sort(), 'every parked released order, and nothing else');
-      assert.ok([...delivered.values()].every((n) => n === 1), 'each once');
+      assert.ok(
+        [...delivered.values()].every((n) => n === 1),
+        'each once',
+      );
       assert.deepEqual(await r.parkedList(), [], 'the parked list is empty (drafts among them left it without being sent)');
       assert.equal((await new MesLedger(store, 'mes').all()).length, fine.length + expected.length);
       await r.run();
@@ -195,7 +223,12 @@ describe('erp-order-fetch release gating, MES ledger, retry and reset', () => {
     const orders = plant.sim.erp.orders();
     const drafts = orders.filter((o) => o.status === 'created');
     assert.ok(drafts.length >= 2);
-    assert.deepEqual([...counts(r.sent).keys()].sort(), released(orders).map((o) => o.orderNo).sort());
+    assert.deepEqual(
+      [...counts(r.sent).keys()].sort(),
+      released(orders)
+        .map((o) => o.orderNo)
+        .sort(),
+    );
 
     // A draft is released later: then it goes.
     plant.sim.erp.upsertOrder({ ...drafts[0], status: 'released' });
@@ -205,7 +238,13 @@ describe('erp-order-fetch release gating, MES ledger, retry and reset', () => {
     plant.sim.erp.upsertOrder({ ...sentOne, status: 'cancelled' });
     const before = r.sent.length;
     await r.run();
-    assert.deepEqual(r.sent.slice(before).map((s) => `${s.payload.workOrderNo} ${s.payload.status}`).sort(), [`${drafts[0].orderNo} released`, `${sentOne.orderNo} cancelled`].sort());
+    assert.deepEqual(
+      r.sent
+        .slice(before)
+        .map((s) => `${s.payload.workOrderNo} ${s.payload.status}`)
+        .sort(),
+      [`${drafts[0].orderNo} released`, `${sentOne.orderNo} cancelled`].sort(),
+    );
     await r.run();
     assert.equal(r.sent.length, before + 2, 'nothing twice');
 
@@ -229,7 +268,10 @@ describe('erp-order-fetch release gating, MES ledger, retry and reset', () => {
     plant.sim.erp.addRawOrder(bad);
     const r = await load(flow(plant, sqlite()));
     await r.run();
-    assert.deepEqual((await r.parkedList()).map((p) => [p.key, p.stage]), [['MO-2026-0999', 'validation']]);
+    assert.deepEqual(
+      (await r.parkedList()).map((p) => [p.key, p.stage]),
+      [['MO-2026-0999', 'validation']],
+    );
 
     // Repaired in the ERP's database by a script that leaves the change time alone: an ordinary pull cannot see it.
     plant.sim.erp.addRawOrder({ ...bad, quantity: 500 });
@@ -237,7 +279,10 @@ describe('erp-order-fetch release gating, MES ledger, retry and reset', () => {
     await r.run();
     assert.equal(r.sent.length, before);
     await r.run({ topic: 'retry-parked' });
-    assert.deepEqual(r.sent.slice(before).map((s) => s.payload.workOrderNo), ['MO-2026-0999']);
+    assert.deepEqual(
+      r.sent.slice(before).map((s) => s.payload.workOrderNo),
+      ['MO-2026-0999'],
+    );
     assert.deepEqual(await r.parkedList(), []);
     await r.run({ topic: 'retry-parked' });
     assert.equal(r.sent.length, before + 1, 'a second retry sends nothing');
@@ -262,7 +307,10 @@ describe('erp-order-fetch release gating, MES ledger, retry and reset', () => {
     const before = r.sent.length;
     appendFileSync(csv, `equipment,${UNMAPPED_WORK_CENTRE},EQ-LEAK-09,旧密封性测试台\n`);
     await eventually(() => r.sent.length > before, 'the order after the code table changed', 30_000);
-    assert.deepEqual(r.sent.slice(before).map((s) => s.payload.workOrderNo), [unmapped[0].orderNo]);
+    assert.deepEqual(
+      r.sent.slice(before).map((s) => s.payload.workOrderNo),
+      [unmapped[0].orderNo],
+    );
     await eventually(async () => (await r.parkedList()).length === 0, 'the parked list empty');
   });
 
@@ -274,8 +322,17 @@ describe('erp-order-fetch release gating, MES ledger, retry and reset', () => {
     const from = new Date(times[Math.floor(times.length / 2)]).toISOString();
     const before = r.sent.length;
     await r.run({ topic: 'reset', payload: from });
-    const again = r.sent.slice(before).map((s) => s.payload.workOrderNo).sort();
-    assert.deepEqual(again, orders.filter((o) => Date.parse(o.updatedAt) >= Date.parse(from)).map((o) => o.orderNo).sort());
+    const again = r.sent
+      .slice(before)
+      .map((s) => s.payload.workOrderNo)
+      .sort();
+    assert.deepEqual(
+      again,
+      orders
+        .filter((o) => Date.parse(o.updatedAt) >= Date.parse(from))
+        .map((o) => o.orderNo)
+        .sort(),
+    );
 
     const errors = r.caught.length;
     await r.run({ topic: 'reset', payload: 'yesterday' });

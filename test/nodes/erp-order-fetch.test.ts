@@ -31,8 +31,19 @@ describe('erp-order-fetch node', () => {
       { id: 'tab', type: 'tab' },
       { id: 'store', type: 'bridge-store', z: 'tab', file: join(plant.dir.path, 'bridge.sqlite') },
       {
-        id: 'erp', type: 'erp-endpoint', z: 'tab', name: 'Demo ERP', baseUrl: plant.sim.erpUrl, baseUrlType: 'str',
-        authType: 'basic', username: 'erp-bridge', usernameType: 'str', timeoutSec: 2, retryBaseSec: 0.05, retryMaxSec: 0.2, ...endpoint,
+        id: 'erp',
+        type: 'erp-endpoint',
+        z: 'tab',
+        name: 'Demo ERP',
+        baseUrl: plant.sim.erpUrl,
+        baseUrlType: 'str',
+        authType: 'basic',
+        username: 'erp-bridge',
+        usernameType: 'str',
+        timeoutSec: 2,
+        retryBaseSec: 0.05,
+        retryMaxSec: 0.2,
+        ...endpoint,
       },
       { id: 'fetch', type: 'erp-order-fetch', z: 'tab', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 5, fetchOnStart: false, output: 'work-order', wires: [['out']], ...fetch },
       { id: 'out', type: 'helper', z: 'tab' },
@@ -66,7 +77,12 @@ describe('erp-order-fetch node', () => {
     const { received, fetchNode, statuses } = await load();
     fetchNode.receive({ payload: 'go', plant: '1010' });
     await eventually(() => received.length === released().length && statuses.at(-1)?.fill === 'green', 'the released work orders');
-    assert.deepEqual(received.map((m) => m.payload.workOrderNo).sort(), released().map((o) => o.orderNo).sort());
+    assert.deepEqual(
+      received.map((m) => m.payload.workOrderNo).sort(),
+      released()
+        .map((o) => o.orderNo)
+        .sort(),
+    );
     assert.equal((received[0] as unknown as { plant: string }).plant, '1010', 'the input message properties are kept');
     assert.equal(received[0].topic, received[0].payload.workOrderNo);
     assert.match(String(statuses.at(-1)?.text), new RegExp(`^${released().length} new · \\d\\d:\\d\\d$`));
@@ -88,7 +104,10 @@ describe('erp-order-fetch node', () => {
     run = await load();
     run.fetchNode.receive({});
     await eventually(() => run.statuses.at(-1)?.fill === 'green', 'the pull after redeploy');
-    assert.deepEqual(run.received.map((m) => `${m.payload.workOrderNo}#${m.payload.source?.revision}`), [`MO-2026-0003#${changed.revision + 1}`]);
+    assert.deepEqual(
+      run.received.map((m) => `${m.payload.workOrderNo}#${m.payload.source?.revision}`),
+      [`MO-2026-0003#${changed.revision + 1}`],
+    );
   });
 
   it('reports an order that violates the schema to a Catch node, naming the order and field, parks it and sends the others', async () => {
@@ -117,7 +136,10 @@ describe('erp-order-fetch node', () => {
       const { received, caught, fetchNode, statuses } = await load(flow({ timeoutSec: 0.5 }));
       fetchNode.receive({});
       await eventually(() => received.length === released().length && statuses.at(-1)?.fill === 'green', 'recovery');
-      assert.ok(statuses.some((s) => s.fill === 'red' && s.shape === 'ring' && fault.status.test(String(s.text))), `statuses: ${JSON.stringify(statuses)}`);
+      assert.ok(
+        statuses.some((s) => s.fill === 'red' && s.shape === 'ring' && fault.status.test(String(s.text))),
+        `statuses: ${JSON.stringify(statuses)}`,
+      );
       assert.ok(caught.length >= 1);
       assert.match(caught[0].error!.message, /^ERP endpoint 'Demo ERP' \(http:\/\/127\.0\.0\.1:\d+\/erp\/api\/v1\/production-orders/);
       assert.match(caught[0].error!.message, fault.error);

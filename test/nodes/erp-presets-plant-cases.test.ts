@@ -16,12 +16,7 @@ import { usePlantFixture, type PlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
 
 helper.init(require.resolve('node-red'));
-const nodes = [
-  require('../../nodes/bridge-store/bridge-store'),
-  require('../../nodes/erp-endpoint/erp-endpoint'),
-  require('../../nodes/erp-order-fetch/erp-order-fetch'),
-  require('@node-red/nodes/core/common/25-catch'),
-];
+const nodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/erp-order-fetch/erp-order-fetch'), require('@node-red/nodes/core/common/25-catch')];
 
 type Order = Record<string, unknown> & { orderNo: string; orderKey?: string; status: string; operations: unknown[]; predecessor?: Record<string, unknown> };
 
@@ -65,15 +60,25 @@ function odooChecks(orders: Map<string, Order>, cases: PlantCases) {
   assert.equal(backorder.orderNo, `${cases.splitOrigin}-002`);
   assert.equal(origin.predecessor, undefined);
   assert.deepEqual(backorder.predecessor, { orderNo: `${cases.splitOrigin}-001`, orderKey: origin.orderKey, relation: 'split' });
-};
+}
 
 const cases: PresetCase[] = [
   {
-    preset: 'sap-s4hana-odata-v2', mount: 'sap', username: 'erp-bridge', password: 'demo-erp-pass', params: { timeZone: 'Asia/Shanghai' }, withoutDueDate: false,
+    preset: 'sap-s4hana-odata-v2',
+    mount: 'sap',
+    username: 'erp-bridge',
+    password: 'demo-erp-pass',
+    params: { timeZone: 'Asia/Shanghai' },
+    withoutDueDate: false,
     check: (orders, c) => checkShapes(orders, c),
   },
   {
-    preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010', timeZone: 'Asia/Shanghai' }, withoutDueDate: true,
+    preset: 'erpnext',
+    mount: 'erpnext',
+    username: 'mesbridge0a1b2c',
+    password: 'demo-erpnext-secret',
+    params: { plant: '1010', timeZone: 'Asia/Shanghai' },
+    withoutDueDate: true,
     lacks: /Work ?Order has no custom_plant, custom_priority/i,
     check: (orders, c) => {
       checkShapes(orders, c);
@@ -82,19 +87,32 @@ const cases: PresetCase[] = [
     },
   },
   ...(['odoo-jsonrpc', 'odoo-json2'] as const).map((id): PresetCase => ({
-    preset: id, mount: 'odoo', username: id === 'odoo-jsonrpc' ? 'mes-bridge' : undefined, password: id === 'odoo-jsonrpc' ? 'demo-odoo-pass' : undefined,
-    token: id === 'odoo-json2' ? 'demo-odoo-api-key' : undefined, params: { database: 'plant1010' }, withoutDueDate: true,
+    preset: id,
+    mount: 'odoo',
+    username: id === 'odoo-jsonrpc' ? 'mes-bridge' : undefined,
+    password: id === 'odoo-jsonrpc' ? 'demo-odoo-pass' : undefined,
+    token: id === 'odoo-json2' ? 'demo-odoo-api-key' : undefined,
+    params: { database: 'plant1010' },
+    withoutDueDate: true,
     canonical: (_plant, no) => no.replace(/^(MO-2026-0012)-001$/, '$1'),
     check: odooChecks,
   })),
   {
-    preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
-    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai', priorityField: 'F_PAEZ_Priority' }, withoutDueDate: false,
+    preset: 'kingdee-k3cloud',
+    mount: 'kingdee/k3cloud',
+    username: 'mes-bridge',
+    password: 'demo-kingdee-app-secret-0000001',
+    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai', priorityField: 'F_PAEZ_Priority' },
+    withoutDueDate: false,
     lacks: /orders has no F_PAEZ_Priority/,
     // Three bills short of audited: saved (A 创建), submitted (B 审核中), unaudited again (D 重新审核).
     prepare(plant) {
       const held: string[] = [];
-      for (const [no, status] of [['MO-2026-0020', 'A'], ['MO-2026-0041', 'B'], ['MO-2026-0062', 'D']] as const) {
+      for (const [no, status] of [
+        ['MO-2026-0020', 'A'],
+        ['MO-2026-0041', 'B'],
+        ['MO-2026-0062', 'D'],
+      ] as const) {
         kingdee(plant).setBillAudit(no, status);
         held.push(...kingdee(plant).billMates(no));
       }
@@ -118,8 +136,19 @@ describe('each preset with the cases real plants have: 250 orders, exactly the r
     return [
       { id: 'store', type: 'bridge-store', file: join(plant.dir.path, 'store.sqlite') },
       {
-        id: 'erp', type: 'erp-endpoint', name: c.preset, baseUrl: `${plant.sim.url}/${c.mount}`, baseUrlType: 'str', ...profile, params: JSON.stringify(c.params),
-        authType: c.token ? 'bearer' : 'basic', username: c.username ?? '', usernameType: 'str', timeoutSec: 20, retryBaseSec: 0.05, retryMaxSec: 0.2,
+        id: 'erp',
+        type: 'erp-endpoint',
+        name: c.preset,
+        baseUrl: `${plant.sim.url}/${c.mount}`,
+        baseUrlType: 'str',
+        ...profile,
+        params: JSON.stringify(c.params),
+        authType: c.token ? 'bearer' : 'basic',
+        username: c.username ?? '',
+        usernameType: 'str',
+        timeoutSec: 20,
+        retryBaseSec: 0.05,
+        retryMaxSec: 0.2,
       },
       { id: 'fetch', type: 'erp-order-fetch', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 100, fetchOnStart: false, output: 'production-order', wires: [['out'], ['parked']] },
       { id: 'out', type: 'helper' },
@@ -188,14 +217,20 @@ describe('each preset with the cases real plants have: 250 orders, exactly the r
         assert.equal(first.has(no), false, `${no} reached the MES twice`);
         assert.deepEqual(validate('production-order', o), { ok: true }, JSON.stringify(o).slice(0, 300));
         // JSONata builds objects without a prototype: compare plain copies.
-      first.set(no, JSON.parse(JSON.stringify(o)) as Order);
+        first.set(no, JSON.parse(JSON.stringify(o)) as Order);
       }
-      const expectedFirst = orders.filter((o) => goes(o) && o.productCode !== refused).map((o) => o.orderNo).sort();
+      const expectedFirst = orders
+        .filter((o) => goes(o) && o.productCode !== refused)
+        .map((o) => o.orderNo)
+        .sort();
       assert.deepEqual([...first.keys()].sort(), expectedFirst, 'exactly the released orders, drafts, unaudited bills and the cancel the MES never had left out');
       c.check(first, seeded);
       if (c.lacks) {
         const WARN = 30;
-        const warnings = helper.log().args.map((call: unknown[]) => call[0] as { id?: string; level?: number; msg?: unknown }).filter((e: { id?: string; level?: number }) => e.id === 'erp' && e.level === WARN);
+        const warnings = helper
+          .log()
+          .args.map((call: unknown[]) => call[0] as { id?: string; level?: number; msg?: unknown })
+          .filter((e: { id?: string; level?: number }) => e.id === 'erp' && e.level === WARN);
         assert.equal(warnings.length, 1, 'one warning for what the install lacks');
         assert.match(String(warnings[0].msg), c.lacks);
       }
@@ -209,7 +244,10 @@ describe('each preset with the cases real plants have: 250 orders, exactly the r
       // The integrator deploys the preset as shipped: each parked released order is delivered once, nothing else.
       await helper.unload();
       r = await load(c, { profile: c.preset });
-      const expectedAfter = served.filter(goes).map((o) => o.orderNo).sort();
+      const expectedAfter = served
+        .filter(goes)
+        .map((o) => o.orderNo)
+        .sort();
       await eventually(() => r.sent.length >= expectedAfter.length && r.statuses.at(-1)?.fill === 'green', 'the parked orders after the fix', 120_000);
       assert.deepEqual(r.sent.map((o) => canonical(o.orderNo)).sort(), expectedAfter, 'every parked released order once, and nothing else');
       assert.deepEqual(await r.parkedList(), [], 'the parked list is empty');

@@ -41,21 +41,39 @@ interface StockCase {
 const cases: StockCase[] = [
   {
     title: 'SAP S/4HANA: an unset ManufacturingOrderImportance ("") takes the default priority',
-    preset: 'sap-s4hana-odata-v2', mount: 'sap', username: 'erp-bridge', password: 'demo-erp-pass', params: { timeZone: 'Asia/Shanghai', defaultPriority: 6 },
+    preset: 'sap-s4hana-odata-v2',
+    mount: 'sap',
+    username: 'erp-bridge',
+    password: 'demo-erp-pass',
+    params: { timeZone: 'Asia/Shanghai', defaultPriority: 6 },
     check: (orders) => {
-      assert.ok(orders.some((o) => o.priority === 6), 'no order took the default priority');
+      assert.ok(
+        orders.some((o) => o.priority === 6),
+        'no order took the default priority',
+      );
       // MfgOrderConfirmedYieldQty (an Edm.Decimal string) arrives as the produced quantity, a number.
-      assert.ok(orders.every((o) => typeof o.producedQty === 'number'), 'an order lacks producedQty');
+      assert.ok(
+        orders.every((o) => typeof o.producedQty === 'number'),
+        'an order lacks producedQty',
+      );
     },
   },
   {
     title: 'ERPNext: no custom fields; plant and priority from the settings; custom_plant/custom_priority left out with one warning',
-    preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010', timeZone: 'Asia/Shanghai' },
-    lacks: /Work ?Order has no custom_plant, custom_priority/i, dueDateFallback: true,
+    preset: 'erpnext',
+    mount: 'erpnext',
+    username: 'mesbridge0a1b2c',
+    password: 'demo-erpnext-secret',
+    params: { plant: '1010', timeZone: 'Asia/Shanghai' },
+    lacks: /Work ?Order has no custom_plant, custom_priority/i,
+    dueDateFallback: true,
     check: (orders) => {
       assert.ok(orders.every((o) => o.plant === '1010' && o.priority === 5));
       // produced_qty and process_loss_qty are in the stock doctype's meta, so they are read and passed on.
-      assert.ok(orders.every((o) => typeof o.producedQty === 'number' && typeof o.processLossQty === 'number'), 'an order lacks producedQty or processLossQty');
+      assert.ok(
+        orders.every((o) => typeof o.producedQty === 'number' && typeof o.processLossQty === 'number'),
+        'an order lacks producedQty or processLossQty',
+      );
       // ERPNext says "In Process" once something is produced and not all: that is running, not released.
       for (const o of orders.filter((x) => x.status === 'running' || x.status === 'released')) {
         assert.equal(o.status === 'running', (o.producedQty as number) > 0, `${String(o.orderNo)} is ${String(o.status)} with ${String(o.producedQty)} produced`);
@@ -66,33 +84,61 @@ const cases: StockCase[] = [
   },
   {
     title: 'Odoo 19 (JSON-RPC): plant is the warehouse code, a false date_deadline falls back to the planned end',
-    preset: 'odoo-jsonrpc', mount: 'odoo', username: 'mes-bridge', password: 'demo-odoo-pass', params: { database: 'plant1010' }, dueDateFallback: true,
+    preset: 'odoo-jsonrpc',
+    mount: 'odoo',
+    username: 'mes-bridge',
+    password: 'demo-odoo-pass',
+    params: { database: 'plant1010' },
+    dueDateFallback: true,
     check: (orders) => {
       assert.ok(orders.every((o) => o.plant === '1010'));
       // The record id is the stable key (a backorder renames the MO, not its id); qty_produced is the produced quantity.
-      assert.ok(orders.every((o) => typeof o.orderKey === 'string' && /^[1-9][0-9]*$/.test(o.orderKey)), 'an order lacks its Odoo id as orderKey');
+      assert.ok(
+        orders.every((o) => typeof o.orderKey === 'string' && /^[1-9][0-9]*$/.test(o.orderKey)),
+        'an order lacks its Odoo id as orderKey',
+      );
       assert.equal(new Set(orders.map((o) => o.orderKey)).size, orders.length, 'two orders share an orderKey');
-      assert.ok(orders.every((o) => typeof o.producedQty === 'number'), 'an order lacks producedQty');
+      assert.ok(
+        orders.every((o) => typeof o.producedQty === 'number'),
+        'an order lacks producedQty',
+      );
     },
   },
   {
     title: 'Odoo 17 (JSON-RPC): mrp.workorder has no sequence; operations numbered in date order, one warning',
-    preset: 'odoo-jsonrpc', mount: 'odoo17', username: 'mes-bridge', password: 'demo-odoo-pass', params: { database: 'plant1010' }, lacks: /workorder has no sequence/, dueDateFallback: true,
+    preset: 'odoo-jsonrpc',
+    mount: 'odoo17',
+    username: 'mes-bridge',
+    password: 'demo-odoo-pass',
+    params: { database: 'plant1010' },
+    lacks: /workorder has no sequence/,
+    dueDateFallback: true,
     check: (orders) => assert.deepEqual((orders[0].operations as Array<{ opNo: string }>).map((op) => op.opNo).slice(0, 2), ['0010', '0020']),
   },
   {
     title: 'Odoo 19 (JSON-2): the same, bearer API key',
-    preset: 'odoo-json2', mount: 'odoo', token: 'demo-odoo-api-key', params: { database: 'plant1010' }, dueDateFallback: true,
+    preset: 'odoo-json2',
+    mount: 'odoo',
+    token: 'demo-odoo-api-key',
+    params: { database: 'plant1010' },
+    dueDateFallback: true,
     check: (orders) => assert.ok(orders.every((o) => o.plant === '1010')),
   },
   {
     title: 'Kingdee K/3 Cloud: stock PRD_MO without F_PAEZ_ fields; an extension field named in the settings is left out with one warning',
-    preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
-    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai', priorityField: 'F_PAEZ_Priority' }, lacks: /orders has no F_PAEZ_Priority/,
+    preset: 'kingdee-k3cloud',
+    mount: 'kingdee/k3cloud',
+    username: 'mes-bridge',
+    password: 'demo-kingdee-app-secret-0000001',
+    params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: 'Asia/Shanghai', priorityField: 'F_PAEZ_Priority' },
+    lacks: /orders has no F_PAEZ_Priority/,
     check: (orders) => {
       assert.ok(orders.every((o) => o.priority === 5 && o.plant === '1010'));
       // Each bill line is an order: its key is the bill's FID with the line's entry id, unique per line.
-      assert.ok(orders.every((o) => typeof o.orderKey === 'string' && /^[0-9]+\.[0-9]+$/.test(o.orderKey)), 'an order lacks FID.FEntryId as orderKey');
+      assert.ok(
+        orders.every((o) => typeof o.orderKey === 'string' && /^[0-9]+\.[0-9]+$/.test(o.orderKey)),
+        'an order lacks FID.FEntryId as orderKey',
+      );
       assert.equal(new Set(orders.map((o) => o.orderKey)).size, orders.length, 'two order lines share an orderKey');
     },
   },
@@ -108,8 +154,19 @@ describe('ERP presets against stock-shaped ERPs, documented settings only', () =
       [
         { id: 'store', type: 'bridge-store', file: join(plant.dir.path, 'store.sqlite') },
         {
-          id: 'erp', type: 'erp-endpoint', name: 'stock', baseUrl: `${plant.sim.url}/${c.mount}`, baseUrlType: 'str', ...profile, params: JSON.stringify(c.params),
-          authType: c.token ? 'bearer' : 'basic', username: c.username ?? '', usernameType: 'str', timeoutSec: 10, retryBaseSec: 0.05, retryMaxSec: 0.1,
+          id: 'erp',
+          type: 'erp-endpoint',
+          name: 'stock',
+          baseUrl: `${plant.sim.url}/${c.mount}`,
+          baseUrlType: 'str',
+          ...profile,
+          params: JSON.stringify(c.params),
+          authType: c.token ? 'bearer' : 'basic',
+          username: c.username ?? '',
+          usernameType: 'str',
+          timeoutSec: 10,
+          retryBaseSec: 0.05,
+          retryMaxSec: 0.1,
         },
         { id: 'fetch', type: 'erp-order-fetch', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 100, fetchOnStart: false, output: 'production-order', wires: [['out']] },
         { id: 'out', type: 'helper' },
@@ -133,7 +190,12 @@ describe('ERP presets against stock-shaped ERPs, documented settings only', () =
       await eventually(() => statuses.slice(from).some((s) => s.fill === 'green' || s.fill === 'red' || s.fill === 'yellow'), 'the pull to finish', 60_000);
       return statuses.slice(from);
     };
-    const warnings = () => helper.log().args.map((call: unknown[]) => call[0] as { id?: string; level?: number; msg?: unknown }).filter((e: { id?: string; level?: number }) => e.id === 'erp' && e.level === WARN).map((e: { msg?: unknown }) => String(e.msg));
+    const warnings = () =>
+      helper
+        .log()
+        .args.map((call: unknown[]) => call[0] as { id?: string; level?: number; msg?: unknown })
+        .filter((e: { id?: string; level?: number }) => e.id === 'erp' && e.level === WARN)
+        .map((e: { msg?: unknown }) => String(e.msg));
     return { received, caught, statuses, pull, warnings };
   }
 
@@ -151,7 +213,10 @@ describe('ERP presets against stock-shaped ERPs, documented settings only', () =
       const noDue = c.dueDateFallback ? seedOrderWithoutDueDate() : undefined;
       const { received, caught, statuses, pull, warnings } = await load(c, { profile: c.preset });
       const seen = await pull();
-      assert.deepEqual(caught.map((m) => m.error.message), []);
+      assert.deepEqual(
+        caught.map((m) => m.error.message),
+        [],
+      );
       // Drafts stay in the ERP (release gating): what reaches the MES is every released order.
       assert.equal(received.length, releasedCount());
       for (const order of received) assert.deepEqual(validate('production-order', order), { ok: true }, JSON.stringify(order).slice(0, 300));

@@ -33,24 +33,44 @@ interface PresetCase {
 const cases: PresetCase[] = [
   { preset: 'generic-rest', mount: 'erp/api/v1', username: 'erp-bridge', password: 'demo-erp-pass' },
   {
-    preset: 'sap-s4hana-odata-v2', mount: 'sap', username: 'erp-bridge', password: 'demo-erp-pass', params: { timeZone: 'Asia/Shanghai' },
+    preset: 'sap-s4hana-odata-v2',
+    mount: 'sap',
+    username: 'erp-bridge',
+    password: 'demo-erp-pass',
+    params: { timeZone: 'Asia/Shanghai' },
     errorStatus: { kind: 'internal-error', message: /answered with an error: An exception was raised \(SY\/530\)/ },
   },
   {
-    preset: 'erpnext', mount: 'erpnext', username: 'mesbridge0a1b2c', password: 'demo-erpnext-secret', params: { plant: '1010', timeZone: 'Asia/Shanghai' },
+    preset: 'erpnext',
+    mount: 'erpnext',
+    username: 'mesbridge0a1b2c',
+    password: 'demo-erpnext-secret',
+    params: { plant: '1010', timeZone: 'Asia/Shanghai' },
     errorIn200: { kind: 'messages-in-200', message: /answered with an error: / },
     errorStatus: undefined,
   },
   {
-    preset: 'odoo-jsonrpc', mount: 'odoo', username: 'mes-bridge', password: 'demo-odoo-pass', params: { database: 'plant1010' },
+    preset: 'odoo-jsonrpc',
+    mount: 'odoo',
+    username: 'mes-bridge',
+    password: 'demo-odoo-pass',
+    params: { database: 'plant1010' },
     errorIn200: { kind: 'server-error', message: /answered with an error: .*\(psycopg2\./ },
   },
   {
-    preset: 'odoo-json2', mount: 'odoo', username: '', password: '', token: 'demo-odoo-api-key', params: { database: 'plant1010' },
+    preset: 'odoo-json2',
+    mount: 'odoo',
+    username: '',
+    password: '',
+    token: 'demo-odoo-api-key',
+    params: { database: 'plant1010' },
     errorStatus: { kind: 'user-error', message: /answered with an error: .*UserError/ },
   },
   {
-    preset: 'kingdee-k3cloud', mount: 'kingdee/k3cloud', username: 'mes-bridge', password: 'demo-kingdee-app-secret-0000001',
+    preset: 'kingdee-k3cloud',
+    mount: 'kingdee/k3cloud',
+    username: 'mes-bridge',
+    password: 'demo-kingdee-app-secret-0000001',
     params: { acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', lcid: 2052, plant: '1010', timeZone: 'Asia/Shanghai' },
     errorIn200: { kind: 'unknown-field', message: /answered with an error: .*字段不存在.*\(MsgCode 9\)/ },
   },
@@ -60,8 +80,15 @@ describe('ERP profile presets against their ERP dialects', () => {
   const plant = usePlantFixture(250);
 
   const settings = (c: PresetCase): EndpointSettings => ({
-    name: c.preset, baseUrl: `${plant.sim.url}/${c.mount}`, baseUrlType: 'str', profile: c.preset, params: JSON.stringify(c.params ?? {}),
-    authType: c.token ? 'bearer' : 'basic', username: c.username, usernameType: 'str', timeoutSec: 10,
+    name: c.preset,
+    baseUrl: `${plant.sim.url}/${c.mount}`,
+    baseUrlType: 'str',
+    profile: c.preset,
+    params: JSON.stringify(c.params ?? {}),
+    authType: c.token ? 'bearer' : 'basic',
+    username: c.username,
+    usernameType: 'str',
+    timeoutSec: 10,
   });
   const secrets = (c: PresetCase) => (c.token ? { token: c.token } : { password: c.password });
   /** Drafts are held back by default (release gating): the orders that go on are the released ones. */
@@ -70,14 +97,14 @@ describe('ERP profile presets against their ERP dialects', () => {
   async function load(c: PresetCase) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', file: join(plant.dir.path, 'store.sqlite') },
         { id: 'erp', type: 'erp-endpoint', ...settings(c), retryBaseSec: 0.05, retryMaxSec: 0.1 },
         { id: 'fetch', type: 'erp-order-fetch', endpoint: 'erp', store: 'store', intervalMin: 0, pageSize: 100, fetchOnStart: false, output: 'production-order', wires: [['out']] },
         { id: 'out', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['fetch'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: secrets(c) },
     );
     const received: Array<{ payload: { orderNo: string; revision: number; quantity: number } }> = [];
@@ -101,7 +128,10 @@ describe('ERP profile presets against their ERP dialects', () => {
       it('pulls all 250 orders across pages as valid production orders, sends the released ones, then only what changed, nothing twice', async () => {
         const { received, caught, pull } = await load(c);
         await pull();
-        assert.deepEqual(caught.map((m) => m.error.message), []);
+        assert.deepEqual(
+          caught.map((m) => m.error.message),
+          [],
+        );
         assert.equal(received.length, releasedCount());
         assert.equal(new Set(received.map((m) => m.payload.orderNo)).size, releasedCount());
         for (const m of received) assert.deepEqual(validate('production-order', m.payload), { ok: true });
@@ -113,7 +143,10 @@ describe('ERP profile presets against their ERP dialects', () => {
         }
         const before = received.length;
         await pull();
-        assert.deepEqual(caught.map((m) => m.error.message), []);
+        assert.deepEqual(
+          caught.map((m) => m.error.message),
+          [],
+        );
         const changed = received.slice(before);
         assert.equal(changed.length, 3, `second pull sent ${changed.map((m) => m.payload.orderNo).join(', ')}`);
         assert.deepEqual(changed.map((m) => m.payload.quantity).sort(), ['MO-2026-0007', 'MO-2026-0100', 'MO-2026-0223'].map((no) => plant.sim.erp.order(no)!.quantity).sort());
@@ -141,7 +174,10 @@ describe('ERP profile presets against their ERP dialects', () => {
         const order = plant.sim.erp.order('MO-2026-0042')!;
         plant.sim.erp.upsertOrder({ ...order, quantity: order.quantity + 10 });
         await pull();
-        assert.deepEqual(caught.map((m) => m.error.message), []);
+        assert.deepEqual(
+          caught.map((m) => m.error.message),
+          [],
+        );
         assert.equal(received.length, releasedCount() + 1);
         assert.equal(received.at(-1)!.payload.quantity, order.quantity + 10);
 
@@ -165,8 +201,15 @@ describe('ERP profile presets against their ERP dialects', () => {
           const order = plant.sim.erp.order('MO-2026-0003')!;
           const confirmation = {
             orderNo: c.preset === 'kingdee-k3cloud' ? await kingdeeOrderNo(c, 'MO-2026-0003') : order.orderNo,
-            opNo: order.operations[0].opNo, yieldQty: 480, scrapQty: 20, unit: order.unit, finalConfirmation: false,
-            postedAt: '2026-11-25T12:00:00+08:00', key: 'MES-EV-000042', productCode: order.productCode, plant: order.plant,
+            opNo: order.operations[0].opNo,
+            yieldQty: 480,
+            scrapQty: 20,
+            unit: order.unit,
+            finalConfirmation: false,
+            postedAt: '2026-11-25T12:00:00+08:00',
+            key: 'MES-EV-000042',
+            productCode: order.productCode,
+            plant: order.plant,
           };
           const first = await write(confirmation);
           assert.equal(first.alreadyThere, false);

@@ -14,12 +14,7 @@ import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
 
 helper.init(require.resolve('node-red'));
-const nodes = [
-  require('../../nodes/bridge-store/bridge-store'),
-  require('../../nodes/erp-endpoint/erp-endpoint'),
-  require('../../nodes/exception-escalation/exception-escalation'),
-  require('@node-red/nodes/core/common/25-catch'),
-];
+const nodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/exception-escalation/exception-escalation'), require('@node-red/nodes/core/common/25-catch')];
 
 interface Out {
   topic?: string;
@@ -46,17 +41,29 @@ describe('exception-escalation', () => {
   async function load(extra: Record<string, unknown> = {}, storeFile = join(plant.dir.path, 'store.sqlite')) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', file: storeFile },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: plant.sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
-        { id: 'esc', type: 'exception-escalation', endpoint: 'erp', store: 'store', policy: DEFAULT_ESCALATION_POLICY, defectThresholdPct: 5, defectWindow: 50, defectMinRecords: 20, maxAttempts: 3, wires: [['notes'], ['erpOut'], ['pauses'], ['lag']], ...extra },
+        {
+          id: 'esc',
+          type: 'exception-escalation',
+          endpoint: 'erp',
+          store: 'store',
+          policy: DEFAULT_ESCALATION_POLICY,
+          defectThresholdPct: 5,
+          defectWindow: 50,
+          defectMinRecords: 20,
+          maxAttempts: 3,
+          wires: [['notes'], ['erpOut'], ['pauses'], ['lag']],
+          ...extra,
+        },
         { id: 'notes', type: 'helper' },
         { id: 'erpOut', type: 'helper' },
         { id: 'pauses', type: 'helper' },
         { id: 'lag', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['esc'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     const out = { notes: [] as Out[], erpOut: [] as Out[], pauses: [] as Out[], lag: [] as Out[], caught: [] as Array<{ error: { message: string } }> };
@@ -69,7 +76,10 @@ describe('exception-escalation', () => {
     const run = await load();
     run.node.receive({ payload: fault('EX-1') });
     await eventually(() => run.notes.length === 2 && run.lag.length === 1, 'notifications and lag reason');
-    assert.deepEqual(run.notes.map((n) => n.topic), ['notify/production-supervisor/im', 'notify/production-supervisor/dashboard']);
+    assert.deepEqual(
+      run.notes.map((n) => n.topic),
+      ['notify/production-supervisor/im', 'notify/production-supervisor/dashboard'],
+    );
     assert.ok(run.notes[0].payload.ackBy, 'the acknowledgement deadline is in the notification');
     assert.deepEqual(run.lag[0].payload, { orderNo: ORDER, exception: { id: 'EX-1', type: 'equipment-fault', severity: 'urgent', description: fault('EX-1').description, at: (run.lag[0].payload.exception as { at: string }).at } });
     const notice = await eventually(() => atErp('exception-notices').find((r) => r.body.exceptionId === 'EX-1'), 'the notice at the ERP');
@@ -115,7 +125,7 @@ describe('exception-escalation', () => {
     assert.match(run.caught[0].error.message, /A message with topic "ack" sent from a dashboard page was refused: .*POST \/api\/exceptions\/:id\/ack/);
     run.node.receive({ topic: 'ack', payload: { id: 'EX-DASH', user: 'zhang.wei', note: '已到现场' } });
     // The flow's own acknowledgement by message (no _client) still works.
-    const acked = await eventually(() => run.notes.find((n) => n.topic === 'ack'), 'the flow\'s own ack');
+    const acked = await eventually(() => run.notes.find((n) => n.topic === 'ack'), "the flow's own ack");
     assert.equal((acked.payload as { state?: string }).state, 'acknowledged');
     assert.equal(run.caught.length, 1);
   });
@@ -126,7 +136,10 @@ describe('exception-escalation', () => {
     run.node.receive({ payload: fault('EX-4') });
     await eventually(() => run.notes.some((n) => n.payload.reason === 'escalated'), 'the escalation');
     const escalated = run.notes.filter((n) => n.payload.reason === 'escalated');
-    assert.deepEqual(escalated.map((n) => n.topic), ['notify/supply-chain-director/im', 'notify/supply-chain-director/email', 'notify/production-supervisor/dashboard']);
+    assert.deepEqual(
+      escalated.map((n) => n.topic),
+      ['notify/supply-chain-director/im', 'notify/supply-chain-director/email', 'notify/production-supervisor/dashboard'],
+    );
     assert.equal(escalated[0].payload.severity, 'severe');
   });
 

@@ -15,12 +15,7 @@ import { eventually } from '../support/temp';
 import { requisition, workOrder } from '../unit/overdraw-fixture';
 
 helper.init(require.resolve('node-red'));
-const nodes = [
-  require('../../nodes/bridge-store/bridge-store'),
-  require('../../nodes/erp-endpoint/erp-endpoint'),
-  require('../../nodes/material-overdraw/material-overdraw'),
-  require('@node-red/nodes/core/common/25-catch'),
-];
+const nodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/material-overdraw/material-overdraw'), require('@node-red/nodes/core/common/25-catch')];
 
 interface Out {
   topic?: string;
@@ -35,16 +30,29 @@ describe('material-overdraw', () => {
   async function load(extra: Record<string, unknown> = {}, storeFile = join(plant.dir.path, 'store.sqlite')) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', file: storeFile },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: plant.sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
-        { id: 'overdraw', type: 'material-overdraw', endpoint: 'erp', store: 'store', path: 'approval-requests', decisionTimeoutMin: 120, onTimeout: 'escalate', defaultTolerancePct: 0, escalationSeverity: 'urgent', maxAttempts: 3, wires: [['issues'], ['requests'], ['exceptions']], ...extra },
+        {
+          id: 'overdraw',
+          type: 'material-overdraw',
+          endpoint: 'erp',
+          store: 'store',
+          path: 'approval-requests',
+          decisionTimeoutMin: 120,
+          onTimeout: 'escalate',
+          defaultTolerancePct: 0,
+          escalationSeverity: 'urgent',
+          maxAttempts: 3,
+          wires: [['issues'], ['requests'], ['exceptions']],
+          ...extra,
+        },
         { id: 'issues', type: 'helper' },
         { id: 'requests', type: 'helper' },
         { id: 'exceptions', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['overdraw'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     const out = { issues: [] as Out[], requests: [] as Out[], exceptions: [] as Out[], caught: [] as Array<{ error: { message: string } }> };
@@ -68,7 +76,10 @@ describe('material-overdraw', () => {
     const store = new SqliteStore(join(plant.dir.path, 'store.sqlite'));
     const entries = await auditLogFor(store).list({ subjectId: r.requisitionId });
     await store.close();
-    assert.deepEqual(entries.map((e) => e.what), ['requisition.approved-automatically']);
+    assert.deepEqual(
+      entries.map((e) => e.what),
+      ['requisition.approved-automatically'],
+    );
   });
 
   it('holds an overdraw for the ERP, which receives the request once, and releases it on a signed approval by message', async () => {

@@ -26,7 +26,9 @@ interface Out {
 }
 
 const workOrder = (workOrderNo: string, status: string, revision = 1) => ({
-  workOrderNo, status, source: { system: 'erp', orderNo: workOrderNo, revision, updatedAt: '2026-12-07T08:00:00+08:00' },
+  workOrderNo,
+  status,
+  source: { system: 'erp', orderNo: workOrderNo, revision, updatedAt: '2026-12-07T08:00:00+08:00' },
 });
 
 describe('mes-order-ledger node', () => {
@@ -68,8 +70,17 @@ describe('mes-order-ledger node', () => {
     await pass(workOrder('MO-L-0002', 'released'));
     await pass(workOrder('MO-L-0003', 'cancelled'));
     await pass(workOrder('MO-L-0002', 'cancelled', 2));
-    assert.deepEqual(out.toMes.map((m) => `${m.payload.workOrderNo} ${m.payload.status}`), ['MO-L-0002 released', 'MO-L-0002 cancelled']);
-    assert.deepEqual(out.held.map((m) => [m.payload.workOrderNo, m.withheld]), [['MO-L-0001', 'draft'], ['MO-L-0003', 'not-held']]);
+    assert.deepEqual(
+      out.toMes.map((m) => `${m.payload.workOrderNo} ${m.payload.status}`),
+      ['MO-L-0002 released', 'MO-L-0002 cancelled'],
+    );
+    assert.deepEqual(
+      out.held.map((m) => [m.payload.workOrderNo, m.withheld]),
+      [
+        ['MO-L-0001', 'draft'],
+        ['MO-L-0003', 'not-held'],
+      ],
+    );
     assert.match(out.held[0].reason!, /^order MO-L-0001 is not released in the ERP \(status created\); drafts are not sent to the MES\.$/);
     assert.match(out.held[1].reason!, /^order MO-L-0003 is cancelled in the ERP but the MES never received it; the cancel is not sent\.$/);
 
@@ -96,8 +107,14 @@ describe('mes-order-ledger node', () => {
     run = await load();
     await run.pass(workOrder(released[0].orderNo, 'cancelled', released[0].revision + 1));
     await run.pass(workOrder('MO-NEVER-SENT', 'cancelled'));
-    assert.deepEqual(run.out.toMes.map((m) => m.payload.workOrderNo), [released[0].orderNo]);
-    assert.deepEqual(run.out.held.map((m) => m.payload.workOrderNo), ['MO-NEVER-SENT']);
+    assert.deepEqual(
+      run.out.toMes.map((m) => m.payload.workOrderNo),
+      [released[0].orderNo],
+    );
+    assert.deepEqual(
+      run.out.held.map((m) => m.payload.workOrderNo),
+      ['MO-NEVER-SENT'],
+    );
   });
 
   it('with "drafts as well" a draft goes to the MES', async () => {

@@ -32,8 +32,19 @@ describe('mes-reconcile node', () => {
       { id: 'tab', type: 'tab' },
       { id: 'store', type: 'bridge-store', z: 'tab', file: join(plant.dir.path, 'bridge.sqlite') },
       {
-        id: 'reconcile', type: 'mes-reconcile', z: 'tab', store: 'store', ledger: 'mes', baseUrl: plant.sim.mesUrl, baseUrlType: 'str', listPath: '/work-orders', tokenEnv: '',
-        intervalSec: '3600', graceSec: '0', pageSize: 2, wires: [['resent'], ['report']],
+        id: 'reconcile',
+        type: 'mes-reconcile',
+        z: 'tab',
+        store: 'store',
+        ledger: 'mes',
+        baseUrl: plant.sim.mesUrl,
+        baseUrlType: 'str',
+        listPath: '/work-orders',
+        tokenEnv: '',
+        intervalSec: '3600',
+        graceSec: '0',
+        pageSize: 2,
+        wires: [['resent'], ['report']],
       },
       { id: 'resent', type: 'helper', z: 'tab' },
       { id: 'report', type: 'helper', z: 'tab' },
@@ -50,7 +61,10 @@ describe('mes-reconcile node', () => {
   it('re-sends what the MES lost from the ledger copies and reports every difference', async () => {
     const { out, ledger, node } = await load('demo-mes-token');
     const [a, b, c, d] = ['MO-2026-0001', 'MO-2026-0002', 'MO-2026-0003', 'MO-2026-0004'].map((no) => toWorkOrder(plant.sim.erp.order(no)!));
-    await ledger.record([a, b, c].map((w) => ({ orderNo: w.workOrderNo, revision: w.source.revision, state: w.status, source: 'fetch', payload: w })), new Date(Date.now() - 3600_000));
+    await ledger.record(
+      [a, b, c].map((w) => ({ orderNo: w.workOrderNo, revision: w.source.revision, state: w.status, source: 'fetch', payload: w })),
+      new Date(Date.now() - 3600_000),
+    );
     for (const w of [a, d]) assert.equal(plant.sim.mes.receive(w).status, 201);
 
     node.receive({ payload: 'now' });
@@ -59,8 +73,18 @@ describe('mes-reconcile node', () => {
     assert.equal(report.ok, true, report.error);
     assert.deepEqual([report.mesOrders, report.ledgerOrders], [2, 3]);
     assert.deepEqual(report.counts, { missing: 2, unknown: 1, revision: 0, state: 0 });
-    assert.deepEqual(report.differences.map((x) => [x.orderNo, x.kind]), [[b.workOrderNo, 'missing'], [c.workOrderNo, 'missing'], [d.workOrderNo, 'unknown']]);
-    assert.deepEqual(out.resent.map((m) => m.topic), [b.workOrderNo, c.workOrderNo]);
+    assert.deepEqual(
+      report.differences.map((x) => [x.orderNo, x.kind]),
+      [
+        [b.workOrderNo, 'missing'],
+        [c.workOrderNo, 'missing'],
+        [d.workOrderNo, 'unknown'],
+      ],
+    );
+    assert.deepEqual(
+      out.resent.map((m) => m.topic),
+      [b.workOrderNo, c.workOrderNo],
+    );
     assert.deepEqual(out.resent[0].payload, b, 'the ledger copy goes out as it was sent');
     assert.deepEqual(out.resent[0].erpOrder, { orderNo: b.source.orderNo, revision: b.source.revision, updatedAt: b.source.updatedAt });
     assert.equal(out.resent[0].reconcile?.kind, 'missing');

@@ -51,13 +51,28 @@ describe('oee', () => {
   async function load(extra: Record<string, unknown> = {}, storeFile = join(plant.dir.path, 'store.sqlite')) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', file: storeFile },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: plant.sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
         {
-          id: 'machines', type: 'oee', endpoint: 'erp', store: 'store', statusPath: 'equipment-status', reportPath: 'oee-reports', timeZone: 'Asia/Shanghai', master: MASTER, shifts: SHIFTS,
-          thresholdPct: 80, thresholdPctType: 'num', faultAfterMin: 10, faultAfterMinType: 'num', graceSec: 0, boardThrottleMs: 0, maxAttempts: 3,
-          wires: [['reports'], ['exceptions', 'esc'], ['board']], ...extra,
+          id: 'machines',
+          type: 'oee',
+          endpoint: 'erp',
+          store: 'store',
+          statusPath: 'equipment-status',
+          reportPath: 'oee-reports',
+          timeZone: 'Asia/Shanghai',
+          master: MASTER,
+          shifts: SHIFTS,
+          thresholdPct: 80,
+          thresholdPctType: 'num',
+          faultAfterMin: 10,
+          faultAfterMinType: 'num',
+          graceSec: 0,
+          boardThrottleMs: 0,
+          maxAttempts: 3,
+          wires: [['reports'], ['exceptions', 'esc'], ['board']],
+          ...extra,
         },
         { id: 'esc', type: 'exception-escalation', endpoint: 'erp', store: 'store', policy: DEFAULT_ESCALATION_POLICY, defectThresholdPct: 5, defectWindow: 50, defectMinRecords: 20, maxAttempts: 3, wires: [[], [], [], []] },
         { id: 'reports', type: 'helper' },
@@ -65,7 +80,7 @@ describe('oee', () => {
         { id: 'board', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['machines'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     const out = { reports: [] as Out[], exceptions: [] as Out[], board: [] as Out[], caught: [] as Array<{ error: { message: string } }> };
@@ -127,7 +142,15 @@ describe('oee', () => {
     run.node.receive({
       topic: 'plan',
       payload: {
-        workOrderNo: order.orderNo, source: { system: 'erp', orderNo: order.orderNo, revision: 1, updatedAt: iso(now - HOUR) }, status: 'released', materialCode: 'P-IVSET-20', plannedQty: 500, unit: 'EA', dueDate: iso(now + 8 * HOUR), priority: 3, site: 'SZ01',
+        workOrderNo: order.orderNo,
+        source: { system: 'erp', orderNo: order.orderNo, revision: 1, updatedAt: iso(now - HOUR) },
+        status: 'released',
+        materialCode: 'P-IVSET-20',
+        plannedQty: 500,
+        unit: 'EA',
+        dueDate: iso(now + 8 * HOUR),
+        priority: 3,
+        site: 'SZ01',
         operations: [{ sequence: '0020', operationCode: 'OP-ASSEMBLE', equipmentCode: 'EQ-ASM-01', plannedStart: iso(now - HOUR), plannedEnd: iso(now + HOUR), stdSecondsPerUnit: 30 }],
         materials: [],
       },
@@ -138,12 +161,26 @@ describe('oee', () => {
     for (const s of steps) run.node.receive({ payload: s });
     await eventually(() => run.reports.filter((m) => m.accepted).length === 9, 'every message durable');
     const received = await eventually(() => (statusAtErp().length >= 3 ? statusAtErp() : undefined), 'three changes at the ERP');
-    assert.deepEqual(received.map((r) => [r.body.state, r.body.previousState ?? null]), [['running', null], ['idle', 'running'], ['running', 'idle']]);
+    assert.deepEqual(
+      received.map((r) => [r.body.state, r.body.previousState ?? null]),
+      [
+        ['running', null],
+        ['idle', 'running'],
+        ['running', 'idle'],
+      ],
+    );
     assert.equal(received[0].key, `equipment-status:EQ-ASM-01:${iso(now - 5 * MIN)}:running`);
     assert.equal(received[0].body.orderNo, order.orderNo);
     assert.equal(received[0].body.opNo, '0020');
     assert.equal(received[0].body.backupEquipment, 'EQ-ASM-02');
-    assert.equal(run.reports.filter((m) => m.accepted).slice(5).every((m) => m.accepted!.duplicates === 1), true, 'the repeats are duplicates');
+    assert.equal(
+      run.reports
+        .filter((m) => m.accepted)
+        .slice(5)
+        .every((m) => m.accepted!.duplicates === 1),
+      true,
+      'the repeats are duplicates',
+    );
     assert.equal(plant.sim.erp.workflows.duplicateCount, 0, 'nothing was sent twice');
     assert.equal(statusAtErp().length, 3);
   });
@@ -227,11 +264,7 @@ describe('oee', () => {
     // After it: the extruder's counter went on (1120 → 1420 in 10 min, 300 parts where 2 s allows 300); the assembly
     // line's PLC restarted too and its counter is back at its preset 5000, 3 parts on, then 12 more.
     run.node.receive({
-      payload: [
-        signal(now - 5 * MIN, { partCounter: 1420 }, 'EQ-EXTR-01'),
-        signal(now - 5 * MIN, { partCounter: 5003 }),
-        signal(now - 1 * MIN, { partCounter: 5015 }),
-      ],
+      payload: [signal(now - 5 * MIN, { partCounter: 1420 }, 'EQ-EXTR-01'), signal(now - 5 * MIN, { partCounter: 5003 }), signal(now - 1 * MIN, { partCounter: 5015 })],
     });
     await eventually(() => run.reports.some((m) => m.accepted), 'the signals after the restart');
     run.node.receive({ topic: 'status' });
@@ -251,10 +284,7 @@ describe('oee', () => {
     const now = Date.now();
     // EQ-ASM-02's master says 20 s a part; it made 60 parts in 9 min of running: 9 s a part.
     run.node.receive({
-      payload: [
-        signal(now - 10 * MIN, { state: 'running', partCounter: 0 }, 'EQ-ASM-02'),
-        signal(now - 1 * MIN, { state: 'idle', partCounter: 60 }, 'EQ-ASM-02'),
-      ],
+      payload: [signal(now - 10 * MIN, { state: 'running', partCounter: 0 }, 'EQ-ASM-02'), signal(now - 1 * MIN, { state: 'idle', partCounter: 60 }, 'EQ-ASM-02')],
     });
     const told = await eventually(() => statusAtErp().find((r) => r.body.equipment === 'EQ-ASM-02' && r.body.state === 'idle'), 'the idle state at the ERP');
     const oee = told.body.oee as { performance: number; idealCycleCheck?: Record<string, number> };

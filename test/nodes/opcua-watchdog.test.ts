@@ -80,8 +80,14 @@ describe('opcua-watchdog', () => {
 
   it('refuses a reconnect interval below the no-data time, naming the setting', async () => {
     await load({ staleMs: 3000, reconnectEveryMs: 1000, checkEveryMs: 500 });
-    const logged = helper.log().args.map((call: unknown[]) => call[0] as Msg).filter((e: Msg) => e.id === 'watchdog' && e.level === 20);
-    assert.deepEqual(logged.map((e: Msg) => e.msg), ['opcua-watchdog: reconnectEveryMs must be at least staleMs (3000 ms), not 1000']);
+    const logged = helper
+      .log()
+      .args.map((call: unknown[]) => call[0] as Msg)
+      .filter((e: Msg) => e.id === 'watchdog' && e.level === 20);
+    assert.deepEqual(
+      logged.map((e: Msg) => e.msg),
+      ['opcua-watchdog: reconnectEveryMs must be at least staleMs (3000 ms), not 1000'],
+    );
     const caught = new Promise<Msg>((resolve) => node('caught').once('input', resolve));
     node('watchdog').receive(clientStatus('session active'));
     assert.match((await caught).error.message, /reconnectEveryMs must be at least staleMs/);

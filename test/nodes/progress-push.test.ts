@@ -12,12 +12,7 @@ import { usePlantFixture } from '../support/plant-fixture';
 import { eventually } from '../support/temp';
 
 helper.init(require.resolve('node-red'));
-const nodes = [
-  require('../../nodes/bridge-store/bridge-store'),
-  require('../../nodes/erp-endpoint/erp-endpoint'),
-  require('../../nodes/progress-push/progress-push'),
-  require('@node-red/nodes/core/common/25-catch'),
-];
+const nodes = [require('../../nodes/bridge-store/bridge-store'), require('../../nodes/erp-endpoint/erp-endpoint'), require('../../nodes/progress-push/progress-push'), require('@node-red/nodes/core/common/25-catch')];
 
 interface Caught {
   error: { message: string };
@@ -29,15 +24,32 @@ describe('progress-push', () => {
   async function load(extra: Record<string, unknown> = {}, storeFile = join(plant.dir.path, 'store.sqlite')) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', file: storeFile },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: plant.sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
-        { id: 'push', type: 'progress-push', endpoint: 'erp', store: 'store', path: 'progress-updates', batchPath: 'progress-updates/batch', batchSize: 50, pushOn: 'report', snapshotMin: 60, greenPct: 90, yellowPct: 50, lagPct: 10, boardThrottleMs: 0, maxAttempts: 3, wires: [['accepted'], ['board']], ...extra },
+        {
+          id: 'push',
+          type: 'progress-push',
+          endpoint: 'erp',
+          store: 'store',
+          path: 'progress-updates',
+          batchPath: 'progress-updates/batch',
+          batchSize: 50,
+          pushOn: 'report',
+          snapshotMin: 60,
+          greenPct: 90,
+          yellowPct: 50,
+          lagPct: 10,
+          boardThrottleMs: 0,
+          maxAttempts: 3,
+          wires: [['accepted'], ['board']],
+          ...extra,
+        },
         { id: 'accepted', type: 'helper' },
         { id: 'board', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['push'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     const accepted: Array<{ accepted: Record<string, number> }> = [];
@@ -83,7 +95,10 @@ describe('progress-push', () => {
       const got = plant.sim.erp.progress.received().filter((r) => r.orderNo === order.orderNo);
       return got.length >= 2 ? got : undefined;
     }, 'the updates at the ERP');
-    assert.deepEqual(received.map((r) => r.key), [`progress:${order.orderNo}:ev-1`, `progress:${order.orderNo}:ev-2`]);
+    assert.deepEqual(
+      received.map((r) => r.key),
+      [`progress:${order.orderNo}:ev-1`, `progress:${order.orderNo}:ev-2`],
+    );
     const last = received.at(-1)!.update as { completedQty: number; operations: Array<{ opNo: string; goodQty: number; status: string }> };
     assert.equal(last.operations.find((o) => o.opNo === op)?.goodQty, 300);
     assert.equal(plant.sim.erp.progress.duplicateCount, 0);

@@ -42,16 +42,28 @@ describe('trace-record', () => {
   async function load(store: Record<string, unknown> = { file: storeFile() }) {
     await helper.load(
       nodes,
-      ([
+      [
         { id: 'store', type: 'bridge-store', ...store },
         { id: 'erp', type: 'erp-endpoint', name: 'test ERP', baseUrl: plant.sim.erpUrl, authType: 'basic', username: 'erp-bridge', timeoutSec: 5, retryBaseSec: 0.05, retryMaxSec: 0.2 },
-        { id: 'overdraw', type: 'material-overdraw', endpoint: 'erp', store: 'store', path: 'approval-requests', decisionTimeoutMin: 120, onTimeout: 'escalate', defaultTolerancePct: 0, escalationSeverity: 'urgent', maxAttempts: 3, wires: [['tracer'], [], []] },
+        {
+          id: 'overdraw',
+          type: 'material-overdraw',
+          endpoint: 'erp',
+          store: 'store',
+          path: 'approval-requests',
+          decisionTimeoutMin: 120,
+          onTimeout: 'escalate',
+          defaultTolerancePct: 0,
+          escalationSeverity: 'urgent',
+          maxAttempts: 3,
+          wires: [['tracer'], [], []],
+        },
         { id: 'tracer', type: 'trace-record', name: 'trace record', store: 'store', book: 'trace', maxRecords: 20000, wires: [['answers'], ['stored']] },
         { id: 'answers', type: 'helper' },
         { id: 'stored', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: ['tracer'], uncaught: false, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
-      ] as Array<Record<string, unknown>>) as Parameters<typeof helper.load>[1],
+      ] as Array<Record<string, unknown>> as Parameters<typeof helper.load>[1],
       { erp: { password: 'demo-erp-pass' } },
     );
     const out = { answers: [] as Answer[], stored: [] as Stored[], caught: [] as Array<{ error: { message: string } }> };
@@ -75,10 +87,7 @@ describe('trace-record', () => {
     report(ORDER_NO, 'EV-2', '0010', '2026-12-01T10:40:00+08:00', { status: 'completed', goodQty: 498 }),
     report(ORDER_NO, 'EV-3', '0020', '2026-12-01T11:00:00+08:00', { equipment: 'EQ-ASM-01', operator: '李娜' }),
   ];
-  const units = [
-    inspection(ORDER_NO, 'SN-0102-0007', '0030', '2026-12-01T12:00:00+08:00'),
-    inspection(ORDER_NO, 'SN-0102-0008', '0030', '2026-12-01T12:01:00+08:00', { result: 'fail', defectCode: 'D-LEAK' }),
-  ];
+  const units = [inspection(ORDER_NO, 'SN-0102-0007', '0030', '2026-12-01T12:00:00+08:00'), inspection(ORDER_NO, 'SN-0102-0008', '0030', '2026-12-01T12:01:00+08:00', { result: 'fail', defectCode: 'D-LEAK' })];
 
   it('stores job reports, quality records and a work order, and answers a unit code with the order on output 1', async () => {
     const run = await load();
@@ -87,22 +96,28 @@ describe('trace-record', () => {
     await run.send({ payload: units[0] });
     await run.send({ topic: 'quality', payload: [units[1]] });
     assert.deepEqual(run.caught, []);
-    assert.deepEqual(run.stored.map((m) => m.trace), [
-      { stored: 0, duplicates: 0, plans: 1 },
-      { stored: 3, duplicates: 0, plans: 0 },
-      { stored: 1, duplicates: 0, plans: 0 },
-      { stored: 1, duplicates: 0, plans: 0 },
-    ]);
+    assert.deepEqual(
+      run.stored.map((m) => m.trace),
+      [
+        { stored: 0, duplicates: 0, plans: 1 },
+        { stored: 3, duplicates: 0, plans: 0 },
+        { stored: 1, duplicates: 0, plans: 0 },
+        { stored: 1, duplicates: 0, plans: 0 },
+      ],
+    );
     const answer = await run.trace('SN-0102-0008');
     assert.equal(answer.found, true);
     const valid = validate('trace-answer', answer.payload);
     assert.equal(valid.ok ? true : valid.message, true);
     assert.equal(answer.payload.order.productName, '导尿管 16Fr');
-    assert.deepEqual(answer.payload.operations.map((op) => [op.opNo, op.equipment, op.status ?? null, op.passed, op.failed]), [
-      ['0010', ['EQ-EXTR-01'], 'completed', 0, 0],
-      ['0020', ['EQ-ASM-01'], 'running', 0, 0],
-      ['0030', [], null, 1, 1],
-    ]);
+    assert.deepEqual(
+      answer.payload.operations.map((op) => [op.opNo, op.equipment, op.status ?? null, op.passed, op.failed]),
+      [
+        ['0010', ['EQ-EXTR-01'], 'completed', 0, 0],
+        ['0020', ['EQ-ASM-01'], 'running', 0, 0],
+        ['0030', [], null, 1, 1],
+      ],
+    );
     assert.equal(answer.payload.operations[2].inspections[1].match, true);
   });
 
@@ -113,7 +128,10 @@ describe('trace-record', () => {
     await eventually(() => run.stored.length === 1, 'the released issue stored');
     await run.send({ payload: report(ORDER, 'EV-9', '0010', '2026-11-25T09:00:00+08:00', { traceCode: 'SN-IV-0001' }) });
     const answer = await run.trace('SN-IV-0001');
-    assert.deepEqual(answer.payload.materials.map((m) => [m.materialCode, m.lot, m.qty, m.unit]), [['RM-PVC-TUBE', 'LOT-PVC-20261128-A', 1000, 'M']]);
+    assert.deepEqual(
+      answer.payload.materials.map((m) => [m.materialCode, m.lot, m.qty, m.unit]),
+      [['RM-PVC-TUBE', 'LOT-PVC-20261128-A', 1000, 'M']],
+    );
   });
 
   it('refuses a message with one bad item, naming the field, and stores nothing of it', async () => {
@@ -215,7 +233,10 @@ describe('trace-record', () => {
     assert.equal(run.stored.length, 0);
     const admin = new Redis(redisUrl());
     try {
-      assert.deepEqual((await admin.keys(`${prefix}*`)).filter((k) => k.includes('trace:')), []);
+      assert.deepEqual(
+        (await admin.keys(`${prefix}*`)).filter((k) => k.includes('trace:')),
+        [],
+      );
     } finally {
       admin.disconnect();
     }

@@ -57,13 +57,16 @@ describe('the pack installed from the palette into a plain Node-RED 4.1', () => 
   it('loads every node type of the pack without an error', async () => {
     const sets = (await (await fetch(`${url}/nodes`, { headers: { ...bearer(), accept: 'application/json' } })).json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>;
     const ours = sets.filter((s) => s.module === PACK.name);
-    assert.deepEqual(ours.filter((s) => !s.enabled || s.err).map((s) => `${s.types.join(',')}: ${s.err}`), []);
+    assert.deepEqual(
+      ours.filter((s) => !s.enabled || s.err).map((s) => `${s.types.join(',')}: ${s.err}`),
+      [],
+    );
     assert.deepEqual(ours.flatMap((s) => s.types).sort(), Object.keys(PACK['node-red'].nodes).sort());
     const info = (await (await fetch(`${url}/api/info`, { headers: bearer() })).json()) as { nodes: string[] };
     assert.deepEqual(info.nodes, Object.keys(PACK['node-red'].nodes).sort());
   });
 
-  it('serves the REST API, health and metrics on the admin app behind Node-RED\'s login', async () => {
+  it("serves the REST API, health and metrics on the admin app behind Node-RED's login", async () => {
     for (const path of ['/api/approvals', '/api/exceptions', '/api/outbox', '/api/audit', '/api/parked-orders', '/api/mes-ledger', '/metrics']) {
       assert.equal((await fetch(`${url}${path}`)).status, 401, `${path} without a login`);
       const res = await fetch(`${url}${path}`, { headers: bearer() });
@@ -77,26 +80,40 @@ describe('the pack installed from the palette into a plain Node-RED 4.1', () => 
     const known = new Set(((await (await fetch(`${url}/nodes`, { headers: { ...bearer(), accept: 'application/json' } })).json()) as Array<{ types: string[] }>).flatMap((s) => s.types));
     const demoPlant = JSON.parse(readFileSync(join(examples, 'demo-plant.json'), 'utf8')) as Array<{ type: string }>;
     const missing = [...new Set(demoPlant.map((n) => n.type))].filter((t) => t !== 'tab' && !known.has(t));
-    assert.deepEqual(missing.filter((t) => !OTHER_PACKS.test(t)), [], 'the demo plant lacks only the types of Dashboard 2.0 and the equipment packs');
+    assert.deepEqual(
+      missing.filter((t) => !OTHER_PACKS.test(t)),
+      [],
+      'the demo plant lacks only the types of Dashboard 2.0 and the equipment packs',
+    );
     await deployFlow(url, token, demoPlant);
 
     const confirm = JSON.parse(readFileSync(join(examples, 'erp-confirm.json'), 'utf8')) as Array<{ type: string }>;
-    assert.deepEqual(confirm.map((n) => n.type).filter((t) => t !== 'tab' && !known.has(t)), []);
+    assert.deepEqual(
+      confirm.map((n) => n.type).filter((t) => t !== 'tab' && !known.has(t)),
+      [],
+    );
     await deployFlow(url, token, confirm);
     // node-red-dev N02: every node of the pack (config nodes aside) is used by an example.
     const configTypes = ['erp-endpoint', 'bridge-store', 'code-map-table', 'legacy-db'];
     const legacy = JSON.parse(readFileSync(join(examples, 'plant-legacy-erp.json'), 'utf8')) as Array<{ type: string }>;
     const used = new Set([...demoPlant, ...confirm, ...legacy].map((n) => n.type));
-    assert.deepEqual(Object.keys(PACK['node-red'].nodes).filter((t) => !configTypes.includes(t) && !used.has(t)), []);
+    assert.deepEqual(
+      Object.keys(PACK['node-red'].nodes).filter((t) => !configTypes.includes(t) && !used.has(t)),
+      [],
+    );
 
     const before = ((await (await fetch(`${demo.simUrl}/mes/_sim/received`)).json()) as { items: unknown[] }).items.length;
     await deployFlow(url, token, legacy);
     // The poll runs at deploy (first run from the beginning); "Read now" is the same poll.
     await eventually(async () => (await fetch(`${url}/inject/legacy-poll-now`, { method: 'POST', headers: bearer() })).status === 200, 'the Read now button');
-    const received = await eventually(async () => {
-      const items = ((await (await fetch(`${demo.simUrl}/mes/_sim/received`)).json()) as { items: Array<{ outcome: string; workOrder: { workOrderNo: string } }> }).items;
-      return items.length > before ? items : undefined;
-    }, `a work order at the MES:\n${plain.output().slice(-3000)}`, 30_000);
+    const received = await eventually(
+      async () => {
+        const items = ((await (await fetch(`${demo.simUrl}/mes/_sim/received`)).json()) as { items: Array<{ outcome: string; workOrder: { workOrderNo: string } }> }).items;
+        return items.length > before ? items : undefined;
+      },
+      `a work order at the MES:\n${plain.output().slice(-3000)}`,
+      30_000,
+    );
     assert.equal(received[before].outcome, 'created');
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
   });

@@ -25,7 +25,25 @@ const LINE_2: FlowNode[] = [
   { id: 'line-2', type: 'tab', label: 'Line 2' },
   { id: 'line-2-map', type: 'code-map', z: 'line-2', name: 'map', tables: 'line-2-codes', direction: 'erp-to-mes', rules: [{ path: 'payload.material', table: 'material' }], wires: [[], []] },
   { id: 'line-2-codes', type: 'code-map-table', name: 'Line 2 codes', entries: [{ table: 'material', erp: 'RM-100', mes: 'M-100' }], file: '', fileTable: '' },
-  { id: 'line-2-erp', type: 'erp-endpoint', name: 'ERP', baseUrl: 'http://erp.plant.local:8000', baseUrlType: 'str', profile: 'generic-rest', params: '{}', authType: 'basic', username: '', usernameType: 'str', passwordEnv: '', tokenEnv: '', timeoutSec: 30, retryBaseSec: 5, retryMaxSec: 300, rejectUnauthorized: true, caFile: '' },
+  {
+    id: 'line-2-erp',
+    type: 'erp-endpoint',
+    name: 'ERP',
+    baseUrl: 'http://erp.plant.local:8000',
+    baseUrlType: 'str',
+    profile: 'generic-rest',
+    params: '{}',
+    authType: 'basic',
+    username: '',
+    usernameType: 'str',
+    passwordEnv: '',
+    tokenEnv: '',
+    timeoutSec: 30,
+    retryBaseSec: 5,
+    retryMaxSec: 300,
+    rejectUnauthorized: true,
+    caFile: '',
+  },
 ];
 
 describe('change control in regulated mode (REGULATED_MODE=1), through the real server', () => {
@@ -50,10 +68,14 @@ describe('change control in regulated mode (REGULATED_MODE=1), through the real 
   };
   /** The change log is written once Node-RED has answered the deploy: wait for the entry to be there. */
   const changesUntil = (count: number): Promise<ChangeEntry[]> =>
-    eventually(async () => {
-      const items = await changes();
-      return items.length >= count ? items : undefined;
-    }, `${count} entries in the change log`, 30_000);
+    eventually(
+      async () => {
+        const items = await changes();
+        return items.length >= count ? items : undefined;
+      },
+      `${count} entries in the change log`,
+      30_000,
+    );
 
   before(async () => {
     server = await startServerProcess({ flows: [], env: { ADMIN_PASSWORD: PASSWORD, REGULATED_MODE: '1' } });
@@ -87,11 +109,14 @@ describe('change control in regulated mode (REGULATED_MODE=1), through the real 
     const run = await runCli([file, '--reason', 'CR-2291: line 2 goes live'], env);
     assert.equal(run.code, 0, run.stderr);
     const items = await changesUntil(3);
-    assert.deepEqual(items.map((e) => [e.what, e.subjectId, e.who, e.why]), [
-      ['integration.flow-imported', (await flows()).rev, 'admin', 'CR-2291: line 2 goes live'],
-      ['integration.code-table-changed', 'line-2-codes', 'admin', 'CR-2291: line 2 goes live'],
-      ['integration.erp-profile-changed', 'line-2-erp', 'admin', 'CR-2291: line 2 goes live'],
-    ]);
+    assert.deepEqual(
+      items.map((e) => [e.what, e.subjectId, e.who, e.why]),
+      [
+        ['integration.flow-imported', (await flows()).rev, 'admin', 'CR-2291: line 2 goes live'],
+        ['integration.code-table-changed', 'line-2-codes', 'admin', 'CR-2291: line 2 goes live'],
+        ['integration.erp-profile-changed', 'line-2-erp', 'admin', 'CR-2291: line 2 goes live'],
+      ],
+    );
     assert.equal(items[0]!.details.file, 'line-2.json');
     assert.deepEqual(items[0]!.details.summary, { added: 4, removed: 0, changedNodes: 0, fields: 0 });
     assert.ok(items.every((e) => e.verification === 'verified'));
@@ -104,9 +129,7 @@ describe('change control in regulated mode (REGULATED_MODE=1), through the real 
     const items = await changesUntil(5);
     const deploy = items[3]!;
     assert.deepEqual([deploy.what, deploy.who, deploy.why, deploy.details.source], ['integration.flows-deployed', 'admin', '变更单 CR-2300:物料编码 M-100 改为 M-101', 'editor']);
-    assert.deepEqual(deploy.details.changes, [
-      { id: 'line-2-codes', property: 'entries', old: '[{"table":"material","erp":"RM-100","mes":"M-100"}]', new: '[{"table":"material","erp":"RM-100","mes":"M-101"}]' },
-    ]);
+    assert.deepEqual(deploy.details.changes, [{ id: 'line-2-codes', property: 'entries', old: '[{"table":"material","erp":"RM-100","mes":"M-100"}]', new: '[{"table":"material","erp":"RM-100","mes":"M-101"}]' }]);
     assert.deepEqual([items[4]!.what, items[4]!.subjectId], ['integration.code-table-changed', 'line-2-codes']);
     // Node-RED's own audit events reach the server log too (reads left out).
     await eventually(() => /\[audit\] flows\.set by admin from \S+ type nodes on \/flows/.test(server.output()), 'the deploy in the server log');
@@ -143,22 +166,21 @@ describe('change control in regulated mode (REGULATED_MODE=1), through the real 
       items = await eventually(recorded, 'the reload in the change log', 3_000).catch(() => []);
     }
     const reload = items.find((e) => e.who === 'bridge')!;
-    assert.deepEqual([reload.what, reload.subjectId], [
-      'integration.code-table-changed',
-      'line-2-codes',
-    ]);
+    assert.deepEqual([reload.what, reload.subjectId], ['integration.code-table-changed', 'line-2-codes']);
     assert.match(reload.why, /^The code file line-2-codes\.csv of table "Line 2 codes" changed on disk and was read again \(\d+ codes in force\)\.$/);
   });
   it('the bridge keeps a version per deploy, lists it with who and why, compares it with what runs, and the CLI restores one by name', async () => {
     const list = (await (await fetch(`${server.url}/api/changes/versions`, { headers: authed() })).json()) as { items: Array<{ name: string; note: string; nodes: number }> };
-    assert.deepEqual(list.items.map((v) => v.note), [
-      'deploy from the editor by admin: CR-2320: line 2 codes from the MDM export',
-      'deploy from the editor by admin: 变更单 CR-2300:物料编码 M-100 改为 M-101',
-      'import of line-2.json by admin: CR-2291: line 2 goes live',
-    ]);
+    assert.deepEqual(
+      list.items.map((v) => v.note),
+      ['deploy from the editor by admin: CR-2320: line 2 codes from the MDM export', 'deploy from the editor by admin: 变更单 CR-2300:物料编码 M-100 改为 M-101', 'import of line-2.json by admin: CR-2291: line 2 goes live'],
+    );
     const golive = list.items[2]!.name;
     const version = (await (await fetch(`${server.url}/api/changes/versions/${golive}`, { headers: authed() })).json()) as { flows: FlowNode[]; diffToRunning: { changed: Array<{ id: string; property: string }> } };
-    assert.deepEqual(version.diffToRunning.changed.map((c) => [c.id, c.property]), [['line-2-codes', 'file']]);
+    assert.deepEqual(
+      version.diffToRunning.changed.map((c) => [c.id, c.property]),
+      [['line-2-codes', 'file']],
+    );
     assert.equal((await fetch(`${server.url}/api/changes/versions/no-such-version`, { headers: authed() })).status, 404);
 
     const env = { BRIDGE_URL: server.url, BRIDGE_ADMIN_PASSWORD: PASSWORD, BRIDGE_SNAPSHOT_DIR: join(tmp.path, 'snapshots') };

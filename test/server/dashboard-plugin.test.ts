@@ -16,17 +16,79 @@ const OPERATOR = basic('operator', 'op-pass');
 const breakpoints = [{ name: 'Default', px: 0, cols: 3 }];
 const flow = [
   { id: 'tab', type: 'tab', label: 'plugin' },
-  { id: 'pr-base', type: 'ui-base', name: 'plain', path: '/dashboard', includeClientData: true, acceptsClientConfig: ['ui-notification', 'ui-control'], showPathInSidebar: false, headerContent: 'page', navigationStyle: 'default', titleBarStyle: 'default' },
-  { id: 'pr-theme', type: 'ui-theme', name: 'plain', colors: { surface: '#ffffff', primary: '#0094ce', bgPage: '#eeeeee', groupBg: '#ffffff', groupOutline: '#cccccc' }, sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '4px', widgetGap: '12px' } },
+  {
+    id: 'pr-base',
+    type: 'ui-base',
+    name: 'plain',
+    path: '/dashboard',
+    includeClientData: true,
+    acceptsClientConfig: ['ui-notification', 'ui-control'],
+    showPathInSidebar: false,
+    headerContent: 'page',
+    navigationStyle: 'default',
+    titleBarStyle: 'default',
+  },
+  {
+    id: 'pr-theme',
+    type: 'ui-theme',
+    name: 'plain',
+    colors: { surface: '#ffffff', primary: '#0094ce', bgPage: '#eeeeee', groupBg: '#ffffff', groupOutline: '#cccccc' },
+    sizes: { density: 'default', pagePadding: '12px', groupGap: '12px', groupBorderRadius: '4px', widgetGap: '12px' },
+  },
   { id: 'pr-page', type: 'ui-page', name: 'page', ui: 'pr-base', path: '/page', icon: 'home', layout: 'grid', theme: 'pr-theme', breakpoints, order: 1, className: '', visible: 'true', disabled: 'false' },
   { id: 'pr-group', type: 'ui-group', name: 'group', page: 'pr-page', width: 12, height: 1, order: 1, showTitle: false, className: '', visible: 'true', disabled: 'false', groupType: 'default' },
   {
-    id: 'pr-probe', type: 'ui-template', z: 'tab', group: 'pr-group', page: '', ui: '', name: 'probe', order: 1, width: 0, height: 0, head: '',
-    format: '<template><div>probe</div></template>', storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'local', className: '', wires: [['pr-keep']],
+    id: 'pr-probe',
+    type: 'ui-template',
+    z: 'tab',
+    group: 'pr-group',
+    page: '',
+    ui: '',
+    name: 'probe',
+    order: 1,
+    width: 0,
+    height: 0,
+    head: '',
+    format: '<template><div>probe</div></template>',
+    storeOutMessages: false,
+    passthru: false,
+    resendOnRefresh: false,
+    templateScope: 'local',
+    className: '',
+    wires: [['pr-keep']],
   },
   {
-    id: 'pr-button', type: 'ui-button', z: 'tab', group: 'pr-group', name: 'button', label: 'go', order: 2, width: 0, height: 0, emulateClick: false, tooltip: '', color: '', bgcolor: '', className: '', icon: '', iconPosition: 'left',
-    payload: 'pressed', payloadType: 'str', topic: 'button', topicType: 'str', buttonColor: '', textColor: '', iconColor: '', enableClick: true, enablePointerdown: false, pointerdownPayload: '', pointerdownPayloadType: 'str', enablePointerup: false, pointerupPayload: '', pointerupPayloadType: 'str', wires: [['pr-keep']],
+    id: 'pr-button',
+    type: 'ui-button',
+    z: 'tab',
+    group: 'pr-group',
+    name: 'button',
+    label: 'go',
+    order: 2,
+    width: 0,
+    height: 0,
+    emulateClick: false,
+    tooltip: '',
+    color: '',
+    bgcolor: '',
+    className: '',
+    icon: '',
+    iconPosition: 'left',
+    payload: 'pressed',
+    payloadType: 'str',
+    topic: 'button',
+    topicType: 'str',
+    buttonColor: '',
+    textColor: '',
+    iconColor: '',
+    enableClick: true,
+    enablePointerdown: false,
+    pointerdownPayload: '',
+    pointerdownPayloadType: 'str',
+    enablePointerup: false,
+    pointerupPayload: '',
+    pointerupPayloadType: 'str',
+    wires: [['pr-keep']],
   },
   { id: 'pr-keep', type: 'function', z: 'tab', func: "const seen = flow.get('seen') || [];\nseen.push({ topic: msg.topic, client: msg._client });\nflow.set('seen', seen);\nreturn null;", outputs: 0, wires: [] },
   { id: 'seen-in', type: 'http in', z: 'tab', url: '/seen', method: 'get', wires: [['seen-read']] },
@@ -80,12 +142,19 @@ describe('the dashboard guard plugin in a plain Node-RED', () => {
     child = spawn(process.execPath, [require.resolve('node-red/red.js'), '--settings', join(dir.path, 'settings.js'), '--userDir', dir.path], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`Node-RED exited:\n${output}`);
-      return (await fetch(`${url}/seen`, { headers: { authorization: OPERATOR } })).status === 200;
-    }, 'the plain Node-RED and its flow', 60_000);
+    await eventually(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`Node-RED exited:\n${output}`);
+        return (await fetch(`${url}/seen`, { headers: { authorization: OPERATOR } })).status === 200;
+      },
+      'the plain Node-RED and its flow',
+      60_000,
+    );
     const plugins = (await (await fetch(`${url}/plugins`, { headers: { accept: 'application/json' } })).json()) as Array<{ id: string }>;
-    assert.ok(plugins.some((p) => p.id === 'node-red-contrib-erp-mes-bridge/erp-mes-bridge-dashboard-guard'), `the pack's plugin is loaded: ${JSON.stringify(plugins.map((p) => p.id))}`);
+    assert.ok(
+      plugins.some((p) => p.id === 'node-red-contrib-erp-mes-bridge/erp-mes-bridge-dashboard-guard'),
+      `the pack's plugin is loaded: ${JSON.stringify(plugins.map((p) => p.id))}`,
+    );
   });
   after(async () => {
     for (const socket of sockets) socket.disconnect();
@@ -97,14 +166,18 @@ describe('the dashboard guard plugin in a plain Node-RED', () => {
     dir.remove();
   });
 
-  it('a page\'s message reaches the flow as the logged-in user, whatever _client it sent', async () => {
+  it("a page's message reaches the flow as the logged-in user, whatever _client it sent", async () => {
     const socket = await connect(OPERATOR);
     socket.emit('widget-send', 'pr-probe', { topic: 'forged', _client: { user: { username: 'admin', role: 'admin' }, socketId: 'someone-else' } });
     socket.emit('widget-action', 'pr-button', { payload: 'pressed', _client: { user: { username: 'admin' } } });
-    const both = await eventually(async () => {
-      const list = await seen();
-      return list.some((s) => s.topic === 'forged') && list.some((s) => s.topic === 'button') ? list : undefined;
-    }, 'the template\'s and the button\'s messages', 20_000);
+    const both = await eventually(
+      async () => {
+        const list = await seen();
+        return list.some((s) => s.topic === 'forged') && list.some((s) => s.topic === 'button') ? list : undefined;
+      },
+      "the template's and the button's messages",
+      20_000,
+    );
     for (const s of both) {
       assert.deepEqual(s.client?.user, { username: 'operator', role: 'admin' });
       assert.equal(s.client?.socketId, socket.id);
@@ -118,10 +191,14 @@ describe('the dashboard guard plugin in a plain Node-RED', () => {
     await flushed(anonymous);
     const operator = await connect(OPERATOR);
     operator.emit('widget-send', 'pr-probe', { topic: 'after-anonymous' });
-    const list = await eventually(async () => {
-      const l = await seen();
-      return l.some((s) => s.topic === 'after-anonymous') ? l : undefined;
-    }, 'the logged-in message sent after the anonymous ones', 20_000);
+    const list = await eventually(
+      async () => {
+        const l = await seen();
+        return l.some((s) => s.topic === 'after-anonymous') ? l : undefined;
+      },
+      'the logged-in message sent after the anonymous ones',
+      20_000,
+    );
     assert.equal(list.filter((s) => !s.client?.user).length, 0, `nothing without a user: ${JSON.stringify(list)}`);
   });
 
@@ -131,10 +208,14 @@ describe('the dashboard guard plugin in a plain Node-RED', () => {
     socket.io.engine.write(`2["widget-send","pr-probe",${'['.repeat(10_000) + ']'.repeat(10_000)}]`);
     await flushed(socket);
     socket.emit('widget-send', 'pr-probe', { topic: 'after-deep' });
-    const list = await eventually(async () => {
-      const l = await seen();
-      return l.some((s) => s.topic === 'after-deep') ? l : undefined;
-    }, 'the message after the deep one', 20_000);
+    const list = await eventually(
+      async () => {
+        const l = await seen();
+        return l.some((s) => s.topic === 'after-deep') ? l : undefined;
+      },
+      'the message after the deep one',
+      20_000,
+    );
     assert.equal(list.filter((s) => s.topic === undefined).length, 0, 'nothing of the deep array reached the flow');
     assert.equal(child.exitCode, null);
     assert.doesNotMatch(output, /RangeError/);

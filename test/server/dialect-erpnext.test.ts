@@ -90,7 +90,7 @@ describe('simulated ERPNext (Frappe REST) dialect', () => {
     }
     const res = await fetch(`${base}${path}`, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
     const text = await res.text();
-    let json: Body = {};
+    let json: Body;
     try {
       json = JSON.parse(text) as Body;
     } catch {
@@ -111,8 +111,14 @@ describe('simulated ERPNext (Frappe REST) dialect', () => {
     assert.equal(rows(r).length, 20);
     assert.deepEqual(Object.keys(rows(r)[0]), ['name']);
     const modified = await list('Work Order', { fields: ['name', 'modified'], limit_page_length: 0 });
-    const newestFirst = [...rows(modified)].sort((a, b) => (String(a.modified) < String(b.modified) ? 1 : -1)).slice(0, 20).map((x) => x.name);
-    assert.deepEqual(rows(r).map((x) => x.name), newestFirst);
+    const newestFirst = [...rows(modified)]
+      .sort((a, b) => (String(a.modified) < String(b.modified) ? 1 : -1))
+      .slice(0, 20)
+      .map((x) => x.name);
+    assert.deepEqual(
+      rows(r).map((x) => x.name),
+      newestFirst,
+    );
   });
 
   it('accepts the same key:secret as HTTP Basic, refuses a wrong secret with a bare 401 AuthenticationError', async () => {
@@ -187,13 +193,22 @@ describe('simulated ERPNext (Frappe REST) dialect', () => {
     changed.quantity += 1000;
     erp.upsertOrder(changed);
     const since = await list('Work Order', { fields: ['name', 'modified'], filters: [['modified', '>', mark]], order_by: 'modified asc' });
-    assert.deepEqual(rows(since).map((x) => x.name), ['MO-2026-0042']);
+    assert.deepEqual(
+      rows(since).map((x) => x.name),
+      ['MO-2026-0042'],
+    );
     assert.match(String(rows(since)[0].modified), /^2026-11-21 09:05:30\.\d{6}$/);
     const dictForm = await list('Work Order', { filters: { modified: ['>', mark] } });
-    assert.deepEqual(rows(dictForm).map((x) => x.name), ['MO-2026-0042']);
+    assert.deepEqual(
+      rows(dictForm).map((x) => x.name),
+      ['MO-2026-0042'],
+    );
     // MariaDB truncates a zone suffix: "+00:00" is read as site time, not converted.
     const withZone = await list('Work Order', { filters: [['modified', '>', '2026-11-21T09:05:00+00:00']] });
-    assert.deepEqual(rows(withZone).map((x) => x.name), ['MO-2026-0042']);
+    assert.deepEqual(
+      rows(withZone).map((x) => x.name),
+      ['MO-2026-0042'],
+    );
   });
 
   it('serves operations and required_items only from the document, refuses a field a stock Work Order lacks, and maps back to a valid production order', async () => {
@@ -204,7 +219,7 @@ describe('simulated ERPNext (Frappe REST) dialect', () => {
     assert.equal(custom.body.exc_type, 'OperationalError');
     assert.match(String(custom.body.exception), /Unknown column 'tabWork Order\.custom_plant' in 'field list'/);
     const meta = await call('/api/method/frappe.desk.form.load.getdoctype?doctype=Work%20Order');
-    const fieldnames = ((meta.body.docs as Array<{ fields: Array<{ fieldname: string }> }>)[0].fields).map((f) => f.fieldname);
+    const fieldnames = (meta.body.docs as Array<{ fields: Array<{ fieldname: string }> }>)[0].fields.map((f) => f.fieldname);
     assert.ok(fieldnames.includes('expected_delivery_date') && !fieldnames.includes('custom_plant'), 'the doctype meta lists the stock fields only');
     const doc = await call('/api/resource/Work%20Order/MO-2026-0007');
     assert.equal(doc.status, 200);
@@ -312,10 +327,22 @@ describe('simulated ERPNext (Frappe REST) dialect', () => {
     assert.equal(doc.docstatus, 1);
     const again = await call('/api/resource/Stock%20Entry', { method: 'POST', body });
     assert.equal((again.body.data as Record<string, unknown>).name, 'MAT-STE-2026-00002', 'no idempotency key: the same body is stored twice');
-    assert.deepEqual(dialect.writes().map((w) => w.id), ['MAT-STE-2026-00001', 'MAT-STE-2026-00002']);
-    const found = await list('Stock Entry', { fields: ['name', 'docstatus', 'fg_completed_qty'], filters: [['work_order', '=', 'MO-2026-0002'], ['remarks', 'like', '%MES-CONF-0002-0010-1%']] });
+    assert.deepEqual(
+      dialect.writes().map((w) => w.id),
+      ['MAT-STE-2026-00001', 'MAT-STE-2026-00002'],
+    );
+    const found = await list('Stock Entry', {
+      fields: ['name', 'docstatus', 'fg_completed_qty'],
+      filters: [
+        ['work_order', '=', 'MO-2026-0002'],
+        ['remarks', 'like', '%MES-CONF-0002-0010-1%'],
+      ],
+    });
     // Without order_by the list comes newest modified first (the doctype's default sort).
-    assert.deepEqual(rows(found), [{ name: 'MAT-STE-2026-00002', docstatus: 1, fg_completed_qty: 500 }, { name: 'MAT-STE-2026-00001', docstatus: 1, fg_completed_qty: 500 }]);
+    assert.deepEqual(rows(found), [
+      { name: 'MAT-STE-2026-00002', docstatus: 1, fg_completed_qty: 500 },
+      { name: 'MAT-STE-2026-00001', docstatus: 1, fg_completed_qty: 500 },
+    ]);
     const after = rows(await list('Work Order', { fields: ['modified', 'produced_qty', 'status'], filters: [['name', '=', 'MO-2026-0002']] }))[0];
     assert.equal(after.produced_qty, 1000);
     assert.equal(after.status, 'In Process');
@@ -345,7 +372,10 @@ describe('simulated ERPNext (Frappe REST) dialect', () => {
     await call(path, { method: 'PUT', body: { time_logs: [...logs1, second] } });
     const read = await call(path);
     const doc = read.body.data as { time_logs: Array<Record<string, unknown>>; total_completed_qty: number; status: string };
-    assert.deepEqual(doc.time_logs.map((l) => l.completed_qty), [1200, 800]);
+    assert.deepEqual(
+      doc.time_logs.map((l) => l.completed_qty),
+      [1200, 800],
+    );
     assert.equal(doc.total_completed_qty, 2000);
     assert.equal(doc.status, 'Work In Progress');
     await call(path, { method: 'PUT', body: { time_logs: [second] } });

@@ -22,7 +22,13 @@ const MO_KEYS = 'FBillNo,FTreeEntity_FEntryId,FTreeEntity_FSeq,FModifyDate,FMate
 type Query = Record<string, unknown>;
 type ErrorEnvelope = { Result: { ResponseStatus: { IsSuccess: boolean; MsgCode: number; ErrorCode?: number; Errors: Array<{ FieldName: string | null; Message: string }> } } };
 
-interface Plant { url: string; erp: SimulatedErp; dialect: ReturnType<typeof createKingdeeDialect>; setClock(d: Date): void; close(): Promise<void> }
+interface Plant {
+  url: string;
+  erp: SimulatedErp;
+  dialect: ReturnType<typeof createKingdeeDialect>;
+  setClock(d: Date): void;
+  close(): Promise<void>;
+}
 
 async function startPlant(seedOrders: number, timeZone?: string, extensions = true): Promise<Plant> {
   let clock = PLANT_NOW;
@@ -35,9 +41,16 @@ async function startPlant(seedOrders: number, timeZone?: string, extensions = tr
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, erp, dialect,
+    url,
+    erp,
+    dialect,
     setClock: (d) => void (clock = d),
-    close: () => new Promise<void>((resolve, reject) => { dialect.close(); server.close((e) => (e ? reject(e) : resolve())); server.closeAllConnections(); }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        dialect.close();
+        server.close((e) => (e ? reject(e) : resolve()));
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -132,7 +145,16 @@ describe('Kingdee K/3 Cloud dialect', () => {
       assert.ok(lines.length <= 3, `${billNo} has ${lines.length} lines`);
       assert.equal(new Set(lines.map((l) => l[3])).size, 1, `${billNo}: FModifyDate is one header value for all its lines`);
       const orders = lines.map((l) => plant.erp.order(plant.dialect.orderNoOf(billNo, l[2] as number) as string) as ProductionOrder);
-      assert.equal(lines[0][3], plantLocal(orders.map((o) => o.updatedAt).sort().pop() as string), `${billNo}: FModifyDate is its latest line change, in server local time`);
+      assert.equal(
+        lines[0][3],
+        plantLocal(
+          orders
+            .map((o) => o.updatedAt)
+            .sort()
+            .pop() as string,
+        ),
+        `${billNo}: FModifyDate is its latest line change, in server local time`,
+      );
       lines.forEach((l, i) => {
         const o = orders[i];
         assert.deepEqual(l.slice(4), [o.productCode, o.productName, o.quantity, o.unit, plantLocal(o.dueDate), o.status === 'created' ? '1' : '3', o.priority, o.plant]);
@@ -180,7 +202,10 @@ describe('Kingdee K/3 Cloud dialect', () => {
     const orderNos = changed.map((r) => plant.dialect.orderNoOf(String(r[0]), r[1] as number));
     assert.ok(orderNos.includes('MO-2026-0100'));
     assert.deepEqual(new Set(changed.map((r) => r[0])).size, 1, 'only the changed bill comes back, with all its lines');
-    assert.ok(changed.every((r) => r[3] === plantLocal(changeAt.toISOString())), 'the new change time is served in plant-local time');
+    assert.ok(
+      changed.every((r) => r[3] === plantLocal(changeAt.toISOString())),
+      'the new change time is served in plant-local time',
+    );
     assert.equal(changed.find((r) => plant.dialect.orderNoOf(String(r[0]), r[1] as number) === 'MO-2026-0100')?.[2], target.quantity + 500);
   });
 
@@ -224,8 +249,20 @@ describe('Kingdee K/3 Cloud dialect', () => {
   });
 
   it('accepts {"data": {...}} bodies and case-insensitive field keys, and filters by IN and LIKE', async () => {
-    const res = await post(plant, QUERY, { data: { formid: 'prd_mo', fieldkeys: 'fbillno,FTREEENTITY_FSEQ', FilterString: "FBillNo IN ('MO000001','mo000002') AND FMaterialId.FNumber LIKE 'FG-%'", OrderString: 'FBillNo,FTreeEntity_FSeq' } }, cookie);
-    assert.deepEqual(res.json(), [['MO000001', 1], ['MO000001', 2], ['MO000001', 3], ['MO000002', 1], ['MO000002', 2], ['MO000002', 3]]);
+    const res = await post(
+      plant,
+      QUERY,
+      { data: { formid: 'prd_mo', fieldkeys: 'fbillno,FTREEENTITY_FSEQ', FilterString: "FBillNo IN ('MO000001','mo000002') AND FMaterialId.FNumber LIKE 'FG-%'", OrderString: 'FBillNo,FTreeEntity_FSeq' } },
+      cookie,
+    );
+    assert.deepEqual(res.json(), [
+      ['MO000001', 1],
+      ['MO000001', 2],
+      ['MO000001', 3],
+      ['MO000002', 1],
+      ['MO000002', 2],
+      ['MO000002', 3],
+    ]);
   });
 
   it('a session idle for more than 20 minutes is lost; use within 20 minutes keeps it alive; login again recovers', async () => {
@@ -259,16 +296,34 @@ describe('Kingdee K/3 Cloud dialect', () => {
 
   it('maps back to valid production orders: PRD_MO lines + SFC_OperationPlanning + PRD_PPBOM give every field of the order', async () => {
     const mo = await query(plant, cookie, { FormId: 'PRD_MO', FieldKeys: `${MO_KEYS},FPlanStartDate`, Limit: 1000 });
-    const ops = await query(plant, cookie, { FormId: 'SFC_OperationPlanning', FieldKeys: 'FMONumber,FMOEntrySeq,FOperNumber,FProcessId.FNumber,FOperDescription,FWorkCenterId.FNumber,FOperPlanStartTime,FOperPlanFinishTime,FActivity1Qty,F_PAEZ_QCSpec', OrderString: 'FMONumber,FMOEntrySeq,FOperNumber', Limit: 10000 });
-    const bom = await query(plant, cookie, { FormId: 'PRD_PPBOM', FieldKeys: 'FMOBillNO,FMOEntrySeq,FMaterialID2.FNumber,FMaterialID2.FName,FNumerator,FDenominator,FUnitID2.FNumber,FScrapRate,FOperID', OrderString: 'FMOBillNO,FMOEntrySeq,FEntity_FSeq', Limit: 10000 });
+    const ops = await query(plant, cookie, {
+      FormId: 'SFC_OperationPlanning',
+      FieldKeys: 'FMONumber,FMOEntrySeq,FOperNumber,FProcessId.FNumber,FOperDescription,FWorkCenterId.FNumber,FOperPlanStartTime,FOperPlanFinishTime,FActivity1Qty,F_PAEZ_QCSpec',
+      OrderString: 'FMONumber,FMOEntrySeq,FOperNumber',
+      Limit: 10000,
+    });
+    const bom = await query(plant, cookie, {
+      FormId: 'PRD_PPBOM',
+      FieldKeys: 'FMOBillNO,FMOEntrySeq,FMaterialID2.FNumber,FMaterialID2.FName,FNumerator,FDenominator,FUnitID2.FNumber,FScrapRate,FOperID',
+      OrderString: 'FMOBillNO,FMOEntrySeq,FEntity_FSeq',
+      Limit: 10000,
+    });
     const zoned = (local: unknown) => `${String(local)}+08:00`;
     const pad = (n: unknown) => String(n).padStart(4, '0');
     for (const line of mo) {
       const [billNo, , seq] = line;
       const of = (r: unknown[]) => r[0] === billNo && r[1] === seq;
       const rebuilt = {
-        orderNo: `${billNo}-${seq}`, revision: 0, status: line[9] === '1' ? 'created' : 'released', productCode: line[4], productName: line[5], quantity: line[6],
-        unit: line[7], dueDate: zoned(line[8]), priority: line[10], plant: line[11],
+        orderNo: `${billNo}-${seq}`,
+        revision: 0,
+        status: line[9] === '1' ? 'created' : 'released',
+        productCode: line[4],
+        productName: line[5],
+        quantity: line[6],
+        unit: line[7],
+        dueDate: zoned(line[8]),
+        priority: line[10],
+        plant: line[11],
         operations: ops.filter(of).map((o) => ({ opNo: pad(o[2]), opCode: o[3], description: o[4], workCentre: o[5], plannedStart: zoned(o[6]), plannedEnd: zoned(o[7]), stdTimePerUnitSec: o[8], qcSpecRef: o[9] })),
         bom: bom.filter(of).map((b) => ({ materialCode: b[2], materialName: b[3], qtyPer: (b[4] as number) / (b[5] as number), unit: b[6], issueTolerancePct: b[7], opNo: pad(b[8]) })),
         updatedAt: zoned(line[3]),
@@ -286,7 +341,9 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
   let plant: Plant;
   let cookie: string;
   const model = (reportNo: string, overrides: Record<string, unknown> = {}) => ({
-    FDate: '2026-11-20', FPrdOrgId: { FNumber: '1010' }, FDescription: `MES ${reportNo}`,
+    FDate: '2026-11-20',
+    FPrdOrgId: { FNumber: '1010' },
+    FDescription: `MES ${reportNo}`,
     FEntity: [{ FMaterialId: { FNumber: 'FG-100234' }, FMoBillNo: 'MO000001', FMoEntrySeq: 1, FFinishQty: 1200, FQuaQty: 1190, FFailQty: 10, ...overrides }],
   });
   before(async () => {
@@ -296,7 +353,9 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
   after(() => plant.close());
 
   async function saveReport(body: unknown, c = cookie) {
-    return (await post(plant, SAVE, body, c)).json() as { Result: { ResponseStatus: { IsSuccess: boolean; MsgCode: number; Errors: Array<{ FieldName: string | null; Message: string }>; SuccessEntitys: Array<{ Id: number; Number: string }> }; Id?: number; Number?: string } };
+    return (await post(plant, SAVE, body, c)).json() as {
+      Result: { ResponseStatus: { IsSuccess: boolean; MsgCode: number; Errors: Array<{ FieldName: string | null; Message: string }>; SuccessEntitys: Array<{ Id: number; Number: string }> }; Id?: number; Number?: string };
+    };
   }
 
   it('stores every accepted save (duplicates included) and a client finds them again by ExecuteBillQuery on PRD_MORPT', async () => {
@@ -306,13 +365,22 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
     assert.equal(first.Result.ResponseStatus.IsSuccess, true);
     assert.equal(first.Result.ResponseStatus.MsgCode, 0);
     assert.match(String(first.Result.Number), /^SCHB\d{6}$/);
-    assert.deepEqual(first.Result.ResponseStatus.SuccessEntitys.map((e) => e.Number), [first.Result.Number]);
+    assert.deepEqual(
+      first.Result.ResponseStatus.SuccessEntitys.map((e) => e.Number),
+      [first.Result.Number],
+    );
     const again = await saveReport({ parameters: ['PRD_MORPT', JSON.stringify(body.data)] });
     assert.notEqual(again.Result.Number, first.Result.Number, 'K/3 Cloud has no idempotency key: the same report saved twice is two bills');
-    assert.deepEqual(plant.dialect.writes().map((w) => w.id), [first.Result.Number, again.Result.Number]);
+    assert.deepEqual(
+      plant.dialect.writes().map((w) => w.id),
+      [first.Result.Number, again.Result.Number],
+    );
 
     const found = await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo,FMoBillNo,FMoEntrySeq,FFinishQty,FQuaQty,FFailQty,FDocumentStatus', FilterString: "FDescription LIKE 'MES MES-RPT-0001%'", OrderString: 'FBillNo' });
-    assert.deepEqual(found, [[first.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A'], [again.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A']]);
+    assert.deepEqual(found, [
+      [first.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A'],
+      [again.Result.Number, 'MO000001', 1, 1200, 1190, 10, 'A'],
+    ]);
     // SQL Server's LIKE: [0-9] is a class, [[] a literal bracket.
     const byClass = await query(plant, cookie, { FormId: 'PRD_MORPT', FieldKeys: 'FBillNo', FilterString: "FDescription LIKE 'MES MES-RPT-000[0-9]'", OrderString: 'FBillNo' });
     assert.equal(byClass.length, 2);
@@ -324,7 +392,10 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
     const missing = await saveReport({ formid: 'PRD_MORPT', data: { Model: { FPrdOrgId: { FNumber: '1010' }, FEntity: [{ FMoBillNo: 'MO000001', FMoEntrySeq: 1 }] } } });
     assert.equal(missing.Result.ResponseStatus.IsSuccess, false);
     assert.equal(missing.Result.ResponseStatus.MsgCode, 11);
-    assert.deepEqual(missing.Result.ResponseStatus.Errors.map((e) => e.FieldName), ['FMaterialId', 'FFinishQty']);
+    assert.deepEqual(
+      missing.Result.ResponseStatus.Errors.map((e) => e.FieldName),
+      ['FMaterialId', 'FFinishQty'],
+    );
     const noLine = await saveReport({ formid: 'PRD_MORPT', data: { Model: model('MES-RPT-9', { FMoBillNo: 'MO999999' }) } });
     assert.match(noLine.Result.ResponseStatus.Errors[0].Message, /生产订单“MO999999”第1行不存在/);
     const wrongSum = await saveReport({ formid: 'PRD_MORPT', data: { Model: model('MES-RPT-9', { FQuaQty: 1000 }) } });
@@ -344,7 +415,10 @@ describe('Kingdee K/3 Cloud dialect: production reports (PRD_MORPT Save)', () =>
       const info = await post(stock, `${K3}.DynamicFormService.QueryBusinessInfo.common.kdsvc`, { parameters: [JSON.stringify({ FormId: 'PRD_MO' })] }, stockCookie);
       const keys = (info.json() as { Result: { NeedReturnData: { Entrys: Array<{ Fields: Array<{ Key: string }> }> } } }).Result.NeedReturnData.Entrys.flatMap((e) => e.Fields.map((f) => f.Key));
       assert.ok(keys.includes('FBillNo') && keys.includes('FMaterialId'));
-      assert.deepEqual(keys.filter((k) => k.startsWith('F_PAEZ_')), []);
+      assert.deepEqual(
+        keys.filter((k) => k.startsWith('F_PAEZ_')),
+        [],
+      );
       const rows = await query(stock, stockCookie, { FormId: 'PRD_MO', FieldKeys: 'FBillNo,F_PAEZ_Priority', Limit: 10 });
       assert.match(String(hiddenError(rows)?.Errors[0].Message), /F_PAEZ_Priority的字段不存在/);
     } finally {

@@ -190,7 +190,10 @@ describe('Odoo dialect of the simulated ERP', () => {
       const changed = erp.order('MO-2026-0042') as ProductionOrder;
       erp.upsertOrder({ ...changed, quantity: changed.quantity + 500 });
       const after = await ok(executeKw('mrp.production', 'search_read', [[['write_date', '>', watermark]]], { fields: ['name', 'write_date', 'product_qty'] }));
-      assert.deepEqual(after.map((r) => r.name), ['MO-2026-0042']);
+      assert.deepEqual(
+        after.map((r) => r.name),
+        ['MO-2026-0042'],
+      );
       assert.equal(after[0].write_date, odooTime(clock), 'write_date is the UTC time of the change, not plant time');
       assert.equal(after[0].product_qty, changed.quantity + 500);
     });
@@ -222,8 +225,14 @@ describe('Odoo dialect of the simulated ERP', () => {
         assert.ok(check.ok, check.ok ? '' : check.message);
         assert.equal(rebuilt.quantity, order.quantity);
         assert.equal(Date.parse(rebuilt.dueDate), Date.parse(order.dueDate));
-        assert.deepEqual(rebuilt.operations.map((o) => [o.opNo, o.opCode, o.workCentre, Date.parse(o.plannedStart)]), order.operations.map((o) => [o.opNo, o.opCode, o.workCentre, Date.parse(o.plannedStart)]));
-        assert.deepEqual(rebuilt.bom.map((b) => [b.materialCode, b.qtyPer, b.unit, b.opNo]), order.bom.map((b) => [b.materialCode, b.qtyPer, b.unit, b.opNo]));
+        assert.deepEqual(
+          rebuilt.operations.map((o) => [o.opNo, o.opCode, o.workCentre, Date.parse(o.plannedStart)]),
+          order.operations.map((o) => [o.opNo, o.opCode, o.workCentre, Date.parse(o.plannedStart)]),
+        );
+        assert.deepEqual(
+          rebuilt.bom.map((b) => [b.materialCode, b.qtyPer, b.unit, b.opNo]),
+          order.bom.map((b) => [b.materialCode, b.qtyPer, b.unit, b.opNo]),
+        );
       }
     });
 
@@ -285,7 +294,10 @@ describe('Odoo dialect of the simulated ERP', () => {
       assert.equal(missing.headers.get('www-authenticate'), 'Bearer');
       const wrong = await json2('mrp.production', 'search_read', {}, { authorization: 'bearer nope' });
       assert.equal(wrong.status, 401);
-      assert.deepEqual({ name: (wrong.body as Row).name, message: (wrong.body as Row).message, arguments: (wrong.body as Row).arguments }, { name: 'werkzeug.exceptions.Unauthorized', message: 'Invalid apikey', arguments: ['Invalid apikey', 401] });
+      assert.deepEqual(
+        { name: (wrong.body as Row).name, message: (wrong.body as Row).message, arguments: (wrong.body as Row).arguments },
+        { name: 'werkzeug.exceptions.Unauthorized', message: 'Invalid apikey', arguments: ['Invalid apikey', 401] },
+      );
       const db = await json2('mrp.production', 'search_read', {}, { 'x-odoo-database': 'other' });
       assert.equal(db.status, 404);
     });
@@ -334,7 +346,10 @@ describe('Odoo dialect of the simulated ERP', () => {
       assert.equal(after.state, 'progress');
 
       const writes = dialect.writes();
-      assert.deepEqual(writes.map((w) => w.id), [`mrp.workorder,${wo.id}`, `mrp.workorder,${wo.id}`, `mrp.workcenter.productivity,${first}`, `mrp.workcenter.productivity,${again}`]);
+      assert.deepEqual(
+        writes.map((w) => w.id),
+        [`mrp.workorder,${wo.id}`, `mrp.workorder,${wo.id}`, `mrp.workcenter.productivity,${first}`, `mrp.workcenter.productivity,${again}`],
+      );
       assert.deepEqual((writes[1].body as { args: unknown }).args, { vals: { qty_produced: 1200 } });
     });
 
@@ -355,7 +370,19 @@ describe('Odoo dialect of the simulated ERP', () => {
       const [mo] = await ok(executeKw('mrp.production', 'search_read', [[['name', '=', 'MO-2026-0010']]], { fields: ['write_date'] }));
       clock += 60_000;
       assert.equal(await ok<boolean>(executeKw('mrp.production', 'write', [[mo.id], { qty_producing: 300 }])), true);
-      const changed = await ok(executeKw('mrp.production', 'search_read', [[['write_date', '>', String(mo.write_date)], ['name', '=', 'MO-2026-0010']]], { fields: ['qty_producing', 'write_date'] }));
+      const changed = await ok(
+        executeKw(
+          'mrp.production',
+          'search_read',
+          [
+            [
+              ['write_date', '>', String(mo.write_date)],
+              ['name', '=', 'MO-2026-0010'],
+            ],
+          ],
+          { fields: ['qty_producing', 'write_date'] },
+        ),
+      );
       assert.equal(changed.length, 1);
       assert.equal(changed[0].qty_producing, 300);
       assert.equal(changed[0].write_date, odooTime(clock));

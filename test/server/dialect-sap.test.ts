@@ -98,7 +98,10 @@ function fromSap(o: Rec): Rec {
 async function fetchToken(headers: Record<string, string> = {}): Promise<{ token: string; cookie: string }> {
   const res = await fetch(`${root}/API_PROD_ORDER_CONFIRMATION_2_SRV/`, { method: 'HEAD', headers: { authorization: AUTH, 'x-csrf-token': 'Fetch', ...headers } });
   assert.equal(res.status, 200);
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return { token: res.headers.get('x-csrf-token') ?? '', cookie };
 }
 
@@ -113,15 +116,21 @@ async function postConfirmation(body: unknown, csrf: { token: string; cookie: st
 }
 
 const confirmation = (extra: Rec = {}) => ({
-  OrderID: 'MO-2026-0001', OrderOperation: '0010', Sequence: '0', ConfirmationYieldQuantity: '480', ConfirmationScrapQuantity: '20', ConfirmationUnit: 'PCS',
-  ExternalSystemConfirmation: '6f1c2a9e-3b7d-4c55-9a10-0b8e2f4d7c31', ...extra,
+  OrderID: 'MO-2026-0001',
+  OrderOperation: '0010',
+  Sequence: '0',
+  ConfirmationYieldQuantity: '480',
+  ConfirmationScrapQuantity: '20',
+  ConfirmationUnit: 'PCS',
+  ExternalSystemConfirmation: '6f1c2a9e-3b7d-4c55-9a10-0b8e2f4d7c31',
+  ...extra,
 });
 
 describe('SAP S/4HANA dialect: reading production orders (API_PRODUCTION_ORDER_2_SRV)', () => {
   beforeEach(() => start());
   afterEach(() => stop());
 
-  it('refuses a request without or with wrong Basic credentials with SAP\'s 401 logon page', async () => {
+  it("refuses a request without or with wrong Basic credentials with SAP's 401 logon page", async () => {
     for (const headers of [{}, { authorization: `Basic ${Buffer.from('erp-bridge:wrong').toString('base64')}` }]) {
       const res = await fetch(ORDERS(), { headers: headers as Record<string, string> });
       assert.equal(res.status, 401);
@@ -183,9 +192,15 @@ describe('SAP S/4HANA dialect: reading production orders (API_PRODUCTION_ORDER_2
     const orders = erp.orders();
     const newest = orders.reduce((a, b) => (Date.parse(b.updatedAt) > Date.parse(a.updatedAt) ? b : a));
     const watermark = ts14(newest.updatedAt);
-    const atWatermark = orders.filter((o) => ts14(o.updatedAt) === watermark).map((o) => o.orderNo).sort();
+    const atWatermark = orders
+      .filter((o) => ts14(o.updatedAt) === watermark)
+      .map((o) => o.orderNo)
+      .sort();
     const ge = await getJson(`${ORDERS()}?$filter=${encodeURIComponent(`LastChangeDateTime ge '${watermark}'`)}&$select=ManufacturingOrder,LastChangeDateTime`);
-    assert.deepEqual(ge.body.d.results.map((r: Rec) => r.ManufacturingOrder), atWatermark);
+    assert.deepEqual(
+      ge.body.d.results.map((r: Rec) => r.ManufacturingOrder),
+      atWatermark,
+    );
     assert.equal(ge.body.d.results[0].LastChangeDateTime, watermark);
     const gt = await getJson(`${ORDERS()}?$filter=${encodeURIComponent(`LastChangeDateTime gt '${watermark}'`)}`);
     assert.deepEqual(gt.body.d.results, []);
@@ -195,7 +210,10 @@ describe('SAP S/4HANA dialect: reading production orders (API_PRODUCTION_ORDER_2
     revised.quantity += 500;
     erp.upsertOrder(revised);
     const after = await getJson(`${ORDERS()}?$filter=${encodeURIComponent(`LastChangeDateTime gt '${watermark}'`)}&$expand=to_ProductionOrderOperation`);
-    assert.deepEqual(after.body.d.results.map((r: Rec) => r.ManufacturingOrder), ['MO-2026-0042']);
+    assert.deepEqual(
+      after.body.d.results.map((r: Rec) => r.ManufacturingOrder),
+      ['MO-2026-0042'],
+    );
     assert.equal(after.body.d.results[0].LastChangeDateTime, ts14(new Date(clock).toISOString()));
     assert.equal(after.body.d.results[0].LastChangeDateTime.slice(8, 10), String(new Date(clock).getUTCHours()).padStart(2, '0'), 'UTC, not plant time');
     assert.equal(after.body.d.results[0].TotalQuantity, String(revised.quantity));
@@ -213,15 +231,24 @@ describe('SAP S/4HANA dialect: reading production orders (API_PRODUCTION_ORDER_2
       }
     }
     assert.equal(new Set(seen).size, 250);
-    const expected = erp.orders().sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || (a.orderNo < b.orderNo ? -1 : 1)).map((o) => o.orderNo);
+    const expected = erp
+      .orders()
+      .sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || (a.orderNo < b.orderNo ? -1 : 1))
+      .map((o) => o.orderNo);
     assert.deepEqual(seen, expected);
   });
 
   it('serves operations and components as their own entity sets filtered by ManufacturingOrder, and $count as text', async () => {
     const ops = await getJson(`${root}/API_PRODUCTION_ORDER_2_SRV/A_ProductionOrderOperation_2?$filter=${encodeURIComponent("ManufacturingOrder eq 'MO-2026-0001'")}`);
-    assert.deepEqual(ops.body.d.results.map((r: Rec) => r.WorkCenter), erp.order('MO-2026-0001')!.operations.map((o) => o.workCentre));
+    assert.deepEqual(
+      ops.body.d.results.map((r: Rec) => r.WorkCenter),
+      erp.order('MO-2026-0001')!.operations.map((o) => o.workCentre),
+    );
     const nav = await getJson(`${ORDERS()}('MO-2026-0001')/to_ProductionOrderComponent`);
-    assert.deepEqual(nav.body.d.results.map((r: Rec) => r.Material), erp.order('MO-2026-0001')!.bom.map((b) => b.materialCode));
+    assert.deepEqual(
+      nav.body.d.results.map((r: Rec) => r.Material),
+      erp.order('MO-2026-0001')!.bom.map((b) => b.materialCode),
+    );
     const count = await fetch(`${ORDERS()}/$count?$filter=${encodeURIComponent("OrderIsReleased eq 'X'")}`, { headers: { authorization: AUTH } });
     assert.equal(await count.text(), String(erp.orders().filter((o) => o.status === 'released').length));
     const missing = await getJson(`${ORDERS()}('MO-2099-0001')`);
@@ -233,7 +260,7 @@ describe('SAP S/4HANA dialect: reading production orders (API_PRODUCTION_ORDER_2
       [`$filter=${encodeURIComponent("LastChangeDateTime ge datetimeoffset'2026-11-19T00:00:00Z'")}`, 400, /Invalid parametertype used at function 'ge'/],
       [`$filter=${encodeURIComponent("LastChangeDateTime ge '2026-11-19 00:00:00'")}`, 400, /LastChangeDateTime/],
       [`$filter=${encodeURIComponent("ModifiedAt ge '20261119000000'")}`, 400, /Property ModifiedAt not found in type A_ProductionOrder_2Type/],
-      [`$filter=${encodeURIComponent("LastChangeDateTime ge")}`, 400, /Invalid filter expression/],
+      [`$filter=${encodeURIComponent('LastChangeDateTime ge')}`, 400, /Invalid filter expression/],
       [`$filter=${encodeURIComponent("substringof('MO',ManufacturingOrder)")}`, 501, /substringof/],
       ['$top=-5', 400, /\$top/],
       ['$top=10&$top=20', 400, /more than once/],
@@ -286,7 +313,10 @@ describe('SAP S/4HANA dialect: server-driven paging', () => {
       pages++;
     }
     assert.equal(pages, 3);
-    assert.deepEqual(seen, erp.orders().map((o) => o.orderNo));
+    assert.deepEqual(
+      seen,
+      erp.orders().map((o) => o.orderNo),
+    );
     const bounded = await getJson(`${ORDERS()}?$top=150&$select=ManufacturingOrder`);
     assert.equal(bounded.body.d.results.length, 100);
     const rest = await getJson(bounded.body.d.__next);
@@ -326,7 +356,10 @@ describe('SAP S/4HANA dialect: confirmations with the CSRF token (API_PROD_ORDER
     const filter = encodeURIComponent("OrderID eq 'MO-2026-0001' and ExternalSystemConfirmation eq guid'6f1c2a9e-3b7d-4c55-9a10-0b8e2f4d7c31'");
     const lookup = await getJson(`${CONFIRMATIONS()}?$filter=${filter}`);
     assert.equal(lookup.status, 200);
-    assert.deepEqual(lookup.body.d.results.map((r: Rec) => [r.ConfirmationGroup, r.ConfirmationCount]), [[res.body.d.ConfirmationGroup, res.body.d.ConfirmationCount]]);
+    assert.deepEqual(
+      lookup.body.d.results.map((r: Rec) => [r.ConfirmationGroup, r.ConfirmationCount]),
+      [[res.body.d.ConfirmationGroup, res.body.d.ConfirmationCount]],
+    );
     const byKey = await getJson(res.body.d.__metadata.uri);
     assert.equal(byKey.body.d.ExternalSystemConfirmation, '6f1c2a9e-3b7d-4c55-9a10-0b8e2f4d7c31');
 

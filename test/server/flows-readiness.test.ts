@@ -14,7 +14,10 @@ describe('flow endpoints until the flows run', () => {
   let close: () => void = () => undefined;
   before(async () => {
     const app = express();
-    app.use('/', flowsReadiness(() => state, { restarting: () => restarting }));
+    app.use(
+      '/',
+      flowsReadiness(() => state, { restarting: () => restarting }),
+    );
     app.post('/mes/progress-reports', (_req, res) => void res.status(202).json({ status: 'accepted' }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
@@ -25,7 +28,11 @@ describe('flow endpoints until the flows run', () => {
 
   const postReport = () => fetch(`${url}/mes/progress-reports`, { method: 'POST' });
 
-  for (const [s, words] of [['starting', /flows are starting/], ['stopped', /flows are stopped/], ['stopping', /server is stopping/]] as const) {
+  for (const [s, words] of [
+    ['starting', /flows are starting/],
+    ['stopped', /flows are stopped/],
+    ['stopping', /server is stopping/],
+  ] as const) {
     it(`answers 503 with Retry-After and a JSON sentence while the flows are ${s}`, async () => {
       state = s;
       restarting = false;

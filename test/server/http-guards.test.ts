@@ -27,7 +27,10 @@ describe('HTTP guards and JSON errors on an Express app', () => {
     });
     app.get('/status', (_req, res) => res.sendStatus(500));
     app.use(jsonOnlyFlowEndpoints(limits), (_req, res) => res.json({ reached: true }));
-    app.use(jsonNotFound, jsonErrorHandler((line) => logged.push(line)));
+    app.use(
+      jsonNotFound,
+      jsonErrorHandler((line) => logged.push(line)),
+    );
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -6,15 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  containerOf,
-  FlowFileError,
-  installedNodeTypes,
-  missingNodeTypes,
-  parseFlowFile,
-  planImport,
-  type FlowNode,
-} from '../../server/flow-import';
+import { containerOf, FlowFileError, installedNodeTypes, missingNodeTypes, parseFlowFile, planImport, type FlowNode } from '../../server/flow-import';
 import { login, tempDir } from '../support/server-kit';
 import { repoRoot, startServerProcess, type ServerProcess } from '../support/server-process';
 import { eventually } from '../support/temp';
@@ -126,7 +118,11 @@ describe('merge by tab and replace all (planImport)', () => {
     assert.equal(plan.flows.find((n) => n.id === 'erp')!.url, 'new');
     assert.deepEqual(
       plan.containers.map((c) => [c.id, c.change, c.nodesBefore, c.nodesAfter]),
-      [['line-1', 'kept', 2, 2], ['line-2', 'replaced', 1, 2], ['line-3', 'kept', 1, 1]],
+      [
+        ['line-1', 'kept', 2, 2],
+        ['line-2', 'replaced', 1, 2],
+        ['line-3', 'kept', 1, 1],
+      ],
     );
     assert.equal(plan.containers[1]!.label, 'Line 2 new');
     assert.deepEqual(plan.configNodes, { added: 1, replaced: 1 });
@@ -137,7 +133,10 @@ describe('merge by tab and replace all (planImport)', () => {
   it('adds a new tab after the existing ones', () => {
     const plan = planImport(server, [tab('line-4'), on('line-4', 'l4-a')], 'merge-by-tab');
     assert.deepEqual(ids(plan.flows), [...ids(server), 'line-4', 'l4-a']);
-    assert.deepEqual(plan.containers.map((c) => c.change), ['kept', 'kept', 'kept', 'added']);
+    assert.deepEqual(
+      plan.containers.map((c) => c.change),
+      ['kept', 'kept', 'kept', 'added'],
+    );
     assertWellFormed(plan.flows);
   });
 
@@ -158,7 +157,14 @@ describe('merge by tab and replace all (planImport)', () => {
     const file = [tab('line-2'), on('line-2', 'l2-new')];
     const plan = planImport(server, file, 'replace-all');
     assert.deepEqual(plan.flows, file);
-    assert.deepEqual(plan.containers.map((c) => [c.id, c.change]), [['line-1', 'removed'], ['line-2', 'replaced'], ['line-3', 'removed']]);
+    assert.deepEqual(
+      plan.containers.map((c) => [c.id, c.change]),
+      [
+        ['line-1', 'removed'],
+        ['line-2', 'replaced'],
+        ['line-3', 'removed'],
+      ],
+    );
     assert.deepEqual(plan.takenFromOtherTabs, []);
   });
 
@@ -177,9 +183,12 @@ describe('merge by tab and replace all (planImport)', () => {
     assertWellFormed(plan.flows);
   });
 
-  it('replaces the server\'s global-config node with the file\'s even when the ids differ (Node-RED runs one)', () => {
+  it("replaces the server's global-config node with the file's even when the ids differ (Node-RED runs one)", () => {
     const plan = planImport([...server, config('gc-old', 'global-config')], [config('gc-new', 'global-config')], 'merge-by-tab');
-    assert.deepEqual(plan.flows.filter((n) => n.type === 'global-config').map((n) => n.id), ['gc-new']);
+    assert.deepEqual(
+      plan.flows.filter((n) => n.type === 'global-config').map((n) => n.id),
+      ['gc-new'],
+    );
   });
 });
 
@@ -227,10 +236,24 @@ describe('import-flow CLI against the real bridge server', () => {
   const line2 = (label: string, withDebug: boolean): FlowNode[] => [
     { id: 'andon-line-2', type: 'tab', label },
     { id: 'andon-note', type: 'comment', z: 'andon-line-2', name: 'Line 2 andon', info: '', x: 150, y: 40, wires: [] },
-    { id: 'andon-tick', type: 'inject', z: 'andon-line-2', name: 'tick', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', payload: '', payloadType: 'date', x: 150, y: 100, wires: [withDebug ? ['andon-log'] : []] },
-    ...(withDebug
-      ? [{ id: 'andon-log', type: 'debug', z: 'andon-line-2', name: 'andon', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', x: 350, y: 100, wires: [] }]
-      : []),
+    {
+      id: 'andon-tick',
+      type: 'inject',
+      z: 'andon-line-2',
+      name: 'tick',
+      props: [{ p: 'payload' }],
+      repeat: '',
+      crontab: '',
+      once: false,
+      onceDelay: 0.1,
+      topic: '',
+      payload: '',
+      payloadType: 'date',
+      x: 150,
+      y: 100,
+      wires: [withDebug ? ['andon-log'] : []],
+    },
+    ...(withDebug ? [{ id: 'andon-log', type: 'debug', z: 'andon-line-2', name: 'andon', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', x: 350, y: 100, wires: [] }] : []),
   ];
 
   before(async () => {
@@ -261,10 +284,14 @@ describe('import-flow CLI against the real bridge server', () => {
     const after = await flows();
     assert.ok(after.flows.some((n) => n.id === 'plan-sync' && n.type === 'tab'));
     assert.deepEqual(ids(after.flows).sort(), ids(demoFlow).sort());
-    const received = await eventually(async () => {
-      const items = ((await (await fetch(`${server.simUrl}/mes/_sim/received`)).json()) as { items: Received[] }).items;
-      return items.length > 0 ? items : undefined;
-    }, 'work orders at the simulated MES', 20_000);
+    const received = await eventually(
+      async () => {
+        const items = ((await (await fetch(`${server.simUrl}/mes/_sim/received`)).json()) as { items: Received[] }).items;
+        return items.length > 0 ? items : undefined;
+      },
+      'work orders at the simulated MES',
+      20_000,
+    );
     assert.ok(received.every((r) => typeof r.workOrder.workOrderNo === 'string'));
   });
 
@@ -286,8 +313,16 @@ describe('import-flow CLI against the real bridge server', () => {
     assert.match(run.stdout, new RegExp(`= tab ".*" \\(plan-sync\\): kept as it is, ${onTab('plan-sync')} nodes`));
     const { flows: now } = await flows();
     assert.equal(now.length, demoFlow.length + 4);
-    for (const node of demoFlow) assert.deepEqual(now.find((n) => n.id === node.id), node, `demo node ${node.id} unchanged`);
-    assert.deepEqual(now.filter((n) => n.type === 'tab').map((n) => n.id), [...demoTabs, 'andon-line-2']);
+    for (const node of demoFlow)
+      assert.deepEqual(
+        now.find((n) => n.id === node.id),
+        node,
+        `demo node ${node.id} unchanged`,
+      );
+    assert.deepEqual(
+      now.filter((n) => n.type === 'tab').map((n) => n.id),
+      [...demoTabs, 'andon-line-2'],
+    );
   });
 
   it('re-importing a changed plant file replaces its tab: nodes dropped from the file leave the server', async () => {
@@ -306,10 +341,13 @@ describe('import-flow CLI against the real bridge server', () => {
     const file = writeFlow('plant-1010.json', [tab('press-shop'), on('press-shop', 'press-1', 'plc-magic-reader'), on('press-shop', 'press-2', 'plc-magic-reader'), on('press-shop', 'note')]);
     const run = await cli([file]);
     assert.equal(run.code, 1, run.stdout);
-    assert.deepEqual(run.stderr.trimEnd().split('\n').map((l) => l.replace(/\/tmp\/\S+\//g, '').replace(/:\d+;/, ':PORT;')), [
-      'Flow import failed: plant-1010.json has 1 problem; nothing was deployed:',
-      '  - plant-1010.json uses the node type plc-magic-reader (2 nodes), which is not installed on http://127.0.0.1:PORT; install it there first.',
-    ]);
+    assert.deepEqual(
+      run.stderr
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/\/tmp\/\S+\//g, '').replace(/:\d+;/, ':PORT;')),
+      ['Flow import failed: plant-1010.json has 1 problem; nothing was deployed:', '  - plant-1010.json uses the node type plc-magic-reader (2 nodes), which is not installed on http://127.0.0.1:PORT; install it there first.'],
+    );
     assert.deepEqual(await flows(), before);
   });
 
@@ -387,7 +425,10 @@ describe('import-flow CLI against the real bridge server', () => {
       assertOneLineFailure(run, /someone deployed to http:\/\/127\.0\.0\.1:\d+ while this import was running, so nothing was deployed.*run the import again/);
       assert.ok(editorDeployed);
       const { flows: now } = await flows();
-      assert.ok(now.some((n) => n.id === 'editor-note'), 'the editor change is on the server');
+      assert.ok(
+        now.some((n) => n.id === 'editor-note'),
+        'the editor change is on the server',
+      );
       assert.ok(!now.some((n) => n.id === 'line-3'), 'the import did not overwrite it');
     });
   });

@@ -41,7 +41,10 @@ describe('simulated MES: work-order contract v2', () => {
       assert.equal(answer.status, 201, `${name}: ${JSON.stringify(answer.body)}`);
       assert.deepEqual(sim.mes.workOrder(order.workOrderNo), order, `${name} is held as sent`);
     }
-    assert.deepEqual(sim.mes.received().map((r) => r.contractVersion), cases.map(() => 2));
+    assert.deepEqual(
+      sim.mes.received().map((r) => r.contractVersion),
+      cases.map(() => 2),
+    );
     assert.equal(sim.mes.workOrder('V2-CLOSED-SHORT')!.producedQty, 4200);
     assert.deepEqual(sim.mes.progress('V2-NO-OPERATIONS'), [], 'an order without operations has no operation progress');
   });
@@ -56,7 +59,10 @@ describe('simulated MES: work-order contract v2', () => {
     const renamed = fixture('v2-renamed-with-successor');
     const answer = await post(sim, renamed);
     assert.deepEqual([answer.status, answer.body.status], [200, 'updated']);
-    assert.deepEqual(sim.mes.workOrders().map((w) => [w.workOrderNo, w.source.orderKey]), [['WH/MO/00012-001', '42']]);
+    assert.deepEqual(
+      sim.mes.workOrders().map((w) => [w.workOrderNo, w.source.orderKey]),
+      [['WH/MO/00012-001', '42']],
+    );
     assert.equal(sim.mes.received()[1].renamedFrom, 'WH/MO/00012');
   });
 

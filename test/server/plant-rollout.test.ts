@@ -21,7 +21,25 @@ const PRESS_SHOP: FlowNode[] = [
   { id: 'press-starts', type: 'function', z: 'press-shop', name: 'Starts ${LINE}', func: 'return msg;', initialize: COUNT_STARTS, finalize: '', outputs: 1, libs: [], x: 200, y: 60, wires: [[]] },
   { id: 'press-map', type: 'code-map', z: 'press-shop', name: 'Map ${PLANT}', tables: 'press-codes', direction: 'erp-to-mes', rules: [{ path: 'payload.material', table: 'material' }], x: 200, y: 120, wires: [[], []] },
   { id: 'press-codes', type: 'code-map-table', name: 'Codes ${PLANT}', entries: [{ table: 'material', erp: '${ERP_MATERIAL}', mes: 'M-${PLANT}' }], file: '', fileTable: '' },
-  { id: 'press-erp', type: 'erp-endpoint', name: 'ERP ${PLANT}', baseUrl: '${ERP_BASE_URL}', baseUrlType: 'str', profile: 'generic-rest', params: '{}', authType: 'basic', username: '', usernameType: 'str', passwordEnv: '', tokenEnv: '', timeoutSec: 30, retryBaseSec: 5, retryMaxSec: 300, rejectUnauthorized: true, caFile: '' },
+  {
+    id: 'press-erp',
+    type: 'erp-endpoint',
+    name: 'ERP ${PLANT}',
+    baseUrl: '${ERP_BASE_URL}',
+    baseUrlType: 'str',
+    profile: 'generic-rest',
+    params: '{}',
+    authType: 'basic',
+    username: '',
+    usernameType: 'str',
+    passwordEnv: '',
+    tokenEnv: '',
+    timeoutSec: 30,
+    retryBaseSec: 5,
+    retryMaxSec: 300,
+    rejectUnauthorized: true,
+    caFile: '',
+  },
 ];
 
 describe('plant rollout with the import CLI against the real bridge server', () => {
@@ -92,7 +110,7 @@ describe('plant rollout with the import CLI against the real bridge server', () 
     assert.deepEqual(await flows(), before);
   });
 
-  it('plant 1010 from its JSON plant file: the values reach the config nodes, and the ids are the plant\'s', async () => {
+  it("plant 1010 from its JSON plant file: the values reach the config nodes, and the ids are the plant's", async () => {
     ok(await cli([flowFile, '--plant', plantA(), '--reason', 'rollout of plant 1010']));
     assert.equal((await node(A('press-erp')))?.baseUrl, 'http://erp-1010.plant.local:8000');
     assert.deepEqual((await node(A('press-codes')))?.entries, [{ table: 'material', erp: 'RM-1010', mes: 'M-1010' }]);
@@ -127,15 +145,15 @@ describe('plant rollout with the import CLI against the real bridge server', () 
     assert.deepEqual(await flows(), before);
   });
 
-  it('deploying the change restarts only the changed node: plant 1010\'s node keeps running', async () => {
+  it("deploying the change restarts only the changed node: plant 1010's node keeps running", async () => {
     const run = ok(await cli([flowFile, '--plant', plantB('L2')]));
     assert.match(run.stdout, /only changed nodes were restarted \(nodes\)/);
     assert.match(run.stdout, /Snapshot of what ran before: \S+/);
     assert.equal(await starts(B('press-starts')), 2, 'the changed node was restarted');
-    assert.equal(await starts(A('press-starts')), 1, 'the untouched plant\'s node was not');
+    assert.equal(await starts(A('press-starts')), 1, "the untouched plant's node was not");
   });
 
-  it('a second plant\'s file reusing another plant\'s config-node id is refused, naming the tab it would rewire', async () => {
+  it("a second plant's file reusing another plant's config-node id is refused, naming the tab it would rewire", async () => {
     const mapOn = (tab: string, id: string): FlowNode => ({ id, type: 'code-map', z: tab, name: id, tables: 'shared-codes', direction: 'erp-to-mes', rules: [{ path: 'payload.material', table: 'material' }], wires: [[], []] });
     const codes = (erp: string): FlowNode => ({ id: 'shared-codes', type: 'code-map-table', name: `codes ${erp}`, entries: [{ table: 'material', erp, mes: 'M' }], file: '', fileTable: '' });
     ok(await cli([write('line-c.json', [{ id: 'line-c', type: 'tab', label: 'Line C' }, mapOn('line-c', 'c-map'), codes('RM-C')])]));
@@ -153,7 +171,12 @@ describe('plant rollout with the import CLI against the real bridge server', () 
     assert.match(run.stdout, /rolling http:\/\/127\.0\.0\.1:\d+ back to snapshot \S+ \(taken .*, before import of line-c\.json\)/);
     assert.ok(!(await flows()).flows.some((n) => n.id === 'line-c'), 'line C, deployed last, is gone');
     // Rolling back again undoes the rollback; a named snapshot goes further back: the one before plant 2020's L2.
-    const beforeL2 = list.stdout.trim().split('\n').filter((l) => l.endsWith('before import of press-shop.json')).at(-1)!.split(/\s+/)[0]!;
+    const beforeL2 = list.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.endsWith('before import of press-shop.json'))
+      .at(-1)!
+      .split(/\s+/)[0]!;
     ok(await cli(['--rollback', beforeL2, '--dry-run']));
     assert.equal((await node(B('press-starts')))?.name, 'Starts L2', 'a dry run deploys nothing');
     ok(await cli(['--rollback', beforeL2]));

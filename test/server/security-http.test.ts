@@ -121,8 +121,7 @@ describe('the served surface under hostile input (demo server)', () => {
       }),
     });
     assert.equal(res.status, 200, await res.text());
-    const chunked = (body: string) =>
-      fetch(`${server.url}/line/notes`, { method: 'POST', headers: { authorization: MES, 'content-type': 'text/plain' }, body: new Blob([body]).stream(), duplex: 'half' } as RequestInit);
+    const chunked = (body: string) => fetch(`${server.url}/line/notes`, { method: 'POST', headers: { authorization: MES, 'content-type': 'text/plain' }, body: new Blob([body]).stream(), duplex: 'half' } as RequestInit);
     const small = await waitFor('the notes endpoint', async () => {
       const answer = await chunked('shift note: line 2 idle 10 min');
       return answer.status === 404 ? undefined : answer;

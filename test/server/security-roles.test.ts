@@ -39,8 +39,7 @@ function call(url: string, options: { method?: string; headers?: Record<string, 
   });
 }
 
-const postMes = (server: ServerProcess, authorization: string, from?: string) =>
-  call(`${server.url}/mes/ping`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{}', ...(from && { from }) });
+const postMes = (server: ServerProcess, authorization: string, from?: string) => call(`${server.url}/mes/ping`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{}', ...(from && { from }) });
 
 const tokenLogin = (server: ServerProcess, username: string, password: string, from: string, scope = '*') =>
   call(`${server.url}/auth/token`, {
@@ -121,7 +120,10 @@ describe('roles and login limits (real server)', () => {
       last = await postMes(server, basic('admin', `guess-${i}`), '127.0.0.7');
       statuses.push(last.status);
     }
-    assert.ok(statuses.every((s) => s === 401 || s === 429), `only 401 and 429: ${statuses.join(',')}`);
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 429),
+      `only 401 and 429: ${statuses.join(',')}`,
+    );
     assert.equal(statuses.indexOf(429), 9, 'the tenth failure is refused');
     assert.equal(last!.status, 429);
     const retryAfter = Number(last!.headers['retry-after']);
@@ -140,7 +142,7 @@ describe('roles and login limits (real server)', () => {
     assert.ok(JSON.parse(admin.body).access_token);
   });
 
-  it('guessing the admin\'s password on POST /auth/token ends in 429, never 500, and the admin still logs in from another address', async () => {
+  it("guessing the admin's password on POST /auth/token ends in 429, never 500, and the admin still logs in from another address", async () => {
     const statuses: number[] = [];
     let last: Answer | undefined;
     for (let i = 0; i < 50; i++) {
@@ -148,8 +150,14 @@ describe('roles and login limits (real server)', () => {
       statuses.push(last.status);
     }
     assert.ok(!statuses.includes(500), `no 500: ${statuses.join(',')}`);
-    assert.ok(statuses.slice(0, 9).every((s) => s === 403), `wrong passwords are 403 first: ${statuses.join(',')}`);
-    assert.ok(statuses.slice(9).every((s) => s === 429), `then 429: ${statuses.join(',')}`);
+    assert.ok(
+      statuses.slice(0, 9).every((s) => s === 403),
+      `wrong passwords are 403 first: ${statuses.join(',')}`,
+    );
+    assert.ok(
+      statuses.slice(9).every((s) => s === 429),
+      `then 429: ${statuses.join(',')}`,
+    );
     assert.ok(Number(last!.headers['retry-after']) > 0);
     assert.match(JSON.parse(last!.body).error, /Too many failed logins/);
 

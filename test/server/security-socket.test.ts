@@ -25,8 +25,24 @@ const probeFlow = [
   { id: 'probe-page', type: 'ui-page', name: 'probe', ui: 'demo-dashboard', path: '/probe', icon: 'home', layout: 'grid', theme: 'demo-theme', breakpoints, order: 9, className: '', visible: 'true', disabled: 'false' },
   { id: 'probe-group', type: 'ui-group', name: 'probe', page: 'probe-page', width: 12, height: 1, order: 1, showTitle: false, className: '', visible: 'true', disabled: 'false', groupType: 'default' },
   {
-    id: 'probe-template', type: 'ui-template', z: 'probe-tab', group: 'probe-group', page: '', ui: '', name: 'probe', order: 1, width: 0, height: 0, head: '',
-    format: '<template><div>probe</div></template>', storeOutMessages: false, passthru: false, resendOnRefresh: false, templateScope: 'local', className: '', wires: [['probe-keep']],
+    id: 'probe-template',
+    type: 'ui-template',
+    z: 'probe-tab',
+    group: 'probe-group',
+    page: '',
+    ui: '',
+    name: 'probe',
+    order: 1,
+    width: 0,
+    height: 0,
+    head: '',
+    format: '<template><div>probe</div></template>',
+    storeOutMessages: false,
+    passthru: false,
+    resendOnRefresh: false,
+    templateScope: 'local',
+    className: '',
+    wires: [['probe-keep']],
   },
   { id: 'probe-keep', type: 'function', z: 'probe-tab', func: "flow.set('lastClient', msg._client);\nreturn null;", outputs: 0, wires: [] },
   { id: 'probe-in', type: 'http in', z: 'probe-tab', url: '/probe/last-client', method: 'get', wires: [['probe-read']] },
@@ -86,7 +102,7 @@ describe('the dashboard socket behind the login (demo server)', () => {
     await server?.stop();
   });
 
-  it('refuses an anonymous engine.io handshake (a raw polling GET) with 401 and a JSON body, and takes an admin\'s', async () => {
+  it("refuses an anonymous engine.io handshake (a raw polling GET) with 401 and a JSON body, and takes an admin's", async () => {
     const anonymous = await fetch(`${server.url}${SOCKET_PATH}/?EIO=4&transport=polling`);
     assert.equal(anonymous.status, 401);
     assert.match(anonymous.headers.get('www-authenticate') ?? '', /^Basic realm=/);
@@ -108,7 +124,7 @@ describe('the dashboard socket behind the login (demo server)', () => {
     assert.equal(configured, false);
   });
 
-  it('lets a viewer connect and read the pending approvals, and drops the viewer\'s actions and changes', async () => {
+  it("lets a viewer connect and read the pending approvals, and drops the viewer's actions and changes", async () => {
     const { socket, config } = await connect(VIEWER);
     assert.ok((config as { pages: Record<string, unknown> }).pages['page-approvals'], 'the viewer got the dashboard config');
     const answer = await read(socket, 'approvals-page', 'pending');
@@ -121,11 +137,15 @@ describe('the dashboard socket behind the login (demo server)', () => {
   });
 
   it('a decision sent over the socket with a forged signer and _client.user changes nothing: still pending, no approval in the audit log', async () => {
-    const posted = await eventually(async () => {
-      const res = await fetch(`${server.simUrl}/mes/_sim/requisitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'over' }) });
-      const body = (await res.json()) as { record: { requisitionId: string }; bridge: { status: number } };
-      return body.bridge.status === 202 ? body.record : undefined;
-    }, 'an over-need requisition the bridge holds', 30_000);
+    const posted = await eventually(
+      async () => {
+        const res = await fetch(`${server.simUrl}/mes/_sim/requisitions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'over' }) });
+        const body = (await res.json()) as { record: { requisitionId: string }; bridge: { status: number } };
+        return body.bridge.status === 202 ? body.record : undefined;
+      },
+      'an over-need requisition the bridge holds',
+      30_000,
+    );
     const id = posted.requisitionId;
     const { socket } = await connect(ADMIN);
     const forged = {
@@ -137,11 +157,21 @@ describe('the dashboard socket behind the login (demo server)', () => {
     socket.emit('widget-send', 'exceptions-page', { topic: 'ack', payload: { id: 'EX-NONE', user: 'nobody', note: 'forged' }, _client: { user: { username: 'nobody' } } });
     // Messages from one socket reach the flow in order: once this read is answered, the forged ones have been handled.
     const pending = await read(socket, 'approvals-page', 'pending');
-    assert.ok((pending.payload as Array<{ approvalRequest: { requisitionId: string } }>).some((p) => p.approvalRequest.requisitionId === id), 'still pending on the page');
+    assert.ok(
+      (pending.payload as Array<{ approvalRequest: { requisitionId: string } }>).some((p) => p.approvalRequest.requisitionId === id),
+      'still pending on the page',
+    );
     const items = ((await api('/api/approvals')) as { items: Array<{ approvalRequest: { requisitionId: string } }> }).items;
-    assert.ok(items.some((p) => p.approvalRequest.requisitionId === id), 'still pending in the API');
+    assert.ok(
+      items.some((p) => p.approvalRequest.requisitionId === id),
+      'still pending in the API',
+    );
     const audit = ((await api(`/api/audit?subjectId=${encodeURIComponent(id)}`)) as { items: Array<{ what: string; who: string }> }).items;
-    assert.deepEqual(audit.filter((e) => /approved|rejected|decision/.test(e.what)), [], `no decision in the audit log: ${JSON.stringify(audit)}`);
+    assert.deepEqual(
+      audit.filter((e) => /approved|rejected|decision/.test(e.what)),
+      [],
+      `no decision in the audit log: ${JSON.stringify(audit)}`,
+    );
 
     // The signed route still decides it, and that is the one decision the audit log holds.
     const signed = await fetch(`${server.url}/api/approvals/${encodeURIComponent(id)}`, {
@@ -151,16 +181,23 @@ describe('the dashboard socket behind the login (demo server)', () => {
     });
     assert.equal(signed.status, 200, await signed.clone().text());
     const after = ((await api(`/api/audit?subjectId=${encodeURIComponent(id)}`)) as { items: Array<{ what: string; who: string; why: string }> }).items;
-    assert.deepEqual(after.filter((e) => /approved|rejected|decision/.test(e.what)).map((e) => [e.what, e.who, e.why]), [['requisition.approved', 'admin', 'signed with the password']]);
+    assert.deepEqual(
+      after.filter((e) => /approved|rejected|decision/.test(e.what)).map((e) => [e.what, e.who, e.why]),
+      [['requisition.approved', 'admin', 'signed with the password']],
+    );
   });
 
-  it('every message a page sends reaches the flow as the socket\'s own user, whatever _client the page put on it', async () => {
+  it("every message a page sends reaches the flow as the socket's own user, whatever _client the page put on it", async () => {
     const { socket } = await connect(ADMIN);
     socket.emit('widget-send', 'probe-template', { topic: 'probe', _client: { user: { username: 'ghost', role: 'admin' }, socketId: 'someone-else' } });
-    const client = await eventually(async () => {
-      const res = await fetch(`${server.url}/probe/last-client`, { headers: { authorization: MACHINE } });
-      return ((await res.json()) as { client: { user?: { username: string; role: string }; socketId?: string } | null }).client ?? undefined;
-    }, 'the probe template\'s message', 20_000);
+    const client = await eventually(
+      async () => {
+        const res = await fetch(`${server.url}/probe/last-client`, { headers: { authorization: MACHINE } });
+        return ((await res.json()) as { client: { user?: { username: string; role: string }; socketId?: string } | null }).client ?? undefined;
+      },
+      "the probe template's message",
+      20_000,
+    );
     assert.deepEqual(client.user, { username: 'admin', role: 'admin' });
     assert.equal(client.socketId, socket.id);
   });

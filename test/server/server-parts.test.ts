@@ -19,13 +19,28 @@ describe('metrics', () => {
     m.countLogEvent({ level: 10, msg: 'runtime fatal' });
     m.countLogEvent({ level: 30, type: 'code-map', msg: 'a warning' });
     const s = m.snapshot();
-    assert.deepEqual([...s.messagesByNodeType], [['erp-order-fetch', 2], ['code-map', 1]]);
-    assert.deepEqual([...s.errorsByNodeType], [['code-map', 1], ['runtime', 1]]);
+    assert.deepEqual(
+      [...s.messagesByNodeType],
+      [
+        ['erp-order-fetch', 2],
+        ['code-map', 1],
+      ],
+    );
+    assert.deepEqual(
+      [...s.errorsByNodeType],
+      [
+        ['code-map', 1],
+        ['runtime', 1],
+      ],
+    );
   });
 
   it('formats Prometheus 0.0.4 text with sorted, escaped node_type labels', () => {
     const text = formatPrometheus({
-      messagesByNodeType: new Map([['inject', 3], ['code-map', 2]]),
+      messagesByNodeType: new Map([
+        ['inject', 3],
+        ['code-map', 2],
+      ]),
       errorsByNodeType: new Map([['we"ird\\type', 1]]),
       residentMemoryBytes: 1234,
       eventLoopLagSeconds: 0.002,

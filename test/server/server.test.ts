@@ -104,7 +104,10 @@ describe('bridge server (in-process)', () => {
   it('loads the pack from the checkout as one module, and lists no node set twice', async () => {
     const res = await fetch(`${url}/nodes`, { headers: { ...auth(adminToken), accept: 'application/json' } });
     const sets = (await res.json()) as { id: string; module: string }[];
-    assert.ok(sets.some((s) => s.module === PACK), `${PACK} is among the loaded modules`);
+    assert.ok(
+      sets.some((s) => s.module === PACK),
+      `${PACK} is among the loaded modules`,
+    );
     const ids = sets.map((s) => s.id);
     assert.deepEqual(ids, [...new Set(ids)], 'every node set id appears once');
   });
@@ -185,7 +188,10 @@ describe('bridge server (in-process)', () => {
     const res = await fetch(`${url}/flows`, {
       method: 'POST',
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify([{ id: 'tab2', type: 'tab' }, { id: 'x1', type: 'no-such-plant-node', z: 'tab2', wires: [] }]),
+      body: JSON.stringify([
+        { id: 'tab2', type: 'tab' },
+        { id: 'x1', type: 'no-such-plant-node', z: 'tab2', wires: [] },
+      ]),
     });
     assert.equal(res.status, 204);
     const body = await waitFor('healthz 503', async () => {

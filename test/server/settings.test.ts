@@ -77,7 +77,10 @@ describe('loadSettings', () => {
 
   it('takes machine accounts from MES_USERS and HTTP_NODE_USERS, and refuses a name that is also a person', () => {
     const s = loadSettings({ ...minimal, MES_USERS: `mes:${viewerHash}`, HTTP_NODE_USERS: `scada:${viewerHash}`, LOGIN_FAILURE_LIMIT: '5', LOGIN_FAILURE_WINDOW_SEC: '60' }, []);
-    assert.deepEqual(s.httpNodeUsers.map((u) => u.username), ['mes', 'scada']);
+    assert.deepEqual(
+      s.httpNodeUsers.map((u) => u.username),
+      ['mes', 'scada'],
+    );
     assert.deepEqual(s.loginLimit, { maxFailures: 5, windowMs: 60_000 });
     assert.throws(() => loadSettings({ ...minimal, MES_USERS: `alice:${viewerHash}` }, []), /"alice" is both a person \(ADMIN_USERS\) and a machine account/);
     assert.throws(() => loadSettings({ ...minimal, LOGIN_FAILURE_LIMIT: 'many' }, []), /LOGIN_FAILURE_LIMIT must be a whole number of failed logins/);
@@ -85,11 +88,21 @@ describe('loadSettings', () => {
 
   it('maps roles: admin gets "*" and viewer gets "read", from ADMIN_USERS and ADMIN_USERS_FILE', () => {
     const file = join(tmp.path, 'users.json');
-    writeFileSync(file, JSON.stringify([{ username: 'carol', password: viewerHash, role: 'viewer' }, { username: 'dave', password: adminHash, permissions: '*' }]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { username: 'carol', password: viewerHash, role: 'viewer' },
+        { username: 'dave', password: adminHash, permissions: '*' },
+      ]),
+    );
     const s = loadSettings({ CREDENTIAL_SECRET: SECRET, ADMIN_USERS: `bob:${viewerHash}:viewer`, ADMIN_USERS_FILE: file, AUDIT_KEY }, []);
     assert.deepEqual(
       s.adminUsers.map((u) => [u.username, u.permissions]),
-      [['bob', 'read'], ['carol', 'read'], ['dave', '*']],
+      [
+        ['bob', 'read'],
+        ['carol', 'read'],
+        ['dave', '*'],
+      ],
     );
   });
 

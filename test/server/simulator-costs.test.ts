@@ -19,7 +19,7 @@ describe('simulated plant: cost', () => {
     await sim.close();
   });
 
-  it('estimates an order per 1000 units from its BOM, routing and the ERP\'s prices and rates', () => {
+  it("estimates an order per 1000 units from its BOM, routing and the ERP's prices and rates", () => {
     const order = { ...sim.erp.orders()[0], orderNo: 'MO-TEST', revision: 2 } as ProductionOrder;
     order.bom = [
       { materialCode: 'RM-200101', materialName: '医用PVC粒料', qtyPer: 0.014, unit: 'KG', issueTolerancePct: 3, opNo: '0010' },
@@ -35,17 +35,23 @@ describe('simulated plant: cost', () => {
     assert.deepEqual(cost.perUnit, { material: 609, labour: 38.5, machine: 61.25 });
     assert.equal(cost.lotSize, 1000);
     assert.equal(cost.estimateId, 'CE-MO-TEST-R2');
-    assert.deepEqual(cost.machineRates, [{ equipment: 'WC-ASM01', ratePerHour: 60 }, { equipment: 'WC-EXT01', ratePerHour: 85 }]);
+    assert.deepEqual(cost.machineRates, [
+      { equipment: 'WC-ASM01', ratePerHour: 60 },
+      { equipment: 'WC-EXT01', ratePerHour: 85 },
+    ]);
     assert.deepEqual(validate('standard-cost', cost), { ok: true });
   });
 
-  it('serves the estimates behind the ERP\'s auth, one order with ?orderNo=', async () => {
+  it("serves the estimates behind the ERP's auth, one order with ?orderNo=", async () => {
     assert.equal((await fetch(`${sim.erpUrl}/standard-costs`)).status, 401);
     const all = (await (await fetch(`${sim.erpUrl}/standard-costs`, { headers: { authorization: ERP_AUTH } })).json()) as { items: Array<{ orderNo: string }> };
     assert.equal(all.items.length, 6);
     for (const item of all.items) assert.deepEqual(validate('standard-cost', item), { ok: true });
     const one = (await (await fetch(`${sim.erpUrl}/standard-costs?orderNo=MO-2026-0002`, { headers: { authorization: ERP_AUTH } })).json()) as { items: Array<{ orderNo: string }> };
-    assert.deepEqual(one.items.map((i) => i.orderNo), ['MO-2026-0002']);
+    assert.deepEqual(
+      one.items.map((i) => i.orderNo),
+      ['MO-2026-0002'],
+    );
   });
 
   it('logs labour and machine hours for the units of each job report', () => {

@@ -83,7 +83,10 @@ describe('plant simulator: ERP production orders API', () => {
       if (body.items.length < 10) break;
     }
     assert.equal(seen.length, 24);
-    assert.deepEqual(seen.map((o) => o.orderNo), [...seen].sort(byWatermark).map((o) => o.orderNo));
+    assert.deepEqual(
+      seen.map((o) => o.orderNo),
+      [...seen].sort(byWatermark).map((o) => o.orderNo),
+    );
     assert.equal(new Set(seen.map((o) => o.orderNo)).size, 24);
     const whole = await getOrders(sim);
     assert.equal(whole.body.limit, 100, 'limit defaults to 100');
@@ -94,22 +97,37 @@ describe('plant simulator: ERP production orders API', () => {
     const orders = sim.erp.orders();
     const counts = new Map<string, number>();
     for (const o of orders) counts.set(o.updatedAt, (counts.get(o.updatedAt) ?? 0) + 1);
-    const tied = [...counts.entries()].filter(([, n]) => n > 1).map(([at]) => at).sort((a, b) => Date.parse(b) - Date.parse(a));
+    const tied = [...counts.entries()]
+      .filter(([, n]) => n > 1)
+      .map(([at]) => at)
+      .sort((a, b) => Date.parse(b) - Date.parse(a));
     assert.ok(tied.length > 0, 'the seed has orders sharing one updatedAt');
     const watermark = tied[0];
-    const expected = orders.filter((o) => Date.parse(o.updatedAt) >= Date.parse(watermark)).sort(byWatermark).map((o) => o.orderNo);
+    const expected = orders
+      .filter((o) => Date.parse(o.updatedAt) >= Date.parse(watermark))
+      .sort(byWatermark)
+      .map((o) => o.orderNo);
 
     const inclusive = await getOrders(sim, { updatedSince: watermark });
-    assert.deepEqual(inclusive.body.items.map((o) => o.orderNo), expected);
+    assert.deepEqual(
+      inclusive.body.items.map((o) => o.orderNo),
+      expected,
+    );
     assert.equal(inclusive.body.total, expected.length);
     assert.ok(inclusive.body.items.filter((o) => o.updatedAt === watermark).length >= 2);
 
     const sameInstantUtc = await getOrders(sim, { updatedSince: new Date(watermark).toISOString() });
-    assert.deepEqual(sameInstantUtc.body.items.map((o) => o.orderNo), expected);
+    assert.deepEqual(
+      sameInstantUtc.body.items.map((o) => o.orderNo),
+      expected,
+    );
 
     // A client that forgets to encode '+' sends a space; the ERP still reads it as the +08:00 offset.
     const unencoded = await fetch(`${sim.erpUrl}/production-orders?updatedSince=${watermark}`, { headers: { authorization: ERP_AUTH } });
-    assert.deepEqual(((await unencoded.json()) as { items: ProductionOrder[] }).items.map((o) => o.orderNo), expected);
+    assert.deepEqual(
+      ((await unencoded.json()) as { items: ProductionOrder[] }).items.map((o) => o.orderNo),
+      expected,
+    );
 
     const oneSecondLater = await getOrders(sim, { updatedSince: new Date(Date.parse(watermark) + 1000).toISOString() });
     assert.ok(oneSecondLater.body.items.every((o) => o.updatedAt !== watermark));
@@ -154,7 +172,10 @@ describe('plant simulator: ERP production orders API', () => {
     assert.deepEqual(sim.erp.order('MO-2026-0003'), saved);
 
     const since = await getOrders(sim, { updatedSince: '2026-11-20T10:15:42+08:00' });
-    assert.deepEqual(since.body.items.map((o) => [o.orderNo, o.revision, o.quantity]), [['MO-2026-0003', saved.revision, before.quantity + 500]]);
+    assert.deepEqual(
+      since.body.items.map((o) => [o.orderNo, o.revision, o.quantity]),
+      [['MO-2026-0003', saved.revision, before.quantity + 500]],
+    );
 
     const overHttp = await fetch(`${sim.url}/erp/_sim/orders`, {
       method: 'POST',
@@ -306,12 +327,18 @@ describe('plant simulator: MES work orders API', () => {
     assert.equal(older.status, 409);
     assert.match(String(older.body.error), /MO-2026-0002 revision 2 is older than revision 4/);
 
-    assert.deepEqual(sim.mes.received().map((r) => [r.outcome, r.duplicate, r.workOrder.source.revision]), [
-      ['created', false, 3],
-      ['duplicate', true, 3],
-      ['updated', false, 4],
-    ]);
-    assert.deepEqual(sim.mes.workOrders().map((w) => [w.workOrderNo, w.source.revision]), [['MO-2026-0002', 4]]);
+    assert.deepEqual(
+      sim.mes.received().map((r) => [r.outcome, r.duplicate, r.workOrder.source.revision]),
+      [
+        ['created', false, 3],
+        ['duplicate', true, 3],
+        ['updated', false, 4],
+      ],
+    );
+    assert.deepEqual(
+      sim.mes.workOrders().map((w) => [w.workOrderNo, w.source.revision]),
+      [['MO-2026-0002', 4]],
+    );
     const listed = await fetch(`${sim.mesUrl}/work-orders`, { headers: { authorization: MES_AUTH } });
     assert.deepEqual(((await listed.json()) as { items: WorkOrder[] }).items, sim.mes.workOrders());
     const overHttp = await fetch(`${sim.url}/mes/_sim/received`);
@@ -327,7 +354,10 @@ describe('plant simulator: MES work orders API', () => {
     };
     const second = await page('page=2&pageSize=2');
     assert.deepEqual([second.body.page, second.body.pageSize, second.body.total], [2, 2, 3]);
-    assert.deepEqual(second.body.items!.map((w) => w.workOrderNo), ['MO-2026-0003']);
+    assert.deepEqual(
+      second.body.items!.map((w) => w.workOrderNo),
+      ['MO-2026-0003'],
+    );
     const bad = await page('pageSize=0');
     assert.equal(bad.status, 400);
     assert.match(bad.body.error!, /pageSize must be a whole number from 1 to 500/);
@@ -345,9 +375,15 @@ describe('plant simulator: MES work orders API', () => {
     await postWorkOrder(sim, workOrderFor(sim.erp.order('MO-2026-0001')!));
     await postWorkOrder(sim, workOrderFor(sim.erp.order('MO-2026-0003')!));
     const list = await arrived;
-    assert.deepEqual(list.map((r) => r.workOrder.workOrderNo), ['MO-2026-0001', 'MO-2026-0003']);
+    assert.deepEqual(
+      list.map((r) => r.workOrder.workOrderNo),
+      ['MO-2026-0001', 'MO-2026-0003'],
+    );
 
-    await assert.rejects(sim.mes.waitFor((l) => l.length > 10, 50), /did not receive the expected work orders within 50 ms \(2 received\)/);
+    await assert.rejects(
+      sim.mes.waitFor((l) => l.length > 10, 50),
+      /did not receive the expected work orders within 50 ms \(2 received\)/,
+    );
   });
 });
 
@@ -358,7 +394,13 @@ describe('plant simulator: seed, demo master data and live changes', () => {
     try {
       assert.equal(a.erp.orders().length, 24);
       assert.deepEqual(a.erp.orders(), b.erp.orders());
-      assert.deepEqual(a.erp.orders().map((o) => o.orderNo).slice(0, 2), ['MO-2026-0001', 'MO-2026-0002']);
+      assert.deepEqual(
+        a.erp
+          .orders()
+          .map((o) => o.orderNo)
+          .slice(0, 2),
+        ['MO-2026-0001', 'MO-2026-0002'],
+      );
     } finally {
       await a.close();
       await b.close();
@@ -373,7 +415,10 @@ describe('plant simulator: seed, demo master data and live changes', () => {
         assert.ok(check.ok, `${order.orderNo}: ${check.ok ? '' : check.message}`);
         assert.ok(order.operations.length >= 4 && order.operations.length <= 6, `${order.orderNo} has 4–6 operations`);
         assert.ok(order.bom.length >= 3 && order.bom.length <= 5, `${order.orderNo} has 3–5 BOM lines`);
-        assert.deepEqual(order.operations.map((op) => op.opNo), order.operations.map((_, i) => String((i + 1) * 10).padStart(4, '0')));
+        assert.deepEqual(
+          order.operations.map((op) => op.opNo),
+          order.operations.map((_, i) => String((i + 1) * 10).padStart(4, '0')),
+        );
         for (let i = 1; i < order.operations.length; i++) assert.equal(order.operations[i].plannedStart, order.operations[i - 1].plannedEnd);
         assert.ok(Date.parse(order.dueDate) > PLANT_NOW.getTime(), `${order.orderNo} is due in the future`);
         assert.match(order.updatedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);

@@ -11,7 +11,6 @@ interface PgClientLike {
   query(sql: string, bindings?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   end(): Promise<void>;
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Client: PgClient } = require('pg') as { Client: new (config: object) => PgClientLike };
 
 export type ServerKind = 'mysql' | 'pg';
@@ -53,7 +52,7 @@ export async function throwawayDatabase(t: TestContext, kind: ServerKind): Promi
     return kind === 'mysql' ? await mariadb(server, database) : await postgres(server, database, url);
   } catch (err) {
     const reason = `${kind === 'mysql' ? 'MariaDB' : 'PostgreSQL'} at ${server.host}:${server.port} (${kind === 'mysql' ? 'MARIADB_URL' : 'POSTGRES_URL'}) is not available: ${(err as Error).message}`;
-    if (process.env.CI === 'true') throw new Error(`${reason}. CI=true requires this server.`);
+    if (process.env.CI === 'true') throw new Error(`${reason}. CI=true requires this server.`, { cause: err });
     t.skip(reason);
     return undefined;
   }

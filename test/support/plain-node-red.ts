@@ -88,7 +88,16 @@ export async function startPlainNodeRed(installed: string, env: Record<string, s
   };
   try {
     // /healthz is the pack's own (plugins/bridge-api.ts): 200 means the plugin loaded and the flows run.
-    await eventually(async () => child.exitCode === null && (await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false)), `the plain Node-RED to start:\n${output}`, 60_000);
+    await eventually(
+      async () =>
+        child.exitCode === null &&
+        (await fetch(`${url}/healthz`).then(
+          (r) => r.status === 200,
+          () => false,
+        )),
+      `the plain Node-RED to start:\n${output}`,
+      60_000,
+    );
     const token = await login(url, PLAIN_ADMIN.username, PLAIN_ADMIN.password);
     return { url, token, userDir: dir.path, output: () => output, stop };
   } catch (err) {

@@ -11,10 +11,14 @@ export function bcryptHash(password: string): string {
 
 /** Re-checks `probe` until it returns a value (not undefined), failing with `what` after `timeoutMs`. */
 export function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15000): Promise<T> {
-  return eventually(async () => {
-    const value = await probe();
-    return value === undefined ? undefined : { value };
-  }, what, timeoutMs).then((box) => box.value);
+  return eventually(
+    async () => {
+      const value = await probe();
+      return value === undefined ? undefined : { value };
+    },
+    what,
+    timeoutMs,
+  ).then((box) => box.value);
 }
 
 /** Logs in through Node-RED's admin API (what the editor does) and returns the bearer token. */

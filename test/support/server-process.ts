@@ -41,7 +41,28 @@ export interface StartOptions {
   waitUntilReady?: boolean;
 }
 
-const INHERITED_PLANT_VARS = ['OPCUA_ENDPOINT', 'MODBUS_HOST', 'MODBUS_PORT', 'ERP_BASE_URL', 'ERP_USERNAME', 'ERP_PASSWORD', 'ERP_FEEDBACK_URL', 'ERP_FEEDBACK_USERNAME', 'ERP_FEEDBACK_PASSWORD', 'MES_BASE_URL', 'MES_TOKEN', 'LEGACY_ERP_DB_CLIENT', 'LEGACY_ERP_DB_NAME', 'CREDENTIAL_SECRET', 'ADMIN_USERS', 'ADMIN_PASSWORD', 'AUDIT_KEY', 'AUDIT_KEY_FILE', 'PORT', 'HOST'];
+const INHERITED_PLANT_VARS = [
+  'OPCUA_ENDPOINT',
+  'MODBUS_HOST',
+  'MODBUS_PORT',
+  'ERP_BASE_URL',
+  'ERP_USERNAME',
+  'ERP_PASSWORD',
+  'ERP_FEEDBACK_URL',
+  'ERP_FEEDBACK_USERNAME',
+  'ERP_FEEDBACK_PASSWORD',
+  'MES_BASE_URL',
+  'MES_TOKEN',
+  'LEGACY_ERP_DB_CLIENT',
+  'LEGACY_ERP_DB_NAME',
+  'CREDENTIAL_SECRET',
+  'ADMIN_USERS',
+  'ADMIN_PASSWORD',
+  'AUDIT_KEY',
+  'AUDIT_KEY_FILE',
+  'PORT',
+  'HOST',
+];
 
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
   const dir = options.userDir ? { path: options.userDir, remove: () => undefined } : tempDir('erp-mes-server-');
@@ -59,9 +80,12 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const url = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + 30_000;
-  for (; options.waitUntilReady !== false; ) {
+  for (; options.waitUntilReady !== false;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${output}`);
-    const ready = await fetch(`${url}/healthz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${url}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -48,7 +48,10 @@ const entryKey = (seq: number) => `e${String(seq).padStart(12, '0')}`;
 describe('AuditLog: the chain', () => {
   it('appends who, what, when (server time), why, with sequence numbers and each HMAC under the audit key covering the previous one', async () => {
     const { store, log, entries } = await filledLog();
-    assert.deepEqual(entries.map((e) => e.seq), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      entries.map((e) => e.seq),
+      [1, 2, 3, 4, 5],
+    );
     assert.equal(entries[0].prevHash, GENESIS_HASH);
     for (let i = 1; i < entries.length; i++) assert.equal(entries[i].prevHash, entries[i - 1].hash);
     for (const e of entries) {
@@ -67,7 +70,10 @@ describe('AuditLog: the chain', () => {
     const { store } = freshStore();
     const log = new AuditLog(store, 'audit', keyring);
     const appended = await Promise.all(Array.from({ length: 40 }, (_, i) => log.append({ ...records[3], subjectId: `EXC-${i}` }, T0)));
-    assert.deepEqual(appended.map((e) => e.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(
+      appended.map((e) => e.seq),
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
     assert.deepEqual((await log.verify()).ok, true);
     await store.close();
   });
@@ -84,8 +90,18 @@ describe('AuditLog: the chain', () => {
 
   it('lists the entries of one order, in order', async () => {
     const { store, log } = await filledLog();
-    assert.deepEqual((await log.list({ orderNo: 'MO-2026-0102' })).map((e) => [e.seq, e.what]), [[3, 'exception.escalated'], [4, 'exception.acknowledged'], [5, 'exception.resolved']]);
-    assert.deepEqual((await log.list({ subjectId: 'REQ-1' })).map((e) => e.seq), [1, 2]);
+    assert.deepEqual(
+      (await log.list({ orderNo: 'MO-2026-0102' })).map((e) => [e.seq, e.what]),
+      [
+        [3, 'exception.escalated'],
+        [4, 'exception.acknowledged'],
+        [5, 'exception.resolved'],
+      ],
+    );
+    assert.deepEqual(
+      (await log.list({ subjectId: 'REQ-1' })).map((e) => e.seq),
+      [1, 2],
+    );
     await store.close();
   });
 
@@ -199,22 +215,32 @@ describe('AuditLog: a table re-chained in the SQLite file is detected', () => {
     const reopened = new SqliteStore(file);
     const { verdict, items } = await new AuditLog(reopened, 'audit', keyring).inspect();
     assert.deepEqual(problemOf(verdict), { ok: false, seq: 1, message: `Audit entry 1 was altered: its HMAC under audit key ${keyring.current.id} does not match its content.` });
-    assert.deepEqual(items.map((e) => e.verification), ['broken', 'broken', 'broken', 'broken', 'broken']);
+    assert.deepEqual(
+      items.map((e) => e.verification),
+      ['broken', 'broken', 'broken', 'broken', 'broken'],
+    );
     await reopened.close();
   });
 
   it('an edit re-chained the old SHA-256 way with the key ids removed is reported as legacy, never as verified', async () => {
     const { store, file } = await filledLog();
     await store.close();
-    rechainFile(file, (entries) => {
-      editWho(entries);
-      for (const e of entries) delete e.keyId;
-    }, (e) => entryHash(e));
+    rechainFile(
+      file,
+      (entries) => {
+        editWho(entries);
+        for (const e of entries) delete e.keyId;
+      },
+      (e) => entryHash(e),
+    );
     const reopened = new SqliteStore(file);
     const { verdict, items } = await new AuditLog(reopened, 'audit', keyring).inspect();
     assert.deepEqual([verdict.verified, verdict.legacy], [0, 5]);
     assert.equal(verdict.legacyNote, 'Audit entries 1–5 were written by the un-keyed SHA-256 chain of an earlier version: consistent, but anyone holding the store could have rewritten them.');
-    assert.deepEqual(items.map((e) => e.verification), ['legacy', 'legacy', 'legacy', 'legacy', 'legacy']);
+    assert.deepEqual(
+      items.map((e) => e.verification),
+      ['legacy', 'legacy', 'legacy', 'legacy', 'legacy'],
+    );
     await reopened.close();
   });
 
@@ -223,15 +249,20 @@ describe('AuditLog: a table re-chained in the SQLite file is detected', () => {
     for (const keyId of [keyring.current.id, forger.current.id]) {
       const { store, file } = await filledLog();
       await store.close();
-      rechainFile(file, (entries) => {
-        editWho(entries);
-        for (const e of entries) e.keyId = keyId;
-      }, (e) => entryMac(e, forger.current));
+      rechainFile(
+        file,
+        (entries) => {
+          editWho(entries);
+          for (const e of entries) e.keyId = keyId;
+        },
+        (e) => entryMac(e, forger.current),
+      );
       const reopened = new SqliteStore(file);
       const verdict = await new AuditLog(reopened, 'audit', keyring).verify();
-      const expected = keyId === keyring.current.id
-        ? `Audit entry 1 was altered: its HMAC under audit key ${keyId} does not match its content.`
-        : `Audit entry 1 names audit key ${keyId}, which this bridge does not hold: it cannot be verified (add that key to the key file, or the entry was forged).`;
+      const expected =
+        keyId === keyring.current.id
+          ? `Audit entry 1 was altered: its HMAC under audit key ${keyId} does not match its content.`
+          : `Audit entry 1 names audit key ${keyId}, which this bridge does not hold: it cannot be verified (add that key to the key file, or the entry was forged).`;
       assert.deepEqual(problemOf(verdict), { ok: false, seq: 1, message: expected });
       assert.equal(verdict.broken, 5);
       await reopened.close();

@@ -68,7 +68,10 @@ describe('readCsvRows', () => {
   });
 
   it('rejects an empty file', () => {
-    assert.throws(() => readCsvRows('\uFEFF', 'codes.csv'), (err: unknown) => err instanceof CodeTableError && /codes\.csv is empty/.test(err.message));
+    assert.throws(
+      () => readCsvRows('\uFEFF', 'codes.csv'),
+      (err: unknown) => err instanceof CodeTableError && /codes\.csv is empty/.test(err.message),
+    );
   });
 });
 

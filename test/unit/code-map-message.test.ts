@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CodeTables, WORK_ORDER_RULES, compileRules, describeAllUnmapped, mapMessage, type MappingRule } from '../../nodes/lib/code-map';
+import { CodeTables, WORK_ORDER_RULES, compileRules, describeAllUnmapped, mapMessage } from '../../nodes/lib/code-map';
 
 const tables = CodeTables.fromEntries(
   [
@@ -53,10 +53,13 @@ describe('mapMessage', () => {
     assert.equal(p.materialCode, 'MAT-2001');
     assert.equal(p.unit, 'EA');
     assert.equal(p.site, 'SZ01');
-    assert.deepEqual(p.operations.map((o) => [o.operationCode, o.equipmentCode]), [
-      ['TURN', 'CNC-A01'],
-      ['MILL', 'MC-B02'],
-    ]);
+    assert.deepEqual(
+      p.operations.map((o) => [o.operationCode, o.equipmentCode]),
+      [
+        ['TURN', 'CNC-A01'],
+        ['MILL', 'MC-B02'],
+      ],
+    );
     assert.deepEqual([p.materials[0].materialCode, p.materials[0].unit], ['RAW-0101', 'KGM']);
     assert.equal(out.msg._msgid, 'm1');
     assert.deepEqual(input, before);
@@ -127,7 +130,10 @@ describe('mapMessage', () => {
     const input = { payload: { lines: [{ code: 'not mapped' }, { code: '300-0101' }], routes: [{ ops: [{ wc: 'WC-01' }, { wc: 'WC-03' }] }, { ops: [{ wc: 'WC-09' }] }], units: ['PCS', 'KG'] } };
     const out = mapMessage(input, nested, tables, 'erp-to-mes');
     assert.ok(!out.ok);
-    assert.deepEqual(out.unmapped.map((u) => u.field), ['payload.routes[1].ops[0].wc']);
+    assert.deepEqual(
+      out.unmapped.map((u) => u.field),
+      ['payload.routes[1].ops[0].wc'],
+    );
     input.payload.routes[1].ops[0].wc = 'WC-02';
     const fixed = mapMessage(input, nested, tables, 'erp-to-mes');
     assert.ok(fixed.ok);

@@ -24,7 +24,14 @@ describe('CodeTables', () => {
 
   it('names the source and row of an invalid row', () => {
     assert.throws(
-      () => CodeTables.fromEntries([{ table: 'material', erp: 'A', mes: 'B' }, { table: 'material', mes: 'C' }], label),
+      () =>
+        CodeTables.fromEntries(
+          [
+            { table: 'material', erp: 'A', mes: 'B' },
+            { table: 'material', mes: 'C' },
+          ],
+          label,
+        ),
       (err: unknown) => err instanceof CodeTableError && err.message === 'codes.csv row 3: erp is required',
     );
     assert.throws(() => CodeTables.fromEntries([{ table: 'tooling', erp: 'A', mes: 'B' }], label), /^CodeTableError: codes\.csv row 2: table must be one of "material"/);
@@ -79,7 +86,13 @@ describe('CodeTables', () => {
       ],
       label,
     );
-    const overlay = CodeTables.fromEntries([{ table: 'material', erp: 'B', mes: 'MB2' }, { table: 'unit', erp: 'KG', mes: 'KGM' }], label);
+    const overlay = CodeTables.fromEntries(
+      [
+        { table: 'material', erp: 'B', mes: 'MB2' },
+        { table: 'unit', erp: 'KG', mes: 'KGM' },
+      ],
+      label,
+    );
     const merged = CodeTables.combine(base, overlay);
     assert.deepEqual(merged.lookup('material', 'B', 'erp-to-mes'), { ok: true, code: 'MB2' });
     assert.deepEqual(merged.lookup('material', 'MB', 'mes-to-erp'), { ok: false, reason: 'unknown' });

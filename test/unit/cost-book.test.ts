@@ -61,7 +61,10 @@ describe('CostBook', () => {
     // Op standards for 980 good: 0010 18 s × 980 = 4.9 h (actual 5.0, +0.1 h = +3.00), 0020 36 s × 980 = 9.8 h
     // (actual 12.25, +2.45 h = +73.50); 3.00 + 73.50 = 76.50. 0020 comes first: the larger excess.
     assert.deepEqual([labourEl.standard, labourEl.actual, labourEl.variance, labourEl.variancePct, labourEl.flagged], [441, 517.5, 76.5, 17.35, true]);
-    assert.match(labourEl.likelyCause!, /^Operations with labour hours above standard for 980 good units: 0020 OP-ASSEMBLE 12\.25 h against 9\.8 h \(\+2\.45 h, \+73\.50 CNY; 王芳 8 h, 李娜 4\.25 h\); 0010 OP-EXTRUDE 5 h against 4\.9 h \(\+0\.1 h, \+3\.00 CNY/);
+    assert.match(
+      labourEl.likelyCause!,
+      /^Operations with labour hours above standard for 980 good units: 0020 OP-ASSEMBLE 12\.25 h against 9\.8 h \(\+2\.45 h, \+73\.50 CNY; 王芳 8 h, 李娜 4\.25 h\); 0010 OP-EXTRUDE 5 h against 4\.9 h \(\+0\.1 h, \+3\.00 CNY/,
+    );
     // Machine: standard 0.54 × 980 = 529.20; actual 5.2 h × 60 + 9.5 h × 24 = 312.00 + 228.00 = 540.00;
     // variance 10.80 = 2.04 % → not flagged, no cause.
     assert.deepEqual([machineEl.standard, machineEl.actual, machineEl.variance, machineEl.variancePct, machineEl.flagged, machineEl.likelyCause], [529.2, 540, 10.8, 2.04, false, undefined]);
@@ -73,12 +76,21 @@ describe('CostBook', () => {
 
   it('counts a repeated event, report or requisition once', () => {
     const book = fedBook();
-    assert.deepEqual(book.costEvents(labour('L-1', '0010', '张伟', 3.5), NOW).outcomes.map((o) => o.kind), ['duplicate']);
-    assert.deepEqual(book.issues(issues()[0]).outcomes.map((o) => o.kind), ['duplicate']);
+    assert.deepEqual(
+      book.costEvents(labour('L-1', '0010', '张伟', 3.5), NOW).outcomes.map((o) => o.kind),
+      ['duplicate'],
+    );
+    assert.deepEqual(
+      book.issues(issues()[0]).outcomes.map((o) => o.kind),
+      ['duplicate'],
+    );
     const reports = completingReports();
     book.reports(reports.slice(0, 2), NOW);
     const v = book.reports(reports, NOW);
-    assert.deepEqual(v.outcomes.map((o) => o.kind), ['duplicate', 'duplicate', 'counted', 'counted']);
+    assert.deepEqual(
+      v.outcomes.map((o) => o.kind),
+      ['duplicate', 'duplicate', 'counted', 'counted'],
+    );
     assert.equal(v.variances[0].elements[1].actual, 517.5);
     assert.equal(v.variances[0].elements[0].actual, 2425);
   });
@@ -129,7 +141,10 @@ describe('CostBook', () => {
   it('makes the variance once: later events are late and change nothing', () => {
     const book = fedBook();
     assert.equal(book.reports(completingReports(), NOW).variances.length, 1);
-    assert.deepEqual(book.costEvents(labour('L-99', '0020', '王芳', 1), NOW).outcomes.map((o) => o.kind), ['late']);
+    assert.deepEqual(
+      book.costEvents(labour('L-99', '0020', '王芳', 1), NOW).outcomes.map((o) => o.kind),
+      ['late'],
+    );
     assert.equal(book.complete({ orderNo: ORDER }, NOW).variances.length, 0);
     assert.equal(book.get(ORDER)!.variance!.elements[1].actual, 517.5);
   });
@@ -140,7 +155,10 @@ describe('CostBook', () => {
     assert.equal(done.variances.length, 0);
     assert.equal(book.nextDeadline(), '2026-11-25T14:10:00.000Z');
     // 0.5 h more labour on 0020 at 30 CNY/h: 517.50 + 15.00.
-    assert.deepEqual(book.costEvents(labour('L-LATE', '0020', '王芳', 0.5), NOW).outcomes.map((o) => o.kind), ['counted']);
+    assert.deepEqual(
+      book.costEvents(labour('L-LATE', '0020', '王芳', 0.5), NOW).outcomes.map((o) => o.kind),
+      ['counted'],
+    );
     assert.equal(book.due('2026-11-25T22:09:59+08:00').variances.length, 0);
     const v = book.due('2026-11-25T22:10:00+08:00').variances[0];
     assert.equal(v.elements[1].actual, 532.5);
@@ -158,15 +176,32 @@ describe('CostBook', () => {
   });
 
   it('reads a row of the ERP cost table, decimals as text included', () => {
-    const cost = standardCostFromRow({ product_code: 'FG-100234', currency: 'CNY', lot_size: '1000', material_cost: '2350.00', labour_cost: 450, machine_cost: '540.0', labour_rate: null, material_costs_json: '[{"materialCode":"RM-200101","unitCost":18.5,"unit":"KG"}]', valid_from: '2026-11-01 00:00:00' });
-    assert.deepEqual(cost, { productCode: 'FG-100234', currency: 'CNY', perUnit: { material: 2350, labour: 450, machine: 540 }, lotSize: 1000, materials: [{ materialCode: 'RM-200101', unitCost: 18.5, unit: 'KG' }], validFrom: '2026-11-01' });
+    const cost = standardCostFromRow({
+      product_code: 'FG-100234',
+      currency: 'CNY',
+      lot_size: '1000',
+      material_cost: '2350.00',
+      labour_cost: 450,
+      machine_cost: '540.0',
+      labour_rate: null,
+      material_costs_json: '[{"materialCode":"RM-200101","unitCost":18.5,"unit":"KG"}]',
+      valid_from: '2026-11-01 00:00:00',
+    });
+    assert.deepEqual(cost, {
+      productCode: 'FG-100234',
+      currency: 'CNY',
+      perUnit: { material: 2350, labour: 450, machine: 540 },
+      lotSize: 1000,
+      materials: [{ materialCode: 'RM-200101', unitCost: 18.5, unit: 'KG' }],
+      validFrom: '2026-11-01',
+    });
     assert.throws(() => standardCostFromRow({ product_code: 'FG-1', currency: 'CNY', material_cost: 'lots', labour_cost: 1, machine_cost: 1 }), /Column material_cost of the cost row for "FG-1" must be a number/);
     assert.throws(() => standardCostFromRow({ product_code: 'FG-1', currency: 'yuan', material_cost: 1, labour_cost: 1, machine_cost: 1 }), /payload\.currency must match pattern/);
   });
 });
 
 describe('cost book: the window of remembered report ids', () => {
-  it('keeps about the window of an order\'s latest report ids however many it counts, and still knows a recent repeat', () => {
+  it("keeps about the window of an order's latest report ids however many it counts, and still knows a recent repeat", () => {
     const book = new CostBook({ eventIdWindow: 100 });
     book.plan(costPlan(), NOW);
     for (let i = 0; i < 3000; i++) book.reports(jobReport(`EV-${i}`, '0010', 1, 0, 'running', '2026-11-25T10:00:00+08:00'), NOW);

@@ -57,7 +57,21 @@ export function jobReport(eventId: string, opNo: string, goodQty: number, scrapQ
 
 export const labour = (eventId: string, opNo: string, operator: string, labourHours: number) => ({ eventId, orderNo: ORDER, opNo, operator, labourHours, timestamp: '2026-11-25T20:00:00+08:00' });
 export const machine = (eventId: string, opNo: string, equipment: string, machineHours: number) => ({ eventId, orderNo: ORDER, opNo, equipment, machineHours, timestamp: '2026-11-25T20:00:00+08:00' });
-export const issued = (requisitionId: string, materialCode: string, qty: number, unit: string) => ({ requisitionId, orderNo: ORDER, opNo: '0010', materialCode, qty, unit, requester: 'OP-1024', approval: 'within-limit', approvedBy: 'bridge', issuedAt: '2026-11-25T08:05:00.000Z', issuedTotalQty: qty, needQty: 1600, limitQty: 1632 });
+export const issued = (requisitionId: string, materialCode: string, qty: number, unit: string) => ({
+  requisitionId,
+  orderNo: ORDER,
+  opNo: '0010',
+  materialCode,
+  qty,
+  unit,
+  requester: 'OP-1024',
+  approval: 'within-limit',
+  approvedBy: 'bridge',
+  issuedAt: '2026-11-25T08:05:00.000Z',
+  issuedTotalQty: qty,
+  needQty: 1600,
+  limitQty: 1632,
+});
 
 /** What the floor did: 0010 made 990 good + 10 scrap, 0020 980 good + 10 scrap; both completed. */
 export const completingReports = (): ProgressReport[] => [

@@ -46,11 +46,7 @@ describe('the data dictionary', () => {
 
   it('names a gap as a sentence: a schema field without words, and words for a field no schema has', () => {
     const schema = { title: 'T', type: 'object', properties: { knownField: { type: 'string', description: 'Known.' }, newField: { type: 'number' } } };
-    const gaps = dictionaryGaps(
-      { probe: schema },
-      { messages: { probe: { zh: '探针' } }, names: { knownField: { zh: '已知' } }, paths: { 'probe#gone': { zh: '无' } } },
-      { presets: {}, fields: { probe: { missing: { from: 'nowhere' } } } },
-    );
+    const gaps = dictionaryGaps({ probe: schema }, { messages: { probe: { zh: '探针' } }, names: { knownField: { zh: '已知' } }, paths: { 'probe#gone': { zh: '无' } } }, { presets: {}, fields: { probe: { missing: { from: 'nowhere' } } } });
     assert.deepEqual(gaps, [
       'probe field newField has no Chinese meaning.',
       'probe field newField has no English meaning (no schema description, no entry).',
@@ -60,7 +56,7 @@ describe('the data dictionary', () => {
     ]);
   });
 
-  it('lists only ERP fields that the preset really reads or writes (each name is in the preset\'s source)', () => {
+  it("lists only ERP fields that the preset really reads or writes (each name is in the preset's source)", () => {
     let checked = 0;
     for (const [message, fields] of Object.entries(sources.fields)) {
       for (const [path, entry] of Object.entries(fields)) {
@@ -96,14 +92,19 @@ describe('the data dictionary', () => {
     assert.equal(committed, dataDictionaryMarkdown(dictionary));
   });
 
-  it('reads a schema\'s fields with their type, bounds and whether they are required, through $refs, arrays and alternatives', () => {
+  it("reads a schema's fields with their type, bounds and whether they are required, through $refs, arrays and alternatives", () => {
     const schema = {
       type: 'object',
       required: ['qty'],
       properties: {
         qty: { $ref: '#/$defs/quantity', description: 'How many.' },
         lines: { type: 'array', maxItems: 5, items: { type: 'object', required: ['code'], properties: { code: { type: 'string', minLength: 1, maxLength: 8 } } } },
-        paging: { oneOf: [{ type: 'object', properties: { next: { type: 'string' } } }, { type: 'object', properties: { first: { enum: [0, 1] } } }] },
+        paging: {
+          oneOf: [
+            { type: 'object', properties: { next: { type: 'string' } } },
+            { type: 'object', properties: { first: { enum: [0, 1] } } },
+          ],
+        },
       },
       $defs: { quantity: { type: 'number', minimum: 0, maximum: 100 } },
     };

@@ -24,7 +24,10 @@ for (const name of ['demo-plant.json', 'plant-legacy-erp.json']) {
 
     it('carries the demo plant master data exactly (regenerate with node scripts/make-demo-flow.mjs)', () => {
       const table = nodes.find((n) => n.type === 'code-map-table') as { entries: unknown[] };
-      assert.deepEqual(table.entries, demoCodeTable.map(({ table: t, erp, mes, description }) => ({ table: t, erp, mes, description })));
+      assert.deepEqual(
+        table.entries,
+        demoCodeTable.map(({ table: t, erp, mes, description }) => ({ table: t, erp, mes, description })),
+      );
     });
 
     it('keeps no credentials in the file', () => {
@@ -94,11 +97,18 @@ describe('flows/demo-plant.json workflows tab', () => {
   });
 
   it('takes the MES posts on http-in endpoints and answers every one of them', () => {
-    const urls = on('workflows').filter((n) => n.type === 'http in').map((n) => n.url).sort();
+    const urls = on('workflows')
+      .filter((n) => n.type === 'http in')
+      .map((n) => n.url)
+      .sort();
     assert.deepEqual(urls, ['/mes/exceptions', '/mes/material-requisitions']);
     // Inspection records are taken once, on the trace tab, and passed on to escalation by the quality link.
     const everyUrl = flow.filter((n) => n.type === 'http in').map((n) => `${n.method} ${n.url}`);
-    assert.deepEqual(everyUrl.filter((u, i) => everyUrl.indexOf(u) !== i), [], 'two http-in nodes take the same URL');
+    assert.deepEqual(
+      everyUrl.filter((u, i) => everyUrl.indexOf(u) !== i),
+      [],
+      'two http-in nodes take the same URL',
+    );
     assert.equal(flow.find((n) => n.type === 'http in' && n.url === '/mes/quality-records')!.z, 'trace');
     const complete = on('workflows').find((n) => n.type === 'complete')!;
     assert.deepEqual(complete.scope, ['overdraw', 'escalation']);
@@ -107,7 +117,11 @@ describe('flows/demo-plant.json workflows tab', () => {
 
   it('serves the two pages with the Vue templates of dashboards/, the shared client methods in each', () => {
     const pages = flow.filter((n) => n.type === 'ui-page').map((n) => [n.path, n.ui, n.theme]);
-    for (const path of ['/approvals', '/exceptions']) assert.deepEqual(pages.find(([p]) => p === path), [path, 'demo-dashboard', 'demo-theme']);
+    for (const path of ['/approvals', '/exceptions'])
+      assert.deepEqual(
+        pages.find(([p]) => p === path),
+        [path, 'demo-dashboard', 'demo-theme'],
+      );
     for (const name of ['approvals', 'exceptions']) {
       const [before, after] = readFileSync(join(root, 'dashboards', `${name}.vue`), 'utf8').split('    // @bridge-client\n');
       const format = byId.get(`${name}-page`)!.format as string;

@@ -24,15 +24,25 @@ describe('flows/demo-plant.json equipment tab', () => {
       assert.equal(byId(id).type, 'equipment-signal');
       assert.ok((byId(id).wires as string[][])[0].includes('equipment-signals-link-out'), `${id} feeds the link out`);
     }
-    assert.deepEqual(tab.filter((n) => n.type === 'function').map((n) => n.id), [], 'no domain logic in function nodes');
+    assert.deepEqual(
+      tab.filter((n) => n.type === 'function').map((n) => n.id),
+      [],
+      'no domain logic in function nodes',
+    );
   });
 
   it('maps every tag of the address map in the equipment-signal nodes, and the lib accepts their tag maps', () => {
     const opcuaRows = byId('opcua-to-signal').tags as Array<{ nodeId: string }>;
     assert.deepEqual(opcuaRows.map((r) => r.nodeId).sort(), DEMO_EQUIPMENT_TAGS.opcua.tags.map((t) => t.nodeId).sort());
     const modbus = parseTagMap(byId('modbus-to-signal').tags, byId('modbus-to-signal').stateCodes);
-    assert.deepEqual([...modbus.modbus.keys()], DEMO_EQUIPMENT_TAGS.modbus.units.map((u) => u.equipment));
-    assert.deepEqual([...modbus.modbusUnits], DEMO_EQUIPMENT_TAGS.modbus.units.map((u) => [u.unitId, u.equipment]));
+    assert.deepEqual(
+      [...modbus.modbus.keys()],
+      DEMO_EQUIPMENT_TAGS.modbus.units.map((u) => u.equipment),
+    );
+    assert.deepEqual(
+      [...modbus.modbusUnits],
+      DEMO_EQUIPMENT_TAGS.modbus.units.map((u) => [u.unitId, u.equipment]),
+    );
     for (const [state, code] of Object.entries(DEMO_EQUIPMENT_TAGS.modbus.stateCodes)) assert.equal(modbus.stateCodes.get(code), state);
     const watchdog = byId('opcua-watchdog');
     assert.equal(watchdog.type, 'opcua-watchdog');
@@ -47,14 +57,20 @@ describe('flows/demo-plant.json equipment tab', () => {
     assert.equal(clients[0].action, 'subscribe');
     for (const item of items) assert.deepEqual(item.wires, [[clients[0].id]]);
     const feeding = tab.filter((n) => ((n.wires as string[][] | undefined) ?? []).flat().some((w) => items.some((i) => i.id === w)));
-    assert.deepEqual(feeding.map((n) => n.id), ['opcua-watchdog']);
+    assert.deepEqual(
+      feeding.map((n) => n.id),
+      ['opcua-watchdog'],
+    );
   });
 
   it('reads each PLC unit through its own modbus-client, and takes every address from the environment', () => {
     const reads = tab.filter((n) => n.type === 'modbus-read');
     const clients = reads.map((r) => byId(r.server as string));
     assert.equal(new Set(clients.map((c) => c.id)).size, DEMO_EQUIPMENT_TAGS.modbus.units.length);
-    assert.deepEqual(clients.map((c) => c.unit_id), DEMO_EQUIPMENT_TAGS.modbus.units.map((u) => u.unitId));
+    assert.deepEqual(
+      clients.map((c) => c.unit_id),
+      DEMO_EQUIPMENT_TAGS.modbus.units.map((u) => u.unitId),
+    );
     for (const c of clients) {
       assert.equal(c.tcpHost, '${MODBUS_HOST}');
       assert.equal(c.tcpPort, '${MODBUS_PORT}');

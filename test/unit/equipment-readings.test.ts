@@ -30,7 +30,15 @@ describe('equipment tag map', () => {
     assert.deepEqual(map.opcua.get('ns=1;s=EQ-EXTR-01.Temperature'), { source: 'opcua', row: 5, equipment: 'EQ-EXTR-01', field: 'temperature', scale: 1, nodeId: 'ns=1;s=EQ-EXTR-01.Temperature' });
     assert.equal(map.modbus.get('EQ-LEAK-01')?.length, 5);
     assert.equal(map.modbusUnits.get(2), 'EQ-LEAK-01');
-    assert.deepEqual([...map.stateCodes], [[1, 'running'], [2, 'idle'], [3, 'fault'], [4, 'maintenance']]);
+    assert.deepEqual(
+      [...map.stateCodes],
+      [
+        [1, 'running'],
+        [2, 'idle'],
+        [3, 'fault'],
+        [4, 'maintenance'],
+      ],
+    );
   });
 
   it('refuses a bad row naming its number and field', () => {
@@ -48,14 +56,27 @@ describe('equipment tag map', () => {
   });
 
   it('reads a state code table and refuses a code or state that is not one', () => {
-    assert.deepEqual([...parseStateCodes('0=idle, 7=fault')], [[0, 'idle'], [7, 'fault']]);
+    assert.deepEqual(
+      [...parseStateCodes('0=idle, 7=fault')],
+      [
+        [0, 'idle'],
+        [7, 'fault'],
+      ],
+    );
     refused(() => parseStateCodes('1=running,2=stopped'), TagMapError, /state codes: '2=stopped' names "stopped", not one of running/);
     refused(() => parseStateCodes('x=running'), TagMapError, /state codes: 'x=running' must be/);
   });
 });
 
 describe('OPC UA data change → equipment-signal', () => {
-  const change = (topic: string, payload: unknown, extra: Record<string, unknown> = {}) => ({ topic, payload, statusCode: { value: 0, description: 'Good' }, sourceTimestamp: new Date('2026-12-01T07:59:59.500Z'), serverTimestamp: new Date('2026-12-01T07:59:59.600Z'), ...extra });
+  const change = (topic: string, payload: unknown, extra: Record<string, unknown> = {}) => ({
+    topic,
+    payload,
+    statusCode: { value: 0, description: 'Good' },
+    sourceTimestamp: new Date('2026-12-01T07:59:59.500Z'),
+    serverTimestamp: new Date('2026-12-01T07:59:59.600Z'),
+    ...extra,
+  });
 
   it('gives each field alone, stamped with the source time', () => {
     const expect = (topic: string, payload: unknown, field: string) => assert.deepEqual(opcuaSignal(map, change(topic, payload), NOW), { equipment: 'EQ-EXTR-01', at: '2026-12-01T07:59:59.500Z', [field]: payload, source: 'opcua' });
@@ -75,7 +96,11 @@ describe('OPC UA data change → equipment-signal', () => {
   });
 
   it('refuses a Bad status code naming the tag, the code and the value', () => {
-    refused(() => opcuaSignal(map, change('ns=1;s=EQ-EXTR-01.Temperature', 65.2, { statusCode: { _value: 0x808b0000, _name: 'BadSensorFailure' } }), NOW), EquipmentReadingError, /^OPC UA node ns=1;s=EQ-EXTR-01.Temperature \(EQ-EXTR-01 temperature\) has bad quality BadSensorFailure \(0x808b0000\); its value 65.2 is not used$/);
+    refused(
+      () => opcuaSignal(map, change('ns=1;s=EQ-EXTR-01.Temperature', 65.2, { statusCode: { _value: 0x808b0000, _name: 'BadSensorFailure' } }), NOW),
+      EquipmentReadingError,
+      /^OPC UA node ns=1;s=EQ-EXTR-01.Temperature \(EQ-EXTR-01 temperature\) has bad quality BadSensorFailure \(0x808b0000\); its value 65.2 is not used$/,
+    );
     refused(() => opcuaSignal(map, change('ns=1;s=EQ-EXTR-01.State', 'running', { statusCode: 0x80000000 }), NOW), EquipmentReadingError, /bad quality 0x80000000/);
   });
 
@@ -94,7 +119,16 @@ describe('Modbus holding registers → equipment-signal', () => {
 
   it('decodes every field: state code, 32-bit counters high word first, int16 temperature × 0.1', () => {
     // 70000 = 0x0001_1170, 65536 = 0x0001_0000; 0xFFD6 = −42 → −4.2 °C.
-    assert.deepEqual(modbusSignal(map, read('EQ-UVB-01', [3, 1, 4464, 1, 0, 300, 0xffd6]), NOW), { equipment: 'EQ-UVB-01', at: NOW.toISOString(), state: 'fault', partCounter: 70000, rejectCounter: 65536, spindleSpeed: 300, temperature: -4.2, source: 'modbus' });
+    assert.deepEqual(modbusSignal(map, read('EQ-UVB-01', [3, 1, 4464, 1, 0, 300, 0xffd6]), NOW), {
+      equipment: 'EQ-UVB-01',
+      at: NOW.toISOString(),
+      state: 'fault',
+      partCounter: 70000,
+      rejectCounter: 65536,
+      spindleSpeed: 300,
+      temperature: -4.2,
+      source: 'modbus',
+    });
     assert.equal(modbusSignal(map, read('EQ-UVB-01', [1, 0, 0, 0, 0, 0, 652]), NOW).temperature, 65.2);
     assert.equal(modbusSignal(map, read('EQ-UVB-01', [1, 0xffff, 0xffff, 0, 0, 0, 0]), NOW).partCounter, 4294967295);
   });

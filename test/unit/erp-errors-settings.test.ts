@@ -27,7 +27,7 @@ describe('ERP failures: permanent or transient', () => {
     assert.equal(err('erp', 200, '元数据中标识为F_PAEZ_Priority的字段不存在 (MsgCode 9)').permanent, true);
   });
 
-  it('the status of a permanent failure carries the ERP\'s words without exception-name prefixes, shortened', () => {
+  it("the status of a permanent failure carries the ERP's words without exception-name prefixes, shortened", () => {
     const status = failureStatus(err('erp', 500, `OperationalError: pymysql.err.OperationalError: (1054, "Unknown column 'tabWork Order.custom_plant' in 'field list'")`));
     assert.equal(status.key, 'permanent');
     assert.ok(status.values.words.startsWith('(1054, "Unknown column'));
@@ -37,7 +37,7 @@ describe('ERP failures: permanent or transient', () => {
   });
 });
 
-describe('an endpoint\'s named settings as $params', () => {
+describe("an endpoint's named settings as $params", () => {
   it('fills defaults, reads "${NAME}" values from the environment, and applies the time zone and page size to the profile', () => {
     const profile = preset('erpnext');
     const params = profileParams(profile, { plant: '${PLANT}', timeZone: 'Europe/Berlin', pageSize: '50' }, (name) => (name === 'PLANT' ? '2020' : undefined), 'ERP', fail);

@@ -70,8 +70,16 @@ describe('the worked in-house profile against its ERP', () => {
   before(async () => {
     for (let i = 1; i <= 23; i++) {
       orders.push({
-        ddh: `SC-${String(i).padStart(4, '0')}`, bbh: '1', zt: '已下达', cpbm: 'FG-100234', cpmc: '一次性使用输液器', sl: '500.000', dw: 'PCS',
-        jhwgrq: '2026-12-01 17:00:00', yxj: 3, gc: '1010',
+        ddh: `SC-${String(i).padStart(4, '0')}`,
+        bbh: '1',
+        zt: '已下达',
+        cpbm: 'FG-100234',
+        cpmc: '一次性使用输液器',
+        sl: '500.000',
+        dw: 'PCS',
+        jhwgrq: '2026-12-01 17:00:00',
+        yxj: 3,
+        gc: '1010',
         // Several orders share a change second, as they do in a real ERP.
         xgsj: `2026-11-20 08:${String(Math.floor(i / 4)).padStart(2, '0')}:00`,
         gxlb: [{ gxh: '0010', gxdm: 'ASSY', gzzx: 'WC-ASM01', jhks: '2026-11-25 08:00:00', jhjs: '2026-11-25 12:00:00', dejs: '12.5' }],
@@ -176,7 +184,10 @@ describe('the worked in-house profile against its ERP', () => {
       assert.equal((await write(confirmation)).alreadyThere, false);
       assert.deepEqual(await write({ ...confirmation, key: 'MES-EV-12', yieldQty: 20 }), { id: `BG${reports.length}`, alreadyThere: false });
       assert.equal((await write(confirmation)).alreadyThere, true);
-      assert.deepEqual(reports.slice(-2).map((r) => r.wbdh), ['MES-EV-11', 'MES-EV-12']);
+      assert.deepEqual(
+        reports.slice(-2).map((r) => r.wbdh),
+        ['MES-EV-11', 'MES-EV-12'],
+      );
     } finally {
       ignoreFilter = false;
       s.client.close();
@@ -233,12 +244,16 @@ describe('profile engine: server-driven next links, total counts and signed requ
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const profile = loadProfile({
-      id: 'signed-erp', name: 'Signed ERP',
+      id: 'signed-erp',
+      name: 'Signed ERP',
       auth: { kind: 'signed', header: 'X-Signature', algorithm: 'hmac-sha256', message: '$timestamp & "\\n" & $path', value: '"v1=" & $signature' },
       headers: '{ "X-Timestamp": $string($floor($millis() / 1000)) }',
       pull: {
         request: { method: 'GET', path: 'orders', query: '{ "from": $offset, "size": $limit }' },
-        changeTime: { format: 'iso-utc', timeZone: 'UTC' }, pageSize: 3, paging: { kind: 'total', total: 'total' }, items: 'list',
+        changeTime: { format: 'iso-utc', timeZone: 'UTC' },
+        pageSize: 3,
+        paging: { kind: 'total', total: 'total' },
+        items: 'list',
         map: '{ "id": id, "updatedAt": $erpTime(t) }',
       },
     });
@@ -246,7 +261,10 @@ describe('profile engine: server-driven next links, total counts and signed requ
     try {
       const read = profileOrdersReader(new ProfileSession(client, profile, { password: 'signing-secret' }));
       const page = await read({ offset: 6, limit: 3 });
-      assert.deepEqual((page.items as Array<{ id: string }>).map((o) => o.id), ['W7']);
+      assert.deepEqual(
+        (page.items as Array<{ id: string }>).map((o) => o.id),
+        ['W7'],
+      );
       assert.deepEqual(seen, ['?from=6&size=3']);
       const wrong = profileOrdersReader(new ProfileSession(client, profile, { password: 'other' }));
       await assert.rejects(wrong({ offset: 0, limit: 3 }), /refused the credentials \(HTTP 401\)/);

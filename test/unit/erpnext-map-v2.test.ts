@@ -10,9 +10,21 @@ const erpnext = preset('erpnext');
 const map = compileExpression(erpnext.pull.map, 'pull.map', erpnext.name, 'Asia/Shanghai');
 const PARAMS = { plant: '1010', dueTime: '17:00:00', dueDateFallback: 'planned-end', defaultPriority: 5, plantField: 'custom_plant', priorityField: 'custom_priority' };
 const ROW = {
-  name: 'MO-2026-0007-1', status: 'Not Started', docstatus: 1, production_item: 'FG-1', item_name: 'Catheter', qty: 100, stock_uom: 'Nos',
-  expected_delivery_date: '2026-12-10', planned_start_date: '2026-12-08 08:00:00', planned_end_date: '2026-12-09 17:00:00', company: 'Plant',
-  modified: '2026-12-07 10:23:30.270000', amended_from: null, produced_qty: 40, process_loss_qty: 2,
+  name: 'MO-2026-0007-1',
+  status: 'Not Started',
+  docstatus: 1,
+  production_item: 'FG-1',
+  item_name: 'Catheter',
+  qty: 100,
+  stock_uom: 'Nos',
+  expected_delivery_date: '2026-12-10',
+  planned_start_date: '2026-12-08 08:00:00',
+  planned_end_date: '2026-12-09 17:00:00',
+  company: 'Plant',
+  modified: '2026-12-07 10:23:30.270000',
+  amended_from: null,
+  produced_qty: 40,
+  process_loss_qty: 2,
 };
 const BOOKED = ['produced_qty', 'process_loss_qty'];
 
@@ -43,7 +55,7 @@ describe('the ERPNext preset map, contract v2', () => {
   });
 
   it('names the Work Order an amended one came from as its predecessor (amendment), and none when amended_from is empty', async () => {
-    assert.deepEqual({ ...(await mapped({ ...ROW, amended_from: 'MO-2026-0007' })).predecessor as object }, { orderNo: 'MO-2026-0007', relation: 'amendment' });
+    assert.deepEqual({ ...((await mapped({ ...ROW, amended_from: 'MO-2026-0007' })).predecessor as object) }, { orderNo: 'MO-2026-0007', relation: 'amendment' });
     assert.equal('predecessor' in (await mapped(ROW)), false);
   });
 });

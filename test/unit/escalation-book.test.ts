@@ -37,10 +37,13 @@ describe('ExceptionBook: raising', () => {
     const outcome = book.raise(event('EXC-1'), RAISED);
     assert.ok(!outcome.duplicate);
     assert.equal(outcome.deadline, iso('2026-11-25T10:40'));
-    assert.deepEqual(outcome.notifications.map((n) => [n.role, n.channel, n.reason, n.level, n.ackBy]), [
-      ['production-supervisor', 'im', 'raised', 'urgent', iso('2026-11-25T10:40')],
-      ['production-supervisor', 'dashboard', 'raised', 'urgent', iso('2026-11-25T10:40')],
-    ]);
+    assert.deepEqual(
+      outcome.notifications.map((n) => [n.role, n.channel, n.reason, n.level, n.ackBy]),
+      [
+        ['production-supervisor', 'im', 'raised', 'urgent', iso('2026-11-25T10:40')],
+        ['production-supervisor', 'dashboard', 'raised', 'urgent', iso('2026-11-25T10:40')],
+      ],
+    );
     assert.deepEqual([outcome.notice.handledIn, outcome.notice.level, outcome.erpRequest], ['erp', 'urgent', undefined]);
     assert.equal(book.nextDeadline(), iso('2026-11-25T10:40'));
   });
@@ -91,13 +94,29 @@ describe('ExceptionBook: deadlines', () => {
     assert.deepEqual(book.due(at('2026-11-25T10:39')), []);
     const [first] = book.due(at('2026-11-25T10:40'));
     assert.deepEqual([first.kind, first.from, first.to, first.deadline, first.exception.severity], ['escalated', 'urgent', 'severe', iso('2026-11-25T10:55'), 'severe']);
-    assert.deepEqual(first.notifications.map((n) => [n.role, n.reason]), [['supply-chain-director', 'escalated'], ['supply-chain-director', 'escalated'], ['production-supervisor', 'escalated']]);
-    assert.deepEqual(first.audit.map((a) => [a.who, a.what, a.why]), [['bridge', 'exception.escalated', 'Not acknowledged within 60 min at level urgent; escalated to severe.']]);
+    assert.deepEqual(
+      first.notifications.map((n) => [n.role, n.reason]),
+      [
+        ['supply-chain-director', 'escalated'],
+        ['supply-chain-director', 'escalated'],
+        ['production-supervisor', 'escalated'],
+      ],
+    );
+    assert.deepEqual(
+      first.audit.map((a) => [a.who, a.what, a.why]),
+      [['bridge', 'exception.escalated', 'Not acknowledged within 60 min at level urgent; escalated to severe.']],
+    );
     const [second] = book.due(at('2026-11-25T10:55'));
     assert.deepEqual([second.from, second.to, second.deadline, second.exception.severity], ['severe', 'plant-manager', undefined, 'severe']);
-    assert.deepEqual(second.notifications.map((n) => n.role), ['plant-manager', 'plant-manager']);
+    assert.deepEqual(
+      second.notifications.map((n) => n.role),
+      ['plant-manager', 'plant-manager'],
+    );
     assert.deepEqual(book.due(at('2026-11-26T10:00')), []);
-    assert.deepEqual(book.get('EXC-1')?.escalations.map((e) => `${e.from}→${e.to}`), ['urgent→severe', 'severe→plant-manager']);
+    assert.deepEqual(
+      book.get('EXC-1')?.escalations.map((e) => `${e.from}→${e.to}`),
+      ['urgent→severe', 'severe→plant-manager'],
+    );
   });
 
   it('an acknowledged exception is not escalated', () => {
@@ -105,7 +124,10 @@ describe('ExceptionBook: deadlines', () => {
     book.raise(event('EXC-1'), RAISED);
     const acked = book.ack('EXC-1', 'li.ming', 'On my way with the maintenance crew', at('2026-11-25T09:55'));
     assert.deepEqual(acked.exception.acknowledged, { by: 'li.ming', note: 'On my way with the maintenance crew', at: iso('2026-11-25T09:55') });
-    assert.deepEqual(acked.audit.map((a) => [a.who, a.what, a.why, a.details?.late]), [['li.ming', 'exception.acknowledged', 'On my way with the maintenance crew', false]]);
+    assert.deepEqual(
+      acked.audit.map((a) => [a.who, a.what, a.why, a.details?.late]),
+      [['li.ming', 'exception.acknowledged', 'On my way with the maintenance crew', false]],
+    );
     assert.deepEqual(book.due(at('2026-11-25T12:00')), []);
     assert.equal(book.nextDeadline(), undefined);
   });
@@ -141,7 +163,10 @@ describe('ExceptionBook: deadlines', () => {
     assert.equal(book.nextDeadline(), new Date(CHILD.startedAt + 60 * 60_000).toISOString());
     const restartedAt = CHILD.startedAt + 3 * 60 * 60_000;
     const fired = book.due(restartedAt);
-    assert.deepEqual(fired.map((f) => [f.exceptionId, f.kind, f.from, f.to, f.deadline]), [[CHILD.exceptionId, 'escalated', 'urgent', 'severe', new Date(restartedAt + 15 * 60_000).toISOString()]]);
+    assert.deepEqual(
+      fired.map((f) => [f.exceptionId, f.kind, f.from, f.to, f.deadline]),
+      [[CHILD.exceptionId, 'escalated', 'urgent', 'severe', new Date(restartedAt + 15 * 60_000).toISOString()]],
+    );
     assert.deepEqual(book.due(restartedAt), [], 'it fires once');
   });
 });
@@ -171,7 +196,10 @@ describe('ExceptionBook: acknowledging, resolving, closing', () => {
       downtimeMin: 190,
       escalations: 1,
     });
-    assert.deepEqual(resolved.audit.map((a) => [a.what, a.meaning, a.details?.downtimeMin]), [['exception.resolved', 'resolved', 190]]);
+    assert.deepEqual(
+      resolved.audit.map((a) => [a.what, a.meaning, a.details?.downtimeMin]),
+      [['exception.resolved', 'resolved', 190]],
+    );
     const closed = book.close('EXC-1', 'zhao.qing', 'Checked', at('2026-11-25T13:00'));
     assert.deepEqual([closed.exception.state, closed.audit[0].what, closed.audit[0].who], ['closed', 'exception.closed', 'zhao.qing']);
   });
@@ -238,7 +266,10 @@ describe('ExceptionBook: state', () => {
     const copy = ExceptionBook.restore(JSON.parse(JSON.stringify(book.entries())));
     assert.deepEqual(copy.entries(), book.entries());
     assert.deepEqual(copy.due(at('2026-11-25T10:40')), book.due(at('2026-11-25T10:40')));
-    assert.deepEqual(copy.list({ states: ['open'] }).map((e) => e.event.id), ['EXC-1']);
+    assert.deepEqual(
+      copy.list({ states: ['open'] }).map((e) => e.event.id),
+      ['EXC-1'],
+    );
   });
 
   it('refuses a stored entry it did not write', () => {

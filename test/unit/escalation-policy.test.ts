@@ -37,12 +37,12 @@ describe('EscalationPolicy', () => {
 
   const broken: Array<[string, (table: PolicyRow[]) => unknown, RegExp]> = [
     ['no row for a severity', (t) => t.filter((r) => r.level !== 'urgent'), /The escalation policy has no row for urgent exceptions \(a row with level urgent and no type\)\./],
-    ['a next level without a row', (t) => (t[1].nextLevel = 'director', t), /Escalation policy row 2 escalates to level director, which has no row of its own \(without a type\)\./],
-    ['a loop', (t) => (t[t.length - 1] = { ...t[t.length - 1], ackWithinMin: 30, nextLevel: 'urgent' }, t), /The escalation policy loops: urgent → severe → plant-manager → urgent; escalation must end at a level without a next level\./],
+    ['a next level without a row', (t) => ((t[1].nextLevel = 'director'), t), /Escalation policy row 2 escalates to level director, which has no row of its own \(without a type\)\./],
+    ['a loop', (t) => ((t[t.length - 1] = { ...t[t.length - 1], ackWithinMin: 30, nextLevel: 'urgent' }), t), /The escalation policy loops: urgent → severe → plant-manager → urgent; escalation must end at a level without a next level\./],
     ['a next level without a deadline', (t) => (delete t[1].ackWithinMin, t), /Escalation policy row 2 \(level urgent\) escalates to severe but has no ackWithinMin: without a deadline it would never escalate\./],
-    ['a deadline of 0 minutes', (t) => (t[1].ackWithinMin = 0, t), /Escalation policy row 2 \(level urgent\) has ackWithinMin 0; it must be a number of minutes above 0, or left out for no deadline\./],
-    ['a notify target without a channel', (t) => (t[1].notify = [{ role: 'production-supervisor' } as never], t), /Escalation policy row 2 \(level urgent\) notify\[0\] needs a role and a channel/],
-    ['an unknown exception type', (t) => (t[2].type = 'fire' as never, t), /Escalation policy row 3 has type "fire"; it must be one of equipment-fault, material-shortage, quality-defect, other or empty for every type\./],
+    ['a deadline of 0 minutes', (t) => ((t[1].ackWithinMin = 0), t), /Escalation policy row 2 \(level urgent\) has ackWithinMin 0; it must be a number of minutes above 0, or left out for no deadline\./],
+    ['a notify target without a channel', (t) => ((t[1].notify = [{ role: 'production-supervisor' } as never]), t), /Escalation policy row 2 \(level urgent\) notify\[0\] needs a role and a channel/],
+    ['an unknown exception type', (t) => ((t[2].type = 'fire' as never), t), /Escalation policy row 3 has type "fire"; it must be one of equipment-fault, material-shortage, quality-defect, other or empty for every type\./],
     ['the same level and type twice', (t) => [...t, t[1]], /Escalation policy row 7 repeats level urgent; each level and type may appear once\./],
     ['a field the policy does not know', (t) => (Object.assign(t[0], { escalateTo: 'x' }), t), /Escalation policy row 1 has "escalateTo", which the policy does not know/],
     ['a row for a level nothing reaches', (t) => [...t, { level: 'director', type: 'other', notify: [] }], /Escalation policy row 7 is for level director, which has no row of its own \(without a type\), so no exception could reach it\./],

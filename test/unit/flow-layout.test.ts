@@ -17,7 +17,10 @@ describe('flow layout', () => {
       it(`${dir}/${file} has no overlapping nodes and no wire across a node`, () => {
         const flow = JSON.parse(readFileSync(join(root, dir, file), 'utf8')) as FlowNode[];
         assert.ok(flow.filter((n) => typeof n.x === 'number').length >= 3, 'a flow with nodes on its tabs');
-        assert.deepEqual(layoutProblems(flow).map((p) => `${p.tab}: ${p.text}`), []);
+        assert.deepEqual(
+          layoutProblems(flow).map((p) => `${p.tab}: ${p.text}`),
+          [],
+        );
       });
     }
   }

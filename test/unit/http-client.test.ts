@@ -54,7 +54,10 @@ describe('ErpHttpClient', () => {
   it('says the credentials were refused, naming the endpoint, and does not call that retryable', async () => {
     const c = client();
     try {
-      const err = await c.getJson('locked').then(() => undefined, (e: unknown) => e);
+      const err = await c.getJson('locked').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err instanceof ErpRequestError);
       assert.equal(err.failure, 'auth');
       assert.equal(err.retryable, false);
@@ -113,9 +116,21 @@ describe('ErpHttpClient', () => {
 describe('backoffDelay', () => {
   it('doubles from the base up to the cap, with 50–100 % jitter', () => {
     const policy = { baseMs: 1000, maxMs: 8000 };
-    assert.equal(backoffDelay(0, policy, () => 1), 1000);
-    assert.equal(backoffDelay(2, policy, () => 1), 4000);
-    assert.equal(backoffDelay(10, policy, () => 1), 8000);
-    assert.equal(backoffDelay(2, policy, () => 0), 2000);
+    assert.equal(
+      backoffDelay(0, policy, () => 1),
+      1000,
+    );
+    assert.equal(
+      backoffDelay(2, policy, () => 1),
+      4000,
+    );
+    assert.equal(
+      backoffDelay(10, policy, () => 1),
+      8000,
+    );
+    assert.equal(
+      backoffDelay(2, policy, () => 0),
+      2000,
+    );
   });
 });

@@ -15,16 +15,41 @@ const native = compileExpression(kingdee.pull.map, 'pull.map', kingdee.name, TZ)
 const jsonata = compileExpression(`${kingdee.pull.map} `, 'pull.map', kingdee.name, TZ);
 
 async function both(item: unknown, bindings: Record<string, unknown>): Promise<[unknown, unknown]> {
-  const settle = (p: Promise<unknown>) => p.then((v) => ({ value: v }), (e: Error) => ({ error: e.message }));
+  const settle = (p: Promise<unknown>) =>
+    p.then(
+      (v) => ({ value: v }),
+      (e: Error) => ({ error: e.message }),
+    );
   return [await settle(native.evaluate(item, bindings)), await settle(jsonata.evaluate(item, bindings))];
 }
 
 const LINE = {
-  FID: 100231, FBillNo: 'MO0000004', FTreeEntity_FEntryId: 100500, FTreeEntity_FSeq: 1, 'FMaterialId.FNumber': 'FG-100310', 'FMaterialId.FName': '导尿管 16Fr',
-  'FUnitId.FNumber': 'PCS', FQty: 1000, FPlanStartDate: '2026-12-08 08:00:00', FPlanFinishDate: '2026-12-10 17:00:00', FStatus: '4', FDocumentStatus: 'C',
-  'FPrdOrgId.FNumber': '1010', FModifyDate: '2026-12-07 10:23:30.27', F_PAEZ_Priority: 2,
+  FID: 100231,
+  FBillNo: 'MO0000004',
+  FTreeEntity_FEntryId: 100500,
+  FTreeEntity_FSeq: 1,
+  'FMaterialId.FNumber': 'FG-100310',
+  'FMaterialId.FName': '导尿管 16Fr',
+  'FUnitId.FNumber': 'PCS',
+  FQty: 1000,
+  FPlanStartDate: '2026-12-08 08:00:00',
+  FPlanFinishDate: '2026-12-10 17:00:00',
+  FStatus: '4',
+  FDocumentStatus: 'C',
+  'FPrdOrgId.FNumber': '1010',
+  FModifyDate: '2026-12-07 10:23:30.27',
+  F_PAEZ_Priority: 2,
 };
-const OPERATION = { FOperNumber: 10, 'FProcessId.FNumber': 'P-CUT', 'FProcessId.FName': '裁切', 'FWorkCenterId.FNumber': 'WC-01', FOperPlanStartTime: '2026-12-08 08:00:00', FOperPlanFinishTime: '2026-12-08 12:00:00', FActivity1Qty: 12.5, F_PAEZ_QcSpec: '  QC  \t 7 ' };
+const OPERATION = {
+  FOperNumber: 10,
+  'FProcessId.FNumber': 'P-CUT',
+  'FProcessId.FName': '裁切',
+  'FWorkCenterId.FNumber': 'WC-01',
+  FOperPlanStartTime: '2026-12-08 08:00:00',
+  FOperPlanFinishTime: '2026-12-08 12:00:00',
+  FActivity1Qty: 12.5,
+  F_PAEZ_QcSpec: '  QC  \t 7 ',
+};
 const COMPONENT = { 'FMaterialID2.FNumber': 'RM-1', 'FMaterialID2.FName': '硅胶', 'FUnitID2.FNumber': 'KG', FNumerator: 1, FDenominator: 3, FOperID: 10, FScrapRate: 0.5 };
 const PARAMS = { defaultPriority: 5, priorityField: 'F_PAEZ_Priority', qcSpecField: 'F_PAEZ_QcSpec' };
 const OPTIONAL = { orders: ['F_PAEZ_Priority'], operations: ['F_PAEZ_QcSpec'] };
@@ -40,7 +65,19 @@ describe('the Kingdee preset map in TypeScript', () => {
       ['a null audit state and a numeric line state', { ...LINE, FDocumentStatus: null, FStatus: 4 }, { params: PARAMS, details: {} }],
       ['missing times, quantity and sequence', { FBillNo: 'MO1', FStatus: '5' }, { params: PARAMS, details: { operations: [{ FOperNumber: 20 }], components: [{ FNumerator: 2, FDenominator: 4, FOperID: 0 }] } }],
       ['a priority of 0 and an empty inspection spec', { ...LINE, F_PAEZ_Priority: 0 }, { params: PARAMS, optional: OPTIONAL, details: { operations: [{ ...OPERATION, F_PAEZ_QcSpec: ' \t ' }] } }],
-      ['half-way quantities rounded to even', LINE, { params: PARAMS, details: { components: [{ ...COMPONENT, FNumerator: 0.0000125, FDenominator: 1 }, { ...COMPONENT, FNumerator: 0.0000135, FDenominator: 1 }] } }],
+      [
+        'half-way quantities rounded to even',
+        LINE,
+        {
+          params: PARAMS,
+          details: {
+            components: [
+              { ...COMPONENT, FNumerator: 0.0000125, FDenominator: 1 },
+              { ...COMPONENT, FNumerator: 0.0000135, FDenominator: 1 },
+            ],
+          },
+        },
+      ],
       ['a single operation object instead of a list', LINE, { params: PARAMS, details: { operations: OPERATION } }],
       ['a text line number (JSONata decides)', { ...LINE, FTreeEntity_FSeq: '01' }, { params: PARAMS, details: {} }],
       ['a text operation id in a component (JSONata raises its error)', LINE, { params: PARAMS, details: { components: [{ ...COMPONENT, FOperID: '10' }] } }],
@@ -60,7 +97,10 @@ describe('the Kingdee preset map in TypeScript', () => {
 
   it('builds the detail requests and zips their rows as the JSONata does', async () => {
     for (const [name, d] of Object.entries(kingdee.pull.details!)) {
-      const pairs: Array<[string, string]> = [[d.request.body!, 'request.body'], [d.select!, 'select']];
+      const pairs: Array<[string, string]> = [
+        [d.request.body!, 'request.body'],
+        [d.select!, 'select'],
+      ];
       for (const [source, part] of pairs) {
         const ours = compileExpression(source, part, kingdee.name, TZ);
         const theirs = compileExpression(`${source} `, part, kingdee.name, TZ);
@@ -69,14 +109,24 @@ describe('the Kingdee preset map in TypeScript', () => {
           [{}, { item: { FBillNo: 'MO1' }, optional: {} }],
           [{}, { item: { ...LINE, FTreeEntity_FSeq: '02' }, optional: { operations: 'F_X' } }],
           [[[10, 'P-CUT', '裁切', 'WC-01', '2026-12-08 08:00:00', '2026-12-08 12:00:00', 12.5, 'QC 7']], { optional: OPTIONAL }],
-          [[[10, 'P-CUT'], [20, 'P-MIX']], { optional: {} }],
+          [
+            [
+              [10, 'P-CUT'],
+              [20, 'P-MIX'],
+            ],
+            { optional: {} },
+          ],
           [[], { optional: OPTIONAL }],
           [[{ Result: { ResponseStatus: { IsSuccess: false } } }], {}],
           [{ Result: { ResponseStatus: { IsSuccess: false } } }, {}],
           [[[1, 2]], { optional: { operations: [3] } }],
         ];
         for (const [input, bindings] of inputs) {
-          const settle = (p: Promise<unknown>) => p.then((v) => JSON.stringify({ value: v }), (e: Error) => JSON.stringify({ error: e.message }));
+          const settle = (p: Promise<unknown>) =>
+            p.then(
+              (v) => JSON.stringify({ value: v }),
+              (e: Error) => JSON.stringify({ error: e.message }),
+            );
           assert.equal(await settle(ours.evaluate(input, bindings)), await settle(theirs.evaluate(input, bindings)), `${name} ${part} on ${JSON.stringify(input)}`);
         }
       }
@@ -103,7 +153,16 @@ describe('the Kingdee preset map in TypeScript', () => {
         }
       }
       const open = openEndpoint(
-        { name: 'K3', baseUrl: `${sim.url}/kingdee/k3cloud`, profile: 'custom', profileJson: JSON.stringify(profile), params: JSON.stringify({ acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: TZ }), timeoutSec: 30, authType: 'basic', username: 'mes-bridge' },
+        {
+          name: 'K3',
+          baseUrl: `${sim.url}/kingdee/k3cloud`,
+          profile: 'custom',
+          profileJson: JSON.stringify(profile),
+          params: JSON.stringify({ acctId: '6571d8f1a2c3e4', appId: '301451_demoMesBridge', timeZone: TZ }),
+          timeoutSec: 30,
+          authType: 'basic',
+          username: 'mes-bridge',
+        },
         { password: 'demo-kingdee-app-secret-0000001' },
         () => undefined,
       );

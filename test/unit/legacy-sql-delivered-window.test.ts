@@ -36,7 +36,12 @@ describe('DeliveredWindow', () => {
     window.add('PO-2', '2026-11-20 08:10:00.000000');
     window.add('生产订单-1', '2026-11-20 08:00:00.000000');
     const stored = JSON.parse(JSON.stringify(window));
-    assert.deepEqual(stored, { entries: [['2026-11-20 08:00:00.000000', '生产订单-1'], ['2026-11-20 08:10:00.000000', 'PO-2']] });
+    assert.deepEqual(stored, {
+      entries: [
+        ['2026-11-20 08:00:00.000000', '生产订单-1'],
+        ['2026-11-20 08:10:00.000000', 'PO-2'],
+      ],
+    });
     const restored = DeliveredWindow.fromJSON(stored);
     assert.equal(restored.has('生产订单-1', '2026-11-20 08:00:00.000000'), true);
     assert.equal(restored.has('PO-2', '2026-11-20 08:10:00.000000'), true);

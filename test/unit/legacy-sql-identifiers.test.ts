@@ -68,7 +68,11 @@ describe('legacy SQL identifiers: quoting per dialect', () => {
   });
 
   it('quotes the same way knex does for mysql, pg and mssql', () => {
-    for (const [dialect, client] of [['mysql', 'mysql2'], ['pg', 'pg'], ['mssql', 'mssql']] as const) {
+    for (const [dialect, client] of [
+      ['mysql', 'mysql2'],
+      ['pg', 'pg'],
+      ['mssql', 'mssql'],
+    ] as const) {
       const knex = knexFactory({ client });
       const expected = knex.select('tabWork Order').from('dbo.PRD_ORDER').toSQL().sql;
       assert.equal(`select ${quoteColumn(dialect, 'tabWork Order')} from ${quoteTable(dialect, 'dbo.PRD_ORDER')}`, expected);

@@ -50,7 +50,7 @@ describe('keyset SELECT per dialect', () => {
   });
 
   it('with a filter: parenthesised after the keyset predicate, its values bound after the cursor values', () => {
-    const filter = { sql: "status = ? OR plant = ?", bindings: ['released', '1000'] };
+    const filter = { sql: 'status = ? OR plant = ?', bindings: ['released', '1000'] };
     assert.deepEqual(keysetQuery({ ...base, dialect: 'mssql', after, filter, pageSize: 10 }), {
       sql: 'SELECT TOP (?) [name], [qty], [modified] FROM [erp].[tabWork Order] WHERE ([modified] > ? OR ([modified] = ? AND [name] > ?)) AND (status = ? OR plant = ?) ORDER BY [modified], [name]',
       bindings: [10, after.watermark, after.watermark, 'PO-0042', 'released', '1000'],
@@ -71,7 +71,10 @@ describe('keyset SELECT per dialect', () => {
   it('knex turns the statement into SQL Server placeholders in binding order', () => {
     const knex = knexFactory({ client: 'mssql' });
     const statement = keysetQuery({ ...base, dialect: 'mssql', after, pageSize: 5 });
-    const native = knex.raw(statement.sql, statement.bindings as Knex.RawBinding[]).toSQL().toNative();
+    const native = knex
+      .raw(statement.sql, statement.bindings as Knex.RawBinding[])
+      .toSQL()
+      .toNative();
     assert.equal(native.sql, 'SELECT TOP (@p0) [name], [qty], [modified] FROM [erp].[tabWork Order] WHERE ([modified] > @p1 OR ([modified] = @p2 AND [name] > @p3)) ORDER BY [modified], [name]');
     assert.deepEqual(native.bindings, [5, after.watermark, after.watermark, 'PO-0042']);
   });
@@ -148,7 +151,10 @@ describe('keyset queries run on a real SQLite table', () => {
   });
 
   it('a row updated after the cursor is read again, once; rows not changed are not', () => {
-    const database = table([['PO-1', '2026-11-20 08:00:00.000000'], ['PO-2', '2026-11-20 08:00:01.000000']]);
+    const database = table([
+      ['PO-1', '2026-11-20 08:00:00.000000'],
+      ['PO-2', '2026-11-20 08:00:01.000000'],
+    ]);
     const first = readAll(database, 10);
     assert.deepEqual(first, ['PO-1', 'PO-2']);
     database.prepare('UPDATE "tabWork Order" SET modified = ? WHERE name = ?').run('2026-11-20 08:05:00.000000', 'PO-1');
@@ -156,7 +162,10 @@ describe('keyset queries run on a real SQLite table', () => {
   });
 
   it('look-back: a row committed late below the watermark is delivered once, rows delivered before are dropped', () => {
-    const database = table([['PO-1', '2026-11-20 08:00:00.000000'], ['PO-2', '2026-11-20 08:10:00.000000']]);
+    const database = table([
+      ['PO-1', '2026-11-20 08:00:00.000000'],
+      ['PO-2', '2026-11-20 08:10:00.000000'],
+    ]);
     const window = new DeliveredWindow();
     const deliver = (committed: string | undefined): string[] => {
       const q = keysetQuery({ dialect: 'sqlite', table: 'tabWork Order', watermarkColumn: 'modified', keyColumn: 'name', watermarkFrom: committed && watermarkMinusMinutes(committed, 30) });

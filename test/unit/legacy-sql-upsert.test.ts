@@ -35,7 +35,10 @@ describe('upsert SQL per dialect', () => {
         'WHEN NOT MATCHED THEN INSERT ([order_no], [op], [good_qty], [status]) VALUES ([source].[order_no], [source].[op], [source].[good_qty], [source].[status]);',
       bindings,
     });
-    const native = knexFactory({ client: 'mssql' }).raw(statement.sql, statement.bindings as Knex.RawBinding[]).toSQL().toNative();
+    const native = knexFactory({ client: 'mssql' })
+      .raw(statement.sql, statement.bindings as Knex.RawBinding[])
+      .toSQL()
+      .toNative();
     assert.match(native.sql, /USING \(VALUES \(@p0, @p1, @p2, @p3\), \(@p4, @p5, @p6, @p7\)\)/);
   });
 
@@ -90,7 +93,10 @@ describe('upsert runs on a real SQLite table', () => {
       db!.prepare(s.sql).run(...(s.bindings as unknown[]));
     };
     run(rows);
-    run([{ order_no: 'PO-1', op: 10, good_qty: '14.000', status: '已关闭 😀' }, { order_no: 'PO-1', op: 20, good_qty: '1.000', status: null }]);
+    run([
+      { order_no: 'PO-1', op: 10, good_qty: '14.000', status: '已关闭 😀' },
+      { order_no: 'PO-1', op: 20, good_qty: '1.000', status: null },
+    ]);
     assert.deepEqual(db.prepare('SELECT * FROM "MES 进度" ORDER BY order_no, op').all(), [
       { order_no: 'PO-1', op: 10, good_qty: '14.000', status: '已关闭 😀' },
       { order_no: 'PO-1', op: 20, good_qty: '1.000', status: null },

@@ -67,9 +67,20 @@ describe('driver values as flows get them', () => {
 describe('column kinds', () => {
   it('maps the type names of every dialect', () => {
     const cases: Array<[string, string]> = [
-      ['decimal', 'decimal'], ['numeric(18,6)', 'decimal'], ['money', 'decimal'], ['bigint', 'integer'], ['INTEGER', 'integer'],
-      ['datetime2', 'datetime'], ['timestamp without time zone', 'datetime'], ['datetimeoffset', 'datetime'], ['date', 'date'],
-      ['varbinary', 'binary'], ['bytea', 'binary'], ['nvarchar', 'text'], ['character varying', 'text'], ['bit', 'other'],
+      ['decimal', 'decimal'],
+      ['numeric(18,6)', 'decimal'],
+      ['money', 'decimal'],
+      ['bigint', 'integer'],
+      ['INTEGER', 'integer'],
+      ['datetime2', 'datetime'],
+      ['timestamp without time zone', 'datetime'],
+      ['datetimeoffset', 'datetime'],
+      ['date', 'date'],
+      ['varbinary', 'binary'],
+      ['bytea', 'binary'],
+      ['nvarchar', 'text'],
+      ['character varying', 'text'],
+      ['bit', 'other'],
     ];
     for (const [type, kind] of cases) assert.equal(columnKindOf(type), kind, type);
   });

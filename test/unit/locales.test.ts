@@ -8,7 +8,8 @@ import { schemasDirectory } from '../../nodes/lib/validation';
 
 const root = dirname(schemasDirectory());
 const nodesDir = join(root, 'nodes');
-const types = readdirSync(nodesDir).filter((t) => t !== 'lib' && statSync(join(nodesDir, t)).isDirectory());
+// A node is a folder with <type>.ts; nodes/lib and nodes/shared hold code the nodes share.
+const types = readdirSync(nodesDir).filter((t) => statSync(join(nodesDir, t)).isDirectory() && existsSync(join(nodesDir, t, `${t}.ts`)));
 
 function flatten(obj: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(obj).flatMap(([k, v]) => (v && typeof v === 'object' ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`]));

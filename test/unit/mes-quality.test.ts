@@ -21,16 +21,22 @@ describe('simulated MES quality records', () => {
   it('inspects every 25th unit made since the last look, once, at each operation', () => {
     const inspector = new MesInspector();
     const first = inspector.observe([op('0010', 60), op('0020', 10)]);
-    assert.deepEqual(first.map((q) => [q.opNo, q.traceCode]), [
-      ['0010', unitCode('MO-2026-0007', 25)],
-      ['0010', unitCode('MO-2026-0007', 50)],
-    ]);
+    assert.deepEqual(
+      first.map((q) => [q.opNo, q.traceCode]),
+      [
+        ['0010', unitCode('MO-2026-0007', 25)],
+        ['0010', unitCode('MO-2026-0007', 50)],
+      ],
+    );
     const second = inspector.observe([op('0010', 74, 2), op('0020', 55)]);
-    assert.deepEqual(second.map((q) => [q.opNo, q.traceCode]), [
-      ['0010', 'SN-20260007-0075'],
-      ['0020', 'SN-20260007-0025'],
-      ['0020', 'SN-20260007-0050'],
-    ]);
+    assert.deepEqual(
+      second.map((q) => [q.opNo, q.traceCode]),
+      [
+        ['0010', 'SN-20260007-0075'],
+        ['0020', 'SN-20260007-0025'],
+        ['0020', 'SN-20260007-0050'],
+      ],
+    );
     assert.equal(inspector.observe([op('0010', 76), op('0020', 55)]).length, 0, 'nothing new made, nothing inspected again');
     assert.equal(inspector.pending, 5);
     assert.equal(SAMPLE_EVERY, 25);

@@ -135,9 +135,15 @@ describe('OEE book', () => {
     book.plan(workOrder());
     book.takeChanges();
     book.due(t('17:00') + 6 * 86_400_000);
-    assert.deepEqual(book.takeChanges().filter(([key]) => key.startsWith('plan:')), []);
+    assert.deepEqual(
+      book.takeChanges().filter(([key]) => key.startsWith('plan:')),
+      [],
+    );
     book.due(t('17:01') + 7 * 86_400_000);
-    assert.deepEqual(book.takeChanges().filter(([key]) => key.startsWith('plan:')), [['plan:MO-2026-0101', []]]);
+    assert.deepEqual(
+      book.takeChanges().filter(([key]) => key.startsWith('plan:')),
+      [['plan:MO-2026-0101', []]],
+    );
   });
 
   it('uses the equipment master default ideal cycle time when no work order plans the machine', () => {
@@ -192,12 +198,7 @@ describe('OEE book', () => {
 
   it('splits a run at the shift boundary: each shift and hour gets its own time and parts', () => {
     const book = new OeeBook({ ...settings(), shifts: DEFAULT_OEE_SETTINGS.shifts });
-    feed(book, [
-      sig('19:30', { state: 'running', partCounter: 0 }),
-      sig('19:50', { partCounter: 30 }),
-      sig('20:10', { partCounter: 60 }),
-      sig('20:59', { partCounter: 135 }),
-    ], t('20:59'));
+    feed(book, [sig('19:30', { state: 'running', partCounter: 0 }), sig('19:50', { partCounter: 30 }), sig('20:10', { partCounter: 60 }), sig('20:59', { partCounter: 135 })], t('20:59'));
     const first = book.due(t('20:01'));
     const day = shiftReport(first.reports, 'EQ-ASM-01', at('08:00'));
     // Day shift 08:00–20:00: known from 19:30, so planned = run = 30 min. Parts: 30 by 19:50, and of the 30
@@ -267,7 +268,10 @@ describe('OEE book', () => {
     const first = feed(shuffled, mixed);
     const again = feed(shuffled, [...mixed].reverse());
     assert.ok(first.every((o) => !o.duplicate));
-    assert.ok(again.every((o) => o.duplicate && !o.status), 'every reading again is a duplicate and tells the ERP nothing');
+    assert.ok(
+      again.every((o) => o.duplicate && !o.status),
+      'every reading again is a duplicate and tells the ERP nothing',
+    );
     const a = shiftReport(inOrder.due(t('16:01')).reports);
     const b = shiftReport(shuffled.due(t('16:01')).reports);
     assert.deepEqual({ ...b, reportedAt: a.reportedAt }, a);
@@ -386,7 +390,10 @@ describe('OEE book', () => {
     again.signal(sig('10:05', { state: 'fault' }), t('10:05'));
     again.signal(sig('10:05', { state: 'fault' }, 'EQ-EXTR-01'), t('10:05'));
     const next = again.due(t('10:20')).exceptions;
-    assert.deepEqual(next.map((e) => e.equipment), ['EQ-ASM-01', 'EQ-EXTR-01']);
+    assert.deepEqual(
+      next.map((e) => e.equipment),
+      ['EQ-ASM-01', 'EQ-EXTR-01'],
+    );
     assert.match(next[1].description, /No backup equipment in the equipment master/);
   });
 
@@ -535,7 +542,17 @@ describe('shift calendar', () => {
   });
 
   it('refuses a table with a gap, naming the shifts', () => {
-    assert.throws(() => new ShiftCalendar([{ name: 'Day', start: '08:00', end: '18:00' }, { name: 'Night', start: '20:00', end: '08:00' }], 'Asia/Shanghai'), /shift "Day" ends at 18:00 but the next one \("Night"\) starts at 20:00/);
+    assert.throws(
+      () =>
+        new ShiftCalendar(
+          [
+            { name: 'Day', start: '08:00', end: '18:00' },
+            { name: 'Night', start: '20:00', end: '08:00' },
+          ],
+          'Asia/Shanghai',
+        ),
+      /shift "Day" ends at 18:00 but the next one \("Night"\) starts at 20:00/,
+    );
     assert.throws(() => new ShiftCalendar([{ name: 'Day', start: '8 am', end: '20:00' }], 'Asia/Shanghai'), /shifts\[0\]\.start must be a time of day "HH:MM"/);
     assert.throws(() => new ShiftCalendar(DEFAULT_OEE_SETTINGS.shifts, 'Mars/Olympus'), /'Mars\/Olympus' is not a time zone/);
   });

@@ -18,9 +18,7 @@ function order(orderNo: string, updatedAt: string, revision = 1, quantity = 100)
     dueDate: '2026-12-01T17:00:00+08:00',
     priority: 3,
     plant: '1010',
-    operations: [
-      { opNo: '0010', opCode: 'ASSY', workCentre: 'WC-ASM01', plannedStart: '2026-11-25T08:00:00+08:00', plannedEnd: '2026-11-25T12:00:00+08:00', stdTimePerUnitSec: 12 },
-    ],
+    operations: [{ opNo: '0010', opCode: 'ASSY', workCentre: 'WC-ASM01', plannedStart: '2026-11-25T08:00:00+08:00', plannedEnd: '2026-11-25T12:00:00+08:00', stdTimePerUnitSec: 12 }],
     bom: [{ materialCode: 'RM-200101', qtyPer: 0.02, unit: 'KG', issueTolerancePct: 2 }],
     updatedAt,
   };
@@ -107,7 +105,10 @@ describe('OrderFetcher: incremental pull of production orders', () => {
       const f = fetcher(2, { kind: 'beginning' }, reopened);
       assert.equal(await f.watermark(), '2026-11-20T08:05:00+08:00');
       const { delivered } = await collect(f);
-      assert.deepEqual(delivered.map((o) => `${o.orderNo}#${o.revision}`), ['MO-2#2', 'MO-3#1']);
+      assert.deepEqual(
+        delivered.map((o) => `${o.orderNo}#${o.revision}`),
+        ['MO-2#2', 'MO-3#1'],
+      );
       assert.equal(erp.requests.at(-2)?.updatedSince, '2026-11-20T08:05:00+08:00');
     } finally {
       await reopened.close();
@@ -123,7 +124,10 @@ describe('OrderFetcher: incremental pull of production orders', () => {
     erp.upsert(order('MO-1', '2026-11-20T09:00:00+08:00', 2));
     erp.upsert(order('MO-2', '2026-11-20T09:00:00+08:00', 2, 300));
     const { delivered, result } = await collect(fetcher());
-    assert.deepEqual(delivered.map((o) => `${o.orderNo}#${o.revision}`), ['MO-2#2']);
+    assert.deepEqual(
+      delivered.map((o) => `${o.orderNo}#${o.revision}`),
+      ['MO-2#2'],
+    );
     assert.equal(result.duplicates, 1);
     // The touched revision is remembered: serving MO-1#2 again is a plain duplicate.
     assert.equal((await collect(fetcher())).delivered.length, 0);
@@ -136,7 +140,10 @@ describe('OrderFetcher: incremental pull of production orders', () => {
     erp.upsert(bad);
     erp.upsert(order('MO-3', '2026-11-20T08:00:02+08:00'));
     const { delivered, invalid } = await collect(fetcher(10));
-    assert.deepEqual(delivered.map((o) => o.orderNo), ['MO-1', 'MO-3']);
+    assert.deepEqual(
+      delivered.map((o) => o.orderNo),
+      ['MO-1', 'MO-3'],
+    );
     assert.equal(invalid.length, 1);
     assert.match(invalid[0], /ERP endpoint 'Test ERP': order MO-2 \(revision 1\) is not a valid production order: payload\.operations\[0\]\.workCentre must be a string/);
   });
@@ -150,7 +157,10 @@ describe('OrderFetcher: incremental pull of production orders', () => {
     await assert.rejects(fetcher(2).run({ onOrder: (o) => first.push(o), onInvalid: () => {} }), /ERP unreachable/);
     erp.beforeServe = undefined;
     const { delivered } = await collect(fetcher(2));
-    assert.deepEqual([...first, ...delivered].map((o) => o.orderNo), ['MO-1', 'MO-2', 'MO-3', 'MO-4', 'MO-5', 'MO-6']);
+    assert.deepEqual(
+      [...first, ...delivered].map((o) => o.orderNo),
+      ['MO-1', 'MO-2', 'MO-3', 'MO-4', 'MO-5', 'MO-6'],
+    );
   });
 
   it('stops with a clear error when the ERP ignores the paging parameters', async () => {
@@ -178,16 +188,25 @@ describe('OrderFetcher: incremental pull of production orders', () => {
       erp.upsert(order('MO-4', '2026-11-20T08:00:03+08:00'));
       const f = fetcher(2);
       const first = await collect(f);
-      assert.deepEqual(first.delivered.map((o) => o.orderNo), ['MO-1', 'MO-3', 'MO-4']);
+      assert.deepEqual(
+        first.delivered.map((o) => o.orderNo),
+        ['MO-1', 'MO-3', 'MO-4'],
+      );
       assert.equal(await f.watermark(), '2026-11-20T08:00:03+08:00');
       const parked = await f.parked.all();
-      assert.deepEqual(parked.map((p) => [p.key, p.revision, p.stage, p.readFrom]), [['MO-2', 1, 'validation', null]]);
+      assert.deepEqual(
+        parked.map((p) => [p.key, p.revision, p.stage, p.readFrom]),
+        [['MO-2', 1, 'validation', null]],
+      );
       assert.match(parked[0].reason, /order MO-2 \(revision 1\) is not a valid production order: payload\.quantity must be a number/);
 
       erp.upsert(order('MO-2', '2026-11-20T08:00:01+08:00'));
       assert.equal((await collect(f)).delivered.length, 0, 'an ordinary pull does not go back');
       const retry = await f.run({ onOrder: (o) => first.delivered.push(o), onInvalid: () => assert.fail('nothing is refused') }, { retry: true });
-      assert.deepEqual(first.delivered.map((o) => o.orderNo), ['MO-1', 'MO-3', 'MO-4', 'MO-2']);
+      assert.deepEqual(
+        first.delivered.map((o) => o.orderNo),
+        ['MO-1', 'MO-3', 'MO-4', 'MO-2'],
+      );
       assert.equal(retry.parked, 0);
       assert.equal(retry.unparked, 1);
       assert.equal(await f.watermark(), '2026-11-20T08:00:03+08:00');
@@ -204,7 +223,10 @@ describe('OrderFetcher: incremental pull of production orders', () => {
       };
       await assert.rejects(f.run({ onOrder: () => undefined, onInvalid: () => undefined }, { retry: true }), /HTTP 503/);
       assert.equal(await f.watermark(), '2026-11-20T08:00:06+08:00');
-      assert.deepEqual((await f.parked.all()).map((p) => p.key), ['MO-2']);
+      assert.deepEqual(
+        (await f.parked.all()).map((p) => p.key),
+        ['MO-2'],
+      );
     });
 
     it('an order refused further on is parked, sent again on a retry despite the delivered map, and the ledger follows', async () => {

@@ -46,10 +46,7 @@ describe('RequisitionBook: BOM need from the plan', () => {
     revised.materials = revised.materials.filter((m) => m.materialCode !== 'RM-NEEDLE-21G').map((m) => ({ ...m, requiredQty: m.qtyPer * 1200 }));
     assert.equal(book.plan(revised).applied, true);
     assert.equal(material(book, 'RM-PVC-TUBE').needQty, 1920);
-    assert.deepEqual(
-      { ...material(book, 'RM-NEEDLE-21G') },
-      { materialCode: 'RM-NEEDLE-21G', unit: 'EA', needQty: 0, limitQty: 0, tolerancePct: 0, issuedQty: 100, reservedQty: 0 },
-    );
+    assert.deepEqual({ ...material(book, 'RM-NEEDLE-21G') }, { materialCode: 'RM-NEEDLE-21G', unit: 'EA', needQty: 0, limitQty: 0, tolerancePct: 0, issuedQty: 100, reservedQty: 0 });
     assert.equal(book.plan(workOrder()).applied, false);
     assert.equal(material(book, 'RM-PVC-TUBE').needQty, 1920);
   });
@@ -71,7 +68,10 @@ describe('RequisitionBook: within the limit', () => {
       { approval: first.issue.approval, approvedBy: first.issue.approvedBy, qty: first.issue.qty, total: first.issue.issuedTotalQty, issuedAt: first.issue.issuedAt },
       { approval: 'within-limit', approvedBy: 'bridge', qty: 1000, total: 1000, issuedAt: new Date(NOW).toISOString() },
     );
-    assert.deepEqual(first.audit.map((a) => [a.who, a.what, a.meaning, a.subjectId, a.orderNo]), [['bridge', 'requisition.approved-automatically', 'approved', first.requisitionId, ORDER]]);
+    assert.deepEqual(
+      first.audit.map((a) => [a.who, a.what, a.meaning, a.subjectId, a.orderNo]),
+      [['bridge', 'requisition.approved-automatically', 'approved', first.requisitionId, ORDER]],
+    );
     const second = book.requisition(requisition(632), NOW);
     assert.equal(second.kind, 'approved', '1000 + 632 = 1632 is the limit itself');
     assert.equal(material(book, 'RM-PVC-TUBE').issuedQty, 1632);
@@ -107,7 +107,10 @@ describe('RequisitionBook: above the limit', () => {
     });
     assert.deepEqual(outcome.audit, [], 'holding is not a decision');
     assert.equal(material(book, 'RM-PVC-TUBE').issuedQty, 1600, 'nothing issued while it waits');
-    assert.deepEqual(book.pending().map((p) => [p.approvalRequest.requisitionId, p.holds]), [[r.requisitionId, ['approval']]]);
+    assert.deepEqual(
+      book.pending().map((p) => [p.approvalRequest.requisitionId, p.holds]),
+      [[r.requisitionId, ['approval']]],
+    );
     assert.equal(book.nextDeadline(), iso('2026-11-25T09:40'));
   });
 
@@ -149,7 +152,10 @@ describe('RequisitionBook: stock below the requested quantity', () => {
     assert.equal(book.requisition(requisition(1200), NOW).kind, 'pending-approval', '500 reserved + 1200 is above 1632');
 
     const released = book.setStock('RM-PVC-TUBE', 800, 'M', at('2026-11-25T11:00'));
-    assert.deepEqual(released.released.map((i) => [i.requisitionId, i.qty, i.approval]), [[r.requisitionId, 500, 'within-limit']]);
+    assert.deepEqual(
+      released.released.map((i) => [i.requisitionId, i.qty, i.approval]),
+      [[r.requisitionId, 500, 'within-limit']],
+    );
     assert.equal(released.availableQty, 300, 'what the bridge issued is taken off the stock it knows');
     assert.deepEqual([material(book, 'RM-PVC-TUBE').issuedQty, material(book, 'RM-PVC-TUBE').reservedQty], [500, 0]);
     assert.equal(book.get(r.requisitionId)?.status, 'approved');
@@ -163,7 +169,10 @@ describe('RequisitionBook: stock below the requested quantity', () => {
     book.requisition(big, at('2026-11-25T08:00'));
     book.requisition(small, at('2026-11-25T08:01'));
     assert.deepEqual(book.setStock('RM-NEEDLE-21G', 100, 'EA', NOW).released, []);
-    assert.deepEqual(book.setStock('RM-NEEDLE-21G', 400, 'EA', NOW).released.map((i) => i.requisitionId), [big.requisitionId, small.requisitionId]);
+    assert.deepEqual(
+      book.setStock('RM-NEEDLE-21G', 400, 'EA', NOW).released.map((i) => i.requisitionId),
+      [big.requisitionId, small.requisitionId],
+    );
     assert.equal(book.stockOf('RM-NEEDLE-21G')?.availableQty, 50);
   });
 

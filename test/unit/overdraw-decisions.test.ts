@@ -42,7 +42,16 @@ describe('RequisitionBook: signed decisions', () => {
     assert.deepEqual(outcome.signature, signature);
     assert.deepEqual([outcome.issue.approval, outcome.issue.approvedBy, outcome.issue.qty, outcome.issue.issuedTotalQty], ['erp-approved', 'wang.li', 100, 1700]);
     assert.deepEqual(outcome.audit, [
-      { who: 'wang.li', what: 'requisition.approved', why: 'Kinked tubing confirmed by QC', subjectId: id, orderNo: ORDER, meaning: 'approved', details: { requestedQty: 100, unit: 'M', materialCode: 'RM-PVC-TUBE', overdrawQty: 68 }, signature },
+      {
+        who: 'wang.li',
+        what: 'requisition.approved',
+        why: 'Kinked tubing confirmed by QC',
+        subjectId: id,
+        orderNo: ORDER,
+        meaning: 'approved',
+        details: { requestedQty: 100, unit: 'M', materialCode: 'RM-PVC-TUBE', overdrawQty: 68 },
+        signature,
+      },
     ]);
     assert.equal(issuedTubing(book), 1700);
     assert.deepEqual(book.pending(), []);
@@ -54,7 +63,10 @@ describe('RequisitionBook: signed decisions', () => {
     const outcome = book.decide({ ...decision(id, 'reject', 'zhang.wei', 'Count the line-side stock first'), signedAt: '2026-11-25T08:39:00+08:00', meaning: 'rejected' }, DECIDED_AT);
     assert.ok(outcome.kind === 'rejected');
     assert.deepEqual(outcome.signature, { signer: 'zhang.wei', signedAt: '2026-11-25T08:39:00+08:00', meaning: 'rejected', reason: 'Count the line-side stock first' });
-    assert.deepEqual(outcome.audit.map((a) => [a.what, a.meaning, a.signature?.signer]), [['requisition.rejected', 'rejected', 'zhang.wei']]);
+    assert.deepEqual(
+      outcome.audit.map((a) => [a.what, a.meaning, a.signature?.signer]),
+      [['requisition.rejected', 'rejected', 'zhang.wei']],
+    );
     assert.equal(issuedTubing(book), 1600);
     assert.equal(book.get(id)?.status, 'rejected');
   });
@@ -67,7 +79,10 @@ describe('RequisitionBook: signed decisions', () => {
     assert.equal(outcome.shortage?.missingQty, 60);
     assert.deepEqual(book.get(id)?.holds, ['stock']);
     const released = book.setStock('RM-PVC-TUBE', 500, 'M', at('2026-11-25T10:00'));
-    assert.deepEqual(released.released.map((i) => [i.requisitionId, i.approval, i.approvedBy]), [[id, 'erp-approved', 'wang.li']]);
+    assert.deepEqual(
+      released.released.map((i) => [i.requisitionId, i.approval, i.approvedBy]),
+      [[id, 'erp-approved', 'wang.li']],
+    );
   });
 
   it('a requisition short of stock and above the limit raises the shortage once and needs both stock and approval', () => {
@@ -81,7 +96,10 @@ describe('RequisitionBook: signed decisions', () => {
     assert.deepEqual(book.setStock('RM-PVC-TUBE', 20, 'M', HELD_AT).released, [], 'stock alone does not release an overdraw');
     const approved = book.decide(decision(r.requisitionId, 'approve'), DECIDED_AT);
     assert.ok(approved.kind === 'awaiting-stock' && approved.shortage === undefined, 'the shortage was raised at arrival already');
-    assert.deepEqual(book.setStock('RM-PVC-TUBE', 100, 'M', DECIDED_AT).released.map((i) => i.requisitionId), [r.requisitionId]);
+    assert.deepEqual(
+      book.setStock('RM-PVC-TUBE', 100, 'M', DECIDED_AT).released.map((i) => i.requisitionId),
+      [r.requisitionId],
+    );
   });
 });
 
@@ -105,7 +123,13 @@ describe('RequisitionBook: exactly one decision takes effect', () => {
     assert.equal(issuedTubing(book), 1700);
     assert.equal(book.get(id)?.status, 'approved');
     const trail = await log.list({ orderNo: ORDER });
-    assert.deepEqual(trail.map((e) => [e.who, e.what, e.meaning]), [['wang.li', 'requisition.approved', 'approved'], ['zhang.wei', 'requisition.decision-refused', 'rejected']]);
+    assert.deepEqual(
+      trail.map((e) => [e.who, e.what, e.meaning]),
+      [
+        ['wang.li', 'requisition.approved', 'approved'],
+        ['zhang.wei', 'requisition.decision-refused', 'rejected'],
+      ],
+    );
     assert.deepEqual(trail[1].details?.attempt, { signer: 'zhang.wei', signedAt: iso('2026-11-25T08:40'), meaning: 'rejected', reason: 'Over budget' });
     assert.equal((await log.verify()).ok, true);
     await store.close();
@@ -163,7 +187,10 @@ describe('RequisitionBook: no decision in time', () => {
     assert.ok(escalated.kind === 'escalated');
     assert.deepEqual(validate('exception-event', escalated.exception), { ok: true });
     assert.deepEqual([escalated.exception.id, escalated.exception.type, escalated.exception.severity, escalated.exception.orderNo], [`OVERDRAW-${id}`, 'other', 'urgent', ORDER]);
-    assert.deepEqual(escalated.audit.map((a) => [a.who, a.what]), [['bridge', 'requisition.escalated']]);
+    assert.deepEqual(
+      escalated.audit.map((a) => [a.who, a.what]),
+      [['bridge', 'requisition.escalated']],
+    );
     assert.deepEqual(book.expire(at('2026-11-25T12:00')), [], 'escalated once, not on every call');
     assert.equal(book.nextDeadline(), undefined);
     assert.equal(book.pending()[0].escalatedAt, iso('2026-11-25T10:10'));
@@ -174,7 +201,10 @@ describe('RequisitionBook: no decision in time', () => {
     const { book, id } = bookWithOverdraw({ decisionTimeoutMin: 30, onTimeout: 'reject' });
     const [rejected] = book.expire(at('2026-11-25T09:00'));
     assert.ok(rejected.kind === 'rejected');
-    assert.deepEqual(rejected.audit.map((a) => [a.who, a.what, a.meaning]), [['bridge', 'requisition.rejected-on-timeout', 'rejected']]);
+    assert.deepEqual(
+      rejected.audit.map((a) => [a.who, a.what, a.meaning]),
+      [['bridge', 'requisition.rejected-on-timeout', 'rejected']],
+    );
     assert.equal(book.get(id)?.status, 'rejected');
     const late = book.decide(decision(id, 'approve'), at('2026-11-25T09:05'));
     assert.ok(late.kind === 'already-decided' && late.decidedBy === 'timeout');
@@ -192,7 +222,10 @@ describe('RequisitionBook: state', () => {
     assert.deepEqual(copy.entries(), book.entries());
     assert.deepEqual(copy.pending(), book.pending());
     assert.equal(copy.decide(decision(id, 'approve'), DECIDED_AT).kind, 'released');
-    assert.deepEqual(copy.setStock('RM-NEEDLE-21G', 10, 'EA', DECIDED_AT).released.map((i) => i.qty), [8]);
+    assert.deepEqual(
+      copy.setStock('RM-NEEDLE-21G', 10, 'EA', DECIDED_AT).released.map((i) => i.qty),
+      [8],
+    );
   });
 
   it('refuses a stored entry it did not write', () => {
@@ -204,11 +237,17 @@ describe('RequisitionBook: state', () => {
     await killedChild(file, 'overdraw');
     const store = new SqliteStore(file);
     const book = RequisitionBook.restore(await storedEntries(store, 'overdraw'), { decisionTimeoutMin: CHILD.decisionTimeoutMin });
-    assert.deepEqual(book.pending().map((p) => [p.approvalRequest.requisitionId, p.approvalRequest.decisionDue]), [[CHILD.overdrawId, iso('2026-11-25T09:10')]]);
+    assert.deepEqual(
+      book.pending().map((p) => [p.approvalRequest.requisitionId, p.approvalRequest.decisionDue]),
+      [[CHILD.overdrawId, iso('2026-11-25T09:10')]],
+    );
     assert.equal(issuedTubing(book), 1600);
     assert.deepEqual(book.requisition(requisition(1600, { requisitionId: CHILD.issuedId }), DECIDED_AT).kind, 'duplicate');
     const fired = book.expire(at('2026-11-25T13:00'));
-    assert.deepEqual(fired.map((f) => [f.kind, f.requisitionId]), [['escalated', CHILD.overdrawId]]);
+    assert.deepEqual(
+      fired.map((f) => [f.kind, f.requisitionId]),
+      [['escalated', CHILD.overdrawId]],
+    );
     const verdict = await new AuditLog(store, 'audit', CHILD_AUDIT_KEYS).verify();
     assert.deepEqual([verdict.ok, verdict.verified, verdict.head?.hash], [true, 1, (await new AuditLog(store).list())[0].hash]);
     await store.close();

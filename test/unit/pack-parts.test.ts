@@ -34,7 +34,7 @@ describe('optional packages', () => {
 describe('e-signature password check against adminAuth', () => {
   const hash = bcryptHash('sign-pass');
 
-  it('checks a listed user\'s bcrypt hash, and refuses another user\'s name, a wrong or empty password', async () => {
+  it("checks a listed user's bcrypt hash, and refuses another user's name, a wrong or empty password", async () => {
     const adminAuth = { type: 'credentials', users: [{ username: 'qa', password: hash, permissions: '*' }] };
     assert.equal(await passwordMatches(adminAuth, 'qa', 'sign-pass'), true);
     assert.equal(await passwordMatches(adminAuth, 'qa', 'wrong'), false);

@@ -102,7 +102,10 @@ describe('per-plant values and ids', () => {
     ];
     const a = idsForPlant(file, '1010');
     const id = (x: string) => plantNodeId('1010', x);
-    assert.deepEqual(a.map((n) => n.id), file.map((n) => id(n.id)));
+    assert.deepEqual(
+      a.map((n) => n.id),
+      file.map((n) => id(n.id)),
+    );
     assert.equal(a[1]!.z, id('t'));
     assert.deepEqual(a[1]!.wires, [[id('map')]]);
     assert.equal(a[2]!.tables, id('codes'));
@@ -114,7 +117,7 @@ describe('per-plant values and ids', () => {
     assert.notEqual(idsForPlant(file, '2020')[5]!.id, a[5]!.id);
   });
 
-  it('finds a config node of the file that would rewire another plant\'s tab, but not a shared identical one', () => {
+  it("finds a config node of the file that would rewire another plant's tab, but not a shared identical one", () => {
     const server: FlowNode[] = [
       { id: 'plant-a', type: 'tab' },
       { id: 'a-map', type: 'code-map', z: 'plant-a', tables: 'codes' },
@@ -122,7 +125,11 @@ describe('per-plant values and ids', () => {
       { id: 'store', type: 'bridge-store', file: 's.sqlite' },
       { id: 'a-push', type: 'trace-record', z: 'plant-a', store: 'store' },
     ];
-    const fileB: FlowNode[] = [{ id: 'plant-b', type: 'tab' }, { id: 'codes', type: 'code-map-table', name: 'Plant B codes' }, { id: 'store', type: 'bridge-store', file: 's.sqlite' }];
+    const fileB: FlowNode[] = [
+      { id: 'plant-b', type: 'tab' },
+      { id: 'codes', type: 'code-map-table', name: 'Plant B codes' },
+      { id: 'store', type: 'bridge-store', file: 's.sqlite' },
+    ];
     assert.deepEqual(configCollisions(server, fileB, sameNode), [{ id: 'codes', type: 'code-map-table', users: [{ id: 'a-map', type: 'code-map', tab: 'plant-a' }] }]);
   });
 });
@@ -156,12 +163,15 @@ describe('field diff and the change log records of a deploy', () => {
 
   it('records the deploy with who, why and the diff, and one entry per code table, ERP profile and policy changed', () => {
     const records = deployRecords({ who: 'qa.li', why: 'CR-7', source: 'editor', deploymentType: 'nodes', rev: 'r2', previousRev: 'r1', before, after });
-    assert.deepEqual(records.map((r) => [r.what, r.subjectId, r.who, r.why]), [
-      ['integration.flows-deployed', 'r2', 'qa.li', 'CR-7'],
-      ['integration.code-table-changed', 'codes', 'qa.li', 'CR-7'],
-      ['integration.erp-profile-changed', 'erp', 'qa.li', 'CR-7'],
-      ['integration.policy-changed', 'od', 'qa.li', 'CR-7'],
-    ]);
+    assert.deepEqual(
+      records.map((r) => [r.what, r.subjectId, r.who, r.why]),
+      [
+        ['integration.flows-deployed', 'r2', 'qa.li', 'CR-7'],
+        ['integration.code-table-changed', 'codes', 'qa.li', 'CR-7'],
+        ['integration.erp-profile-changed', 'erp', 'qa.li', 'CR-7'],
+        ['integration.policy-changed', 'od', 'qa.li', 'CR-7'],
+      ],
+    );
     assert.deepEqual((records[2]!.details as { changes: unknown[] }).changes, [{ id: 'erp', property: 'baseUrl', old: '"http://old"', new: '"http://new"' }]);
     assert.equal((records[3]!.details as { state: string }).state, 'added');
   });

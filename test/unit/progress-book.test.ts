@@ -182,7 +182,14 @@ describe('ProgressBook: what it gives out', () => {
         ['completed', false, 'status-change'],
       ],
     );
-    assert.deepEqual(updates[2].operations.map((op) => [op.status, op.lagging]), [['paused', false], ['completed', false]], 'a finished order has nothing behind');
+    assert.deepEqual(
+      updates[2].operations.map((op) => [op.status, op.lagging]),
+      [
+        ['paused', false],
+        ['completed', false],
+      ],
+      'a finished order has nothing behind',
+    );
     for (const update of updates) assert.deepEqual(validate('progress-update', update), { ok: true });
     assert.equal(updates[1].asOf, '2026-11-25T10:00:00.000Z');
   });

@@ -75,7 +75,10 @@ describe('ProgressBook: the window of remembered event ids', () => {
     assert.equal(ids.has(id(20)), false, 'pushed out by the five new ones');
     ids.truncate(mark);
     assert.equal(ids.counted, 30);
-    assert.deepEqual(ids.since(0), Array.from({ length: 10 }, (_, i) => id(20 + i)));
+    assert.deepEqual(
+      ids.since(0),
+      Array.from({ length: 10 }, (_, i) => id(20 + i)),
+    );
     assert.equal(ids.has(id(30)), false);
     ids.add(id(30));
     assert.equal(ids.has(id(30)), true);

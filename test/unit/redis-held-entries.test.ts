@@ -21,8 +21,21 @@ describe('held entries', () => {
   it('are counted by partition and let go of what stands before the queue head, in id order however they came', () => {
     const held = new HeldEntries();
     // Appended in order, then an older entry claimed from a worker that died, then a read of newer ones.
-    for (const [id, partition] of [['100-1', 'MO-1'], ['100-2', 'MO-2'], ['100-3', 'MO-1'], ['99-7', 'MO-1'], ['101-0', 'MO-1']]) held.set(entry(id, partition));
-    assert.deepEqual([...held.partitions()], [['MO-1', 4], ['MO-2', 1]]);
+    for (const [id, partition] of [
+      ['100-1', 'MO-1'],
+      ['100-2', 'MO-2'],
+      ['100-3', 'MO-1'],
+      ['99-7', 'MO-1'],
+      ['101-0', 'MO-1'],
+    ])
+      held.set(entry(id, partition));
+    assert.deepEqual(
+      [...held.partitions()],
+      [
+        ['MO-1', 4],
+        ['MO-2', 1],
+      ],
+    );
     held.dropBefore('MO-1', '100-3');
     assert.deepEqual([...held.ids()].sort(compareStreamIds), ['100-2', '100-3', '101-0'], '99-7 and 100-1 were settled by another worker');
     held.dropBefore('MO-1', '100-3');

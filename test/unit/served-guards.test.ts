@@ -55,6 +55,9 @@ describe('LoginLimiter', () => {
     limiter.fail('a');
     limiter.fail('b');
     limiter.fail('c');
-    assert.deepEqual(['a', 'b', 'c'].map((x) => limiter.blockedFor(x) > 0), [false, true, true]);
+    assert.deepEqual(
+      ['a', 'b', 'c'].map((x) => limiter.blockedFor(x) > 0),
+      [false, true, true],
+    );
   });
 });

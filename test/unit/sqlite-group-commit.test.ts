@@ -34,7 +34,12 @@ describe('the group commit of the SQLite bridge store', () => {
     await store.putMany('warm', [['k', 1]]);
     const reader = readerOf(file);
     const before = reader.version();
-    const writes = Array.from({ length: 20 }, (_, i) => store.putMany('requisition', [[`REQ-${i}`, { i }], [`order-${i % 3}`, { issued: i }]]));
+    const writes = Array.from({ length: 20 }, (_, i) =>
+      store.putMany('requisition', [
+        [`REQ-${i}`, { i }],
+        [`order-${i % 3}`, { issued: i }],
+      ]),
+    );
     // Handed over, not yet written: nothing is visible before the end of this turn.
     assert.equal(reader.value('requisition', 'REQ-0'), undefined);
     await Promise.all(writes);
@@ -58,11 +63,14 @@ describe('the group commit of the SQLite bridge store', () => {
     await first;
     await assert.rejects(failing, /NOT NULL/);
     await third;
-    assert.deepEqual((shared.db.prepare('SELECT id FROM t ORDER BY id').all() as Array<{ id: number }>).map((r) => r.id), [1, 4]);
+    assert.deepEqual(
+      (shared.db.prepare('SELECT id FROM t ORDER BY id').all() as Array<{ id: number }>).map((r) => r.id),
+      [1, 4],
+    );
     shared.release();
   });
 
-  it('writes the audit batch of a turn in the same transaction as that turn\'s store writes, the chain intact', async () => {
+  it("writes the audit batch of a turn in the same transaction as that turn's store writes, the chain intact", async () => {
     const file = freshFile();
     const store = new SqliteStore(file);
     const audit = new AuditLog(store);

@@ -3,7 +3,7 @@
 // both catalogues with the same parameters, and the zh-CN text, rendered the way the editor renders it,
 // holds no raw key and no English beyond the plant's acronyms.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseStatusText, statusText } from '../../nodes/lib/i18n/status-text';
@@ -26,20 +26,36 @@ function statusCatalogue(type: string, lang: 'en-US' | 'zh-CN'): Record<string, 
   return JSON.parse(readFileSync(join(nodesDir, type, 'locales', lang, `${type}.json`), 'utf8'))[type].status ?? {};
 }
 
+/** The workflow node a source hands to the workflow host (nodes/shared/workflow-host), which shows statuses for it. */
+const hostedType = (text: string) => /\bworkflowHost\(RED, node, config, '([a-z][\w-]*)'\)/.exec(text)?.[1];
+
+/**
+ * The keys the host shows for every node on it (its faults: `fault?(kind: 'config' | 'store', …)`), and those
+ * the outbox status shows for a node that uses it (`host.status(…, 'key', …)`, `host.text('key', …)`).
+ */
+function hostKeys(text: string): string[] {
+  const host = readFileSync(join(nodesDir, 'shared/workflow-host.ts'), 'utf8');
+  const faults = (/fault\?\(kind: ([^,]+),/.exec(host)?.[1]?.match(/'(\w+)'/g) ?? []).map((k) => k.slice(1, -1));
+  assert.ok(faults.length > 0, 'cannot see which fault keys the workflow host shows');
+  if (!/\boutboxStatus\(/.test(text)) return faults;
+  const queue = readFileSync(join(nodesDir, 'shared/outbox-status.ts'), 'utf8');
+  return [...faults, ...[...queue.matchAll(/host\.(?:status\('\w+', '\w+', |text\()'(\w+)'/g)].map((k) => k[1]!)];
+}
+
 /** The status keys a node's code uses, as "type.status.key". */
 function usedKeys(): Map<string, string> {
   const used = new Map<string, string>();
   for (const file of sources(nodesDir)) {
     const text = readFileSync(file, 'utf8');
     const where = file.slice(root.length + 1);
+    const hosted = hostedType(text);
+    // A workflow node's keys shown by the host: its own status('fill', 'shape', 'key') calls and the host's.
+    if (hosted) for (const k of [...[...text.matchAll(/\bstatus\(\s*'\w+',\s*'\w+',\s*'(\w+)'/g)].map((k) => k[1]!), ...hostKeys(text)]) used.set(`${hosted}.status.${k}`, where);
     for (const m of text.matchAll(/['`]([a-z][\w-]*)\.status\.(\w+)['`]/g)) used.set(`${m[1]}.status.${m[2]}`, where);
     // Keys built from a helper's argument: `type.status.${key}` with status('green', 'dot', 'ok', …) or fail('store').
     for (const m of text.matchAll(/`([a-z][\w-]*)\.status\.\$\{(\w+(?:\.\w+)?)\}`/g)) {
       const type = m[1]!;
-      const keys = [
-        ...[...text.matchAll(/\bstatus\(\s*'\w+',\s*'\w+',\s*'(\w+)'/g)].map((k) => k[1]!),
-        ...[...text.matchAll(/\bfail\(\s*'(\w+)'/g)].map((k) => k[1]!),
-      ];
+      const keys = [...[...text.matchAll(/\bstatus\(\s*'\w+',\s*'\w+',\s*'(\w+)'/g)].map((k) => k[1]!), ...[...text.matchAll(/\bfail\(\s*'(\w+)'/g)].map((k) => k[1]!), ...(hosted === type ? hostKeys(text) : [])];
       if (type === 'erp-order-fetch') keys.push(...[...readFileSync(join(nodesDir, 'lib/erp/failure-status.ts'), 'utf8').matchAll(/key: '(\w+)'/g)].map((k) => k[1]!));
       if (type === 'opcua-watchdog') keys.push(...(/type WatchdogPhase = ([^;]+);/.exec(readFileSync(join(nodesDir, 'lib/equipment/opcua-watchdog.ts'), 'utf8'))?.[1]?.match(/'(\w+)'/g) ?? []).map((k) => k.slice(1, -1)));
       assert.ok(keys.length > 0, `${where}: cannot see which keys \`${type}.status.\${${m[2]}}\` takes`);
@@ -55,7 +71,7 @@ describe('node status texts', () => {
   const used = usedKeys();
 
   it('finds the status keys of every node that shows a status', () => {
-    const showing = readdirSync(nodesDir).filter((t) => t !== 'lib' && statSync(join(nodesDir, t)).isDirectory() && /node\.status\(\{ *fill/.test(readFileSync(join(nodesDir, t, `${t}.ts`), 'utf8')));
+    const showing = readdirSync(nodesDir).filter((t) => existsSync(join(nodesDir, t, `${t}.ts`)) && /node\.status\(\{ *fill|\bworkflowHost\(/.test(readFileSync(join(nodesDir, t, `${t}.ts`), 'utf8')));
     const found = new Set([...used.keys()].map((k) => k.split('.')[0]));
     assert.deepEqual([...found].sort(), showing.sort());
   });

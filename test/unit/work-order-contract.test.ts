@@ -11,6 +11,7 @@ import type { WorkOrder } from '../../nodes/lib/plan-sync/work-order';
 import { schemasDirectory, validate } from '../../nodes/lib/validation';
 
 const root = dirname(schemasDirectory());
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- schemas walked by key at any depth
 type Json = Record<string, any>;
 const schemas = new Map<string, Json>();
 for (const file of readdirSync(schemasDirectory())) {
@@ -27,7 +28,10 @@ function resolve(node: Json, home: Json): [Json, Json] {
     const [base, fragment = ''] = node.$ref.split('#');
     const target = base ? schemas.get(base)! : home;
     assert.ok(target, `the $ref ${node.$ref} names a schema that does not exist`);
-    node = fragment.split('/').slice(1).reduce((at: Json, part: string) => at[part], target);
+    node = fragment
+      .split('/')
+      .slice(1)
+      .reduce((at: Json, part: string) => at[part], target);
     home = target;
   }
   return [node, home];
@@ -114,7 +118,7 @@ describe('work-order contract: one source for the types', () => {
     assert.deepEqual(compare(schema, schema, declared.get('ProductionOrder') as ts.InterfaceDeclaration, 'ProductionOrder'), []);
   });
 
-  it("OrderStatusV1 lists the statuses the schema allows a message without contractVersion", () => {
+  it('OrderStatusV1 lists the statuses the schema allows a message without contractVersion', () => {
     const v1 = schemaOf('work-order').then.properties.status;
     assert.deepEqual(compare(v1, schemaOf('work-order'), (declared.get('OrderStatusV1') as ts.TypeAliasDeclaration).type, 'OrderStatusV1'), []);
   });

@@ -14,9 +14,7 @@ const order: ProductionOrder = {
   dueDate: '2026-12-01T17:00:00+08:00',
   priority: 2,
   plant: '1010',
-  operations: [
-    { opNo: '0010', opCode: 'EXTR', description: '挤出', workCentre: 'WC-EXT01', plannedStart: '2026-11-25T08:00:00+08:00', plannedEnd: '2026-11-25T12:00:00+08:00', stdTimePerUnitSec: 4.5, qcSpecRef: 'QS-EXT-01' },
-  ],
+  operations: [{ opNo: '0010', opCode: 'EXTR', description: '挤出', workCentre: 'WC-EXT01', plannedStart: '2026-11-25T08:00:00+08:00', plannedEnd: '2026-11-25T12:00:00+08:00', stdTimePerUnitSec: 4.5, qcSpecRef: 'QS-EXT-01' }],
   bom: [{ materialCode: 'RM-200101', materialName: '医用PVC粒料', qtyPer: 0.1, unit: 'KG', opNo: '0010' }],
   updatedAt: '2026-11-20T08:00:00+08:00',
 };

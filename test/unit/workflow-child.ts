@@ -31,7 +31,17 @@ async function main(file: string, scenario: string): Promise<void> {
   } else if (scenario === 'exceptions') {
     const book = new ExceptionBook();
     book.raise(
-      { id: CHILD.exceptionId, type: 'equipment-fault', severity: 'urgent', orderNo: 'MO-2026-0101', opNo: '0030', equipment: 'EQ-MILL-03', estimatedDowntimeMin: 240, description: 'Spindle overheating', timestamp: '2026-11-25T08:09:00+08:00' },
+      {
+        id: CHILD.exceptionId,
+        type: 'equipment-fault',
+        severity: 'urgent',
+        orderNo: 'MO-2026-0101',
+        opNo: '0030',
+        equipment: 'EQ-MILL-03',
+        estimatedDowntimeMin: 240,
+        description: 'Spindle overheating',
+        timestamp: '2026-11-25T08:09:00+08:00',
+      },
       CHILD.startedAt,
     );
     await store.putMany('exceptions', book.takeChanges());

@@ -32,7 +32,10 @@ describe('workflow runner: a book that saves incrementally', () => {
     // Twenty messages in the same turn, as posts arriving together reach the node.
     const steps = Array.from({ length: 20 }, (_, i) => runner.step((book) => ({ result: book.reports(jobReport(`EV-${i}`, '0010', 1, 0, 'running', '2026-11-25T10:00:00+08:00'), NOW) })));
     const results = await Promise.all(steps);
-    assert.deepEqual(results.map((r) => r.outcomes[0].kind), Array(20).fill('counted'));
+    assert.deepEqual(
+      results.map((r) => r.outcomes[0].kind),
+      Array(20).fill('counted'),
+    );
     assert.equal(saves, 1);
     await runner.close();
     store.putMany = putMany;

@@ -45,7 +45,7 @@ export class FileHeadLedger implements HeadLedger {
       const parsed = JSON.parse(readFileSync(this.where, 'utf8')) as { heads?: Record<string, ExportedHead> };
       return parsed.heads ?? {};
     } catch (err) {
-      throw new Error(`The exported audit heads in ${this.where} could not be read: ${(err as Error).message}.`);
+      throw new Error(`The exported audit heads in ${this.where} could not be read: ${(err as Error).message}.`, { cause: err });
     }
   }
 }

@@ -51,7 +51,7 @@ export function readAuditKeyFile(file: string, what = 'AUDIT_KEY_FILE'): string[
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${what} ${file} could not be read: ${(err as Error).message}.`);
+    throw new Error(`${what} ${file} could not be read: ${(err as Error).message}.`, { cause: err });
   }
   const keys = text
     .split(/\r?\n/)
@@ -87,7 +87,7 @@ export function generatedAuditKey(dir: string): { file: string; created: boolean
   } catch (err) {
     // Another process made it first: use that one.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { file, created: false, keys: readAuditKeyFile(file, 'The audit key file') };
-    throw new Error(`The audit key could not be written to ${file}: ${(err as Error).message}.`);
+    throw new Error(`The audit key could not be written to ${file}: ${(err as Error).message}.`, { cause: err });
   }
   chmodSync(file, 0o600);
   return { file, created: true, keys: [key] };

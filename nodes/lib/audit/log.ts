@@ -107,9 +107,7 @@ export class AuditLog {
   /** Entries in sequence order, optionally only those of one work order or one subject. */
   async list(filter: { orderNo?: string; subjectId?: string } = {}): Promise<AuditEntry[]> {
     const entries = await this.entries();
-    return [...entries.values()]
-      .filter((e) => (filter.orderNo === undefined || e.orderNo === filter.orderNo) && (filter.subjectId === undefined || e.subjectId === filter.subjectId))
-      .sort((a, b) => a.seq - b.seq);
+    return [...entries.values()].filter((e) => (filter.orderNo === undefined || e.orderNo === filter.orderNo) && (filter.subjectId === undefined || e.subjectId === filter.subjectId)).sort((a, b) => a.seq - b.seq);
   }
 
   /**

@@ -81,6 +81,4 @@ export interface ChainFigures {
   legacyNote?: string;
 }
 
-export type AuditVerdict =
-  | ({ ok: true } & ChainFigures)
-  | ({ ok: false; seq: number; message: string; problems: AuditProblem[] } & ChainFigures);
+export type AuditVerdict = ({ ok: true } & ChainFigures) | ({ ok: false; seq: number; message: string; problems: AuditProblem[] } & ChainFigures);

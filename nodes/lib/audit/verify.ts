@@ -86,7 +86,10 @@ export function verifyChain({ head, entries, keyring, exported }: ChainInput): C
 
   if (exported) {
     if (end < exported.seq) {
-      problems.push({ seq: end + 1, message: `The audit log ends at entry ${end}, but entry ${exported.seq} was exported as its head at ${exported.exportedAt}: ${range(end + 1, exported.seq)} ${end + 1 === exported.seq ? 'was' : 'were'} deleted.` });
+      problems.push({
+        seq: end + 1,
+        message: `The audit log ends at entry ${end}, but entry ${exported.seq} was exported as its head at ${exported.exportedAt}: ${range(end + 1, exported.seq)} ${end + 1 === exported.seq ? 'was' : 'were'} deleted.`,
+      });
     } else {
       const there = entries.get(exported.seq);
       if (there && there.hash !== exported.hash) {

@@ -140,7 +140,9 @@ export class AuditWatch {
     clearTimeout(this.timer);
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.verifyNow().finally(() => this.schedule(Math.min(MAX_TIMER_MS, this.options.intervalMs)));
+      // A failed run is reported by run() itself; the next one is scheduled either way.
+      const next = () => this.schedule(Math.min(MAX_TIMER_MS, this.options.intervalMs));
+      this.verifyNow().then(next, next);
     }, ms);
   }
 

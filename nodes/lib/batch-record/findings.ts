@@ -65,7 +65,19 @@ const TEXTS: Record<RecordFinding['code'], { 'en-US': string; 'zh-CN': string }>
 // Exception types, severities and states inside a sentence, in the reader's language.
 const TERMS: Record<'en-US' | 'zh-CN', Record<string, string>> = {
   'en-US': { 'equipment-fault': 'equipment fault', 'material-shortage': 'material shortage', 'quality-defect': 'quality defect', acknowledged: 'acknowledged' },
-  'zh-CN': { 'equipment-fault': '设备故障', 'material-shortage': '物料短缺', 'quality-defect': '质量问题', other: '其他', general: '一般', urgent: '紧急', severe: '严重', open: '未处理', acknowledged: '已确认', approved: '批准', rejected: '驳回' },
+  'zh-CN': {
+    'equipment-fault': '设备故障',
+    'material-shortage': '物料短缺',
+    'quality-defect': '质量问题',
+    other: '其他',
+    general: '一般',
+    urgent: '紧急',
+    severe: '严重',
+    open: '未处理',
+    acknowledged: '已确认',
+    approved: '批准',
+    rejected: '驳回',
+  },
 };
 
 export function findingText(finding: RecordFinding, language: 'en-US' | 'zh-CN'): string {

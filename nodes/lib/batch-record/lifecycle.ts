@@ -85,7 +85,9 @@ export function signatureProblem(request: SignRequest, status: LifecycleStatus, 
   if (status !== 'reviewed') {
     return gaps.length > 0 ? `The record is not complete (${gaps.length} gap${gaps.length === 1 ? '' : 's'}): it cannot be released.` : 'The record must be reviewed (and unchanged since) before it is released.';
   }
-  const review = ofVersion(lifecycle).filter((s) => s.meaning === 'reviewed').pop();
+  const review = ofVersion(lifecycle)
+    .filter((s) => s.meaning === 'reviewed')
+    .pop();
   if (rules.fourEyes && review && review.signer === request.signer) return `The release needs a second person: ${request.signer} reviewed this record and cannot also release it.`;
   return undefined;
 }

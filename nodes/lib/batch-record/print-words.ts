@@ -70,9 +70,17 @@ export const PRINT_WORDS = {
     certificateNo: 'Certificate no.',
     notReleased: 'The batch record of {order} is not released: no certificate of conformance can be issued.',
     terms: {
-      'equipment-fault': 'equipment fault', 'material-shortage': 'material shortage', 'quality-defect': 'quality defect', other: 'other',
-      general: 'general', urgent: 'urgent', severe: 'severe',
-      open: 'open', acknowledged: 'acknowledged', resolved: 'resolved', closed: 'closed',
+      'equipment-fault': 'equipment fault',
+      'material-shortage': 'material shortage',
+      'quality-defect': 'quality defect',
+      other: 'other',
+      general: 'general',
+      urgent: 'urgent',
+      severe: 'severe',
+      open: 'open',
+      acknowledged: 'acknowledged',
+      resolved: 'resolved',
+      closed: 'closed',
     } as Record<string, string>,
     meanings: { reviewed: 'Reviewed', released: 'Released', rejected: 'Rejected', approved: 'Approved' } as Record<string, string>,
     statuses: {
@@ -151,9 +159,17 @@ export const PRINT_WORDS = {
     certificateNo: '证书编号',
     notReleased: '{order} 的批记录尚未放行，不能出具合格证书。',
     terms: {
-      'equipment-fault': '设备故障', 'material-shortage': '物料短缺', 'quality-defect': '质量问题', other: '其他',
-      general: '一般', urgent: '紧急', severe: '严重',
-      open: '未处理', acknowledged: '已确认', resolved: '已解决', closed: '已关闭',
+      'equipment-fault': '设备故障',
+      'material-shortage': '物料短缺',
+      'quality-defect': '质量问题',
+      other: '其他',
+      general: '一般',
+      urgent: '紧急',
+      severe: '严重',
+      open: '未处理',
+      acknowledged: '已确认',
+      resolved: '已解决',
+      closed: '已关闭',
     } as Record<string, string>,
     meanings: { reviewed: '已审核', released: '已放行', rejected: '已驳回', approved: '已批准' } as Record<string, string>,
     statuses: {
@@ -169,11 +185,9 @@ export const PRINT_WORDS = {
 
 export type PrintWords = (typeof PRINT_WORDS)['en-US'];
 
-export const escapeHtml = (text: unknown): string =>
-  String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const escapeHtml = (text: unknown): string => String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export const fill = (template: string, values: Record<string, string | number | undefined>): string =>
-  template.replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? ''));
+export const fill = (template: string, values: Record<string, string | number | undefined>): string => template.replace(/\{(\w+)\}/g, (_m, name: string) => String(values[name] ?? ''));
 
 /** Page set-up and type shared by the record and the certificate: A4, CJK fonts a fresh machine has. */
 export function printStyle(words: PrintWords | (typeof PRINT_WORDS)['zh-CN'], footer: string): string {

@@ -110,9 +110,7 @@ export class CodeTables {
       if (known === undefined) erpToMes[t].set(entry.erp, entry.mes);
       else if (known !== entry.mes) {
         const other = rowLabel(firstRowWith(rows, entry));
-        throw new CodeTableError(
-          `${rowLabel(i)}: ERP ${entry.table} code '${entry.erp}' is mapped to MES code '${entry.mes}' here but to '${known}' in ${other}`,
-        );
+        throw new CodeTableError(`${rowLabel(i)}: ERP ${entry.table} code '${entry.erp}' is mapped to MES code '${entry.mes}' here but to '${known}' in ${other}`);
       }
     }
     return new CodeTables(TABLE_NAMES.map((_, t) => new CodeTable(erpToMes[t])));

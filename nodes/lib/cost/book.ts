@@ -46,7 +46,8 @@ function checkIssue(input: unknown): IssuedMaterial {
 function checkCompletion(input: unknown): OrderCompletion {
   const c = input as Partial<OrderCompletion> | null;
   if (typeof c?.orderNo !== 'string' || c.orderNo === '') throw new Error('The completion was refused: payload.orderNo must be a non-empty string.');
-  if (c.goodQty !== undefined && (typeof c.goodQty !== 'number' || !Number.isFinite(c.goodQty) || c.goodQty < 0)) throw new Error(`The completion was refused: payload.goodQty must be a number of 0 or more, not ${JSON.stringify(c.goodQty)}.`);
+  if (c.goodQty !== undefined && (typeof c.goodQty !== 'number' || !Number.isFinite(c.goodQty) || c.goodQty < 0))
+    throw new Error(`The completion was refused: payload.goodQty must be a number of 0 or more, not ${JSON.stringify(c.goodQty)}.`);
   if (c.completedAt !== undefined && (typeof c.completedAt !== 'string' || Number.isNaN(Date.parse(c.completedAt)))) throw new Error('The completion was refused: payload.completedAt must be an ISO 8601 date-time.');
   if (c.productCode !== undefined && (typeof c.productCode !== 'string' || c.productCode === '')) throw new Error('The completion was refused: payload.productCode must be a non-empty string.');
   return structuredClone(c) as OrderCompletion;
@@ -240,10 +241,15 @@ export class CostBook {
     this.changed.clear();
     const standards: Array<[string, unknown]> = keys.filter((key) => !key.startsWith('order:')).map((key) => [key, this.standards.get(key)]);
     const orders = keys.filter((key) => key.startsWith('order:')).map((key): [string, OrderCostState] => [key, this.orders.get(key.slice(6))!]);
-    const save = this.saved.prepare(orders, this.settings.eventIdWindow, (list) => this.countOf(list), (list, from) => {
-      const fresh = this.countOf(list) - from;
-      return fresh < 0 || fresh > list.length ? undefined : list.slice(list.length - fresh);
-    });
+    const save = this.saved.prepare(
+      orders,
+      this.settings.eventIdWindow,
+      (list) => this.countOf(list),
+      (list, from) => {
+        const fresh = this.countOf(list) - from;
+        return fresh < 0 || fresh > list.length ? undefined : list.slice(list.length - fresh);
+      },
+    );
     return { entries: [...standards, ...save.entries], settle: save.settle };
   }
 

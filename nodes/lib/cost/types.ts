@@ -139,10 +139,7 @@ export interface CostSettings {
   eventIdWindow: number;
 }
 
-export type ApplyOutcome =
-  | { kind: 'counted'; orderNo: string; id: string }
-  | { kind: 'duplicate'; orderNo: string; id: string }
-  | { kind: 'late'; orderNo: string; id: string };
+export type ApplyOutcome = { kind: 'counted'; orderNo: string; id: string } | { kind: 'duplicate'; orderNo: string; id: string } | { kind: 'late'; orderNo: string; id: string };
 
 /** What one message did: counted, duplicates, late arrivals, and the variances it completed. */
 export interface StepResult {

@@ -10,15 +10,7 @@ function presetColumns(message: DictionaryMessage, dictionary: DataDictionary): 
 }
 
 function row(field: DictionaryField, presets: string[], contract: boolean): string {
-  const cells = [
-    `\`${cell(field.path)}\``,
-    cell(field.type),
-    cell(field.unit),
-    field.required ? '✓' : '',
-    cell(field.constraints),
-    cell(field.meaning['en-US']),
-    cell(field.meaning['zh-CN']),
-  ];
+  const cells = [`\`${cell(field.path)}\``, cell(field.type), cell(field.unit), field.required ? '✓' : '', cell(field.constraints), cell(field.meaning['en-US']), cell(field.meaning['zh-CN'])];
   if (contract) cells.push(field.from ? `\`${cell(field.from)}\`` : '', cell(field.map));
   for (const id of presets) cells.push(code(field.erp?.[id]));
   return `| ${cells.join(' | ')} |`;

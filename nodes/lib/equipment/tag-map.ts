@@ -87,7 +87,8 @@ function parseRow(raw: unknown, row: number): EquipmentTag {
   }
   if (r.source === 'modbus') {
     const register = Number(r.register);
-    if (r.register === '' || r.register === undefined || !Number.isInteger(register) || register < 0 || register > 65535) throw rowError(row, `(${equipment} ${field}) register must be a holding register address 0–65535, not ${JSON.stringify(r.register ?? '')}`);
+    if (r.register === '' || r.register === undefined || !Number.isInteger(register) || register < 0 || register > 65535)
+      throw rowError(row, `(${equipment} ${field}) register must be a holding register address 0–65535, not ${JSON.stringify(r.register ?? '')}`);
     const type = (r.type === undefined || r.type === '' ? 'uint16' : r.type) as RegisterType;
     if (!REGISTER_TYPES.includes(type)) throw rowError(row, `(${equipment} ${field}) type must be one of ${REGISTER_TYPES.join(', ')}, not ${JSON.stringify(r.type)}`);
     let unitId: number | undefined;

@@ -76,11 +76,7 @@ export function openEndpoint(settings: EndpointSettings, stored: { password?: st
     return resolved === undefined || resolved === '' ? undefined : resolved;
   };
   const missing = (what: string, envName: string | undefined): never =>
-    fail(
-      envName
-        ? `ERP endpoint '${label}': the environment variable ${envName} for the ${what} is not set.`
-        : `ERP endpoint '${label}' has no ${what}: enter it or name an environment variable.`,
-    );
+    fail(envName ? `ERP endpoint '${label}': the environment variable ${envName} for the ${what} is not set.` : `ERP endpoint '${label}' has no ${what}: enter it or name an environment variable.`);
   let profile: ErpProfile;
   try {
     profile = endpointProfile(settings);

@@ -16,7 +16,11 @@ const WORDS_MAX = 48;
 
 export function shortWords(text: string, max = WORDS_MAX): string {
   // "OperationalError: pymysql.err.OperationalError: (1054, …)": the exception names say less than what follows them.
-  const one = text.replace(/\s+/g, ' ').trim().replace(/^(?:[\w.]*(?:Error|Exception|Fault)\s*:\s*)+/, '') || text.trim();
+  const one =
+    text
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/^(?:[\w.]*(?:Error|Exception|Fault)\s*:\s*)+/, '') || text.trim();
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 

@@ -4,10 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 
-export type ErpAuth =
-  | { kind: 'none' }
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'bearer'; token: string };
+export type ErpAuth = { kind: 'none' } | { kind: 'basic'; username: string; password: string } | { kind: 'bearer'; token: string };
 
 export interface ErpConnection {
   /** Shown in every error, e.g. "Demo ERP". */
@@ -100,10 +97,7 @@ export class ErpHttpClient {
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
       throw new ErpRequestError(`ERP endpoint '${connection.name}' must use http or https, not '${this.base.protocol}'.`, 'config', connection.baseUrl);
     }
-    this.agent =
-      this.base.protocol === 'https:'
-        ? new https.Agent({ keepAlive: true, rejectUnauthorized: connection.tls?.rejectUnauthorized ?? true, ca: connection.tls?.ca })
-        : new http.Agent({ keepAlive: true });
+    this.agent = this.base.protocol === 'https:' ? new https.Agent({ keepAlive: true, rejectUnauthorized: connection.tls?.rejectUnauthorized ?? true, ca: connection.tls?.ca }) : new http.Agent({ keepAlive: true });
   }
 
   /** base + relative path + query, e.g. ("production-orders", {limit: 100}). */

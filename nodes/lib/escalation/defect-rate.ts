@@ -184,7 +184,10 @@ export class DefectRates {
     const id = `QA-${op.orderNo}-${op.opNo}-${op.alarms}`;
     const codes = new Map<string, number>();
     for (const m of op.marks) if (m.failed && m.defectCode) codes.set(m.defectCode, (codes.get(m.defectCode) ?? 0) + 1);
-    const top = [...codes].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3).map(([code, n]) => `${code} × ${n}`);
+    const top = [...codes]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 3)
+      .map(([code, n]) => `${code} × ${n}`);
     const reason = `Defect rate of operation ${op.opNo} of order ${op.orderNo} is ${figures.defectRatePct} % (${figures.failed} of the last ${figures.inspected} inspected), above the ${this.settings.thresholdPct} % limit${top.length ? `; defects: ${top.join(', ')}` : ''}.`;
     const at = isoAt(nowMs);
     return {

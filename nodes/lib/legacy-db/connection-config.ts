@@ -108,7 +108,7 @@ export function resolveLegacyDb(options: LegacyDbOptions): ResolvedLegacyDb {
     try {
       parsed = fromConnectionString(client, options.connectionString);
     } catch (err) {
-      throw new Error(`${title}: ${(err as Error).message}`);
+      throw new Error(`${title}: ${(err as Error).message}`, { cause: err });
     }
   }
   const pick = <T>(a: T | undefined | '', b: T | undefined): T | undefined => (a === undefined || a === '' ? b : a);

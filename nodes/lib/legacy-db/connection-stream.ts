@@ -44,14 +44,7 @@ async function* bufferedBatches(readable: Readable, fixRow?: (row: Row) => Row):
 }
 
 /** The rows of one statement in order, in batches of at most about `batchSize` rows. */
-export async function* streamRowBatches(
-  client: LegacyDbClient,
-  knex: Knex,
-  connection: RawConnection,
-  query: NativeQuery,
-  batchSize: number,
-  fixRow: (row: Row) => Row,
-): AsyncGenerator<Row[]> {
+export async function* streamRowBatches(client: LegacyDbClient, knex: Knex, connection: RawConnection, query: NativeQuery, batchSize: number, fixRow: (row: Row) => Row): AsyncGenerator<Row[]> {
   switch (client) {
     case 'mysql': {
       const rows: Readable = connection.query({ sql: query.sql, values: query.bindings }).stream({ highWaterMark: batchSize });
@@ -105,7 +98,10 @@ export async function* streamRowBatches(
       return;
     }
     case 'mssql': {
-      const rows: Readable = knex.raw(query.original.sql, query.original.bindings as Knex.RawBinding[]).connection(connection).stream({ highWaterMark: batchSize });
+      const rows: Readable = knex
+        .raw(query.original.sql, query.original.bindings as Knex.RawBinding[])
+        .connection(connection)
+        .stream({ highWaterMark: batchSize });
       yield* bufferedBatches(rows, fixRow);
       return;
     }

@@ -139,7 +139,12 @@ export function openLegacyDb(options: LegacyDbOptions, hooks: LegacyDbHooks = {}
   function withoutStatement(err: unknown, sql: string, bindings: readonly unknown[]): void {
     const e = err as { message?: unknown };
     if (typeof e?.message !== 'string') return;
-    const prefix = `${knex.raw(sql, bindings as Knex.RawBinding[]).toSQL().toNative().sql} - `;
+    const prefix = `${
+      knex
+        .raw(sql, bindings as Knex.RawBinding[])
+        .toSQL()
+        .toNative().sql
+    } - `;
     if (e.message.startsWith(prefix)) e.message = e.message.slice(prefix.length);
   }
 
@@ -182,7 +187,10 @@ export function openLegacyDb(options: LegacyDbOptions, hooks: LegacyDbHooks = {}
     const batchSize = Math.max(1, Math.floor(streamOptions.batchSize ?? 1000));
     const connection = await acquire();
     try {
-      const native = knex.raw(sql, bindings as Knex.RawBinding[]).toSQL().toNative();
+      const native = knex
+        .raw(sql, bindings as Knex.RawBinding[])
+        .toSQL()
+        .toNative();
       let first = true;
       for await (const batch of streamRowBatches(dialect, knex, connection, { ...native, original: { sql, bindings } }, batchSize, datesAsText)) {
         if (first) setState('connected');

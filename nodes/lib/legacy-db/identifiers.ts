@@ -97,7 +97,9 @@ export function quotePart(dialect: SqlDialect, part: string): string {
 
 /** A table or view name, checked and quoted: `erp."tabWork Order"` → "erp"."tabWork Order" for pg. */
 export function quoteTable(dialect: SqlDialect, name: string): string {
-  return parseIdentifier(name, 'table').map((p) => quotePart(dialect, p)).join('.');
+  return parseIdentifier(name, 'table')
+    .map((p) => quotePart(dialect, p))
+    .join('.');
 }
 
 /** A column name, checked and quoted. */

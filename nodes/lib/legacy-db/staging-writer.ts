@@ -34,7 +34,7 @@ export async function writeStaging(db: LegacyDb, options: StagingWriteOptions, i
     try {
       statement = upsertStatement(upsert, batch);
     } catch (err) {
-      throw new Error(`${where} was not written: ${renumber((err as Error).message, start)}${written(batches)}`);
+      throw new Error(`${where} was not written: ${renumber((err as Error).message, start)}${written(batches)}`, { cause: err });
     }
     try {
       await db.knex.transaction(async (trx) => {

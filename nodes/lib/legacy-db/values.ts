@@ -77,9 +77,7 @@ export function columnTypesQuery(dialect: SqlDialect, table: string): SqlStateme
       return { sql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM ${catalog}INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = COALESCE(?, SCHEMA_NAME()) AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, bindings: [schema, name] };
     }
     case 'sqlite':
-      return schema === null
-        ? { sql: 'SELECT name, type FROM pragma_table_info(?) ORDER BY cid', bindings: [name] }
-        : { sql: 'SELECT name, type FROM pragma_table_info(?, ?) ORDER BY cid', bindings: [name, schema] };
+      return schema === null ? { sql: 'SELECT name, type FROM pragma_table_info(?) ORDER BY cid', bindings: [name] } : { sql: 'SELECT name, type FROM pragma_table_info(?, ?) ORDER BY cid', bindings: [name, schema] };
     default:
       throw new Error(`'${String(dialect)}' is not a SQL dialect.`);
   }

@@ -386,7 +386,9 @@ export class OeeBook {
     const backup = row?.backupEquipment
       ? `Backup equipment: ${row.backupEquipment}${this.master.get(row.backupEquipment)?.name ? ` (${this.master.get(row.backupEquipment)!.name})` : ''} — 备用设备 ${row.backupEquipment}.`
       : 'No backup equipment in the equipment master — 设备主数据中无备用设备.';
-    const stamp = iso(current[0]).replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const stamp = iso(current[0])
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
     return {
       id: `EQF-${machine.equipment}-${stamp}`,
       type: 'equipment-fault',

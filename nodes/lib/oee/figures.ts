@@ -74,7 +74,18 @@ export function belowThreshold(figures: OeeFigures, thresholdPct: number): boole
 const LOSS_WORDS: Record<Loss, string> = { downtime: 'downtime 停机损失', speed: 'speed 速度损失', quality: 'quality 质量损失' };
 
 /** The alarm of a report below the threshold, with a sentence a supervisor reads (English and Chinese). */
-export function oeeAlarm(r: { equipment: string; period: 'hour' | 'shift'; shift?: string; from: string; to: string; oee: number | null; thresholdPct: number; largestLoss: Loss | null; losses: Record<string, number>; idealCycleCheck?: IdealCycleCheck }) {
+export function oeeAlarm(r: {
+  equipment: string;
+  period: 'hour' | 'shift';
+  shift?: string;
+  from: string;
+  to: string;
+  oee: number | null;
+  thresholdPct: number;
+  largestLoss: Loss | null;
+  losses: Record<string, number>;
+  idealCycleCheck?: IdealCycleCheck;
+}) {
   const pct = ((r.oee ?? 0) * 100).toFixed(1);
   // With a wrong ideal the OEE is an upper bound: the alarm says so, and what to correct.
   const check = r.idealCycleCheck;

@@ -147,7 +147,7 @@ function foldOldestPair(machine: MachineRecord, kind: 'parts' | 'rejects', ctx: 
   if (count === 0 || t1 <= floor) return;
   const madeBy = sharer(machine, ctx, t0, t1, count, floor);
   machine.counted ??= {};
-  for (let x = Math.max(t0, floor); x < t1; ) {
+  for (let x = Math.max(t0, floor); x < t1;) {
     const hour = ctx.calendar.hourAt(x);
     const shift = ctx.calendar.shiftAt(x);
     const end = Math.min(hour.to, shift.to, t1);

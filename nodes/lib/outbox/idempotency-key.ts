@@ -32,5 +32,10 @@ function encodeKey(key: string): string {
 
 /** The key back from its wire form (not for keys that were cut and hashed). */
 export function keyFromWire(wire: string): string {
-  return wire.includes('%') ? Buffer.from(wire.replace(/%([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8') : wire;
+  return wire.includes('%')
+    ? Buffer.from(
+        wire.replace(/%([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        'latin1',
+      ).toString('utf8')
+    : wire;
 }

@@ -195,7 +195,7 @@ export class GroupConsumer {
   private async readOwnPending(outbox: string, work: OutboxWork): Promise<void> {
     const client = this.connection.client;
     const stream = this.streamOf(outbox);
-    for (let after = '0'; ; ) {
+    for (let after = '0'; ;) {
       const read = (await client.xreadgroup('GROUP', GROUP, this.name, 'COUNT', 1000, 'STREAMS', stream, after)) as Array<[string, StreamEntries]> | null;
       const entries = read?.[0]?.[1] ?? [];
       const gone = this.hold(work, entries);

@@ -65,7 +65,8 @@ export class RedisOutboxStore implements OutboxStore {
       const room = this.consumer.room(outbox);
       const keys = [this.key(outbox, 'stream'), this.key(outbox, 'keys'), this.connection.key('outboxes'), ...indexes.map((i) => this.queue(outbox, entries[i].partition))];
       const args = [outbox, GROUP, this.consumer.name, room, ...indexes.flatMap((i) => [entries[i].partition, entries[i].idempotencyKey, entries[i].payloadJson, entries[i].enqueuedAt])];
-      (pipeline as unknown as OutboxScripts).bridgeOutboxAppend(keys.length, ...keys, ...args);
+      // Queued on the pipeline: its result comes from exec() below.
+      void (pipeline as unknown as OutboxScripts).bridgeOutboxAppend(keys.length, ...keys, ...args);
     }
     const results = (await pipeline.exec()) ?? [];
     const ids: string[] = new Array(entries.length);
@@ -74,7 +75,14 @@ export class RedisOutboxStore implements OutboxStore {
       if (err) throw new Error(`Redis at ${this.connection.label} did not store ${indexes.length} outbox item(s): ${err.message}.`);
       const [itemIds, held, others, added] = reply as [string[], string[], StreamEntries, number];
       indexes.forEach((i, j) => (ids[i] = itemIds[j]));
-      if (added > 0 || others.length > 0) this.holdOwn(outbox, indexes.map((i) => [ids[i], entries[i]]), held, others, added - held.length);
+      if (added > 0 || others.length > 0)
+        this.holdOwn(
+          outbox,
+          indexes.map((i) => [ids[i], entries[i]]),
+          held,
+          others,
+          added - held.length,
+        );
     });
     return entries.map((e, i) => ({ id: ids[i], outbox: e.outbox, partition: e.partition, idempotencyKey: e.idempotencyKey, payload: e.payload, enqueuedAt: e.enqueuedAt, attempts: 0, nextAttemptAt: 0 }));
   }
@@ -139,7 +147,10 @@ export class RedisOutboxStore implements OutboxStore {
     for (const [outbox, batch] of byOutbox) {
       const keys = [this.key(outbox, 'stream'), this.key(outbox, 'tries'), this.key(outbox, 'keys'), this.key(outbox, 'counters'), ...batch.map((i) => this.queue(outbox, i.partition))];
       await this.scripts.bridgeOutboxDelivered(keys.length, ...keys, GROUP, ...batch.flatMap((i) => [i.id, i.idempotencyKey]));
-      this.consumer.forget(outbox, batch.map((i) => i.id));
+      this.consumer.forget(
+        outbox,
+        batch.map((i) => i.id),
+      );
     }
   }
 
@@ -175,20 +186,12 @@ export class RedisOutboxStore implements OutboxStore {
     this.consumer.expectUnread(outbox);
     const newIds = new Map<string, string>();
     for (let i = 0; i < pairs.length; i += 2) newIds.set(pairs[i], pairs[i + 1]);
-    return letters
-      .filter((d) => newIds.has(d.id))
-      .map((d) => ({ id: newIds.get(d.id)!, outbox, partition: d.partition, idempotencyKey: d.idempotencyKey, payload: d.payload, enqueuedAt: d.enqueuedAt, attempts: 0, nextAttemptAt: 0 }));
+    return letters.filter((d) => newIds.has(d.id)).map((d) => ({ id: newIds.get(d.id)!, outbox, partition: d.partition, idempotencyKey: d.idempotencyKey, payload: d.payload, enqueuedAt: d.enqueuedAt, attempts: 0, nextAttemptAt: 0 }));
   }
 
   async stats(outbox: string): Promise<OutboxStats> {
     this.check();
-    const results = (await this.connection.client
-      .pipeline()
-      .xlen(this.key(outbox, 'stream'))
-      .xrange(this.key(outbox, 'stream'), '-', '+', 'COUNT', 1)
-      .hgetall(this.key(outbox, 'counters'))
-      .hlen(this.key(outbox, 'dead'))
-      .exec())!;
+    const results = (await this.connection.client.pipeline().xlen(this.key(outbox, 'stream')).xrange(this.key(outbox, 'stream'), '-', '+', 'COUNT', 1).hgetall(this.key(outbox, 'counters')).hlen(this.key(outbox, 'dead')).exec())!;
     const failed = results.find(([err]) => err);
     if (failed) throw new Error(`Redis at ${this.connection.label} did not answer the statistics of outbox '${outbox}': ${failed[0]!.message}.`);
     const [[, depth], [, first], [, counters], [, deadLetters]] = results as Array<[null, unknown]>;

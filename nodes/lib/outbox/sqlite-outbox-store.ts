@@ -213,9 +213,7 @@ export class SqliteOutboxStore implements OutboxStore {
       db.exec('INSERT INTO outbox_head (outbox, partition_key, item_id) SELECT outbox, partition_key, MIN(id) FROM outbox_item GROUP BY outbox, partition_key');
     })();
     const s = (this.statements = {
-      insert: db.prepare<[string, string, string, string, number]>(
-        'INSERT INTO outbox_item (outbox, partition_key, idempotency_key, payload, enqueued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (outbox, idempotency_key) DO NOTHING',
-      ),
+      insert: db.prepare<[string, string, string, string, number]>('INSERT INTO outbox_item (outbox, partition_key, idempotency_key, payload, enqueued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (outbox, idempotency_key) DO NOTHING'),
       heldQueued: db.prepare<[string, string], { id: number }>('SELECT id FROM outbox_item WHERE outbox = ? AND idempotency_key = ?'),
       heldDead: db.prepare<[string, string], { id: number }>('SELECT id FROM outbox_dead_letter WHERE outbox = ? AND idempotency_key = ?'),
       anyDead: db.prepare<[string], { n: number }>('SELECT EXISTS (SELECT 1 FROM outbox_dead_letter WHERE outbox = ?) AS n'),
@@ -240,12 +238,8 @@ export class SqliteOutboxStore implements OutboxStore {
       // A partition's head: its first item, or none (both statements run once per partition touched by a write).
       headIfNone: db.prepare<[string, string, number]>('INSERT OR IGNORE INTO outbox_head (outbox, partition_key, item_id) VALUES (?, ?, ?)'),
       headDrop: db.prepare<[string, string]>('DELETE FROM outbox_head WHERE outbox = ? AND partition_key = ?'),
-      headAgain: db.prepare<[string, string]>(
-        'INSERT INTO outbox_head (outbox, partition_key, item_id) SELECT outbox, partition_key, id FROM outbox_item WHERE outbox = ? AND partition_key = ? ORDER BY id LIMIT 1',
-      ),
-      count: db.prepare<[number, number, number, string]>(
-        'UPDATE outbox_counter SET delivered = delivered + ?, retries = retries + ?, dead_lettered = dead_lettered + ? WHERE outbox = ?',
-      ),
+      headAgain: db.prepare<[string, string]>('INSERT INTO outbox_head (outbox, partition_key, item_id) SELECT outbox, partition_key, id FROM outbox_item WHERE outbox = ? AND partition_key = ? ORDER BY id LIMIT 1'),
+      count: db.prepare<[number, number, number, string]>('UPDATE outbox_counter SET delivered = delivered + ?, retries = retries + ?, dead_lettered = dead_lettered + ? WHERE outbox = ?'),
       fail: db.prepare<[number, string, number]>('UPDATE outbox_item SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?'),
       bury: db.prepare<[number, string | null, string, number, number]>(`
         INSERT INTO outbox_dead_letter (id, outbox, partition_key, idempotency_key, payload, enqueued_at, attempts, next_attempt_at, last_error, reason, dead_lettered_at)

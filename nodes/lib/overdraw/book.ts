@@ -33,8 +33,7 @@ const stockKey = (materialCode: string) => `stock:${materialCode}`;
 /** A requisition before its first answer is known. */
 type Arriving = Omit<RequisitionRecordState, 'first'>;
 
-const byArrival = (a: RequisitionRecordState, b: RequisitionRecordState) =>
-  a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.requisition.requisitionId < b.requisition.requisitionId ? -1 : 1;
+const byArrival = (a: RequisitionRecordState, b: RequisitionRecordState) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : a.requisition.requisitionId < b.requisition.requisitionId ? -1 : 1);
 
 export class RequisitionBook {
   readonly settings: OverdrawSettings;
@@ -170,7 +169,13 @@ export class RequisitionBook {
       }
       record.escalatedAt = at;
       const exception = overdueApprovalException(request, this.settings.decisionTimeoutMin, this.settings.escalationSeverity, at);
-      return { kind: 'escalated', requisitionId: r.requisitionId, approvalRequest: request, exception, audit: [this.audit(r, 'bridge', 'requisition.escalated', `${why} Escalated as exception ${exception.id}.`, 'escalated', { exceptionId: exception.id })] };
+      return {
+        kind: 'escalated',
+        requisitionId: r.requisitionId,
+        approvalRequest: request,
+        exception,
+        audit: [this.audit(r, 'bridge', 'requisition.escalated', `${why} Escalated as exception ${exception.id}.`, 'escalated', { exceptionId: exception.id })],
+      };
     });
   }
 

@@ -71,7 +71,15 @@ export function overdueApprovalException(request: ApprovalRequest, timeoutMin: n
     description: `The ERP has not decided within ${timeoutMin} min on requisition ${request.requisitionId}: ${request.requestedQty} ${request.unit} of ${request.materialCode}, ${request.overdrawQty} ${request.unit} above the BOM limit of ${request.limitQty} ${request.unit}; the line is waiting.`,
     message: {
       key: 'approvalOverdue',
-      params: { timeoutMin: String(timeoutMin), requisition: request.requisitionId, requested: String(request.requestedQty), unit: request.unit, material: request.materialCode, overdraw: String(request.overdrawQty), limit: String(request.limitQty) },
+      params: {
+        timeoutMin: String(timeoutMin),
+        requisition: request.requisitionId,
+        requested: String(request.requestedQty),
+        unit: request.unit,
+        material: request.materialCode,
+        overdraw: String(request.overdrawQty),
+        limit: String(request.limitQty),
+      },
     },
     timestamp: at,
     reportedBy: 'material-overdraw',

@@ -21,7 +21,9 @@ export function orderMaterials(workOrder: WorkOrder, defaultTolerancePct: number
     }
     const kept = before?.materials[line.materialCode];
     if (kept && kept.unit !== line.unit && kept.issuedQty + kept.reservedQty > 0) {
-      throw new Error(`Revision ${workOrder.source.revision} of order ${workOrder.workOrderNo} has material ${line.materialCode} in ${line.unit}, but ${kept.issuedQty + kept.reservedQty} ${kept.unit} were already issued or reserved in ${kept.unit}.`);
+      throw new Error(
+        `Revision ${workOrder.source.revision} of order ${workOrder.workOrderNo} has material ${line.materialCode} in ${line.unit}, but ${kept.issuedQty + kept.reservedQty} ${kept.unit} were already issued or reserved in ${kept.unit}.`,
+      );
     }
     const need = known ?? { materialCode: line.materialCode, unit: line.unit, needQty: 0, limitQty: 0, tolerancePct: 0, issuedQty: kept?.issuedQty ?? 0, reservedQty: kept?.reservedQty ?? 0 };
     need.needQty = roundQty(need.needQty + line.requiredQty);

@@ -137,9 +137,7 @@ export interface ShortageEvent {
 export type Hold = 'approval' | 'stock';
 export type RequisitionStatus = 'approved' | 'held' | 'rejected';
 
-export type RecordedDecision =
-  | { by: 'signer'; decision: 'approve' | 'reject'; signature: ElectronicSignature; at: string }
-  | { by: 'timeout'; decision: 'reject'; reason: string; at: string };
+export type RecordedDecision = { by: 'signer'; decision: 'approve' | 'reject'; signature: ElectronicSignature; at: string } | { by: 'timeout'; decision: 'reject'; reason: string; at: string };
 
 /** The answer a requisition got when it arrived; a duplicate gets it again. */
 export type ArrivalOutcome =
@@ -147,9 +145,7 @@ export type ArrivalOutcome =
   | { kind: 'pending-approval'; requisitionId: string; approvalRequest: ApprovalRequest; shortage?: ShortageEvent }
   | { kind: 'shortage'; requisitionId: string; shortage: ShortageEvent };
 
-export type RequisitionOutcome =
-  | (ArrivalOutcome & { audit: AuditRecord[] })
-  | { kind: 'duplicate'; requisitionId: string; first: ArrivalOutcome; status: RequisitionStatus; conflicting: boolean; audit: [] };
+export type RequisitionOutcome = (ArrivalOutcome & { audit: AuditRecord[] }) | { kind: 'duplicate'; requisitionId: string; first: ArrivalOutcome; status: RequisitionStatus; conflicting: boolean; audit: [] };
 
 /** Everything the book keeps of one requisition: plain JSON, one store key per requisition. */
 export interface RequisitionRecordState {
@@ -187,8 +183,7 @@ export type DecisionOutcome =
     };
 
 export type ExpiryOutcome =
-  | { kind: 'escalated'; requisitionId: string; approvalRequest: ApprovalRequest; exception: ExceptionEvent; audit: AuditRecord[] }
-  | { kind: 'rejected'; requisitionId: string; approvalRequest: ApprovalRequest; audit: AuditRecord[] };
+  { kind: 'escalated'; requisitionId: string; approvalRequest: ApprovalRequest; exception: ExceptionEvent; audit: AuditRecord[] } | { kind: 'rejected'; requisitionId: string; approvalRequest: ApprovalRequest; audit: AuditRecord[] };
 
 export interface StockOutcome {
   materialCode: string;

@@ -91,7 +91,11 @@ export class MesLedger {
     for (const s of sends) {
       const had = before.get(s.orderNo);
       const entry: LedgerEntry = {
-        orderNo: s.orderNo, revision: s.revision, state: s.state, sentAt: s.sentAt ?? now.toISOString(), source: s.source,
+        orderNo: s.orderNo,
+        revision: s.revision,
+        state: s.state,
+        sentAt: s.sentAt ?? now.toISOString(),
+        source: s.source,
         ...(had && { previous: { revision: had.revision, state: had.state, sentAt: had.sentAt } }),
         ...(s.payload !== undefined && { payload: s.payload }),
       };

@@ -24,8 +24,15 @@ export interface MesListShape {
 }
 
 export const DEFAULT_SHAPE: MesListShape = {
-  itemsPath: 'items', totalPath: 'total', orderNoPath: 'workOrderNo', revisionPath: 'source.revision', statePath: 'status',
-  pageParam: 'page', sizeParam: 'pageSize', pageSize: 100, firstPage: 1,
+  itemsPath: 'items',
+  totalPath: 'total',
+  orderNoPath: 'workOrderNo',
+  revisionPath: 'source.revision',
+  statePath: 'status',
+  pageParam: 'page',
+  sizeParam: 'pageSize',
+  pageSize: 100,
+  firstPage: 1,
 };
 
 /** Reads one page: the parsed JSON body of the answer. */
@@ -94,7 +101,7 @@ export function httpMesPageReader(options: HttpListOptions): MesPageReader {
       });
     } catch (err) {
       const cause = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs / 1000} s` : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
-      throw new Error(`the MES order list at ${where} could not be read: ${cause}.`);
+      throw new Error(`the MES order list at ${where} could not be read: ${cause}.`, { cause: err });
     }
     const text = await res.text();
     if (!res.ok) throw new Error(`the MES order list at ${where} answered ${res.status}: ${said(text)}`);

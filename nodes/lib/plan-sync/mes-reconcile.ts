@@ -61,7 +61,11 @@ export function compareWithMes(entries: LedgerEntry[], mes: MesHeldOrder[], opti
     if (m.revision !== undefined && m.revision !== e.revision) {
       const behind = m.revision < e.revision;
       differences.push({
-        kind: 'revision', orderNo: e.orderNo, ledger, mes: mesSide, resend: behind && copy,
+        kind: 'revision',
+        orderNo: e.orderNo,
+        ledger,
+        mes: mesSide,
+        resend: behind && copy,
         reason: behind
           ? `the MES holds order ${e.orderNo} at revision ${m.revision} but revision ${e.revision} was sent.${noCopy}`
           : `the MES holds order ${e.orderNo} at revision ${m.revision}, newer than revision ${e.revision} the bridge sent; it came from elsewhere.`,
@@ -70,14 +74,21 @@ export function compareWithMes(entries: LedgerEntry[], mes: MesHeldOrder[], opti
     }
     if (m.state !== undefined && m.state !== e.state && !(MES_MOVES_ON[e.state] ?? []).includes(m.state)) {
       differences.push({
-        kind: 'state', orderNo: e.orderNo, ledger, mes: mesSide, resend: false,
+        kind: 'state',
+        orderNo: e.orderNo,
+        ledger,
+        mes: mesSide,
+        resend: false,
         reason: `the MES holds order ${e.orderNo} as ${m.state} but it was sent as ${e.state}; the MES cannot have got there on its own.`,
       });
     }
   }
   for (const m of held.values()) {
     differences.push({
-      kind: 'unknown', orderNo: m.orderNo, mes: { ...(m.revision !== undefined && { revision: m.revision }), ...(m.state !== undefined && { state: m.state }) }, resend: false,
+      kind: 'unknown',
+      orderNo: m.orderNo,
+      mes: { ...(m.revision !== undefined && { revision: m.revision }), ...(m.state !== undefined && { state: m.state }) },
+      resend: false,
       reason: `the MES holds order ${m.orderNo} but the ledger has no send of it; it did not come through this bridge.`,
     });
   }

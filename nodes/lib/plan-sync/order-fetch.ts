@@ -134,8 +134,13 @@ export class OrderFetcher {
    */
   async parkRefused(order: { orderNo: string; revision?: number; updatedAt?: string }, reason: string): Promise<ParkedOrder> {
     const entry: ParkedOrder = {
-      key: order.orderNo, orderNo: order.orderNo, ...(typeof order.revision === 'number' && { revision: order.revision }), reason, stage: 'downstream',
-      parkedAt: this.now().toISOString(), readFrom: typeof order.updatedAt === 'string' && !Number.isNaN(Date.parse(order.updatedAt)) ? order.updatedAt : null,
+      key: order.orderNo,
+      orderNo: order.orderNo,
+      ...(typeof order.revision === 'number' && { revision: order.revision }),
+      reason,
+      stage: 'downstream',
+      parkedAt: this.now().toISOString(),
+      readFrom: typeof order.updatedAt === 'string' && !Number.isNaN(Date.parse(order.updatedAt)) ? order.updatedAt : null,
       configHash: this.options.configHash?.() ?? '',
     };
     await this.parked.park([entry]);
@@ -178,8 +183,14 @@ export class OrderFetcher {
       const key = erpKeyOf(item);
       reparked.add(key);
       return {
-        key, ...(typeof o?.orderNo === 'string' && { orderNo: o.orderNo }), ...(typeof o?.revision === 'number' && { revision: o.revision }),
-        reason, stage, parkedAt: this.now().toISOString(), readFrom: since ?? null, configHash: hash,
+        key,
+        ...(typeof o?.orderNo === 'string' && { orderNo: o.orderNo }),
+        ...(typeof o?.revision === 'number' && { revision: o.revision }),
+        reason,
+        stage,
+        parkedAt: this.now().toISOString(),
+        readFrom: since ?? null,
+        configHash: hash,
       };
     };
 

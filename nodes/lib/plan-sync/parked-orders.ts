@@ -49,7 +49,11 @@ export class ParkedOrders {
 
   /** Parks (or re-parks, with the new reason and time) every entry in one atomic write. */
   async park(entries: ParkedOrder[]): Promise<void> {
-    if (entries.length > 0) await this.store.putMany(namespace(this.list), entries.map((e) => [e.key, e]));
+    if (entries.length > 0)
+      await this.store.putMany(
+        namespace(this.list),
+        entries.map((e) => [e.key, e]),
+      );
   }
 
   async unpark(keys: Iterable<string>): Promise<void> {
@@ -80,5 +84,8 @@ export function erpKeyOf(item: unknown): string {
   }
   if (typeof o.FBillNo === 'string' && o.FBillNo !== '') return o.FTreeEntity_FSeq === undefined ? o.FBillNo : `${o.FBillNo}-${String(o.FTreeEntity_FSeq)}`;
   if (typeof o.id === 'number' || (typeof o.id === 'string' && o.id !== '')) return String(o.id);
-  return `item:${createHash('sha1').update(JSON.stringify(item) ?? 'undefined').digest('hex').slice(0, 16)}`;
+  return `item:${createHash('sha1')
+    .update(JSON.stringify(item) ?? 'undefined')
+    .digest('hex')
+    .slice(0, 16)}`;
 }

@@ -6,9 +6,7 @@ import type { WorkOrder } from './work-order';
 
 export const CONTRACT_VERSION = 2;
 
-export type ReadWorkOrder =
-  | { ok: true; workOrder: WorkOrder & { contractVersion: 2 }; receivedVersion: 1 | 2 }
-  | { ok: false; message: string };
+export type ReadWorkOrder = { ok: true; workOrder: WorkOrder & { contractVersion: 2 }; receivedVersion: 1 | 2 } | { ok: false; message: string };
 
 /** The contract version a message claims: 1 when it carries none. */
 export function contractVersionOf(message: unknown): unknown {
@@ -52,7 +50,13 @@ export function toWorkOrderV1(workOrder: WorkOrder): { ok: true; workOrder: Work
   if (workOrder.operations.length === 0) return cannot('it has no operations, and v1 requires at least one');
   if (workOrder.status === 'held') return cannot('it is held, a state v1 does not have');
   const {
-    contractVersion: _v, producedQty: _p, scrapQty: _s, processLossQty: _l, predecessor: _pre, successors: _suc, extensions: _e,
+    contractVersion: _v,
+    producedQty: _p,
+    scrapQty: _s,
+    processLossQty: _l,
+    predecessor: _pre,
+    successors: _suc,
+    extensions: _e,
     source: { orderKey: _k, ...source },
     ...v1
   } = structuredClone(workOrder);

@@ -150,9 +150,7 @@ export class ProgressBook {
   /** The board: a row per open order, optionally only those with an operation on one work centre. */
   board(now: Instant, filter: { workCentre?: string } = {}): BoardModel {
     const nowMs = toMs(now);
-    const rows = [...this.orders.values()]
-      .filter((record): record is OrderRecord & { plan: PlannedOrder } => record.plan !== undefined && isOpen(record.plan))
-      .map((record) => boardRow(orderFigures(record, this.settings, nowMs)));
+    const rows = [...this.orders.values()].filter((record): record is OrderRecord & { plan: PlannedOrder } => record.plan !== undefined && isOpen(record.plan)).map((record) => boardRow(orderFigures(record, this.settings, nowMs)));
     const unplanned = [...this.orders.values()]
       .filter((record) => !record.plan && Object.keys(record.operations).length > 0)
       .map(unplannedOrder)
@@ -162,7 +160,10 @@ export class ProgressBook {
 
   /** Order numbers with an open plan: the ones the hourly snapshot covers. */
   openOrders(): string[] {
-    return [...this.orders.values()].filter((r) => r.plan && isOpen(r.plan)).map((r) => r.orderNo).sort();
+    return [...this.orders.values()]
+      .filter((r) => r.plan && isOpen(r.plan))
+      .map((r) => r.orderNo)
+      .sort();
   }
 
   /** Every order the book holds anything for. */

@@ -76,29 +76,32 @@ export class ProgressFeedback {
     const reports = checkAll<ProgressReport>(Array.isArray(input) ? input : [input], 'progress-report', Array.isArray(input) && input.length > 1 ? 'batch of progress reports' : 'progress report');
     const now = this.now();
     const stored = this.options.sharedStore ? await this.storedPlans(reports.map((r) => r.orderNo)) : [];
-    return this.run(() => reports.map((r) => r.orderNo), () => {
-      for (const plan of stored) this.book.adoptPlan(plan, now);
-      const touched = new Set<string>();
-      const pushes: Push[] = [];
-      const outcome: ReportsOutcome = { accepted: 0, duplicates: 0, unplanned: 0, updates: 0 };
-      for (const report of reports) {
-        const result = this.book.countReport(report, now);
-        if (result.duplicate) {
-          outcome.duplicates += 1;
-          continue;
+    return this.run(
+      () => reports.map((r) => r.orderNo),
+      () => {
+        for (const plan of stored) this.book.adoptPlan(plan, now);
+        const touched = new Set<string>();
+        const pushes: Push[] = [];
+        const outcome: ReportsOutcome = { accepted: 0, duplicates: 0, unplanned: 0, updates: 0 };
+        for (const report of reports) {
+          const result = this.book.countReport(report, now);
+          if (result.duplicate) {
+            outcome.duplicates += 1;
+            continue;
+          }
+          outcome.accepted += 1;
+          touched.add(report.orderNo);
+          if (!result.planned) {
+            outcome.unplanned += 1;
+            continue;
+          }
+          const reason = immediateUpdateReason(result.changes) ?? (this.options.pushOn === 'report' ? 'report' : undefined);
+          if (reason) pushes.push({ orderNo: report.orderNo, key: `progress:${report.orderNo}:${report.eventId}`, reason });
         }
-        outcome.accepted += 1;
-        touched.add(report.orderNo);
-        if (!result.planned) {
-          outcome.unplanned += 1;
-          continue;
-        }
-        const reason = immediateUpdateReason(result.changes) ?? (this.options.pushOn === 'report' ? 'report' : undefined);
-        if (reason) pushes.push({ orderNo: report.orderNo, key: `progress:${report.orderNo}:${report.eventId}`, reason });
-      }
-      outcome.updates = pushes.length;
-      return { touched, updates: this.updates(pushes, now), result: outcome };
-    });
+        outcome.updates = pushes.length;
+        return { touched, updates: this.updates(pushes, now), result: outcome };
+      },
+    );
   }
 
   /** The plans the store holds for orders this book has none for (registered through another replica). */
@@ -113,51 +116,61 @@ export class ProgressFeedback {
   async plans(input: unknown): Promise<number> {
     const orders = checkAll<WorkOrder>(Array.isArray(input) ? input : [input], 'work-order', 'work order');
     const now = this.now();
-    return this.run(() => orders.map((o) => o.workOrderNo), () => {
-      const touched = new Set<string>();
-      const pushes: Push[] = [];
-      for (const order of orders) {
-        const result = this.book.plan(order, now);
-        if (!result.applied) continue;
-        touched.add(order.workOrderNo);
-        const reason = immediateUpdateReason(result.changes);
-        if (reason) pushes.push({ orderNo: order.workOrderNo, key: `plan:${order.workOrderNo}:${order.source.revision}`, reason });
-      }
-      return { touched, updates: this.updates(pushes, now), result: touched.size };
-    });
+    return this.run(
+      () => orders.map((o) => o.workOrderNo),
+      () => {
+        const touched = new Set<string>();
+        const pushes: Push[] = [];
+        for (const order of orders) {
+          const result = this.book.plan(order, now);
+          if (!result.applied) continue;
+          touched.add(order.workOrderNo);
+          const reason = immediateUpdateReason(result.changes);
+          if (reason) pushes.push({ orderNo: order.workOrderNo, key: `plan:${order.workOrderNo}:${order.source.revision}`, reason });
+        }
+        return { touched, updates: this.updates(pushes, now), result: touched.size };
+      },
+    );
   }
 
   /** The latest open exception of an order becomes its lag reason (undefined clears it). */
   async exception(orderNo: string, exception: OpenException | undefined): Promise<void> {
-    return this.run(() => [orderNo], () => {
-      this.book.setException(orderNo, exception);
-      return { touched: new Set([orderNo]), updates: [], result: undefined };
-    });
+    return this.run(
+      () => [orderNo],
+      () => {
+        this.book.setException(orderNo, exception);
+        return { touched: new Set([orderNo]), updates: [], result: undefined };
+      },
+    );
   }
 
   /** The periodic snapshot of every open order; keyed by its time slot, so a restart inside the slot sends none twice. */
   async snapshots(slotMs: number): Promise<number> {
     const now = this.now();
     const slot = Math.floor(now / slotMs) * slotMs;
-    return this.run(() => [], () => {
-      const pushes = this.book.openOrders().map((orderNo) => ({ orderNo, key: `snapshot:${orderNo}:${slot}`, reason: 'snapshot' as const }));
-      return { touched: new Set<string>(), updates: this.updates(pushes, now), result: pushes.length };
-    });
+    return this.run(
+      () => [],
+      () => {
+        const pushes = this.book.openOrders().map((orderNo) => ({ orderNo, key: `snapshot:${orderNo}:${slot}`, reason: 'snapshot' as const }));
+        return { touched: new Set<string>(), updates: this.updates(pushes, now), result: pushes.length };
+      },
+    );
   }
 
   /** As time passes orders fall behind (or catch up): those turning lagging are pushed at once. */
   async review(): Promise<ProgressChange[]> {
     const now = this.now();
     // Every order's lagging flags may change: all are put back if the lagging updates cannot be written.
-    return this.run(() => this.book.orderNos(), () => {
-      const changes = this.book.review(now);
-      const minute = Math.floor(now / 60_000);
-      const touched = new Set(changes.map((c) => c.orderNo));
-      const pushes = [...touched]
-        .filter((orderNo) => changes.some((c) => c.orderNo === orderNo && c.kind === 'lagging' && c.lagging))
-        .map((orderNo) => ({ orderNo, key: `lagging:${orderNo}:${minute}`, reason: 'lagging' as const }));
-      return { touched, updates: this.updates(pushes, now), result: changes };
-    });
+    return this.run(
+      () => this.book.orderNos(),
+      () => {
+        const changes = this.book.review(now);
+        const minute = Math.floor(now / 60_000);
+        const touched = new Set(changes.map((c) => c.orderNo));
+        const pushes = [...touched].filter((orderNo) => changes.some((c) => c.orderNo === orderNo && c.kind === 'lagging' && c.lagging)).map((orderNo) => ({ orderNo, key: `lagging:${orderNo}:${minute}`, reason: 'lagging' as const }));
+        return { touched, updates: this.updates(pushes, now), result: changes };
+      },
+    );
   }
 
   board(filter?: { workCentre?: string }): BoardModel {

@@ -1,17 +1,7 @@
 // The figures of an order at an instant: completion, colour, lag against the planned window, observed cycle
 // time and predicted delay (DESIGN §1). Pure functions of the order's state, the settings and `now`.
 import { observedCycleSec, roundQty } from './tally';
-import type {
-  LagMessage,
-  Colour,
-  OperationStatus,
-  OperationTally,
-  OrderProgressState,
-  OrderProgressStatus,
-  PlannedOperation,
-  PlannedOrder,
-  ProgressSettings,
-} from './types';
+import type { LagMessage, Colour, OperationStatus, OperationTally, OrderProgressState, OrderProgressStatus, PlannedOperation, PlannedOrder, ProgressSettings } from './types';
 import { DEFAULT_PROGRESS_SETTINGS } from './types';
 
 /** The parts of an order's state its figures depend on. */

@@ -102,7 +102,11 @@ export function emptyRecord(orderNo: string, eventIdWindow?: number): OrderRecor
 }
 
 const sortedKeys = <T>(record: Record<string, T>): Record<string, T> =>
-  Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]]));
+  Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, record[key]]),
+  );
 
 /** The order's whole state as plain JSON, a copy (event ids sorted). */
 export function toState(record: OrderRecord): OrderProgressState {

@@ -166,9 +166,7 @@ export interface OperationUpdate {
  * Why an order lags, as a message key and its parameters: the board renders it in the reader's language,
  * while the ERP and the logs get the English sentence (lagReason).
  */
-export type LagMessage =
-  | { key: 'behindPlan'; params: { opNo: string; behind: string; done: string; expected: string } }
-  | { key: 'exception'; params: { type: string; severity: string; description: string } };
+export type LagMessage = { key: 'behindPlan'; params: { opNo: string; behind: string; done: string; expected: string } } | { key: 'exception'; params: { type: string; severity: string; description: string } };
 
 export interface BoardRow {
   orderNo: string;

@@ -99,9 +99,7 @@ function byDueDate(a: string | undefined, b: string | undefined): number {
 /** Rows of the open orders, lagging first, then by due date (then order no, so the order is stable). */
 export function boardModel(rows: BoardRow[], unplanned: UnplannedOrder[], asOf: string, workCentre?: string): BoardModel {
   const workCentres = [...new Set(rows.flatMap((row) => row.workCentres))].sort();
-  const shown = rows
-    .filter((row) => workCentre === undefined || row.workCentres.includes(workCentre))
-    .sort((a, b) => Number(b.lagging) - Number(a.lagging) || byDueDate(a.dueDate, b.dueDate) || (a.orderNo < b.orderNo ? -1 : 1));
+  const shown = rows.filter((row) => workCentre === undefined || row.workCentres.includes(workCentre)).sort((a, b) => Number(b.lagging) - Number(a.lagging) || byDueDate(a.dueDate, b.dueDate) || (a.orderNo < b.orderNo ? -1 : 1));
   const counts = { green: 0, yellow: 0, red: 0, lagging: 0 };
   for (const row of shown) {
     counts[row.colour] += 1;

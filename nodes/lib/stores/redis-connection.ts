@@ -112,11 +112,12 @@ export class RedisConnection extends EventEmitter {
     };
     // Loaded here, not at the top: a pack installed without ioredis still loads every node but this store type.
     const RedisClient = requireOptional<{ default: typeof Redis }>('ioredis', `A bridge-store of type redis (${this.label})`).default;
-    this.client = settings.sentinels && settings.sentinels.length > 0
-      ? new RedisClient({ ...options, sentinels: settings.sentinels, name: settings.sentinelName || 'mymaster', sentinelPassword: settings.sentinelPassword || undefined, db: settings.db ?? 0 })
-      : settings.url
-      ? new RedisClient(settings.url, options)
-      : new RedisClient({ ...options, host: settings.host || '127.0.0.1', port: settings.port || 6379, db: settings.db ?? 0 });
+    this.client =
+      settings.sentinels && settings.sentinels.length > 0
+        ? new RedisClient({ ...options, sentinels: settings.sentinels, name: settings.sentinelName || 'mymaster', sentinelPassword: settings.sentinelPassword || undefined, db: settings.db ?? 0 })
+        : settings.url
+          ? new RedisClient(settings.url, options)
+          : new RedisClient({ ...options, host: settings.host || '127.0.0.1', port: settings.port || 6379, db: settings.db ?? 0 });
     holdCommandsWhileAway(this.client, this.deadlineMs, this.label);
     this.client.on('error', (err: Error) => {
       this.lastError = err;

@@ -43,8 +43,7 @@ export function holdCommandsWhileAway(client: Redis, deadlineMs: number, label: 
     sweepTimer = undefined;
     for (const h of due) send(h.command, ...h.args);
   };
-  const refuse = (h: Held, reason: string) =>
-    h.command.reject(new StoreUnavailableError(`${reason}; the ${h.command.name.toUpperCase()} command was not sent.`));
+  const refuse = (h: Held, reason: string) => h.command.reject(new StoreUnavailableError(`${reason}; the ${h.command.name.toUpperCase()} command was not sent.`));
 
   const sweep = () => {
     sweepTimer = undefined;

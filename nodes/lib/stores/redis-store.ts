@@ -45,7 +45,10 @@ export class RedisStore implements KeyValueStore {
     // Serialised now, before any wait: the caller may change its objects once the call returns.
     const fields = entries.flatMap(([key, value]) => [key, JSON.stringify(value)]);
     await this.connection.assertDurable();
-    const results = await this.connection.client.multi().hset(hash, ...fields).exec();
+    const results = await this.connection.client
+      .multi()
+      .hset(hash, ...fields)
+      .exec();
     const failed = results?.find(([err]) => err);
     if (!results || failed) throw new Error(`Redis at ${this.connection.label} did not store ${entries.length} value(s) in '${namespace}': ${failed?.[0]?.message ?? 'the transaction was aborted'}.`);
   }

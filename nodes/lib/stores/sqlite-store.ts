@@ -27,9 +27,7 @@ export class SqliteStore implements KeyValueStore {
       PRIMARY KEY (namespace, key)
     ) WITHOUT ROWID`);
     this.getStmt = db.prepare('SELECT value FROM kv WHERE namespace = ? AND key = ?');
-    this.putStmt = db.prepare(
-      'INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
-    );
+    this.putStmt = db.prepare('INSERT INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
     this.deleteStmt = db.prepare('DELETE FROM kv WHERE namespace = ? AND key = ?');
     this.keysStmt = db.prepare('SELECT key FROM kv WHERE namespace = ? ORDER BY key');
     this.putAll = db.transaction((namespace: string, rows: Array<[string, string]>) => {

@@ -3,10 +3,7 @@
 // Both stores read the order's records oldest first and hand them here, so both answer alike.
 import type { OrderPlan, TraceAnswer, TracedInspection, TracedMaterial, TracedOperation, TracedReport, TraceRecordKind } from './types';
 
-export type StoredBody =
-  | { kind: 'report'; opNo: string; body: TracedReport }
-  | { kind: 'inspection'; opNo: string; body: TracedInspection }
-  | { kind: 'issue'; opNo?: string; body: TracedMaterial };
+export type StoredBody = { kind: 'report'; opNo: string; body: TracedReport } | { kind: 'inspection'; opNo: string; body: TracedInspection } | { kind: 'issue'; opNo?: string; body: TracedMaterial };
 
 export interface AnswerParts {
   code: string;

@@ -68,13 +68,9 @@ export class SqliteTraceStore implements TraceStore {
       ),
       plan: db.prepare<[string, string], { body: string }>('SELECT body FROM trace_plan WHERE book = ? AND order_no = ?'),
       // Orders carrying the code, the latest first: the index alone answers it.
-      ordersOfCode: db.prepare<[string, string], { order_no: string }>(
-        'SELECT order_no FROM trace_record INDEXED BY trace_record_code WHERE book = ? AND trace_code = ? GROUP BY order_no ORDER BY MAX(at_ms) DESC',
-      ),
+      ordersOfCode: db.prepare<[string, string], { order_no: string }>('SELECT order_no FROM trace_record INDEXED BY trace_record_code WHERE book = ? AND trace_code = ? GROUP BY order_no ORDER BY MAX(at_ms) DESC'),
       orderKnown: db.prepare<[string, string], { found: number }>('SELECT 1 AS found FROM trace_record WHERE book = ? AND order_no = ? LIMIT 1'),
-      records: db.prepare<[string, string, number], RecordRow>(
-        'SELECT kind, op_no, body FROM trace_record WHERE book = ? AND order_no = ? ORDER BY at_ms, kind, id LIMIT ?',
-      ),
+      records: db.prepare<[string, string, number], RecordRow>('SELECT kind, op_no, body FROM trace_record WHERE book = ? AND order_no = ? ORDER BY at_ms, kind, id LIMIT ?'),
     });
     this.insertAll = db.transaction((records: readonly TraceRecord[]) => {
       let stored = 0;

@@ -17,11 +17,7 @@ export interface AuditAlarm {
   close(): void;
 }
 
-export function watchAuditChain(
-  watch: AuditWatch,
-  node: AlarmedNode,
-  o: { outbox?: Outbox; path?: string; onChange(): void; sentence(verdict: Extract<AuditVerdict, { ok: false }>): string },
-): AuditAlarm {
+export function watchAuditChain(watch: AuditWatch, node: AlarmedNode, o: { outbox?: Outbox; path?: string; onChange(): void; sentence(verdict: Extract<AuditVerdict, { ok: false }>): string }): AuditAlarm {
   let broken: Extract<AuditVerdict, { ok: false }> | undefined;
   const path = o.path?.trim();
   const unsubscribe = watch.subscribe({
@@ -31,9 +27,10 @@ export function watchAuditChain(
       if (broken) node.error(o.sentence(broken), { topic: 'audit-broken', payload: { store: watch.label, ...broken } });
       if (Boolean(was) !== Boolean(broken)) o.onChange();
     },
-    ...(o.outbox && path && {
-      exportHead: (head: HeadExport) => o.outbox!.enqueue({ partition: 'audit-heads', idempotencyKey: `audit-head:${head.storeId}:${head.seq}`, payload: { path, body: head } }),
-    }),
+    ...(o.outbox &&
+      path && {
+        exportHead: (head: HeadExport) => o.outbox!.enqueue({ partition: 'audit-heads', idempotencyKey: `audit-head:${head.storeId}:${head.seq}`, payload: { path, body: head } }),
+      }),
   });
   return { broken: () => broken, close: unsubscribe };
 }

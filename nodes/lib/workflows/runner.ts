@@ -12,7 +12,6 @@
 import type { AuditLog } from '../audit/log';
 import type { AuditRecord } from '../audit/types';
 import type { Outbox } from '../outbox/outbox';
-import { unregisterOutbox } from '../outbox/registry';
 import type { KeyValueStore } from '../stores/store';
 import type { ErpRecord } from './erp-delivery';
 
@@ -226,20 +225,5 @@ export class WorkflowRunner<B extends WorkflowBook> {
       this.timer = undefined;
       if (!this.closed) this.options.onDeadline();
     }, wait);
-  }
-}
-
-/**
- * How a workflow node closes: its runner first (pending writes settle, timers stop), then its outbox's worker is
- * stopped and unlisted. Never rejects: a node's close must call done whatever failed (the store owns the outbox).
- */
-export async function closeWorkflow(runner: Promise<{ close(): Promise<void> }> | undefined, outbox: Outbox | undefined): Promise<void> {
-  try {
-    if (runner) await (await runner.catch(() => undefined))?.close();
-  } finally {
-    if (outbox) {
-      unregisterOutbox(outbox);
-      await outbox.stop().catch(() => undefined);
-    }
   }
 }

@@ -58,7 +58,10 @@ export function pyJson(value: unknown, pretty = false): string {
 // json.dumps with its default separators (", " and ": "), used for _server_messages entries.
 function pyDumps(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(pyDumps).join(', ')}]`;
-  if (value && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pyDumps(v)}`).join(', ')}}`;
+  if (value && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pyDumps(v)}`)
+      .join(', ')}}`;
   return JSON.stringify(value);
 }
 
@@ -76,7 +79,12 @@ export function sendFrappeError(res: Response, err: FrappeError, systemUser: boo
   if (systemUser) body.exception = lastLine;
   body.exc_type = err.excType;
   if (systemUser) {
-    body.exc = pyJson([`Traceback (most recent call last):\n  File "apps/frappe/frappe/app.py", line 114, in application\n    response = frappe.api.handle(request)\n  File "apps/frappe/frappe/api/__init__.py", line 49, in handle\n    data = endpoint(**arguments)\n${lastLine}\n`], true);
+    body.exc = pyJson(
+      [
+        `Traceback (most recent call last):\n  File "apps/frappe/frappe/app.py", line 114, in application\n    response = frappe.api.handle(request)\n  File "apps/frappe/frappe/api/__init__.py", line 49, in handle\n    data = endpoint(**arguments)\n${lastLine}\n`,
+      ],
+      true,
+    );
   }
   if (err.userMessage) {
     const message = { message: err.userMessage, title: 'Message', indicator: 'red', raise_exception: 1, __frappe_exc_id: hashOf(`${Date.now()}${err.userMessage}`, 32) };
@@ -104,7 +112,12 @@ export function sendInjectedError(res: Response, kind: ErpnextErrorKind, user: s
     }
     case 'maintenance':
       // frappe.app answers SessionStopped with its HTML "Updating" page, not JSON.
-      res.status(503).type('text/html').send('<!DOCTYPE html><html><head><title>Updating</title></head><body><div class="page-card"><h5 class="page-card-head">Updating</h5><p>Your system is being updated. Please refresh again after a few moments.</p></div></body></html>');
+      res
+        .status(503)
+        .type('text/html')
+        .send(
+          '<!DOCTYPE html><html><head><title>Updating</title></head><body><div class="page-card"><h5 class="page-card-head">Updating</h5><p>Your system is being updated. Please refresh again after a few moments.</p></div></body></html>',
+        );
       return;
     case 'messages-in-200': {
       // A site hook that msgprint()s its refusal instead of raising: HTTP 200, no rows, the reason only in _server_messages.
@@ -162,7 +175,13 @@ export function parseListQuery(meta: DoctypeMeta, query: Record<string, unknown>
   const limitText = formValue(query.limit) || formValue(query.limit_page_length) || '20';
   const pageLength = cint(limitText);
   const start = cint(formValue(query.limit_start));
-  if (pageLength < 0 || start < 0) throw new FrappeError(500, 'ProgrammingError', 'pymysql.err', `(1064, "You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '${Math.min(pageLength, start)}' at line 1")`);
+  if (pageLength < 0 || start < 0)
+    throw new FrappeError(
+      500,
+      'ProgrammingError',
+      'pymysql.err',
+      `(1064, "You have an error in your SQL syntax; check the manual that corresponds to your MariaDB server version for the right syntax to use near '${Math.min(pageLength, start)}' at line 1")`,
+    );
   return { fields, filters, orderBy: readOrderBy(meta, formValue(query.order_by) ?? `${meta.sortField} desc`), start, pageLength };
 }
 
@@ -244,7 +263,13 @@ function matches(type: FieldType, stored: unknown, operator: string, value: unkn
       return String(value).toLowerCase() === 'set' ? stored !== null && stored !== undefined && stored !== '' : !(stored !== null && stored !== undefined && stored !== '');
     case 'like':
     case 'not like': {
-      const pattern = new RegExp(`^${String(value ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'is');
+      const pattern = new RegExp(
+        `^${String(value ?? '')
+          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/%/g, '.*')
+          .replace(/_/g, '.')}$`,
+        'is',
+      );
       const hit = pattern.test(String(stored ?? ''));
       return operator === 'like' ? hit : !hit;
     }

@@ -106,7 +106,7 @@ export function draftStockEntry(args: Row, wo: WorkOrderView, today: string): Ro
   const qty = flt(args.qty) || flt(wo.row.qty) - flt(wo.row.produced_qty);
   const manufacture = purpose === 'Manufacture';
   const perUnit = flt(wo.row.qty) || 1;
-  const items: Row[] = (wo.doc.required_items as Row[] | undefined ?? []).map((line) => ({
+  const items: Row[] = ((wo.doc.required_items as Row[] | undefined) ?? []).map((line) => ({
     item_code: line.item_code,
     item_name: line.item_name,
     s_warehouse: manufacture ? WIP_WAREHOUSE : STORES_WAREHOUSE,
@@ -118,14 +118,41 @@ export function draftStockEntry(args: Row, wo: WorkOrderView, today: string): Ro
     is_finished_item: 0,
   }));
   if (manufacture) {
-    items.push({ item_code: wo.row.production_item, item_name: wo.row.item_name, s_warehouse: null, t_warehouse: (args.target_warehouse as string) || FG_WAREHOUSE, qty, uom: wo.row.stock_uom, stock_uom: wo.row.stock_uom, conversion_factor: 1, is_finished_item: 1 });
+    items.push({
+      item_code: wo.row.production_item,
+      item_name: wo.row.item_name,
+      s_warehouse: null,
+      t_warehouse: (args.target_warehouse as string) || FG_WAREHOUSE,
+      qty,
+      uom: wo.row.stock_uom,
+      stock_uom: wo.row.stock_uom,
+      conversion_factor: 1,
+      is_finished_item: 1,
+    });
   }
   return {
-    name: null, owner: API_USER, docstatus: 0, idx: 0, naming_series: 'MAT-STE-.YYYY.-', stock_entry_type: purpose, purpose,
-    company: wo.row.company, work_order: wo.row.name, bom_no: wo.row.bom_no, from_bom: 1, use_multi_level_bom: 0, fg_completed_qty: qty,
-    process_loss_qty: 0, posting_date: today, set_posting_time: 0, inspection_required: 0,
-    from_warehouse: manufacture ? WIP_WAREHOUSE : null, to_warehouse: manufacture ? FG_WAREHOUSE : WIP_WAREHOUSE, remarks: null,
-    doctype: 'Stock Entry', __islocal: 1,
+    name: null,
+    owner: API_USER,
+    docstatus: 0,
+    idx: 0,
+    naming_series: 'MAT-STE-.YYYY.-',
+    stock_entry_type: purpose,
+    purpose,
+    company: wo.row.company,
+    work_order: wo.row.name,
+    bom_no: wo.row.bom_no,
+    from_bom: 1,
+    use_multi_level_bom: 0,
+    fg_completed_qty: qty,
+    process_loss_qty: 0,
+    posting_date: today,
+    set_posting_time: 0,
+    inspection_required: 0,
+    from_warehouse: manufacture ? WIP_WAREHOUSE : null,
+    to_warehouse: manufacture ? FG_WAREHOUSE : WIP_WAREHOUSE,
+    remarks: null,
+    doctype: 'Stock Entry',
+    __islocal: 1,
     items: items.map((it, i) => ({ ...it, idx: i + 1, docstatus: 0, doctype: 'Stock Entry Detail', parentfield: 'items', parenttype: 'Stock Entry', transfer_qty: it.qty })),
   };
 }
@@ -177,21 +204,58 @@ export function insertStockEntry(data: Row, ctx: StockEntryContext): { doc: Row;
   }
   const text = (v: unknown): string | null => (v === undefined || v === null || v === '' ? null : String(v));
   const doc: Row = {
-    name: ctx.name, owner: API_USER, creation: ctx.stamp, modified: ctx.stamp, modified_by: API_USER, docstatus, idx: 0,
-    naming_series: 'MAT-STE-.YYYY.-', stock_entry_type: entryType, purpose, company: COMPANY, work_order: text(data.work_order),
-    job_card: text(data.job_card), bom_no: text(data.bom_no), from_bom: Number(data.from_bom ?? 0) ? 1 : 0,
-    use_multi_level_bom: Number(data.use_multi_level_bom ?? 0) ? 1 : 0, fg_completed_qty: fgQty, process_loss_qty: flt(data.process_loss_qty),
+    name: ctx.name,
+    owner: API_USER,
+    creation: ctx.stamp,
+    modified: ctx.stamp,
+    modified_by: API_USER,
+    docstatus,
+    idx: 0,
+    naming_series: 'MAT-STE-.YYYY.-',
+    stock_entry_type: entryType,
+    purpose,
+    company: COMPANY,
+    work_order: text(data.work_order),
+    job_card: text(data.job_card),
+    bom_no: text(data.bom_no),
+    from_bom: Number(data.from_bom ?? 0) ? 1 : 0,
+    use_multi_level_bom: Number(data.use_multi_level_bom ?? 0) ? 1 : 0,
+    fg_completed_qty: fgQty,
+    process_loss_qty: flt(data.process_loss_qty),
     posting_date: Number(data.set_posting_time ?? 0) && data.posting_date ? String(data.posting_date) : ctx.today,
-    posting_time: ctx.stamp.slice(11), set_posting_time: Number(data.set_posting_time ?? 0) ? 1 : 0,
-    from_warehouse: text(data.from_warehouse), to_warehouse: text(data.to_warehouse), remarks: text(data.remarks),
-    inspection_required: 0, total_outgoing_value: 0, total_incoming_value: 0, amended_from: null, doctype: 'Stock Entry',
+    posting_time: ctx.stamp.slice(11),
+    set_posting_time: Number(data.set_posting_time ?? 0) ? 1 : 0,
+    from_warehouse: text(data.from_warehouse),
+    to_warehouse: text(data.to_warehouse),
+    remarks: text(data.remarks),
+    inspection_required: 0,
+    total_outgoing_value: 0,
+    total_incoming_value: 0,
+    amended_from: null,
+    doctype: 'Stock Entry',
   };
   doc.items = (rows as Row[]).map((r, i) => ({
-    name: childName(ctx.name, 'items', String(i)), owner: API_USER, creation: ctx.stamp, modified: ctx.stamp, modified_by: API_USER,
-    docstatus, idx: i + 1, item_code: String(r.item_code), item_name: text(r.item_name), s_warehouse: text(r.s_warehouse ?? doc.from_warehouse),
-    t_warehouse: text(r.t_warehouse ?? doc.to_warehouse), qty: flt(r.qty), uom: text(r.uom), stock_uom: text(r.stock_uom),
-    conversion_factor: flt(r.conversion_factor) || 1, transfer_qty: flt(r.qty) * (flt(r.conversion_factor) || 1),
-    is_finished_item: Number(r.is_finished_item ?? 0) ? 1 : 0, parent: ctx.name, parentfield: 'items', parenttype: 'Stock Entry', doctype: 'Stock Entry Detail',
+    name: childName(ctx.name, 'items', String(i)),
+    owner: API_USER,
+    creation: ctx.stamp,
+    modified: ctx.stamp,
+    modified_by: API_USER,
+    docstatus,
+    idx: i + 1,
+    item_code: String(r.item_code),
+    item_name: text(r.item_name),
+    s_warehouse: text(r.s_warehouse ?? doc.from_warehouse),
+    t_warehouse: text(r.t_warehouse ?? doc.to_warehouse),
+    qty: flt(r.qty),
+    uom: text(r.uom),
+    stock_uom: text(r.stock_uom),
+    conversion_factor: flt(r.conversion_factor) || 1,
+    transfer_qty: flt(r.qty) * (flt(r.conversion_factor) || 1),
+    is_finished_item: Number(r.is_finished_item ?? 0) ? 1 : 0,
+    parent: ctx.name,
+    parentfield: 'items',
+    parenttype: 'Stock Entry',
+    doctype: 'Stock Entry Detail',
   }));
   return { doc, manufactured };
 }

@@ -26,7 +26,12 @@ export interface ErpnextDialectOptions {
 
 const MAKE_STOCK_ENTRY = 'erpnext.manufacturing.doctype.work_order.work_order.make_stock_entry';
 
-interface Stamp { revision: unknown; updatedAt: unknown; creation: bigint; modified: bigint }
+interface Stamp {
+  revision: unknown;
+  updatedAt: unknown;
+  creation: bigint;
+  modified: bigint;
+}
 type Caller = { user: string; sessionExpired: boolean };
 
 export function createErpnextDialect(erp: SimulatedErp, options: ErpnextDialectOptions = {}) {
@@ -138,7 +143,7 @@ export function createErpnextDialect(erp: SimulatedErp, options: ErpnextDialectO
 
   function listRows(meta: DoctypeMeta): Row[] {
     if (meta === WORK_ORDER) return workOrders().map((w) => w.row);
-    if (meta === JOB_CARD) return ensureJobCards(), [...jobCards.values()].map((c) => c.row);
+    if (meta === JOB_CARD) return (ensureJobCards(), [...jobCards.values()].map((c) => c.row));
     return [...stockEntries.values()].map(({ items: _items, doctype: _d, ...row }) => row);
   }
 
@@ -185,105 +190,145 @@ export function createErpnextDialect(erp: SimulatedErp, options: ErpnextDialectO
   const router = express.Router();
   router.use(express.json({ limit: BODY_LIMIT }), express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 
-  router.post('/api/method/login', handle((req, res) => {
-    const body = bodyOf(req);
-    if (body.usr !== loginUser || typeof body.pwd !== 'string' || !secretEquals(body.pwd, loginPassword)) {
-      return sendFrappe(res, 401, { message: 'Invalid login credentials', exc_type: 'AuthenticationError' });
-    }
-    const sid = randomBytes(28).toString('hex').slice(0, 56);
-    sessions.set(sid, loginUser);
-    res.setHeader('Set-Cookie', [`sid=${sid}; Expires=${new Date(now().getTime() + 3 * 86_400_000).toUTCString()}; Max-Age=259200; HttpOnly; Path=/; SameSite=Lax`, 'system_user=yes; Path=/; SameSite=Lax', `user_id=${encodeURIComponent(loginUser)}; Path=/; SameSite=Lax`]);
-    sendFrappe(res, 200, { message: 'Logged In', home_page: '/app', full_name: 'MES Bridge' });
-  }));
+  router.post(
+    '/api/method/login',
+    handle((req, res) => {
+      const body = bodyOf(req);
+      if (body.usr !== loginUser || typeof body.pwd !== 'string' || !secretEquals(body.pwd, loginPassword)) {
+        return sendFrappe(res, 401, { message: 'Invalid login credentials', exc_type: 'AuthenticationError' });
+      }
+      const sid = randomBytes(28).toString('hex').slice(0, 56);
+      sessions.set(sid, loginUser);
+      res.setHeader('Set-Cookie', [
+        `sid=${sid}; Expires=${new Date(now().getTime() + 3 * 86_400_000).toUTCString()}; Max-Age=259200; HttpOnly; Path=/; SameSite=Lax`,
+        'system_user=yes; Path=/; SameSite=Lax',
+        `user_id=${encodeURIComponent(loginUser)}; Path=/; SameSite=Lax`,
+      ]);
+      sendFrappe(res, 200, { message: 'Logged In', home_page: '/app', full_name: 'MES Bridge' });
+    }),
+  );
 
-  router.all('/api/method/frappe.auth.get_logged_user', handle((_req, res, who) => {
-    if (who.user === 'Guest') throw new FrappeError(401, 'AuthenticationError', 'frappe.exceptions', 'Not Permitted', 'Not Permitted', who.sessionExpired ? { session_expired: 1 } : {});
-    sendFrappe(res, 200, { message: who.user });
-  }));
+  router.all(
+    '/api/method/frappe.auth.get_logged_user',
+    handle((_req, res, who) => {
+      if (who.user === 'Guest') throw new FrappeError(401, 'AuthenticationError', 'frappe.exceptions', 'Not Permitted', 'Not Permitted', who.sessionExpired ? { session_expired: 1 } : {});
+      sendFrappe(res, 200, { message: who.user });
+    }),
+  );
 
-  router.all(`/api/method/${MAKE_STOCK_ENTRY}`, handle((req, res, who) => {
-    if (who.user === 'Guest') {
-      const message = `<details><summary>You are not permitted to access this resource.</summary>Function <strong>${MAKE_STOCK_ENTRY}</strong> is not whitelisted.</details>`;
-      throw new FrappeError(403, 'PermissionError', 'frappe.exceptions', message, message, who.sessionExpired ? { session_expired: 1 } : {});
-    }
-    const args = { ...(req.query as Row), ...bodyOf(req) };
-    for (const param of ['work_order_id', 'purpose']) {
-      if (args[param] === undefined) throw new FrappeError(500, 'TypeError', 'builtins', `make_stock_entry() missing 1 required positional argument: '${param}'`);
-    }
-    const wo = workOrderView(String(args.work_order_id)) ?? notFound('Work Order', String(args.work_order_id));
-    sendFrappe(res, 200, { message: draftStockEntry(args, wo, clock.date(now().getTime())) });
-  }));
+  router.all(
+    `/api/method/${MAKE_STOCK_ENTRY}`,
+    handle((req, res, who) => {
+      if (who.user === 'Guest') {
+        const message = `<details><summary>You are not permitted to access this resource.</summary>Function <strong>${MAKE_STOCK_ENTRY}</strong> is not whitelisted.</details>`;
+        throw new FrappeError(403, 'PermissionError', 'frappe.exceptions', message, message, who.sessionExpired ? { session_expired: 1 } : {});
+      }
+      const args = { ...(req.query as Row), ...bodyOf(req) };
+      for (const param of ['work_order_id', 'purpose']) {
+        if (args[param] === undefined) throw new FrappeError(500, 'TypeError', 'builtins', `make_stock_entry() missing 1 required positional argument: '${param}'`);
+      }
+      const wo = workOrderView(String(args.work_order_id)) ?? notFound('Work Order', String(args.work_order_id));
+      sendFrappe(res, 200, { message: draftStockEntry(args, wo, clock.date(now().getTime())) });
+    }),
+  );
 
   // The form's meta, as the desk loads it: the doctype with its DocFields (and child doctypes after it).
-  router.get('/api/method/frappe.desk.form.load.getdoctype', handle((req, res, who) => {
-    const doctype = String(req.query.doctype ?? '');
-    requireUser(who, doctype);
-    const meta = metaOf(doctype);
-    sendFrappe(res, 200, { docs: [{ doctype: 'DocType', name: meta.name, module: 'Manufacturing', istable: 0, fields: docFields(meta) }] });
-  }));
+  router.get(
+    '/api/method/frappe.desk.form.load.getdoctype',
+    handle((req, res, who) => {
+      const doctype = String(req.query.doctype ?? '');
+      requireUser(who, doctype);
+      const meta = metaOf(doctype);
+      sendFrappe(res, 200, { docs: [{ doctype: 'DocType', name: meta.name, module: 'Manufacturing', istable: 0, fields: docFields(meta) }] });
+    }),
+  );
 
-  router.all(/^\/api\/method\/(.+)$/, handle((req, _res) => {
-    const cmd = decodeURIComponent(String(req.params[0]));
-    throw new FrappeError(417, 'ValidationError', 'frappe.exceptions', `Failed to get method for command ${cmd} with No module named '${cmd.split('.')[0]}'`, `Failed to get method for command ${cmd} with No module named '${cmd.split('.')[0]}'`);
-  }));
+  router.all(
+    /^\/api\/method\/(.+)$/,
+    handle((req, _res) => {
+      const cmd = decodeURIComponent(String(req.params[0]));
+      throw new FrappeError(
+        417,
+        'ValidationError',
+        'frappe.exceptions',
+        `Failed to get method for command ${cmd} with No module named '${cmd.split('.')[0]}'`,
+        `Failed to get method for command ${cmd} with No module named '${cmd.split('.')[0]}'`,
+      );
+    }),
+  );
 
-  router.get(/^\/api\/resource\/([^/]+)\/?$/, handle((req, res, who) => {
-    const kind = pendingErrors.shift();
-    if (kind) return sendInjectedError(res, kind, loginUser);
-    const meta = metaOf(decodeURIComponent(String(req.params[0])));
-    requireUser(who, meta.name);
-    const query = parseListQuery(meta, req.query as Record<string, unknown>);
-    sendFrappe(res, 200, { data: runListQuery(meta, listRows(meta), query) });
-  }));
+  router.get(
+    /^\/api\/resource\/([^/]+)\/?$/,
+    handle((req, res, who) => {
+      const kind = pendingErrors.shift();
+      if (kind) return sendInjectedError(res, kind, loginUser);
+      const meta = metaOf(decodeURIComponent(String(req.params[0])));
+      requireUser(who, meta.name);
+      const query = parseListQuery(meta, req.query as Record<string, unknown>);
+      sendFrappe(res, 200, { data: runListQuery(meta, listRows(meta), query) });
+    }),
+  );
 
-  router.get(/^\/api\/resource\/([^/]+)\/(.+?)\/?$/, handle((req, res, who) => {
-    const kind = pendingErrors.shift();
-    if (kind) return sendInjectedError(res, kind, loginUser);
-    const meta = metaOf(decodeURIComponent(String(req.params[0])));
-    requireUser(who, meta.name);
-    sendFrappe(res, 200, { data: readDoc(meta, decodeURIComponent(String(req.params[1]))) });
-  }));
+  router.get(
+    /^\/api\/resource\/([^/]+)\/(.+?)\/?$/,
+    handle((req, res, who) => {
+      const kind = pendingErrors.shift();
+      if (kind) return sendInjectedError(res, kind, loginUser);
+      const meta = metaOf(decodeURIComponent(String(req.params[0])));
+      requireUser(who, meta.name);
+      sendFrappe(res, 200, { data: readDoc(meta, decodeURIComponent(String(req.params[1]))) });
+    }),
+  );
 
-  router.put(/^\/api\/resource\/Job(?:%20| )Card\/(.+?)\/?$/, handle((req, res, who) => {
-    requireUser(who, 'Job Card');
-    ensureJobCards();
-    const name = decodeURIComponent(String(req.params[0]));
-    const card = jobCards.get(name) ?? notFound('Job Card', name);
-    const body = bodyOf(req);
-    updateJobCard(card, body, clock.stamp(nowMicros()), workOrderView(String(card.row.work_order))?.row.status as string | undefined);
-    record(name, body);
-    sendFrappe(res, 200, { data: jobCardDoc(card) });
-  }));
+  router.put(
+    /^\/api\/resource\/Job(?:%20| )Card\/(.+?)\/?$/,
+    handle((req, res, who) => {
+      requireUser(who, 'Job Card');
+      ensureJobCards();
+      const name = decodeURIComponent(String(req.params[0]));
+      const card = jobCards.get(name) ?? notFound('Job Card', name);
+      const body = bodyOf(req);
+      updateJobCard(card, body, clock.stamp(nowMicros()), workOrderView(String(card.row.work_order))?.row.status as string | undefined);
+      record(name, body);
+      sendFrappe(res, 200, { data: jobCardDoc(card) });
+    }),
+  );
 
-  router.post(/^\/api\/resource\/Stock(?:%20| )Entry\/?$/, handle((req, res, who) => {
-    requireUser(who, 'Stock Entry');
-    const body = bodyOf(req);
-    const at = nowMicros();
-    const year = clock.date(Number(at / 1000n)).slice(0, 4);
-    const name = `MAT-STE-${year}-${String(stockEntrySeq + 1).padStart(5, '0')}`;
-    const { doc, manufactured } = insertStockEntry(body, {
-      name,
-      stamp: clock.stamp(at),
-      today: clock.date(Number(at / 1000n)),
-      workOrder: (wo) => workOrderView(wo),
-    });
-    stockEntrySeq++;
-    stockEntries.set(name, doc);
-    if (manufactured > 0) {
-      // Submitting a Manufacture entry updates the Work Order's produced_qty, and with it `modified`.
-      const no = String(doc.work_order);
-      producedQty.set(no, (producedQty.get(no) ?? 0) + manufactured);
-      const s = stamps.get(no);
-      if (s) s.modified = nowMicros();
-    }
-    record(name, body);
-    sendFrappe(res, 200, { data: doc });
-  }));
+  router.post(
+    /^\/api\/resource\/Stock(?:%20| )Entry\/?$/,
+    handle((req, res, who) => {
+      requireUser(who, 'Stock Entry');
+      const body = bodyOf(req);
+      const at = nowMicros();
+      const year = clock.date(Number(at / 1000n)).slice(0, 4);
+      const name = `MAT-STE-${year}-${String(stockEntrySeq + 1).padStart(5, '0')}`;
+      const { doc, manufactured } = insertStockEntry(body, {
+        name,
+        stamp: clock.stamp(at),
+        today: clock.date(Number(at / 1000n)),
+        workOrder: (wo) => workOrderView(wo),
+      });
+      stockEntrySeq++;
+      stockEntries.set(name, doc);
+      if (manufactured > 0) {
+        // Submitting a Manufacture entry updates the Work Order's produced_qty, and with it `modified`.
+        const no = String(doc.work_order);
+        producedQty.set(no, (producedQty.get(no) ?? 0) + manufactured);
+        const s = stamps.get(no);
+        if (s) s.modified = nowMicros();
+      }
+      record(name, body);
+      sendFrappe(res, 200, { data: doc });
+    }),
+  );
 
-  router.all(/^\/api\/resource\/.*/, handle((req, _res, who) => {
-    requireUser(who, 'DocType');
-    throw new FrappeError(405, 'MethodNotAllowed', 'werkzeug.exceptions', `405 Method Not Allowed: The method ${req.method} is not allowed for the requested URL.`);
-  }));
+  router.all(
+    /^\/api\/resource\/.*/,
+    handle((req, _res, who) => {
+      requireUser(who, 'DocType');
+      throw new FrappeError(405, 'MethodNotAllowed', 'werkzeug.exceptions', `405 Method Not Allowed: The method ${req.method} is not allowed for the requested URL.`);
+    }),
+  );
 
   router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     const type = (err as { type?: string }).type;

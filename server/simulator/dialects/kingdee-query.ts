@@ -37,7 +37,14 @@ function zoneParts(ms: number, timeZone: string): number[] {
   let formatter = formatters.get(timeZone);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     formatters.set(timeZone, formatter);
   }
@@ -49,7 +56,7 @@ function zoneParts(ms: number, timeZone: string): number[] {
 /** Offset of `timeZone` from UTC at instant `ms`, in ms. */
 export function zoneOffsetMs(ms: number, timeZone: string): number {
   const [y, mo, d, h, mi, s] = zoneParts(ms, timeZone);
-  return Date.UTC(y, mo - 1, d, h, mi, s) - (Math.floor(ms / 1000) * 1000);
+  return Date.UTC(y, mo - 1, d, h, mi, s) - Math.floor(ms / 1000) * 1000;
 }
 
 /** `2026-11-19T08:30:00` (fraction only when non-zero, trailing zeros trimmed, as .NET writes DateTime). */
@@ -88,26 +95,52 @@ function tokenize(filter: string): Token[] {
   let i = 0;
   while (i < filter.length) {
     const c = filter[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === "'") {
       let value = '';
       i++;
       for (;;) {
         if (i >= filter.length) throw new KingdeeQueryError(`字符串 '${value}' 后的引号不完整。`);
-        if (filter[i] === "'" && filter[i + 1] === "'") { value += "'"; i += 2; continue; }
-        if (filter[i] === "'") { i++; break; }
+        if (filter[i] === "'" && filter[i + 1] === "'") {
+          value += "'";
+          i += 2;
+          continue;
+        }
+        if (filter[i] === "'") {
+          i++;
+          break;
+        }
         value += filter[i++];
       }
       tokens.push({ kind: 'string', text: value });
       continue;
     }
     const op = /^(<>|!=|>=|<=|=|<|>)/.exec(filter.slice(i));
-    if (op) { tokens.push({ kind: 'op', text: op[1] }); i += op[1].length; continue; }
-    if (c === '(' || c === ')' || c === ',') { tokens.push({ kind: 'punct', text: c }); i++; continue; }
+    if (op) {
+      tokens.push({ kind: 'op', text: op[1] });
+      i += op[1].length;
+      continue;
+    }
+    if (c === '(' || c === ')' || c === ',') {
+      tokens.push({ kind: 'punct', text: c });
+      i++;
+      continue;
+    }
     const num = /^-?\d+(\.\d+)?/.exec(filter.slice(i));
-    if (num && (tokens.length === 0 || tokens[tokens.length - 1].kind !== 'word')) { tokens.push({ kind: 'number', text: num[0] }); i += num[0].length; continue; }
+    if (num && (tokens.length === 0 || tokens[tokens.length - 1].kind !== 'word')) {
+      tokens.push({ kind: 'number', text: num[0] });
+      i += num[0].length;
+      continue;
+    }
     const word = /^[A-Za-z_\u4e00-\u9fa5][\w.\u4e00-\u9fa5]*/.exec(filter.slice(i));
-    if (word) { tokens.push({ kind: 'word', text: word[0] }); i += word[0].length; continue; }
+    if (word) {
+      tokens.push({ kind: 'word', text: word[0] });
+      i += word[0].length;
+      continue;
+    }
     throw new KingdeeQueryError(`'${c}' 附近有语法错误。`);
   }
   return tokens;
@@ -116,7 +149,10 @@ function tokenize(filter: string): Token[] {
 type Literal = string | number | null;
 export type Predicate = (row: Row) => boolean;
 
-interface Context { catalogue: FieldCatalogue; timeZone: string }
+interface Context {
+  catalogue: FieldCatalogue;
+  timeZone: string;
+}
 
 /** Compiles a FilterString into a row predicate; an empty filter matches every row. */
 export function compileFilter(filter: string, catalogue: FieldCatalogue, timeZone: string): Predicate {
@@ -135,9 +171,18 @@ export function compileFilter(filter: string, catalogue: FieldCatalogue, timeZon
   const literal = (): Literal => {
     const t = peek();
     if (!t) throw new KingdeeQueryError(near());
-    if (t.kind === 'string') { pos++; return t.text; }
-    if (t.kind === 'number') { pos++; return Number(t.text); }
-    if (isWord(t, 'NULL')) { pos++; return null; }
+    if (t.kind === 'string') {
+      pos++;
+      return t.text;
+    }
+    if (t.kind === 'number') {
+      pos++;
+      return Number(t.text);
+    }
+    if (isWord(t, 'NULL')) {
+      pos++;
+      return null;
+    }
     throw new KingdeeQueryError(near());
   };
 
@@ -152,7 +197,10 @@ export function compileFilter(filter: string, catalogue: FieldCatalogue, timeZon
       pos++;
       expect('(');
       const values = [literal()];
-      while (peek()?.text === ',') { pos++; values.push(literal()); }
+      while (peek()?.text === ',') {
+        pos++;
+        values.push(literal());
+      }
       expect(')');
       const keys = values.map((v) => coerce(v, field, ctx));
       return (row) => keys.some((k) => compare(row[field], k, field, ctx) === 0) !== negated;
@@ -185,18 +233,33 @@ export function compileFilter(filter: string, catalogue: FieldCatalogue, timeZon
   };
 
   const primary = (): Predicate => {
-    if (isWord(peek(), 'NOT')) { pos++; const inner = primary(); return (row) => !inner(row); }
-    if (peek()?.text === '(') { pos++; const inner = orExpr(); expect(')'); return inner; }
+    if (isWord(peek(), 'NOT')) {
+      pos++;
+      const inner = primary();
+      return (row) => !inner(row);
+    }
+    if (peek()?.text === '(') {
+      pos++;
+      const inner = orExpr();
+      expect(')');
+      return inner;
+    }
     return predicate();
   };
   const andExpr = (): Predicate => {
     const parts = [primary()];
-    while (isWord(peek(), 'AND')) { pos++; parts.push(primary()); }
+    while (isWord(peek(), 'AND')) {
+      pos++;
+      parts.push(primary());
+    }
     return parts.length === 1 ? parts[0] : (row) => parts.every((p) => p(row));
   };
   const orExpr = (): Predicate => {
     const parts = [andExpr()];
-    while (isWord(peek(), 'OR')) { pos++; parts.push(andExpr()); }
+    while (isWord(peek(), 'OR')) {
+      pos++;
+      parts.push(andExpr());
+    }
     return parts.length === 1 ? parts[0] : (row) => parts.some((p) => p(row));
   };
 
@@ -206,8 +269,13 @@ export function compileFilter(filter: string, catalogue: FieldCatalogue, timeZon
 }
 
 const OPERATORS: Record<string, (c: number) => boolean> = {
-  '=': (c) => c === 0, '<>': (c) => c !== 0, '!=': (c) => c !== 0,
-  '>': (c) => c > 0, '>=': (c) => c >= 0, '<': (c) => c < 0, '<=': (c) => c <= 0,
+  '=': (c) => c === 0,
+  '<>': (c) => c !== 0,
+  '!=': (c) => c !== 0,
+  '>': (c) => c > 0,
+  '>=': (c) => c >= 0,
+  '<': (c) => c < 0,
+  '<=': (c) => c <= 0,
 };
 
 /** Converts a literal to the field's type as SQL Server's implicit conversion would, or fails like it. */
@@ -264,9 +332,12 @@ export function compileOrder(orderString: string, catalogue: FieldCatalogue, tim
   return (a, b) => {
     for (const { field, sign } of keys) {
       const av = a[field];
-      const c = av === null || av === undefined ? (b[field] === null || b[field] === undefined ? 0 : -1)
-        : compare(av, catalogue.typeOf(field) === 'datetime' ? cellTime(String(b[field]), timeZone) ?? null
-          : catalogue.typeOf(field) === 'number' ? (b[field] as number | null) : (b[field] as string | null) ?? null, field, ctx);
+      const c =
+        av === null || av === undefined
+          ? b[field] === null || b[field] === undefined
+            ? 0
+            : -1
+          : compare(av, catalogue.typeOf(field) === 'datetime' ? (cellTime(String(b[field]), timeZone) ?? null) : catalogue.typeOf(field) === 'number' ? (b[field] as number | null) : ((b[field] as string | null) ?? null), field, ctx);
       if (c !== 0) return c * sign;
     }
     return 0;
@@ -276,7 +347,7 @@ export function compileOrder(orderString: string, catalogue: FieldCatalogue, tim
 /** SQL Server's LIKE as a RegExp: % any run, _ any one character, [abc] / [a-c] / [^abc] a class ([[] is a literal [). */
 function likePattern(pattern: string): RegExp {
   const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const inClass = (body: string) => [...body].map((ch, j) => (ch === '-' && j > 0 && j < body.length - 1 ? '-' : /[\\\]\[^-]/.test(ch) ? `\\${ch}` : ch)).join('');
+  const inClass = (body: string) => [...body].map((ch, j) => (ch === '-' && j > 0 && j < body.length - 1 ? '-' : /[\\\][^-]/.test(ch) ? `\\${ch}` : ch)).join('');
   let out = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];

@@ -7,18 +7,44 @@ import type { BillBook } from './kingdee-forms';
 import type { ProductionOrder } from '../types';
 
 const REPORT_STOCK = {
-  FID: 'number', FBillNo: 'string', FDate: 'datetime', FDocumentStatus: 'string', 'FPrdOrgId.FNumber': 'string', FCreateDate: 'datetime',
-  FModifyDate: 'datetime', FDescription: 'string', FEntity_FEntryID: 'number', FEntity_FSeq: 'number',
-  'FMaterialId.FNumber': 'string', 'FUnitID.FNumber': 'string', FFinishQty: 'number', FQuaQty: 'number', FFailQty: 'number',
-  FMoBillNo: 'string', FMoEntrySeq: 'number', FMoId: 'number', FMoEntryId: 'number',
+  FID: 'number',
+  FBillNo: 'string',
+  FDate: 'datetime',
+  FDocumentStatus: 'string',
+  'FPrdOrgId.FNumber': 'string',
+  FCreateDate: 'datetime',
+  FModifyDate: 'datetime',
+  FDescription: 'string',
+  FEntity_FEntryID: 'number',
+  FEntity_FSeq: 'number',
+  'FMaterialId.FNumber': 'string',
+  'FUnitID.FNumber': 'string',
+  FFinishQty: 'number',
+  FQuaQty: 'number',
+  FFailQty: 'number',
+  FMoBillNo: 'string',
+  FMoEntrySeq: 'number',
+  FMoId: 'number',
+  FMoEntryId: 'number',
 } as const;
 export const REPORT_FIELDS = new FieldCatalogue({ ...REPORT_STOCK });
 // One customer's BOS extension for the MES report number (what the old preset wrote).
 export const REPORT_FIELDS_EXTENDED = new FieldCatalogue({ ...REPORT_STOCK, F_PAEZ_MESReportNo: 'string' });
 
-export interface SaveError { FieldName: string | null; Message: string; DIndex: number }
+export interface SaveError {
+  FieldName: string | null;
+  Message: string;
+  DIndex: number;
+}
 
-interface StoredReport { fid: number; billNo: string; createdMs: number; modifiedMs: number; header: Row; lines: Row[] }
+interface StoredReport {
+  fid: number;
+  billNo: string;
+  createdMs: number;
+  modifiedMs: number;
+  header: Row;
+  lines: Row[];
+}
 
 /** Reads a model key case-insensitively, as K/3 Cloud binds Model JSON to its metadata. */
 function pick(obj: Record<string, unknown>, key: string): unknown {
@@ -51,8 +77,7 @@ export class ReportBook {
    * Saves one model. FID 0/absent makes a new bill; an existing FID rewrites that bill.
    * Returns the errors K/3 Cloud would list, or the saved bill's id and number.
    */
-  save(model: unknown, nowMs: number, book: BillBook, orders: Map<string, ProductionOrder>, plants: Set<string>):
-    { errors: SaveError[] } | { id: number; number: string } {
+  save(model: unknown, nowMs: number, book: BillBook, orders: Map<string, ProductionOrder>, plants: Set<string>): { errors: SaveError[] } | { id: number; number: string } {
     if (!model || typeof model !== 'object' || Array.isArray(model)) {
       return { errors: [{ FieldName: null, Message: '参数 Model 不能为空，应为生产汇报单的数据包对象。', DIndex: 0 }] };
     }
@@ -97,17 +122,28 @@ export class ReportBook {
         errors.push({ FieldName: 'FMaterialId', Message: `${at}物料“${material}”与生产订单“${line?.billNo}”第${moSeq}行的物料“${order.productCode}”不一致。`, DIndex: 0 });
       }
       lines.push({
-        FEntity_FEntryID: 0, FEntity_FSeq: i + 1, 'FMaterialId.FNumber': material ?? null, 'FUnitID.FNumber': numberOf(pick(row, 'FUnitID')) ?? order?.unit ?? null,
-        FFinishQty: finish ?? null, FQuaQty: good ?? null, FFailQty: failed, FMoBillNo: line?.billNo ?? moBillNo ?? null, FMoEntrySeq: moSeq ?? null,
-        FMoId: line?.fid ?? 0, FMoEntryId: line?.entryId ?? 0,
+        FEntity_FEntryID: 0,
+        FEntity_FSeq: i + 1,
+        'FMaterialId.FNumber': material ?? null,
+        'FUnitID.FNumber': numberOf(pick(row, 'FUnitID')) ?? order?.unit ?? null,
+        FFinishQty: finish ?? null,
+        FQuaQty: good ?? null,
+        FFailQty: failed,
+        FMoBillNo: line?.billNo ?? moBillNo ?? null,
+        FMoEntrySeq: moSeq ?? null,
+        FMoId: line?.fid ?? 0,
+        FMoEntryId: line?.entryId ?? 0,
       });
     });
     if (errors.length > 0) return { errors };
     for (const line of lines) line.FEntity_FEntryID = this.nextEntryId++;
     const header: Row = {
-      'FPrdOrgId.FNumber': org, FDate: `${formatServerTime(dateMs as number, this.timeZone).slice(0, 10)}T00:00:00`, FDocumentStatus: 'A',
+      'FPrdOrgId.FNumber': org,
+      FDate: `${formatServerTime(dateMs as number, this.timeZone).slice(0, 10)}T00:00:00`,
+      FDocumentStatus: 'A',
       // F_PAEZ_MESReportNo is kept for an extended install only (REPORT_FIELDS_EXTENDED); a stock one cannot query it.
-      FDescription: stringOrBlank(pick(m, 'FDescription')), F_PAEZ_MESReportNo: stringOrBlank(pick(m, 'F_PAEZ_MESReportNo')),
+      FDescription: stringOrBlank(pick(m, 'FDescription')),
+      F_PAEZ_MESReportNo: stringOrBlank(pick(m, 'F_PAEZ_MESReportNo')),
     };
     if (existing) {
       Object.assign(existing, { header, lines, modifiedMs: nowMs });
@@ -120,10 +156,16 @@ export class ReportBook {
   }
 
   rows(): Row[] {
-    return this.reports.flatMap((r) => r.lines.map((line) => ({
-      FID: r.fid, FBillNo: r.billNo, FCreateDate: formatServerTime(r.createdMs, this.timeZone), FModifyDate: formatServerTime(r.modifiedMs, this.timeZone),
-      ...r.header, ...line,
-    })));
+    return this.reports.flatMap((r) =>
+      r.lines.map((line) => ({
+        FID: r.fid,
+        FBillNo: r.billNo,
+        FCreateDate: formatServerTime(r.createdMs, this.timeZone),
+        FModifyDate: formatServerTime(r.modifiedMs, this.timeZone),
+        ...r.header,
+        ...line,
+      })),
+    );
   }
 }
 

@@ -36,8 +36,9 @@ const SESSION_COOKIE = 'kdservice-sessionid';
 const SESSION_LOST = '会话信息已丢失，请重新登录';
 
 type Status = { ErrorCode?: number; IsSuccess: boolean; Errors: SaveError[]; SuccessEntitys: unknown[]; SuccessMessages: unknown[]; MsgCode: number };
-const failed = (errors: SaveError[], msgCode: number): { Result: { ResponseStatus: Status } } =>
-  ({ Result: { ResponseStatus: { ErrorCode: 500, IsSuccess: false, Errors: errors, SuccessEntitys: [], SuccessMessages: [], MsgCode: msgCode } } });
+const failed = (errors: SaveError[], msgCode: number): { Result: { ResponseStatus: Status } } => ({
+  Result: { ResponseStatus: { ErrorCode: 500, IsSuccess: false, Errors: errors, SuccessEntitys: [], SuccessMessages: [], MsgCode: msgCode } },
+});
 const oneError = (message: string, msgCode: number, field: string | null = null) => failed([{ FieldName: field, Message: message, DIndex: 0 }], msgCode);
 
 /** A request the stub could not even read: K/3 Cloud answers `response_error:` + the serialized exception. */
@@ -70,14 +71,22 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
     try {
       const body = readBody(req.body);
       switch (service) {
-        case 'kingdee.bos.webapi.servicesstub.authservice.loginbyappsecret': return login(res, body, 'app');
-        case 'kingdee.bos.webapi.servicesstub.authservice.validateuser': return login(res, body, 'password');
-        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.executebillquery': return executeBillQuery(req, res, body);
-        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.save': return save(req, res, body);
-        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.submit': case 'kingdee.bos.webapi.servicesstub.dynamicformservice.audit':
+        case 'kingdee.bos.webapi.servicesstub.authservice.loginbyappsecret':
+          return login(res, body, 'app');
+        case 'kingdee.bos.webapi.servicesstub.authservice.validateuser':
+          return login(res, body, 'password');
+        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.executebillquery':
+          return executeBillQuery(req, res, body);
+        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.save':
+          return save(req, res, body);
+        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.submit':
+        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.audit':
           if (morpt.down(service.endsWith('audit') ? 'audit' : 'submit')) return void res.status(500).type('text/html').send('<html><body><h1>500 - Internal server error.</h1></body></html>');
-          return void res.json(!authenticated(req) ? oneError(SESSION_LOST, 1) : morpt.act(service.endsWith('audit') ? 'audit' : 'submit', String(ci(body, 'formid') ?? ''), jsonArg(ci(body, 'data'), 'data') as Record<string, unknown> | undefined));
-        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.querybusinessinfo': return queryBusinessInfo(req, res, body);
+          return void res.json(
+            !authenticated(req) ? oneError(SESSION_LOST, 1) : morpt.act(service.endsWith('audit') ? 'audit' : 'submit', String(ci(body, 'formid') ?? ''), jsonArg(ci(body, 'data'), 'data') as Record<string, unknown> | undefined),
+          );
+        case 'kingdee.bos.webapi.servicesstub.dynamicformservice.querybusinessinfo':
+          return queryBusinessInfo(req, res, body);
         default:
           res.status(404).type('text/plain').send(`the simulated K/3 Cloud has no service ${req.params[0]}.common.kdsvc`);
       }
@@ -97,8 +106,22 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
     else if (!secretEquals(username, cfg.username)) message = kind === 'app' ? `第三方系统登录授权中的集成用户“${username}”与登录用户不一致。` : '用户名或密码错误！';
     else if (!secretEquals(secret, kind === 'app' ? cfg.appSecret : cfg.password)) message = kind === 'app' ? '应用密钥(AppSecret)不正确，第三方系统登录授权验证失败。' : '用户名或密码错误！';
     if (message) {
-      res.json({ Message: message, MessageCode: null, LoginResultType: 0, Context: null, KDSVCSessionId: null, FormId: null, RedirectFormParam: null,
-        FormInputObject: null, ErrorStackTrace: null, Lcid: 0, AccessToken: null, CustomParam: {}, KdAccessResult: null, IsSuccessByAPI: false });
+      res.json({
+        Message: message,
+        MessageCode: null,
+        LoginResultType: 0,
+        Context: null,
+        KDSVCSessionId: null,
+        FormId: null,
+        RedirectFormParam: null,
+        FormInputObject: null,
+        ErrorStackTrace: null,
+        Lcid: 0,
+        AccessToken: null,
+        CustomParam: {},
+        KdAccessResult: null,
+        IsSuccessByAPI: false,
+      });
       return;
     }
     const sessionId = randomUUID();
@@ -109,16 +132,44 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
     const offsetTicks = zoneOffsetMs(cfg.now().getTime(), cfg.timeZone) * 10_000;
     const zone = { OffsetTicks: offsetTicks, StandardName: `(UTC${offsetTicks >= 0 ? '+' : '-'}${hhmm(offsetTicks)}) ${cfg.timeZone}`, Id: 230, Number: '1078_SYS', CanBeUsed: true };
     res.json({
-      Message: null, MessageCode: 'CheckPasswordPolicy', LoginResultType: 1,
+      Message: null,
+      MessageCode: 'CheckPasswordPolicy',
+      LoginResultType: 1,
       Context: {
-        UserLocale: 'zh-CN', LogLocale: 'zh-CN', DBid: cfg.acctId, DatabaseType: 3, SessionId: aspSession,
-        UseLanguages: [{ LocaleId: 2052, LocaleName: '中文(简体)', Alias: 'CN' }], UserId: 100008, UserName: cfg.username,
-        CustomName: '苏州医疗器械有限公司', DisplayVersion: '8.2.0.20231215', DataCenterName: '苏州工厂正式账套', UserToken: randomUUID(),
+        UserLocale: 'zh-CN',
+        LogLocale: 'zh-CN',
+        DBid: cfg.acctId,
+        DatabaseType: 3,
+        SessionId: aspSession,
+        UseLanguages: [{ LocaleId: 2052, LocaleName: '中文(简体)', Alias: 'CN' }],
+        UserId: 100008,
+        UserName: cfg.username,
+        CustomName: '苏州医疗器械有限公司',
+        DisplayVersion: '8.2.0.20231215',
+        DataCenterName: '苏州工厂正式账套',
+        UserToken: randomUUID(),
         CurrentOrganizationInfo: { ID: 100001, AcctOrgType: '1', Name: '苏州工厂', FunctionIds: [101, 102, 103, 104, 106, 107, 108, 109, 110, 111, 112, 113, 114] },
-        IsCH_ZH_AutoTrans: false, ClientType: 32, WeiboAuthInfo: null, UTimeZone: zone, STimeZone: zone, GDCID: cfg.acctId, Gsid: null, TRLevel: 0, ProductEdition: 0, DataCenterNumber: '01',
+        IsCH_ZH_AutoTrans: false,
+        ClientType: 32,
+        WeiboAuthInfo: null,
+        UTimeZone: zone,
+        STimeZone: zone,
+        GDCID: cfg.acctId,
+        Gsid: null,
+        TRLevel: 0,
+        ProductEdition: 0,
+        DataCenterNumber: '01',
       },
-      KDSVCSessionId: sessionId, FormId: null, RedirectFormParam: null, FormInputObject: null, ErrorStackTrace: null, Lcid: 0,
-      AccessToken: null, CustomParam: {}, KdAccessResult: null, IsSuccessByAPI: true,
+      KDSVCSessionId: sessionId,
+      FormId: null,
+      RedirectFormParam: null,
+      FormInputObject: null,
+      ErrorStackTrace: null,
+      Lcid: 0,
+      AccessToken: null,
+      CustomParam: {},
+      KdAccessResult: null,
+      IsSuccessByAPI: true,
     });
   }
 
@@ -164,7 +215,11 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
     const start = count(q.StartRow, 'StartRow');
     const limit = count(q.Limit, 'Limit');
     let matched = rows.filter(filter);
-    if (order) matched = matched.map((row, i) => ({ row, i })).sort((a, b) => order(a.row, b.row) || a.i - b.i).map((x) => x.row);
+    if (order)
+      matched = matched
+        .map((row, i) => ({ row, i }))
+        .sort((a, b) => order(a.row, b.row) || a.i - b.i)
+        .map((x) => x.row);
     if (top > 0) matched = matched.slice(0, top);
     const pageSize = Math.min(limit > 0 ? limit : KINGDEE_MAX_ROWS, KINGDEE_MAX_ROWS);
     return matched.slice(start, start + pageSize).map((row) => keys.map((k) => row[k] ?? null));
@@ -199,13 +254,18 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
     }
     // Reference fields are listed once by their own key ("FMaterialId"); the query reaches their properties ("FMaterialId.FNumber").
     const keys = [...new Set(Object.keys(catalogue.types).map((k) => k.split('.')[0]))];
-    res.json({ Result: { ResponseStatus: { IsSuccess: true, Errors: [], SuccessEntitys: [], SuccessMessages: [], MsgCode: 0 }, NeedReturnData: { Id: formId.toUpperCase(), Entrys: [{ Key: 'FBillHead', Fields: keys.map((Key) => ({ Key, Name: [{ Key: 2052, Value: Key }] })) }] } } });
+    res.json({
+      Result: {
+        ResponseStatus: { IsSuccess: true, Errors: [], SuccessEntitys: [], SuccessMessages: [], MsgCode: 0 },
+        NeedReturnData: { Id: formId.toUpperCase(), Entrys: [{ Key: 'FBillHead', Fields: keys.map((Key) => ({ Key, Name: [{ Key: 2052, Value: Key }] })) }] },
+      },
+    });
   }
 
   function save(req: Request, res: Response, body: Record<string, unknown>): void {
     if (!authenticated(req)) return void res.json(oneError(SESSION_LOST, 1));
     const params = Array.isArray(ci(body, 'parameters')) ? (ci(body, 'parameters') as unknown[]) : undefined;
-    const formId = String(params ? params[0] ?? '' : ci(body, 'formid') ?? '');
+    const formId = String(params ? (params[0] ?? '') : (ci(body, 'formid') ?? ''));
     const data = jsonArg(params ? params[1] : ci(body, 'data'), 'data');
     if (formId.toUpperCase() !== 'PRD_MORPT') {
       return void res.json(oneError(formId ? `业务对象“${formId}”的保存未在模拟的金蝶云星空中开放，仅支持生产汇报单 PRD_MORPT。` : 'formid 不能为空。', 9));
@@ -220,7 +280,9 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
     res.json({
       Result: {
         ResponseStatus: { IsSuccess: true, Errors: [], SuccessEntitys: [{ Id: outcome.id, Number: outcome.number, DIndex: 0 }], SuccessMessages: [], MsgCode: 0 },
-        Id: outcome.id, Number: outcome.number, NeedReturnData: [{}],
+        Id: outcome.id,
+        Number: outcome.number,
+        NeedReturnData: [{}],
       },
     });
   }
@@ -258,7 +320,10 @@ export function createKingdeeDialect(erp: SimulatedErp, options: KingdeeDialectO
 }
 
 function responseError(res: Response, message: string): void {
-  res.status(200).type('text/plain').send(`response_error:${JSON.stringify({ Message: message, InnerExWrapper: null, InnerException: null })}`);
+  res
+    .status(200)
+    .type('text/plain')
+    .send(`response_error:${JSON.stringify({ Message: message, InnerExWrapper: null, InnerException: null })}`);
 }
 
 function hhmm(ticks: number): string {

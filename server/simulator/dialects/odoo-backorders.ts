@@ -41,7 +41,12 @@ export function splitProduction(erp: SimulatedErp, orders: ProductionOrder[], or
   const family = orders.filter((o) => o.orderNo === root || (o.predecessor?.relation === 'split' && o.predecessor.orderNo === root)).length;
   erp.upsertOrder({ ...origin, quantity: produced, status: 'closed' });
   erp.upsertOrder({
-    ...origin, orderNo: `${root}${suffix(family + 1)}`, revision: 0, status: 'released', quantity: origin.quantity - produced, producedQty: 0,
+    ...origin,
+    orderNo: `${root}${suffix(family + 1)}`,
+    revision: 0,
+    status: 'released',
+    quantity: origin.quantity - produced,
+    producedQty: 0,
     predecessor: { orderNo: root, relation: 'split' },
   });
 }

@@ -116,7 +116,14 @@ export class OdooMethods {
   private markDone(records: OdooRecord[], context: Record<string, unknown>, at: string): Record<string, unknown> | undefined {
     const produced = (r: OdooRecord) => Number(r.qty_producing ?? 0);
     if (!context.skip_backorder && records.some((r) => produced(r) < Number(r.product_qty))) {
-      return { type: 'ir.actions.act_window', name: 'You produced less than initial demand', res_model: 'mrp.production.backorder', target: 'new', views: [[false, 'form']], context: { default_mrp_production_ids: records.map((r) => r.id) } };
+      return {
+        type: 'ir.actions.act_window',
+        name: 'You produced less than initial demand',
+        res_model: 'mrp.production.backorder',
+        target: 'new',
+        views: [[false, 'form']],
+        context: { default_mrp_production_ids: records.map((r) => r.id) },
+      };
     }
     const toBackorder = new Set(Array.isArray(context.mo_ids_to_backorder) ? context.mo_ids_to_backorder.map(Number) : []);
     for (const r of records) {
@@ -158,7 +165,15 @@ export class OdooMethods {
       const full: Record<string, unknown> = { type: field.type, string: field.string, required: !!field.required, readonly: !!field.readonly };
       if ('relation' in field && field.relation) full.relation = field.relation;
       if ('selection' in field && field.selection) full.selection = field.selection;
-      out[name] = Array.isArray(attributes) && attributes.length > 0 ? Object.fromEntries(attributes.map(String).filter((a) => a in full).map((a) => [a, full[a]])) : full;
+      out[name] =
+        Array.isArray(attributes) && attributes.length > 0
+          ? Object.fromEntries(
+              attributes
+                .map(String)
+                .filter((a) => a in full)
+                .map((a) => [a, full[a]]),
+            )
+          : full;
     }
     return out;
   }
@@ -211,7 +226,11 @@ export class OdooMethods {
         const record = target?.records().find((r) => r.id === id);
         const found = record ? String(record.display_name ?? record.name) : this.plant.displayName(field.relation ?? '', id);
         if (found === undefined) {
-          throw new OdooError('odoo.exceptions.ValidationError', `The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\nModel: ${model.description} (${model.name})\nConstraint: ${model.name.replace(/\./g, '_')}_${name}_fkey`, 422);
+          throw new OdooError(
+            'odoo.exceptions.ValidationError',
+            `The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\nModel: ${model.description} (${model.name})\nConstraint: ${model.name.replace(/\./g, '_')}_${name}_fkey`,
+            422,
+          );
         }
         return [id, found];
       }
@@ -240,7 +259,9 @@ export class OdooMethods {
         : { date_start: at, company_id: COMPANY, user_id: [this.plant.uid, this.plant.userName], description: false, date_end: false, workorder_id: false };
     for (const [k, v] of Object.entries(defaults)) if (!(k in record)) record[k] = v;
     if (model.name === 'stock.scrap' && Array.isArray(record.product_id)) {
-      const product = this.model('product.product')?.records().find((p) => Array.isArray(record.product_id) && p.id === record.product_id[0]);
+      const product = this.model('product.product')
+        ?.records()
+        .find((p) => Array.isArray(record.product_id) && p.id === record.product_id[0]);
       record.product_uom_id ??= (product?.uom_id as [number, string] | undefined) ?? false;
     }
     const missing = Object.entries(model.fields).find(([name, field]) => field.required && (record[name] === undefined || record[name] === false) && name !== 'name');
@@ -259,7 +280,11 @@ export class OdooMethods {
     } else {
       const loss = LOSSES.find((l) => Array.isArray(record.loss_id) && l.id === record.loss_id[0]);
       record.loss_type = loss ? loss.loss_type : false;
-      const wo = Array.isArray(record.workorder_id) ? this.model('mrp.workorder')?.records().find((w) => w.id === (record.workorder_id as [number, string])[0]) : undefined;
+      const wo = Array.isArray(record.workorder_id)
+        ? this.model('mrp.workorder')
+            ?.records()
+            .find((w) => w.id === (record.workorder_id as [number, string])[0])
+        : undefined;
       record.production_id = wo ? wo.production_id : false;
       record.duration = typeof record.date_end === 'string' ? Math.round(((Date.parse(`${record.date_end.replace(' ', 'T')}Z`) - Date.parse(`${String(record.date_start).replace(' ', 'T')}Z`)) / 60000) * 100) / 100 : 0;
       this.plant.productivity.push(this.finish(record, Array.isArray(record.workcenter_id) ? String(record.workcenter_id[1]) : '', at));

@@ -46,7 +46,10 @@ export function pyRepr(value: unknown): string {
   if (value === false) return 'False';
   if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
+      .join(', ')}}`;
   return String(value);
 }
 
@@ -157,11 +160,7 @@ function test(actual: unknown, operator: string, expected: unknown, type: OdooFi
     case 'in':
     case 'not in': {
       const list = expected as unknown[];
-      const hit = many
-        ? (actual as unknown[]).some((a) => list.includes(a))
-        : unset
-          ? list.includes(false) || list.includes(null)
-          : list.includes(actual);
+      const hit = many ? (actual as unknown[]).some((a) => list.includes(a)) : unset ? list.includes(false) || list.includes(null) : list.includes(actual);
       return operator === 'in' ? hit : !hit;
     }
     case '>':
@@ -180,7 +179,13 @@ function test(actual: unknown, operator: string, expected: unknown, type: OdooFi
       if (unset) return negate;
       const pattern = String(expected);
       const wildcard = op.startsWith('=') ? pattern : `%${pattern}%`;
-      const re = new RegExp(`^${wildcard.split('%').map((p) => p.split('_').map(escapeRe).join('.')).join('.*')}$`, op.endsWith('ilike') ? 'is' : 's');
+      const re = new RegExp(
+        `^${wildcard
+          .split('%')
+          .map((p) => p.split('_').map(escapeRe).join('.'))
+          .join('.*')}$`,
+        op.endsWith('ilike') ? 'is' : 's',
+      );
       return re.test(String(actual)) !== negate;
     }
   }

@@ -63,7 +63,11 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
         return new OdooError('psycopg2.errors.SerializationFailure', 'could not serialize access due to concurrent update\n');
       case 'access-error': {
         const description = methods.model(modelName)?.description ?? modelName;
-        return new OdooError('odoo.exceptions.AccessError', `You are not allowed to access '${description}' (${modelName}) records.\n\nThis operation is allowed for the following groups:\n\t- Manufacturing/User\n\nContact your administrator to request access if necessary.`, 403);
+        return new OdooError(
+          'odoo.exceptions.AccessError',
+          `You are not allowed to access '${description}' (${modelName}) records.\n\nThis operation is allowed for the following groups:\n\t- Manufacturing/User\n\nContact your administrator to request access if necessary.`,
+          403,
+        );
       }
       case 'access-denied':
         return api === 'json2' ? new OdooError('werkzeug.exceptions.Unauthorized', 'Invalid apikey', 401, ['Invalid apikey', 401]) : new OdooError('odoo.exceptions.AccessDenied', 'Access Denied', 403);
@@ -109,7 +113,10 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
   function jsonrpc(req: Request, res: Response): void {
     const mimetype = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (mimetype !== 'application/json' && mimetype !== 'application/json-rpc') {
-      return void res.status(400).type('text/html').send(werkzeugPage(400, 'Bad Request', "Request inferred type is compatible with ['http'] but /jsonrpc is type=json."));
+      return void res
+        .status(400)
+        .type('text/html')
+        .send(werkzeugPage(400, 'Bad Request', "Request inferred type is compatible with ['http'] but /jsonrpc is type=json."));
     }
     let body: unknown;
     try {
@@ -157,8 +164,8 @@ export function createOdooDialect(erp: SimulatedErp, options: OdooDialectOptions
     if (Number(callerUid) !== uid || !passwordOk(secret)) throw new OdooError('odoo.exceptions.AccessDenied', 'Access Denied', 403);
     const name = String(modelName);
     const methodName = String(rest[0]);
-    const positional = method === 'execute_kw' ? rest[1] ?? [] : rest.slice(1);
-    const rawKwargs = method === 'execute_kw' ? rest[2] ?? {} : {};
+    const positional = method === 'execute_kw' ? (rest[1] ?? []) : rest.slice(1);
+    const rawKwargs = method === 'execute_kw' ? (rest[2] ?? {}) : {};
     if (!Array.isArray(positional)) throw typeError(`'${typeof positional}' object is not iterable`);
     if (typeof rawKwargs !== 'object' || rawKwargs === null || Array.isArray(rawKwargs)) throw typeError('argument after ** must be a mapping');
     const resolved = resolve(name, methodName);

@@ -13,26 +13,104 @@ const T: EdmType = 'Time';
 const B: EdmType = 'Boolean';
 
 export const CONFIRMATION_TYPES: PropertyTypes = {
-  ConfirmationGroup: S, ConfirmationCount: S, OrderID: S, Sequence: S, OrderOperation: S, OrderSuboperation: S, OrderType: S,
-  OrderOperationInternalID: S, ConfirmationText: S, Language: S, Material: S, OrderPlannedTotalQty: D, ProductionUnit: S,
-  FinalConfirmationType: S, IsFinalConfirmation: B, OpenReservationsIsCleared: B, IsReversed: B, IsReversal: B, APIConfHasNoGoodsMovements: B,
-  OrderConfirmationRecordType: S, ConfirmationEntryDate: DT, ConfirmationEntryTime: T, EnteredByUser: S, LastChangeDate: DT, LastChangedByUser: S,
-  ConfirmationExternalEntryDate: DT, ConfirmationExternalEntryTime: T, EnteredByExternalUser: S, ExternalSystemConfirmation: 'Guid', Plant: S,
-  WorkCenterTypeCode: S, WorkCenter: S, CapacityCategoryCode: S, CapacityRequirementSplit: 'Int32', Personnel: S, TimeRecording: S,
-  EmployeeWageType: S, EmployeeWageGroup: S, BreakDurationUnit: S, ConfirmedBreakDuration: D, EmployeeSuitability: S, NumberOfEmployees: D,
-  PostingDate: DT, ConfirmedExecutionStartDate: DT, ConfirmedExecutionStartTime: T, ConfirmedSetupEndDate: DT, ConfirmedSetupEndTime: T,
-  ConfirmedProcessingStartDate: DT, ConfirmedProcessingStartTime: T, ConfirmedProcessingEndDate: DT, ConfirmedProcessingEndTime: T,
-  ConfirmedTeardownStartDate: DT, ConfirmedTeardownStartTime: T, ConfirmedExecutionEndDate: DT, ConfirmedExecutionEndTime: T,
-  ConfirmationUnit: S, ConfirmationYieldQuantity: D, ConfirmationScrapQuantity: D, ConfirmationReworkQuantity: D, VarianceReasonCode: S,
-  ...Object.fromEntries([1, 2, 3, 4, 5, 6].flatMap((n) => [[`OpWorkQuantityUnit${n}`, S], [`OpConfirmedWorkQuantity${n}`, D], [`NoFurtherOpWorkQuantity${n}IsExpd`, B]])),
-  BusinessProcessEntryUnit: S, BusinessProcessConfirmedQty: D, NoFurtherBusinessProcQtyIsExpd: B,
+  ConfirmationGroup: S,
+  ConfirmationCount: S,
+  OrderID: S,
+  Sequence: S,
+  OrderOperation: S,
+  OrderSuboperation: S,
+  OrderType: S,
+  OrderOperationInternalID: S,
+  ConfirmationText: S,
+  Language: S,
+  Material: S,
+  OrderPlannedTotalQty: D,
+  ProductionUnit: S,
+  FinalConfirmationType: S,
+  IsFinalConfirmation: B,
+  OpenReservationsIsCleared: B,
+  IsReversed: B,
+  IsReversal: B,
+  APIConfHasNoGoodsMovements: B,
+  OrderConfirmationRecordType: S,
+  ConfirmationEntryDate: DT,
+  ConfirmationEntryTime: T,
+  EnteredByUser: S,
+  LastChangeDate: DT,
+  LastChangedByUser: S,
+  ConfirmationExternalEntryDate: DT,
+  ConfirmationExternalEntryTime: T,
+  EnteredByExternalUser: S,
+  ExternalSystemConfirmation: 'Guid',
+  Plant: S,
+  WorkCenterTypeCode: S,
+  WorkCenter: S,
+  CapacityCategoryCode: S,
+  CapacityRequirementSplit: 'Int32',
+  Personnel: S,
+  TimeRecording: S,
+  EmployeeWageType: S,
+  EmployeeWageGroup: S,
+  BreakDurationUnit: S,
+  ConfirmedBreakDuration: D,
+  EmployeeSuitability: S,
+  NumberOfEmployees: D,
+  PostingDate: DT,
+  ConfirmedExecutionStartDate: DT,
+  ConfirmedExecutionStartTime: T,
+  ConfirmedSetupEndDate: DT,
+  ConfirmedSetupEndTime: T,
+  ConfirmedProcessingStartDate: DT,
+  ConfirmedProcessingStartTime: T,
+  ConfirmedProcessingEndDate: DT,
+  ConfirmedProcessingEndTime: T,
+  ConfirmedTeardownStartDate: DT,
+  ConfirmedTeardownStartTime: T,
+  ConfirmedExecutionEndDate: DT,
+  ConfirmedExecutionEndTime: T,
+  ConfirmationUnit: S,
+  ConfirmationYieldQuantity: D,
+  ConfirmationScrapQuantity: D,
+  ConfirmationReworkQuantity: D,
+  VarianceReasonCode: S,
+  ...Object.fromEntries(
+    [1, 2, 3, 4, 5, 6].flatMap((n) => [
+      [`OpWorkQuantityUnit${n}`, S],
+      [`OpConfirmedWorkQuantity${n}`, D],
+      [`NoFurtherOpWorkQuantity${n}IsExpd`, B],
+    ]),
+  ),
+  BusinessProcessEntryUnit: S,
+  BusinessProcessConfirmedQty: D,
+  NoFurtherBusinessProcQtyIsExpd: B,
 };
 
 // Filled by SAP, ignored when a client sends them.
-const COMPUTED = new Set(['ConfirmationGroup', 'ConfirmationCount', 'OrderType', 'OrderOperationInternalID', 'Material', 'OrderPlannedTotalQty', 'ProductionUnit', 'ConfirmationEntryDate', 'ConfirmationEntryTime', 'EnteredByUser', 'LastChangeDate', 'LastChangedByUser', 'IsReversed', 'IsReversal', 'OrderConfirmationRecordType']);
+const COMPUTED = new Set([
+  'ConfirmationGroup',
+  'ConfirmationCount',
+  'OrderType',
+  'OrderOperationInternalID',
+  'Material',
+  'OrderPlannedTotalQty',
+  'ProductionUnit',
+  'ConfirmationEntryDate',
+  'ConfirmationEntryTime',
+  'EnteredByUser',
+  'LastChangeDate',
+  'LastChangedByUser',
+  'IsReversed',
+  'IsReversal',
+  'OrderConfirmationRecordType',
+]);
 const NAVIGATION = 'to_ProdnOrdConfMatlDocItm';
 
-export interface AcceptedConfirmation { at: string; body: unknown; id: string; record: ODataRecord }
+export interface AcceptedConfirmation {
+  at: string;
+  body: unknown;
+  id: string;
+  record: ODataRecord;
+}
 
 export interface ConfirmationBookOptions {
   erp: SimulatedErp;
@@ -69,7 +147,7 @@ export class ConfirmationBook {
   /** Checks and posts one confirmation; throws ODataError with SAP's message when refused. */
   post(body: unknown, user: string): AcceptedConfirmation {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new ODataError(400, '/IWBEP/CM_MGW_RT/004', 'The request body of ProdnOrdConf2 must be one JSON object with the confirmation\'s properties');
+      throw new ODataError(400, '/IWBEP/CM_MGW_RT/004', "The request body of ProdnOrdConf2 must be one JSON object with the confirmation's properties");
     }
     const input = body as Record<string, unknown>;
     const raw = JSON.stringify(input);
@@ -161,26 +239,41 @@ function text(value: unknown): string {
 
 function validValue(type: EdmType, value: unknown): boolean {
   switch (type) {
-    case 'String': return typeof value === 'string';
+    case 'String':
+      return typeof value === 'string';
     // SAP's JSON reader takes Edm.Decimal as a string only; a JSON number is a malformed value.
-    case 'Decimal': return typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value);
-    case 'Int32': return Number.isInteger(value);
-    case 'Boolean': return typeof value === 'boolean';
-    case 'DateTime': return typeof value === 'string' && (/^\/Date\(-?\d+\)\/$/.test(value) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value));
-    case 'Time': return typeof value === 'string' && /^PT\d{1,2}H\d{1,2}M\d{1,2}S$/.test(value);
-    case 'Guid': return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-    default: return false;
+    case 'Decimal':
+      return typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value);
+    case 'Int32':
+      return Number.isInteger(value);
+    case 'Boolean':
+      return typeof value === 'boolean';
+    case 'DateTime':
+      return typeof value === 'string' && (/^\/Date\(-?\d+\)\/$/.test(value) || /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value));
+    case 'Time':
+      return typeof value === 'string' && /^PT\d{1,2}H\d{1,2}M\d{1,2}S$/.test(value);
+    case 'Guid':
+      return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+    default:
+      return false;
   }
 }
 
 function emptyValue(type: EdmType): unknown {
   switch (type) {
-    case 'Decimal': return '0';
-    case 'Int32': return 0;
-    case 'Boolean': return false;
-    case 'DateTime': return null;
-    case 'Time': return EMPTY_TIME;
-    case 'Guid': return NIL_GUID;
-    default: return '';
+    case 'Decimal':
+      return '0';
+    case 'Int32':
+      return 0;
+    case 'Boolean':
+      return false;
+    case 'DateTime':
+      return null;
+    case 'Time':
+      return EMPTY_TIME;
+    case 'Guid':
+      return NIL_GUID;
+    default:
+      return '';
   }
 }

@@ -10,7 +10,11 @@ export type ODataRecord = Record<string, unknown>;
 export const NIL_GUID = '00000000-0000-0000-0000-000000000000';
 
 export class ODataError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -78,12 +82,18 @@ function edmMs(value: unknown): number | undefined {
 
 type Op = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 type LiteralType = 'String' | 'Guid' | 'DateTime' | 'DateTimeOffset' | 'Number' | 'Boolean' | 'Null';
-export interface Literal { type: LiteralType; value: string | number | boolean | null; text: string }
-export type FilterNode =
-  | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
-  | { kind: 'cmp'; property: string; op: Op; literal: Literal; position: number };
+export interface Literal {
+  type: LiteralType;
+  value: string | number | boolean | null;
+  text: string;
+}
+export type FilterNode = { kind: 'and' | 'or'; left: FilterNode; right: FilterNode } | { kind: 'cmp'; property: string; op: Op; literal: Literal; position: number };
 
-interface Token { text: string; position: number; literal?: Literal }
+interface Token {
+  text: string;
+  position: number;
+  literal?: Literal;
+}
 
 const OPS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 
@@ -106,8 +116,7 @@ function tokenize(text: string): Token[] {
       tokens.push({ text: m[0].trim(), position, literal: { type: 'Number', value: Number(m[5]), text: m[0].trim() } });
     } else {
       const word = m[1] ?? m[2] ?? m[6];
-      const literal: Literal | undefined =
-        word === 'true' || word === 'false' ? { type: 'Boolean', value: word === 'true', text: word } : word === 'null' ? { type: 'Null', value: null, text: word } : undefined;
+      const literal: Literal | undefined = word === 'true' || word === 'false' ? { type: 'Boolean', value: word === 'true', text: word } : word === 'null' ? { type: 'Null', value: null, text: word } : undefined;
       tokens.push({ text: word, position, literal });
     }
     at = re.lastIndex;
@@ -126,12 +135,18 @@ export function parseFilter(text: string, types: PropertyTypes, typeName: string
   const peek = () => tokens[i];
   const orExpr = (): FilterNode => {
     let left = andExpr();
-    while (peek()?.text === 'or') { i++; left = { kind: 'or', left, right: andExpr() }; }
+    while (peek()?.text === 'or') {
+      i++;
+      left = { kind: 'or', left, right: andExpr() };
+    }
     return left;
   };
   const andExpr = (): FilterNode => {
     let left = primary();
-    while (peek()?.text === 'and') { i++; left = { kind: 'and', left, right: primary() }; }
+    while (peek()?.text === 'and') {
+      i++;
+      left = { kind: 'and', left, right: primary() };
+    }
     return left;
   };
   const primary = (): FilterNode => {
@@ -173,21 +188,25 @@ export function comparisons(node: FilterNode): Array<Extract<FilterNode, { kind:
 
 export function matches(node: FilterNode, record: ODataRecord, types: PropertyTypes): boolean {
   if (node.kind !== 'cmp') {
-    return node.kind === 'and'
-      ? matches(node.left, record, types) && matches(node.right, record, types)
-      : matches(node.left, record, types) || matches(node.right, record, types);
+    return node.kind === 'and' ? matches(node.left, record, types) && matches(node.right, record, types) : matches(node.left, record, types) || matches(node.right, record, types);
   }
   const value = record[node.property];
   if (node.literal.type === 'Null') return node.op === 'eq' ? value === null : node.op === 'ne' ? value !== null : false;
   if (value === null || value === undefined) return node.op === 'ne';
   const cmp = compareValues(types[node.property], value, node.literal.value);
   switch (node.op) {
-    case 'eq': return cmp === 0;
-    case 'ne': return cmp !== 0;
-    case 'gt': return cmp > 0;
-    case 'ge': return cmp >= 0;
-    case 'lt': return cmp < 0;
-    case 'le': return cmp <= 0;
+    case 'eq':
+      return cmp === 0;
+    case 'ne':
+      return cmp !== 0;
+    case 'gt':
+      return cmp > 0;
+    case 'ge':
+      return cmp >= 0;
+    case 'lt':
+      return cmp < 0;
+    case 'le':
+      return cmp <= 0;
   }
 }
 
@@ -255,9 +274,12 @@ export function sendODataError(res: Response, err: ODataError, serviceId: string
   const now = `${new Date().toISOString().replace(/[-:T]/g, '').replace('Z', '')}0000`; // 20261120083000.1230000
   const transactionid = randomBytes(16).toString('hex').toUpperCase();
   if (!json) {
-    res.status(err.status).type('application/xml').send(
-      `<?xml version="1.0" encoding="utf-8"?><error xmlns="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"><code>${xml(err.code)}</code><message xml:lang="en">${xml(err.message)}</message><innererror><transactionid>${transactionid}</transactionid><timestamp>${now}</timestamp></innererror></error>`,
-    );
+    res
+      .status(err.status)
+      .type('application/xml')
+      .send(
+        `<?xml version="1.0" encoding="utf-8"?><error xmlns="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"><code>${xml(err.code)}</code><message xml:lang="en">${xml(err.message)}</message><innererror><transactionid>${transactionid}</transactionid><timestamp>${now}</timestamp></innererror></error>`,
+      );
     return;
   }
   res.status(err.status).json({

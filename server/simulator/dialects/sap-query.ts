@@ -2,10 +2,7 @@
 // $filter/$orderby/$skip/$top/$inlinecount/$select/$expand applied, server-driven paging with an
 // absolute d.__next carrying $skiptoken, and the Atom/XML answer when the client did not ask for JSON.
 import type { Request } from 'express';
-import {
-  ODataError, comparisons, matches, parseFilter, parseOrderBy, sortRecords, xml,
-  type Literal, type ODataRecord, type PropertyTypes,
-} from './sap-odata';
+import { ODataError, comparisons, matches, parseFilter, parseOrderBy, sortRecords, xml, type Literal, type ODataRecord, type PropertyTypes } from './sap-odata';
 
 export interface EntitySet {
   name: string;
@@ -89,7 +86,11 @@ export function filtered(set: EntitySet, rows: ODataRecord[], options: Map<strin
   return sortRecords(result, orderBy, set.types);
 }
 
-export interface CollectionPage { results: ODataRecord[]; count?: string; next?: string }
+export interface CollectionPage {
+  results: ODataRecord[];
+  count?: string;
+  next?: string;
+}
 
 /**
  * One page: $skip/$top as asked, but never more than the server's page size; when more remain
@@ -147,12 +148,18 @@ export function atomFeed(selfUrl: string, set: EntitySet, p: CollectionPage): st
 
 /** A small but honest $metadata: entity types with keys and Edm types, navigation names, entity sets. */
 export function edmx(namespace: string, sets: EntitySet[]): string {
-  const types = sets.map((s) => {
-    const keys = s.keys.map((k) => `<PropertyRef Name="${k}"/>`).join('');
-    const props = Object.entries(s.types).map(([n, t]) => `<Property Name="${n}" Type="Edm.${t}" Nullable="${s.keys.includes(n) ? 'false' : 'true'}"/>`).join('');
-    const navs = Object.keys(s.navigation ?? {}).map((n) => `<NavigationProperty Name="${n}"/>`).join('');
-    return `<EntityType Name="${s.typeName}" sap:content-version="1"><Key>${keys}</Key>${props}${navs}</EntityType>`;
-  }).join('');
+  const types = sets
+    .map((s) => {
+      const keys = s.keys.map((k) => `<PropertyRef Name="${k}"/>`).join('');
+      const props = Object.entries(s.types)
+        .map(([n, t]) => `<Property Name="${n}" Type="Edm.${t}" Nullable="${s.keys.includes(n) ? 'false' : 'true'}"/>`)
+        .join('');
+      const navs = Object.keys(s.navigation ?? {})
+        .map((n) => `<NavigationProperty Name="${n}"/>`)
+        .join('');
+      return `<EntityType Name="${s.typeName}" sap:content-version="1"><Key>${keys}</Key>${props}${navs}</EntityType>`;
+    })
+    .join('');
   const entitySets = sets.map((s) => `<EntitySet Name="${s.name}" EntityType="${namespace}.${s.typeName}" sap:content-version="1"/>`).join('');
   return `<?xml version="1.0" encoding="utf-8"?><edmx:Edmx Version="1.0" xmlns:edmx="http://schemas.microsoft.com/ado/2007/06/edmx" xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata" xmlns:sap="http://www.sap.com/Protocols/SAPData"><edmx:DataServices m:DataServiceVersion="2.0"><Schema Namespace="${namespace}" xml:lang="en" sap:schema-version="1" xmlns="http://schemas.microsoft.com/ado/2008/09/edm">${types}<EntityContainer Name="${namespace}_Entities" m:IsDefaultEntityContainer="true">${entitySets}</EntityContainer></Schema></edmx:DataServices></edmx:Edmx>`;
 }

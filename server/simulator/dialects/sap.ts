@@ -48,7 +48,11 @@ const ORDER_SERVICE = 'API_PRODUCTION_ORDER_2_SRV';
 const CONFIRMATION_SERVICE = 'API_PROD_ORDER_CONFIRMATION_2_SRV';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'MERGE', 'DELETE']);
 
-interface Session { token: string; user: string; lastUsed: number }
+interface Session {
+  token: string;
+  user: string;
+  lastUsed: number;
+}
 
 export function createSapDialect(erp: SimulatedErp, options: SapDialectOptions = {}): SapDialect {
   const user = options.user ?? 'erp-bridge';
@@ -96,14 +100,26 @@ export function createSapDialect(erp: SimulatedErp, options: SapDialectOptions =
         ? `Invalid value '${String(literal.value)}' for property LastChangeDateTime of type Edm.String (MaxLength 14, format yyyyMMddHHmmss)`
         : undefined;
     const order: EntitySet = {
-      name: 'A_ProductionOrder_2', typeName: 'A_ProductionOrder_2Type', types: orderTypes(changeTime), keys: ['ManufacturingOrder'], checkLiteral,
+      name: 'A_ProductionOrder_2',
+      typeName: 'A_ProductionOrder_2Type',
+      types: orderTypes(changeTime),
+      keys: ['ManufacturingOrder'],
+      checkLiteral,
       navigation: {
         to_ProductionOrderOperation: (r) => operations.get(String(r.ManufacturingOrder)) ?? [],
         to_ProductionOrderComponent: (r) => components.get(String(r.ManufacturingOrder)) ?? [],
-        to_ProductionOrderItem: none, to_ProductionOrderStatus: none, to_ProductionRsceTools: none,
+        to_ProductionOrderItem: none,
+        to_ProductionOrderStatus: none,
+        to_ProductionRsceTools: none,
       },
     };
-    const operation: EntitySet = { name: 'A_ProductionOrderOperation_2', typeName: 'A_ProductionOrderOperation_2Type', types: operationTypes(changeTime), keys: ['OrderInternalBillOfOperations', 'OrderIntBillOfOperationsItem'], checkLiteral };
+    const operation: EntitySet = {
+      name: 'A_ProductionOrderOperation_2',
+      typeName: 'A_ProductionOrderOperation_2Type',
+      types: operationTypes(changeTime),
+      keys: ['OrderInternalBillOfOperations', 'OrderIntBillOfOperationsItem'],
+      checkLiteral,
+    };
     const component: EntitySet = { name: 'A_ProductionOrderComponent_2', typeName: 'A_ProductionOrderComponent_2Type', types: COMPONENT_TYPES, keys: ['Reservation', 'ReservationItem'] };
     return {
       sets: { [order.name]: order, [operation.name]: operation, [component.name]: component },
@@ -187,7 +203,12 @@ export function createSapDialect(erp: SimulatedErp, options: SapDialectOptions =
 
   function serviceRoot(res: Response, names: string[], json: boolean, serviceUrl: string): void {
     if (json) res.json({ d: { EntitySets: names } });
-    else res.type('application/xml').send(`<?xml version="1.0" encoding="utf-8"?><app:service xml:base="${serviceUrl}/" xmlns:app="http://www.w3.org/2007/app" xmlns:atom="http://www.w3.org/2005/Atom"><app:workspace><atom:title>Data</atom:title>${names.map((n) => `<app:collection href="${n}"><atom:title>${n}</atom:title></app:collection>`).join('')}</app:workspace></app:service>`);
+    else
+      res
+        .type('application/xml')
+        .send(
+          `<?xml version="1.0" encoding="utf-8"?><app:service xml:base="${serviceUrl}/" xmlns:app="http://www.w3.org/2007/app" xmlns:atom="http://www.w3.org/2005/Atom"><app:workspace><atom:title>Data</atom:title>${names.map((n) => `<app:collection href="${n}"><atom:title>${n}</atom:title></app:collection>`).join('')}</app:workspace></app:service>`,
+        );
   }
 
   function orderService(req: Request, res: Response, resource: string, serviceUrl: string, json: boolean, logonUser: string): void {
@@ -227,7 +248,8 @@ export function createSapDialect(erp: SimulatedErp, options: SapDialectOptions =
       return void res.type('application/xml').send(edmx(CONFIRMATION_SERVICE, [confirmationSet]));
     }
     if (resource === 'ProdnOrdConf2' && req.method === 'POST') {
-      if (!/^application\/json/i.test(req.headers['content-type'] ?? '')) throw new ODataError(415, '/IWBEP/CM_MGW_RT/004', `Content-Type '${req.headers['content-type'] ?? ''}' is not supported for POST ProdnOrdConf2; send application/json`);
+      if (!/^application\/json/i.test(req.headers['content-type'] ?? ''))
+        throw new ODataError(415, '/IWBEP/CM_MGW_RT/004', `Content-Type '${req.headers['content-type'] ?? ''}' is not supported for POST ProdnOrdConf2; send application/json`);
       let body: unknown;
       try {
         body = JSON.parse(typeof req.body === 'string' ? req.body : '');
@@ -272,7 +294,10 @@ export function createSapDialect(erp: SimulatedErp, options: SapDialectOptions =
         return sendODataError(res, new ODataError(403, '/IWFND/CM_CONSUMER/101', `No authorization to access Service '${ORDER_SERVICE}_0001' for user ${logonUser.toUpperCase()}`), ORDER_SERVICE, json);
       case 'service-unavailable':
         // The ICM answers, not Gateway: an HTML page, no OData envelope.
-        res.status(503).type('text/html').send('<html><head><title>Service Unavailable</title></head><body><h2>503 Service Unavailable</h2><p>No server is available to handle this request, or the application server is not reachable.</p></body></html>');
+        res
+          .status(503)
+          .type('text/html')
+          .send('<html><head><title>Service Unavailable</title></head><body><h2>503 Service Unavailable</h2><p>No server is available to handle this request, or the application server is not reachable.</p></body></html>');
     }
   }
 

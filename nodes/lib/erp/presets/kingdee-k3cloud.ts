@@ -5,8 +5,20 @@ import type { ErpProfile } from '../profile/types';
 
 const STUB = 'Kingdee.BOS.WebApi.ServicesStub';
 const ORDER_FIELDS = [
-  'FID', 'FBillNo', 'FTreeEntity_FEntryId', 'FTreeEntity_FSeq', 'FMaterialId.FNumber', 'FMaterialId.FName', 'FUnitId.FNumber', 'FQty',
-  'FPlanStartDate', 'FPlanFinishDate', 'FStatus', 'FDocumentStatus', 'FPrdOrgId.FNumber', 'FModifyDate',
+  'FID',
+  'FBillNo',
+  'FTreeEntity_FEntryId',
+  'FTreeEntity_FSeq',
+  'FMaterialId.FNumber',
+  'FMaterialId.FName',
+  'FUnitId.FNumber',
+  'FQty',
+  'FPlanStartDate',
+  'FPlanFinishDate',
+  'FStatus',
+  'FDocumentStatus',
+  'FPrdOrgId.FNumber',
+  'FModifyDate',
 ];
 // Stock fields only: a plant's own BOS extensions (F_PAEZ_… and the like) are named in the settings
 // (priorityField, qcSpecField) and read only when QueryBusinessInfo lists them for this account set.
@@ -36,7 +48,7 @@ export const kingdeeK3Cloud: ErpProfile = {
   id: 'kingdee-k3cloud',
   name: 'Kingdee K/3 Cloud WebAPI',
   description:
-    'Base URL …/k3cloud. User name = the integration user, password = the app secret. Settings: the account set (数据中心) id, the app id, the language, the server time zone, the default priority; a plant\'s own extension fields for priority and inspection spec are read only when QueryBusinessInfo lists them. Each PRD_MO line is one MES order (order no = bill no-line seq); operations from SFC_OperationPlanning, components from PRD_PPBOM; reports are saved as PRD_MORPT (Save → Submit → Audit) with the MES key first in the bill\'s note (FDescription), a stock field: no extension field is needed.',
+    "Base URL …/k3cloud. User name = the integration user, password = the app secret. Settings: the account set (数据中心) id, the app id, the language, the server time zone, the default priority; a plant's own extension fields for priority and inspection spec are read only when QueryBusinessInfo lists them. Each PRD_MO line is one MES order (order no = bill no-line seq); operations from SFC_OperationPlanning, components from PRD_PPBOM; reports are saved as PRD_MORPT (Save → Submit → Audit) with the MES key first in the bill's note (FDescription), a stock field: no extension field is needed.",
   versions: 'Kingdee K/3 Cloud (金蝶云星空) 7.x–8.x WebAPI; 云星空企业版 / 标准版',
   settings: [
     { name: 'acctId', type: 'string', required: true },
@@ -159,7 +171,11 @@ export const kingdeeK3Cloud: ErpProfile = {
         kind: 'lookup',
         // LIKE makes `_` and `%` in a key wildcards: what it finds are candidates, and `carries` checks the note exactly.
         // A `[` would open a character class in SQL Server's LIKE and miss the key: it is written `[[]`.
-        request: { method: 'POST', path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`, body: billQuery('PRD_MORPT', ['FBillNo', 'FDescription', 'FDocumentStatus'], `"FDescription LIKE '" & $replace($replace(${REPORT_NOTE}, "'", "''"), "[", "[[]") & " %'"`, 'FBillNo ASC') },
+        request: {
+          method: 'POST',
+          path: `${STUB}.DynamicFormService.ExecuteBillQuery.common.kdsvc`,
+          body: billQuery('PRD_MORPT', ['FBillNo', 'FDescription', 'FDocumentStatus'], `"FDescription LIKE '" & $replace($replace(${REPORT_NOTE}, "'", "''"), "[", "[[]") & " %'"`, 'FBillNo ASC'),
+        },
         // Rows are [FBillNo, FDescription, FDocumentStatus]; wrapped so a row is one candidate, not flattened.
         found: '$map($, function($row) { { "bill": $row[0], "note": $row[1], "status": $row[2] } })',
         carries: `$substringBefore(note & " ", " ") & " " & $substringBefore($substringAfter(note, " ") & " ", " ") = ${REPORT_NOTE}`,

@@ -93,8 +93,7 @@ const MAP = `(
 // decision the orderFinishRemainder setting names — the rest goes to a backorder (default) or the MO closes short.
 type WorkorderCall = (method: string, ids: string, vals?: string) => RequestSpec;
 type ProductionCall = (method: string, id: string, context: string) => RequestSpec;
-const MARK_DONE_CONTEXT = (id: string) =>
-  `{ "skip_backorder": true, "skip_consumption": true, "skip_redirection": true, "mo_ids_to_backorder": $params.orderFinishRemainder = "close" ? [] : [${id}] }`;
+const MARK_DONE_CONTEXT = (id: string) => `{ "skip_backorder": true, "skip_consumption": true, "skip_redirection": true, "mo_ids_to_backorder": $params.orderFinishRemainder = "close" ? [] : [${id}] }`;
 function workorderActions(call: WorkorderCall, callProduction: ProductionCall, wo: string): NonNullable<NonNullable<ErpProfile['push']>['confirmation']>['then'] {
   const act = '($confirmation.activity ? $confirmation.activity : "confirm")';
   const mo = `${wo}.production_id[0]`;
@@ -128,7 +127,7 @@ export const odooJsonRpc: ErpProfile = {
   id: 'odoo-jsonrpc',
   name: 'Odoo (JSON-RPC)',
   description:
-    'Base URL: the Odoo server (https://odoo.example.com). User name and password (or an API key as the password). Settings: the database; the plant is the warehouse\'s short code unless a plant is given; what stands in for a missing deadline; the priorities of normal and starred orders. Operations from mrp.workorder (numbered by sequence where the version has it), components from stock.move. Progress is written as an mrp.workcenter.productivity time log whose description is the idempotency key.',
+    "Base URL: the Odoo server (https://odoo.example.com). User name and password (or an API key as the password). Settings: the database; the plant is the warehouse's short code unless a plant is given; what stands in for a missing deadline; the priorities of normal and starred orders. Operations from mrp.workorder (numbered by sequence where the version has it), components from stock.move. Progress is written as an mrp.workcenter.productivity time log whose description is the idempotency key.",
   versions: 'Odoo 17.0, 18.0, 19.0 (Community and Enterprise, /jsonrpc)',
   settings: SETTINGS,
   auth: {
@@ -139,7 +138,9 @@ export const odooJsonRpc: ErpProfile = {
     expired: 'error.code = 100',
   },
   pull: {
-    request: rpcCall(rpc('mrp.production', 'search_read', '[[["write_date", ">=", $since ? $since : "1970-01-01 00:00:00"]]]', `{ "fields": ${JSON.stringify(ORDER_FIELDS)}, "offset": $offset, "limit": $limit, "order": "write_date asc, id asc" }`)),
+    request: rpcCall(
+      rpc('mrp.production', 'search_read', '[[["write_date", ">=", $since ? $since : "1970-01-01 00:00:00"]]]', `{ "fields": ${JSON.stringify(ORDER_FIELDS)}, "offset": $offset, "limit": $limit, "order": "write_date asc, id asc" }`),
+    ),
     changeTime: { format: 'sql', timeZone: 'UTC' },
     pageSize: 100,
     maxPageSize: 1000,

@@ -41,11 +41,17 @@ function registerHelpers(expression: jsonata.Expression, timeZone: string): void
   expression.registerFunction('keyGuid', (key: string) => keyGuid(key), '<s:s>');
   // The other way for writes: an ISO time → SAP's calendar day (/Date(ms)/) and wall clock (PT…) in a zone.
   expression.registerFunction('sapDate', (iso: string, zone?: string) => (iso === undefined ? undefined : `/Date(${Date.parse(`${formatChangeTime(iso, 'sql', zone ?? timeZone).slice(0, 10)}T00:00:00Z`)})/`), '<s?s?:s>');
-  expression.registerFunction('sapTime', (iso: string, zone?: string) => {
-    if (iso === undefined) return undefined;
-    const [h, m, s] = formatChangeTime(iso, 'sql', zone ?? timeZone).slice(11, 19).split(':');
-    return `PT${h}H${m}M${s}S`;
-  }, '<s?s?:s>');
+  expression.registerFunction(
+    'sapTime',
+    (iso: string, zone?: string) => {
+      if (iso === undefined) return undefined;
+      const [h, m, s] = formatChangeTime(iso, 'sql', zone ?? timeZone)
+        .slice(11, 19)
+        .split(':');
+      return `PT${h}H${m}M${s}S`;
+    },
+    '<s?s?:s>',
+  );
 }
 
 export function zipRows(rows: unknown, keys: unknown): unknown {

@@ -34,7 +34,7 @@ export function loadProfile(source: unknown, where = 'the ERP profile'): ErpProf
     try {
       profile = JSON.parse(source);
     } catch (err) {
-      throw new Error(`${where} is not valid JSON: ${(err as Error).message}.`);
+      throw new Error(`${where} is not valid JSON: ${(err as Error).message}.`, { cause: err });
     }
   }
   const check = validate('erp-profile', profile, 'profile');
@@ -45,7 +45,31 @@ export function loadProfile(source: unknown, where = 'the ERP profile'): ErpProf
   return p;
 }
 
-const EXPRESSION_KEYS = new Set(['query', 'headers', 'body', 'value', 'loginError', 'token', 'expired', 'message', 'next', 'total', 'items', 'error', 'select', 'map', 'resultId', 'found', 'duplicate', 'optional', 'columns', 'carries', 'foundId', 'when', 'pending']);
+const EXPRESSION_KEYS = new Set([
+  'query',
+  'headers',
+  'body',
+  'value',
+  'loginError',
+  'token',
+  'expired',
+  'message',
+  'next',
+  'total',
+  'items',
+  'error',
+  'select',
+  'map',
+  'resultId',
+  'found',
+  'duplicate',
+  'optional',
+  'columns',
+  'carries',
+  'foundId',
+  'when',
+  'pending',
+]);
 
 function forEachExpression(node: unknown, visit: (field: string, src: string) => void, path = ''): void {
   if (!node || typeof node !== 'object') return;

@@ -227,7 +227,13 @@ function fillPath(path: string, b: Bindings, profileName: string): string {
   return path.replace(/\{(\+?)([A-Za-z_][\w.]*)\}/g, (_m, reserved: string, name: string) => {
     const value = name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], b.item !== undefined ? { ...b, ...(b.item as object) } : b);
     if (value === undefined || value === null) throw new Error(`ERP profile '${profileName}': the path ${path} needs {${name}}, which is not set.`);
-    return reserved ? String(value).replace(/^\/+|\/+$/g, '').split('/').map(encodeURIComponent).join('/') : encodeURIComponent(String(value));
+    return reserved
+      ? String(value)
+          .replace(/^\/+|\/+$/g, '')
+          .split('/')
+          .map(encodeURIComponent)
+          .join('/')
+      : encodeURIComponent(String(value));
   });
 }
 
