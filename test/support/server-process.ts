@@ -64,7 +64,23 @@ const INHERITED_PLANT_VARS = [
   'HOST',
 ];
 
+/**
+ * Starts the real server. The ports are found free here and taken in the child a moment later; when something else
+ * took one meanwhile (the demo's own simulated machines bind ephemeral ports too), the start is tried again on
+ * other ports.
+ */
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerProcessOnce(options);
+    } catch (err) {
+      const portTaken = err instanceof Error && /exited with \d+ before it was ready:[\s\S]*EADDRINUSE/.test(err.message);
+      if (!portTaken || attempt >= 3 || options.env?.PORT !== undefined || options.env?.SIM_PORT !== undefined) throw err;
+    }
+  }
+}
+
+async function startServerProcessOnce(options: StartOptions): Promise<ServerProcess> {
   const dir = options.userDir ? { path: options.userDir, remove: () => undefined } : tempDir('erp-mes-server-');
   if (options.flows) writeFileSync(join(dir.path, 'flows.json'), JSON.stringify(options.flows));
   const port = await freePort();
@@ -79,7 +95,8 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
 
-  const deadline = Date.now() + 30_000;
+  // Generous: a busy CI machine (load 8) may take long to start Node-RED and the demo plant.
+  const deadline = Date.now() + 90_000;
   for (; options.waitUntilReady !== false;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode} before it was ready:\n${output}`);
     const ready = await fetch(`${url}/healthz`).then(
@@ -89,7 +106,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server was not ready within 30 s:\n${output}`);
+      throw new Error(`server was not ready within 90 s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
