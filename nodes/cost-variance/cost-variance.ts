@@ -11,7 +11,7 @@ import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import type { WorkflowRunner, ErpSend } from '../lib/workflows/runner';
 import { statusThrottle } from '../lib/status-throttle';
 import { statusText } from '../lib/i18n/status-text';
-import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../workflow-host';
 
 interface CostVarianceDef extends WorkflowNodeDef {
   path: string;

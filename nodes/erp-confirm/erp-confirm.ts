@@ -10,8 +10,8 @@ import { type ConfirmationWriter, profileConfirmationWriter } from '../lib/erp/p
 import type { Outbox } from '../lib/outbox/outbox';
 import type { OutboxItem } from '../lib/outbox/types';
 import { statusText } from '../lib/i18n/status-text';
-import { outboxStatus } from '../shared/outbox-status';
-import { workflowHost, type WorkflowNodeDef } from '../shared/workflow-host';
+import { outboxStatus } from '../outbox-status';
+import { workflowHost, type WorkflowNodeDef } from '../workflow-host';
 
 type ErpConfirmDef = WorkflowNodeDef;
 type Msg = NodeMessageInFlow & { topic?: string; payload?: unknown; accepted?: unknown };

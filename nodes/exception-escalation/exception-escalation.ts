@@ -11,7 +11,7 @@ import { dashboardStepRefused, fromDashboard } from '../lib/workflows/message-or
 import { registerExceptionDesk, unregisterExceptionDesk, type ExceptionDesk } from '../lib/workflows/registry';
 import { oncePerTurn, type WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
 import type { AuditLog } from '../lib/audit/log';
-import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../workflow-host';
 
 interface ExceptionEscalationDef extends WorkflowNodeDef {
   policy: unknown;

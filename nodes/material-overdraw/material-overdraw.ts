@@ -12,7 +12,7 @@ import { registerApprovalDesk, unregisterApprovalDesk, type ApprovalDesk } from 
 import type { AuditAlarm } from '../lib/workflows/audit-alarm';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import { oncePerTurn, type WorkflowRunner, type ErpSend } from '../lib/workflows/runner';
-import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../workflow-host';
 
 interface MaterialOverdrawDef extends WorkflowNodeDef {
   path: string;

@@ -9,7 +9,7 @@ import { DEFAULT_OEE_SETTINGS, OeeBook, oeeAlarm, type EquipmentStatus, type Oee
 import type { Outbox } from '../lib/outbox/outbox';
 import { routedHttpDelivery } from '../lib/workflows/erp-delivery';
 import type { WorkflowRunner, ErpSend } from '../lib/workflows/runner';
-import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../workflow-host';
 import { keepSourceLease, type SourceLease } from '../bridge-store/source-lease';
 import { statusText } from '../lib/i18n/status-text';
 

@@ -11,8 +11,8 @@ import type { Outbox } from '../lib/outbox/outbox';
 import { ProgressBook } from '../lib/progress/book';
 import { ProgressFeedback } from '../lib/progress/feedback';
 import type { OpenException, ProgressReport } from '../lib/progress/types';
-import { outboxStatus } from '../shared/outbox-status';
-import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../shared/workflow-host';
+import { outboxStatus } from '../outbox-status';
+import { workflowHost, settingNumber as num, type WorkflowNodeDef } from '../workflow-host';
 
 interface ProgressPushDef extends WorkflowNodeDef {
   path: string;

@@ -8,7 +8,7 @@ import { schemasDirectory } from '../../nodes/lib/validation';
 
 const root = dirname(schemasDirectory());
 const nodesDir = join(root, 'nodes');
-// A node is a folder with <type>.ts; nodes/lib and nodes/shared hold code the nodes share.
+// A node is a folder with <type>.ts; nodes/lib and the files directly in nodes/ hold code the nodes share.
 const types = readdirSync(nodesDir).filter((t) => statSync(join(nodesDir, t)).isDirectory() && existsSync(join(nodesDir, t, `${t}.ts`)));
 
 function flatten(obj: Record<string, unknown>, prefix = ''): string[] {

@@ -26,7 +26,7 @@ function statusCatalogue(type: string, lang: 'en-US' | 'zh-CN'): Record<string, 
   return JSON.parse(readFileSync(join(nodesDir, type, 'locales', lang, `${type}.json`), 'utf8'))[type].status ?? {};
 }
 
-/** The workflow node a source hands to the workflow host (nodes/shared/workflow-host), which shows statuses for it. */
+/** The workflow node a source hands to the workflow host (nodes/workflow-host.ts), which shows statuses for it. */
 const hostedType = (text: string) => /\bworkflowHost\(RED, node, config, '([a-z][\w-]*)'\)/.exec(text)?.[1];
 
 /**
@@ -34,11 +34,11 @@ const hostedType = (text: string) => /\bworkflowHost\(RED, node, config, '([a-z]
  * the outbox status shows for a node that uses it (`host.status(…, 'key', …)`, `host.text('key', …)`).
  */
 function hostKeys(text: string): string[] {
-  const host = readFileSync(join(nodesDir, 'shared/workflow-host.ts'), 'utf8');
+  const host = readFileSync(join(nodesDir, 'workflow-host.ts'), 'utf8');
   const faults = (/fault\?\(kind: ([^,]+),/.exec(host)?.[1]?.match(/'(\w+)'/g) ?? []).map((k) => k.slice(1, -1));
   assert.ok(faults.length > 0, 'cannot see which fault keys the workflow host shows');
   if (!/\boutboxStatus\(/.test(text)) return faults;
-  const queue = readFileSync(join(nodesDir, 'shared/outbox-status.ts'), 'utf8');
+  const queue = readFileSync(join(nodesDir, 'outbox-status.ts'), 'utf8');
   return [...faults, ...[...queue.matchAll(/host\.(?:status\('\w+', '\w+', |text\()'(\w+)'/g)].map((k) => k[1]!)];
 }
 

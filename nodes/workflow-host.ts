@@ -5,15 +5,15 @@
 // config, evts); five copies of store → outbox → register → runner → close had begun to drift.
 import type { EventEmitter } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { AuditLog } from '../lib/audit/log';
-import type { Deliver, Outbox, OutboxEvents, OutboxOptions } from '../lib/outbox/outbox';
-import { registerOutbox, unregisterOutbox } from '../lib/outbox/registry';
-import { statusText } from '../lib/i18n/status-text';
-import { StoreUnavailableError } from '../lib/stores/store-unavailable';
-import { watchAuditChain, type AuditAlarm } from '../lib/workflows/audit-alarm';
-import { WorkflowRunner, type WorkflowBook } from '../lib/workflows/runner';
-import type { BridgeStoreNode, BridgeStoreStateEvent } from '../bridge-store/types';
-import type { ErpEndpointNode } from '../erp-endpoint/types';
+import type { AuditLog } from './lib/audit/log';
+import type { Deliver, Outbox, OutboxEvents, OutboxOptions } from './lib/outbox/outbox';
+import { registerOutbox, unregisterOutbox } from './lib/outbox/registry';
+import { statusText } from './lib/i18n/status-text';
+import { StoreUnavailableError } from './lib/stores/store-unavailable';
+import { watchAuditChain, type AuditAlarm } from './lib/workflows/audit-alarm';
+import { WorkflowRunner, type WorkflowBook } from './lib/workflows/runner';
+import type { BridgeStoreNode, BridgeStoreStateEvent } from './bridge-store/types';
+import type { ErpEndpointNode } from './erp-endpoint/types';
 
 /** The settings every workflow node has: its ERP endpoint, its bridge store and the outbox's attempts. */
 export interface WorkflowNodeDef extends NodeDef {

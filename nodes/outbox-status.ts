@@ -1,6 +1,6 @@
 // The status of a node whose work is an outbox's queue (erp-confirm, progress-push): dead letters red, retrying
 // yellow, else green with the depth; read from the outbox's statistics at most every 250 ms, on its events.
-import type { Outbox } from '../lib/outbox/outbox';
+import type { Outbox } from './lib/outbox/outbox';
 import type { WorkflowHost } from './workflow-host';
 
 export interface OutboxStatusOptions {
