@@ -110,8 +110,12 @@ export = function register(RED: NodeAPI): void {
       status('green', 'dot', 'ready');
       // A release signed just before a crash may not have reached the outbox: queue what is missing now.
       (async () => {
+        // Each release entry names its version, so a release already queued is skipped without assembling its record.
         const releases = (await audit.list()).filter((e) => e.what === 'batch.released' && e.orderNo);
-        for (const orderNo of new Set(releases.map((e) => e.orderNo!))) {
+        const keyOf = (e: (typeof releases)[number]) => releaseNoticeKey(e.orderNo!, Number((e.details as { version?: number } | undefined)?.version ?? 1));
+        const queued = await kv.getMany(NOTICES, releases.map(keyOf));
+        const missing = releases.filter((e) => !queued.has(keyOf(e)));
+        for (const orderNo of new Set(missing.map((e) => e.orderNo!))) {
           const view = await desk.view(orderNo);
           if (view.lifecycle.released) await notifyRelease(view);
         }
